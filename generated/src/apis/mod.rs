@@ -1,0 +1,1 @@
+//! Generated clients (placeholder until the generator lands).

@@ -1,0 +1,334 @@
+//! The one error type of every generated operation.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// The error body type of an operation whose spec documents no error body.
+///
+/// It has no values: [`ApiError::body`] is always `None` for such operations, while
+/// [`ApiError::code`], [`ApiError::message`] and [`ApiError::raw_body`] still tell what the
+/// server said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undocumented {}
+
+/// Why a call failed.
+///
+/// `E` is the operation's typed error body: a schema type when every documented error status
+/// shares one body, or an enum with a variant per documented status.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error<E = Undocumented> {
+    /// The server answered with a status the operation does not treat as success.
+    Api(Box<ApiError<E>>),
+    /// A success response whose body did not match the spec.
+    Decode(Box<DecodeError>),
+    /// The request could not be sent or the response not read (connect, TLS, reset, ...).
+    Transport {
+        /// The operation id.
+        operation: &'static str,
+        /// The underlying transport error.
+        source: reqwest::Error,
+    },
+    /// The configured timeout passed before a complete response arrived.
+    Timeout {
+        /// The operation id.
+        operation: &'static str,
+        /// The timeout that passed.
+        after: Duration,
+    },
+    /// The response body was larger than [`crate::runtime::ConfigBuilder::max_body_bytes`].
+    BodyTooLarge {
+        /// The operation id.
+        operation: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Credentials could not be obtained or applied (for example, IAM refused the password).
+    Auth(Box<Error>),
+    /// The request could not be built from the given arguments (for example, a header value
+    /// with a newline in it).
+    InvalidRequest {
+        /// The operation id.
+        operation: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl<E> Error<E> {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            Error::Auth(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// The request id the server gave the failed call, when it gave one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id(),
+            Error::Decode(e) => e.request_id.as_deref(),
+            Error::Auth(e) => e.request_id(),
+            _ => None,
+        }
+    }
+
+    /// The typed API error, when the server answered with an error status.
+    pub fn api(&self) -> Option<&ApiError<E>> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same request again later may succeed: transport errors, timeouts,
+    /// 408, 429 and 5xx statuses other than 501.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Api(e) => is_transient_status(e.status),
+            Error::Auth(e) => e.is_transient(),
+            _ => false,
+        }
+    }
+
+    /// Drops the typed error body, keeping everything else (the raw body included).
+    ///
+    /// Useful to put errors of different operations into one collection or one `?` chain.
+    pub fn into_untyped(self) -> Error {
+        match self {
+            Error::Api(e) => Error::Api(Box::new(e.into_untyped())),
+            Error::Decode(e) => Error::Decode(e),
+            Error::Transport { operation, source } => Error::Transport { operation, source },
+            Error::Timeout { operation, after } => Error::Timeout { operation, after },
+            Error::BodyTooLarge { operation, limit } => Error::BodyTooLarge { operation, limit },
+            Error::Auth(e) => Error::Auth(e),
+            Error::InvalidRequest { operation, message } => {
+                Error::InvalidRequest { operation, message }
+            }
+        }
+    }
+}
+
+/// Whether a status is worth retrying: 408, 429, and 5xx except 501 Not Implemented.
+pub(crate) fn is_transient_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429) || (status.is_server_error() && status.as_u16() != 501)
+}
+
+impl<E> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => fmt::Display::fmt(e, f),
+            Error::Decode(e) => fmt::Display::fmt(e, f),
+            Error::Transport { operation, source } => {
+                write!(f, "{operation}: transport error: {source}")?;
+                let mut cause = std::error::Error::source(source);
+                while let Some(c) = cause {
+                    write!(f, ": {c}")?;
+                    cause = c.source();
+                }
+                Ok(())
+            }
+            Error::Timeout { operation, after } => {
+                write!(f, "{operation}: no complete response within {after:?}")
+            }
+            Error::BodyTooLarge { operation, limit } => {
+                write!(
+                    f,
+                    "{operation}: response body is larger than the {limit}-byte limit"
+                )
+            }
+            Error::Auth(e) => write!(f, "authentication failed: {e}"),
+            Error::InvalidRequest { operation, message } => {
+                write!(f, "{operation}: invalid request: {message}")
+            }
+        }
+    }
+}
+
+impl<E: fmt::Debug> std::error::Error for Error<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport { source, .. } => Some(source),
+            Error::Auth(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+/// An error status from the server, with everything it said.
+pub struct ApiError<E> {
+    pub(crate) operation: &'static str,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) request_id: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) body: Option<E>,
+    pub(crate) raw: Bytes,
+}
+
+impl<E> ApiError<E> {
+    /// The operation id of the failed call.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The request id (`X-Request-Id` or the service's equivalent), when the server sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The service's error code (`error_code`, `code`, ...), when the body carries one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The service's error message (`error_msg`, `message`, ...), when the body carries one.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The body decoded as the spec documents it for this status, when it is documented and
+    /// decoded.
+    pub fn body(&self) -> Option<&E> {
+        self.body.as_ref()
+    }
+
+    /// The body exactly as received.
+    pub fn raw_body(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn raw_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.raw)
+    }
+
+    /// The same error without its typed body.
+    pub fn into_untyped(self) -> ApiError<Undocumented> {
+        ApiError {
+            operation: self.operation,
+            status: self.status,
+            headers: self.headers,
+            request_id: self.request_id,
+            code: self.code,
+            message: self.message,
+            body: None,
+            raw: self.raw,
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for ApiError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("body", &self.body)
+            .field("raw", &snippet(&self.raw))
+            .finish()
+    }
+}
+
+impl<E> fmt::Display for ApiError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        match (&self.code, &self.message) {
+            (Some(code), Some(message)) => write!(f, ": {code}: {message}")?,
+            (Some(text), None) | (None, Some(text)) => write!(f, ": {text}")?,
+            (None, None) if !self.raw.is_empty() => write!(f, ": {}", snippet(&self.raw))?,
+            (None, None) => {}
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A response body that did not decode as the spec says it should.
+#[derive(Debug)]
+pub struct DecodeError {
+    pub(crate) operation: &'static str,
+    pub(crate) status: StatusCode,
+    pub(crate) request_id: Option<String>,
+    pub(crate) path: String,
+    pub(crate) message: String,
+    pub(crate) snippet: String,
+}
+
+impl DecodeError {
+    /// The operation id.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP status of the response.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The path of the field that failed, such as `data.begin_time` or `sub_jobs[0].status`
+    /// (`.` when the body as a whole failed).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What serde said.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The start of the body (at most 512 bytes), for the log.
+    pub fn body_snippet(&self) -> &str {
+        &self.snippet
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: HTTP {} body does not match the spec at `{}`: {}",
+            self.operation, self.status, self.path, self.message
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        write!(f, "; body starts with: {}", self.snippet)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// At most 512 bytes of a body, cut at a character boundary, for messages.
+pub(crate) fn snippet(raw: &[u8]) -> String {
+    const MAX: usize = 512;
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(MAX)]);
+    let mut text = text.into_owned();
+    if raw.len() > MAX {
+        text.push('…');
+    }
+    text
+}

@@ -1,0 +1,32 @@
+//! The hand-written runtime that every generated client calls.
+//!
+//! Nothing in here is generated. The generated modules (see [`crate::apis`]) only build a
+//! [`Request`] from an [`Operation`] descriptor, hand it to a [`ServiceClient`], and turn the
+//! [`RawResponse`] into a typed [`Response`] or [`Error`]. Everything else lives here:
+//!
+//! - [`config`]: one [`Config`] shared by every service (endpoints, auth, timeouts, retries).
+//! - [`transport`]: requests, responses, endpoint resolution, sending.
+//! - [`error`]: the one [`Error`] type users match on.
+//! - [`auth`]: how requests are authenticated.
+//! - [`secret`]: a wrapper that keeps secrets out of `Debug` output.
+//! - [`time`]: a lenient [`Timestamp`] for the many time formats servers send.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod secret;
+pub mod time;
+pub mod transport;
+
+pub use auth::Auth;
+pub use config::{Config, ConfigBuilder, ConfigError};
+pub use error::{ApiError, DecodeError, Error, Undocumented};
+pub use secret::Secret;
+pub use time::Timestamp;
+pub use transport::{
+    Operation, QueryStyle, RawResponse, Request, Response, Server, ServerVariable, Service,
+    ServiceClient, encode_path,
+};
+
+/// HTTP types used in the runtime's public API, re-exported so users need no `http` dependency.
+pub use reqwest::{Method, StatusCode, header};

@@ -1,0 +1,697 @@
+//! Requests, responses and sending them: the surface generated code is written against.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Deref;
+
+use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::config::{Config, ConfigError};
+use super::error::{ApiError, DecodeError, Error, snippet};
+
+/// A service: one generated module, described by its spec's `info` and `servers`.
+#[derive(Debug)]
+pub struct Service {
+    /// The module name, also the key of [`crate::runtime::ConfigBuilder::endpoint`]
+    /// (for example `"otc_ims_jobs"`).
+    pub name: &'static str,
+    /// The spec's `info.title`.
+    pub title: &'static str,
+    /// The spec's `servers`, in order; the first one is used to build the endpoint.
+    pub servers: &'static [Server],
+}
+
+/// One entry of a spec's `servers`.
+#[derive(Debug)]
+pub struct Server {
+    /// The URL template, such as `https://ims.{region}.otc.t-systems.com`.
+    pub url: &'static str,
+    /// The variables the template uses.
+    pub variables: &'static [ServerVariable],
+}
+
+/// A variable of a [`Server`] URL template.
+#[derive(Debug)]
+pub struct ServerVariable {
+    /// The name inside the braces.
+    pub name: &'static str,
+    /// The value used when the configuration gives none.
+    pub default: &'static str,
+    /// The allowed values, when the spec lists them.
+    pub allowed: &'static [&'static str],
+}
+
+/// What the runtime needs to know of an operation, besides the request itself.
+#[derive(Debug)]
+pub struct Operation {
+    /// The spec's `operationId` (or the generated name when it has none).
+    pub id: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, for messages and logs (never with argument values in it).
+    pub path: &'static str,
+    /// Whether the spec asks for authentication on this operation.
+    pub authenticated: bool,
+}
+
+impl Operation {
+    /// Whether repeating the request has no further effect (RFC 9110, section 9.2.2), and so
+    /// may be retried.
+    pub fn is_idempotent(&self) -> bool {
+        matches!(
+            self.method,
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+        ) || self.method == Method::TRACE
+    }
+}
+
+/// How a query parameter is serialized (OpenAPI `style` and `explode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryStyle {
+    /// `style: form, explode: true` (the default): arrays repeat the name, objects spread
+    /// their properties.
+    Form,
+    /// `style: form, explode: false`: arrays and objects are joined with commas.
+    FormNoExplode,
+    /// `style: spaceDelimited`: arrays joined with spaces.
+    SpaceDelimited,
+    /// `style: pipeDelimited`: arrays joined with `|`.
+    PipeDelimited,
+    /// `style: deepObject`: `name[key]=value`.
+    DeepObject,
+}
+
+/// A request body, already serialized.
+#[derive(Debug, Clone)]
+pub(crate) struct Body {
+    pub(crate) content_type: Cow<'static, str>,
+    pub(crate) bytes: Bytes,
+}
+
+/// A request under construction, as the generated code builds it.
+#[derive(Debug)]
+pub struct Request {
+    pub(crate) operation: &'static Operation,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Body>,
+    pub(crate) error: Option<String>,
+}
+
+impl Request {
+    /// A request for `operation` on `path` (already encoded, see [`encode_path`]).
+    pub fn new(operation: &'static Operation, path: String) -> Self {
+        Self {
+            operation,
+            path,
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            error: None,
+        }
+    }
+
+    /// The operation this request is for.
+    pub fn operation(&self) -> &'static Operation {
+        self.operation
+    }
+
+    /// The encoded path, without the query.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The query pairs, unencoded, in the order they were added.
+    pub fn query_pairs(&self) -> &[(String, String)] {
+        &self.query
+    }
+
+    /// The headers set so far.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The serialized body, if any.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.body.as_ref().map(|b| b.bytes.as_ref())
+    }
+
+    /// Adds a query parameter; `value` is serialized as the OpenAPI `style` says.
+    pub fn query<T: Serialize + ?Sized>(&mut self, name: &str, value: &T, style: QueryStyle) {
+        match serde_json::to_value(value) {
+            Ok(value) => push_query(&mut self.query, name, &value, style),
+            Err(e) => self.fail(format!("query parameter `{name}`: {e}")),
+        }
+    }
+
+    /// Sets a header parameter.
+    pub fn header(&mut self, name: &'static str, value: impl fmt::Display) {
+        let value = value.to_string();
+        match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            (Ok(name), Ok(value)) => {
+                self.headers.insert(name, value);
+            }
+            (Err(_), _) => self.fail(format!("`{name}` is not a valid header name")),
+            (_, Err(_)) => self.fail(format!(
+                "header `{name}` has a value that is not a valid header"
+            )),
+        }
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(&mut self, body: &T) {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.body = Some(Body {
+                    content_type: Cow::Borrowed("application/json"),
+                    bytes: bytes.into(),
+                })
+            }
+            Err(e) => self.fail(format!("body: {e}")),
+        }
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body.
+    pub fn form<T: Serialize + ?Sized>(&mut self, body: &T) {
+        match serde_json::to_value(body) {
+            Ok(value) => {
+                let mut pairs = Vec::new();
+                match &value {
+                    serde_json::Value::Object(map) => {
+                        for (k, v) in map {
+                            push_query(&mut pairs, k, v, QueryStyle::Form);
+                        }
+                    }
+                    other => push_query(&mut pairs, "body", other, QueryStyle::Form),
+                }
+                self.body = Some(Body {
+                    content_type: Cow::Borrowed("application/x-www-form-urlencoded"),
+                    bytes: encode_pairs(&pairs).into_bytes().into(),
+                });
+            }
+            Err(e) => self.fail(format!("body: {e}")),
+        }
+    }
+
+    /// Sets a body of any other media type, as given.
+    pub fn raw(&mut self, content_type: &'static str, bytes: impl Into<Bytes>) {
+        self.body = Some(Body {
+            content_type: Cow::Borrowed(content_type),
+            bytes: bytes.into(),
+        });
+    }
+
+    fn fail(&mut self, message: String) {
+        self.error.get_or_insert(message);
+    }
+
+    /// The URL-encoded query string (without `?`), empty when there is no query.
+    pub(crate) fn query_string(&self) -> String {
+        encode_pairs(&self.query)
+    }
+}
+
+fn scalar_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn push_query(
+    out: &mut Vec<(String, String)>,
+    name: &str,
+    value: &serde_json::Value,
+    style: QueryStyle,
+) {
+    use serde_json::Value;
+    match value {
+        Value::Null => {}
+        Value::Array(items) => {
+            let texts: Vec<String> = items.iter().filter_map(scalar_text).collect();
+            match style {
+                QueryStyle::Form | QueryStyle::DeepObject => {
+                    out.extend(texts.into_iter().map(|t| (name.to_owned(), t)))
+                }
+                QueryStyle::FormNoExplode => out.push((name.to_owned(), texts.join(","))),
+                QueryStyle::SpaceDelimited => out.push((name.to_owned(), texts.join(" "))),
+                QueryStyle::PipeDelimited => out.push((name.to_owned(), texts.join("|"))),
+            }
+        }
+        Value::Object(map) => match style {
+            QueryStyle::DeepObject => {
+                for (k, v) in map {
+                    push_query(out, &format!("{name}[{k}]"), v, QueryStyle::DeepObject);
+                }
+            }
+            QueryStyle::FormNoExplode => {
+                let joined: Vec<String> = map
+                    .iter()
+                    .filter_map(|(k, v)| scalar_text(v).map(|t| format!("{k},{t}")))
+                    .collect();
+                out.push((name.to_owned(), joined.join(",")));
+            }
+            _ => {
+                for (k, v) in map {
+                    push_query(out, k, v, style);
+                }
+            }
+        },
+        scalar => {
+            if let Some(text) = scalar_text(scalar) {
+                out.push((name.to_owned(), text));
+            }
+        }
+    }
+}
+
+/// Characters kept as they are in a query component: RFC 3986 unreserved.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn encode_pairs(pairs: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.extend(utf8_percent_encode(k, QUERY));
+        out.push('=');
+        out.extend(utf8_percent_encode(v, QUERY));
+    }
+    out
+}
+
+/// Percent-encodes a path parameter so that it stays one path segment (`/`, `?`, `#`, `%`
+/// and everything else outside RFC 3986 unreserved characters are escaped).
+pub fn encode_path(segment: &str) -> Cow<'_, str> {
+    utf8_percent_encode(segment, QUERY).into()
+}
+
+/// A client for one service: the shared [`Config`] plus the service's resolved endpoint.
+///
+/// Generated clients wrap one of these; it is cheap to clone.
+#[derive(Clone)]
+pub struct ServiceClient {
+    config: Config,
+    service: &'static Service,
+    base_url: String,
+}
+
+impl fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("service", &self.service.name)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceClient {
+    /// Resolves the service's endpoint from the configuration.
+    pub fn new(config: &Config, service: &'static Service) -> Result<Self, ConfigError> {
+        let base_url = config.endpoint_for(service)?;
+        Ok(Self {
+            config: config.clone(),
+            service,
+            base_url,
+        })
+    }
+
+    /// The service this client talks to.
+    pub fn service(&self) -> &'static Service {
+        self.service
+    }
+
+    /// The endpoint every path is appended to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The configuration this client was made from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Sends a request (with authentication, timeouts and retries as configured) and reads
+    /// the whole response.
+    pub async fn execute<E>(&self, request: Request) -> Result<RawResponse, Error<E>> {
+        let operation = request.operation;
+        if let Some(message) = request.error.clone() {
+            return Err(Error::InvalidRequest {
+                operation: operation.id,
+                message,
+            });
+        }
+        let url = match request.query_string() {
+            q if q.is_empty() => format!("{}{}", self.base_url, request.path),
+            q => format!("{}{}?{}", self.base_url, request.path, q),
+        };
+        let (status, headers, body) = self
+            .config
+            .send(self, &request, &url)
+            .await
+            .map_err(Error::into_typed)?;
+        Ok(RawResponse {
+            operation,
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+impl Error {
+    /// Re-types an error that cannot carry an API error body.
+    pub(crate) fn into_typed<E>(self) -> Error<E> {
+        match self {
+            Error::Api(e) => Error::Api(Box::new(ApiError {
+                operation: e.operation,
+                status: e.status,
+                headers: e.headers,
+                request_id: e.request_id,
+                code: e.code,
+                message: e.message,
+                body: None,
+                raw: e.raw,
+            })),
+            Error::Decode(e) => Error::Decode(e),
+            Error::Transport { operation, source } => Error::Transport { operation, source },
+            Error::Timeout { operation, after } => Error::Timeout { operation, after },
+            Error::BodyTooLarge { operation, limit } => Error::BodyTooLarge { operation, limit },
+            Error::Auth(e) => Error::Auth(e),
+            Error::InvalidRequest { operation, message } => {
+                Error::InvalidRequest { operation, message }
+            }
+        }
+    }
+}
+
+/// A complete response before it is typed; generated code turns it into a [`Response`] or an
+/// [`Error`].
+#[derive(Debug)]
+pub struct RawResponse {
+    operation: &'static Operation,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// Response headers that carry a request id, most common first.
+const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "x-openstack-request-id",
+    "x-compute-request-id",
+    "request-id",
+    "x-amz-request-id",
+];
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok())
+        .map(str::to_owned)
+}
+
+impl RawResponse {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The status as a number, for matching on documented statuses.
+    pub fn code(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body as received.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// Decodes a JSON success body.
+    pub fn json<T: DeserializeOwned, E>(self) -> Result<Response<T>, Error<E>> {
+        match decode::<T>(&self.body) {
+            Ok(body) => Ok(self.into_response(body)),
+            Err((path, message)) => Err(Error::Decode(Box::new(DecodeError {
+                operation: self.operation.id,
+                status: self.status,
+                request_id: request_id(&self.headers),
+                path,
+                message,
+                snippet: snippet(&self.body),
+            }))),
+        }
+    }
+
+    /// A success response without a body (whatever the server sent is ignored).
+    pub fn empty<E>(self) -> Result<Response<()>, Error<E>> {
+        Ok(self.into_response(()))
+    }
+
+    /// A success body of a media type that is not decoded, as bytes.
+    pub fn bytes<E>(self) -> Result<Response<Bytes>, Error<E>> {
+        let body = self.body.clone();
+        Ok(self.into_response(body))
+    }
+
+    /// A `text/*` success body, as a string (invalid UTF-8 replaced).
+    pub fn text<E>(self) -> Result<Response<String>, Error<E>> {
+        let body = String::from_utf8_lossy(&self.body).into_owned();
+        Ok(self.into_response(body))
+    }
+
+    /// A documented error status: decodes the body as `B`, wraps it with `wrap`, and returns
+    /// the [`Error::Api`]. A body that does not decode leaves [`ApiError::body`] empty; the raw
+    /// body, code and message are kept either way.
+    pub fn error<T, B: DeserializeOwned, E>(
+        self,
+        wrap: impl FnOnce(B) -> E,
+    ) -> Result<T, Error<E>> {
+        let body = decode::<B>(&self.body).ok().map(wrap);
+        Err(self.into_api_error(body))
+    }
+
+    /// A status the spec does not document (or documents without a body).
+    pub fn unexpected<T, E>(self) -> Result<T, Error<E>> {
+        Err(self.into_api_error(None))
+    }
+
+    pub(crate) fn into_api_error<E>(self, body: Option<E>) -> Error<E> {
+        let (code, message) = error_code_and_message(&self.body);
+        Error::Api(Box::new(ApiError {
+            operation: self.operation.id,
+            status: self.status,
+            request_id: request_id(&self.headers),
+            headers: self.headers,
+            code,
+            message,
+            body,
+            raw: self.body,
+        }))
+    }
+
+    fn into_response<T>(self, body: T) -> Response<T> {
+        Response {
+            status: self.status,
+            headers: self.headers,
+            body,
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+        let path = e.path().to_string();
+        (path, e.into_inner().to_string())
+    })
+}
+
+/// Finds the error code and message in an error body, the way the clouds' SDKs do: first
+/// `error_code`/`error_msg`, then `code`/`message` and the like, then the same one level down
+/// (`{"error": {"code": ..., "message": ...}}`, `{"badRequest": {...}}`).
+fn error_code_and_message(body: &[u8]) -> (Option<String>, Option<String>) {
+    const CODES: &[&str] = &["error_code", "errorCode", "code"];
+    const MESSAGES: &[&str] = &[
+        "error_msg",
+        "error_message",
+        "errorMessage",
+        "message",
+        "msg",
+        "error_description",
+        "detail",
+    ];
+    fn text(v: &serde_json::Value) -> Option<String> {
+        match v {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+    fn find(map: &serde_json::Map<String, serde_json::Value>) -> (Option<String>, Option<String>) {
+        let code = CODES.iter().find_map(|k| map.get(*k).and_then(text));
+        let message = MESSAGES.iter().find_map(|k| map.get(*k).and_then(text));
+        (code, message)
+    }
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return (None, None);
+    };
+    let top = find(&map);
+    if top.0.is_some() || top.1.is_some() {
+        return top;
+    }
+    map.values()
+        .filter_map(|v| v.as_object())
+        .map(find)
+        .find(|(c, m)| c.is_some() || m.is_some())
+        .unwrap_or((None, None))
+}
+
+/// A successful response: the typed body plus the status and headers it came with.
+///
+/// Derefs to the body, so `response.status` reads the body's field; use
+/// [`Response::status`] (a method) for the HTTP status.
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: T,
+}
+
+impl<T> Response<T> {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// One header as text, when present and valid.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+
+    /// The request id (`X-Request-Id` or the service's equivalent), when the server sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        REQUEST_ID_HEADERS
+            .iter()
+            .find_map(|h| self.headers.get(*h)?.to_str().ok())
+    }
+
+    /// The typed body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// The typed body, dropping status and headers.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+
+    /// Maps the body, keeping status and headers.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            status: self.status,
+            headers: self.headers,
+            body: f(self.body),
+        }
+    }
+}
+
+impl<T> Deref for Response<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static OP: Operation = Operation {
+        id: "Test",
+        method: Method::GET,
+        path: "/t",
+        authenticated: false,
+    };
+
+    #[test]
+    fn path_segments_cannot_escape() {
+        assert_eq!(encode_path("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
+        assert_eq!(encode_path("ff80-80_81.4d~"), "ff80-80_81.4d~");
+    }
+
+    #[test]
+    fn query_styles() {
+        let mut r = Request::new(&OP, "/t".into());
+        r.query("ids", &["a", "b c"], QueryStyle::Form);
+        r.query("tags", &["x", "y"], QueryStyle::FormNoExplode);
+        r.query(
+            "filter",
+            &serde_json::json!({"age": 3, "name": "n"}),
+            QueryStyle::DeepObject,
+        );
+        r.query("limit", &Some(10), QueryStyle::Form);
+        r.query("marker", &None::<String>, QueryStyle::Form);
+        assert_eq!(
+            r.query_string(),
+            "ids=a&ids=b%20c&tags=x%2Cy&filter%5Bage%5D=3&filter%5Bname%5D=n&limit=10"
+        );
+    }
+
+    #[test]
+    fn bad_header_value_becomes_request_error() {
+        let mut r = Request::new(&OP, "/t".into());
+        r.header("X-Environment-ID", "a\nb");
+        assert!(r.error.unwrap().contains("X-Environment-ID"));
+    }
+
+    #[test]
+    fn error_code_and_message_shapes() {
+        let cases: &[(&str, Option<&str>, Option<&str>)] = &[
+            (
+                r#"{"error_code":"IMS.0001","error_msg":"gone"}"#,
+                Some("IMS.0001"),
+                Some("gone"),
+            ),
+            (r#"{"code":"X","message":"m"}"#, Some("X"), Some("m")),
+            (
+                r#"{"error":{"code":"APIGW.0301","message":"bad token"}}"#,
+                Some("APIGW.0301"),
+                Some("bad token"),
+            ),
+            (
+                r#"{"badRequest":{"code":400,"message":"no"}}"#,
+                Some("400"),
+                Some("no"),
+            ),
+            ("<html>502</html>", None, None),
+        ];
+        for (body, code, message) in cases {
+            let (c, m) = error_code_and_message(body.as_bytes());
+            assert_eq!((c.as_deref(), m.as_deref()), (*code, *message), "{body}");
+        }
+    }
+}

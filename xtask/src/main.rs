@@ -1,0 +1,4 @@
+//! Project automation. See `cargo xtask help`.
+fn main() {
+    println!("xtask");
+}
