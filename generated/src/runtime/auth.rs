@@ -1,10 +1,27 @@
-//! How requests are authenticated.
+//! How requests are authenticated: a static token, IAM password authentication (a cached,
+//! refreshed project token), or AK/SK request signing.
 
+mod aksk;
+mod password;
+mod token;
+
+pub use aksk::AkSk;
+pub use password::{PasswordAuth, ProjectScope};
+pub use token::{CachedToken, Token, TokenCacheOptions, TokenSource};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Url};
+
+use super::config::Config;
 use super::error::Error;
 use super::secret::Secret;
-use super::transport::ServiceClient;
+
+/// The header a token is sent in.
+const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 
 /// How requests are authenticated.
+///
+/// `Debug` never shows a token, password or secret key.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Auth {
@@ -12,6 +29,11 @@ pub enum Auth {
     None,
     /// A token obtained elsewhere, sent as `X-Auth-Token`.
     Token(Secret),
+    /// Tokens obtained on demand (IAM password authentication or a custom [`TokenSource`]),
+    /// cached, refreshed before they expire and after a `401`, sent as `X-Auth-Token`.
+    Cached(CachedToken),
+    /// Every request signed with an access key and secret key (`SDK-HMAC-SHA256`).
+    AkSk(AkSk),
 }
 
 impl Auth {
@@ -20,15 +42,105 @@ impl Auth {
         Auth::Token(token.into())
     }
 
-    /// Adds the credentials to a request that is about to be sent.
-    pub(crate) async fn apply(
+    /// IAM password authentication: a project-scoped token obtained from IAM
+    /// (`POST /v3/auth/tokens`), cached until shortly before it expires, refreshed once when a
+    /// request is answered `401`, fetched by one request when many need it at once.
+    pub fn password(credentials: PasswordAuth) -> Self {
+        let options = credentials.cache.clone();
+        Auth::Cached(CachedToken::new(credentials, options))
+    }
+
+    /// AK/SK signing of every request, as the Huawei Cloud SDKs sign.
+    pub fn aksk(credentials: AkSk) -> Self {
+        Auth::AkSk(credentials)
+    }
+
+    /// Tokens from your own [`TokenSource`], cached and refreshed like IAM password tokens
+    /// (with the default [`TokenCacheOptions`]).
+    pub fn token_source(source: impl TokenSource) -> Self {
+        Self::token_source_with(source, TokenCacheOptions::default())
+    }
+
+    /// Tokens from your own [`TokenSource`], cached as `options` say.
+    pub fn token_source_with(source: impl TokenSource, options: TokenCacheOptions) -> Self {
+        Auth::Cached(CachedToken::new(source, options))
+    }
+
+    /// Adds the credentials to a request about to be sent; returns the token used, when a
+    /// `401` answer should replace it.
+    pub(crate) async fn authorize(
         &self,
-        request: reqwest::RequestBuilder,
-        _client: &ServiceClient,
-    ) -> Result<reqwest::RequestBuilder, Error> {
-        Ok(match self {
-            Auth::None => request,
-            Auth::Token(token) => request.header("X-Auth-Token", token.expose()),
-        })
+        config: &Config,
+        operation: &'static str,
+        method: &Method,
+        url: &Url,
+        headers: &mut HeaderMap,
+        body: &[u8],
+    ) -> Result<Option<Secret>, Error> {
+        match self {
+            Auth::None => Ok(None),
+            Auth::Token(token) => {
+                headers.insert(X_AUTH_TOKEN, token_header(operation, token)?);
+                Ok(None)
+            }
+            Auth::Cached(cache) => {
+                let token = cache.get(config).await?;
+                headers.insert(X_AUTH_TOKEN, token_header(operation, &token)?);
+                Ok(Some(token))
+            }
+            Auth::AkSk(aksk) => {
+                aksk.sign(method, url, headers, body);
+                Ok(None)
+            }
+        }
+    }
+
+    /// A request sent with `token` was answered `401`; returns whether a retry with a new
+    /// token makes sense.
+    pub(crate) async fn rejected(&self, token: &Secret) -> bool {
+        match self {
+            Auth::Cached(cache) => {
+                cache.rejected(token).await;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn token_header(operation: &'static str, token: &Secret) -> Result<HeaderValue, Error> {
+    let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
+        Error::Auth(Box::new(Error::InvalidRequest {
+            operation,
+            message: "the token has characters a header cannot carry".to_owned(),
+        }))
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_every_secret() {
+        let auths = [
+            Auth::token("tok-SECRET-1"),
+            Auth::password(PasswordAuth::new("dom", "user", "pw-SECRET-2").project_id("p")),
+            Auth::aksk(AkSk::new("AK", "sk-SECRET-3").security_token("st-SECRET-4")),
+        ];
+        for auth in auths {
+            let debug = format!("{auth:?} {auth:#?}");
+            assert!(!debug.contains("SECRET"), "{debug}");
+        }
+    }
+
+    #[test]
+    fn bad_token_is_an_auth_error_without_the_token() {
+        let e = token_header("Op", &Secret::new("a\nSECRET")).unwrap_err();
+        assert!(matches!(e, Error::Auth(_)));
+        assert!(!e.to_string().contains("SECRET"));
+        assert!(!format!("{e:?}").contains("SECRET"));
     }
 }

@@ -6,12 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::{StatusCode, Url};
 
 use super::auth::Auth;
 use super::error::Error;
-use super::transport::{Request, Service, ServiceClient};
+use super::retry::{Outcome, RetryPolicy, RetryState};
+use super::secret::Secret;
+use super::time::Clock;
+use super::transport::{Request, Service, mark_sensitive};
 
 /// Why a [`Config`] or a client could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,20 +35,30 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The configuration every generated client is made from: endpoints, authentication,
-/// timeouts, limits. Cheap to clone; clients made from one `Config` share its connection pool
-/// and its cached IAM token.
+/// timeouts, retries, limits. Cheap to clone; clients made from one `Config` share its
+/// connection pool and its cached IAM token.
+///
+/// `Debug` shows no secret.
 #[derive(Clone)]
 pub struct Config {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     region: Option<String>,
     endpoints: BTreeMap<String, String>,
     variables: BTreeMap<String, String>,
     auth: Auth,
+    connect_timeout: Duration,
     timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: HeaderValue,
+    /// Whether `User-Agent` is sent with each request (the HTTP client was supplied and a
+    /// user agent was set explicitly).
+    per_request_user_agent: bool,
     max_body_bytes: usize,
+    clock: Clock,
     http: reqwest::Client,
 }
 
@@ -54,18 +67,71 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("region", &self.inner.region)
             .field("endpoints", &self.inner.endpoints)
+            .field("variables", &self.inner.variables)
             .field("auth", &self.inner.auth)
+            .field("connect_timeout", &self.inner.connect_timeout)
             .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .field("user_agent", &self.inner.user_agent)
             .field("max_body_bytes", &self.inner.max_body_bytes)
             .finish_non_exhaustive()
     }
 }
 
+/// A complete response, as one attempt read it.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    /// The token the request carried, when a `401` should replace it.
+    token: Option<Secret>,
+}
+
+/// Why one attempt failed, and whether anything was sent.
+struct Failure {
+    error: Error,
+    sent: bool,
+}
+
 impl Config {
     /// Starts a configuration with the defaults: no region, no authentication, 10 s connect
-    /// timeout, 60 s overall timeout, 16 MiB response limit.
+    /// timeout, 60 s timeout per attempt, the default [`RetryPolicy`], 16 MiB response limit.
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()
+    }
+
+    /// The timeout of one attempt, from sending to the last byte of the body.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// The connect timeout (of the HTTP client this configuration built).
+    pub fn connect_timeout(&self) -> Duration {
+        self.inner.connect_timeout
+    }
+
+    /// How failed requests are retried.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The largest response body accepted.
+    pub fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
+    }
+
+    /// The HTTP client requests are sent with.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The same configuration without authentication (for the clients that obtain tokens).
+    pub(crate) fn without_auth(&self) -> Config {
+        let mut inner = (*self.inner).clone();
+        inner.auth = Auth::None;
+        Config {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The region, when one was set.
@@ -125,37 +191,122 @@ impl Config {
         Ok(url.trim_end_matches('/').to_owned())
     }
 
-    /// Sends one request and reads the whole response, within the configured limits.
+    /// Sends a request (authenticated, retried and refreshed as configured) and reads the
+    /// whole response, within the configured limits.
     pub(crate) async fn send(
         &self,
-        client: &ServiceClient,
         request: &Request,
         url: &str,
     ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
         let operation = request.operation;
-        let mut builder = self
+        let url = Url::parse(url).map_err(|e| Error::InvalidRequest {
+            operation: operation.id,
+            message: format!("`{url}` is not a valid URL: {e}"),
+        })?;
+        let idempotent = operation.is_idempotent();
+        let mut retry = RetryState::new(&self.inner.retry);
+        let mut refreshed = false;
+        loop {
+            let started = std::time::Instant::now();
+            let result = self.attempt(request, &url).await;
+            let took = started.elapsed();
+            let delay = match result {
+                Ok(answer) => {
+                    if answer.status == StatusCode::UNAUTHORIZED
+                        && !refreshed
+                        && let Some(token) = &answer.token
+                        && self.inner.auth.rejected(token).await
+                    {
+                        // One more attempt with a new token; the first was refused, not
+                        // processed, so this is safe for any method.
+                        refreshed = true;
+                        continue;
+                    }
+                    let outcome = Outcome::Status(answer.status, &answer.headers);
+                    match retry.next_delay(idempotent, outcome, took, &self.inner.clock) {
+                        Some(delay) => delay,
+                        None => return Ok((answer.status, answer.headers, answer.body)),
+                    }
+                }
+                Err(failure) => {
+                    let outcome = match (&failure.error, failure.sent) {
+                        (Error::Transport { .. } | Error::Timeout { .. }, false) => {
+                            Outcome::NotSent
+                        }
+                        (Error::Transport { .. } | Error::Timeout { .. }, true) => Outcome::Failed,
+                        _ => return Err(failure.error),
+                    };
+                    match retry.next_delay(idempotent, outcome, took, &self.inner.clock) {
+                        Some(delay) => delay,
+                        None => return Err(failure.error),
+                    }
+                }
+            };
+            self.inner.retry.sleep(delay).await;
+        }
+    }
+
+    /// One attempt: authenticate, send, read the body.
+    async fn attempt(&self, request: &Request, url: &Url) -> Result<Answer, Failure> {
+        let operation = request.operation;
+        let not_sent = |error| Failure { error, sent: false };
+        let mut headers = request.headers.clone();
+        let body: &[u8] = request.body.as_ref().map_or(&[], |b| b.bytes.as_ref());
+        // Authentication first: AK/SK signs the headers present now.
+        let token = if operation.authenticated {
+            self.inner
+                .auth
+                .authorize(
+                    self,
+                    operation.id,
+                    &operation.method,
+                    url,
+                    &mut headers,
+                    body,
+                )
+                .await
+                .map_err(not_sent)?
+        } else {
+            None
+        };
+        if !headers.contains_key(ACCEPT) {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
+        if self.inner.per_request_user_agent {
+            headers.insert(USER_AGENT, self.inner.user_agent.clone());
+        }
+        let mut http = reqwest::Request::new(operation.method.clone(), url.clone());
+        if let Some(body) = &request.body {
+            let content_type = HeaderValue::from_str(&body.content_type).map_err(|_| {
+                not_sent(Error::InvalidRequest {
+                    operation: operation.id,
+                    message: format!("`{}` is not a valid content type", body.content_type),
+                })
+            })?;
+            headers.insert(CONTENT_TYPE, content_type);
+            *http.body_mut() = Some(body.bytes.clone().into());
+        }
+        *http.headers_mut() = headers;
+        *http.timeout_mut() = Some(self.inner.timeout);
+        let response = self
             .inner
             .http
-            .request(operation.method.clone(), url)
-            .headers(request.headers.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .timeout(self.inner.timeout);
-        if let Some(body) = &request.body {
-            builder = builder
-                .header(CONTENT_TYPE, body.content_type.as_ref())
-                .body(body.bytes.clone());
-        }
-        if operation.authenticated {
-            builder = self.inner.auth.apply(builder, client).await?;
-        }
-        let response = builder
-            .send()
+            .execute(http)
             .await
-            .map_err(|e| self.transport(operation.id, e))?;
+            .map_err(|e| self.failure(operation.id, e))?;
         let status = response.status();
-        let headers = response.headers().clone();
-        let body = self.read_body(operation.id, response).await?;
-        Ok((status, headers, body))
+        let mut headers = response.headers().clone();
+        mark_sensitive(&mut headers);
+        let body = self
+            .read_body(operation.id, response)
+            .await
+            .map_err(|error| Failure { error, sent: true })?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+            token,
+        })
     }
 
     async fn read_body(
@@ -175,7 +326,7 @@ impl Config {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| self.transport(operation, e))?
+            .map_err(|e| self.failure(operation, e).error)?
         {
             if body.len() + chunk.len() > limit {
                 return Err(Error::BodyTooLarge { operation, limit });
@@ -185,15 +336,22 @@ impl Config {
         Ok(body.freeze())
     }
 
-    fn transport(&self, operation: &'static str, source: reqwest::Error) -> Error {
-        if source.is_timeout() {
+    /// A transport error, and whether the request may have been sent.
+    fn failure(&self, operation: &'static str, source: reqwest::Error) -> Failure {
+        let sent = !source.is_connect();
+        let error = if source.is_timeout() {
             Error::Timeout {
                 operation,
-                after: self.inner.timeout,
+                after: if sent {
+                    self.inner.timeout
+                } else {
+                    self.inner.connect_timeout.min(self.inner.timeout)
+                },
             }
         } else {
             Error::Transport { operation, source }
-        }
+        };
+        Failure { error, sent }
     }
 }
 
@@ -206,10 +364,15 @@ pub struct ConfigBuilder {
     auth: Auth,
     connect_timeout: Duration,
     timeout: Duration,
-    user_agent: String,
+    retry: RetryPolicy,
+    user_agent: Option<String>,
     max_body_bytes: usize,
+    clock: Clock,
     http: Option<reqwest::Client>,
 }
+
+/// The default `User-Agent`.
+const DEFAULT_USER_AGENT: &str = concat!("cloudjobs/", env!("CARGO_PKG_VERSION"));
 
 impl Default for ConfigBuilder {
     fn default() -> Self {
@@ -220,8 +383,10 @@ impl Default for ConfigBuilder {
             auth: Auth::None,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
-            user_agent: concat!("cloudjobs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: RetryPolicy::default(),
+            user_agent: None,
             max_body_bytes: 16 * 1024 * 1024,
+            clock: Clock::system(),
             http: None,
         }
     }
@@ -260,16 +425,32 @@ impl ConfigBuilder {
         self
     }
 
-    /// How long one request may take from sending to the last byte of the body (default 60 s).
+    /// How long one attempt may take from sending to the last byte of the body (default 60 s);
+    /// a slower one is an [`Error::Timeout`]. [`RetryPolicy::max_elapsed`] bounds the whole
+    /// call, retries included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// The `User-Agent` header (default `cloudjobs/<version>`). Ignored with
-    /// [`ConfigBuilder::http_client`].
+    /// How failed requests are retried (default [`RetryPolicy::default`]; turn retries off
+    /// with [`RetryPolicy::none`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` header (default `cloudjobs/<version>`). With
+    /// [`ConfigBuilder::http_client`] it is sent with each request, replacing the client's.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Reads the current time from `clock` (to turn an HTTP-date `Retry-After` into a delay);
+    /// for tests.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -286,11 +467,27 @@ impl ConfigBuilder {
         self
     }
 
-    /// Builds the configuration.
+    /// Builds the configuration; fails on an explicit endpoint that is not an `http` or
+    /// `https` URL, a user agent that is not a valid header value, or an HTTP client that
+    /// cannot be built.
     pub fn build(self) -> Result<Config, ConfigError> {
+        for (service, url) in &self.endpoints {
+            match Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => {}
+                _ => {
+                    return Err(ConfigError::new(format!(
+                        "endpoint for {service}: `{url}` is not an http(s) URL"
+                    )));
+                }
+            }
+        }
+        let user_agent =
+            HeaderValue::from_str(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
+                .map_err(|_| ConfigError::new("the user agent is not a valid header value"))?;
+        let per_request_user_agent = self.http.is_some() && self.user_agent.is_some();
         let http = match self.http {
             Some(client) => client,
-            None => build_http_client(&self.user_agent, self.connect_timeout)?,
+            None => build_http_client(&user_agent, self.connect_timeout)?,
         };
         Ok(Config {
             inner: Arc::new(Inner {
@@ -298,8 +495,13 @@ impl ConfigBuilder {
                 endpoints: self.endpoints,
                 variables: self.variables,
                 auth: self.auth,
+                connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
+                retry: self.retry,
+                user_agent,
+                per_request_user_agent,
                 max_body_bytes: self.max_body_bytes,
+                clock: self.clock,
                 http,
             }),
         })
@@ -307,7 +509,7 @@ impl ConfigBuilder {
 }
 
 fn build_http_client(
-    user_agent: &str,
+    user_agent: &HeaderValue,
     connect_timeout: Duration,
 ) -> Result<reqwest::Client, ConfigError> {
     // reqwest is built without a rustls crypto provider so that the C-heavy aws-lc-rs is not
@@ -317,7 +519,7 @@ fn build_http_client(
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
     reqwest::Client::builder()
-        .user_agent(user_agent)
+        .user_agent(user_agent.clone())
         .connect_timeout(connect_timeout)
         .build()
         .map_err(|e| ConfigError::new(format!("HTTP client: {e}")))

@@ -60,6 +60,37 @@ pub enum Error<E = Undocumented> {
 }
 
 impl<E> Error<E> {
+    /// The operation id of the failed call.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Error::Api(e) => e.operation,
+            Error::Decode(e) => e.operation,
+            Error::Transport { operation, .. }
+            | Error::Timeout { operation, .. }
+            | Error::BodyTooLarge { operation, .. }
+            | Error::InvalidRequest { operation, .. } => operation,
+            Error::Auth(e) => e.operation(),
+        }
+    }
+
+    /// Whether no complete response arrived in time.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Auth(e) => e.is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// Whether the connection could not be made (refused, unreachable, DNS, TLS handshake).
+    pub fn is_connect(&self) -> bool {
+        match self {
+            Error::Transport { source, .. } => source.is_connect(),
+            Error::Auth(e) => e.is_connect(),
+            _ => false,
+        }
+    }
+
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -114,6 +145,39 @@ impl<E> Error<E> {
                 Error::InvalidRequest { operation, message }
             }
         }
+    }
+}
+
+impl Error {
+    /// A copy, when the error can be copied (all but transport errors, whose source cannot).
+    pub(crate) fn try_clone(&self) -> Option<Error> {
+        Some(match self {
+            Error::Api(e) => Error::Api(Box::new(ApiError {
+                operation: e.operation,
+                status: e.status,
+                headers: e.headers.clone(),
+                request_id: e.request_id.clone(),
+                code: e.code.clone(),
+                message: e.message.clone(),
+                body: None,
+                raw: e.raw.clone(),
+            })),
+            Error::Decode(e) => Error::Decode(Box::new(DecodeError::clone(e))),
+            Error::Transport { .. } => return None,
+            Error::Timeout { operation, after } => Error::Timeout {
+                operation,
+                after: *after,
+            },
+            Error::BodyTooLarge { operation, limit } => Error::BodyTooLarge {
+                operation,
+                limit: *limit,
+            },
+            Error::Auth(e) => Error::Auth(Box::new(e.try_clone()?)),
+            Error::InvalidRequest { operation, message } => Error::InvalidRequest {
+                operation,
+                message: message.clone(),
+            },
+        })
     }
 }
 
@@ -268,7 +332,7 @@ impl<E> fmt::Display for ApiError<E> {
 }
 
 /// A response body that did not decode as the spec says it should.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DecodeError {
     pub(crate) operation: &'static str,
     pub(crate) status: StatusCode,
@@ -322,13 +386,63 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// At most 512 bytes of a body, cut at a character boundary, for messages.
+/// At most 512 bytes of a body, cut at a character boundary, for messages (invalid UTF-8
+/// replaced).
 pub(crate) fn snippet(raw: &[u8]) -> String {
     const MAX: usize = 512;
-    let text = String::from_utf8_lossy(&raw[..raw.len().min(MAX)]);
-    let mut text = text.into_owned();
-    if raw.len() > MAX {
+    let mut end = raw.len().min(MAX);
+    if end < raw.len() {
+        // Do not cut a UTF-8 sequence: step back to its first byte (at most 3 bytes back).
+        let mut back = end;
+        while back > 0 && end - back < 3 && raw[back] & 0xC0 == 0x80 {
+            back -= 1;
+        }
+        if raw[back] & 0xC0 != 0x80 {
+            end = back;
+        }
+    }
+    let mut text = String::from_utf8_lossy(&raw[..end]).into_owned();
+    if end < raw.len() {
         text.push('…');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_are_cut_at_character_boundaries() {
+        assert_eq!(snippet(b"short"), "short");
+        assert_eq!(snippet(b""), "");
+        let ascii = vec![b'a'; 600];
+        assert_eq!(snippet(&ascii), format!("{}…", "a".repeat(512)));
+        // 511 ASCII bytes then a 3-byte character across the 512-byte mark.
+        let mut text = "a".repeat(511);
+        text.push('€');
+        text.push_str("tail");
+        let s = snippet(text.as_bytes());
+        assert_eq!(s, format!("{}…", "a".repeat(511)));
+        assert!(!s.contains('\u{FFFD}'));
+        // Invalid UTF-8 is replaced, never a panic.
+        let mut bytes = vec![0xFFu8; 10];
+        bytes.extend(vec![0x80u8; 600]);
+        assert!(snippet(&bytes).starts_with('\u{FFFD}'));
+    }
+
+    #[test]
+    fn accessors_see_through_auth() {
+        let inner: Error = Error::Timeout {
+            operation: "KeystoneCreateUserTokenByPassword",
+            after: Duration::from_secs(1),
+        };
+        let e: Error<()> = Error::Auth(Box::new(inner));
+        assert!(e.is_timeout());
+        assert!(e.is_transient());
+        assert!(!e.is_connect());
+        assert_eq!(e.operation(), "KeystoneCreateUserTokenByPassword");
+        let copy = e.into_untyped().try_clone().unwrap();
+        assert!(copy.to_string().contains("authentication failed"));
+    }
 }

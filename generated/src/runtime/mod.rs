@@ -7,26 +7,32 @@
 //! - [`config`]: one [`Config`] shared by every service (endpoints, auth, timeouts, retries).
 //! - [`transport`]: requests, responses, endpoint resolution, sending.
 //! - [`error`]: the one [`Error`] type users match on.
-//! - [`auth`]: how requests are authenticated.
+//! - [`auth`]: how requests are authenticated (token, IAM password, AK/SK signing).
+//! - [`retry`]: which failed requests are tried again, and when.
 //! - [`secret`]: a wrapper that keeps secrets out of `Debug` output.
-//! - [`time`]: a lenient [`Timestamp`] for the many time formats servers send.
+//! - [`time`]: a lenient [`Timestamp`] for the many time formats servers send, and the
+//!   [`Clock`] the runtime reads.
 
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod retry;
 pub mod secret;
 pub mod time;
 pub mod transport;
 
-pub use auth::Auth;
+pub use auth::{
+    AkSk, Auth, CachedToken, PasswordAuth, ProjectScope, Token, TokenCacheOptions, TokenSource,
+};
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use error::{ApiError, DecodeError, Error, Undocumented};
+pub use retry::{BoxFuture, RetryPolicy};
 pub use secret::Secret;
-pub use time::Timestamp;
+pub use time::{Clock, Timestamp};
 pub use transport::{
     Operation, QueryStyle, RawResponse, Request, Response, Server, ServerVariable, Service,
     ServiceClient, encode_path,
 };
 
 /// HTTP types used in the runtime's public API, re-exported so users need no `http` dependency.
-pub use reqwest::{Method, StatusCode, header};
+pub use reqwest::{Method, StatusCode, Url, header};

@@ -150,11 +150,13 @@ impl Request {
         }
     }
 
-    /// Sets a header parameter.
+    /// Sets a header parameter. Values of headers that carry credentials (`X-Auth-Token`,
+    /// `Authorization`, ...) are marked sensitive, so `Debug` output does not show them.
     pub fn header(&mut self, name: &'static str, value: impl fmt::Display) {
         let value = value.to_string();
         match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            (Ok(name), Ok(value)) => {
+            (Ok(name), Ok(mut value)) => {
+                value.set_sensitive(is_sensitive(&name));
                 self.headers.insert(name, value);
             }
             (Err(_), _) => self.fail(format!("`{name}` is not a valid header name")),
@@ -359,7 +361,7 @@ impl ServiceClient {
         };
         let (status, headers, body) = self
             .config
-            .send(self, &request, &url)
+            .send(&request, &url)
             .await
             .map_err(Error::into_typed)?;
         Ok(RawResponse {
@@ -397,14 +399,50 @@ impl Error {
     }
 }
 
+/// Headers whose values are credentials: never shown by `Debug`.
+const SENSITIVE_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "x-auth-token",
+    "x-subject-token",
+    "x-security-token",
+    "cookie",
+    "set-cookie",
+];
+
+fn is_sensitive(name: &HeaderName) -> bool {
+    SENSITIVE_HEADERS.contains(&name.as_str())
+}
+
+/// Marks the values of credential headers as sensitive, so that `Debug` prints `Sensitive`.
+pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
+    for (name, value) in headers.iter_mut() {
+        if is_sensitive(name) {
+            value.set_sensitive(true);
+        }
+    }
+}
+
 /// A complete response before it is typed; generated code turns it into a [`Response`] or an
 /// [`Error`].
-#[derive(Debug)]
+///
+/// `Debug` shows the start of the body and hides credential headers.
 pub struct RawResponse {
     operation: &'static Operation,
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("operation", &self.operation.id)
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &snippet(&self.body))
+            .finish()
+    }
 }
 
 /// Response headers that carry a request id, most common first.
@@ -414,6 +452,7 @@ const REQUEST_ID_HEADERS: &[&str] = &[
     "x-compute-request-id",
     "request-id",
     "x-amz-request-id",
+    "x-iam-trace-id",
 ];
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
@@ -659,6 +698,37 @@ mod tests {
             r.query_string(),
             "ids=a&ids=b%20c&tags=x%2Cy&filter%5Bage%5D=3&filter%5Bname%5D=n&limit=10"
         );
+    }
+
+    #[test]
+    fn credential_headers_are_hidden_from_debug() {
+        let mut r = Request::new(&OP, "/t".into());
+        r.header("X-Auth-Token", "tok-SECRET");
+        r.header("X-Environment-ID", "env-visible");
+        let debug = format!("{r:?}");
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert!(debug.contains("env-visible"), "{debug}");
+
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-subject-token",
+            HeaderValue::from_static("subject-SECRET"),
+        );
+        headers.insert("set-cookie", HeaderValue::from_static("SECRET=1"));
+        headers.insert("x-request-id", HeaderValue::from_static("req-1"));
+        mark_sensitive(&mut headers);
+        let raw = RawResponse {
+            operation: &OP,
+            status: StatusCode::CREATED,
+            headers,
+            body: Bytes::from_static(b"{}"),
+        };
+        let debug = format!("{raw:?}");
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert!(debug.contains("req-1"), "{debug}");
+        let response = raw.json::<serde_json::Value, ()>().unwrap();
+        let debug = format!("{response:?}");
+        assert!(!debug.contains("SECRET"), "{debug}");
     }
 
     #[test]
