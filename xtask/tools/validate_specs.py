@@ -495,6 +495,9 @@ class JobChecker:
                         found = (props[token], ptr(variant_ptr, "properties", token))
                         break
             if found is None:
+                real, real_ptr = deref(self.doc, schema, schema_ptr)
+                if real is not None:
+                    schema_ptr = real_ptr
                 if token == "*":
                     raise PointerError(f"'*' in {pointer!r}: the schema at {schema_ptr} is not an array")
                 raise PointerError(f"{pointer!r}: no property {token!r} in the schema at {schema_ptr}")
