@@ -1,4 +1,187 @@
-//! Project automation. See `cargo xtask help`.
-fn main() {
-    println!("xtask");
+//! Project automation: `cargo xtask <command>`. Run `cargo xtask help` for the list.
+
+mod corpus;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use cloudjobs_codegen::EmitOptions;
+use cloudjobs_codegen::project::{OutputFile, generate_dir};
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  regen            regenerate generated/src/apis/ from specs/ (all or nothing)
+  check            exit 1 with a diff when generated/src/apis/ is stale
+  validate         validate specs/ with openapi-spec-validator (installed, pinned, into target/tools)
+  corpus [DIR]     generate and `cargo check` every spec in DIR (default ../shared/corpus/specs)
+  test             everything CI runs: fmt, clippy, validate, check, all tests, docs
+  help             this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("regen") => regen(&root),
+        Some("check") => check(&root),
+        Some("validate") => tools::validate_specs(&root),
+        Some("corpus") => corpus::run(&root, args.get(1).map(PathBuf::from)),
+        Some("test") => tools::test_all(&root),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// Where generated modules go.
+fn apis_dir(root: &Path) -> PathBuf {
+    root.join("generated/src/apis")
+}
+
+fn generate(root: &Path) -> Result<Vec<OutputFile>, String> {
+    generate_dir(&root.join("specs"), "specs", &EmitOptions::default()).map_err(|errors| {
+        let mut message = format!(
+            "{} spec(s) could not be generated; nothing was written:",
+            errors.len()
+        );
+        for e in errors {
+            message.push_str(&format!("\n  {e}"));
+        }
+        message
+    })
+}
+
+fn report(files: &[OutputFile]) {
+    for f in files {
+        let Some(r) = &f.source else { continue };
+        println!(
+            "{:<34} -> generated/src/apis/{:<26} {:>3} operations {:>4} types {:>6} lines {:>6.1} ms",
+            r.spec,
+            f.name,
+            r.operations,
+            r.types,
+            r.lines,
+            r.elapsed.as_secs_f64() * 1000.0
+        );
+        for w in &r.warnings {
+            println!("    warning: {}: {w}", r.spec);
+        }
+    }
+}
+
+/// Generated files in the output folder that no spec produces any more.
+fn stale_files(dir: &Path, files: &[OutputFile]) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .filter(|p| {
+            !files
+                .iter()
+                .any(|f| Some(f.name.as_str()) == p.file_name().and_then(|n| n.to_str()))
+        })
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|s| s.starts_with("// @generated")))
+        .collect()
+}
+
+fn regen(root: &Path) -> Result<(), String> {
+    let started = Instant::now();
+    let files = generate(root)?;
+    let dir = apis_dir(root);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Write everything to temporary files first, then rename: a failure part-way leaves
+    // the previous generation in place.
+    let mut staged = Vec::new();
+    for f in &files {
+        let tmp = dir.join(format!(".{}.tmp", f.name));
+        if let Err(e) = std::fs::write(&tmp, &f.contents) {
+            for (t, _) in &staged {
+                let _ = std::fs::remove_file(t);
+            }
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("{}: {e}; nothing was changed", tmp.display()));
+        }
+        staged.push((tmp, dir.join(&f.name)));
+    }
+    let mut changed = 0;
+    for (tmp, target) in &staged {
+        let same = std::fs::read(target).ok() == std::fs::read(tmp).ok();
+        if same {
+            std::fs::remove_file(tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        } else {
+            std::fs::rename(tmp, target).map_err(|e| format!("{}: {e}", target.display()))?;
+            changed += 1;
+        }
+    }
+    for stale in stale_files(&dir, &files) {
+        std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?;
+        println!("removed {} (its spec is gone)", stale.display());
+        changed += 1;
+    }
+    report(&files);
+    println!(
+        "regen: {} spec(s), {changed} file(s) changed, {:.1} ms",
+        files.len() - 1,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+fn check(root: &Path) -> Result<(), String> {
+    let files = generate(root)?;
+    let dir = apis_dir(root);
+    let mut stale = 0;
+    for f in &files {
+        let path = dir.join(&f.name);
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current != f.contents {
+            stale += 1;
+            let diff = similar::TextDiff::from_lines(&current, &f.contents);
+            let shown = format!("generated/src/apis/{}", f.name);
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{shown}"), &format!("b/{shown}"))
+            );
+        }
+    }
+    for path in stale_files(&dir, &files) {
+        stale += 1;
+        println!(
+            "{} is generated but no spec produces it any more",
+            path.display()
+        );
+    }
+    if stale > 0 {
+        return Err(format!(
+            "{stale} generated file(s) are stale: run `cargo xtask regen` and commit the result"
+        ));
+    }
+    println!(
+        "check: generated/src/apis/ is up to date with specs/ ({} spec(s))",
+        files.len() - 1
+    );
+    Ok(())
 }

@@ -1,0 +1,354 @@
+//! The intermediate representation: what a spec means for Rust, with every `$ref` resolved and
+//! every name decided. Lowering ([`crate::lower`]) builds it; emitting ([`crate::emit`]) only
+//! prints it, so naming and typing decisions live in one place.
+
+use crate::error::Warning;
+
+/// One API (one spec file, one generated module).
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// The Rust module name (`otc_ims_jobs`).
+    pub module: String,
+    /// The spec file as named in the generated header (`specs/otc-ims-jobs.yaml`).
+    pub source: String,
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// `servers`.
+    pub servers: Vec<Server>,
+    /// Every named type, in a deterministic order.
+    pub types: Vec<TypeDef>,
+    /// Every operation, in spec order (paths, then methods in a fixed order).
+    pub operations: Vec<Operation>,
+    /// What the generator worked around.
+    pub warnings: Vec<Warning>,
+}
+
+/// A server URL template.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// The URL with `{variables}`.
+    pub url: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// Its variables: name, default, allowed values.
+    pub variables: Vec<(String, String, Vec<String>)>,
+}
+
+/// Index of a type in [`Api::types`].
+pub type TypeId = usize;
+
+/// A Rust type as used in a field, parameter or body.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `u32` (format `uint32`).
+    U32,
+    /// `u64` (format `uint64`).
+    U64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// The runtime's lenient timestamp.
+    Timestamp,
+    /// Any JSON value.
+    Json,
+    /// A JSON object with any properties.
+    JsonObject,
+    /// Raw bytes (`Vec<u8>`), for bodies of media types that are not decoded.
+    Bytes,
+    /// A named generated type.
+    Named(TypeId),
+    /// `Vec<T>`.
+    Vec(Box<Ty>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<Ty>),
+    /// `Option<T>` inside a container (nullable array items, map values).
+    Option(Box<Ty>),
+    /// `Box<T>`, to break a recursive type.
+    Boxed(Box<Ty>),
+}
+
+/// Rustdoc material for an item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Docs {
+    /// The title or summary line.
+    pub summary: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// Constraints worth knowing (`Length: 8..=36`, `Range: 0..=100`, `Format: uuid`).
+    pub notes: Vec<String>,
+    /// An example, as JSON text.
+    pub example: Option<String>,
+    /// Deprecated in the spec.
+    pub deprecated: bool,
+}
+
+/// A named type.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// The Rust name.
+    pub name: String,
+    /// The JSON pointer of the schema it comes from.
+    pub pointer: String,
+    /// Its documentation.
+    pub docs: Docs,
+    /// What it is.
+    pub kind: TypeKind,
+}
+
+/// What a [`TypeDef`] is.
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    /// A struct.
+    Struct(Struct),
+    /// A string enum that keeps unknown values.
+    Enum(StringEnum),
+    /// A `oneOf`/`anyOf`.
+    Union(Union),
+    /// A type alias (a named schema that is a primitive, an array or a map).
+    Alias(Ty),
+    /// A transparent newtype: a named alias that refers to itself (`A = Vec<A>`), which a
+    /// Rust type alias cannot express.
+    Newtype(Ty),
+    /// An operation's responses that differ by status: one variant per documented case.
+    Responses(ResponseEnum),
+}
+
+/// A struct's fields.
+#[derive(Debug, Clone, Default)]
+pub struct Struct {
+    /// The fields in spec order.
+    pub fields: Vec<Field>,
+    /// `additionalProperties` alongside named properties: a flattened map of this value type.
+    pub additional: Option<(String, Ty)>,
+}
+
+/// A struct field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The Rust name (already escaped).
+    pub name: String,
+    /// The JSON name.
+    pub wire: String,
+    /// The value type (without the `Option` that optionality adds).
+    pub ty: Ty,
+    /// In the schema's `required`.
+    pub required: bool,
+    /// `nullable: true`.
+    pub nullable: bool,
+    /// Documentation.
+    pub docs: Docs,
+}
+
+impl Field {
+    /// Whether the field is an `Option` in Rust.
+    pub fn optional(&self) -> bool {
+        !self.required || self.nullable
+    }
+}
+
+/// A string enum.
+#[derive(Debug, Clone)]
+pub struct StringEnum {
+    /// The known values.
+    pub variants: Vec<Variant>,
+}
+
+/// A known value of a [`StringEnum`].
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The Rust variant name.
+    pub name: String,
+    /// The value on the wire.
+    pub wire: String,
+}
+
+/// A `oneOf`/`anyOf`.
+#[derive(Debug, Clone)]
+pub struct Union {
+    /// The alternatives, in spec order.
+    pub variants: Vec<UnionVariant>,
+    /// The discriminator property, when the spec names one.
+    pub discriminator: Option<String>,
+}
+
+/// One alternative of a [`Union`].
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    /// The Rust variant name.
+    pub name: String,
+    /// Its payload type.
+    pub ty: Ty,
+    /// The discriminator values that select it.
+    pub tags: Vec<String>,
+}
+
+/// An operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// The `operationId`, or a name made from method and path.
+    pub id: String,
+    /// The client method name (snake case).
+    pub method_name: String,
+    /// The builder type name (upper camel case).
+    pub builder_name: String,
+    /// The HTTP method, upper case.
+    pub http_method: String,
+    /// The path template.
+    pub path: String,
+    /// Documentation.
+    pub docs: Docs,
+    /// Parameters, path ones first in path order.
+    pub params: Vec<Param>,
+    /// The request body.
+    pub body: Option<RequestBody>,
+    /// What success looks like.
+    pub success: Outcome,
+    /// What documented failures look like.
+    pub failure: Outcome,
+    /// Whether a security requirement applies.
+    pub authenticated: bool,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// In the path.
+    Path,
+    /// In the query, with a style.
+    Query(QueryStyle),
+    /// A header.
+    Header,
+}
+
+/// Query serialization styles the runtime knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryStyle {
+    /// `form`, exploded.
+    Form,
+    /// `form`, not exploded.
+    FormNoExplode,
+    /// `spaceDelimited`.
+    SpaceDelimited,
+    /// `pipeDelimited`.
+    PipeDelimited,
+    /// `deepObject`.
+    DeepObject,
+}
+
+/// A parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// The Rust name.
+    pub name: String,
+    /// The wire name.
+    pub wire: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Its type.
+    pub ty: Ty,
+    /// Required: a positional argument of the client method.
+    pub required: bool,
+    /// Documentation.
+    pub docs: Docs,
+}
+
+/// How a body is encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Media {
+    /// JSON (any `application/json` or `+json` type).
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `text/*`, as a string.
+    Text(String),
+    /// Anything else, as bytes.
+    Bytes(String),
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    /// Encoding.
+    pub media: Media,
+    /// Type (for JSON and form bodies; `String`/bytes otherwise).
+    pub ty: Ty,
+    /// Required.
+    pub required: bool,
+    /// Documentation.
+    pub docs: Docs,
+}
+
+/// Which statuses a response case covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatusMatch {
+    /// One status.
+    Code(u16),
+    /// A class such as `4XX` (the digit).
+    Range(u16),
+    /// `default`.
+    Default,
+}
+
+/// The body of a response case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseBody {
+    /// No body.
+    Empty,
+    /// JSON of this type.
+    Json(Ty),
+    /// `text/*`.
+    Text,
+    /// Anything else.
+    Bytes,
+}
+
+/// One documented response.
+#[derive(Debug, Clone)]
+pub struct ResponseCase {
+    /// The statuses it covers.
+    pub status: StatusMatch,
+    /// Its body.
+    pub body: ResponseBody,
+    /// The variant name when the outcome is an enum.
+    pub variant: String,
+    /// The response description.
+    pub description: String,
+}
+
+/// The success or failure side of an operation.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The documented cases.
+    pub cases: Vec<ResponseCase>,
+    /// The Rust type of the side: one shared body type, or a generated enum.
+    pub kind: OutcomeKind,
+}
+
+/// How an [`Outcome`] is typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutcomeKind {
+    /// Every case has this body (or none: `Empty`).
+    Single(ResponseBody),
+    /// Cases differ: a generated enum (its type id), one variant per case.
+    Enum(TypeId),
+}
+
+/// An enum of an operation's responses, stored as a type like any other.
+#[derive(Debug, Clone)]
+pub struct ResponseEnum {
+    /// Variants: name, payload, the response description.
+    pub variants: Vec<(String, ResponseBody, String)>,
+}

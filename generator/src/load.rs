@@ -1,0 +1,506 @@
+//! Stage 1: read a spec (YAML or JSON) into `openapiv3::OpenAPI`, keeping the raw tree for
+//! JSON-pointer lookups and error messages.
+//!
+//! Real-world specs are often not strictly valid. Before the typed parse, a few well-known
+//! deviations are repaired in the raw tree, each with a [`Warning`]: integer bounds beyond
+//! 64 bits, JSON-Schema-2019 style numeric `exclusiveMinimum`/`exclusiveMaximum`, booleans
+//! written as strings.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Warning, child};
+
+/// A loaded spec.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The file name used in messages.
+    pub file: String,
+    /// The document as a JSON tree (after the repairs listed in `warnings`).
+    pub raw: Value,
+    /// The typed OpenAPI document.
+    pub spec: openapiv3::OpenAPI,
+    /// What was repaired while loading.
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads and parses a spec file; `label` names it in messages.
+pub fn load_file(path: &Path, label: &str) -> Result<Document, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            label,
+            "#",
+            format!("cannot read the file: {e}"),
+        )
+    })?;
+    load_str(&text, label)
+}
+
+/// Parses a spec from text; `label` names it in messages.
+pub fn load_str(text: &str, label: &str) -> Result<Document, Error> {
+    let mut raw = parse_tree(text, label)?;
+    check_version(&raw, label)?;
+    let mut warnings = Vec::new();
+    repair(&mut raw, "#", &mut warnings);
+    let spec = typed(&raw, label)?;
+    Ok(Document {
+        file: label.to_owned(),
+        raw,
+        spec,
+        warnings,
+    })
+}
+
+fn parse_tree(text: &str, label: &str) -> Result<Value, Error> {
+    let syntax = |message: String| Error::new(ErrorKind::Syntax, label, "#", message);
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| {
+            syntax(format!(
+                "invalid JSON at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ))
+        })
+    } else {
+        serde_yaml::from_str(text).map_err(|e| match e.location() {
+            Some(at) => syntax(format!(
+                "invalid YAML at line {}, column {}: {e}",
+                at.line(),
+                at.column()
+            )),
+            None => syntax(format!("invalid YAML: {e}")),
+        })
+    }
+}
+
+fn check_version(raw: &Value, label: &str) -> Result<(), Error> {
+    let refuse =
+        |pointer: &str, message: String| Error::new(ErrorKind::Version, label, pointer, message);
+    if !raw.is_object() {
+        return Err(refuse(
+            "#",
+            "the document is not a mapping; an OpenAPI document starts with `openapi: 3.0.x`"
+                .into(),
+        ));
+    }
+    if let Some(v) = raw.get("swagger") {
+        return Err(refuse(
+            "#/swagger",
+            format!(
+                "this is a Swagger {} document; the generator reads OpenAPI 3.0.x: convert it first (for example with swagger2openapi)",
+                v.as_str().unwrap_or("2.0")
+            ),
+        ));
+    }
+    match raw.get("openapi") {
+        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => Ok(()),
+        Some(Value::String(v)) if v.starts_with("3.") => Err(refuse(
+            "#/openapi",
+            format!(
+                "OpenAPI {v} is not supported: the generator reads OpenAPI 3.0.x (3.1 changes the schema language: type arrays, no `nullable`)"
+            ),
+        )),
+        Some(v) => Err(refuse(
+            "#/openapi",
+            format!("unsupported OpenAPI version {v}; the generator reads 3.0.x"),
+        )),
+        None => Err(refuse(
+            "#",
+            "no `openapi` field; an OpenAPI document starts with `openapi: 3.0.x`".into(),
+        )),
+    }
+}
+
+/// Keys whose values are examples or free-form data, never schemas: not repaired.
+fn is_data_key(key: &str) -> bool {
+    matches!(
+        key,
+        "example" | "examples" | "default" | "enum" | "x-extensible-enum" | "const"
+    ) || key.starts_with("x-")
+}
+
+const BOOLEAN_KEYS: &[&str] = &[
+    "nullable",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "explode",
+    "uniqueItems",
+    "allowEmptyValue",
+    "allowReserved",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+];
+
+fn repair(value: &mut Value, pointer: &str, warnings: &mut Vec<Warning>) {
+    match value {
+        Value::Object(map) => {
+            let mut warn = |key: &str, message: String| {
+                warnings.push(Warning {
+                    pointer: child(pointer, &[key]),
+                    message,
+                })
+            };
+            // Booleans written as strings: `nullable: 'true'`, `required: "false"` (parameters).
+            for key in BOOLEAN_KEYS.iter().copied().chain(["required"]) {
+                if let Some(Value::String(s)) = map.get(key).cloned() {
+                    let b = match s.as_str() {
+                        "true" | "True" => Some(true),
+                        "false" | "False" => Some(false),
+                        _ => None,
+                    };
+                    if let Some(b) = b {
+                        map.insert(key.to_owned(), Value::Bool(b));
+                        warn(key, format!("the string {s:?} read as the boolean {b}"));
+                    }
+                }
+            }
+            // JSON Schema 2019 numeric exclusive bounds in a 3.0 document.
+            for (exclusive, bound) in [
+                ("exclusiveMinimum", "minimum"),
+                ("exclusiveMaximum", "maximum"),
+            ] {
+                if let Some(Value::Number(n)) = map.get(exclusive).cloned() {
+                    map.insert(bound.to_owned(), Value::Number(n.clone()));
+                    map.insert(exclusive.to_owned(), Value::Bool(true));
+                    warn(
+                        exclusive,
+                        format!(
+                            "numeric `{exclusive}: {n}` (OpenAPI 3.1 style) read as `{bound}: {n}, {exclusive}: true`"
+                        ),
+                    );
+                }
+            }
+            // Integer bounds the typed model cannot hold (beyond i64), or written as decimals.
+            if map.get("type").and_then(Value::as_str) == Some("integer") {
+                for key in ["minimum", "maximum", "multipleOf"] {
+                    if let Some(Value::Number(n)) = map.get(key).cloned() {
+                        if n.as_i64().is_some() {
+                            continue;
+                        }
+                        match n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18) {
+                            Some(f) => {
+                                map.insert(key.to_owned(), Value::from(f as i64));
+                            }
+                            None => {
+                                map.remove(key);
+                                warn(
+                                    key,
+                                    format!("integer bound {n} does not fit in 64 bits; ignored"),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            for (key, v) in map.iter_mut() {
+                if !is_data_key(key) {
+                    repair(v, &child(pointer, &[key]), warnings);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                repair(v, &child(pointer, &[&i.to_string()]), warnings);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn typed(raw: &Value, label: &str) -> Result<openapiv3::OpenAPI, Error> {
+    serde_path_to_error::deserialize(raw).map_err(|e| {
+        let pointer = path_to_pointer(e.path());
+        let message = e.into_inner().to_string();
+        // serde loses the path inside `openapiv3`'s untagged enums (`$ref` or item), so look
+        // for the deepest node that fails on its own.
+        let (pointer, message) =
+            deepest_failure(raw, Kind::Document, "#").unwrap_or((pointer, message));
+        Error::new(
+            ErrorKind::Invalid,
+            label,
+            &pointer,
+            format!("not a valid OpenAPI 3.0 node: {message}"),
+        )
+    })
+}
+
+/// The kinds of node whose children are searched for the deepest failure.
+#[derive(Clone, Copy)]
+enum Kind {
+    Document,
+    PathItem,
+    Operation,
+    Parameter,
+    RequestBody,
+    Response,
+    MediaType,
+    Schema,
+}
+
+/// Deserializes `value` as the node type of `kind`; on failure, the pointer (relative to the
+/// node) and message serde gives.
+fn check_kind(kind: Kind, value: &Value) -> Result<(), (String, String)> {
+    fn as_type<T: serde::de::DeserializeOwned>(value: &Value) -> Result<(), (String, String)> {
+        serde_path_to_error::deserialize::<_, T>(value)
+            .map(drop)
+            .map_err(|e| (path_to_pointer(e.path()), e.into_inner().to_string()))
+    }
+    use openapiv3::ReferenceOr as R;
+    match kind {
+        Kind::Document => as_type::<openapiv3::OpenAPI>(value),
+        Kind::PathItem => as_type::<R<openapiv3::PathItem>>(value),
+        Kind::Operation => as_type::<openapiv3::Operation>(value),
+        Kind::Parameter => as_type::<R<openapiv3::Parameter>>(value),
+        Kind::RequestBody => as_type::<R<openapiv3::RequestBody>>(value),
+        Kind::Response => as_type::<R<openapiv3::Response>>(value),
+        Kind::MediaType => as_type::<openapiv3::MediaType>(value),
+        Kind::Schema => as_type::<R<openapiv3::Schema>>(value),
+    }
+}
+
+/// The typed children of a node: (pointer tokens, kind).
+fn children(kind: Kind, value: &Value) -> Vec<(Vec<String>, Kind)> {
+    let keys = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let indices = |v: Option<&Value>| -> Vec<String> {
+        (0..v.and_then(Value::as_array).map_or(0, Vec::len))
+            .map(|i| i.to_string())
+            .collect()
+    };
+    let mut out: Vec<(Vec<String>, Kind)> = Vec::new();
+    fn each(out: &mut Vec<(Vec<String>, Kind)>, container: &str, names: Vec<String>, kind: Kind) {
+        out.extend(
+            names
+                .into_iter()
+                .map(|n| (vec![container.to_owned(), n], kind)),
+        );
+    }
+    match kind {
+        Kind::Document => {
+            each(&mut out, "paths", keys(value.get("paths")), Kind::PathItem);
+            let components = value.get("components");
+            for (section, kind) in [
+                ("schemas", Kind::Schema),
+                ("parameters", Kind::Parameter),
+                ("requestBodies", Kind::RequestBody),
+                ("responses", Kind::Response),
+            ] {
+                let names = keys(components.and_then(|c| c.get(section)));
+                out.extend(
+                    names
+                        .into_iter()
+                        .map(|n| (vec!["components".to_owned(), section.to_owned(), n], kind)),
+                );
+            }
+        }
+        Kind::PathItem => {
+            for method in [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ] {
+                if value.get(method).is_some() {
+                    out.push((vec![method.to_owned()], Kind::Operation));
+                }
+            }
+            each(
+                &mut out,
+                "parameters",
+                indices(value.get("parameters")),
+                Kind::Parameter,
+            );
+        }
+        Kind::Operation => {
+            each(
+                &mut out,
+                "parameters",
+                indices(value.get("parameters")),
+                Kind::Parameter,
+            );
+            if value.get("requestBody").is_some() {
+                out.push((vec!["requestBody".to_owned()], Kind::RequestBody));
+            }
+            each(
+                &mut out,
+                "responses",
+                keys(value.get("responses")),
+                Kind::Response,
+            );
+        }
+        Kind::Parameter => {
+            if value.get("schema").is_some() {
+                out.push((vec!["schema".to_owned()], Kind::Schema));
+            }
+            each(
+                &mut out,
+                "content",
+                keys(value.get("content")),
+                Kind::MediaType,
+            );
+        }
+        Kind::RequestBody | Kind::Response => each(
+            &mut out,
+            "content",
+            keys(value.get("content")),
+            Kind::MediaType,
+        ),
+        Kind::MediaType => {
+            if value.get("schema").is_some() {
+                out.push((vec!["schema".to_owned()], Kind::Schema));
+            }
+        }
+        Kind::Schema => {
+            each(
+                &mut out,
+                "properties",
+                keys(value.get("properties")),
+                Kind::Schema,
+            );
+            for key in ["items", "not", "additionalProperties"] {
+                if value.get(key).is_some_and(Value::is_object) {
+                    out.push((vec![key.to_owned()], Kind::Schema));
+                }
+            }
+            for key in ["allOf", "oneOf", "anyOf"] {
+                each(&mut out, key, indices(value.get(key)), Kind::Schema);
+            }
+        }
+    }
+    out
+}
+
+/// The deepest node below `value` that does not deserialize, with serde's message.
+fn deepest_failure(value: &Value, kind: Kind, pointer: &str) -> Option<(String, String)> {
+    let own = check_kind(kind, value).err()?;
+    for (tokens, child_kind) in children(kind, value) {
+        let mut child_value = Some(value);
+        for t in &tokens {
+            child_value = child_value.and_then(|v| {
+                v.get(t.as_str())
+                    .or_else(|| t.parse::<usize>().ok().and_then(|i| v.get(i)))
+            });
+        }
+        let Some(child_value) = child_value else {
+            continue;
+        };
+        let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        if let Some(found) = deepest_failure(child_value, child_kind, &child(pointer, &refs)) {
+            return Some(found);
+        }
+    }
+    let (relative, message) = own;
+    Some((
+        format!("{pointer}{}", relative.trim_start_matches('#')),
+        message,
+    ))
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::from("#");
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer = child(&pointer, &[&index.to_string()]),
+            Segment::Map { key } => pointer = child(&pointer, &[key]),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+/// Looks a JSON pointer (`#/a/b~1c`) up in a tree.
+pub fn resolve_pointer<'a>(raw: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let path = pointer.strip_prefix('#')?;
+    if path.is_empty() {
+        return Some(raw);
+    }
+    raw.pointer(path)
+}
+
+/// Decodes `%XX` escapes (`$ref` values are URI fragments).
+pub(crate) fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> Error {
+        load_str(text, "t.yaml").unwrap_err()
+    }
+
+    #[test]
+    fn refuses_other_versions() {
+        assert_eq!(err("swagger: '2.0'\ninfo: {}\n").kind, ErrorKind::Version);
+        assert_eq!(err("openapi: 3.1.0\ninfo: {}\n").pointer, "#/openapi");
+        assert_eq!(err("info: {}\n").kind, ErrorKind::Version);
+        assert_eq!(err("- a\n").kind, ErrorKind::Version);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line() {
+        let e = err("openapi: 3.0.3\ninfo: [\n");
+        assert_eq!(e.kind, ErrorKind::Syntax);
+        assert!(e.message.contains("line"), "{e}");
+    }
+
+    #[test]
+    fn invalid_nodes_are_pointed_at() {
+        let e = err(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: 7\n",
+        );
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert_eq!(e.pointer, "#/paths/~1a/get/responses", "{e}");
+    }
+
+    #[test]
+    fn repairs_are_reported() {
+        let doc = load_str(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {type: integer, maximum: 18446744073709551615, nullable: 'true'}\n    B: {type: number, exclusiveMinimum: 0}\n",
+            "t.yaml",
+        )
+        .unwrap();
+        let pointers: Vec<_> = doc.warnings.iter().map(|w| w.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            [
+                "#/components/schemas/A/nullable",
+                "#/components/schemas/A/maximum",
+                "#/components/schemas/B/exclusiveMinimum"
+            ]
+        );
+    }
+
+    #[test]
+    fn pointers_resolve_with_escapes() {
+        let raw = serde_json::json!({"paths": {"/a/{b}": {"get": 1}}});
+        assert_eq!(
+            resolve_pointer(&raw, "#/paths/~1a~1{b}/get"),
+            Some(&Value::from(1))
+        );
+        assert_eq!(percent_decode("~1a~1%7Bb%7D"), "~1a~1{b}");
+        assert_eq!(resolve_pointer(&raw, "#/nope"), None);
+    }
+}

@@ -1,0 +1,674 @@
+//! Operations: parameters, bodies and responses.
+
+use openapiv3::{
+    Operation as OaOperation, Parameter, ParameterData, ParameterSchemaOrContent, PathItem,
+    ReferenceOr, RequestBody as OaRequestBody, Response, SecurityScheme, StatusCode,
+};
+
+use super::Lowerer;
+use super::schema::{SRef, compact_json};
+use crate::error::{Error, child};
+use crate::ir::{
+    Docs, Media, Operation, Outcome, OutcomeKind, Param, ParamLocation, QueryStyle, RequestBody,
+    ResponseBody, ResponseCase, ResponseEnum, StatusMatch, Ty, TypeDef, TypeKind,
+};
+use crate::names::{Names, camel, snake};
+
+/// Client methods that operations must not shadow.
+const CLIENT_METHODS: &[&str] = &["new", "from_service_client", "service_client", "base_url"];
+/// Builder fields and methods that parameters must not shadow.
+const BUILDER_MEMBERS: &[&str] = &["client", "send", "into_future"];
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn method_op<'p>(item: &'p PathItem, method: &str) -> Option<&'p OaOperation> {
+    match method {
+        "get" => item.get.as_ref(),
+        "put" => item.put.as_ref(),
+        "post" => item.post.as_ref(),
+        "delete" => item.delete.as_ref(),
+        "options" => item.options.as_ref(),
+        "head" => item.head.as_ref(),
+        "patch" => item.patch.as_ref(),
+        "trace" => item.trace.as_ref(),
+        _ => None,
+    }
+}
+
+/// A parameter after `$ref` resolution.
+struct Resolved {
+    data: ParameterData,
+    location: ParamLocation,
+    pointer: String,
+}
+
+impl Lowerer<'_> {
+    pub(super) fn lower_operations(&mut self) -> Result<Vec<Operation>, Error> {
+        let mut method_names = Names::with_reserved(CLIENT_METHODS);
+        let mut builder_names = Names::with_reserved(&["Client"]);
+        let mut out = Vec::new();
+        let paths: Vec<(String, ReferenceOr<PathItem>)> = self
+            .doc
+            .spec
+            .paths
+            .paths
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (path, item) in &paths {
+            let path_pointer = child("#/paths", &[path]);
+            let item = match item {
+                ReferenceOr::Item(item) => std::rc::Rc::new(item.clone()),
+                ReferenceOr::Reference { reference } => {
+                    self.fetch::<PathItem>(reference, &path_pointer)?.1
+                }
+            };
+            for method in METHODS {
+                let Some(op) = method_op(&item, method) else {
+                    continue;
+                };
+                let pointer = child(&path_pointer, &[method]);
+                let id = op
+                    .operation_id
+                    .clone()
+                    .unwrap_or_else(|| format!("{method} {path}"));
+                let method_name = method_names.claim(&snake(&id, "operation"));
+                let builder_name = builder_names.claim(&camel(&id, "Operation"));
+                let operation = self.lower_operation(
+                    path,
+                    method,
+                    op,
+                    &item,
+                    &pointer,
+                    id,
+                    method_name,
+                    builder_name,
+                )?;
+                out.push(operation);
+            }
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn lower_operation(
+        &mut self,
+        path: &str,
+        method: &str,
+        op: &OaOperation,
+        item: &PathItem,
+        pointer: &str,
+        id: String,
+        method_name: String,
+        builder_name: String,
+    ) -> Result<Operation, Error> {
+        let security = op.security.as_ref().or(self.doc.spec.security.as_ref());
+        let authenticated = security.is_some_and(|reqs| reqs.iter().any(|r| !r.is_empty()));
+        let params = self.lower_params(path, op, item, pointer, &builder_name)?;
+        let body = match &op.request_body {
+            Some(body) => {
+                self.lower_body(body, &child(pointer, &["requestBody"]), &builder_name)?
+            }
+            None => None,
+        };
+        let (success, failure) = self.lower_responses(op, &id, pointer, &builder_name)?;
+        Ok(Operation {
+            id,
+            method_name,
+            builder_name,
+            http_method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+            docs: Docs {
+                summary: op.summary.clone(),
+                description: op.description.clone(),
+                notes: Vec::new(),
+                example: None,
+                deprecated: op.deprecated,
+            },
+            params,
+            body,
+            success,
+            failure,
+            authenticated,
+        })
+    }
+
+    fn resolve_param(
+        &mut self,
+        param: &ReferenceOr<Parameter>,
+        pointer: &str,
+    ) -> Result<Option<Resolved>, Error> {
+        let (param, pointer) = match param {
+            ReferenceOr::Item(p) => (p.clone(), pointer.to_owned()),
+            ReferenceOr::Reference { reference } => {
+                let (target, p) = self.fetch::<Parameter>(reference, pointer)?;
+                ((*p).clone(), target)
+            }
+        };
+        let (data, location) = match param {
+            Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path),
+            Parameter::Header { parameter_data, .. } => (parameter_data, ParamLocation::Header),
+            Parameter::Query {
+                parameter_data,
+                style,
+                ..
+            } => {
+                let explode = parameter_data.explode.unwrap_or(true);
+                let style = match style {
+                    openapiv3::QueryStyle::Form if explode => QueryStyle::Form,
+                    openapiv3::QueryStyle::Form => QueryStyle::FormNoExplode,
+                    openapiv3::QueryStyle::SpaceDelimited => QueryStyle::SpaceDelimited,
+                    openapiv3::QueryStyle::PipeDelimited => QueryStyle::PipeDelimited,
+                    openapiv3::QueryStyle::DeepObject => QueryStyle::DeepObject,
+                };
+                (parameter_data, ParamLocation::Query(style))
+            }
+            Parameter::Cookie { parameter_data, .. } => {
+                self.warn(&pointer, format!("cookie parameter `{}` is not supported and is not sent; set the cookie on your own reqwest::Client if the API needs it", parameter_data.name));
+                return Ok(None);
+            }
+        };
+        Ok(Some(Resolved {
+            data,
+            location,
+            pointer,
+        }))
+    }
+
+    /// Header parameters that the runtime sets itself (authentication, content negotiation).
+    fn handled_by_runtime(&self, header: &str) -> bool {
+        let header = header.to_ascii_lowercase();
+        if matches!(
+            header.as_str(),
+            "content-type" | "accept" | "content-length" | "user-agent"
+        ) {
+            return true;
+        }
+        let schemes = self
+            .doc
+            .spec
+            .components
+            .iter()
+            .flat_map(|c| c.security_schemes.values());
+        schemes
+            .filter_map(|s| s.as_item())
+            .any(|scheme| match scheme {
+                SecurityScheme::APIKey {
+                    location: openapiv3::APIKeyLocation::Header,
+                    name,
+                    ..
+                } => name.eq_ignore_ascii_case(&header),
+                SecurityScheme::HTTP { .. }
+                | SecurityScheme::OAuth2 { .. }
+                | SecurityScheme::OpenIDConnect { .. } => header == "authorization",
+                _ => false,
+            })
+    }
+
+    fn lower_params(
+        &mut self,
+        path: &str,
+        op: &OaOperation,
+        item: &PathItem,
+        pointer: &str,
+        builder_name: &str,
+    ) -> Result<Vec<Param>, Error> {
+        let path_pointer = pointer
+            .rsplit_once('/')
+            .map_or(pointer, |(p, _)| p)
+            .to_owned();
+        let mut resolved: Vec<Resolved> = Vec::new();
+        for (i, p) in item.parameters.iter().enumerate() {
+            if let Some(r) =
+                self.resolve_param(p, &child(&path_pointer, &["parameters", &i.to_string()]))?
+            {
+                resolved.push(r);
+            }
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            if let Some(r) =
+                self.resolve_param(p, &child(pointer, &["parameters", &i.to_string()]))?
+            {
+                // An operation's parameter replaces the path item's one of the same name and place.
+                resolved.retain(|old| {
+                    !(old.data.name == r.data.name && same_place(old.location, r.location))
+                });
+                resolved.push(r);
+            }
+        }
+        // Path parameters in the order the template names them; undeclared ones are added.
+        let template: Vec<String> = template_names(path);
+        let mut ordered: Vec<Resolved> = Vec::new();
+        for name in &template {
+            match resolved
+                .iter()
+                .position(|r| r.location == ParamLocation::Path && r.data.name == *name)
+            {
+                Some(i) => ordered.push(resolved.remove(i)),
+                None => {
+                    self.warn(pointer, format!("path parameter `{{{name}}}` is not declared; taken as a required string"));
+                    ordered.push(Resolved {
+                        data: ParameterData {
+                            name: name.clone(),
+                            description: None,
+                            required: true,
+                            deprecated: None,
+                            format: ParameterSchemaOrContent::Schema(ReferenceOr::Item(
+                                string_schema(),
+                            )),
+                            example: None,
+                            examples: Default::default(),
+                            explode: None,
+                            extensions: Default::default(),
+                        },
+                        location: ParamLocation::Path,
+                        pointer: pointer.to_owned(),
+                    });
+                }
+            }
+        }
+        for r in resolved
+            .iter()
+            .filter(|r| r.location == ParamLocation::Path)
+        {
+            self.warn(
+                &r.pointer,
+                format!(
+                    "path parameter `{}` does not appear in the path template; ignored",
+                    r.data.name
+                ),
+            );
+        }
+        resolved.retain(|r| r.location != ParamLocation::Path);
+        // Then required others, then optional ones, each in spec order.
+        resolved.sort_by_key(|r| !r.data.required);
+        ordered.extend(resolved);
+
+        let mut names = Names::with_reserved(BUILDER_MEMBERS);
+        if op.request_body.is_some() {
+            names = Names::with_reserved(&[BUILDER_MEMBERS, &["body"]].concat());
+        }
+        let mut params = Vec::with_capacity(ordered.len());
+        for r in ordered {
+            if r.location == ParamLocation::Header && self.handled_by_runtime(&r.data.name) {
+                continue;
+            }
+            let hint = format!("{builder_name}{}", camel(&r.data.name, "Param"));
+            let (ty, docs) = match &r.data.format {
+                ParameterSchemaOrContent::Schema(schema) => {
+                    let schema_pointer = child(&r.pointer, &["schema"]);
+                    let schema = SRef::from(schema);
+                    let ty = self.ty(schema, &schema_pointer, &hint)?;
+                    let mut docs = self.docs_of(schema, &schema_pointer);
+                    if r.data.description.is_some() {
+                        docs.description = r.data.description.clone();
+                    }
+                    (ty, docs)
+                }
+                ParameterSchemaOrContent::Content(_) => (
+                    Ty::String,
+                    Docs { description: r.data.description.clone(), notes: vec!["Serialized by the caller (the spec gives this parameter a media type).".into()], ..Docs::default() },
+                ),
+            };
+            let mut docs = docs;
+            if let Some(example) = &r.data.example {
+                docs.example = Some(compact_json(example));
+            }
+            docs.deprecated |= r.data.deprecated.unwrap_or(false);
+            let ty = if r.location == ParamLocation::Path {
+                self.path_param_ty(ty, &r.pointer)
+            } else {
+                ty
+            };
+            params.push(Param {
+                name: names.claim(&snake(&r.data.name, "param")),
+                wire: r.data.name.clone(),
+                location: r.location,
+                ty,
+                required: r.data.required || r.location == ParamLocation::Path,
+                docs,
+            });
+        }
+        Ok(params)
+    }
+
+    /// Path parameters are formatted with `Display`: containers are taken as strings.
+    fn path_param_ty(&mut self, ty: Ty, pointer: &str) -> Ty {
+        match ty {
+            Ty::Vec(_) | Ty::Map(_) | Ty::Json | Ty::JsonObject | Ty::Option(_) | Ty::Boxed(_) => {
+                self.warn(
+                    pointer,
+                    "a path parameter that is not a scalar is taken as a string the caller formats",
+                );
+                Ty::String
+            }
+            Ty::Named(id) => match self.type_def(id).map(|d| &d.kind) {
+                Some(TypeKind::Enum(_)) => Ty::Named(id),
+                Some(TypeKind::Alias(inner)) if is_scalar(inner) => Ty::Named(id),
+                _ => {
+                    self.warn(pointer, "a path parameter that is not a scalar is taken as a string the caller formats");
+                    Ty::String
+                }
+            },
+            other => other,
+        }
+    }
+
+    fn lower_body(
+        &mut self,
+        body: &ReferenceOr<OaRequestBody>,
+        pointer: &str,
+        builder_name: &str,
+    ) -> Result<Option<RequestBody>, Error> {
+        let (body, pointer) = match body {
+            ReferenceOr::Item(b) => (b.clone(), pointer.to_owned()),
+            ReferenceOr::Reference { reference } => {
+                let (target, b) = self.fetch::<OaRequestBody>(reference, pointer)?;
+                ((*b).clone(), target)
+            }
+        };
+        let Some((media_type, media)) = pick_media(body.content.keys()) else {
+            return Ok(None);
+        };
+        let content = &body.content[media_type.as_str()];
+        let schema_pointer = child(&pointer, &["content", &media_type, "schema"]);
+        let ty = match (&media, &content.schema) {
+            (Media::Json | Media::Form, Some(schema)) => self.ty(
+                schema.into(),
+                &schema_pointer,
+                &format!("{builder_name}Body"),
+            )?,
+            (Media::Json, None) => Ty::Json,
+            (Media::Form, None) => Ty::JsonObject,
+            (Media::Text(_), _) => Ty::String,
+            (Media::Bytes(ct), _) => {
+                if ct.starts_with("multipart/") {
+                    self.warn(&pointer, format!("`{ct}` bodies are sent as the bytes the caller gives, with the content type `{ct}`"));
+                }
+                Ty::Bytes
+            }
+        };
+        let mut docs = match &content.schema {
+            Some(schema) if matches!(media, Media::Json | Media::Form) => {
+                self.docs_of(schema.into(), &schema_pointer)
+            }
+            _ => Docs::default(),
+        };
+        if body.description.is_some() {
+            docs.description = body.description.clone();
+        }
+        Ok(Some(RequestBody {
+            media,
+            ty,
+            required: body.required,
+            docs,
+        }))
+    }
+
+    fn lower_responses(
+        &mut self,
+        op: &OaOperation,
+        op_id: &str,
+        pointer: &str,
+        builder_name: &str,
+    ) -> Result<(Outcome, Outcome), Error> {
+        let mut success = Vec::new();
+        let mut failure = Vec::new();
+        let mut all: Vec<(StatusMatch, &ReferenceOr<Response>, String)> = op
+            .responses
+            .responses
+            .iter()
+            .map(|(status, r)| {
+                let m = match status {
+                    StatusCode::Code(n) => StatusMatch::Code(*n),
+                    StatusCode::Range(n) => StatusMatch::Range(*n),
+                };
+                (m, r, child(pointer, &["responses", &status.to_string()]))
+            })
+            .collect();
+        if let Some(default) = &op.responses.default {
+            all.push((
+                StatusMatch::Default,
+                default,
+                child(pointer, &["responses", "default"]),
+            ));
+        }
+        let successes = all.iter().filter(|(m, ..)| is_success(*m)).count();
+        for (status, response, at) in all {
+            let (response, at) = match response {
+                ReferenceOr::Item(r) => (r.clone(), at),
+                ReferenceOr::Reference { reference } => {
+                    let (target, r) = self.fetch::<Response>(reference, &at)?;
+                    ((*r).clone(), target)
+                }
+            };
+            let side = if is_success(status) {
+                "Response"
+            } else {
+                "Error"
+            };
+            let hint = match (side, successes) {
+                ("Response", 1) => format!("{builder_name}Response"),
+                _ => format!("{builder_name}{side}{}", status_word(status)),
+            };
+            let body = match pick_media(response.content.keys()) {
+                None => ResponseBody::Empty,
+                Some((media_type, Media::Json)) => {
+                    let content = &response.content[media_type.as_str()];
+                    match &content.schema {
+                        Some(schema) => {
+                            let schema_pointer = child(&at, &["content", &media_type, "schema"]);
+                            ResponseBody::Json(self.ty(schema.into(), &schema_pointer, &hint)?)
+                        }
+                        None => ResponseBody::Json(Ty::Json),
+                    }
+                }
+                Some((_, Media::Text(_))) => ResponseBody::Text,
+                Some(_) => ResponseBody::Bytes,
+            };
+            let case = ResponseCase {
+                status,
+                body,
+                variant: status_word(status),
+                description: response.description.clone(),
+            };
+            if is_success(status) {
+                success.push(case)
+            } else {
+                failure.push(case)
+            }
+        }
+        let success = self.outcome(
+            success,
+            &format!("{builder_name}Response"),
+            pointer,
+            true,
+            op_id,
+        );
+        let failure = self.outcome(
+            failure,
+            &format!("{builder_name}Error"),
+            pointer,
+            false,
+            op_id,
+        );
+        Ok((success, failure))
+    }
+
+    /// One shared body type when the cases agree; otherwise an enum by status.
+    fn outcome(
+        &mut self,
+        cases: Vec<ResponseCase>,
+        enum_name: &str,
+        pointer: &str,
+        success: bool,
+        op_id: &str,
+    ) -> Outcome {
+        let typed: Vec<&ResponseCase> = cases
+            .iter()
+            .filter(|c| success || matches!(c.body, ResponseBody::Json(_)))
+            .collect();
+        let first = typed.first().map(|c| c.body.clone());
+        let kind = match first {
+            None => OutcomeKind::Single(ResponseBody::Empty),
+            Some(body) if typed.iter().all(|c| c.body == body) => OutcomeKind::Single(body),
+            Some(_) => {
+                let name = self.type_names.claim(enum_name);
+                let variants = typed
+                    .iter()
+                    .map(|c| (c.variant.clone(), c.body.clone(), c.description.clone()))
+                    .collect();
+                let docs = Docs {
+                    summary: Some(format!(
+                        "The {} of `{op_id}`, by status.",
+                        if success {
+                            "successful responses"
+                        } else {
+                            "documented error bodies"
+                        }
+                    )),
+                    ..Docs::default()
+                };
+                let id = self.add_type(TypeDef {
+                    name,
+                    pointer: child(pointer, &["responses"]),
+                    docs,
+                    kind: TypeKind::Responses(ResponseEnum { variants }),
+                });
+                OutcomeKind::Enum(id)
+            }
+        };
+        Outcome { cases, kind }
+    }
+}
+
+fn same_place(a: ParamLocation, b: ParamLocation) -> bool {
+    matches!(
+        (a, b),
+        (ParamLocation::Path, ParamLocation::Path)
+            | (ParamLocation::Header, ParamLocation::Header)
+            | (ParamLocation::Query(_), ParamLocation::Query(_))
+    )
+}
+
+fn is_scalar(ty: &Ty) -> bool {
+    matches!(
+        ty,
+        Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64
+    )
+}
+
+fn is_success(status: StatusMatch) -> bool {
+    match status {
+        StatusMatch::Code(n) => (200..300).contains(&n),
+        StatusMatch::Range(n) => n == 2,
+        StatusMatch::Default => false,
+    }
+}
+
+/// `{project_id}` names in a path template, in order.
+pub(crate) fn template_names(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push(rest[start + 1..start + len].to_owned());
+        rest = &rest[start + len + 1..];
+    }
+    out
+}
+
+fn string_schema() -> openapiv3::Schema {
+    openapiv3::Schema {
+        schema_data: Default::default(),
+        schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::String(Default::default())),
+    }
+}
+
+/// Chooses the media type to use: JSON first, then form, text, anything else.
+fn pick_media<'k>(types: impl Iterator<Item = &'k String>) -> Option<(String, Media)> {
+    let mut best: Option<(u8, String, Media)> = None;
+    for t in types {
+        let essence = t
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let (rank, media) = if essence == "application/json"
+            || essence.ends_with("+json")
+            || essence.ends_with("/json")
+            || essence == "*/*"
+        {
+            (0, Media::Json)
+        } else if essence == "application/x-www-form-urlencoded" {
+            (1, Media::Form)
+        } else if essence.starts_with("text/") {
+            (2, Media::Text(essence.clone()))
+        } else {
+            (3, Media::Bytes(essence.clone()))
+        };
+        if best.as_ref().is_none_or(|(r, ..)| rank < *r) {
+            best = Some((rank, t.clone(), media));
+        }
+    }
+    best.map(|(_, t, m)| (t, m))
+}
+
+/// A variant name for a status: `Ok`, `NotFound`, `Status418`, `Status4xx`, `Default`.
+pub(crate) fn status_word(status: StatusMatch) -> String {
+    match status {
+        StatusMatch::Code(n) => match n {
+            200 => "Ok".into(),
+            201 => "Created".into(),
+            202 => "Accepted".into(),
+            203 => "NonAuthoritativeInformation".into(),
+            204 => "NoContent".into(),
+            205 => "ResetContent".into(),
+            206 => "PartialContent".into(),
+            207 => "MultiStatus".into(),
+            300 => "MultipleChoices".into(),
+            301 => "MovedPermanently".into(),
+            302 => "Found".into(),
+            303 => "SeeOther".into(),
+            304 => "NotModified".into(),
+            307 => "TemporaryRedirect".into(),
+            308 => "PermanentRedirect".into(),
+            400 => "BadRequest".into(),
+            401 => "Unauthorized".into(),
+            402 => "PaymentRequired".into(),
+            403 => "Forbidden".into(),
+            404 => "NotFound".into(),
+            405 => "MethodNotAllowed".into(),
+            406 => "NotAcceptable".into(),
+            408 => "RequestTimeout".into(),
+            409 => "Conflict".into(),
+            410 => "Gone".into(),
+            411 => "LengthRequired".into(),
+            412 => "PreconditionFailed".into(),
+            413 => "PayloadTooLarge".into(),
+            414 => "UriTooLong".into(),
+            415 => "UnsupportedMediaType".into(),
+            416 => "RangeNotSatisfiable".into(),
+            417 => "ExpectationFailed".into(),
+            422 => "UnprocessableEntity".into(),
+            423 => "Locked".into(),
+            424 => "FailedDependency".into(),
+            428 => "PreconditionRequired".into(),
+            429 => "TooManyRequests".into(),
+            431 => "RequestHeaderFieldsTooLarge".into(),
+            500 => "InternalServerError".into(),
+            501 => "NotImplemented".into(),
+            502 => "BadGateway".into(),
+            503 => "ServiceUnavailable".into(),
+            504 => "GatewayTimeout".into(),
+            n => format!("Status{n}"),
+        },
+        StatusMatch::Range(n) => format!("Status{n}xx"),
+        StatusMatch::Default => "Default".into(),
+    }
+}

@@ -1,0 +1,813 @@
+//! Schemas to types.
+//!
+//! A schema becomes a named type when Rust needs one (an object with properties, a string
+//! enum, a union, a merged `allOf`) or when it is a component (`#/components/schemas/*`,
+//! kept as an alias when it is a primitive so the spec's name stays visible). Everything
+//! else is a plain Rust type ([`Ty`]).
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, Discriminator, IntegerFormat, NumberFormat, ReferenceOr, Schema,
+    SchemaData, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
+};
+use serde_json::Value;
+
+use super::{Lowerer, last_token};
+use crate::error::{Error, ErrorKind, child};
+use crate::ir::{
+    Docs, Field, StringEnum, Struct, Ty, TypeDef, TypeKind, Union, UnionVariant, Variant,
+};
+use crate::names::{Names, camel, snake};
+
+/// The extension that marks a time field, whatever its wire form.
+pub(crate) const TIMESTAMP_EXTENSION: &str = "x-cloudjobs-timestamp";
+/// Zalando's open enum: known values listed, others allowed.
+const EXTENSIBLE_ENUM: &str = "x-extensible-enum";
+
+/// A schema or a reference to one.
+#[derive(Clone, Copy)]
+pub(crate) enum SRef<'s> {
+    Ref(&'s str),
+    Item(&'s Schema),
+}
+
+impl<'s> From<&'s ReferenceOr<Schema>> for SRef<'s> {
+    fn from(value: &'s ReferenceOr<Schema>) -> Self {
+        match value {
+            ReferenceOr::Reference { reference } => SRef::Ref(reference),
+            ReferenceOr::Item(s) => SRef::Item(s),
+        }
+    }
+}
+
+impl<'s> From<&'s ReferenceOr<Box<Schema>>> for SRef<'s> {
+    fn from(value: &'s ReferenceOr<Box<Schema>>) -> Self {
+        match value {
+            ReferenceOr::Reference { reference } => SRef::Ref(reference),
+            ReferenceOr::Item(s) => SRef::Item(s),
+        }
+    }
+}
+
+/// One property on its way into a struct (after `allOf` merging).
+struct Prop {
+    wire: String,
+    schema: ReferenceOr<Box<Schema>>,
+    pointer: String,
+}
+
+/// The object-ish parts of a schema, wherever they came from.
+#[derive(Default)]
+struct ObjectParts {
+    props: Vec<Prop>,
+    required: BTreeSet<String>,
+    additional: Option<AdditionalProperties>,
+    additional_pointer: String,
+}
+
+impl ObjectParts {
+    fn add(
+        &mut self,
+        properties: &IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &[String],
+        additional: Option<&AdditionalProperties>,
+        pointer: &str,
+    ) {
+        for (wire, schema) in properties {
+            let prop = Prop {
+                wire: wire.clone(),
+                schema: schema.clone(),
+                pointer: child(pointer, &["properties", wire]),
+            };
+            match self.props.iter_mut().find(|p| p.wire == *wire) {
+                Some(existing) => *existing = prop,
+                None => self.props.push(prop),
+            }
+        }
+        self.required.extend(required.iter().cloned());
+        if let Some(a) = additional {
+            self.additional = Some(a.clone());
+            self.additional_pointer = child(pointer, &["additionalProperties"]);
+        }
+    }
+}
+
+/// What a schema is, decided without lowering anything.
+enum Class<'s> {
+    Timestamp,
+    String,
+    Enum(Vec<String>),
+    Integer(Ty),
+    Number(Ty),
+    Bool,
+    Array(Option<SRef<'s>>),
+    Object {
+        properties: &'s IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'s [String],
+        additional: Option<&'s AdditionalProperties>,
+    },
+    Union(&'static str, &'s [ReferenceOr<Schema>]),
+    AllOf(&'s [ReferenceOr<Schema>], Option<&'s openapiv3::AnySchema>),
+    Single(SRef<'s>, &'static str),
+    Json(Option<&'static str>),
+}
+
+impl Class<'_> {
+    /// Whether this needs a named Rust type of its own.
+    fn needs_definition(&self) -> bool {
+        match self {
+            Class::Enum(_) | Class::Union(..) | Class::AllOf(..) => true,
+            Class::Object { properties, .. } => !properties.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+fn string_enum_values(data: &SchemaData, values: &[Option<String>]) -> Vec<String> {
+    let mut out: Vec<String> = values.iter().flatten().cloned().collect();
+    if out.is_empty() {
+        out = extensible_values(data);
+    }
+    out
+}
+
+fn extensible_values(data: &SchemaData) -> Vec<String> {
+    match data.extensions.get(EXTENSIBLE_ENUM) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn integer_ty(format: Option<&str>) -> Ty {
+    match format {
+        Some("int32" | "int16" | "int8") => Ty::I32,
+        Some("uint32" | "uint16" | "uint8") => Ty::U32,
+        Some("uint64" | "uint") => Ty::U64,
+        _ => Ty::I64,
+    }
+}
+
+fn number_ty(format: Option<&str>) -> Ty {
+    match format {
+        Some("float") => Ty::F32,
+        _ => Ty::F64,
+    }
+}
+
+fn format_str<T: Copy>(
+    format: &VariantOrUnknownOrEmpty<T>,
+    known: impl Fn(T) -> &'static str,
+) -> Option<String> {
+    match format {
+        VariantOrUnknownOrEmpty::Item(f) => Some(known(*f).to_owned()),
+        VariantOrUnknownOrEmpty::Unknown(s) => Some(s.clone()),
+        VariantOrUnknownOrEmpty::Empty => None,
+    }
+}
+
+fn classify(schema: &Schema) -> Class<'_> {
+    let data = &schema.schema_data;
+    if data.extensions.get(TIMESTAMP_EXTENSION) == Some(&Value::Bool(true)) {
+        return Class::Timestamp;
+    }
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => {
+            let values = string_enum_values(data, &s.enumeration);
+            if !values.is_empty() {
+                Class::Enum(values)
+            } else if matches!(
+                s.format,
+                VariantOrUnknownOrEmpty::Item(StringFormat::DateTime)
+            ) {
+                Class::Timestamp
+            } else {
+                Class::String
+            }
+        }
+        SchemaKind::Type(Type::Integer(i)) => Class::Integer(integer_ty(
+            format_str(&i.format, |f| match f {
+                IntegerFormat::Int32 => "int32",
+                IntegerFormat::Int64 => "int64",
+            })
+            .as_deref(),
+        )),
+        SchemaKind::Type(Type::Number(n)) => Class::Number(number_ty(
+            format_str(&n.format, |f| match f {
+                NumberFormat::Float => "float",
+                NumberFormat::Double => "double",
+            })
+            .as_deref(),
+        )),
+        SchemaKind::Type(Type::Boolean(_)) => Class::Bool,
+        SchemaKind::Type(Type::Array(a)) => Class::Array(a.items.as_ref().map(SRef::from)),
+        SchemaKind::Type(Type::Object(o)) => Class::Object {
+            properties: &o.properties,
+            required: &o.required,
+            additional: o.additional_properties.as_ref(),
+        },
+        SchemaKind::OneOf { one_of } => union_or_single("oneOf", one_of),
+        SchemaKind::AnyOf { any_of } => union_or_single("anyOf", any_of),
+        SchemaKind::AllOf { all_of } => match all_of.as_slice() {
+            [only] => Class::Single(only.into(), "allOf"),
+            members => Class::AllOf(members, None),
+        },
+        SchemaKind::Not { .. } => Class::Json(Some(
+            "`not` schemas cannot be expressed as a Rust type; any JSON value is accepted",
+        )),
+        SchemaKind::Any(any) => classify_any(data, any),
+    }
+}
+
+fn union_or_single<'s>(keyword: &'static str, members: &'s [ReferenceOr<Schema>]) -> Class<'s> {
+    match members {
+        [] => Class::Json(None),
+        [only] => Class::Single(only.into(), keyword),
+        many => Class::Union(keyword, many),
+    }
+}
+
+/// Schemas that mix keywords of several kinds (or give no `type`).
+fn classify_any<'s>(data: &SchemaData, any: &'s openapiv3::AnySchema) -> Class<'s> {
+    let typ = any.typ.as_deref();
+    if !any.all_of.is_empty() {
+        return Class::AllOf(&any.all_of, Some(any));
+    }
+    if !any.properties.is_empty() || typ == Some("object") || any.additional_properties.is_some() {
+        return Class::Object {
+            properties: &any.properties,
+            required: &any.required,
+            additional: any.additional_properties.as_ref(),
+        };
+    }
+    if !any.one_of.is_empty() {
+        return union_or_single("oneOf", &any.one_of);
+    }
+    if !any.any_of.is_empty() {
+        return union_or_single("anyOf", &any.any_of);
+    }
+    if !any.enumeration.is_empty() || data.extensions.contains_key(EXTENSIBLE_ENUM) {
+        let strings: Vec<String> = any
+            .enumeration
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        let non_null = any.enumeration.iter().filter(|v| !v.is_null()).count();
+        if strings.len() == non_null && (typ.is_none() || typ == Some("string")) {
+            let values = if strings.is_empty() {
+                extensible_values(data)
+            } else {
+                strings
+            };
+            if !values.is_empty() {
+                return Class::Enum(values);
+            }
+        }
+    }
+    if any.items.is_some() || typ == Some("array") {
+        return Class::Array(any.items.as_ref().map(SRef::from));
+    }
+    match typ {
+        Some("string") if any.format.as_deref() == Some("date-time") => Class::Timestamp,
+        Some("string") => Class::String,
+        Some("integer") => Class::Integer(integer_ty(any.format.as_deref())),
+        Some("number") => Class::Number(number_ty(any.format.as_deref())),
+        Some("boolean") => Class::Bool,
+        _ => Class::Json(None),
+    }
+}
+
+impl Lowerer<'_> {
+    /// The Rust type of a schema or reference at `pointer`; `hint` names inline types.
+    pub(crate) fn ty(&mut self, schema: SRef<'_>, pointer: &str, hint: &str) -> Result<Ty, Error> {
+        match schema {
+            SRef::Ref(reference) => self.named_ref(reference, pointer),
+            SRef::Item(schema) => self.inline(schema, pointer, hint),
+        }
+    }
+
+    /// The type of the schema a `$ref` points at (one type per target, however often it is
+    /// referenced).
+    pub(crate) fn named_ref(&mut self, reference: &str, at: &str) -> Result<Ty, Error> {
+        if let Some(id) = self.type_at(reference) {
+            return Ok(Ty::Named(id));
+        }
+        let (target, schema) = self.fetch::<Schema>(reference, at)?;
+        if let Some(id) = self.type_at(&target) {
+            return Ok(Ty::Named(id));
+        }
+        let name = match self.component_name(&target) {
+            Some(name) => name.to_owned(),
+            None => {
+                let wanted = camel(&name_from_pointer(&target), "Schema");
+                self.type_names.claim(&wanted)
+            }
+        };
+        let id = self.reserve_type(&target);
+        let def = self.definition(&schema, &target, &name)?;
+        self.define_type(id, def);
+        Ok(Ty::Named(id))
+    }
+
+    fn inline(&mut self, schema: &Schema, pointer: &str, hint: &str) -> Result<Ty, Error> {
+        if let Some(id) = self.type_at(pointer) {
+            return Ok(Ty::Named(id));
+        }
+        let class = classify(schema);
+        if !class.needs_definition() {
+            return self.plain(schema, class, pointer, hint);
+        }
+        let name = self.type_names.claim(hint);
+        let id = self.reserve_type(pointer);
+        let def = self.definition(schema, pointer, &name)?;
+        self.define_type(id, def);
+        Ok(Ty::Named(id))
+    }
+
+    /// A type that needs no definition of its own.
+    fn plain(
+        &mut self,
+        schema: &Schema,
+        class: Class<'_>,
+        pointer: &str,
+        hint: &str,
+    ) -> Result<Ty, Error> {
+        Ok(match class {
+            Class::Timestamp => Ty::Timestamp,
+            Class::String => Ty::String,
+            Class::Integer(t) | Class::Number(t) => t,
+            Class::Bool => Ty::Bool,
+            Class::Array(None) => Ty::Vec(Box::new(Ty::Json)),
+            Class::Array(Some(items)) => {
+                let item_pointer = child(pointer, &["items"]);
+                let item = self.ty(items, &item_pointer, &format!("{hint}Item"))?;
+                let item = if self.nullable(items) {
+                    Ty::Option(Box::new(item))
+                } else {
+                    item
+                };
+                Ty::Vec(Box::new(item))
+            }
+            Class::Object { additional, .. } => match additional {
+                Some(AdditionalProperties::Schema(values)) => {
+                    let values = values.as_ref();
+                    let value_pointer = child(pointer, &["additionalProperties"]);
+                    let value = self.ty(values.into(), &value_pointer, &format!("{hint}Value"))?;
+                    let value = if self.nullable(values.into()) {
+                        Ty::Option(Box::new(value))
+                    } else {
+                        value
+                    };
+                    Ty::Map(Box::new(value))
+                }
+                _ => Ty::JsonObject,
+            },
+            Class::Single(member, keyword) => {
+                let member_pointer = child(pointer, &[keyword, "0"]);
+                self.ty(member, &member_pointer, hint)?
+            }
+            Class::Json(reason) => {
+                if let Some(reason) = reason {
+                    self.warn(pointer, reason);
+                }
+                Ty::Json
+            }
+            Class::Enum(_) | Class::Union(..) | Class::AllOf(..) => {
+                // Callers only get here with `needs_definition() == false`; stay total anyway.
+                let name = self.type_names.claim(hint);
+                let id = self.reserve_type(pointer);
+                let def = self.definition(schema, pointer, &name)?;
+                self.define_type(id, def);
+                Ty::Named(id)
+            }
+        })
+    }
+
+    /// The definition of a named type.
+    fn definition(&mut self, schema: &Schema, pointer: &str, name: &str) -> Result<TypeDef, Error> {
+        let docs = self.docs(schema);
+        let class = classify(schema);
+        let kind = match class {
+            Class::Enum(values) => TypeKind::Enum(string_enum(&values)),
+            Class::Object {
+                properties,
+                required,
+                additional,
+            } if !properties.is_empty() => {
+                let mut parts = ObjectParts::default();
+                parts.add(properties, required, additional, pointer);
+                TypeKind::Struct(self.build_struct(parts, name)?)
+            }
+            Class::Union(keyword, members) => TypeKind::Union(self.build_union(
+                keyword,
+                members,
+                schema.schema_data.discriminator.as_ref(),
+                pointer,
+                name,
+            )?),
+            Class::AllOf(members, extra) => self.merge_all_of(members, extra, pointer, name)?,
+            other => TypeKind::Alias(self.plain(schema, other, pointer, name)?),
+        };
+        Ok(TypeDef {
+            name: name.to_owned(),
+            pointer: pointer.to_owned(),
+            docs,
+            kind,
+        })
+    }
+
+    fn build_struct(&mut self, parts: ObjectParts, name: &str) -> Result<Struct, Error> {
+        let mut names = Names::default();
+        let mut fields = Vec::with_capacity(parts.props.len());
+        for prop in &parts.props {
+            let schema = SRef::from(&prop.schema);
+            let field_name = names.claim(&snake(&prop.wire, "field"));
+            let hint = format!("{name}{}", camel(&prop.wire, "Field"));
+            let ty = self.ty(schema, &prop.pointer, &hint)?;
+            let docs = self.docs_of(schema, &prop.pointer);
+            fields.push(Field {
+                name: field_name,
+                wire: prop.wire.clone(),
+                ty,
+                required: parts.required.contains(&prop.wire),
+                nullable: self.nullable(schema),
+                docs,
+            });
+        }
+        let additional = match &parts.additional {
+            Some(AdditionalProperties::Schema(values)) => {
+                let values = values.as_ref();
+                let value = self.ty(
+                    values.into(),
+                    &parts.additional_pointer,
+                    &format!("{name}Value"),
+                )?;
+                Some((names.claim("additional_properties"), value))
+            }
+            Some(AdditionalProperties::Any(true)) => {
+                Some((names.claim("additional_properties"), Ty::Json))
+            }
+            _ => None,
+        };
+        Ok(Struct { fields, additional })
+    }
+
+    fn build_union(
+        &mut self,
+        keyword: &str,
+        members: &[ReferenceOr<Schema>],
+        discriminator: Option<&Discriminator>,
+        pointer: &str,
+        name: &str,
+    ) -> Result<Union, Error> {
+        let mut names = Names::default();
+        let mut variants = Vec::with_capacity(members.len());
+        for (i, member) in members.iter().enumerate() {
+            let member_pointer = child(pointer, &[keyword, &i.to_string()]);
+            let ty = self.ty(
+                member.into(),
+                &member_pointer,
+                &format!("{name}Variant{}", i + 1),
+            )?;
+            let (wanted, tags) = match member {
+                ReferenceOr::Reference { reference } => {
+                    let target_name = last_token(reference);
+                    let tags = match discriminator {
+                        Some(d) => {
+                            let mapped: Vec<String> = d
+                                .mapping
+                                .iter()
+                                .filter(|(_, to)| same_target(to, reference))
+                                .map(|(tag, _)| tag.clone())
+                                .collect();
+                            if mapped.is_empty() {
+                                vec![target_name.clone()]
+                            } else {
+                                mapped
+                            }
+                        }
+                        None => Vec::new(),
+                    };
+                    (camel(&target_name, "Variant"), tags)
+                }
+                ReferenceOr::Item(s) => {
+                    let word = match (&s.schema_data.title, &ty) {
+                        (Some(title), _) => camel(title, "Variant"),
+                        (None, Ty::Named(_)) => format!("Variant{}", i + 1),
+                        (None, other) => ty_word(other).to_owned(),
+                    };
+                    (word, Vec::new())
+                }
+            };
+            variants.push(UnionVariant {
+                name: names.claim(&wanted),
+                ty,
+                tags,
+            });
+        }
+        Ok(Union {
+            variants,
+            discriminator: discriminator.map(|d| d.property_name.clone()),
+        })
+    }
+
+    /// `allOf`: the members' properties merged into one struct.
+    fn merge_all_of(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        extra: Option<&openapiv3::AnySchema>,
+        pointer: &str,
+        name: &str,
+    ) -> Result<TypeKind, Error> {
+        let mut parts = ObjectParts::default();
+        let mut not_objects = Vec::new();
+        let mut seen = Vec::new();
+        for (i, member) in members.iter().enumerate() {
+            let member_pointer = child(pointer, &["allOf", &i.to_string()]);
+            self.collect_object(
+                member.into(),
+                &member_pointer,
+                &mut parts,
+                &mut not_objects,
+                &mut seen,
+            )?;
+        }
+        if let Some(any) = extra {
+            parts.add(
+                &any.properties,
+                &any.required,
+                any.additional_properties.as_ref(),
+                pointer,
+            );
+        }
+        match (not_objects.as_slice(), parts.props.is_empty()) {
+            ([], _) => Ok(TypeKind::Struct(self.build_struct(parts, name)?)),
+            ([(only, only_pointer)], true) => {
+                let ty = self.ty(SRef::from(only), only_pointer, name)?;
+                Ok(TypeKind::Alias(ty))
+            }
+            _ => {
+                self.warn(
+                    pointer,
+                    "`allOf` mixes objects with non-object schemas (or unions); it cannot be merged into one struct, so any JSON value is accepted",
+                );
+                Ok(TypeKind::Alias(Ty::Json))
+            }
+        }
+    }
+
+    /// Collects the properties of an `allOf` member (following `$ref`s and nested `allOf`s).
+    fn collect_object(
+        &mut self,
+        member: SRef<'_>,
+        pointer: &str,
+        parts: &mut ObjectParts,
+        not_objects: &mut Vec<(ReferenceOr<Schema>, String)>,
+        seen: &mut Vec<String>,
+    ) -> Result<(), Error> {
+        let (schema, at): (Rc<Schema>, String) = match member {
+            SRef::Ref(reference) => {
+                let (target, schema) = self.fetch::<Schema>(reference, pointer)?;
+                if seen.contains(&target) {
+                    return Err(self.error(
+                        ErrorKind::Recursive,
+                        pointer,
+                        format!("`allOf` includes `{reference}`, which includes this schema again: no finite type merges them"),
+                    ));
+                }
+                seen.push(target.clone());
+                (schema, target)
+            }
+            SRef::Item(schema) => (Rc::new(schema.clone()), pointer.to_owned()),
+        };
+        match classify(&schema) {
+            Class::Object {
+                properties,
+                required,
+                additional,
+            } => {
+                parts.add(properties, required, additional, &at);
+            }
+            Class::AllOf(members, extra) => {
+                for (i, m) in members.iter().enumerate() {
+                    let p = child(&at, &["allOf", &i.to_string()]);
+                    self.collect_object(m.into(), &p, parts, not_objects, seen)?;
+                }
+                if let Some(any) = extra {
+                    parts.add(
+                        &any.properties,
+                        &any.required,
+                        any.additional_properties.as_ref(),
+                        &at,
+                    );
+                }
+            }
+            Class::Single(m, keyword) if keyword == "allOf" => {
+                let p = child(&at, &["allOf", "0"]);
+                self.collect_object(m, &p, parts, not_objects, seen)?;
+            }
+            // A member with no type and no properties only adds documentation.
+            Class::Json(None) => {}
+            _ => {
+                let owned = match member {
+                    SRef::Ref(r) => ReferenceOr::Reference {
+                        reference: r.to_owned(),
+                    },
+                    SRef::Item(s) => ReferenceOr::Item(s.clone()),
+                };
+                not_objects.push((owned, pointer.to_owned()));
+            }
+        }
+        if let SRef::Ref(_) = member {
+            seen.pop();
+        }
+        Ok(())
+    }
+
+    /// Whether the schema (or the schema a `$ref` points at) is `nullable`.
+    pub(crate) fn nullable(&mut self, schema: SRef<'_>) -> bool {
+        match schema {
+            SRef::Item(s) => s.schema_data.nullable,
+            SRef::Ref(reference) => self
+                .fetch::<Schema>(reference, "#")
+                .map(|(_, s)| s.schema_data.nullable)
+                .unwrap_or(false),
+        }
+    }
+
+    /// Documentation for a field or parameter: its own, or its `$ref` target's.
+    pub(crate) fn docs_of(&mut self, schema: SRef<'_>, pointer: &str) -> Docs {
+        match schema {
+            SRef::Item(s) => self.docs(s),
+            SRef::Ref(reference) => match self.fetch::<Schema>(reference, pointer) {
+                Ok((_, target)) => {
+                    let mut docs = self.docs(&target);
+                    docs.example = None;
+                    docs
+                }
+                Err(_) => Docs::default(),
+            },
+        }
+    }
+
+    pub(crate) fn docs(&self, schema: &Schema) -> Docs {
+        let data = &schema.schema_data;
+        let mut notes = Vec::new();
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                if let Some(range) = range_note(s.min_length, s.max_length) {
+                    notes.push(format!("Length: {range}"));
+                }
+                if let Some(p) = &s.pattern {
+                    notes.push(format!("Pattern: `{p}`"));
+                }
+                if let VariantOrUnknownOrEmpty::Unknown(f) = &s.format {
+                    notes.push(format!("Format: `{f}`"));
+                }
+                let extensible = extensible_values(data);
+                if !extensible.is_empty() && s.enumeration.is_empty() {
+                    notes.push(
+                        "Other values may appear: the list of known values is not closed.".into(),
+                    );
+                }
+            }
+            SchemaKind::Type(Type::Integer(i)) => {
+                if let Some(r) = bound_note(
+                    i.minimum.map(|v| v.to_string()),
+                    i.exclusive_minimum,
+                    i.maximum.map(|v| v.to_string()),
+                    i.exclusive_maximum,
+                ) {
+                    notes.push(format!("Range: {r}"));
+                }
+            }
+            SchemaKind::Type(Type::Number(n)) => {
+                if let Some(r) = bound_note(
+                    n.minimum.map(|v| v.to_string()),
+                    n.exclusive_minimum,
+                    n.maximum.map(|v| v.to_string()),
+                    n.exclusive_maximum,
+                ) {
+                    notes.push(format!("Range: {r}"));
+                }
+            }
+            SchemaKind::Type(Type::Array(a)) => {
+                if let Some(range) = range_note(a.min_items, a.max_items) {
+                    notes.push(format!("Items: {range}"));
+                }
+                if a.unique_items {
+                    notes.push("Items are unique.".into());
+                }
+            }
+            _ => {}
+        }
+        if let Some(default) = &data.default {
+            notes.push(format!("Default: `{}`", compact_json(default)));
+        }
+        if data.read_only {
+            notes.push("Read-only: sent by the server, ignored in requests.".into());
+        }
+        if data.write_only {
+            notes.push("Write-only: sent in requests, never returned.".into());
+        }
+        Docs {
+            summary: data.title.clone(),
+            description: data.description.clone(),
+            notes,
+            example: data.example.as_ref().map(compact_json),
+            deprecated: data.deprecated,
+        }
+    }
+}
+
+fn string_enum(values: &[String]) -> StringEnum {
+    let mut names = Names::with_reserved(&["Unknown"]);
+    let mut seen = BTreeSet::new();
+    let variants = values
+        .iter()
+        .filter(|v| seen.insert(v.as_str()))
+        .map(|wire| Variant {
+            name: names.claim(&camel(wire, if wire.is_empty() { "Empty" } else { "V" })),
+            wire: wire.clone(),
+        })
+        .collect();
+    StringEnum { variants }
+}
+
+fn same_target(a: &str, b: &str) -> bool {
+    a == b || last_token(a) == last_token(b) && !a.contains('/')
+}
+
+fn ty_word(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::String => "String",
+        Ty::Bool => "Boolean",
+        Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 => "Integer",
+        Ty::F32 | Ty::F64 => "Number",
+        Ty::Timestamp => "Timestamp",
+        Ty::Json => "Value",
+        Ty::Bytes => "Bytes",
+        Ty::JsonObject | Ty::Map(_) => "Object",
+        Ty::Vec(_) => "Array",
+        Ty::Option(inner) | Ty::Boxed(inner) => ty_word(inner),
+        Ty::Named(_) => "Variant",
+    }
+}
+
+/// A readable type name from a pointer that is not a component (`#/components/schemas/A/properties/b` → `AB`).
+fn name_from_pointer(pointer: &str) -> String {
+    const SKIP: &[&str] = &[
+        "components",
+        "schemas",
+        "properties",
+        "items",
+        "allOf",
+        "oneOf",
+        "anyOf",
+        "additionalProperties",
+        "content",
+        "schema",
+        "responses",
+        "paths",
+    ];
+    pointer
+        .trim_start_matches('#')
+        .split('/')
+        .filter(|t| !t.is_empty() && !SKIP.contains(t) && !t.chars().all(|c| c.is_ascii_digit()))
+        .map(|t| camel(&t.replace("~1", "/").replace("~0", "~"), ""))
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+fn range_note(min: Option<usize>, max: Option<usize>) -> Option<String> {
+    match (min, max) {
+        (None, None) => None,
+        (Some(a), Some(b)) => Some(format!("{a}..={b}")),
+        (Some(a), None) => Some(format!("at least {a}")),
+        (None, Some(b)) => Some(format!("at most {b}")),
+    }
+}
+
+fn bound_note(
+    min: Option<String>,
+    min_ex: bool,
+    max: Option<String>,
+    max_ex: bool,
+) -> Option<String> {
+    let low = min.map(|m| format!("{} {m}", if min_ex { ">" } else { ">=" }));
+    let high = max.map(|m| format!("{} {m}", if max_ex { "<" } else { "<=" }));
+    match (low, high) {
+        (None, None) => None,
+        (Some(l), Some(h)) => Some(format!("{l} and {h}")),
+        (Some(x), None) | (None, Some(x)) => Some(x),
+    }
+}
+
+pub(crate) fn compact_json(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
