@@ -36,3 +36,6 @@ pub use transport::{
 
 /// HTTP types used in the runtime's public API, re-exported so users need no `http` dependency.
 pub use reqwest::{Method, StatusCode, Url, header};
+
+/// Bytes of a body that is not decoded.
+pub use bytes::Bytes;

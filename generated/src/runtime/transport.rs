@@ -478,6 +478,18 @@ impl RawResponse {
         &self.headers
     }
 
+    /// One header as text, when present and valid (such as IAM's `X-Subject-Token`).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+
+    /// The request id (`X-Request-Id` or the service's equivalent), when the server sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        REQUEST_ID_HEADERS
+            .iter()
+            .find_map(|h| self.headers.get(*h)?.to_str().ok())
+    }
+
     /// The body as received.
     pub fn body(&self) -> &[u8] {
         &self.body

@@ -1,0 +1,734 @@
+//! Authentication as sent on the wire, against a local HTTP server: static tokens, AK/SK
+//! signatures (checked by an independent verifier), cached IAM-style tokens (caching, expiry,
+//! single-flight, refresh once on 401), and secrets kept out of `Debug` and `Display`.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cloudjobs::runtime::{
+    AkSk, Auth, BoxFuture, Clock, Config, Error, Method, Operation, QueryStyle, Request,
+    RetryPolicy, Secret, Service, ServiceClient, Timestamp, Token, TokenCacheOptions, TokenSource,
+    encode_path,
+};
+use serde::Deserialize;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+static JOBS: Service = Service {
+    name: "test_jobs",
+    title: "Test jobs",
+    servers: &[],
+};
+
+static IAM: Service = Service {
+    name: "test_iam",
+    title: "Test IAM",
+    servers: &[],
+};
+
+static SHOW_JOB: Operation = Operation {
+    id: "ShowJob",
+    method: Method::GET,
+    path: "/v1/{project_id}/jobs/{job_id}",
+    authenticated: true,
+};
+
+static CREATE_JOB: Operation = Operation {
+    id: "CreateJob",
+    method: Method::POST,
+    path: "/v1/{project_id}/jobs",
+    authenticated: true,
+};
+
+static PUBLIC_INFO: Operation = Operation {
+    id: "ShowVersion",
+    method: Method::GET,
+    path: "/",
+    authenticated: false,
+};
+
+static CREATE_TOKEN: Operation = Operation {
+    id: "KeystoneCreateUserTokenByPassword",
+    method: Method::POST,
+    path: "/v3/auth/tokens",
+    authenticated: false,
+};
+
+const PASSWORD: &str = "pw-SECRET-do-not-print";
+
+#[derive(Debug, Deserialize)]
+struct Job {
+    status: String,
+}
+
+fn config(server: &MockServer, auth: Auth) -> Config {
+    Config::builder()
+        .endpoint("test_jobs", server.uri())
+        .endpoint("test_iam", server.uri())
+        .auth(auth)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+async fn show_job(client: &ServiceClient, project: &str, job: &str) -> Result<Job, Error> {
+    let request = Request::new(
+        &SHOW_JOB,
+        format!("/v1/{}/jobs/{}", encode_path(project), encode_path(job)),
+    );
+    let response = client.execute(request).await?;
+    match response.code() {
+        200 => response.json::<Job, _>().map(|r| r.into_body()),
+        _ => response.unexpected(),
+    }
+}
+
+async fn mount_job(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/v1/p1/jobs/j1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "SUCCESS"
+        })))
+        .mount(server)
+        .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Static tokens
+
+#[tokio::test]
+async fn static_token_is_sent_as_x_auth_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/p1/jobs/j1"))
+        .and(header("x-auth-token", "static-token-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "RUNNING"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client =
+        ServiceClient::new(&config(&server, Auth::token("static-token-1")), &JOBS).unwrap();
+    let job = show_job(&client, "p1", "j1").await.unwrap();
+    assert_eq!(job.status, "RUNNING");
+}
+
+#[tokio::test]
+async fn unauthenticated_operations_carry_no_credentials() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(&server)
+        .await;
+    let client =
+        ServiceClient::new(&config(&server, Auth::token("static-token-1")), &JOBS).unwrap();
+    let response = client
+        .execute::<()>(Request::new(&PUBLIC_INFO, "/".into()))
+        .await
+        .unwrap();
+    assert_eq!(response.code(), 200);
+    let received = server.received_requests().await.unwrap();
+    assert!(received[0].headers.get("x-auth-token").is_none());
+    assert!(received[0].headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn static_token_401_is_returned_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": {"code": "APIGW.0301", "message": "Incorrect IAM authentication information"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = ServiceClient::new(&config(&server, Auth::token("tok-SECRET")), &JOBS).unwrap();
+    let e = show_job(&client, "p1", "j1").await.unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(e.api().unwrap().code(), Some("APIGW.0301"));
+    assert!(!e.to_string().contains("SECRET"));
+    assert!(!format!("{e:?}").contains("SECRET"));
+}
+
+// ---------------------------------------------------------------------------------------
+// AK/SK signing, verified by an independent implementation of the documented algorithm
+
+fn sha256_hex(data: &[u8]) -> String {
+    hex(ring::digest::digest(&ring::digest::SHA256, data).as_ref())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn pct(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn unpct(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let h = u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap();
+            out.push(h);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Checks the `Authorization` header of a received request the way API Gateway does: rebuild
+/// the canonical request from what arrived, and compare HMAC-SHA256 signatures.
+fn verify_sdk_signature(request: &wiremock::Request, access_key: &str, secret_key: &str) {
+    let auth = request.headers["authorization"].to_str().unwrap();
+    let rest = auth.strip_prefix("SDK-HMAC-SHA256 ").expect(auth);
+    let mut access = None;
+    let mut signed = None;
+    let mut signature = None;
+    for part in rest.split(", ") {
+        let (k, v) = part.split_once('=').unwrap();
+        match k {
+            "Access" => access = Some(v),
+            "SignedHeaders" => signed = Some(v),
+            "Signature" => signature = Some(v),
+            _ => panic!("unexpected {k}"),
+        }
+    }
+    assert_eq!(access, Some(access_key));
+    let signed = signed.unwrap();
+    let date = request.headers["x-sdk-date"].to_str().unwrap();
+
+    let mut uri: String = request
+        .url
+        .path()
+        .split('/')
+        .map(|seg| pct(&unpct(seg)))
+        .collect::<Vec<_>>()
+        .join("/");
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    let mut pairs: Vec<(String, String)> = request
+        .url
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (unpct(k), unpct(v))
+        })
+        .collect();
+    pairs.sort();
+    let query = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", pct(k), pct(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut canonical_headers = String::new();
+    for name in signed.split(';') {
+        let value = request.headers[name].to_str().unwrap().trim();
+        canonical_headers.push_str(&format!("{name}:{value}\n"));
+    }
+    let canonical = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}",
+        request.method.as_str(),
+        uri,
+        query,
+        canonical_headers,
+        signed,
+        sha256_hex(&request.body)
+    );
+    let string_to_sign = format!(
+        "SDK-HMAC-SHA256\n{date}\n{}",
+        sha256_hex(canonical.as_bytes())
+    );
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret_key.as_bytes());
+    let expected = hex(ring::hmac::sign(&key, string_to_sign.as_bytes()).as_ref());
+    assert_eq!(
+        signature,
+        Some(expected.as_str()),
+        "canonical request:\n{canonical}"
+    );
+}
+
+#[tokio::test]
+async fn aksk_signature_on_the_wire_verifies() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "SUCCESS"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "INIT"
+        })))
+        .mount(&server)
+        .await;
+    // 2020-06-08T02:39:00Z, the date of the Python SDK's published vectors.
+    let at = UNIX_EPOCH + Duration::from_secs(1_591_583_940);
+    let aksk = AkSk::new("MYAK", "sk-SECRET-value")
+        .project_id("p1")
+        .security_token("st-SECRET-token")
+        .clock(Clock::fixed(at));
+    let config = config(&server, Auth::aksk(aksk));
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+
+    // A GET with odd characters in the path and the query, and an operation header.
+    let mut request = Request::new(
+        &SHOW_JOB,
+        format!("/v1/{}/jobs/{}", encode_path("p1"), encode_path("job id/ü")),
+    );
+    request.query("marker", "a b&c=d", QueryStyle::Form);
+    request.query("limit", &10, QueryStyle::Form);
+    request.query("tags", &["z", "a"], QueryStyle::Form);
+    request.header("X-Environment-ID", "env-1");
+    client.execute::<()>(request).await.unwrap();
+
+    // A POST with a JSON body.
+    let mut request = Request::new(&CREATE_JOB, "/v1/p1/jobs".into());
+    request.json(&serde_json::json!({"name": "test", "id": 1}));
+    client.execute::<()>(request).await.unwrap();
+
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 2);
+    for r in &received {
+        assert_eq!(r.headers["x-sdk-date"], "20200608T023900Z");
+        assert_eq!(r.headers["x-project-id"], "p1");
+        assert_eq!(r.headers["x-security-token"], "st-SECRET-token");
+        assert!(r.headers.get("x-auth-token").is_none());
+        verify_sdk_signature(r, "MYAK", "sk-SECRET-value");
+    }
+    let auth = received[0].headers["authorization"].to_str().unwrap();
+    assert!(
+        auth.contains(
+            "SignedHeaders=host;x-environment-id;x-project-id;x-sdk-date;x-security-token,"
+        ),
+        "{auth}"
+    );
+    // The POST's Content-Type is sent but not signed.
+    assert_eq!(received[1].headers["content-type"], "application/json");
+    let auth = received[1].headers["authorization"].to_str().unwrap();
+    assert!(auth.contains("SignedHeaders=host;x-project-id;x-sdk-date;x-security-token,"));
+
+    // Nothing secret in the configuration's Debug output.
+    let debug = format!("{config:?}");
+    assert!(!debug.contains("SECRET"), "{debug}");
+}
+
+#[tokio::test]
+async fn aksk_signature_with_the_system_clock_is_fresh() {
+    let server = MockServer::start().await;
+    mount_job(&server).await;
+    let client =
+        ServiceClient::new(&config(&server, Auth::aksk(AkSk::new("AK", "SK"))), &JOBS).unwrap();
+    show_job(&client, "p1", "j1").await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    let date = received[0].headers["x-sdk-date"].to_str().unwrap();
+    let sent = Timestamp::parse(date).to_system_time().unwrap();
+    let age = SystemTime::now().duration_since(sent).unwrap_or_default();
+    assert!(age < Duration::from_secs(60), "{date}");
+    verify_sdk_signature(&received[0], "AK", "SK");
+}
+
+#[tokio::test]
+async fn aksk_is_re_signed_on_every_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_job(&server).await;
+    let secs = Arc::new(AtomicU64::new(1_591_583_940));
+    let s = secs.clone();
+    let clock =
+        Clock::from_fn(move || UNIX_EPOCH + Duration::from_secs(s.fetch_add(1, Ordering::SeqCst)));
+    let config = Config::builder()
+        .endpoint("test_jobs", server.uri())
+        .auth(Auth::aksk(AkSk::new("AK", "SK").clock(clock)))
+        .retry(RetryPolicy::new().sleep_with(|_| Box::pin(async {})))
+        .build()
+        .unwrap();
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    show_job(&client, "p1", "j1").await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].headers["x-sdk-date"], "20200608T023900Z");
+    assert_eq!(received[1].headers["x-sdk-date"], "20200608T023901Z");
+    for r in &received {
+        verify_sdk_signature(r, "AK", "SK");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Cached tokens from an IAM-style token service (POST /v3/auth/tokens on the mock server)
+
+/// A token source that asks the mock IAM for a token the way the generated IAM client will:
+/// `POST /v3/auth/tokens`, token in `X-Subject-Token`, expiry in `token.expires_at`.
+#[derive(Debug)]
+struct MockIam {
+    password: Secret,
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    token: TokenInfo,
+}
+
+#[derive(Deserialize)]
+struct TokenInfo {
+    expires_at: Timestamp,
+}
+
+impl TokenSource for MockIam {
+    fn fetch<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<Token, Error>> {
+        Box::pin(async move {
+            let iam = ServiceClient::new(config, &IAM).map_err(|e| Error::InvalidRequest {
+                operation: CREATE_TOKEN.id,
+                message: e.to_string(),
+            })?;
+            let mut request = Request::new(&CREATE_TOKEN, "/v3/auth/tokens".into());
+            request.json(&serde_json::json!({"auth": {"identity": {
+                "methods": ["password"],
+                "password": {"user": {
+                    "name": "user", "password": self.password.expose(), "domain": {"name": "dom"}
+                }}
+            }, "scope": {"project": {"id": "p1"}}}}));
+            let response = iam.execute(request).await?;
+            match response.code() {
+                201 => {
+                    let token = response
+                        .header("X-Subject-Token")
+                        .unwrap_or_default()
+                        .to_owned();
+                    let body = response.json::<TokenBody, _>()?.into_body();
+                    Ok(Token::new(token, body.token.expires_at.to_system_time()))
+                }
+                _ => response.unexpected(),
+            }
+        })
+    }
+}
+
+/// Mounts a mock IAM that hands out `token-1`, `token-2`, ... valid until `expires_at`,
+/// answering after `delay`; returns the count of token requests.
+async fn mount_iam(server: &MockServer, expires_at: &str, delay: Duration) -> Arc<AtomicUsize> {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let expires_at = expires_at.to_owned();
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+            ResponseTemplate::new(201)
+                .insert_header("X-Subject-Token", format!("token-{n}").as_str())
+                .set_body_json(serde_json::json!({"token": {
+                    "expires_at": expires_at,
+                    "issued_at": "2015-11-09T00:42:57.527404Z",
+                    "methods": ["password"]
+                }}))
+                .set_delay(delay)
+        })
+        .mount(server)
+        .await;
+    calls
+}
+
+fn tokens_seen(received: &[wiremock::Request]) -> Vec<String> {
+    received
+        .iter()
+        .filter(|r| r.url.path().starts_with("/v1/"))
+        .map(|r| {
+            r.headers
+                .get("x-auth-token")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn token_is_fetched_once_and_cached_until_shortly_before_expiry() {
+    let server = MockServer::start().await;
+    let iam_calls = mount_iam(&server, "2030-01-02T00:00:00.000000Z", Duration::ZERO).await;
+    mount_job(&server).await;
+    // The local clock: 2030-01-01T00:00:00Z, so the token lives 24 h.
+    let now = Arc::new(AtomicU64::new(1_893_456_000));
+    let n = now.clone();
+    let clock = Clock::from_fn(move || UNIX_EPOCH + Duration::from_secs(n.load(Ordering::SeqCst)));
+    let auth = Auth::token_source_with(
+        MockIam {
+            password: PASSWORD.into(),
+        },
+        TokenCacheOptions::new()
+            .refresh_margin(Duration::from_secs(600))
+            .clock(clock),
+    );
+    let client = ServiceClient::new(&config(&server, auth), &JOBS).unwrap();
+    for _ in 0..3 {
+        show_job(&client, "p1", "j1").await.unwrap();
+    }
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 1);
+    // 11 minutes before expiry: still cached.
+    now.fetch_add(24 * 3600 - 660, Ordering::SeqCst);
+    show_job(&client, "p1", "j1").await.unwrap();
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 1);
+    // 9 minutes before expiry: inside the margin, refreshed.
+    now.fetch_add(120, Ordering::SeqCst);
+    show_job(&client, "p1", "j1").await.unwrap();
+    show_job(&client, "p1", "j1").await.unwrap();
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 2);
+
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(
+        tokens_seen(&received),
+        [
+            "token-1", "token-1", "token-1", "token-1", "token-2", "token-2"
+        ]
+    );
+    // The token request itself carries no token.
+    let iam_requests: Vec<_> = received
+        .iter()
+        .filter(|r| r.url.path() == "/v3/auth/tokens")
+        .collect();
+    assert!(
+        iam_requests
+            .iter()
+            .all(|r| r.headers.get("x-auth-token").is_none())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_trigger_one_token_fetch() {
+    let server = MockServer::start().await;
+    let iam_calls = mount_iam(&server, "2999-01-01T00:00:00Z", Duration::from_millis(300)).await;
+    mount_job(&server).await;
+    let auth = Auth::token_source(MockIam {
+        password: PASSWORD.into(),
+    });
+    let client = ServiceClient::new(&config(&server, auth), &JOBS).unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..25 {
+        let client = client.clone();
+        tasks.spawn(async move { show_job(&client, "p1", "j1").await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap().unwrap();
+    }
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 1);
+    let received = server.received_requests().await.unwrap();
+    let tokens = tokens_seen(&received);
+    assert_eq!(tokens.len(), 25);
+    assert!(tokens.iter().all(|t| t == "token-1"));
+}
+
+#[tokio::test]
+async fn a_401_refreshes_the_token_once() {
+    let server = MockServer::start().await;
+    let iam_calls = mount_iam(&server, "2999-01-01T00:00:00Z", Duration::ZERO).await;
+    // The job API takes only token-2.
+    Mock::given(method("GET"))
+        .and(path("/v1/p1/jobs/j1"))
+        .and(header("x-auth-token", "token-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "SUCCESS"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/p1/jobs/j1"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error_code": "APIGW.0307", "error_msg": "The token must be updated."
+        })))
+        .mount(&server)
+        .await;
+    let auth = Auth::token_source(MockIam {
+        password: PASSWORD.into(),
+    });
+    let client = ServiceClient::new(&config(&server, auth), &JOBS).unwrap();
+    let job = show_job(&client, "p1", "j1").await.unwrap();
+    assert_eq!(job.status, "SUCCESS");
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 2);
+    // The new token is kept.
+    show_job(&client, "p1", "j1").await.unwrap();
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 2);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(tokens_seen(&received), ["token-1", "token-2", "token-2"]);
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_to_the_caller() {
+    let server = MockServer::start().await;
+    let iam_calls = mount_iam(&server, "2999-01-01T00:00:00Z", Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error_code": "APIGW.0307", "error_msg": "The token must be updated."
+        })))
+        .mount(&server)
+        .await;
+    let auth = Auth::token_source(MockIam {
+        password: PASSWORD.into(),
+    });
+    let client = ServiceClient::new(&config(&server, auth), &JOBS).unwrap();
+    let e = show_job(&client, "p1", "j1").await.unwrap_err();
+    let api = e.api().unwrap();
+    assert_eq!(api.status().as_u16(), 401);
+    assert_eq!(api.code(), Some("APIGW.0307"));
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 2);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(tokens_seen(&received), ["token-1", "token-2"]);
+    for text in [e.to_string(), format!("{e:?}")] {
+        assert!(!text.contains("token-"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_401_on_a_post_is_also_refreshed_once() {
+    let server = MockServer::start().await;
+    let iam_calls = mount_iam(&server, "2999-01-01T00:00:00Z", Duration::ZERO).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/p1/jobs"))
+        .and(header("x-auth-token", "token-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "INIT"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/p1/jobs"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let auth = Auth::token_source(MockIam {
+        password: PASSWORD.into(),
+    });
+    let client = ServiceClient::new(&config(&server, auth), &JOBS).unwrap();
+    let mut request = Request::new(&CREATE_JOB, "/v1/p1/jobs".into());
+    request.json(&serde_json::json!({"name": "x"}));
+    let response = client.execute::<()>(request).await.unwrap();
+    assert_eq!(response.code(), 200);
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 2);
+    let received = server.received_requests().await.unwrap();
+    let posts: Vec<_> = received
+        .iter()
+        .filter(|r| r.url.path() == "/v1/p1/jobs")
+        .collect();
+    assert_eq!(posts.len(), 2);
+    assert!(posts.iter().all(|r| r.body == br#"{"name":"x"}"#));
+}
+
+#[tokio::test]
+async fn iam_failure_is_an_auth_error_without_secrets_and_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    // Retries on: the token POST is still sent only once.
+    let config = Config::builder()
+        .endpoint("test_jobs", server.uri())
+        .endpoint("test_iam", server.uri())
+        .auth(Auth::token_source(MockIam {
+            password: PASSWORD.into(),
+        }))
+        .retry(RetryPolicy::new().sleep_with(|_| Box::pin(async {})))
+        .build()
+        .unwrap();
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    let e = show_job(&client, "p1", "j1").await.unwrap_err();
+    let Error::Auth(inner) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(inner.operation(), "KeystoneCreateUserTokenByPassword");
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(401));
+    let display = e.to_string();
+    assert!(display.contains("authentication failed"), "{display}");
+    assert!(
+        display.contains("The username or password is wrong."),
+        "{display}"
+    );
+    for text in [display, format!("{e:?}"), format!("{config:?}")] {
+        assert!(!text.contains("SECRET"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn iam_unavailable_is_not_retried_once_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let delays = Arc::new(Mutex::new(Vec::new()));
+    let d = delays.clone();
+    let config = Config::builder()
+        .endpoint("test_jobs", server.uri())
+        .endpoint("test_iam", server.uri())
+        .auth(Auth::token_source(MockIam {
+            password: PASSWORD.into(),
+        }))
+        .retry(RetryPolicy::new().max_attempts(5).sleep_with(move |delay| {
+            d.lock().unwrap().push(delay);
+            Box::pin(async {})
+        }))
+        .build()
+        .unwrap();
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    let e = show_job(&client, "p1", "j1").await.unwrap_err();
+    assert!(matches!(e, Error::Auth(_)), "{e:?}");
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
+    assert!(delays.lock().unwrap().is_empty());
+}
+
+#[test]
+fn password_auth_keeps_the_password_out_of_debug() {
+    let auth = Auth::password(
+        cloudjobs::runtime::PasswordAuth::new("dom", "user", PASSWORD).project_name("eu-de"),
+    );
+    let config = Config::builder()
+        .region("eu-de")
+        .auth(auth)
+        .build()
+        .unwrap();
+    for text in [format!("{config:?}"), format!("{config:#?}")] {
+        assert!(!text.contains("SECRET"), "{text}");
+    }
+}
+
+#[test]
+fn secret_has_no_display_and_debug_is_redacted() {
+    let s = Secret::new("SECRET-value");
+    assert_eq!(format!("{s:?}"), "Secret(***)");
+    assert_eq!(s.expose(), "SECRET-value");
+}
