@@ -1,15 +1,16 @@
 //! Authentication as sent on the wire, against a local HTTP server: static tokens, AK/SK
-//! signatures (checked by an independent verifier), cached IAM-style tokens (caching, expiry,
-//! single-flight, refresh once on 401), and secrets kept out of `Debug` and `Display`.
+//! signatures (checked by an independent verifier), cached tokens from a custom source and from
+//! `Auth::password` through the generated IAM client (caching, expiry, single-flight, refresh
+//! once on 401), and secrets kept out of `Debug` and `Display`.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cloudjobs::runtime::{
-    AkSk, Auth, BoxFuture, Clock, Config, Error, Method, Operation, QueryStyle, Request,
-    RetryPolicy, Secret, Service, ServiceClient, Timestamp, Token, TokenCacheOptions, TokenSource,
-    encode_path,
+    AkSk, Auth, BoxFuture, Clock, Config, Error, Method, Operation, PasswordAuth, QueryStyle,
+    Request, RetryPolicy, Secret, Service, ServiceClient, Timestamp, Token, TokenCacheOptions,
+    TokenSource, encode_path,
 };
 use serde::Deserialize;
 use wiremock::matchers::{header, method, path};
@@ -711,19 +712,279 @@ async fn iam_unavailable_is_not_retried_once_sent() {
     assert!(delays.lock().unwrap().is_empty());
 }
 
-#[test]
-fn password_auth_keeps_the_password_out_of_debug() {
-    let auth = Auth::password(
-        cloudjobs::runtime::PasswordAuth::new("dom", "user", PASSWORD).project_name("eu-de"),
-    );
-    let config = Config::builder()
+// ---------------------------------------------------------------------------------------
+// Auth::password: the real token source, through the generated IAM client
+
+/// Mounts IAM's `POST /v3/auth/tokens` answering `201` with `token-1`, `token-2`, ...
+/// issued at `issued_at`, valid for 24 hours.
+async fn mount_keystone(server: &MockServer, delay: Duration) -> Arc<AtomicUsize> {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .and(wiremock::matchers::query_param("nocatalog", "true"))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+            ResponseTemplate::new(201)
+                .insert_header("X-Subject-Token", format!("MIIS-token-{n}").as_str())
+                .insert_header("X-IAM-Trace-Id", "trace-1")
+                .set_body_json(serde_json::json!({"token": {
+                    // IAM's clock is 3 years behind the local one: only the 24 h
+                    // lifetime (expires_at - issued_at) counts.
+                    "expires_at": "2015-11-10T00:42:57.527404Z",
+                    "issued_at": "2015-11-09T00:42:57.527404Z",
+                    "methods": ["password"],
+                    "project": {"id": "p1", "name": "eu-de"},
+                    "user": {"name": "user", "password_expires_at": ""}
+                }}))
+                .set_delay(delay)
+        })
+        .mount(server)
+        .await;
+    calls
+}
+
+fn password_config(server: &MockServer, auth: PasswordAuth, clock: Clock) -> Config {
+    Config::builder()
         .region("eu-de")
-        .auth(auth)
+        .endpoint("test_jobs", server.uri())
+        .auth(Auth::password(
+            auth.iam_endpoint(server.uri()).cache(
+                TokenCacheOptions::new()
+                    .refresh_margin(Duration::from_secs(600))
+                    .clock(clock),
+            ),
+        ))
         .build()
-        .unwrap();
-    for text in [format!("{config:?}"), format!("{config:#?}")] {
+        .unwrap()
+}
+
+fn manual_clock(start: u64) -> (Clock, Arc<AtomicU64>) {
+    let now = Arc::new(AtomicU64::new(start));
+    let n = now.clone();
+    let clock = Clock::from_fn(move || UNIX_EPOCH + Duration::from_secs(n.load(Ordering::SeqCst)));
+    (clock, now)
+}
+
+#[tokio::test]
+async fn password_auth_gets_a_project_token_from_iam_and_caches_it() {
+    let server = MockServer::start().await;
+    let iam_calls = mount_keystone(&server, Duration::ZERO).await;
+    mount_job(&server).await;
+    let (clock, now) = manual_clock(1_893_456_000);
+    let config = password_config(
+        &server,
+        PasswordAuth::new("my-domain", "my-user", PASSWORD).project_id("p1"),
+        clock,
+    );
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    show_job(&client, "p1", "j1").await.unwrap();
+    show_job(&client, "p1", "j1").await.unwrap();
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 1);
+
+    // The Keystone v3 password request, as sent.
+    let received = server.received_requests().await.unwrap();
+    let token_request = &received[0];
+    assert_eq!(token_request.method.as_str(), "POST");
+    assert_eq!(token_request.url.path(), "/v3/auth/tokens");
+    assert!(token_request.headers.get("x-auth-token").is_none());
+    assert!(
+        token_request.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let body: serde_json::Value = serde_json::from_slice(&token_request.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {"user": {
+                    "domain": {"name": "my-domain"},
+                    "name": "my-user",
+                    "password": PASSWORD
+                }}
+            },
+            "scope": {"project": {"id": "p1"}}
+        }})
+    );
+    assert_eq!(tokens_seen(&received), ["MIIS-token-1", "MIIS-token-1"]);
+
+    // 24 h lifetime by IAM's clock, 10 min margin: refreshed after 23 h 50 min locally.
+    now.fetch_add(23 * 3600 + 49 * 60, Ordering::SeqCst);
+    show_job(&client, "p1", "j1").await.unwrap();
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 1);
+    now.fetch_add(60, Ordering::SeqCst);
+    show_job(&client, "p1", "j1").await.unwrap();
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 2);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(
+        tokens_seen(&received),
+        [
+            "MIIS-token-1",
+            "MIIS-token-1",
+            "MIIS-token-1",
+            "MIIS-token-2"
+        ]
+    );
+
+    for text in [
+        format!("{config:?}"),
+        format!("{config:#?}"),
+        format!("{client:?}"),
+    ] {
+        assert!(!text.contains("SECRET") && !text.contains("MIIS"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn password_auth_scopes_to_the_region_project_by_default() {
+    let server = MockServer::start().await;
+    mount_keystone(&server, Duration::ZERO).await;
+    mount_job(&server).await;
+    let config = password_config(
+        &server,
+        PasswordAuth::new("dom", "user", PASSWORD),
+        Clock::system(),
+    );
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    show_job(&client, "p1", "j1").await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(
+        body["auth"]["scope"],
+        serde_json::json!({"project": {"name": "eu-de"}})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_auth_single_flight_and_401_refresh() {
+    let server = MockServer::start().await;
+    let iam_calls = mount_keystone(&server, Duration::from_millis(300)).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/p1/jobs/j1"))
+        .and(header("x-auth-token", "MIIS-token-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "SUCCESS"
+        })))
+        .mount(&server)
+        .await;
+    let config = password_config(
+        &server,
+        PasswordAuth::new("dom", "user", PASSWORD).project_name("eu-de"),
+        Clock::system(),
+    );
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let client = client.clone();
+        tasks.spawn(async move { show_job(&client, "p1", "j1").await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap().unwrap();
+    }
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 1);
+
+    // The job API now refuses token-1: one refresh, then the 401 stands.
+    server.reset().await;
+    let iam_calls = mount_keystone(&server, Duration::ZERO).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let e = show_job(&client, "p1", "j1").await.unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 1);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(tokens_seen(&received), ["MIIS-token-1", "MIIS-token-1"]);
+}
+
+#[tokio::test]
+async fn password_auth_wrong_password_is_one_auth_error_without_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("X-Request-Id", "req-iam-401")
+                .set_body_json(serde_json::json!({"error": {
+                    "code": 401,
+                    "message": "The username or password is wrong.",
+                    "title": "Unauthorized"
+                }})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let config = password_config(
+        &server,
+        PasswordAuth::new("dom", "user", PASSWORD).project_id("p1"),
+        Clock::system(),
+    );
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    let e = show_job(&client, "p1", "j1").await.unwrap_err();
+    let Error::Auth(inner) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(inner.operation(), "KeystoneCreateUserTokenByPassword");
+    let api = inner.api().unwrap();
+    assert_eq!(api.status().as_u16(), 401);
+    assert_eq!(api.message(), Some("The username or password is wrong."));
+    assert_eq!(e.request_id(), Some("req-iam-401"));
+    let display = e.to_string();
+    assert_eq!(
+        display,
+        "authentication failed: KeystoneCreateUserTokenByPassword failed with HTTP 401 \
+         Unauthorized: 401: The username or password is wrong. (request id req-iam-401)"
+    );
+    for text in [display, format!("{e:?}"), format!("{e:#?}")] {
         assert!(!text.contains("SECRET"), "{text}");
     }
+}
+
+#[tokio::test]
+async fn password_auth_without_a_token_header_is_a_decode_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({"token": {}})))
+        .mount(&server)
+        .await;
+    let config = password_config(
+        &server,
+        PasswordAuth::new("dom", "user", PASSWORD).project_id("p1"),
+        Clock::system(),
+    );
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    let e = show_job(&client, "p1", "j1").await.unwrap_err();
+    let Error::Auth(inner) = &e else {
+        panic!("{e:?}")
+    };
+    let Error::Decode(d) = inner.as_ref() else {
+        panic!("{e:?}")
+    };
+    assert_eq!(d.path(), "X-Subject-Token (header)");
+}
+
+#[tokio::test]
+async fn password_auth_needs_a_project() {
+    let config = Config::builder()
+        .endpoint("test_jobs", "http://127.0.0.1:9")
+        .auth(Auth::password(
+            PasswordAuth::new("dom", "user", PASSWORD).iam_endpoint("http://127.0.0.1:9"),
+        ))
+        .build()
+        .unwrap();
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    let e = show_job(&client, "p1", "j1").await.unwrap_err();
+    assert!(matches!(e, Error::Auth(_)), "{e:?}");
+    assert!(e.to_string().contains("no project"), "{e}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use super::error::Error;
 use super::retry::{Outcome, RetryPolicy, RetryState};
 use super::secret::Secret;
 use super::time::Clock;
-use super::transport::{Request, Service, mark_sensitive};
+use super::transport::{Request, Server, Service, mark_sensitive};
 
 /// Why a [`Config`] or a client could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +125,40 @@ impl Config {
         &self.inner.http
     }
 
+    /// The server of `service` to build the endpoint from (see [`Config::endpoint_for`]).
+    fn server_for(&self, service: &Service) -> Option<&'static Server> {
+        let servers: &'static [Server] = service.servers;
+        if let Some(region) = self.inner.region.as_deref() {
+            let region_var = |s: &Server| {
+                s.variables
+                    .iter()
+                    .find(|v| v.name == "region")
+                    .map(|v| v.allowed)
+            };
+            let listed = servers
+                .iter()
+                .find(|s| region_var(s).is_some_and(|allowed| allowed.contains(&region)));
+            let open = || {
+                servers
+                    .iter()
+                    .find(|s| region_var(s).is_some_and(<[&str]>::is_empty))
+            };
+            if let Some(server) = listed.or_else(open) {
+                return Some(server);
+            }
+        }
+        servers.first()
+    }
+
+    /// The same configuration with an explicit endpoint for `service`.
+    pub(crate) fn with_endpoint(&self, service: &str, url: &str) -> Config {
+        let mut inner = (*self.inner).clone();
+        inner.endpoints.insert(service.to_owned(), url.to_owned());
+        Config {
+            inner: Arc::new(inner),
+        }
+    }
+
     /// The same configuration without authentication (for the clients that obtain tokens).
     pub(crate) fn without_auth(&self) -> Config {
         let mut inner = (*self.inner).clone();
@@ -145,12 +179,16 @@ impl Config {
     }
 
     /// The endpoint for `service`: the explicit one when [`ConfigBuilder::endpoint`] set it,
-    /// otherwise the spec's first server URL with `{region}` and the other variables filled in.
+    /// otherwise a server URL of the spec with `{region}` and the other variables filled in.
+    ///
+    /// When a region is set and the spec lists several servers (one per cloud, say), the
+    /// first server whose `region` variable lists that region is used; failing that, the first
+    /// whose `region` variable accepts any value; failing that, the first server.
     pub fn endpoint_for(&self, service: &Service) -> Result<String, ConfigError> {
         if let Some(url) = self.inner.endpoints.get(service.name) {
             return Ok(url.trim_end_matches('/').to_owned());
         }
-        let server = service.servers.first().ok_or_else(|| {
+        let server = self.server_for(service).ok_or_else(|| {
             ConfigError::new(format!(
                 "{}: the spec names no server; set one with ConfigBuilder::endpoint(\"{}\", url)",
                 service.title, service.name
@@ -523,4 +561,89 @@ fn build_http_client(
         .connect_timeout(connect_timeout)
         .build()
         .map_err(|e| ConfigError::new(format!("HTTP client: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::ServerVariable;
+
+    static MULTI_CLOUD: Service = Service {
+        name: "iam_like",
+        title: "IAM-like",
+        servers: &[
+            Server {
+                url: "https://iam.{region}.otc.example",
+                variables: &[ServerVariable {
+                    name: "region",
+                    default: "eu-de",
+                    allowed: &["eu-de", "eu-nl"],
+                }],
+            },
+            Server {
+                url: "https://iam-pub.eu-ch2.example",
+                variables: &[],
+            },
+            Server {
+                url: "https://iam.{region}.hwc.example/",
+                variables: &[ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-1",
+                    allowed: &[],
+                }],
+            },
+        ],
+    };
+
+    fn endpoint(builder: ConfigBuilder) -> Result<String, ConfigError> {
+        builder.build().unwrap().endpoint_for(&MULTI_CLOUD)
+    }
+
+    #[test]
+    fn endpoint_follows_the_region_across_clouds() {
+        let region = |r: &str| endpoint(Config::builder().region(r)).unwrap();
+        assert_eq!(region("eu-nl"), "https://iam.eu-nl.otc.example");
+        assert_eq!(region("cn-north-4"), "https://iam.cn-north-4.hwc.example");
+        assert_eq!(
+            endpoint(
+                Config::builder()
+                    .region("eu-de")
+                    .endpoint("iam_like", "http://127.0.0.1:1/")
+            ),
+            Ok("http://127.0.0.1:1".to_owned())
+        );
+        let e = endpoint(Config::builder()).unwrap_err();
+        assert!(e.to_string().contains("no region set"), "{e}");
+    }
+
+    #[test]
+    fn invalid_explicit_endpoints_are_refused() {
+        for url in ["not a url", "ftp://example.com", "unix:/tmp/sock"] {
+            let e = Config::builder().endpoint("x", url).build().unwrap_err();
+            assert!(e.to_string().contains("not an http(s) URL"), "{e}");
+        }
+        assert!(Config::builder().user_agent("bad\nagent").build().is_err());
+    }
+
+    #[test]
+    fn debug_shows_settings_but_no_secrets() {
+        let config = Config::builder()
+            .region("eu-de")
+            .auth(Auth::token("tok-SECRET"))
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let debug = format!("{config:?}");
+        assert!(
+            debug.contains("eu-de") && debug.contains("max_attempts: 1"),
+            "{debug}"
+        );
+        assert!(!debug.contains("SECRET"), "{debug}");
+        let derived = config
+            .without_auth()
+            .with_endpoint("x", "http://127.0.0.1:1");
+        assert!(matches!(derived.auth(), Auth::None));
+        assert_eq!(derived.region(), Some("eu-de"));
+        assert!(matches!(config.auth(), Auth::Token(_)));
+    }
 }

@@ -22,7 +22,7 @@ pub struct Service {
     pub name: &'static str,
     /// The spec's `info.title`.
     pub title: &'static str,
-    /// The spec's `servers`, in order; the first one is used to build the endpoint.
+    /// The spec's `servers`, in order; [`Config::endpoint_for`] picks the one to use.
     pub servers: &'static [Server],
 }
 

@@ -3,8 +3,10 @@
 
 use std::fmt;
 
+use crate::apis::iam_tokens as iam;
+
 use super::super::config::Config;
-use super::super::error::Error;
+use super::super::error::{DecodeError, Error};
 use super::super::retry::BoxFuture;
 use super::super::secret::Secret;
 use super::token::{Token, TokenCacheOptions, TokenSource};
@@ -113,25 +115,88 @@ const OPERATION: &str = "KeystoneCreateUserTokenByPassword";
 
 impl TokenSource for PasswordAuth {
     fn fetch<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<Token, Error>> {
-        Box::pin(async move {
-            if self.scope_for(config).is_none() {
-                return Err(Error::InvalidRequest {
-                    operation: OPERATION,
-                    message: "no project to scope the token to: set PasswordAuth::project_id, \
-                              PasswordAuth::project_name or ConfigBuilder::region"
-                        .to_owned(),
-                });
-            }
-            // The token is requested through the generated IAM client
-            // (`crate::apis::iam_tokens`, from `specs/iam-tokens.yaml`); until that module is
-            // generated, password authentication reports that it is unavailable.
-            Err(Error::InvalidRequest {
-                operation: OPERATION,
-                message: "IAM password authentication needs the generated `iam_tokens` client, \
-                          which this build of cloudjobs does not include yet; use Auth::token \
-                          or Auth::aksk"
+        Box::pin(self.request_token(config))
+    }
+}
+
+impl PasswordAuth {
+    /// `POST /v3/auth/tokens` through the generated IAM client: the token comes in the
+    /// `X-Subject-Token` header, its validity in `token.issued_at` and `token.expires_at`.
+    async fn request_token(&self, config: &Config) -> Result<Token, Error> {
+        let invalid = |message: String| Error::InvalidRequest {
+            operation: OPERATION,
+            message,
+        };
+        let scope = self.scope_for(config).ok_or_else(|| {
+            invalid(
+                "no project to scope the token to: set PasswordAuth::project_id, \
+                 PasswordAuth::project_name or ConfigBuilder::region"
                     .to_owned(),
-            })
+            )
+        })?;
+        let config = match &self.iam_endpoint {
+            Some(url) => config.with_endpoint(iam::SERVICE.name, url),
+            None => config.clone(),
+        };
+        let client =
+            iam::Client::new(&config).map_err(|e| invalid(format!("IAM endpoint: {e}")))?;
+        let project = match scope {
+            ProjectScope::Id(id) => iam::AuthScopeProject {
+                id: Some(id),
+                name: None,
+            },
+            ProjectScope::Name(name) => iam::AuthScopeProject {
+                id: None,
+                name: Some(name),
+            },
+        };
+        let body = iam::KeystoneCreateUserTokenByPasswordRequestBody {
+            auth: iam::PwdAuth {
+                identity: iam::PwdIdentity {
+                    methods: vec!["password".to_owned()],
+                    password: iam::PwdPassword {
+                        user: iam::PwdPasswordUser {
+                            domain: iam::PwdPasswordUserDomain {
+                                name: Some(self.domain_name.clone()),
+                                id: None,
+                            },
+                            name: self.user_name.clone(),
+                            password: self.password.expose().to_owned(),
+                        },
+                    },
+                },
+                scope: iam::AuthScope {
+                    domain: None,
+                    project: Some(project),
+                },
+            },
+        };
+        let response = client
+            .keystone_create_user_token_by_password(body)
+            .nocatalog("true")
+            .send()
+            .await
+            .map_err(Error::into_untyped)?;
+        let Some(value) = response.header("X-Subject-Token").filter(|v| !v.is_empty()) else {
+            return Err(Error::Decode(Box::new(DecodeError {
+                operation: OPERATION,
+                status: response.status(),
+                request_id: response.request_id().map(str::to_owned),
+                path: "X-Subject-Token (header)".to_owned(),
+                message: "the response has no token header".to_owned(),
+                snippet: String::new(),
+            })));
+        };
+        let token = Secret::new(value);
+        let info = &response.body().token;
+        let expires = info.expires_at.as_ref().and_then(|t| t.to_system_time());
+        let issued = info.issued_at.as_ref().and_then(|t| t.to_system_time());
+        Ok(match (issued, expires) {
+            // Both by IAM's clock: the lifetime does not depend on the local clock.
+            (Some(issued), Some(expires)) if expires > issued => {
+                Token::with_lifetime(token, expires.duration_since(issued).unwrap_or_default())
+            }
+            (_, expires) => Token::new(token, expires),
         })
     }
 }
