@@ -577,6 +577,39 @@ async fn a_401_refreshes_the_token_once() {
     assert_eq!(tokens_seen(&received), ["token-1", "token-2", "token-2"]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_401s_refresh_the_token_once() {
+    let server = MockServer::start().await;
+    let iam_calls = mount_iam(&server, "2999-01-01T00:00:00Z", Duration::from_millis(100)).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/p1/jobs/j1"))
+        .and(header("x-auth-token", "token-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "status": "SUCCESS"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/p1/jobs/j1"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let auth = Auth::token_source(MockIam {
+        password: PASSWORD.into(),
+    });
+    let client = ServiceClient::new(&config(&server, auth), &JOBS).unwrap();
+    // Everyone gets token-1 (one fetch), is refused, and shares one refresh to token-2.
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..15 {
+        let client = client.clone();
+        tasks.spawn(async move { show_job(&client, "p1", "j1").await });
+    }
+    while let Some(result) = tasks.join_next().await {
+        assert_eq!(result.unwrap().unwrap().status, "SUCCESS");
+    }
+    assert_eq!(iam_calls.load(Ordering::SeqCst), 2);
+}
+
 #[tokio::test]
 async fn a_second_401_is_returned_to_the_caller() {
     let server = MockServer::start().await;

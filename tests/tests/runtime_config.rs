@@ -1,0 +1,138 @@
+//! Configuration as seen on the wire: endpoints from a region or set explicitly, the default
+//! and a custom `User-Agent`, a caller-supplied HTTP client, and the `Accept` header.
+
+use cloudjobs::runtime::{
+    Config, ConfigBuilder, Method, Operation, Request, Server, ServerVariable, Service,
+    ServiceClient,
+};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+static JOBS: Service = Service {
+    name: "test_jobs",
+    title: "Test jobs",
+    servers: &[Server {
+        url: "https://jobs.{region}.example.invalid/",
+        variables: &[ServerVariable {
+            name: "region",
+            default: "eu-de",
+            allowed: &["eu-de", "eu-nl"],
+        }],
+    }],
+};
+
+static SHOW_JOB: Operation = Operation {
+    id: "ShowJob",
+    method: Method::GET,
+    path: "/v1/{project_id}/jobs/{job_id}",
+    authenticated: true,
+};
+
+/// Sends one request through a config made from `builder` (pointed at a fresh mock server)
+/// and returns it as the server received it.
+async fn received_with(builder: ConfigBuilder) -> wiremock::Request {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(&server)
+        .await;
+    let config = builder.endpoint("test_jobs", server.uri()).build().unwrap();
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    client
+        .execute::<()>(Request::new(&SHOW_JOB, "/v1/p1/jobs/j1".into()))
+        .await
+        .unwrap();
+    let mut received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1);
+    received.remove(0)
+}
+
+#[tokio::test]
+async fn default_user_agent_and_accept() {
+    let r = received_with(Config::builder()).await;
+    let agent = r.headers["user-agent"].to_str().unwrap();
+    assert!(agent.starts_with("cloudjobs/"), "{agent}");
+    assert_eq!(r.headers["accept"], "application/json");
+    assert_eq!(r.url.path(), "/v1/p1/jobs/j1");
+}
+
+#[tokio::test]
+async fn custom_user_agent() {
+    let r = received_with(Config::builder().user_agent("my-tool/2.0")).await;
+    assert_eq!(r.headers["user-agent"], "my-tool/2.0");
+}
+
+#[tokio::test]
+async fn caller_supplied_http_client_with_a_user_agent() {
+    // Any reqwest::Client will do; here, the one another configuration built.
+    let shared = Config::builder().build().unwrap().http_client().clone();
+    let r = received_with(
+        Config::builder()
+            .http_client(shared.clone())
+            .user_agent("supplied/1.0"),
+    )
+    .await;
+    assert_eq!(r.headers["user-agent"], "supplied/1.0");
+    // Without an explicit user agent, the supplied client's own is kept.
+    let r = received_with(Config::builder().http_client(shared)).await;
+    assert!(
+        r.headers["user-agent"]
+            .to_str()
+            .unwrap()
+            .starts_with("cloudjobs/")
+    );
+}
+
+#[tokio::test]
+async fn an_operation_header_can_ask_for_another_media_type() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("plain"))
+        .mount(&server)
+        .await;
+    let config = Config::builder()
+        .endpoint("test_jobs", server.uri())
+        .build()
+        .unwrap();
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    let mut request = Request::new(&SHOW_JOB, "/v1/p1/jobs/j1".into());
+    request.header("Accept", "text/plain");
+    let text = client
+        .execute::<()>(request)
+        .await
+        .unwrap()
+        .text::<()>()
+        .unwrap();
+    assert_eq!(text.body(), "plain");
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received[0].headers["accept"], "text/plain");
+}
+
+#[test]
+fn endpoints_from_the_region_or_explicit() {
+    let config = Config::builder().region("eu-nl").build().unwrap();
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    assert_eq!(client.base_url(), "https://jobs.eu-nl.example.invalid");
+
+    let e =
+        ServiceClient::new(&Config::builder().region("xx-1").build().unwrap(), &JOBS).unwrap_err();
+    assert!(e.to_string().contains("not one of the values"), "{e}");
+
+    let e = ServiceClient::new(&Config::builder().build().unwrap(), &JOBS).unwrap_err();
+    assert!(e.to_string().contains("no region set"), "{e}");
+
+    let config = Config::builder()
+        .region("xx-1")
+        .endpoint("test_jobs", "https://proxy.example.invalid/jobs/")
+        .build()
+        .unwrap();
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    assert_eq!(client.base_url(), "https://proxy.example.invalid/jobs");
+
+    assert!(
+        Config::builder()
+            .endpoint("test_jobs", "jobs.example.invalid")
+            .build()
+            .is_err()
+    );
+}
