@@ -529,7 +529,14 @@ fn dispatch_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
             for case in &success.cases {
                 let pattern = status_pattern(case.status);
                 let variant = ident(&case.variant);
-                let read = read(&case.body);
+                let read = match &case.body {
+                    // The variant's payload type does not tell `json` what to decode.
+                    ResponseBody::Json(ty) => {
+                        let ty = cx.ty(ty, true);
+                        quote!(response.json::<#ty, _>())
+                    }
+                    other => read(other),
+                };
                 let wrap = match case.body {
                     ResponseBody::Empty => quote!(|()| types::#name::#variant),
                     _ => quote!(types::#name::#variant),

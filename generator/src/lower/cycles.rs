@@ -195,10 +195,8 @@ fn box_by_value_cycles(types: &mut [TypeDef]) {
                     }
                 }
             }
-            TypeKind::Newtype(t) => {
-                if in_cycle(t) {
-                    *t = boxed(std::mem::replace(t, Ty::Json));
-                }
+            TypeKind::Newtype(t) if in_cycle(t) => {
+                *t = boxed(std::mem::replace(t, Ty::Json));
             }
             _ => {}
         }

@@ -123,19 +123,56 @@ impl<'d> Lowerer<'d> {
         Ok(())
     }
 
-    /// Resolves a local `$ref` and deserializes its target as `T` (cached per pointer).
+    /// The normalized target of a local `$ref`, or an error for references into other
+    /// documents.
+    fn local_target(&self, reference: &str, at: &str) -> Result<String, Error> {
+        normalize_ref(reference).ok_or_else(|| {
+            self.error(
+                ErrorKind::Unsupported,
+                at,
+                format!("`$ref: {reference}` points into another document; only local references (`#/...`) are supported: bundle the spec first (for example with `redocly bundle`)"),
+            )
+        })
+    }
+
+    /// The `$ref` string of the node at `pointer`, when that node is itself a reference.
+    pub(crate) fn raw_ref_at(&self, pointer: &str) -> Option<String> {
+        resolve_pointer(&self.doc.raw, pointer)?
+            .get("$ref")?
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// When `reference` points at a node that is itself a `$ref`, that node's pointer.
+    pub(crate) fn ref_chain_start(
+        &self,
+        reference: &str,
+        at: &str,
+    ) -> Result<Option<String>, Error> {
+        let target = self.local_target(reference, at)?;
+        Ok(self.raw_ref_at(&target).map(|_| target))
+    }
+
+    /// Resolves a local `$ref` (following chains of references) and deserializes its target
+    /// as `T` (cached per pointer).
     pub(crate) fn fetch<T: DeserializeOwned + 'static>(
         &mut self,
         reference: &str,
         at: &str,
     ) -> Result<(String, Rc<T>), Error> {
-        let target = normalize_ref(reference).ok_or_else(|| {
-            self.error(
-                ErrorKind::Unsupported,
-                at,
-                format!("`$ref: {reference}` points into another document; only local references (`#/...`) are supported: bundle the spec first"),
-            )
-        })?;
+        let mut target = self.local_target(reference, at)?;
+        let mut hops = 0;
+        while let Some(next) = self.raw_ref_at(&target) {
+            hops += 1;
+            if hops > 32 {
+                return Err(self.error(
+                    ErrorKind::Recursive,
+                    at,
+                    format!("`$ref: {reference}` leads into a cycle of references"),
+                ));
+            }
+            target = self.local_target(&next, &child(&target, &["$ref"]))?;
+        }
         if let Some(hit) = self.cache.get(&target) {
             if let Ok(typed) = Rc::clone(hit).downcast::<T>() {
                 return Ok((target, typed));

@@ -297,21 +297,46 @@ impl Lowerer<'_> {
         if let Some(id) = self.type_at(reference) {
             return Ok(Ty::Named(id));
         }
+        // A schema that is itself a `$ref` (`Job: {$ref: ...}`) is an alias of its target.
+        if let Some(target) = self.ref_chain_start(reference, at)? {
+            if let Some(id) = self.type_at(&target) {
+                return Ok(Ty::Named(id));
+            }
+            let inner = self.raw_ref_at(&target).unwrap_or_default();
+            let name = self.name_for(&target);
+            let id = self.reserve_type(&target);
+            let ty = self.named_ref(&inner, &child(&target, &["$ref"]))?;
+            self.define_type(
+                id,
+                TypeDef {
+                    name,
+                    pointer: target,
+                    docs: Docs::default(),
+                    kind: TypeKind::Alias(ty),
+                },
+            );
+            return Ok(Ty::Named(id));
+        }
         let (target, schema) = self.fetch::<Schema>(reference, at)?;
         if let Some(id) = self.type_at(&target) {
             return Ok(Ty::Named(id));
         }
-        let name = match self.component_name(&target) {
-            Some(name) => name.to_owned(),
-            None => {
-                let wanted = camel(&name_from_pointer(&target), "Schema");
-                self.type_names.claim(&wanted)
-            }
-        };
+        let name = self.name_for(&target);
         let id = self.reserve_type(&target);
         let def = self.definition(&schema, &target, &name)?;
         self.define_type(id, def);
         Ok(Ty::Named(id))
+    }
+
+    /// The claimed name of a component, or a new name made from the pointer.
+    fn name_for(&mut self, target: &str) -> String {
+        match self.component_name(target) {
+            Some(name) => name.to_owned(),
+            None => {
+                let wanted = camel(&name_from_pointer(target), "Schema");
+                self.type_names.claim(&wanted)
+            }
+        }
     }
 
     fn inline(&mut self, schema: &Schema, pointer: &str, hint: &str) -> Result<Ty, Error> {
@@ -607,7 +632,7 @@ impl Lowerer<'_> {
                     );
                 }
             }
-            Class::Single(m, keyword) if keyword == "allOf" => {
+            Class::Single(m, "allOf") => {
                 let p = child(&at, &["allOf", "0"]);
                 self.collect_object(m, &p, parts, not_objects, seen)?;
             }

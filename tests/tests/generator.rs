@@ -1,0 +1,127 @@
+//! The generator's output, pinned with insta snapshots: every spec in `specs/`, every fixture
+//! in `fixtures/ok/`, and the error for every broken spec in `fixtures/bad/`.
+//!
+//! Review changed snapshots with `cargo insta review` (or `INSTA_UPDATE=always cargo test`
+//! and read the diff).
+
+use std::path::{Path, PathBuf};
+
+use cloudjobs_codegen::project::{generate_dir, spec_files};
+use cloudjobs_codegen::{EmitOptions, ErrorKind, generate_file, module_name};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn fixture_options() -> EmitOptions {
+    EmitOptions {
+        runtime_path: "cloudjobs::runtime".into(),
+        generated_by: "the cloudjobs-tests build script".into(),
+    }
+}
+
+#[test]
+fn specs_generate_as_snapshotted() {
+    let files = generate_dir(&root().join("specs"), "specs", &EmitOptions::default()).unwrap();
+    assert!(files.len() >= 6, "five specs and mod.rs");
+    for f in files {
+        insta::assert_snapshot!(format!("spec__{}", f.name), f.contents);
+    }
+}
+
+#[test]
+fn fixtures_generate_as_snapshotted() {
+    let dir = root().join("tests/fixtures/ok");
+    for path in spec_files(&dir).unwrap() {
+        let label = format!(
+            "tests/fixtures/ok/{}",
+            path.file_name().unwrap().to_str().unwrap()
+        );
+        let module = module_name(&path);
+        let generated = generate_file(&path, &label, &module, &fixture_options()).unwrap();
+        insta::assert_snapshot!(format!("fixture__{module}"), generated.code);
+        let warnings: Vec<String> = generated
+            .warnings()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        insta::assert_snapshot!(format!("fixture_warnings__{module}"), warnings.join("\n"));
+    }
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let once = generate_dir(&root().join("specs"), "specs", &EmitOptions::default()).unwrap();
+    let twice = generate_dir(&root().join("specs"), "specs", &EmitOptions::default()).unwrap();
+    let contents = |files: &[cloudjobs_codegen::project::OutputFile]| {
+        files
+            .iter()
+            .map(|f| (f.name.clone(), f.contents.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(contents(&once), contents(&twice));
+}
+
+#[test]
+fn checked_in_code_is_fresh() {
+    // The same check as `cargo xtask check`, so a plain `cargo test` catches a stale
+    // `generated/` too.
+    let files = generate_dir(&root().join("specs"), "specs", &EmitOptions::default()).unwrap();
+    for f in files {
+        let path = root().join("generated/src/apis").join(&f.name);
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == f.contents,
+            "{} is stale: run `cargo xtask regen`",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn broken_specs_are_refused_with_file_and_pointer() {
+    let dir = root().join("tests/fixtures/bad");
+    let expected = [
+        ("dangling_ref.yaml", ErrorKind::DanglingRef),
+        ("external_ref.yaml", ErrorKind::Unsupported),
+        ("invalid_node.yaml", ErrorKind::Invalid),
+        ("not_yaml.yaml", ErrorKind::Syntax),
+        ("oas31.yaml", ErrorKind::Version),
+        ("recursive.yaml", ErrorKind::Recursive),
+        ("swagger2.yaml", ErrorKind::Version),
+    ];
+    let files = spec_files(&dir).unwrap();
+    assert_eq!(
+        files.len(),
+        expected.len(),
+        "every bad fixture has an expected kind"
+    );
+    for (path, (name, kind)) in files.iter().zip(expected) {
+        assert_eq!(path.file_name().unwrap(), name);
+        let label = format!("tests/fixtures/bad/{name}");
+        let error = generate_file(path, &label, "bad", &EmitOptions::default()).unwrap_err();
+        assert_eq!(error.kind, kind, "{error}");
+        assert!(
+            error.to_string().starts_with(&format!("{label}: #")),
+            "{error}"
+        );
+        insta::assert_snapshot!(
+            format!("error__{}", name.trim_end_matches(".yaml")),
+            error.to_string()
+        );
+    }
+}
+
+#[test]
+fn a_failed_generation_reports_every_broken_spec() {
+    let errors = generate_dir(
+        &root().join("tests/fixtures/bad"),
+        "bad",
+        &EmitOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(errors.len(), 7);
+}
