@@ -62,6 +62,8 @@ pub enum Ty {
     F64,
     /// The runtime's lenient timestamp.
     Timestamp,
+    /// A string that must not show in `Debug` output (`format: password`).
+    Secret,
     /// Any JSON value.
     Json,
     /// A JSON object with any properties.
@@ -220,6 +222,93 @@ pub struct Operation {
     pub failure: Outcome,
     /// Whether a security requirement applies.
     pub authenticated: bool,
+    /// The job semantics of a "job details" operation (`x-cloudjobs-job`).
+    pub job: Option<JobSpec>,
+}
+
+/// How to read a job out of an operation's success body (from `x-cloudjobs-job`).
+#[derive(Debug, Clone)]
+pub struct JobSpec {
+    /// The success body type the accessors start from.
+    pub body: TypeId,
+    /// Status values: pending, running, succeeded, failed.
+    pub states: StateLists,
+    /// The status string.
+    pub status: Access,
+    /// The job id.
+    pub id: Option<Access>,
+    /// A progress percentage.
+    pub progress: Option<Access>,
+    /// The error code.
+    pub error_code: Option<Access>,
+    /// The error reason.
+    pub error_reason: Option<Access>,
+    /// Ids of produced resources (may step into arrays).
+    pub resources: Vec<Access>,
+    /// Sub-tasks.
+    pub subtasks: Option<SubtaskSpec>,
+}
+
+/// The four lists of status values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateLists {
+    /// Queued.
+    pub pending: Vec<String>,
+    /// In progress.
+    pub running: Vec<String>,
+    /// Finished successfully.
+    pub succeeded: Vec<String>,
+    /// Finished unsuccessfully.
+    pub failed: Vec<String>,
+}
+
+/// How to read sub-tasks.
+#[derive(Debug, Clone)]
+pub struct SubtaskSpec {
+    /// The array of sub-tasks (from the body; ends at the array).
+    pub items: Access,
+    /// A count of sub-tasks in the body.
+    pub total: Option<Access>,
+    /// Relative to one item.
+    pub id: Option<Access>,
+    /// Relative to one item.
+    pub name: Option<Access>,
+    /// Relative to one item.
+    pub status: Access,
+    /// Relative to one item.
+    pub error_code: Option<Access>,
+    /// Relative to one item.
+    pub error_reason: Option<Access>,
+    /// Sub-task status values.
+    pub states: StateLists,
+}
+
+/// A JSON pointer resolved to Rust field accesses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Access {
+    /// The pointer as written.
+    pub pointer: String,
+    /// The steps from the starting value.
+    pub steps: Vec<Step>,
+    /// The type at the end.
+    pub leaf: Ty,
+}
+
+/// One step of an [`Access`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A struct field (its Rust name); `optional` when it is an `Option`.
+    Field {
+        /// The Rust field name.
+        name: String,
+        /// Whether the field is an `Option`.
+        optional: bool,
+    },
+    /// Every element of an array; `optional_items` when the elements are `Option`s.
+    Each {
+        /// Whether the elements are `Option`s.
+        optional_items: bool,
+    },
 }
 
 /// Where a parameter goes.

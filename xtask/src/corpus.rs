@@ -21,7 +21,12 @@ struct Row {
     warnings: usize,
 }
 
-pub fn run(root: &Path, dir: Option<PathBuf>) -> Result<(), String> {
+pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    let generate_only = args.iter().any(|a| a == "--generate-only");
+    let dir = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .map(PathBuf::from);
     let dir = dir.unwrap_or_else(|| root.join("../shared/corpus/specs"));
     let specs = cloudjobs_codegen::project::spec_files(&dir).map_err(|e| e.to_string())?;
     if specs.is_empty() {
@@ -98,13 +103,17 @@ pub fn run(root: &Path, dir: Option<PathBuf>) -> Result<(), String> {
     let lock = root.join("Cargo.lock");
     let _ = std::fs::copy(&lock, scratch.join("Cargo.lock"));
 
+    if generate_only {
+        print_table(&rows, None, specs.len());
+        return Ok(());
+    }
     println!(
         "checking {} generated crates in {} ...",
         members.len(),
         scratch.display()
     );
     let errors = check_all(&scratch, root)?;
-    print_table(&rows, &errors, specs.len());
+    print_table(&rows, Some(&errors), specs.len());
     Ok(())
 }
 
@@ -177,7 +186,8 @@ fn check_all(scratch: &Path, root: &Path) -> Result<BTreeMap<String, String>, St
     Ok(errors)
 }
 
-fn print_table(rows: &[Row], errors: &BTreeMap<String, String>, total: usize) {
+/// The table; without `errors` (`--generate-only`) the compile column is left out.
+fn print_table(rows: &[Row], errors: Option<&BTreeMap<String, String>>, total: usize) {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -192,9 +202,10 @@ fn print_table(rows: &[Row], errors: &BTreeMap<String, String>, total: usize) {
             }
             Err(e) => format!("refused: {}", one_line(e, 150)),
         };
-        let compile_cell = match &r.krate {
-            None => "-".to_owned(),
-            Some(k) => match errors.get(k) {
+        let compile_cell = match (&r.krate, errors) {
+            (_, None) => "not checked".to_owned(),
+            (None, _) => "-".to_owned(),
+            (Some(k), Some(errors)) => match errors.get(k) {
                 None => {
                     compiled += 1;
                     "ok".to_owned()

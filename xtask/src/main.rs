@@ -16,7 +16,8 @@ cargo xtask <command>
   regen            regenerate generated/src/apis/ from specs/ (all or nothing)
   check            exit 1 with a diff when generated/src/apis/ is stale
   validate         validate specs/ with openapi-spec-validator (installed, pinned, into target/tools)
-  corpus [DIR]     generate and `cargo check` every spec in DIR (default ../shared/corpus/specs)
+  corpus [DIR] [--generate-only]
+                   generate and `cargo check` every spec in DIR (default ../shared/corpus/specs)
   test             everything CI runs: fmt, clippy, validate, check, all tests, docs
   help             this text
 ";
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
         Some("regen") => regen(&root),
         Some("check") => check(&root),
         Some("validate") => tools::validate_specs(&root),
-        Some("corpus") => corpus::run(&root, args.get(1).map(PathBuf::from)),
+        Some("corpus") => corpus::run(&root, &args[1..]),
         Some("test") => tools::test_all(&root),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");

@@ -187,6 +187,50 @@ pub mod builder {
         }
     }
 }
+static SHOW_JOB_JOB_STATES: rt::job::StateLists = rt::job::StateLists {
+    pending: &["init"],
+    running: &["running", "terminating"],
+    succeeded: &["success", "skip"],
+    failed: &["failed", "timeout", "terminated"],
+};
+static SHOW_JOB_SUBTASK_STATES: rt::job::StateLists = rt::job::StateLists {
+    pending: &["init"],
+    running: &["running", "terminating"],
+    succeeded: &["success", "skip"],
+    failed: &["failed", "timeout", "terminated"],
+};
+/// The job read from the response of `ShowJob`, as the spec's `x-cloudjobs-job` says.
+impl rt::job::Job for types::ShowJobResponse {
+    fn state_lists(&self) -> &'static rt::job::StateLists {
+        &SHOW_JOB_JOB_STATES
+    }
+    fn status(&self) -> Option<&str> {
+        self.spec.as_ref().and_then(|v| v.status.as_ref()).map(|v| v.as_str())
+    }
+    fn percent(&self) -> Option<f64> {
+        self.spec.as_ref().and_then(|v| v.progress.as_ref()).copied()
+    }
+    fn subtasks(&self) -> Vec<rt::job::SubTask> {
+        self.spec
+            .as_ref()
+            .and_then(|v| v.tasks.as_ref())
+            .into_iter()
+            .flat_map(|v| v.iter())
+            .map(|item| {
+                let code: Option<String> = None;
+                let reason: Option<String> = None;
+                rt::job::SubTask::new(
+                    &SHOW_JOB_SUBTASK_STATES,
+                    item.index.as_ref().map(ToString::to_string),
+                    item.name.as_ref().map(ToString::to_string),
+                    item.status.as_ref().map(|v| v.as_str()),
+                    code.as_deref(),
+                    reason.as_deref(),
+                )
+            })
+            .collect()
+    }
+}
 /// The types of this API: its schemas, plus the per-operation response and error
 /// enums where an operation's responses differ by status.
 pub mod types {

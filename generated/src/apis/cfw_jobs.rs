@@ -186,6 +186,30 @@ pub mod builder {
         }
     }
 }
+static LIST_JOB_JOB_STATES: rt::job::StateLists = rt::job::StateLists {
+    pending: &[],
+    running: &["Running"],
+    succeeded: &["Success"],
+    failed: &["Failed"],
+};
+/// The job read from the response of `ListJob`, as the spec's `x-cloudjobs-job` says.
+impl rt::job::Job for types::GetJobResp {
+    fn state_lists(&self) -> &'static rt::job::StateLists {
+        &LIST_JOB_JOB_STATES
+    }
+    fn status(&self) -> Option<&str> {
+        self.data.as_ref().and_then(|v| v.status.as_ref()).map(|v| v.as_str())
+    }
+    fn job_id(&self) -> Option<String> {
+        self.data.as_ref().and_then(|v| v.id.as_ref()).map(ToString::to_string)
+    }
+    fn error_code(&self) -> Option<String> {
+        self.error_code.as_ref().map(ToString::to_string)
+    }
+    fn error_reason(&self) -> Option<String> {
+        self.error_msg.as_ref().map(ToString::to_string)
+    }
+}
 /// The types of this API: its schemas, plus the per-operation response and error
 /// enums where an operation's responses differ by status.
 pub mod types {

@@ -254,7 +254,7 @@ pub mod types {
         pub name: String,
         /// Password of the IAM user. A third-party (federated) system user
         /// cannot obtain a token with the federation credentials directly.
-        pub password: String,
+        pub password: rt::Secret,
     }
     /// Information about the account (domain) used to create the IAM user
     /// (`auth.identity.password.user.domain`), given by name or by ID. The

@@ -166,6 +166,95 @@ pub mod builder {
         }
     }
 }
+static SHOW_JOB_JOB_STATES: rt::job::StateLists = rt::job::StateLists {
+    pending: &["INIT"],
+    running: &["RUNNING"],
+    succeeded: &["SUCCESS"],
+    failed: &["FAIL"],
+};
+static SHOW_JOB_SUBTASK_STATES: rt::job::StateLists = rt::job::StateLists {
+    pending: &["INIT"],
+    running: &["RUNNING"],
+    succeeded: &["SUCCESS"],
+    failed: &["FAIL"],
+};
+/// The job read from the response of `ShowJob`, as the spec's `x-cloudjobs-job` says.
+impl rt::job::Job for types::ShowJobResponse {
+    fn state_lists(&self) -> &'static rt::job::StateLists {
+        &SHOW_JOB_JOB_STATES
+    }
+    fn status(&self) -> Option<&str> {
+        self.status.as_ref().map(|v| v.as_str())
+    }
+    fn job_id(&self) -> Option<String> {
+        self.job_id.as_ref().map(ToString::to_string)
+    }
+    fn error_code(&self) -> Option<String> {
+        self.error_code.as_ref().map(ToString::to_string)
+    }
+    fn error_reason(&self) -> Option<String> {
+        self.fail_reason.as_ref().map(ToString::to_string)
+    }
+    fn subtasks(&self) -> Vec<rt::job::SubTask> {
+        self.entities
+            .as_ref()
+            .and_then(|v| v.sub_jobs_result.as_ref())
+            .into_iter()
+            .flat_map(|v| v.iter())
+            .map(|item| {
+                let code: Option<String> = item
+                    .error_code
+                    .as_ref()
+                    .map(ToString::to_string);
+                let reason: Option<String> = item
+                    .fail_reason
+                    .as_ref()
+                    .map(ToString::to_string);
+                rt::job::SubTask::new(
+                    &SHOW_JOB_SUBTASK_STATES,
+                    item.job_id.as_ref().map(ToString::to_string),
+                    item.job_type.as_ref().map(ToString::to_string),
+                    item.status.as_ref().map(|v| v.as_str()),
+                    code.as_deref(),
+                    reason.as_deref(),
+                )
+            })
+            .collect()
+    }
+    fn resource_ids(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        ids.extend(
+            self
+                .entities
+                .as_ref()
+                .and_then(|v| v.image_id.as_ref())
+                .map(ToString::to_string),
+        );
+        ids.extend(
+            self
+                .entities
+                .as_ref()
+                .and_then(|v| v.results.as_ref())
+                .into_iter()
+                .flat_map(|v| v.iter())
+                .filter_map(|v| v.image_id.as_ref())
+                .map(ToString::to_string),
+        );
+        ids.extend(
+            self
+                .entities
+                .as_ref()
+                .and_then(|v| v.sub_jobs_result.as_ref())
+                .into_iter()
+                .flat_map(|v| v.iter())
+                .filter_map(|v| v.entities.as_ref())
+                .filter_map(|v| v.image_id.as_ref())
+                .map(ToString::to_string),
+        );
+        ids.retain(|id| !id.is_empty());
+        ids
+    }
+}
 /// The types of this API: its schemas, plus the per-operation response and error
 /// enums where an operation's responses differ by status.
 pub mod types {

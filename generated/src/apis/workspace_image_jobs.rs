@@ -170,6 +170,75 @@ pub mod builder {
         }
     }
 }
+static SHOW_IMAGE_JOB_JOB_STATES: rt::job::StateLists = rt::job::StateLists {
+    pending: &["WAITING"],
+    running: &["RUNNING"],
+    succeeded: &["SUCCESS"],
+    failed: &["FAILED"],
+};
+static SHOW_IMAGE_JOB_SUBTASK_STATES: rt::job::StateLists = rt::job::StateLists {
+    pending: &["WAITING"],
+    running: &["RUNNING", "ROLLBACK", "ABORTING"],
+    succeeded: &["SUCCESS"],
+    failed: &["FAILED", "ABNORMAL"],
+};
+/// The job read from the response of `ShowImageJob`, as the spec's `x-cloudjobs-job` says.
+impl rt::job::Job for types::ShowImageJobResponse {
+    fn state_lists(&self) -> &'static rt::job::StateLists {
+        &SHOW_IMAGE_JOB_JOB_STATES
+    }
+    fn status(&self) -> Option<&str> {
+        self.status.as_ref().map(|v| v.as_str())
+    }
+    fn job_id(&self) -> Option<String> {
+        self.id.as_ref().map(ToString::to_string)
+    }
+    fn subtasks(&self) -> Vec<rt::job::SubTask> {
+        self.sub_jobs
+            .as_ref()
+            .into_iter()
+            .flat_map(|v| v.iter())
+            .map(|item| {
+                let code: Option<String> = item
+                    .job_execute_info
+                    .as_ref()
+                    .and_then(|v| v.error_code.as_ref())
+                    .map(ToString::to_string);
+                let reason: Option<String> = item
+                    .job_execute_info
+                    .as_ref()
+                    .and_then(|v| v.error_message.as_ref())
+                    .map(ToString::to_string);
+                rt::job::SubTask::new(
+                    &SHOW_IMAGE_JOB_SUBTASK_STATES,
+                    item.id.as_ref().map(ToString::to_string),
+                    item.job_type.as_ref().map(ToString::to_string),
+                    item.status.as_ref().map(|v| v.as_str()),
+                    code.as_deref(),
+                    reason.as_deref(),
+                )
+            })
+            .collect()
+    }
+    fn subtask_total(&self) -> Option<u64> {
+        self.sub_jobs_total.as_ref().and_then(|v| u64::try_from(*v).ok())
+    }
+    fn resource_ids(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        ids.extend(
+            self
+                .sub_jobs
+                .as_ref()
+                .into_iter()
+                .flat_map(|v| v.iter())
+                .filter_map(|v| v.job_resource_info.as_ref())
+                .filter_map(|v| v.resource_id.as_ref())
+                .map(ToString::to_string),
+        );
+        ids.retain(|id| !id.is_empty());
+        ids
+    }
+}
 /// The types of this API: its schemas, plus the per-operation response and error
 /// enums where an operation's responses differ by status.
 pub mod types {

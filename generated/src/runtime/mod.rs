@@ -7,6 +7,8 @@
 //! - [`config`]: one [`Config`] shared by every service (endpoints, auth, timeouts, retries).
 //! - [`transport`]: requests, responses, endpoint resolution, sending.
 //! - [`error`]: the one [`Error`] type users match on.
+//! - [`job`]: the [`Job`] trait every job-details response implements (state, progress,
+//!   sub-tasks, produced resources).
 //! - [`auth`]: how requests are authenticated (token, IAM password, AK/SK signing).
 //! - [`retry`]: which failed requests are tried again, and when.
 //! - [`secret`]: a wrapper that keeps secrets out of `Debug` output.
@@ -16,6 +18,7 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod job;
 pub mod retry;
 pub mod secret;
 pub mod time;
@@ -26,6 +29,7 @@ pub use auth::{
 };
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use error::{ApiError, DecodeError, Error, Undocumented};
+pub use job::{Job, JobState, Progress, StateKind, SubTask};
 pub use retry::{BoxFuture, RetryPolicy};
 pub use secret::Secret;
 pub use time::{Clock, Timestamp};

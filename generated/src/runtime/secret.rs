@@ -38,3 +38,17 @@ impl From<&str> for Secret {
         Self(value.to_owned())
     }
 }
+
+/// On the wire a secret is its plain value: this is how generated request bodies send a
+/// password (`format: password` in the spec).
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self)
+    }
+}

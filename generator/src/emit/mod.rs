@@ -2,6 +2,7 @@
 
 mod client;
 pub(crate) mod docs;
+mod jobs;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -50,12 +51,15 @@ pub fn emit(api: &Api, options: &EmitOptions) -> Result<String, Error> {
     });
     let types = types::emit_types(&cx);
     let client = client::emit_client(&cx);
+    let jobs = jobs::emit_jobs(&cx);
     let tokens = quote! {
         #(#module_docs)*
 
         use #runtime as rt;
 
         #client
+
+        #jobs
 
         /// The types of this API: its schemas, plus the per-operation response and error
         /// enums where an operation's responses differ by status.
@@ -116,6 +120,7 @@ impl Cx<'_> {
             Ty::F32 => quote!(f32),
             Ty::F64 => quote!(f64),
             Ty::Timestamp => quote!(rt::Timestamp),
+            Ty::Secret => quote!(rt::Secret),
             Ty::Json => quote!(serde_json::Value),
             Ty::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
             Ty::Bytes => quote!(Vec<u8>),

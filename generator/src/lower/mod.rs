@@ -7,6 +7,7 @@
 //! fallback with a [`Warning`] or an [`Error`] naming the node.
 
 mod cycles;
+mod jobs;
 mod ops;
 mod schema;
 

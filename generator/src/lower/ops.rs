@@ -114,6 +114,11 @@ impl Lowerer<'_> {
             None => None,
         };
         let (success, failure) = self.lower_responses(op, &id, pointer, &builder_name)?;
+        let job = self.lower_job(
+            op.extensions.get(super::jobs::JOB_EXTENSION),
+            &success,
+            pointer,
+        )?;
         Ok(Operation {
             id,
             method_name,
@@ -132,6 +137,7 @@ impl Lowerer<'_> {
             success,
             failure,
             authenticated,
+            job,
         })
     }
 

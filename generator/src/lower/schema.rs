@@ -99,6 +99,7 @@ impl ObjectParts {
 enum Class<'s> {
     Timestamp,
     String,
+    Secret,
     Enum(Vec<String>),
     Integer(Ty),
     Number(Ty),
@@ -186,6 +187,11 @@ fn classify(schema: &Schema) -> Class<'_> {
                 VariantOrUnknownOrEmpty::Item(StringFormat::DateTime)
             ) {
                 Class::Timestamp
+            } else if matches!(
+                s.format,
+                VariantOrUnknownOrEmpty::Item(StringFormat::Password)
+            ) {
+                Class::Secret
             } else {
                 Class::String
             }
@@ -274,6 +280,7 @@ fn classify_any<'s>(data: &SchemaData, any: &'s openapiv3::AnySchema) -> Class<'
     }
     match typ {
         Some("string") if any.format.as_deref() == Some("date-time") => Class::Timestamp,
+        Some("string") if any.format.as_deref() == Some("password") => Class::Secret,
         Some("string") => Class::String,
         Some("integer") => Class::Integer(integer_ty(any.format.as_deref())),
         Some("number") => Class::Number(number_ty(any.format.as_deref())),
@@ -365,6 +372,7 @@ impl Lowerer<'_> {
         Ok(match class {
             Class::Timestamp => Ty::Timestamp,
             Class::String => Ty::String,
+            Class::Secret => Ty::Secret,
             Class::Integer(t) | Class::Number(t) => t,
             Class::Bool => Ty::Bool,
             Class::Array(None) => Ty::Vec(Box::new(Ty::Json)),
@@ -775,6 +783,7 @@ fn ty_word(ty: &Ty) -> &'static str {
         Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 => "Integer",
         Ty::F32 | Ty::F64 => "Number",
         Ty::Timestamp => "Timestamp",
+        Ty::Secret => "Secret",
         Ty::Json => "Value",
         Ty::Bytes => "Bytes",
         Ty::JsonObject | Ty::Map(_) => "Object",

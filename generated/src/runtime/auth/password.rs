@@ -161,7 +161,7 @@ impl PasswordAuth {
                                 id: None,
                             },
                             name: self.user_name.clone(),
-                            password: self.password.expose().to_owned(),
+                            password: self.password.clone(),
                         },
                     },
                 },

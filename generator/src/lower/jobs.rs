@@ -1,0 +1,308 @@
+//! `x-cloudjobs-job`: an operation's job semantics, with every JSON pointer resolved to the
+//! Rust fields it reads (so a pointer that names no field is an error here, not a silent
+//! `None` at run time).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::Lowerer;
+use crate::error::{Error, ErrorKind, child};
+use crate::ir::{
+    Access, JobSpec, Outcome, OutcomeKind, ResponseBody, StateLists, Step, SubtaskSpec, Ty,
+    TypeKind,
+};
+
+/// The extension's name.
+pub(crate) const JOB_EXTENSION: &str = "x-cloudjobs-job";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJob {
+    status: String,
+    #[serde(default)]
+    pending: Vec<String>,
+    running: Vec<String>,
+    succeeded: Vec<String>,
+    failed: Vec<String>,
+    id: Option<String>,
+    progress: Option<String>,
+    error_code: Option<String>,
+    error_reason: Option<String>,
+    #[serde(default)]
+    resources: Vec<String>,
+    subtasks: Option<RawSubtasks>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubtasks {
+    items: String,
+    total: Option<String>,
+    id: Option<String>,
+    name: Option<String>,
+    status: String,
+    error_code: Option<String>,
+    error_reason: Option<String>,
+    pending: Option<Vec<String>>,
+    running: Option<Vec<String>>,
+    succeeded: Option<Vec<String>>,
+    failed: Option<Vec<String>>,
+}
+
+/// What a pointer's end must be.
+#[derive(Clone, Copy, PartialEq)]
+enum Want {
+    Text,
+    Number,
+    Any,
+    Array,
+}
+
+impl Lowerer<'_> {
+    /// The job semantics of an operation, if its spec declares them.
+    pub(super) fn lower_job(
+        &self,
+        extension: Option<&Value>,
+        success: &Outcome,
+        pointer: &str,
+    ) -> Result<Option<JobSpec>, Error> {
+        let Some(value) = extension else {
+            return Ok(None);
+        };
+        let at = child(pointer, &[JOB_EXTENSION]);
+        let raw: RawJob = serde_json::from_value(value.clone()).map_err(|e| {
+            self.error(
+                ErrorKind::Invalid,
+                &at,
+                format!("not a valid `{JOB_EXTENSION}`: {e}"),
+            )
+        })?;
+        let body = match &success.kind {
+            OutcomeKind::Single(ResponseBody::Json(Ty::Named(id))) => *id,
+            _ => {
+                return Err(self.error(
+                    ErrorKind::Unsupported,
+                    &at,
+                    "a job operation needs one JSON success body that is an object schema",
+                ));
+            }
+        };
+        let root = Ty::Named(body);
+        let states = StateLists {
+            pending: raw.pending,
+            running: raw.running,
+            succeeded: raw.succeeded,
+            failed: raw.failed,
+        };
+        let one = |p: &Option<String>, key: &str, want: Want| -> Result<Option<Access>, Error> {
+            p.as_ref()
+                .map(|p| self.access(&root, p, &child(&at, &[key]), want, false))
+                .transpose()
+        };
+        let subtasks = match &raw.subtasks {
+            None => None,
+            Some(s) => {
+                let sat = child(&at, &["subtasks"]);
+                let items = self.access(
+                    &root,
+                    &s.items,
+                    &child(&sat, &["items"]),
+                    Want::Array,
+                    false,
+                )?;
+                let Ty::Vec(inner) = &items.leaf else {
+                    return Err(self.error(
+                        ErrorKind::Invalid,
+                        &sat,
+                        "`items` must point at an array",
+                    ));
+                };
+                let item = self.resolve(inner).0;
+                let rel =
+                    |p: &Option<String>, key: &str, want: Want| -> Result<Option<Access>, Error> {
+                        p.as_ref()
+                            .map(|p| self.access(&item, p, &child(&sat, &[key]), want, false))
+                            .transpose()
+                    };
+                Some(SubtaskSpec {
+                    total: s
+                        .total
+                        .as_ref()
+                        .map(|p| {
+                            self.access(&root, p, &child(&sat, &["total"]), Want::Number, false)
+                        })
+                        .transpose()?,
+                    id: rel(&s.id, "id", Want::Any)?,
+                    name: rel(&s.name, "name", Want::Any)?,
+                    status: self.access(
+                        &item,
+                        &s.status,
+                        &child(&sat, &["status"]),
+                        Want::Text,
+                        false,
+                    )?,
+                    error_code: rel(&s.error_code, "error_code", Want::Any)?,
+                    error_reason: rel(&s.error_reason, "error_reason", Want::Any)?,
+                    states: StateLists {
+                        pending: s.pending.clone().unwrap_or_else(|| states.pending.clone()),
+                        running: s.running.clone().unwrap_or_else(|| states.running.clone()),
+                        succeeded: s
+                            .succeeded
+                            .clone()
+                            .unwrap_or_else(|| states.succeeded.clone()),
+                        failed: s.failed.clone().unwrap_or_else(|| states.failed.clone()),
+                    },
+                    items,
+                })
+            }
+        };
+        let resources = raw
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                self.access(
+                    &root,
+                    p,
+                    &child(&at, &["resources", &i.to_string()]),
+                    Want::Any,
+                    true,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(JobSpec {
+            body,
+            status: self.access(
+                &root,
+                &raw.status,
+                &child(&at, &["status"]),
+                Want::Text,
+                false,
+            )?,
+            id: one(&raw.id, "id", Want::Any)?,
+            progress: one(&raw.progress, "progress", Want::Number)?,
+            error_code: one(&raw.error_code, "error_code", Want::Any)?,
+            error_reason: one(&raw.error_reason, "error_reason", Want::Any)?,
+            resources,
+            subtasks,
+            states,
+        }))
+    }
+
+    /// Looks through aliases and boxes: the type, and whether an `Option` was passed.
+    fn resolve(&self, ty: &Ty) -> (Ty, bool) {
+        let mut ty = ty.clone();
+        let mut optional = false;
+        loop {
+            ty = match ty {
+                Ty::Boxed(inner) => *inner,
+                Ty::Option(inner) => {
+                    optional = true;
+                    *inner
+                }
+                Ty::Named(id) => match self.type_def(id).map(|d| &d.kind) {
+                    Some(TypeKind::Alias(inner)) => inner.clone(),
+                    _ => return (Ty::Named(id), optional),
+                },
+                other => return (other, optional),
+            };
+        }
+    }
+
+    /// Resolves a JSON pointer, starting at `root`, to field steps.
+    fn access(
+        &self,
+        root: &Ty,
+        pointer: &str,
+        at: &str,
+        want: Want,
+        allow_each: bool,
+    ) -> Result<Access, Error> {
+        let fail = |message: String| {
+            self.error(
+                ErrorKind::Invalid,
+                at,
+                format!("pointer `{pointer}`: {message}"),
+            )
+        };
+        let Some(path) = pointer.strip_prefix('/') else {
+            return Err(fail("a JSON pointer starts with `/`".into()));
+        };
+        let mut ty = self.resolve(root).0;
+        let mut steps = Vec::new();
+        for token in path.split('/') {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            if token == "*" {
+                if !allow_each {
+                    return Err(fail("`*` is allowed only in `resources`".into()));
+                }
+                let Ty::Vec(inner) = ty else {
+                    return Err(fail("`*` steps into an array, but this is not one".into()));
+                };
+                let (inner, optional_items) = self.resolve(&inner);
+                steps.push(Step::Each { optional_items });
+                ty = inner;
+                continue;
+            }
+            let Ty::Named(id) = ty else {
+                return Err(fail(format!(
+                    "`{token}` is looked up in something that is not an object"
+                )));
+            };
+            let Some(TypeKind::Struct(s)) = self.type_def(id).map(|d| &d.kind) else {
+                return Err(fail(format!(
+                    "`{token}` is looked up in something that is not an object with properties"
+                )));
+            };
+            let Some(field) = s.fields.iter().find(|f| f.wire == token) else {
+                let known: Vec<&str> = s.fields.iter().map(|f| f.wire.as_str()).collect();
+                return Err(fail(format!(
+                    "no property `{token}` (there are: {})",
+                    known.join(", ")
+                )));
+            };
+            let (next, inner_optional) = self.resolve(&field.ty);
+            if inner_optional {
+                return Err(fail(format!(
+                    "`{token}` is an optional value inside a container, which the job accessors do not read"
+                )));
+            }
+            steps.push(Step::Field {
+                name: field.name.clone(),
+                optional: field.optional(),
+            });
+            ty = next;
+        }
+        let ok = match want {
+            Want::Text => {
+                matches!(ty, Ty::String)
+                    || matches!(&ty, Ty::Named(id) if matches!(self.type_def(*id).map(|d| &d.kind), Some(TypeKind::Enum(_))))
+            }
+            Want::Number => matches!(
+                ty,
+                Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64
+            ),
+            Want::Array => matches!(ty, Ty::Vec(_)),
+            Want::Any => {
+                matches!(
+                    ty,
+                    Ty::String | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::Bool
+                ) || matches!(&ty, Ty::Named(id) if matches!(self.type_def(*id).map(|d| &d.kind), Some(TypeKind::Enum(_))))
+            }
+        };
+        if !ok {
+            let expected = match want {
+                Want::Text => "a string",
+                Want::Number => "a number",
+                Want::Array => "an array",
+                Want::Any => "a string or an integer",
+            };
+            return Err(fail(format!("leads to {ty:?}, expected {expected}")));
+        }
+        Ok(Access {
+            pointer: pointer.to_owned(),
+            steps,
+            leaf: ty,
+        })
+    }
+}
