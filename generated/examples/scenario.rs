@@ -17,7 +17,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let ims = otc_ims_jobs::Client::new(&config)?;
     let job = ims
-        .show_job("ac234de25c6741d2b1273da49eea1b9e", "ff8080814dbd65d7014dbe0d84db0013")
+        .show_job(
+            "ac234de25c6741d2b1273da49eea1b9e",
+            "ff8080814dbd65d7014dbe0d84db0013",
+        )
         .await?;
     println!("{:?} (request id {:?})", job.status, job.request_id());
     Ok(())
