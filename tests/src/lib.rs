@@ -6,3 +6,5 @@
 pub mod fixtures {
     include!(concat!(env!("OUT_DIR"), "/fixtures/mod.rs"));
 }
+
+pub mod faulty;

@@ -56,6 +56,87 @@ pub fn python(root: &Path) -> Result<PathBuf, String> {
     Ok(python)
 }
 
+/// The oldest Node.js the pinned Prism runs on (`engines` of `@stoplight/prism-cli` 5.14.2).
+const NODE_MIN: (u32, u32) = (18, 20);
+
+/// The Prism mock server (`@stoplight/prism-cli`), installed on first use with `npm ci` from
+/// `xtask/tools/package.json` and its lockfile (exact versions, integrity-checked) into
+/// `target/tools/node`. Returns the path of the `prism` executable.
+///
+/// Install scripts are not run (`--ignore-scripts`: Prism needs none, and one of its
+/// dependencies would otherwise send install analytics).
+pub fn prism(root: &Path) -> Result<PathBuf, String> {
+    let tools = root.join("xtask/tools");
+    let lock_path = tools.join("package-lock.json");
+    let lock =
+        std::fs::read_to_string(&lock_path).map_err(|e| format!("{}: {e}", lock_path.display()))?;
+    let manifest_path = tools.join("package.json");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let dir = root.join("target/tools/node");
+    let prism = dir.join("node_modules/.bin/prism");
+    let stamp = dir.join(".package-lock.json.installed");
+    if prism.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(lock.as_str()) {
+        return Ok(prism);
+    }
+    check_node()?;
+    println!(
+        "installing the pinned Node tools (Prism) into {}",
+        dir.display()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for (name, text) in [("package.json", &manifest), ("package-lock.json", &lock)] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    run(Command::new("npm")
+        .args([
+            "ci",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+        ])
+        .env("SCARF_ANALYTICS", "false")
+        .current_dir(&dir))
+    .map_err(|e| {
+        format!(
+            "{e}\nNode.js {}.{} or newer with npm is needed",
+            NODE_MIN.0, NODE_MIN.1
+        )
+    })?;
+    if !prism.exists() {
+        return Err(format!(
+            "npm ci finished but {} is missing",
+            prism.display()
+        ));
+    }
+    std::fs::write(&stamp, lock).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    Ok(prism)
+}
+
+/// Fails with a clear message when `node` is missing or older than [`NODE_MIN`].
+fn check_node() -> Result<(), String> {
+    let output = Command::new("node")
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("cannot run `node --version` ({e}): Node.js {}.{} or newer with npm is needed for the Prism conformance tests", NODE_MIN.0, NODE_MIN.1))?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let mut parts = version
+        .trim_start_matches('v')
+        .split('.')
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if found < NODE_MIN {
+        return Err(format!(
+            "Node.js {version} is too old for the pinned Prism: {}.{} or newer is needed",
+            NODE_MIN.0, NODE_MIN.1
+        ));
+    }
+    Ok(())
+}
+
 /// `cargo xtask validate`: every spec through openapi-spec-validator, its examples against
 /// their schemas, and the `x-cloudjobs-job` extension against the responses.
 pub fn validate_specs(root: &Path) -> Result<(), String> {
@@ -105,8 +186,15 @@ pub fn test_all(root: &Path) -> Result<(), String> {
         ])
         .current_dir(root))?;
 
-    step("tests (cargo test --workspace)");
-    run(cargo().args(["test", "--workspace"]).current_dir(root))?;
+    step("tests (cargo test --workspace, with the Prism conformance tests)");
+    let prism = prism(root)?;
+    run(cargo()
+        .args(["test", "--workspace"])
+        .env("CLOUDJOBS_PRISM", &prism)
+        // The conformance tests run for real here: an opt-out in the caller's environment
+        // does not apply.
+        .env_remove("CLOUDJOBS_SKIP_PRISM")
+        .current_dir(root))?;
 
     step("docs (cargo doc, warnings denied)");
     run(cargo()

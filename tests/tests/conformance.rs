@@ -1,0 +1,959 @@
+//! Conformance against a third-party mock server: Stoplight Prism serves each spec in
+//! `specs/` on 127.0.0.1 and validates every request the generated clients send (path, query,
+//! required headers, credentials, body) against the spec; the clients must decode what it
+//! answers from the spec's examples, for every documented status.
+//!
+//! For each spec, each operation:
+//!
+//! - the generated client sends the operation with every parameter set (parameter examples
+//!   from the spec), once per documented request-body example; Prism must accept it without
+//!   any violation, and the decoded body, serialized again, must equal the spec's example;
+//!   documented response headers must arrive;
+//! - every other documented status is asked for (`Prefer: code=NNN`); the client must return
+//!   [`Error::Api`] with that status and the typed error body (equal to the example, if any);
+//! - requests that break the spec, sent through the raw API (`ServiceClient` + `Request`),
+//!   must be refused by Prism: without credentials, without each required header, with an
+//!   empty JSON body where one is required, on an undocumented path. The same raw request
+//!   with nothing left out is accepted, so each refusal is due to the omission alone.
+//!
+//! Plus one end-to-end scenario: password authentication against the IAM mock, whose token
+//! the IMS mock then accepts.
+//!
+//! # Prism
+//!
+//! `cargo xtask test` installs the pinned Prism (`xtask/tools/package-lock.json`, into
+//! `target/tools/node`) and passes its path in `CLOUDJOBS_PRISM`. Under plain `cargo test`,
+//! these tests **fail** unless `CLOUDJOBS_PRISM` names the `prism` executable; set
+//! `CLOUDJOBS_SKIP_PRISM=1` to skip them explicitly (each prints that it was skipped).
+//! `cargo xtask test` ignores that opt-out.
+//!
+//! Each test starts its own Prism (a random free port, a bounded wait for it to listen) and
+//! kills it when the test ends, even on failure (kill on drop).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use cloudjobs::runtime::header::HeaderMap;
+use cloudjobs::runtime::{
+    Auth, Config, ConfigBuilder, Error, Method, Operation, PasswordAuth, Request, Response,
+    RetryPolicy, Service, ServiceClient, encode_path,
+};
+use cloudjobs::{cae_jobs, cfw_jobs, iam_tokens, otc_ims_jobs, workspace_image_jobs};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The env var with the path of the `prism` executable.
+const PRISM_ENV: &str = "CLOUDJOBS_PRISM";
+/// The env var that skips these tests explicitly.
+const SKIP_ENV: &str = "CLOUDJOBS_SKIP_PRISM";
+/// How long Prism may take to listen (a busy 2-core CI machine included).
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// The token every authenticated call carries (Prism checks presence, not value).
+const TOKEN: &str = "MIIDkgYJKoZIhvcNAQcCoIIDgzCCA38CAQExDTALBglghkgBZQMEAgEw-conformance";
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+// ---------------------------------------------------------------------------------------
+// Prism, started and stopped by the tests
+// ---------------------------------------------------------------------------------------
+
+/// The `prism` executable, `None` when skipping was asked for explicitly; panics otherwise.
+fn prism_executable() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(PRISM_ENV).filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        assert!(
+            path.exists(),
+            "{PRISM_ENV}={} does not exist; run `cargo xtask test`, which installs Prism",
+            path.display()
+        );
+        return Some(path);
+    }
+    if std::env::var(SKIP_ENV).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true")) {
+        eprintln!("SKIPPED: Prism conformance test ({SKIP_ENV} is set)");
+        return None;
+    }
+    panic!(
+        "the Prism conformance tests need Prism: run `cargo xtask test` (it installs the pinned \
+         Prism and sets {PRISM_ENV}), or set {PRISM_ENV} to target/tools/node/node_modules/.bin/prism \
+         after one `cargo xtask test`, or skip them explicitly with {SKIP_ENV}=1"
+    );
+}
+
+/// A Prism mock server of one spec; killed when dropped.
+struct Prism {
+    child: Child,
+    url: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Prism {
+    /// Starts `prism mock --errors` for `spec` on 127.0.0.1 and a free port (port 0: the
+    /// system picks one, Prism prints it); waits at most [`START_TIMEOUT`].
+    fn start(prism: &Path, spec: &Path) -> Prism {
+        let mut child = Command::new(prism)
+            .args(["mock", "--errors", "-h", "127.0.0.1", "-p", "0"])
+            .arg(spec)
+            .env("SCARF_ANALYTICS", "false")
+            .env("NO_COLOR", "1")
+            .env("FORCE_COLOR", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", prism.display()));
+        let log = Arc::new(Mutex::new(String::new()));
+        let (ready_tx, ready_rx) = mpsc::channel::<String>();
+        // Both pipes are drained for as long as Prism runs (it logs every request), so it
+        // never blocks on a full pipe; the log is shown when a check fails.
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        spawn_reader(stdout, Arc::clone(&log), Some(ready_tx));
+        spawn_reader(stderr, Arc::clone(&log), None);
+        let mut prism = Prism {
+            child,
+            url: String::new(),
+            log,
+        };
+        match ready_rx.recv_timeout(START_TIMEOUT) {
+            Ok(url) => prism.url = url,
+            Err(_) => {
+                let status = prism.child.try_wait().ok().flatten();
+                panic!(
+                    "Prism did not listen within {START_TIMEOUT:?} for {} (exit status: {status:?}); its output:\n{}",
+                    spec.display(),
+                    prism.log()
+                );
+            }
+        }
+        prism
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_reader(
+    pipe: impl Read + Send + 'static,
+    log: Arc<Mutex<String>>,
+    ready: Option<mpsc::Sender<String>>,
+) {
+    std::thread::spawn(move || {
+        const MARK: &str = "Prism is listening on ";
+        let mut ready = ready;
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if let Some(at) = line.find(MARK)
+                && let Some(tx) = ready.take()
+            {
+                let url = line[at + MARK.len()..]
+                    .trim()
+                    .trim_end_matches('/')
+                    .to_owned();
+                let _ = tx.send(url);
+            }
+            if let Ok(mut log) = log.lock() {
+                log.push_str(&line);
+                log.push('\n');
+            }
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// The spec, read with the generator's loader
+// ---------------------------------------------------------------------------------------
+
+fn specs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+}
+
+fn load_spec(file: &str) -> Value {
+    let path = specs_dir().join(file);
+    cloudjobs_codegen::load::load_file(&path, &format!("specs/{file}"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .raw
+}
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// One operation of a spec, as far as these tests need it.
+#[derive(Debug, Clone)]
+struct SpecOp {
+    id: String,
+    method: String,
+    path: String,
+    node: Value,
+    /// Path-level and operation-level parameters (the latter win).
+    params: Vec<Value>,
+    /// The `in: header` names of the security schemes that apply (empty when none).
+    credentials: Vec<String>,
+}
+
+fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(r) => spec
+            .pointer(r.trim_start_matches('#'))
+            .map(|n| resolve(spec, n))
+            .unwrap_or(node),
+        None => node,
+    }
+}
+
+fn spec_operations(spec: &Value) -> Vec<SpecOp> {
+    let mut ops = Vec::new();
+    let empty = serde_json::Map::new();
+    let paths = spec["paths"].as_object().unwrap_or(&empty);
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(node) = item.get(*method) else {
+                continue;
+            };
+            let mut params: Vec<Value> = Vec::new();
+            for p in item["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(node["parameters"].as_array().into_iter().flatten())
+            {
+                let p = resolve(spec, p).clone();
+                params.retain(|q: &Value| !(q["name"] == p["name"] && q["in"] == p["in"]));
+                params.push(p);
+            }
+            let security = node.get("security").unwrap_or(&spec["security"]);
+            let mut credentials = Vec::new();
+            for requirement in security.as_array().into_iter().flatten() {
+                for scheme in requirement
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k)
+                {
+                    let s = &spec["components"]["securitySchemes"][scheme];
+                    if s["type"] == "apiKey" && s["in"] == "header" {
+                        credentials.push(s["name"].as_str().unwrap_or_default().to_owned());
+                    }
+                }
+            }
+            ops.push(SpecOp {
+                id: node["operationId"].as_str().unwrap_or_default().to_owned(),
+                method: method.to_uppercase(),
+                path: path.clone(),
+                node: node.clone(),
+                params,
+                credentials,
+            });
+        }
+    }
+    ops
+}
+
+/// A value for a parameter: its example, else the first of its schema's example, enum or
+/// default, else a placeholder of its type.
+fn param_value(spec: &Value, param: &Value) -> String {
+    let schema = resolve(spec, &param["schema"]);
+    let first_example = param["examples"]
+        .as_object()
+        .and_then(|m| m.values().next())
+        .map(|e| resolve(spec, e)["value"].clone());
+    let value = [
+        Some(param["example"].clone()),
+        first_example,
+        Some(schema["example"].clone()),
+        schema["enum"].get(0).cloned(),
+        Some(schema["default"].clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|v| !v.is_null());
+    match value {
+        Some(Value::String(s)) => s,
+        Some(v) => v.to_string(),
+        None => match schema["type"].as_str() {
+            Some("integer" | "number") => "1".to_owned(),
+            Some("boolean") => "true".to_owned(),
+            _ => format!("{}-1", param["name"].as_str().unwrap_or("x")),
+        },
+    }
+}
+
+/// The JSON request body examples of an operation (named examples in order, or the single
+/// `example`); one `None` when it has no JSON body or no example.
+fn request_examples(spec: &Value, op: &SpecOp) -> Vec<(String, Option<Value>)> {
+    let media = &resolve(spec, &op.node["requestBody"])["content"]["application/json"];
+    if let Some(examples) = media["examples"].as_object() {
+        return examples
+            .iter()
+            .map(|(name, e)| (name.clone(), Some(resolve(spec, e)["value"].clone())))
+            .collect();
+    }
+    match &media["example"] {
+        Value::Null => vec![("-".to_owned(), None)],
+        example => vec![("example".to_owned(), Some(example.clone()))],
+    }
+}
+
+/// The documented responses: status, its JSON example (if any), whether it has a JSON schema,
+/// and its documented headers with their examples.
+struct SpecResponse {
+    status: u16,
+    example: Option<Value>,
+    has_schema: bool,
+    headers: Vec<(String, Option<String>)>,
+}
+
+fn spec_responses(spec: &Value, op: &SpecOp) -> Vec<SpecResponse> {
+    let mut out = Vec::new();
+    for (code, response) in op.node["responses"].as_object().into_iter().flatten() {
+        let Ok(status) = code.parse::<u16>() else {
+            continue;
+        };
+        let response = resolve(spec, response);
+        let media = &response["content"]["application/json"];
+        let example = match &media["example"] {
+            Value::Null => media["examples"]
+                .as_object()
+                .and_then(|m| m.values().next())
+                .map(|e| resolve(spec, e)["value"].clone()),
+            e => Some(e.clone()),
+        };
+        let headers = response["headers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, h)| {
+                let h = resolve(spec, h);
+                (name.clone(), h["example"].as_str().map(str::to_owned))
+            })
+            .collect();
+        out.push(SpecResponse {
+            status,
+            example,
+            has_schema: !media["schema"].is_null(),
+            headers,
+        });
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// The generated clients, one call per operation
+// ---------------------------------------------------------------------------------------
+
+/// What a call came to, in a form common to every operation.
+#[derive(Debug)]
+enum Answer {
+    /// A success response, its body serialized again.
+    Ok {
+        status: u16,
+        headers: HeaderMap,
+        body: Value,
+    },
+    /// An error status, with the typed error body (serialized again) when it decoded.
+    Api {
+        status: u16,
+        typed: Option<Value>,
+        raw: String,
+    },
+    /// Anything else (transport, decoding, ...), as text.
+    Failed(String),
+}
+
+fn answer<T: Serialize, E: Serialize + std::fmt::Debug>(
+    result: Result<Response<T>, Error<E>>,
+) -> Answer {
+    match result {
+        Ok(response) => Answer::Ok {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: serde_json::to_value(response.body()).expect("bodies serialize"),
+        },
+        Err(Error::Api(api)) => Answer::Api {
+            status: api.status().as_u16(),
+            typed: api
+                .body()
+                .map(|b| serde_json::to_value(b).expect("bodies serialize")),
+            raw: api.raw_text().into_owned(),
+        },
+        Err(e) => Answer::Failed(e.to_string()),
+    }
+}
+
+/// The inputs of one call: parameter values by name, and the request body.
+#[derive(Debug, Clone)]
+struct Inputs {
+    params: BTreeMap<String, String>,
+    body: Option<Value>,
+}
+
+impl Inputs {
+    fn get(&self, name: &str) -> String {
+        self.params
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no value for parameter `{name}`"))
+    }
+}
+
+type Call = fn(Config, Inputs) -> BoxFuture<Answer>;
+
+/// One operation the tests can call through its generated client.
+struct Case {
+    spec: &'static str,
+    service: &'static Service,
+    operation: &'static str,
+    call: Call,
+}
+
+/// Every operation of every spec in `specs/`; `every_operation_has_a_conformance_case` fails
+/// when a spec gains an operation that is not listed here.
+const CASES: &[Case] = &[
+    Case {
+        spec: "otc-ims-jobs.yaml",
+        service: &otc_ims_jobs::SERVICE,
+        operation: "ShowJob",
+        call: |config, inputs| {
+            Box::pin(async move {
+                let client = otc_ims_jobs::Client::new(&config).expect("client");
+                answer(
+                    client
+                        .show_job(inputs.get("project_id"), inputs.get("job_id"))
+                        .await,
+                )
+            })
+        },
+    },
+    Case {
+        spec: "cae-jobs.yaml",
+        service: &cae_jobs::SERVICE,
+        operation: "ShowJob",
+        call: |config, inputs| {
+            Box::pin(async move {
+                let client = cae_jobs::Client::new(&config).expect("client");
+                answer(
+                    client
+                        .show_job(
+                            inputs.get("project_id"),
+                            inputs.get("job_id"),
+                            inputs.get("X-Environment-ID"),
+                        )
+                        .x_enterprise_project_id(inputs.get("X-Enterprise-Project-ID"))
+                        .await,
+                )
+            })
+        },
+    },
+    Case {
+        spec: "cfw-jobs.yaml",
+        service: &cfw_jobs::SERVICE,
+        operation: "ListJob",
+        call: |config, inputs| {
+            Box::pin(async move {
+                let client = cfw_jobs::Client::new(&config).expect("client");
+                answer(
+                    client
+                        .list_job(inputs.get("project_id"), inputs.get("job_id"))
+                        .await,
+                )
+            })
+        },
+    },
+    Case {
+        spec: "workspace-image-jobs.yaml",
+        service: &workspace_image_jobs::SERVICE,
+        operation: "ShowImageJob",
+        call: |config, inputs| {
+            Box::pin(async move {
+                let client = workspace_image_jobs::Client::new(&config).expect("client");
+                answer(
+                    client
+                        .show_image_job(inputs.get("project_id"), inputs.get("job_id"))
+                        .await,
+                )
+            })
+        },
+    },
+    Case {
+        spec: "iam-tokens.yaml",
+        service: &iam_tokens::SERVICE,
+        operation: "KeystoneCreateUserTokenByPassword",
+        call: |config, inputs| {
+            Box::pin(async move {
+                let client = iam_tokens::Client::new(&config).expect("client");
+                let example = inputs.body.clone().expect("the spec has request examples");
+                // The documented request examples must fit the generated request type.
+                let body = match serde_json::from_value(example) {
+                    Ok(body) => body,
+                    Err(e) => {
+                        return Answer::Failed(format!(
+                            "the request example does not decode into the generated type: {e}"
+                        ));
+                    }
+                };
+                answer(
+                    client
+                        .keystone_create_user_token_by_password(body)
+                        .nocatalog(inputs.get("nocatalog"))
+                        .await,
+                )
+            })
+        },
+    },
+];
+
+// ---------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------
+
+/// Whether two JSON values mean the same to a client: numbers by value, an absent member
+/// the same as `null` (optional fields are skipped when serialized again).
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().all(|k| {
+                same_json(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                )
+            })
+        }
+        _ => a == b,
+    }
+}
+
+fn builder(prism: &Prism, service: &Service) -> ConfigBuilder {
+    Config::builder()
+        .endpoint(service.name, &prism.url)
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .retry(RetryPolicy::none())
+}
+
+/// A configuration whose every request asks Prism for one status (`Prefer: code=NNN`).
+fn preferring(prism: &Prism, service: &Service, status: u16) -> Config {
+    // Building a configuration first installs the runtime's TLS crypto provider, which a
+    // bare reqwest client (built without one) needs.
+    let _ = Config::builder().build().expect("default config");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "prefer",
+        reqwest::header::HeaderValue::from_str(&format!("code={status}")).expect("valid"),
+    );
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("HTTP client");
+    builder(prism, service)
+        .http_client(http)
+        .auth(Auth::token(TOKEN))
+        .build()
+        .expect("config")
+}
+
+fn inputs_for(spec: &Value, op: &SpecOp, body: Option<Value>) -> Inputs {
+    Inputs {
+        params: op
+            .params
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or_default().to_owned(),
+                    param_value(spec, p),
+                )
+            })
+            .collect(),
+        body,
+    }
+}
+
+/// A raw request of `op` with every parameter set, except the header `omit` (and without a
+/// body when `body` is `None`).
+fn raw_request(
+    spec: &Value,
+    op: &SpecOp,
+    path_prefix: &str,
+    omit: Option<&str>,
+    body: Option<&Value>,
+) -> Request {
+    let mut path = op.path.clone();
+    let mut query = Vec::new();
+    let mut headers = Vec::new();
+    for p in &op.params {
+        let name = p["name"].as_str().unwrap_or_default();
+        let value = param_value(spec, p);
+        match p["in"].as_str() {
+            Some("path") => path = path.replace(&format!("{{{name}}}"), &encode_path(&value)),
+            Some("query") => query.push((name.to_owned(), value)),
+            Some("header")
+                if !name.eq_ignore_ascii_case("content-type")
+                    && !op.credentials.iter().any(|c| c.eq_ignore_ascii_case(name))
+                    && omit.is_none_or(|o| !o.eq_ignore_ascii_case(name)) =>
+            {
+                headers.push((name.to_owned(), value))
+            }
+            _ => {}
+        }
+    }
+    let operation: &'static Operation = Box::leak(Box::new(Operation {
+        id: Box::leak(op.id.clone().into_boxed_str()),
+        method: Method::from_bytes(op.method.as_bytes()).expect("method"),
+        path: Box::leak(op.path.clone().into_boxed_str()),
+        authenticated: !op.credentials.is_empty(),
+    }));
+    let mut request = Request::new(operation, format!("{path_prefix}{path}"));
+    for (name, value) in &query {
+        request.query(name, value, cloudjobs::runtime::QueryStyle::Form);
+    }
+    for (name, value) in headers {
+        request.header(Box::leak(name.into_boxed_str()), value);
+    }
+    if let Some(body) = body {
+        request.json(body);
+    }
+    request
+}
+
+/// Sends a raw request; returns the status and Prism's `sl-violations` header.
+async fn send_raw(client: &ServiceClient, request: Request) -> (u16, String) {
+    match client.execute::<()>(request).await {
+        Ok(raw) => (
+            raw.code(),
+            raw.header("sl-violations").unwrap_or_default().to_owned(),
+        ),
+        Err(e) => panic!("raw request failed: {e}"),
+    }
+}
+
+/// Runs every check on the operations of one spec; returns one line per check for the report
+/// and panics listing every failed check (with Prism's log).
+async fn check_spec(prism_path: &Path, file: &str) {
+    let spec = load_spec(file);
+    let prism = Prism::start(prism_path, &specs_dir().join(file));
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for op in spec_operations(&spec) {
+        let case = CASES
+            .iter()
+            .find(|c| c.spec == file && c.operation == op.id)
+            .unwrap_or_else(|| panic!("no conformance case for {file} {}", op.id));
+        let label = format!("{file} {} ({} {})", op.id, op.method, op.path);
+        let responses = spec_responses(&spec, &op);
+        let success = responses
+            .iter()
+            .filter(|r| (200..300).contains(&r.status))
+            .min_by_key(|r| r.status)
+            .unwrap_or_else(|| panic!("{label}: no documented success status"));
+        let config = builder(&prism, case.service)
+            .auth(Auth::token(TOKEN))
+            .build()
+            .expect("config");
+
+        // 1. The operation as the generated client sends it, once per request example.
+        let examples = request_examples(&spec, &op);
+        let raw_body = examples.iter().find_map(|(_, e)| e.clone());
+        for (name, example) in examples {
+            let what = format!("{label} [request example {name}]");
+            match (case.call)(config.clone(), inputs_for(&spec, &op, example)).await {
+                Answer::Ok {
+                    status,
+                    headers,
+                    body,
+                } => {
+                    let mut line = format!("{what}: accepted, HTTP {status}");
+                    if status != success.status {
+                        failures.push(format!(
+                            "{what}: HTTP {status}, expected {}",
+                            success.status
+                        ));
+                    }
+                    if let Some(v) = headers.get("sl-violations") {
+                        failures.push(format!("{what}: Prism reported violations: {v:?}"));
+                    }
+                    match &success.example {
+                        Some(example) if same_json(&body, example) => {
+                            line.push_str(", body decoded = the spec's example")
+                        }
+                        Some(example) => failures.push(format!(
+                            "{what}: decoded body differs from the example\n  decoded: {body}\n  example: {example}"
+                        )),
+                        None => line.push_str(", body (generated by Prism from the schema) decoded"),
+                    }
+                    for (header, example) in &success.headers {
+                        let got = headers.get(header).and_then(|v| v.to_str().ok());
+                        match (got, example) {
+                            (None, _) => {
+                                failures.push(format!("{what}: documented header {header} missing"))
+                            }
+                            (Some(got), Some(example)) if got != example => failures.push(format!(
+                                "{what}: header {header} = {got:?}, example {example:?}"
+                            )),
+                            (Some(_), _) => line.push_str(&format!(", header {header} present")),
+                        }
+                    }
+                    report.push(line);
+                }
+                Answer::Failed(message) => failures.push(format!("{what}: {message}")),
+                other => failures.push(format!("{what}: {other:?}")),
+            }
+        }
+
+        // 2. Every other documented status, asked of Prism.
+        let mut statuses = Vec::new();
+        for response in responses.iter().filter(|r| r.status != success.status) {
+            let config = preferring(&prism, case.service, response.status);
+            let inputs = inputs_for(&spec, &op, raw_body.clone());
+            let what = format!("{label} [Prefer: code={}]", response.status);
+            match (case.call)(config, inputs).await {
+                Answer::Api { status, typed, raw } if status == response.status => {
+                    match (&typed, &response.example) {
+                        (None, _) if response.has_schema => failures.push(format!(
+                            "{what}: the error body did not decode into the typed error: {raw}"
+                        )),
+                        (Some(typed), Some(example)) if !same_json(typed, example) => failures
+                            .push(format!(
+                                "{what}: typed error differs from the example\n  decoded: {typed}\n  example: {example}"
+                            )),
+                        (Some(_), Some(_)) => statuses.push(format!("{status} (= example)")),
+                        (Some(_), None) => statuses.push(format!("{status}")),
+                        (None, _) => statuses.push(format!("{status} (no body)")),
+                    }
+                }
+                Answer::Ok { status, .. } if status == response.status => {
+                    statuses.push(format!("{status}"))
+                }
+                Answer::Failed(message) => failures.push(format!("{what}: {message}")),
+                other => failures.push(format!("{what}: {other:?}")),
+            }
+        }
+        if !statuses.is_empty() {
+            report.push(format!(
+                "{label}: documented statuses decoded as typed errors: {}",
+                statuses.join(", ")
+            ));
+        }
+
+        // 3. Requests that break the spec, through the raw API: refused.
+        let raw_client = |auth: Auth| {
+            let config = builder(&prism, case.service)
+                .auth(auth)
+                .build()
+                .expect("config");
+            ServiceClient::new(&config, case.service).expect("client")
+        };
+        let with_token = raw_client(Auth::token(TOKEN));
+        let complete = raw_request(&spec, &op, "", None, raw_body.as_ref());
+        let (status, violations) = send_raw(&with_token, complete).await;
+        if status != success.status || !violations.is_empty() {
+            failures.push(format!(
+                "{label} [raw, complete]: HTTP {status}, violations {violations:?}"
+            ));
+        }
+        let mut refusals = Vec::new();
+        let mut expect_refused =
+            |what: String, (status, violations): (u16, String), needle: &str| {
+                if (400..500).contains(&status) && violations.to_lowercase().contains(needle) {
+                    refusals.push(format!("{what} -> {status}"));
+                } else {
+                    failures.push(format!(
+                    "{label} [raw, {what}]: not refused (HTTP {status}, violations {violations:?})"
+                ));
+                }
+            };
+        if !op.credentials.is_empty() {
+            let request = raw_request(&spec, &op, "", None, raw_body.as_ref());
+            let answer = send_raw(&raw_client(Auth::None), request).await;
+            let needle = op.credentials[0].to_lowercase();
+            expect_refused(format!("without {}", op.credentials[0]), answer, &needle);
+        }
+        for p in &op.params {
+            let name = p["name"].as_str().unwrap_or_default();
+            if p["in"] != "header"
+                || p["required"] != true
+                || name.eq_ignore_ascii_case("content-type")
+                || op.credentials.iter().any(|c| c.eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            let request = raw_request(&spec, &op, "", Some(name), raw_body.as_ref());
+            let answer = send_raw(&with_token, request).await;
+            expect_refused(format!("without {name}"), answer, &name.to_lowercase());
+        }
+        let body_required = resolve(&spec, &op.node["requestBody"])["required"] == true;
+        if body_required {
+            let request = raw_request(&spec, &op, "", None, Some(&serde_json::json!({})));
+            let answer = send_raw(&with_token, request).await;
+            expect_refused("with an empty JSON object as body".into(), answer, "body");
+        }
+        let request = raw_request(&spec, &op, "/undocumented", None, raw_body.as_ref());
+        let (status, _) = send_raw(&with_token, request).await;
+        if status == 404 {
+            refusals.push("on an undocumented path -> 404".into());
+        } else {
+            failures.push(format!(
+                "{label} [raw, undocumented path]: HTTP {status}, expected 404"
+            ));
+        }
+        report.push(format!(
+            "{label}: refused by Prism: {}",
+            refusals.join("; ")
+        ));
+    }
+    for line in &report {
+        println!("{line}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} conformance check(s) failed for {file}:\n{}\n\nPrism's log:\n{}",
+        failures.len(),
+        failures.join("\n"),
+        prism.log()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------
+
+/// No Prism needed: every operation of every spec has a case above (and every case an
+/// operation), so a new operation cannot go unchecked.
+#[test]
+fn every_operation_has_a_conformance_case() {
+    let mut found = Vec::new();
+    for path in cloudjobs_codegen::project::spec_files(&specs_dir()).expect("specs/") {
+        let file = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("file name")
+            .to_owned();
+        for op in spec_operations(&load_spec(&file)) {
+            found.push((file.clone(), op.id));
+        }
+    }
+    for (file, id) in &found {
+        assert!(
+            CASES.iter().any(|c| c.spec == file && c.operation == id),
+            "{file} {id} has no conformance case: add one to CASES in tests/tests/conformance.rs"
+        );
+    }
+    for case in CASES {
+        assert!(
+            found
+                .iter()
+                .any(|(f, id)| f == case.spec && id == case.operation),
+            "conformance case {} {} names no operation of the specs",
+            case.spec,
+            case.operation
+        );
+        assert_eq!(
+            case.service.name,
+            cloudjobs_codegen::module_name(Path::new(case.spec)),
+            "case {} uses the client of another spec",
+            case.spec
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otc_ims_jobs_conforms() {
+    if let Some(prism) = prism_executable() {
+        check_spec(&prism, "otc-ims-jobs.yaml").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cae_jobs_conforms() {
+    if let Some(prism) = prism_executable() {
+        check_spec(&prism, "cae-jobs.yaml").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cfw_jobs_conforms() {
+    if let Some(prism) = prism_executable() {
+        check_spec(&prism, "cfw-jobs.yaml").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_image_jobs_conforms() {
+    if let Some(prism) = prism_executable() {
+        check_spec(&prism, "workspace-image-jobs.yaml").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iam_tokens_conforms() {
+    if let Some(prism) = prism_executable() {
+        check_spec(&prism, "iam-tokens.yaml").await;
+    }
+}
+
+/// The whole chain as a user runs it: IAM password authentication against the IAM mock
+/// (request body validated by Prism against the IAM spec), then the IMS job query with the
+/// token IAM returned (validated against the IMS spec).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_auth_then_job_query_conform() {
+    let Some(prism) = prism_executable() else {
+        return;
+    };
+    let iam = Prism::start(&prism, &specs_dir().join("iam-tokens.yaml"));
+    let ims = Prism::start(&prism, &specs_dir().join("otc-ims-jobs.yaml"));
+    let config = builder(&ims, &otc_ims_jobs::SERVICE)
+        .endpoint(iam_tokens::SERVICE.name, &iam.url)
+        .auth(Auth::password(
+            PasswordAuth::new("domain A", "user A", "**********")
+                .project_id("ac234de25c6741d2b1273da49eea1b9e"),
+        ))
+        .build()
+        .expect("config");
+    let client = otc_ims_jobs::Client::new(&config).expect("client");
+    let job = client
+        .show_job(
+            "ac234de25c6741d2b1273da49eea1b9e",
+            "ff8080814dbd65d7014dbe0d84db0013",
+        )
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e}\n\nIAM mock log:\n{}\n\nIMS mock log:\n{}",
+                iam.log(),
+                ims.log()
+            )
+        });
+    assert_eq!(job.status(), 200);
+    assert_eq!(
+        job.job_id.as_deref(),
+        Some("ff8080814dbd65d7014dbe0d84db0013")
+    );
+    assert!(
+        iam.log().contains("POST"),
+        "IAM was not called:\n{}",
+        iam.log()
+    );
+    assert!(
+        !iam.log()
+            .contains("Request did not pass the validation rules"),
+        "{}",
+        iam.log()
+    );
+}
