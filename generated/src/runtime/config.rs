@@ -500,6 +500,10 @@ impl ConfigBuilder {
     }
 
     /// Uses a `reqwest::Client` you configured (proxy, TLS roots, ...) instead of building one.
+    ///
+    /// Its redirect policy applies as it is. The client built otherwise follows redirects only
+    /// within the request's origin, because reqwest's default policy would send the
+    /// `X-Auth-Token` header along to another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -559,8 +563,35 @@ fn build_http_client(
     reqwest::Client::builder()
         .user_agent(user_agent.clone())
         .connect_timeout(connect_timeout)
+        .redirect(same_origin_redirects())
         .build()
         .map_err(|e| ConfigError::new(format!("HTTP client: {e}")))
+}
+
+/// The most redirects followed in a row (reqwest's default).
+const MAX_REDIRECTS: usize = 10;
+
+/// Follows redirects only within the origin (scheme, host, port) of the request, at most
+/// [`MAX_REDIRECTS`] in a row. reqwest drops `Authorization` and cookies on a redirect to
+/// another origin, but not the clouds' credential headers (`X-Auth-Token`,
+/// `X-Security-Token`): following such a redirect would hand the token to another host. It
+/// is not followed; the redirect response itself is the answer (an [`Error::Api`] with its
+/// 3xx status).
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        // The first URL is the request's own, not a redirect.
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else if same_origin {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 #[cfg(test)]
