@@ -34,6 +34,7 @@
 //! assert!(out.code.contains("Unknown(String)"));
 //! ```
 
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod ir;

@@ -1,6 +1,7 @@
 //! Project automation: `cargo xtask <command>`. Run `cargo xtask help` for the list.
 
 mod corpus;
+mod diff;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,9 @@ cargo xtask <command>
   validate         validate specs/ with openapi-spec-validator (installed, pinned, into target/tools)
   corpus [DIR] [--generate-only]
                    generate and `cargo check` every spec in DIR (default ../shared/corpus/specs)
+  diff [BASE] [HEAD] [--format text|markdown|json]
+                   what the spec changes between two revisions mean for users (default: the
+                   merge base with main, and the work tree); exit 1 when something breaks
   test             everything CI runs: fmt, clippy, validate, check, all tests, docs
   help             this text
 ";
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
         Some("check") => check(&root),
         Some("validate") => tools::validate_specs(&root),
         Some("corpus") => corpus::run(&root, &args[1..]),
+        Some("diff") => return diff::run(&root, &args[1..]),
         Some("test") => tools::test_all(&root),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
