@@ -281,46 +281,85 @@ pub enum Scope {
 /// What kind of change it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-#[allow(missing_docs)] // The names say it; `Change::description` says it in words.
+#[non_exhaustive]
 pub enum ChangeKind {
+    /// A new operation.
     OperationAdded,
+    /// An operation gone.
     OperationRemoved,
+    /// The same `operationId` at another method or path.
     OperationMoved,
+    /// Another `operationId` (the client method is named after it).
     OperationIdChanged,
+    /// Deprecated, or no longer.
     Deprecated,
+    /// Authentication required, optional or gone.
     SecurityChanged,
+    /// A new server URL.
     ServerAdded,
+    /// A server URL gone.
     ServerRemoved,
+    /// A server variable's values or default (regions).
     ServerVariableChanged,
+    /// A new parameter.
     ParameterAdded,
+    /// A parameter gone.
     ParameterRemoved,
+    /// A path parameter renamed (same place in the template).
     ParameterRenamed,
+    /// A parameter's serialization (`style`, `explode`).
     StyleChanged,
+    /// A new request body.
     BodyAdded,
+    /// A request body gone.
     BodyRemoved,
+    /// A body's media type.
     MediaTypeChanged,
+    /// A new documented response status.
     ResponseAdded,
+    /// A documented response status gone.
     ResponseRemoved,
+    /// A new object property.
     FieldAdded,
+    /// An object property gone.
     FieldRemoved,
+    /// Required or optional (a property, a parameter, a body).
     RequiredChanged,
+    /// `nullable`.
     NullableChanged,
+    /// Another type (string, integer, object, ...), or an enum where there was none.
     TypeChanged,
+    /// Another `format` (or `x-cloudjobs-timestamp`).
     FormatChanged,
+    /// The generated Rust type changed for a reason no other change explains.
     RustTypeChanged,
+    /// A new enum value.
     EnumValueAdded,
+    /// An enum value gone.
     EnumValueRemoved,
+    /// `enum` (closed) became `x-extensible-enum` (open), or the reverse.
     EnumOpenness,
+    /// A length, range, size, pattern or uniqueness constraint.
     ConstraintChanged,
+    /// A default value.
     DefaultChanged,
+    /// `additionalProperties`.
     AdditionalPropertiesChanged,
+    /// A new `oneOf`/`anyOf` alternative.
     VariantAdded,
+    /// A `oneOf`/`anyOf` alternative gone.
     VariantRemoved,
+    /// The `discriminator` property.
     DiscriminatorChanged,
+    /// `readOnly` or `writeOnly`.
     AccessChanged,
+    /// The job semantics (`x-cloudjobs-job`): states, pointers.
     JobChanged,
+    /// A new component schema no operation uses.
     SchemaAdded,
+    /// A component schema no operation used, gone.
     SchemaRemoved,
+    /// A component schema under another name, with the same content.
     SchemaRenamed,
 }
 
@@ -334,7 +373,7 @@ pub enum Class {
     BreakingRust,
     /// Requests that worked may be refused.
     BreakingWire,
-    /// Both.
+    /// Breaking for Rust users and on the wire.
     BreakingRustAndWire,
 }
 

@@ -24,16 +24,16 @@ pub(crate) enum Dir {
     Request,
     /// Sent by servers: the generated code must decode it.
     Response,
-    /// Unknown (a schema no operation uses): both sets of rules apply.
-    Both,
+    /// Neither: a schema no operation uses. Only its generated type matters.
+    Detached,
 }
 
 impl Dir {
     fn request(self) -> bool {
-        matches!(self, Dir::Request | Dir::Both)
+        self == Dir::Request
     }
     fn response(self) -> bool {
-        matches!(self, Dir::Response | Dir::Both)
+        self == Dir::Response
     }
 }
 
@@ -448,6 +448,9 @@ pub(crate) struct Cmp<'a, 'v> {
     pub(crate) name: String,
     pub(crate) out: Vec<Change>,
     stack: Vec<(String, String)>,
+    /// Schema pairs left to compare: a bound on the work for schemas that reach the same
+    /// components along very many paths.
+    budget: usize,
 }
 
 fn join(path: &str, segment: &str) -> String {
@@ -481,6 +484,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
             name: name.to_owned(),
             out: Vec::new(),
             stack: Vec::new(),
+            budget: 20_000,
         }
     }
 
@@ -492,8 +496,15 @@ impl<'a, 'v> Cmp<'a, 'v> {
         old: Option<String>,
         new: Option<String>,
         description: String,
-        impact: Impact,
+        mut impact: Impact,
     ) {
+        if self.dir == Dir::Detached {
+            impact.wire = None;
+            impact.note = impact
+                .rust
+                .is_none()
+                .then(|| "no operation uses this schema; its generated type stays the same".into());
+        }
         let c = change(
             self.scope,
             &self.name,
@@ -545,9 +556,10 @@ impl<'a, 'v> Cmp<'a, 'v> {
         n: Place,
     ) {
         let key = (old.pointer.clone(), new.pointer.clone());
-        if self.stack.contains(&key) || self.stack.len() >= MAX_DEPTH {
+        if self.stack.contains(&key) || self.stack.len() >= MAX_DEPTH || self.budget == 0 {
             return;
         }
+        self.budget -= 1;
         self.stack.push(key);
         let eo = effective(self.old_raw, old, 0);
         let en = effective(self.new_raw, new, 0);
@@ -1102,9 +1114,8 @@ impl<'a, 'v> Cmp<'a, 'v> {
             let new_field = n.ty.as_ref().and_then(|t| self.new_rust.field(t, name));
             let mut impact = Impact::default();
             if dir.request() {
-                // Users build request types with struct literals; a schema no operation
-                // uses is not sent by this client, so only its readers matter.
-                if let Some((s, f)) = new_field.filter(|_| dir == Dir::Request) {
+                // Users build request types with struct literals.
+                if let Some((s, f)) = new_field {
                     impact = impact.with_rust(Some(format!(
                         "struct literals of `{s}` must now set `{}`",
                         f.name

@@ -1228,7 +1228,7 @@ impl<'a> Cx<'a, '_> {
                 }
                 Some((_, nv)) => {
                     let at = child("#/components/schemas", &[name]);
-                    let mut cmp = self.cmp(Dir::Both, Scope::Schema, name);
+                    let mut cmp = self.cmp(Dir::Detached, Scope::Schema, name);
                     let (ta, tb) = (self.ro.type_at(&at), self.rn.type_at(&at));
                     let item = |t: &Option<crate::ir::Ty>, view: &RustView<'_>| {
                         t.as_ref().map(|t| format!("`{}`", view.render(t)))
