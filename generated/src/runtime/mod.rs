@@ -14,6 +14,7 @@
 //! - [`secret`]: a wrapper that keeps secrets out of `Debug` output.
 //! - [`time`]: a lenient [`Timestamp`] for the many time formats servers send, and the
 //!   [`Clock`] the runtime reads.
+//! - [`wait`]: [`wait_for`] a job of any service, with backoff, a deadline and events.
 
 pub mod auth;
 pub mod config;
@@ -23,6 +24,7 @@ pub mod retry;
 pub mod secret;
 pub mod time;
 pub mod transport;
+pub mod wait;
 
 pub use auth::{
     AkSk, Auth, CachedToken, PasswordAuth, ProjectScope, Token, TokenCacheOptions, TokenSource,
@@ -37,6 +39,7 @@ pub use transport::{
     Operation, QueryStyle, RawResponse, Request, Response, Server, ServerVariable, Service,
     ServiceClient, encode_path,
 };
+pub use wait::{PollInfo, Wait, WaitError, WaitEvent, WaitFailure, WaitPolicy, wait_for};
 
 /// HTTP types used in the runtime's public API, re-exported so users need no `http` dependency.
 pub use reqwest::{Method, StatusCode, Url, header};
