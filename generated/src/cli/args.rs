@@ -1,0 +1,171 @@
+//! The command line, as clap parses it.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use super::settings::parse_duration;
+
+const AFTER_HELP: &str = "\
+Services: ims (Open Telekom Cloud IMS, otc_ims_jobs), cae (Huawei Cloud CAE, cae_jobs),
+cfw (Cloud Firewall, cfw_jobs), workspace (Huawei Cloud Workspace image server jobs,
+workspace_image_jobs).
+
+Environment (a flag wins over its variable; secrets are best passed this way, never printed):
+  OS_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID   project id (--project-id)
+  OS_PROJECT_NAME                             project name, to scope an IAM password token
+                                              and look up the project id (--project-name)
+  OS_REGION_NAME                              region (--region)
+  CLOUDJOBS_ENDPOINT                          the job API's URL (--endpoint)
+  OS_AUTH_URL                                 IAM endpoint, with or without /v3 (--auth-url)
+  OS_AUTH_TOKEN                               a token (--token)
+  HUAWEICLOUD_SDK_AK, OS_ACCESS_KEY           access key (--access-key)
+  HUAWEICLOUD_SDK_SK, OS_SECRET_KEY           secret key (--secret-key)
+  HUAWEICLOUD_SDK_SECURITY_TOKEN, OS_SECURITY_TOKEN
+                                              security token of temporary AK/SK
+  OS_USERNAME, OS_PASSWORD                    IAM user and password (--username, --password)
+  OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME         the user's account (domain) name (--domain-name)
+  CLOUDJOBS_CAE_ENVIRONMENT_ID                CAE environment id (--environment-id)
+Credentials given by flags win; otherwise the token, then AK/SK, then IAM password.
+
+Exit status:
+  0  the job succeeded (get: the job was read, whatever its state)
+  1  the job failed
+  2  usage error (unknown service, malformed id, missing settings or credentials)
+  3  the deadline passed before the job ended (wait --timeout)
+  4  API or authentication error
+  130 interrupted (Ctrl-C)
+
+Polling (wait): first poll at once, then gaps from --interval growing 1.5x up to
+--max-interval, +-10% jitter. With the defaults a 20-minute job takes at most 57 requests,
+and its end is seen on average at most 14.6 s late (at worst 29.7 s).";
+
+/// Read or wait for an asynchronous job of Open Telekom Cloud IMS, Huawei Cloud CAE, Cloud
+/// Firewall or Workspace.
+#[derive(Debug, Parser)]
+#[command(name = "cloudjobs", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Where and as whom to call the API.
+    #[command(flatten)]
+    pub conn: Connection,
+
+    /// Print JSON on standard output (for scripts) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a job: state, progress, sub-tasks, resources, error.
+    Get {
+        /// ims, cae, cfw or workspace (or the module name, such as otc_ims_jobs).
+        service: String,
+        /// The job id the API returned when it started the job.
+        job_id: String,
+    },
+    /// Wait until a job ends, showing its progress; the exit status tells how it ended.
+    Wait {
+        /// ims, cae, cfw or workspace (or the module name, such as otc_ims_jobs).
+        service: String,
+        /// The job id the API returned when it started the job.
+        job_id: String,
+        /// How to poll.
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+}
+
+/// How `wait` polls.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Give up (exit status 3) when the job has not ended after this long (such as 90s, 30m, 2h).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// The first gap between two polls.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// The largest gap between two polls.
+    #[arg(long, value_name = "DURATION", default_value = "27s", value_parser = parse_duration)]
+    pub max_interval: Duration,
+    /// Failed polls (timeouts, connection errors, 429, 5xx) tolerated in a row; each poll is
+    /// one request.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_errors: u32,
+}
+
+/// Connection settings; each falls back to environment variables (see the end of --help).
+#[derive(Debug, Default, Args)]
+pub struct Connection {
+    /// Project id [env: OS_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID].
+    #[arg(long, global = true, value_name = "ID", help_heading = "Connection")]
+    pub project_id: Option<String>,
+    /// Project name, for IAM password authentication [env: OS_PROJECT_NAME].
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Connection")]
+    pub project_name: Option<String>,
+    /// Region, such as eu-de or cn-north-4 [env: OS_REGION_NAME].
+    #[arg(
+        long,
+        global = true,
+        value_name = "REGION",
+        help_heading = "Connection"
+    )]
+    pub region: Option<String>,
+    /// The job API's URL, instead of the one made from the region [env: CLOUDJOBS_ENDPOINT].
+    #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
+    pub endpoint: Option<String>,
+    /// IAM endpoint for password authentication [env: OS_AUTH_URL].
+    #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
+    pub auth_url: Option<String>,
+    /// CAE environment id, sent as X-Environment-ID [env: CLOUDJOBS_CAE_ENVIRONMENT_ID].
+    #[arg(long, global = true, value_name = "ID", help_heading = "Connection")]
+    pub environment_id: Option<String>,
+    /// Timeout of one HTTP request.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, help_heading = "Connection")]
+    pub request_timeout: Duration,
+    /// A token; prefer OS_AUTH_TOKEN (command lines are visible to other users).
+    #[arg(
+        long,
+        global = true,
+        value_name = "TOKEN",
+        help_heading = "Credentials"
+    )]
+    pub token: Option<String>,
+    /// Access key id [env: HUAWEICLOUD_SDK_AK, OS_ACCESS_KEY].
+    #[arg(long, global = true, value_name = "AK", help_heading = "Credentials")]
+    pub access_key: Option<String>,
+    /// Secret key; prefer HUAWEICLOUD_SDK_SK.
+    #[arg(long, global = true, value_name = "SK", help_heading = "Credentials")]
+    pub secret_key: Option<String>,
+    /// Security token of temporary AK/SK; prefer HUAWEICLOUD_SDK_SECURITY_TOKEN.
+    #[arg(
+        long,
+        global = true,
+        value_name = "TOKEN",
+        help_heading = "Credentials"
+    )]
+    pub security_token: Option<String>,
+    /// IAM user name [env: OS_USERNAME].
+    #[arg(long, global = true, value_name = "USER", help_heading = "Credentials")]
+    pub username: Option<String>,
+    /// IAM password; prefer OS_PASSWORD.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PASSWORD",
+        help_heading = "Credentials"
+    )]
+    pub password: Option<String>,
+    /// The user's account (domain) name [env: OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME].
+    #[arg(
+        long,
+        global = true,
+        value_name = "DOMAIN",
+        help_heading = "Credentials"
+    )]
+    pub domain_name: Option<String>,
+}

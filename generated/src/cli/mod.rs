@@ -1,0 +1,414 @@
+//! The `cloudjobs` command line: `get` prints a job, `wait` waits for it (see `--help`).
+//!
+//! Hand-written, compiled only with the `cli` feature, into the binary alone: the library's
+//! API does not change with the feature.
+
+mod args;
+mod output;
+mod service;
+mod settings;
+
+use std::fmt;
+use std::future::Future;
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use clap::error::ErrorKind;
+use cloudjobs::apis::iam_tokens as iam;
+use cloudjobs::runtime::wait::{WaitError, WaitFailure, WaitPolicy, wait_for};
+use cloudjobs::runtime::{Config, Error, Job, Response, RetryPolicy, StatusCode};
+use cloudjobs::{cae_jobs, cfw_jobs, otc_ims_jobs, workspace_image_jobs};
+use serde::Serialize;
+use serde_json::json;
+
+use args::{Cli, Command, WaitArgs};
+use output::{Reporter, Shown, line, one_line, print};
+use service::Service;
+use settings::{Credentials, Env, ProcessEnv, Settings, Usage, check_id};
+
+/// How the command ended, as its exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// The job succeeded (`get`: the job was read).
+    Ok = 0,
+    /// The job failed.
+    JobFailed = 1,
+    /// Usage error.
+    Usage = 2,
+    /// The deadline passed.
+    Deadline = 3,
+    /// API or authentication error.
+    Api = 4,
+    /// Interrupted (Ctrl-C).
+    Interrupted = 130,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// Runs the command line with the process's arguments and environment.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e).into(),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            line(&format!("cloudjobs: cannot start the async runtime: {e}"));
+            return Exit::Api.into();
+        }
+    };
+    runtime.block_on(run(cli, &ProcessEnv)).into()
+}
+
+/// Help and version as clap prints them; any other parse error as one line, status 2.
+fn usage_error(e: &clap::Error) -> Exit {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            Exit::Ok
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            Exit::Usage
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            let first = first.trim().trim_start_matches("error: ");
+            line(&format!(
+                "cloudjobs: {first}; run `cloudjobs --help` for usage"
+            ));
+            Exit::Usage
+        }
+    }
+}
+
+/// A usage problem, printed as one line.
+fn usage(u: Usage) -> Exit {
+    line(&format!("cloudjobs: {}", one_line(&u.0)));
+    Exit::Usage
+}
+
+/// What one command needs, whatever the service.
+struct Ctx {
+    service: Service,
+    job_id: String,
+    json: bool,
+    /// `None` for `get`.
+    wait: Option<WaitArgs>,
+}
+
+async fn run(cli: Cli, env: &dyn Env) -> Exit {
+    let (service, job_id, wait) = match cli.command {
+        Command::Get { service, job_id } => (service, job_id, None),
+        Command::Wait {
+            service,
+            job_id,
+            wait,
+        } => (service, job_id, Some(wait)),
+    };
+    let service = match Service::parse(&service) {
+        Ok(s) => s,
+        Err(u) => return usage(u),
+    };
+    if let Err(u) = check_id(
+        "job id",
+        &job_id,
+        "pass the id the API returned when it started the job",
+    ) {
+        return usage(u);
+    }
+    let settings = match settings::resolve(&cli.conn, service, env) {
+        Ok(s) => s,
+        Err(u) => return usage(u),
+    };
+    let base = match base_config(&settings, service).build() {
+        Ok(c) => c,
+        Err(e) => return usage(Usage(e.to_string())),
+    };
+    let project_id = match settings.project_id.clone() {
+        Some(id) => id,
+        None => match discover_project(&settings, &base).await {
+            Ok(id) => id,
+            Err(exit) => return exit,
+        },
+    };
+    let mut builder = base_config(&settings, service).auth(settings.auth(&project_id));
+    if wait.is_some() {
+        // While waiting, the waiter is the one retry loop (one request per poll, its backoff,
+        // its error bound); the client's own retries would multiply requests and delays.
+        builder = builder.retry(RetryPolicy::none());
+    }
+    let config = match builder.build() {
+        Ok(c) => c,
+        Err(e) => return usage(Usage(e.to_string())),
+    };
+    let ctx = Ctx {
+        service,
+        job_id,
+        json: cli.json,
+        wait,
+    };
+    let (p, j) = (project_id.as_str(), ctx.job_id.as_str());
+    let client_error = |e: cloudjobs::runtime::ConfigError| {
+        usage(Usage(format!(
+            "{e}; pass --region with a region the API serves, or --endpoint"
+        )))
+    };
+    match service {
+        Service::Ims => match otc_ims_jobs::Client::new(&config) {
+            Ok(c) => act(&ctx, || c.show_job(p, j).send()).await,
+            Err(e) => client_error(e),
+        },
+        Service::Cae => {
+            let environment = settings.environment_id.clone().unwrap_or_default();
+            match cae_jobs::Client::new(&config) {
+                Ok(c) => act(&ctx, || c.show_job(p, j, environment.as_str()).send()).await,
+                Err(e) => client_error(e),
+            }
+        }
+        Service::Cfw => match cfw_jobs::Client::new(&config) {
+            Ok(c) => act(&ctx, || c.list_job(p, j).send()).await,
+            Err(e) => client_error(e),
+        },
+        Service::Workspace => match workspace_image_jobs::Client::new(&config) {
+            Ok(c) => act(&ctx, || c.show_image_job(p, j).send()).await,
+            Err(e) => client_error(e),
+        },
+    }
+}
+
+/// The configuration without authentication.
+fn base_config(settings: &Settings, service: Service) -> cloudjobs::runtime::ConfigBuilder {
+    let mut builder = Config::builder().timeout(settings.request_timeout);
+    if let Some(region) = &settings.region {
+        builder = builder.region(region);
+    }
+    if let Some(url) = &settings.endpoint {
+        builder = builder.endpoint(service.module(), url);
+    }
+    if let Some(url) = &settings.iam_endpoint {
+        builder = builder.endpoint(iam::SERVICE.name, url);
+    }
+    builder
+}
+
+/// The project id, from IAM: a password token scoped to the project named by
+/// `--project-name` / `OS_PROJECT_NAME` (or to the region's default project) says its id.
+async fn discover_project(settings: &Settings, config: &Config) -> Result<String, Exit> {
+    let Credentials::Password {
+        domain,
+        user,
+        password,
+        project_name,
+        ..
+    } = &settings.credentials
+    else {
+        return Err(usage(Usage(
+            "no project id: pass --project-id or set OS_PROJECT_ID".to_owned(),
+        )));
+    };
+    let Some(name) = project_name.clone().or_else(|| settings.region.clone()) else {
+        return Err(usage(Usage(
+            "no project id: pass --project-id, or set OS_PROJECT_ID or OS_PROJECT_NAME".to_owned(),
+        )));
+    };
+    let client = iam::Client::new(config).map_err(|e| {
+        usage(Usage(format!(
+            "{e}; set OS_AUTH_URL to the IAM endpoint, or pass --project-id"
+        )))
+    })?;
+    let body = iam::KeystoneCreateUserTokenByPasswordRequestBody {
+        auth: iam::PwdAuth {
+            identity: iam::PwdIdentity {
+                methods: vec!["password".to_owned()],
+                password: iam::PwdPassword {
+                    user: iam::PwdPasswordUser {
+                        domain: iam::PwdPasswordUserDomain {
+                            name: Some(domain.clone()),
+                            id: None,
+                        },
+                        name: user.clone(),
+                        password: password.clone(),
+                    },
+                },
+            },
+            scope: iam::AuthScope {
+                domain: None,
+                project: Some(iam::AuthScopeProject {
+                    id: None,
+                    name: Some(name.clone()),
+                }),
+            },
+        },
+    };
+    let response = client
+        .keystone_create_user_token_by_password(body)
+        .nocatalog("true")
+        .send()
+        .await
+        .map_err(|e| api_error("authentication failed", &e, false))?;
+    response
+        .body()
+        .token
+        .project
+        .as_ref()
+        .and_then(|p| p.id.clone())
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            line(&format!(
+                "cloudjobs: IAM did not say the id of project `{name}`; pass --project-id"
+            ));
+            Exit::Api
+        })
+}
+
+/// `get` or `wait`, for any service.
+async fn act<B, E, F, Fut>(ctx: &Ctx, mut poll: F) -> Exit
+where
+    B: Job + Serialize,
+    E: fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Response<B>, Error<E>>>,
+{
+    let Some(args) = &ctx.wait else {
+        return match poll().await {
+            Ok(job) => {
+                show(ctx, &job, None);
+                Exit::Ok
+            }
+            Err(e) => api_error("reading the job failed", &e, ctx.json),
+        };
+    };
+    let policy = WaitPolicy::default()
+        .initial_interval(args.interval)
+        .max_interval(args.max_interval.max(args.interval))
+        .timeout(args.timeout)
+        .max_transient_errors(args.max_errors);
+    let mut reporter = Reporter::new(std::io::stderr().is_terminal(), ctx.service, &ctx.job_id);
+    let outcome = {
+        let reporter = &mut reporter;
+        wait_for(poll, policy)
+            .on_event(move |event| reporter.event(event))
+            .cancel_on(async {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    // No signal handling here: never cancel.
+                    std::future::pending::<()>().await;
+                }
+            })
+            .run()
+            .await
+    };
+    reporter.finish();
+    match outcome {
+        Ok(job) => {
+            show(ctx, &job, Some(("succeeded", None)));
+            Exit::Ok
+        }
+        Err(e) => waited_in_vain(ctx, e),
+    }
+}
+
+/// Prints a job; `outcome` (for `wait`) adds how waiting ended.
+fn show<B: Job + Serialize>(ctx: &Ctx, job: &Response<B>, outcome: Option<(&str, Option<&str>)>) {
+    let shown = Shown {
+        service: ctx.service,
+        job_id: &ctx.job_id,
+        job,
+    };
+    if ctx.json {
+        let mut value = shown.json();
+        if let (Some((outcome, message)), Some(map)) = (outcome, value.as_object_mut()) {
+            map.insert("outcome".into(), json!(outcome));
+            map.insert("message".into(), json!(message));
+        }
+        print(&serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        print(&shown.text());
+    }
+}
+
+/// How a wait that did not end in success is reported.
+fn waited_in_vain<B, E>(ctx: &Ctx, e: WaitError<Response<B>, E>) -> Exit
+where
+    B: Job + Serialize,
+    E: fmt::Debug,
+{
+    let message = one_line(&e.to_string());
+    let (outcome, exit, hint) = match e.failure() {
+        WaitFailure::JobFailed { .. } => ("failed", Exit::JobFailed, ""),
+        WaitFailure::DeadlinePassed { .. } => (
+            "deadline",
+            Exit::Deadline,
+            "; wait longer with --timeout, or run `cloudjobs wait` again",
+        ),
+        WaitFailure::Cancelled => ("cancelled", Exit::Interrupted, ""),
+        WaitFailure::TooManyTransientErrors { error, .. } | WaitFailure::Api(error) => {
+            ("error", Exit::Api, hint_for(error))
+        }
+        _ => ("error", Exit::Api, ""),
+    };
+    match (e.last_job(), ctx.json) {
+        (Some(job), _) => show(ctx, job, Some((outcome, Some(&message)))),
+        (None, true) => print(
+            &serde_json::to_string_pretty(&json!({
+                "service": ctx.service.name(),
+                "job_id": ctx.job_id,
+                "outcome": outcome,
+                "message": message,
+            }))
+            .unwrap_or_default(),
+        ),
+        (None, false) => {}
+    }
+    line(&format!("cloudjobs: {message}{hint}"));
+    exit
+}
+
+/// Reports an API or authentication error on one line; exit status 4.
+fn api_error<E>(what: &str, e: &Error<E>, json: bool) -> Exit {
+    let message = one_line(&e.to_string());
+    if json {
+        print(
+            &serde_json::to_string_pretty(&json!({
+                "outcome": "error",
+                "message": message,
+                "status": e.status().map(|s| s.as_u16()),
+                "request_id": e.request_id(),
+            }))
+            .unwrap_or_default(),
+        );
+    }
+    line(&format!("cloudjobs: {what}: {message}{}", hint_for(e)));
+    Exit::Api
+}
+
+/// What to do about an error.
+fn hint_for<E>(e: &Error<E>) -> &'static str {
+    if matches!(e, Error::Auth(_)) {
+        return "; check the credentials (OS_USERNAME, OS_PASSWORD, OS_USER_DOMAIN_NAME, OS_AUTH_URL)";
+    }
+    if e.is_connect() {
+        return "; check --region / --endpoint and the network";
+    }
+    match e.status() {
+        Some(StatusCode::UNAUTHORIZED) => "; check the credentials (is the token still valid?)",
+        Some(StatusCode::FORBIDDEN) => "; the credentials lack permission for this API or project",
+        Some(StatusCode::NOT_FOUND) => {
+            "; check the job id, --project-id and --region (jobs are per project and region)"
+        }
+        _ => "",
+    }
+}

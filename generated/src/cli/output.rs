@@ -1,0 +1,224 @@
+//! What the command line prints: a job as text or JSON, and the progress of a wait.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Duration;
+
+use cloudjobs::runtime::wait::WaitEvent;
+use cloudjobs::runtime::{Job, JobState, Progress, Response};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::service::Service;
+
+/// A job as the command line shows it.
+pub struct Shown<'a, B> {
+    /// The service.
+    pub service: Service,
+    /// The job id asked for.
+    pub job_id: &'a str,
+    /// The response.
+    pub job: &'a Response<B>,
+}
+
+impl<B: Job + Serialize> Shown<'_, B> {
+    /// The job as JSON: the fields every service has, then the response body as sent.
+    pub fn json(&self) -> Value {
+        let job = self.job;
+        let state = job.state();
+        json!({
+            "service": self.service.name(),
+            "module": self.service.module(),
+            "job_id": job.job_id().unwrap_or_else(|| self.job_id.to_owned()),
+            "state": state.kind().to_string(),
+            "status": state.status(),
+            "terminal": state.is_terminal(),
+            "progress": progress_json(job.progress()),
+            "error_code": job.error_code(),
+            "error_reason": job.error_reason(),
+            "resources": job.resource_ids(),
+            "subtasks": job.subtasks().iter().map(|t| json!({
+                "id": t.id,
+                "name": t.name,
+                "state": t.state.kind().to_string(),
+                "status": t.state.status(),
+                "error": match &t.state {
+                    JobState::Failed { code, reason, .. } => json!({"code": code, "reason": reason}),
+                    _ => Value::Null,
+                },
+            })).collect::<Vec<_>>(),
+            "request_id": job.request_id(),
+            "response": serde_json::to_value(job.body()).unwrap_or(Value::Null),
+        })
+    }
+
+    /// The job as text, one `name: value` line each.
+    pub fn text(&self) -> String {
+        let job = self.job;
+        let mut out = String::new();
+        let id = job.job_id().unwrap_or_else(|| self.job_id.to_owned());
+        let _ = writeln!(out, "job:       {id} ({})", self.service.spec().title);
+        let _ = writeln!(out, "state:     {}", job.state());
+        if let Some(p) = job.progress() {
+            let _ = writeln!(out, "progress:  {p}");
+        }
+        let resources = job.resource_ids();
+        if !resources.is_empty() {
+            let _ = writeln!(out, "resources: {}", resources.join(", "));
+        }
+        let tasks = job.subtasks();
+        if !tasks.is_empty() {
+            let _ = writeln!(out, "sub-tasks:");
+            for t in tasks {
+                let label = [t.id.as_deref(), t.name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let label = if label.is_empty() {
+                    "-".to_owned()
+                } else {
+                    label
+                };
+                let _ = writeln!(out, "  {label}: {}", t.state);
+            }
+        }
+        if let Some(id) = job.request_id() {
+            let _ = writeln!(out, "request:   {id}");
+        }
+        out
+    }
+}
+
+fn progress_json(progress: Option<Progress>) -> Value {
+    match progress {
+        None => Value::Null,
+        Some(Progress::Percent(p)) => json!({ "percent": p }),
+        Some(Progress::Tasks { done, total }) => json!({ "done": done, "total": total }),
+    }
+}
+
+/// Shows a wait's progress on standard error: a live bar on a terminal, else one line per
+/// state change (and per tolerated error).
+pub struct Reporter {
+    bar: Option<ProgressBar>,
+}
+
+impl Reporter {
+    /// A reporter for a terminal (`live`) or for a log.
+    pub fn new(live: bool, service: Service, job_id: &str) -> Self {
+        let bar = live.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(spinner_style());
+            bar.set_prefix(format!("{} {job_id}", service.name()));
+            bar.set_message("waiting for the first answer");
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Self { bar }
+    }
+
+    /// Handles one event of the waiter.
+    pub fn event<B: Job, E>(&mut self, event: &WaitEvent<'_, Response<B>, E>) {
+        let at = event.at();
+        match (&self.bar, event) {
+            (Some(bar), WaitEvent::StateChanged { state, job, .. }) => {
+                show_progress(bar, job.progress());
+                bar.set_message(state.to_string());
+            }
+            (Some(bar), WaitEvent::ProgressChanged { progress, job, .. }) => {
+                show_progress(bar, Some(*progress));
+                bar.set_message(job.state().to_string());
+            }
+            (Some(bar), WaitEvent::TransientError { .. }) => {
+                bar.println(format!("warning: {}", one_line(&event.to_string())));
+            }
+            (None, WaitEvent::StateChanged { state, job, .. }) => {
+                let progress = job.progress().map(|p| format!(", {p}")).unwrap_or_default();
+                line(&format!(
+                    "{:>7} poll {}: {state}{progress}",
+                    clock(at.elapsed),
+                    at.poll
+                ));
+            }
+            (None, WaitEvent::TransientError { .. }) => {
+                line(&format!("warning: {}", one_line(&event.to_string())));
+            }
+            _ => {}
+        }
+    }
+
+    /// Removes the live bar, if any.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {prefix} [{elapsed_precise}] {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
+fn bar_style(tasks: bool) -> ProgressStyle {
+    let template = if tasks {
+        "{spinner} {prefix} [{elapsed_precise}] [{bar:30}] {pos}/{len} tasks {msg}"
+    } else {
+        "{spinner} {prefix} [{elapsed_precise}] [{bar:30}] {pos}% {msg}"
+    };
+    ProgressStyle::with_template(template)
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+fn show_progress(bar: &ProgressBar, progress: Option<Progress>) {
+    match progress {
+        Some(Progress::Percent(p)) => {
+            bar.set_style(bar_style(false));
+            bar.set_length(100);
+            bar.set_position(if p.is_finite() {
+                p.clamp(0.0, 100.0).round() as u64
+            } else {
+                0
+            });
+        }
+        Some(Progress::Tasks { done, total }) => {
+            bar.set_style(bar_style(true));
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+        None => {}
+    }
+}
+
+/// `12.3s`, `4m05s`.
+fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+/// Text on one line: line breaks become spaces.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A line on standard error (ignoring a closed pipe).
+pub fn line(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// Text on standard output (ignoring a closed pipe).
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+}
