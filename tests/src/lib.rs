@@ -8,3 +8,4 @@ pub mod fixtures {
 }
 
 pub mod faulty;
+pub mod jobsim;

@@ -1,0 +1,727 @@
+//! The `cloudjobs` command line, run as a process against the simulated job server:
+//! `get` and `wait` for each service, exit statuses, usage errors, credentials from the
+//! environment, secrets never printed.
+//!
+//! The binary belongs to the `cloudjobs` package, so Cargo gives this package no
+//! `CARGO_BIN_EXE_cloudjobs`. It is taken from `CLOUDJOBS_BIN` when set, else built (or found
+//! up to date) by `cargo build --workspace --bin cloudjobs --example wait` in this test's own
+//! target directory and profile: with the workspace and an example selected, Cargo resolves
+//! features as `cargo test --workspace` does, so nothing is built twice.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use cloudjobs_tests::jobsim::{self, Api, JobSim, Phase, Script, Step};
+use serde_json::Value;
+
+/// The `cloudjobs` binary.
+fn binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("CLOUDJOBS_BIN") {
+            return PathBuf::from(bin);
+        }
+        build_binary().unwrap_or_else(|e| panic!("cannot build the cloudjobs binary: {e}"))
+    })
+}
+
+fn build_binary() -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("no workspace root")?;
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root)
+        .args([
+            "build",
+            "--workspace",
+            "--bin",
+            "cloudjobs",
+            "--example",
+            "wait",
+        ])
+        .args(["--message-format", "json-render-diagnostics"]);
+    // This test's executable is <target>/<profile>/deps/cli-<hash>.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    if let Some(profile_dir) = exe.parent().and_then(Path::parent) {
+        match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => {}
+            Some("release") => {
+                command.arg("--release");
+            }
+            Some(profile) => {
+                command.args(["--profile", profile]);
+            }
+        }
+        if let Some(target) = profile_dir.parent()
+            && std::env::var_os("CARGO_TARGET_DIR").is_none()
+            && target.join("CACHEDIR.TAG").exists()
+        {
+            command.arg("--target-dir").arg(target);
+        }
+    }
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!("cargo build failed: {}", output.status));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["name"] == "cloudjobs"
+                && m["target"]["kind"][0] == "bin"
+        })
+        .and_then(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| "cargo reported no cloudjobs executable".to_owned())
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+
+    fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs the binary with `args` and only the environment `env` (plus nothing inherited), with a
+/// 60 s limit.
+fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut child = Command::new(binary())
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cloudjobs");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("wait for cloudjobs").is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("cloudjobs {args:?} did not end within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("read cloudjobs's output");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Arguments for `command` of `api`'s `job` on `sim`, with fast polling for `wait`.
+fn args<'a>(sim: &'a JobSim, command: &'a str, api: Api, job: &'a str) -> Vec<&'a str> {
+    let mut a = vec![command, api.cli_name(), job, "--endpoint", sim.url()];
+    if command == "wait" {
+        a.extend(["--interval", "5ms", "--max-interval", "20ms"]);
+    }
+    if api == Api::Cae {
+        a.extend(["--environment-id", "env-1"]);
+    }
+    a
+}
+
+const TOKEN_ENV: [(&str, &str); 2] = [
+    ("OS_AUTH_TOKEN", jobsim::TOKEN),
+    ("OS_PROJECT_ID", "a4da8115c9d8464ead3a38309130523f"),
+];
+
+#[test]
+fn get_prints_the_job_for_each_service() {
+    let sim = JobSim::start();
+    for api in Api::ALL {
+        let job = format!("get-{}", api.cli_name());
+        sim.script(&job, Script::new([Step::progress(Phase::Succeeded, 100)]));
+        let out = run(&args(&sim, "get", api, &job), &TOKEN_ENV);
+        assert_eq!(out.code, 0, "{api:?}: {out:?}");
+        let status = api.status(&Phase::Succeeded);
+        assert!(
+            out.stdout
+                .contains(&format!("state:     succeeded ({status})")),
+            "{api:?}: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.starts_with(&format!("job:       {job} (")),
+            "{}",
+            out.stdout
+        );
+        assert_eq!(out.stderr, "", "{api:?}");
+
+        // The same with --json, asking by module name.
+        let mut a = args(&sim, "get", api, &job);
+        a[1] = api.module();
+        a.push("--json");
+        let out = run(&a, &TOKEN_ENV);
+        assert_eq!(out.code, 0, "{api:?}: {out:?}");
+        let v = out.json();
+        assert_eq!(v["service"], api.cli_name());
+        assert_eq!(v["state"], "succeeded");
+        assert_eq!(v["status"], status.as_str());
+        assert_eq!(v["terminal"], true);
+        assert!(v["request_id"].as_str().unwrap().starts_with("jobsim-"));
+        assert!(v["response"].is_object());
+        match api {
+            Api::Ims => {
+                assert_eq!(v["resources"][0], "e9e91bff-14b6-4a0b-8377-4ed0813e3360");
+                assert_eq!(v["progress"], serde_json::json!({"done": 2, "total": 2}));
+                assert_eq!(v["subtasks"].as_array().unwrap().len(), 2);
+            }
+            Api::Cae => assert_eq!(v["progress"]["percent"], 100.0),
+            Api::Workspace => assert_eq!(v["resources"].as_array().unwrap().len(), 2),
+            Api::Cfw => assert_eq!(v["progress"], Value::Null),
+        }
+    }
+    // A running job is read just as well (exit 0: `get` reports, it does not judge).
+    sim.script("running", Script::never_ends());
+    let out = run(&args(&sim, "get", Api::Ims, "running"), &TOKEN_ENV);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("state:     running (RUNNING)"));
+    assert!(out.stdout.contains("progress:  0/2 tasks"));
+}
+
+#[test]
+fn wait_for_a_job_that_succeeds_for_each_service() {
+    let sim = JobSim::start();
+    for api in Api::ALL {
+        let job = format!("ok-{}", api.cli_name());
+        sim.script(&job, Script::succeeds());
+        let out = run(&args(&sim, "wait", api, &job), &TOKEN_ENV);
+        assert_eq!(out.code, 0, "{api:?}: {out:?}");
+        // Without a terminal: one line per state change on standard error.
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        let changes = if api == Api::Cfw { 2 } else { 3 };
+        assert_eq!(lines.len(), changes, "{api:?}: {}", out.stderr);
+        assert!(lines[0].contains("poll 1: "), "{}", lines[0]);
+        assert!(
+            lines[changes - 1].contains(&format!("succeeded ({})", api.status(&Phase::Succeeded))),
+            "{}",
+            out.stderr
+        );
+        if api != Api::Cfw {
+            assert!(lines[1].contains(&format!("running ({})", api.status(&Phase::Running))));
+            assert!(
+                lines[1].contains("50%") || lines[1].contains("1/2 tasks"),
+                "{}",
+                lines[1]
+            );
+        }
+        assert!(
+            out.stdout.contains("state:     succeeded"),
+            "{}",
+            out.stdout
+        );
+        assert_eq!(sim.requests_for(&job).len(), 3);
+
+        // --json: the final job and how waiting ended.
+        sim.script(&job, Script::succeeds());
+        let mut a = args(&sim, "wait", api, &job);
+        a.push("--json");
+        let out = run(&a, &TOKEN_ENV);
+        assert_eq!(out.code, 0, "{out:?}");
+        let v = out.json();
+        assert_eq!(
+            (v["outcome"].as_str(), v["state"].as_str()),
+            (Some("succeeded"), Some("succeeded"))
+        );
+    }
+}
+
+#[test]
+fn wait_for_a_job_that_fails_exits_1_with_the_reason() {
+    let sim = JobSim::start();
+    for api in Api::ALL {
+        let job = format!("fail-{}", api.cli_name());
+        sim.script(
+            &job,
+            Script::fails("JOBSIM.0042", "the disk image is corrupt"),
+        );
+        let out = run(&args(&sim, "wait", api, &job), &TOKEN_ENV);
+        assert_eq!(out.code, 1, "{api:?}: {out:?}");
+        let status = api.status(&Phase::Failed);
+        let last = out.stderr.lines().last().unwrap();
+        if matches!(api, Api::Ims | Api::Cfw) {
+            assert_eq!(
+                last,
+                format!(
+                    "cloudjobs: the job failed ({status}): JOBSIM.0042: the disk image is corrupt"
+                )
+            );
+        } else {
+            assert_eq!(last, format!("cloudjobs: the job failed ({status})"));
+        }
+        assert!(
+            out.stdout
+                .contains(&format!("state:     failed ({status})")),
+            "{}",
+            out.stdout
+        );
+
+        sim.script(
+            &job,
+            Script::fails("JOBSIM.0042", "the disk image is corrupt"),
+        );
+        let mut a = args(&sim, "wait", api, &job);
+        a.push("--json");
+        let out = run(&a, &TOKEN_ENV);
+        assert_eq!(out.code, 1);
+        let v = out.json();
+        assert_eq!(v["outcome"], "failed");
+        assert_eq!(v["state"], "failed");
+        if api == Api::Ims {
+            assert_eq!(v["error_code"], "JOBSIM.0042");
+            assert_eq!(v["error_reason"], "the disk image is corrupt");
+        }
+    }
+}
+
+#[test]
+fn wait_goes_on_through_unknown_states_and_bursts_of_429_and_503() {
+    let sim = JobSim::start();
+    for api in Api::ALL {
+        let job = format!("bumpy-{}", api.cli_name());
+        sim.script(
+            &job,
+            Script::new([
+                Step::job(Phase::Running),
+                Step::job(Phase::Other("PAUSED".into())),
+                Step::http(429),
+                Step::http(503),
+                Step::http(503),
+                Step::job(Phase::Running),
+                Step::job(Phase::Succeeded),
+            ]),
+        );
+        let out = run(&args(&sim, "wait", api, &job), &TOKEN_ENV);
+        assert_eq!(out.code, 0, "{api:?}: {out:?}");
+        assert!(out.stderr.contains("unknown (PAUSED)"), "{}", out.stderr);
+        let warnings: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("warning: "))
+            .collect();
+        assert_eq!(warnings.len(), 3, "{}", out.stderr);
+        assert!(warnings[0].contains("HTTP 429") && warnings[0].contains("error 1 of 10"));
+        // One request per poll: the waiter, not the client, retries while waiting.
+        assert_eq!(sim.requests_for(&job).len(), 7);
+
+        // More failures in a row than --max-errors: exit 4.
+        let job = format!("outage-{}", api.cli_name());
+        sim.script(
+            &job,
+            Script::new([Step::job(Phase::Running), Step::http(503)]),
+        );
+        let mut a = args(&sim, "wait", api, &job);
+        a.extend(["--max-errors", "2"]);
+        let out = run(&a, &TOKEN_ENV);
+        assert_eq!(out.code, 4, "{api:?}: {out:?}");
+        let last = out.stderr.lines().last().unwrap();
+        assert!(
+            last.starts_with("cloudjobs: gave up after 3 failed polls in a row"),
+            "{last}"
+        );
+        assert!(last.contains("last state: running"), "{last}");
+    }
+}
+
+#[test]
+fn wait_past_the_deadline_exits_3() {
+    let sim = JobSim::start();
+    for api in Api::ALL {
+        let job = format!("forever-{}", api.cli_name());
+        sim.script(&job, Script::never_ends());
+        let mut a = args(&sim, "wait", api, &job);
+        a.extend(["--timeout", "150ms"]);
+        let started = Instant::now();
+        let out = run(&a, &TOKEN_ENV);
+        assert_eq!(out.code, 3, "{api:?}: {out:?}");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        let last = out.stderr.lines().last().unwrap();
+        assert!(
+            last.starts_with("cloudjobs: the job did not end within 150ms"),
+            "{last}"
+        );
+        assert!(last.contains("--timeout"), "{last}");
+        assert!(out.stdout.contains("state:     running"), "{}", out.stdout);
+        a.push("--json");
+        let out = run(&a, &TOKEN_ENV);
+        assert_eq!(out.code, 3);
+        assert_eq!(out.json()["outcome"], "deadline");
+    }
+}
+
+#[test]
+fn api_and_auth_errors_exit_4() {
+    let sim = JobSim::start();
+    for command in ["get", "wait"] {
+        // No such job.
+        let out = run(&args(&sim, command, Api::Ims, "no-such-job"), &TOKEN_ENV);
+        assert_eq!(out.code, 4, "{out:?}");
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains("HTTP 404"), "{}", out.stderr);
+        assert!(out.stderr.contains("check the job id"), "{}", out.stderr);
+        // A token the server refuses.
+        sim.script("job", Script::succeeds());
+        let env = [("OS_AUTH_TOKEN", "refused-token"), TOKEN_ENV[1]];
+        let out = run(&args(&sim, command, Api::Cfw, "job"), &env);
+        assert_eq!(out.code, 4, "{out:?}");
+        assert!(out.stderr.contains("HTTP 401") && out.stderr.contains("credentials"));
+    }
+    // IAM refuses the password.
+    let auth_url = format!("{}/v3", sim.url());
+    let env = [
+        ("OS_USERNAME", "user"),
+        ("OS_PASSWORD", "wrong"),
+        ("OS_USER_DOMAIN_NAME", "domain"),
+        ("OS_AUTH_URL", auth_url.as_str()),
+        ("OS_PROJECT_ID", "a4da8115c9d8464ead3a38309130523f"),
+    ];
+    let out = run(&args(&sim, "get", Api::Ims, "job"), &env);
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr.contains("authentication failed"),
+        "{}",
+        out.stderr
+    );
+    // Nothing listens: a connection error (wait gives up after --max-errors).
+    let out = run(
+        &[
+            "wait",
+            "ims",
+            "job",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--interval",
+            "1ms",
+            "--max-errors",
+            "1",
+        ],
+        &TOKEN_ENV,
+    );
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr
+            .lines()
+            .last()
+            .unwrap()
+            .contains("check --region / --endpoint")
+    );
+}
+
+#[test]
+fn credentials_and_settings_from_the_environment() {
+    let sim = JobSim::start();
+    sim.script("job", Script::succeeds());
+    let auth_url = format!("{}/v3", sim.url());
+    // IAM password, no project id: it is looked up by project name.
+    let env = [
+        ("OS_USERNAME", "user"),
+        ("OS_PASSWORD", "jobsim-password"),
+        ("OS_DOMAIN_NAME", "domain"),
+        ("OS_AUTH_URL", auth_url.as_str()),
+        ("OS_PROJECT_NAME", "eu-de_project"),
+        ("CLOUDJOBS_ENDPOINT", sim.url()),
+        ("CLOUDJOBS_CAE_ENVIRONMENT_ID", "env-from-env"),
+    ];
+    let out = run(&["wait", "cae", "job", "--interval", "1ms"], &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    let requests = sim.requests();
+    let iam: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path == "/v3/auth/tokens")
+        .collect();
+    assert!(!iam.is_empty());
+    assert!(iam[0].body.contains("\"eu-de_project\""), "{}", iam[0].body);
+    let jobs = sim.requests_for("job");
+    assert!(
+        jobs.iter()
+            .all(|r| r.path == format!("/v1/{}/cae/jobs/job", jobsim::PROJECT_ID))
+    );
+    assert!(
+        jobs.iter()
+            .all(|r| r.header("x-environment-id") == Some("env-from-env"))
+    );
+    assert!(
+        jobs.iter()
+            .all(|r| r.header("x-auth-token") == Some(jobsim::TOKEN))
+    );
+
+    // AK/SK from the Huawei Cloud SDK variables.
+    sim.script("job2", Script::succeeds());
+    let env = [
+        ("HUAWEICLOUD_SDK_AK", jobsim::ACCESS_KEY),
+        ("HUAWEICLOUD_SDK_SK", "secret-key-value"),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", "0123456789abcdef"),
+    ];
+    let out = run(&args(&sim, "get", Api::Workspace, "job2"), &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    let r = &sim.requests_for("job2")[0];
+    assert_eq!(r.path, "/v1/0123456789abcdef/image-server-jobs/job2");
+    assert!(
+        r.header("authorization")
+            .unwrap()
+            .starts_with("SDK-HMAC-SHA256 Access=")
+    );
+
+    // Flags win over the environment.
+    sim.script("job3", Script::succeeds());
+    let env = [
+        ("OS_AUTH_TOKEN", "refused-token"),
+        ("OS_PROJECT_ID", "from-env"),
+    ];
+    let mut a = args(&sim, "get", Api::Ims, "job3");
+    a.extend(["--token", jobsim::TOKEN, "--project-id", "from-flag"]);
+    let out = run(&a, &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(sim.requests_for("job3")[0].path, "/v1/from-flag/jobs/job3");
+}
+
+/// Arguments, environment, and a part of the one-line message.
+type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+
+#[test]
+fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
+    let sim = JobSim::start();
+    let url = sim.url();
+    let cases: Vec<Case<'_>> = vec![
+        (
+            vec!["get", "ecs", "job", "--endpoint", url],
+            TOKEN_ENV.to_vec(),
+            "unknown service `ecs`: use ims, cae, cfw or workspace",
+        ),
+        (
+            vec!["wait", "ims", "a/b", "--endpoint", url],
+            TOKEN_ENV.to_vec(),
+            "malformed job id `a/b`",
+        ),
+        (
+            vec!["get", "ims", "job", "--endpoint", url],
+            vec![("OS_PROJECT_ID", "p")],
+            "no credentials: set OS_AUTH_TOKEN",
+        ),
+        (
+            vec!["get", "ims", "job"],
+            TOKEN_ENV.to_vec(),
+            "no region: pass --region",
+        ),
+        (
+            vec!["get", "cfw", "job", "--endpoint", url],
+            vec![("OS_AUTH_TOKEN", "t")],
+            "no project id: pass --project-id",
+        ),
+        (
+            vec!["get", "cae", "job", "--endpoint", url],
+            TOKEN_ENV.to_vec(),
+            "CAE needs the environment id",
+        ),
+        (
+            vec!["get", "ims", "job", "--region", "xx-nowhere-1"],
+            TOKEN_ENV.to_vec(),
+            "not one of the values the spec allows",
+        ),
+        (
+            vec!["get", "ims", "job", "--endpoint", "ftp://x"],
+            TOKEN_ENV.to_vec(),
+            "is not an http(s) URL",
+        ),
+        (
+            vec!["get", "ims", "job", "--endpoint", url],
+            vec![
+                ("OS_USERNAME", "u"),
+                ("OS_PASSWORD", "p"),
+                ("OS_PROJECT_ID", "p"),
+            ],
+            "set OS_USER_DOMAIN_NAME",
+        ),
+        (
+            vec!["wait", "ims", "job", "--timeout", "soon"],
+            TOKEN_ENV.to_vec(),
+            "invalid value 'soon' for '--timeout",
+        ),
+        (
+            vec!["get", "ims", "job", "--frobnicate"],
+            TOKEN_ENV.to_vec(),
+            "unexpected argument '--frobnicate'",
+        ),
+        (vec!["get", "ims"], TOKEN_ENV.to_vec(), "required"),
+    ];
+    for (a, env, expected) in cases {
+        let out = run(&a, &env);
+        assert_eq!(out.code, 2, "{a:?}: {out:?}");
+        assert_eq!(out.stdout, "", "{a:?}");
+        assert_eq!(out.stderr.lines().count(), 1, "{a:?}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("cloudjobs: "),
+            "{a:?}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(expected), "{a:?}: {}", out.stderr);
+    }
+    assert!(
+        sim.requests().is_empty(),
+        "no request is sent on a usage error"
+    );
+}
+
+#[test]
+fn help_documents_commands_variables_and_exit_statuses() {
+    let out = run(&["--help"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    for needle in [
+        "get",
+        "wait",
+        "--json",
+        "OS_AUTH_TOKEN",
+        "OS_USERNAME",
+        "OS_USER_DOMAIN_NAME",
+        "OS_PROJECT_ID",
+        "OS_PROJECT_NAME",
+        "OS_REGION_NAME",
+        "OS_AUTH_URL",
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        "CLOUDJOBS_CAE_ENVIRONMENT_ID",
+        "0  the job succeeded",
+        "1  the job failed",
+        "2  usage error",
+        "3  the deadline passed",
+        "4  API or authentication error",
+        "at most 57 requests",
+    ] {
+        assert!(
+            out.stdout.contains(needle),
+            "--help lacks {needle:?}:\n{}",
+            out.stdout
+        );
+    }
+    let out = run(&["wait", "--help"], &[]);
+    assert!(out.stdout.contains("--timeout") && out.stdout.contains("--max-interval"));
+    let out = run(&["--version"], &[]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.starts_with("cloudjobs "));
+    // No command: the help, on standard error, exit 2.
+    let out = run(&[], &[]);
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn secrets_are_never_printed() {
+    let sim = JobSim::start();
+    sim.script("job", Script::fails("JOBSIM.0042", "broken"));
+    let secrets = ["pw-SECRET-1", "sk-SECRET-2", "st-SECRET-3", "tok-SECRET-4"];
+    let auth_url = format!("{}/v3", sim.url());
+    let password_env = [
+        ("OS_USERNAME", "user"),
+        ("OS_PASSWORD", secrets[0]),
+        ("OS_USER_DOMAIN_NAME", "domain"),
+        ("OS_AUTH_URL", auth_url.as_str()),
+        ("OS_PROJECT_ID", "p"),
+    ];
+    let aksk_env = [
+        ("HUAWEICLOUD_SDK_AK", "AK"),
+        ("HUAWEICLOUD_SDK_SK", secrets[1]),
+        ("HUAWEICLOUD_SDK_SECURITY_TOKEN", secrets[2]),
+        ("OS_PROJECT_ID", "p"),
+    ];
+    let token_env = [("OS_AUTH_TOKEN", secrets[3]), ("OS_PROJECT_ID", "p")];
+    let mut runs = Vec::new();
+    for env in [&password_env[..], &aksk_env[..], &token_env[..]] {
+        for a in [
+            args(&sim, "get", Api::Ims, "job"),
+            args(&sim, "wait", Api::Ims, "job"),
+            vec!["wait", "ims", "job", "--json", "--endpoint", sim.url()],
+            vec!["get", "cae", "job", "--endpoint", sim.url()],
+            vec!["get", "ims", "job", "--region", "nowhere"],
+            vec!["--help"],
+        ] {
+            runs.push(run(&a, env));
+        }
+    }
+    runs.push(run(
+        &[
+            "get",
+            "ims",
+            "job",
+            "--token",
+            secrets[3],
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ],
+        &[("OS_PROJECT_ID", "p")],
+    ));
+    runs.push(run(
+        &[
+            "get",
+            "ims",
+            "job",
+            "--password",
+            secrets[0],
+            "--endpoint",
+            sim.url(),
+        ],
+        &[("OS_PROJECT_ID", "p")],
+    ));
+    for r in &runs {
+        for s in secrets {
+            assert!(!r.all().contains(s), "{s} printed: {r:?}");
+        }
+    }
+}
+
+/// The README documents the command line: install, commands, variables, exit statuses.
+#[test]
+fn readme_documents_the_command_line() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("## Command line")
+        .expect("a \"Command line\" section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    for needle in [
+        "cargo install --path generated --features cli",
+        "cargo run -p cloudjobs --features cli --",
+        "cloudjobs get",
+        "cloudjobs wait",
+        "OS_AUTH_TOKEN",
+        "HUAWEICLOUD_SDK_AK",
+        "| 3 |",
+        "| 4 |",
+        "57",
+        "14.6",
+    ] {
+        assert!(
+            section.contains(needle),
+            "the README's command line section lacks {needle:?}"
+        );
+    }
+}
