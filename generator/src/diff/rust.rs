@@ -385,14 +385,42 @@ impl<'a> ApiDiff<'a> {
     }
 
     fn run(mut self) -> Vec<RustChange> {
-        let pairs = self.match_types();
+        // Methods first (what users call), then types (what they name and read).
+        let (pairs, removed, added) = self.match_types();
         self.diff_operations();
+        for i in removed {
+            let t = &self.old.types[i];
+            self.push(
+                RustAction::Removed,
+                RustItem::Type,
+                t.name.clone(),
+                Some(kind_word(&t.kind).to_owned()),
+                None,
+                true,
+                format!("Code naming `{}` stops compiling.", t.name),
+            );
+            self.detail(format!("was {}", kind_word(&t.kind)));
+        }
+        for j in added {
+            let t = &self.new.types[j];
+            self.push(
+                RustAction::Added,
+                RustItem::Type,
+                t.name.clone(),
+                None,
+                Some(kind_word(&t.kind).to_owned()),
+                false,
+                "A new type.".into(),
+            );
+            self.detail(kind_word(&t.kind).to_owned());
+        }
         self.diff_types(&pairs);
         self.out
     }
 
     /// Pairs old and new types: same name, then same schema, then same contents (renamed).
-    fn match_types(&mut self) -> Vec<(TypeId, TypeId)> {
+    /// Also gives the old types left unpaired (removed) and the new ones (added).
+    fn match_types(&mut self) -> (Vec<(TypeId, TypeId)>, Vec<TypeId>, Vec<TypeId>) {
         let new_by_name: HashMap<&str, TypeId> = self
             .new
             .types
@@ -469,34 +497,12 @@ impl<'a> ApiDiff<'a> {
                 break;
             }
         }
-        for i in old_left {
-            let t = &self.old.types[i];
-            self.push(
-                RustAction::Removed,
-                RustItem::Type,
-                t.name.clone(),
-                Some(kind_word(&t.kind).to_owned()),
-                None,
-                true,
-                format!("Code naming `{}` stops compiling.", t.name),
-            );
-            self.detail(format!("was {}", kind_word(&t.kind)));
-        }
-        for j in new_left {
-            let t = &self.new.types[j];
-            self.push(
-                RustAction::Added,
-                RustItem::Type,
-                t.name.clone(),
-                None,
-                Some(kind_word(&t.kind).to_owned()),
-                false,
-                "A new type.".into(),
-            );
-            self.detail(kind_word(&t.kind).to_owned());
-        }
         pairs.sort_by_key(|&(_, j)| j);
-        pairs
+        (
+            pairs,
+            old_left.into_iter().collect(),
+            new_left.into_iter().collect(),
+        )
     }
 
     /// Where an old schema would be in the new version, given the components renamed so far.
@@ -589,8 +595,7 @@ impl<'a> ApiDiff<'a> {
                             Some(format!("{:?}", w.wire)),
                             true,
                             format!(
-                                "An exhaustive `match` on `{name}` needs a new arm (the enum is not `#[non_exhaustive]`); {:?} decodes as `{name}::{}`, no longer as `{name}::Unknown`.",
-                                w.wire, w.name
+                                "An exhaustive `match` on `{name}` needs a new arm (the enum is not `#[non_exhaustive]`)."
                             ),
                         );
                     }
@@ -1062,6 +1067,14 @@ impl<'a> ApiDiff<'a> {
                 true,
                 format!("Code using the result of `{method}` may stop compiling: {what}."),
             );
+            let mut parts = Vec::new();
+            if ok_a != ok_b {
+                parts.push(format!("`rt::Response<{ok_a}>` → `rt::Response<{ok_b}>`"));
+            }
+            if err_a != err_b {
+                parts.push(format!("`rt::Error<{err_a}>` → `rt::Error<{err_b}>`"));
+            }
+            self.detail(parts.join(", "));
         }
         if o.builder_name != n.builder_name {
             self.push(

@@ -822,9 +822,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         if now_optional {
             format!("{item} is now an `Option`: code using it as a plain value stops compiling")
         } else {
-            format!(
-                "{item} is no longer an `Option`: code matching `Some`/`None` on it stops compiling"
-            )
+            format!("{item} is no longer an `Option`: code treating it as one stops compiling")
         }
     }
 
@@ -921,12 +919,11 @@ impl<'a, 'v> Cmp<'a, 'v> {
                     .and_then(|t| self.new_rust.variant_of(t, &text)),
             ) {
                 impact = impact.with_rust(Some(format!(
-                    "an exhaustive `match` on `{name}` needs an arm for the new `{name}::{variant}`, and code that caught {text:?} as `{name}::Unknown` no longer sees it there"
+                    "an exhaustive `match` on `{name}` needs an arm for `{name}::{variant}`, and {text:?} no longer decodes as `{name}::Unknown`"
                 )));
             }
             impact.note = Some(if dir.response() {
-                "on the wire it is compatible: values the spec does not list decode as `Unknown`"
-                    .into()
+                "compatible on the wire: `Unknown` keeps values the spec does not list".into()
             } else {
                 "servers accept one more value".into()
             });
@@ -1079,7 +1076,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
                 }
                 if b && dir.response() && pn.optional == Some(false) {
                     impact = impact.with_rust(Some(
-                        "responses without it fail to decode: compatible only if every server always sends it".into(),
+                        "responses without it fail to decode (fine only if every server always sends it)".into(),
                     ));
                 }
                 if impact.rust.is_none() && impact.wire.is_none() && impact.note.is_none() {
@@ -1128,7 +1125,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
             if dir.response() {
                 if required && new_field.is_some_and(|(_, f)| !f.optional()) {
                     impact = impact.with_rust(Some(
-                        "responses without it fail to decode: compatible only if every server always sends it".into(),
+                        "responses without it fail to decode (fine only if every server always sends it)".into(),
                     ));
                 } else if impact.rust.is_none() && impact.wire.is_none() {
                     impact.note = Some(match new_field {

@@ -1448,6 +1448,11 @@ fn job_fields(a: &Value, b: &Value, prefix: &str, changes: &mut Vec<Change>, pus
             );
         }
     }
+    let whose = if prefix.is_empty() {
+        "the job's"
+    } else {
+        "each sub-task's"
+    };
     for key in [
         "status",
         "id",
@@ -1461,20 +1466,28 @@ fn job_fields(a: &Value, b: &Value, prefix: &str, changes: &mut Vec<Change>, pus
         let (x, y) = (a.get(key), b.get(key));
         if x != y {
             let text = |v: Option<&Value>| v.map_or_else(|| "none".to_owned(), value_text);
+            let note = match y {
+                None => format!("{whose} `{key}` is no longer read"),
+                Some(p) => format!("{whose} `{key}` is now read from {}", value_text(p)),
+            };
             push(
                 changes,
                 "",
                 x.map(value_text),
                 y.map(value_text),
                 format!("{prefix}`{key}` pointer {} → {}", text(x), text(y)),
-                Impact::compatible(format!("the job's `{key}` is read from another place")),
+                Impact::compatible(note),
             );
         }
     }
     if a.get("resources") != b.get("resources") {
         let text = |v: Option<&Value>| {
             v.and_then(Value::as_array)
-                .map(|a| a.iter().map(value_text).collect::<Vec<_>>().join(", "))
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    let list: Vec<String> = a.iter().map(value_text).collect();
+                    format!("[{}]", list.join(", "))
+                })
                 .unwrap_or_else(|| "none".into())
         };
         push(
@@ -1483,11 +1496,11 @@ fn job_fields(a: &Value, b: &Value, prefix: &str, changes: &mut Vec<Change>, pus
             Some(text(a.get("resources"))),
             Some(text(b.get("resources"))),
             format!(
-                "{prefix}`resources` [{}] → [{}]",
+                "{prefix}`resources` {} → {}",
                 text(a.get("resources")),
                 text(b.get("resources"))
             ),
-            Impact::compatible("the job's resource ids are read from other places"),
+            Impact::compatible(format!("{whose} resource ids are read from other places")),
         );
     }
     if prefix.is_empty() {
