@@ -136,3 +136,15 @@ fn request_bodies_serialize_as_the_spec_says() {
         json!({"error_code": "E"})
     );
 }
+
+#[test]
+fn inline_variants_are_chosen_by_their_one_value_tag() {
+    let circle: composition::Shape = round_trip(json!({"kind": "circle", "radius": 2.0}));
+    assert!(matches!(circle, composition::Shape::Circle(ref c) if c.radius == Some(2.0)));
+    let square: composition::Shape = round_trip(json!({"kind": "square", "side": 1.0}));
+    assert!(matches!(square, composition::Shape::Square(_)));
+    let other: composition::Shape = round_trip(json!({"kind": "hexagon"}));
+    assert!(matches!(other, composition::Shape::Unknown(_)));
+    let loose: composition::Loose = round_trip(json!({"b": 3}));
+    assert!(matches!(loose, composition::Loose::Variant2(ref v) if v.b == 3));
+}

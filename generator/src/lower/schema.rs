@@ -498,7 +498,12 @@ impl Lowerer<'_> {
         pointer: &str,
         name: &str,
     ) -> Result<Union, Error> {
-        let mut names = Names::default();
+        // A discriminated union has an `Unknown` variant of its own.
+        let mut names = if discriminator.is_some() {
+            Names::with_reserved(&["Unknown"])
+        } else {
+            Names::default()
+        };
         let mut variants = Vec::with_capacity(members.len());
         for (i, member) in members.iter().enumerate() {
             let member_pointer = child(pointer, &[keyword, &i.to_string()]);
@@ -543,10 +548,41 @@ impl Lowerer<'_> {
                 tags,
             });
         }
+        let mut discriminator = discriminator.map(|d| d.property_name.clone());
+        if let Some(property) = &discriminator {
+            // Inline variants name their tag with a one-value enum on the property.
+            for v in variants.iter_mut().filter(|v| v.tags.is_empty()) {
+                v.tags = self.single_value_tag(&v.ty, property).into_iter().collect();
+            }
+            if variants.iter().any(|v| v.tags.is_empty()) {
+                self.warn(
+                    pointer,
+                    format!("the discriminator `{property}` does not name a tag for every variant; the variants are tried in order instead"),
+                );
+                discriminator = None;
+                variants.iter_mut().for_each(|v| v.tags.clear());
+            }
+        }
         Ok(Union {
             variants,
-            discriminator: discriminator.map(|d| d.property_name.clone()),
+            discriminator,
         })
+    }
+
+    /// The tag of a variant whose discriminator property is an enum of exactly one value.
+    fn single_value_tag(&self, ty: &Ty, property: &str) -> Option<String> {
+        let Ty::Named(id) = ty else { return None };
+        let TypeKind::Struct(s) = &self.type_def(*id)?.kind else {
+            return None;
+        };
+        let field = s.fields.iter().find(|f| f.wire == property)?;
+        let Ty::Named(enum_id) = &field.ty else {
+            return None;
+        };
+        match &self.type_def(*enum_id)?.kind {
+            TypeKind::Enum(e) if e.variants.len() == 1 => Some(e.variants[0].wire.clone()),
+            _ => None,
+        }
     }
 
     /// `allOf`: the members' properties merged into one struct.
