@@ -288,3 +288,45 @@ async fn iam_token_responses() {
         }
     }
 }
+
+#[tokio::test]
+async fn cfw_with_aksk_signing_on_the_wire() {
+    let server = MockServer::start().await;
+    let example = documented("cfw-jobs.yaml")
+        .into_iter()
+        .find(|(s, ..)| *s == 200)
+        .unwrap()
+        .1;
+    serve(&server, "/v3/p/jobs/j", 200, &example).await;
+    let config = Config::builder()
+        .endpoint("cfw_jobs", server.uri())
+        .auth(Auth::aksk(
+            cloudjobs::runtime::AkSk::new("AK-EXAMPLE", "sk-secret").project_id("p"),
+        ))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let job = cfw_jobs::Client::new(&config)
+        .unwrap()
+        .list_job("p", "j")
+        .await
+        .unwrap();
+    assert!(job.state().is_terminal());
+    let request = &server.received_requests().await.unwrap()[0];
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let authorization = header("authorization").unwrap();
+    assert!(
+        authorization.starts_with("SDK-HMAC-SHA256 Access=AK-EXAMPLE, SignedHeaders="),
+        "{authorization}"
+    );
+    assert!(authorization.contains(", Signature="), "{authorization}");
+    assert_eq!(header("x-project-id").as_deref(), Some("p"));
+    assert!(header("x-sdk-date").is_some_and(|d| d.len() == 16 && d.ends_with('Z')));
+    assert!(header("x-auth-token").is_none());
+    assert!(!format!("{config:?}").contains("sk-secret"));
+}
