@@ -242,7 +242,7 @@ fn text(report: &Report) -> String {
             for c in changes {
                 let _ = writeln!(out, "    {:<20} {}", label(c), change_line(c));
                 if !c.reason.is_empty() {
-                    let _ = writeln!(out, "    {:<20} {}", "", c.reason);
+                    out.push_str(&wrap(&c.reason, 25, WIDTH));
                 }
             }
         };
@@ -257,7 +257,7 @@ fn text(report: &Report) -> String {
                 let marker = if r.breaking { "breaking" } else { "" };
                 let _ = writeln!(out, "    {marker:<9} {}", rust_line(r));
                 if explain(r) {
-                    let _ = writeln!(out, "    {:<9} {}", "", r.reason);
+                    out.push_str(&wrap(&r.reason, 14, WIDTH));
                 }
             }
         }
@@ -273,6 +273,29 @@ fn text(report: &Report) -> String {
         let _ = writeln!(out, "Unchanged: {}", unchanged.join(", "));
     }
     let _ = writeln!(out, "\nResult: {}.", verdict(&counts));
+    out
+}
+
+/// Lines of text output are wrapped at this width (where words allow).
+const WIDTH: usize = 100;
+
+/// `text` as lines indented by `indent` spaces, wrapped at `width` columns between words.
+fn wrap(text: &str, indent: usize, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent + line.len() + 1 + word.len() > width {
+            let _ = writeln!(out, "{:indent$}{line}", "");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{:indent$}{line}", "");
+    }
     out
 }
 

@@ -919,11 +919,11 @@ impl<'a, 'v> Cmp<'a, 'v> {
                     .and_then(|t| self.new_rust.variant_of(t, &text)),
             ) {
                 impact = impact.with_rust(Some(format!(
-                    "an exhaustive `match` on `{name}` needs an arm for `{name}::{variant}`, and {text:?} no longer decodes as `{name}::Unknown`"
+                    "an exhaustive `match` on `{name}` needs a new arm, and {text:?} decodes as `{name}::{variant}`, no longer as `Unknown`"
                 )));
             }
             impact.note = Some(if dir.response() {
-                "compatible on the wire: `Unknown` keeps values the spec does not list".into()
+                "compatible on the wire (`Unknown` keeps values the spec does not list)".into()
             } else {
                 "servers accept one more value".into()
             });
