@@ -3,7 +3,7 @@
 //! Every `$ref` is resolved here (local pointers anywhere in the document, not only
 //! `#/components`), every name is decided here (components first, in document order, so
 //! their names never depend on inline schemas), and recursion is made representable
-//! ([`cycles`]). Anything the generator cannot express exactly becomes either a documented
+//! (`cycles`). Anything the generator cannot express exactly becomes either a documented
 //! fallback with a [`Warning`] or an [`Error`] naming the node.
 
 mod cycles;
