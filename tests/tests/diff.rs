@@ -133,6 +133,7 @@ fn expectations(case: &str) -> Option<(bool, Vec<Expected>)> {
                 (K::TypeChanged, "request body `priority`", R),
                 (K::TypeChanged, "request body `mode`", RW),
                 (K::TypeChanged, "response 200 `begin_time`", R),
+                (K::TypeChanged, "response 200 `steps[]`", R),
                 (K::FieldAdded, "response 404, 500 `details`", C),
                 (K::FieldAdded, "response 400 `details`", C),
             ],
@@ -152,6 +153,37 @@ fn expectations(case: &str) -> Option<(bool, Vec<Expected>)> {
                 (K::NullableChanged, "request body `mode`", C),
                 (K::NullableChanged, "response 200 `job_id`", R),
                 (K::NullableChanged, "response 200 `error_code`", C),
+                (K::NullableChanged, "response 200 `steps[]`", R),
+            ],
+        ),
+        "alternatives" => (
+            true,
+            vec![
+                (K::TypeChanged, "request body `source`", RW),
+                (K::VariantRemoved, "response 200 `target`", R),
+                (K::VariantAdded, "response 200 `target`", R),
+            ],
+        ),
+        "maps" => (
+            true,
+            vec![
+                (K::TypeChanged, "request body `labels.*`", RW),
+                (K::AdditionalPropertiesChanged, "request body", W),
+                (K::AdditionalPropertiesChanged, "response 200", C),
+            ],
+        ),
+        "request_body" => (
+            true,
+            vec![
+                (K::RequiredChanged, "request body", R),
+                (K::MediaTypeChanged, "request body", W),
+            ],
+        ),
+        "paths" => (
+            true,
+            vec![
+                (K::OperationMoved, "", W),
+                (K::ParameterRenamed, "parameter `id` in path", C),
             ],
         ),
         "enum_values" => (
@@ -309,6 +341,20 @@ fn renames_are_rust_renames_not_removals() {
             (RustAction::Renamed, "ImageResult")
         ]
     );
+}
+
+#[test]
+fn renamed_arguments_break_no_call() {
+    // Client methods take required parameters positionally: a renamed path parameter (or an
+    // operation moved to another path) changes no call.
+    let d = case_diff("paths");
+    let [method] = d.rust.as_slice() else {
+        panic!("{:#?}", d.rust)
+    };
+    assert_eq!(method.action, RustAction::Changed);
+    assert_eq!(method.name, "Client::show_job");
+    assert!(!method.breaking, "{method:?}");
+    assert!(d.changes().all(|c| !c.breaking_rust));
 }
 
 #[test]

@@ -1038,7 +1038,26 @@ impl<'a> ApiDiff<'a> {
             );
         }
         let (a, b) = (self.args(o, true), self.args(n, false));
-        if a != b {
+        let types = |v: &[(String, String)]| v.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>();
+        if a != b && types(&a) == types(&b) {
+            // Arguments are positional: new names change no call.
+            let renamed: Vec<String> = a
+                .iter()
+                .zip(&b)
+                .filter(|((x, _), (y, _))| x != y)
+                .map(|((x, _), (y, _))| format!("argument `{x}` renamed to `{y}`"))
+                .collect();
+            self.push(
+                RustAction::Changed,
+                RustItem::Method,
+                method.clone(),
+                Some(signature_line(&o.method_name, &a)),
+                Some(signature_line(&n.method_name, &b)),
+                false,
+                "Arguments are positional: calls stay the same.".into(),
+            );
+            self.detail(renamed.join(", "));
+        } else if a != b {
             let summary = args_summary(&a, &b);
             self.push(
                 RustAction::Changed,

@@ -82,6 +82,13 @@ pub(crate) fn resolve<'a>(raw: &'a Value, value: &'a Value, pointer: &str) -> No
     }
 }
 
+/// The name of a component schema (`#/components/schemas/Job` → `Job`), when the pointer is
+/// one.
+fn component_name(pointer: &str) -> Option<String> {
+    let rest = pointer.strip_prefix("#/components/schemas/")?;
+    (!rest.contains('/')).then(|| crate::lower::last_token(pointer))
+}
+
 /// Appends tokens to a JSON pointer.
 pub(crate) fn child(pointer: &str, tokens: &[&str]) -> String {
     crate::error::child(pointer, tokens)
@@ -173,6 +180,8 @@ pub(crate) struct Eff<'a> {
     pub(crate) additional: Additional<'a>,
     pub(crate) items: Option<Node<'a>>,
     pub(crate) members: Vec<Node<'a>>,
+    /// The alternatives in a few words (component names, or their types).
+    pub(crate) member_words: Vec<String>,
     pub(crate) discriminator: Option<String>,
     pub(crate) constraints: Vec<(&'static str, Value)>,
     pub(crate) default: Option<Value>,
@@ -196,6 +205,7 @@ impl<'a> Eff<'a> {
             additional: Additional::Unspecified,
             items: None,
             members: Vec::new(),
+            member_words: Vec::new(),
             discriminator: None,
             constraints: Vec::new(),
             default: None,
@@ -218,6 +228,9 @@ impl<'a> Eff<'a> {
     /// Type, format and enum in a few words (`string (date-time)`, `enum [A, B]`).
     pub(crate) fn summary(&self) -> String {
         let mut s = self.kind.word().to_owned();
+        if !self.member_words.is_empty() {
+            s = format!("{s} [{}]", self.member_words.join(" | "));
+        }
         if self.timestamp {
             s = "timestamp".into();
         }
@@ -344,6 +357,14 @@ pub(crate) fn effective<'a>(raw: &'a Value, node: &Node<'a>, depth: usize) -> Ef
                     return overlay(effective(raw, only, depth + 1), e);
                 }
             }
+            e.member_words = members
+                .iter()
+                .map(|m| match component_name(&m.pointer) {
+                    Some(name) => name,
+                    None if depth < MAX_DEPTH => effective(raw, m, depth + 1).summary(),
+                    None => Kind::Any.word().to_owned(),
+                })
+                .collect();
             e.members = members;
             kind
         } else {
@@ -615,12 +636,20 @@ impl<'a, 'v> Cmp<'a, 'v> {
                 (Kind::Integer, Kind::Number) | (_, Kind::Any)
             );
             let mut impact = Impact::default().with_rust(rust_change.clone());
+            if dir.response() && impact.rust.is_some() && eo.kind != Kind::Any {
+                impact = impact.with_rust(Some(format!(
+                    "responses still sending a {} fail to decode",
+                    eo.kind.word()
+                )));
+            }
             if dir.request() && !widening {
                 impact = impact.with_wire(Some(if eo.kind == Kind::Any {
                     format!(
                         "requests sending anything but a {} are refused",
                         en.kind.word()
                     )
+                } else if matches!(eo.kind, Kind::OneOf | Kind::AnyOf) {
+                    "requests matching only the dropped alternatives are refused".to_owned()
                 } else {
                     format!("requests sending a {} are refused", eo.kind.word())
                 }));
@@ -755,7 +784,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
                     Place {
                         optional: ty.as_ref().map(|t| matches!(t, Ty::Option(_))),
                         ty,
-                        item: p.item.as_ref().map(|i| format!("the items of {i}")),
+                        item: p.item.as_ref().map(|i| format!("each item of {i}")),
                     }
                 };
                 let (po, pn) = (place(self.old_rust, o), place(self.new_rust, n));
@@ -1182,10 +1211,12 @@ impl<'a, 'v> Cmp<'a, 'v> {
                 _ => {}
             }
             if impact.rust.is_none() && impact.wire.is_none() {
-                impact.note = Some(if is {
-                    "other properties are allowed".into()
-                } else {
-                    "other properties are no longer sent".into()
+                impact.note = Some(match (&old_extra, &new_extra, is) {
+                    (None, Some(f), _) => {
+                        format!("properties the schema does not name are kept in {f}")
+                    }
+                    (_, _, true) => "other properties are allowed".into(),
+                    (_, _, false) => "other properties are no longer sent".into(),
                 });
             }
             self.push(
@@ -1207,7 +1238,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
                 Place {
                     optional: ty.as_ref().map(|t| matches!(t, Ty::Option(_))),
                     ty,
-                    item: p.item.as_ref().map(|i| format!("the values of {i}")),
+                    item: p.item.as_ref().map(|i| format!("each value of {i}")),
                 }
             };
             let (po, pn) = (place(self.old_rust, o), place(self.new_rust, n));
@@ -1218,13 +1249,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     fn compare_members(&mut self, path: &str, eo: &Eff<'a>, en: &Eff<'a>, o: &Place, n: &Place) {
         let dir = self.dir;
         let label = |node: &Node<'_>, i: usize| -> String {
-            if node.pointer.starts_with("#/components/schemas/")
-                && !node.pointer["#/components/schemas/".len()..].contains('/')
-            {
-                crate::lower::last_token(&node.pointer)
-            } else {
-                format!("#{}", i + 1)
-            }
+            component_name(&node.pointer).unwrap_or_else(|| format!("#{}", i + 1))
         };
         let old_union = o.ty.as_ref().and_then(|t| self.old_rust.union_of(t));
         let new_union = n.ty.as_ref().and_then(|t| self.new_rust.union_of(t));

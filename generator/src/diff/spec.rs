@@ -621,7 +621,7 @@ impl<'a> Cx<'a, '_> {
                     Some(np.name.clone()),
                     format!("renamed from `{}`", op_.name),
                     Impact::compatible(
-                        "path parameters are positional: the URL and the calls stay the same",
+                        "path parameters are positional: renaming one changes neither requests nor calls",
                     ),
                 ));
             }
