@@ -782,3 +782,31 @@ fn readme_example_is_real_output() {
     );
     assert!(shown.starts_with("Specs at "), "{shown}");
 }
+
+#[test]
+fn server_variables_opened_or_closed() {
+    let spec = |region: &str| {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\nservers:\n  - url: https://x.{{region}}.example\n    variables:\n      region: {{default: eu-de{region}}}\npaths: {{}}\n"
+        );
+        Spec::from_text("specs/t.yaml", "specs/t.yaml", "t", &text).unwrap()
+    };
+    let (closed, open) = (spec(", enum: [eu-de, eu-nl]"), spec(""));
+    let opened = diff_spec("specs/t.yaml", Some(&closed), Some(&open));
+    let [c] = opened.api.as_slice() else {
+        panic!("{:#?}", opened.api)
+    };
+    assert_eq!(
+        (c.kind, c.class),
+        (ChangeKind::ServerVariableChanged, Class::Compatible)
+    );
+    let closing = diff_spec("specs/t.yaml", Some(&open), Some(&closed));
+    let [c] = closing.api.as_slice() else {
+        panic!("{:#?}", closing.api)
+    };
+    assert_eq!(
+        (c.kind, c.class),
+        (ChangeKind::ServerVariableChanged, Class::BreakingWire)
+    );
+    assert!(c.description.contains("limited to eu-de, eu-nl"), "{c:?}");
+}

@@ -681,6 +681,15 @@ impl<'a, 'v> Cmp<'a, 'v> {
                     "requests with values that are not {b} are refused"
                 )));
             }
+            if dir.response()
+                && matches!(eo.kind, Kind::Integer | Kind::Number)
+                && narrows_format(eo, en)
+                && rust_change.is_some()
+            {
+                impact = impact.with_rust(Some(format!(
+                    "responses with values beyond {b} fail to decode"
+                )));
+            }
             if impact.rust.is_none() {
                 impact.note = Some(match self.render(false, &n.ty) {
                     Some(t) => format!("the Rust type stays `{t}`"),
@@ -701,7 +710,11 @@ impl<'a, 'v> Cmp<'a, 'v> {
         claimed |= self.compare_values(path, eo, en, o, n, rust_change.as_deref());
         self.compare_constraints(path, eo, en);
 
-        if eo.default != en.default {
+        let same_number = match (&eo.default, &en.default) {
+            (Some(Value::Number(a)), Some(Value::Number(b))) => a.as_f64() == b.as_f64(),
+            _ => false,
+        };
+        if eo.default != en.default && !same_number {
             let text = |v: &Option<Value>| {
                 v.as_ref().map_or_else(
                     || "none".to_owned(),
@@ -1333,11 +1346,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
                 }
             }
         }
-        for (j, m) in en.members.iter().enumerate() {
-            if matched_new[j] {
-                continue;
-            }
-            let _ = m;
+        for j in (0..en.members.len()).filter(|&j| !matched_new[j]) {
             let mut impact = Impact::default();
             if let Some((u, v)) = &new_union {
                 if let Some(v) = v.get(j) {

@@ -1107,30 +1107,50 @@ impl<'a> Cx<'a, '_> {
                         .unwrap_or_default()
                 };
                 let (xa, xb) = (values(a), values(Some(b)));
-                for v in xa.iter().filter(|v| !xb.contains(v)) {
+                let closed = |x: &[String]| !x.is_empty();
+                if a.is_some() && closed(&xa) && !closed(&xb) {
                     out.push(api(
                         ChangeKind::ServerVariableChanged,
                         name,
-                        Some(v.clone()),
+                        Some(xa.join(", ")),
                         None,
-                        format!("server `{u}`: `{name}` value {v:?} removed"),
+                        format!("server `{u}`: `{name}` is no longer limited to a list"),
+                        Impact::compatible("any value is allowed"),
+                    ));
+                } else if (a.is_none() || !closed(&xa)) && closed(&xb) {
+                    out.push(api(
+                        ChangeKind::ServerVariableChanged,
+                        name,
+                        None,
+                        Some(xb.join(", ")),
+                        format!("server `{u}`: `{name}` limited to {}", xb.join(", ")),
                         Impact::wire(format!(
-                            "clients configured with {name} {v:?} can no longer be made (`Client::new` fails)"
+                            "clients configured with another {name} can no longer be made (`Client::new` fails)"
                         )),
                     ));
-                }
-                for v in xb.iter().filter(|v| !xa.contains(v)) {
-                    out.push(api(
-                        ChangeKind::ServerVariableChanged,
-                        name,
-                        None,
-                        Some(v.clone()),
-                        format!("server `{u}`: `{name}` value {v:?} added"),
-                        Impact::compatible("one more allowed value"),
-                    ));
-                }
-                if !xa.is_empty() && xb.is_empty() && a.is_some() {
-                    // A closed list became open: nothing breaks.
+                } else {
+                    for v in xa.iter().filter(|v| !xb.contains(v)) {
+                        out.push(api(
+                            ChangeKind::ServerVariableChanged,
+                            name,
+                            Some(v.clone()),
+                            None,
+                            format!("server `{u}`: `{name}` value {v:?} removed"),
+                            Impact::wire(format!(
+                                "clients configured with {name} {v:?} can no longer be made (`Client::new` fails)"
+                            )),
+                        ));
+                    }
+                    for v in xb.iter().filter(|v| !xa.contains(v)) {
+                        out.push(api(
+                            ChangeKind::ServerVariableChanged,
+                            name,
+                            None,
+                            Some(v.clone()),
+                            format!("server `{u}`: `{name}` value {v:?} added"),
+                            Impact::compatible("one more allowed value"),
+                        ));
+                    }
                 }
                 let default = |v: Option<&Value>| v.and_then(|v| v.get("default")).map(value_text);
                 if a.is_some() && default(a) != default(Some(b)) {
@@ -1223,9 +1243,8 @@ impl<'a> Cx<'a, '_> {
                 continue;
             }
             match new.iter().find(|(n, _)| n == name) {
-                Some((_, nv)) if new_used.contains(name) => {
-                    let _ = nv;
-                }
+                // Operations use it now: they report what changed.
+                Some(_) if new_used.contains(name) => {}
                 Some((_, nv)) => {
                     let at = child("#/components/schemas", &[name]);
                     let mut cmp = self.cmp(Dir::Detached, Scope::Schema, name);
