@@ -33,6 +33,30 @@ fn build_binary() -> Result<PathBuf, String> {
         .parent()
         .ok_or("no workspace root")?;
     let mut command = Command::new(cargo);
+    // Without the variables Cargo sets for this test: build scripts that watch one (ring
+    // watches CARGO_MANIFEST_DIR) would otherwise be rebuilt, and everything above them.
+    for (name, _) in std::env::vars_os() {
+        let set_by_cargo = name.to_str().is_some_and(|n| {
+            [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ]
+            .iter()
+            .any(|p| n.starts_with(p))
+                || matches!(
+                    n,
+                    "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_RUSTC_CURRENT_DIR"
+                        | "OUT_DIR"
+                )
+        });
+        if set_by_cargo {
+            command.env_remove(name);
+        }
+    }
     command
         .current_dir(root)
         .args([
