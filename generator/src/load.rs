@@ -142,6 +142,10 @@ impl<'de> serde::de::Visitor<'de> for TreeVisitor {
                 Value::String(s) => s,
                 other => other.to_string(),
             };
+            // YAML forbids duplicate keys; silently keeping one would hide half an edit.
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+            }
             out.insert(key, v);
         }
         Ok(Value::Object(out))
@@ -535,6 +539,13 @@ mod tests {
         assert_eq!(err("openapi: 3.1.0\ninfo: {}\n").pointer, "#/openapi");
         assert_eq!(err("info: {}\n").kind, ErrorKind::Version);
         assert_eq!(err("- a\n").kind, ErrorKind::Version);
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let e = err("openapi: 3.0.3\ninfo: {title: a, title: b, version: '1'}\npaths: {}\n");
+        assert_eq!(e.kind, ErrorKind::Syntax);
+        assert!(e.message.contains("duplicate key `title`"), "{e}");
     }
 
     #[test]

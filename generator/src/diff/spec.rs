@@ -273,7 +273,7 @@ fn params<'a>(raw: &'a Value, op: &Op<'a>) -> Vec<Param<'a>> {
 /// changes nothing on the wire), the others by location and name.
 fn param_key(op: &Op<'_>, p: &Param<'_>) -> String {
     if p.location == "path" {
-        let names = template_names(&op.path);
+        let names = crate::lower::template_names(&op.path);
         if let Some(i) = names.iter().position(|n| *n == p.name) {
             return format!("path#{i}");
         }
@@ -316,26 +316,10 @@ fn ir_param<'a>(op: Option<&'a Operation>, p: &Param<'_>) -> Option<&'a crate::i
     })
 }
 
-/// The media type the generator uses: JSON first, then form, text, anything else.
+/// The media type the generator uses (the same choice as lowering makes).
 fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Value)> {
-    let rank = |t: &str| {
-        let e = t
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if e == "application/json" || e.ends_with("+json") || e.ends_with("/json") || e == "*/*" {
-            0
-        } else if e == "application/x-www-form-urlencoded" {
-            1
-        } else if e.starts_with("text/") {
-            2
-        } else {
-            3
-        }
-    };
-    content.iter().min_by_key(|(t, _)| rank(t))
+    let (chosen, _) = crate::lower::pick_media(content.keys())?;
+    content.get_key_value(&chosen)
 }
 
 fn media_of(node: &Node<'_>) -> Option<String> {
@@ -1309,14 +1293,6 @@ impl<'a> Cx<'a, '_> {
             ));
         }
     }
-}
-
-/// `{project_id}` names in a path template, in order.
-fn template_names(path: &str) -> Vec<&str> {
-    path.split('{')
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
-        .collect()
 }
 
 /// `application/json; charset=utf-8` → `application/json`.

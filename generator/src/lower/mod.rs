@@ -11,6 +11,8 @@ mod jobs;
 mod ops;
 mod schema;
 
+pub(crate) use ops::{pick_media, template_names};
+
 use std::collections::HashMap;
 use std::rc::Rc;
 

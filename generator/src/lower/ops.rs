@@ -596,7 +596,7 @@ fn string_schema() -> openapiv3::Schema {
 }
 
 /// Chooses the media type to use: JSON first, then form, text, anything else.
-fn pick_media<'k>(types: impl Iterator<Item = &'k String>) -> Option<(String, Media)> {
+pub(crate) fn pick_media<'k>(types: impl Iterator<Item = &'k String>) -> Option<(String, Media)> {
     let mut best: Option<(u8, String, Media)> = None;
     for t in types {
         let essence = t
