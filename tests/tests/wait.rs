@@ -152,6 +152,13 @@ async fn default_policy_polling_figures() {
         let (mean, worst) = lateness(&schedule, TWENTY_MINUTES.as_secs_f64());
         worst_mean = worst_mean.max(mean);
         worst_late = worst_late.max(worst);
+        // Over whole gaps (up to the last poll) the mean is at most half the largest gap.
+        let whole = schedule.last().unwrap().as_secs_f64();
+        let (mean_whole, largest) = lateness(&schedule, whole);
+        assert!(
+            mean_whole <= largest / 2.0 + 1e-9 && largest / 2.0 <= 14.85 + 1e-6,
+            "{name}"
+        );
         // The lateness model is what the waiter does: for a few end times, the waiter
         // returns at the first scheduled poll at or after the end.
         for end in [3.0, 61.7, 600.0, 1199.9] {
