@@ -137,7 +137,7 @@ fn write_crate(dir: &Path, name: &str, code: &str, root: &Path) -> Result<(), St
 
 /// The first compiler error of each crate (crates without errors are absent).
 fn check_all(scratch: &Path, root: &Path) -> Result<BTreeMap<String, String>, String> {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let output = crate::tools::cargo()
         .args([
             "check",
             "--workspace",

@@ -64,8 +64,8 @@ class BrokenFixtures(unittest.TestCase):
         self.assert_fails_with(
             "bad-job-states.yaml",
             f"{OP}/x-cloudjobs-job: missing required key 'failed'",
-            f"{OP}/x-cloudjobs-job/pending: must not be empty",
-            f"{OP}/x-cloudjobs-job: state lists 'running' and 'succeeded' overlap: ['RUNNING']",
+            f"{OP}/x-cloudjobs-job/succeeded: must not be empty",
+            f"{OP}/x-cloudjobs-job: state lists 'pending' and 'running' overlap: ['RUNNING']",
         )
 
     def test_openapi_structure(self) -> None:
