@@ -228,12 +228,15 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 
 /// A delay drawn uniformly from `[0, bound]`.
 fn jitter(bound: Duration) -> Duration {
+    Duration::try_from_secs_f64(bound.as_secs_f64() * random_unit()).unwrap_or(bound)
+}
+
+/// A number drawn uniformly from `[0, 1]`, for jitter (retries and the job waiter).
+pub(crate) fn random_unit() -> f64 {
     // std's RandomState is randomly keyed per instance: enough randomness for jitter without
     // a random-number crate.
-    let random = RandomState::new().hash_one(0u8);
-    let nanos = bound.as_nanos().min(u128::from(u64::MAX));
-    let picked = nanos * u128::from(random) / u128::from(u64::MAX);
-    Duration::from_nanos(u64::try_from(picked).unwrap_or(u64::MAX))
+    let bits = RandomState::new().hash_one(0u8) >> 11;
+    bits as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]

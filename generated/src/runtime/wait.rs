@@ -71,7 +71,6 @@
 
 use std::fmt;
 use std::future::{Future, IntoFuture, poll_fn};
-use std::hash::{BuildHasher, RandomState};
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
@@ -261,7 +260,7 @@ impl WaitPolicy {
         }
         let draw = match &self.random {
             Some(random) => random(),
-            None => builtin_random(),
+            None => super::retry::random_unit(),
         };
         let draw = if draw.is_nan() {
             0.5
@@ -282,13 +281,6 @@ impl WaitPolicy {
 /// `duration × factor`, saturating, never negative.
 fn scale(duration: Duration, factor: f64) -> Duration {
     Duration::try_from_secs_f64(duration.as_secs_f64() * factor.max(0.0)).unwrap_or(Duration::MAX)
-}
-
-/// A number uniformly drawn from `[0, 1]`.
-fn builtin_random() -> f64 {
-    // std's RandomState is randomly keyed per instance: enough randomness for jitter.
-    let bits = RandomState::new().hash_one(0u8) >> 11;
-    bits as f64 / (1u64 << 53) as f64
 }
 
 /// Why waiting stopped without a successful job.
