@@ -9,3 +9,4 @@ pub mod fixtures {
 
 pub mod faulty;
 pub mod jobsim;
+pub mod support;

@@ -3,58 +3,18 @@
 //! `Auth::password` through the generated IAM client (caching, expiry, single-flight, refresh
 //! once on 401), and secrets kept out of `Debug` and `Display`.
 
+use cloudjobs_tests::support::{CREATE_JOB, CREATE_TOKEN, IAM, JOBS, PUBLIC_INFO, SHOW_JOB};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cloudjobs::runtime::{
-    AkSk, Auth, BoxFuture, Clock, Config, Error, Method, Operation, PasswordAuth, QueryStyle,
-    Request, RetryPolicy, Secret, Service, ServiceClient, Timestamp, Token, TokenCacheOptions,
-    TokenSource, encode_path,
+    AkSk, Auth, BoxFuture, Clock, Config, Error, PasswordAuth, QueryStyle, Request, RetryPolicy,
+    Secret, ServiceClient, Timestamp, Token, TokenCacheOptions, TokenSource, encode_path,
 };
 use serde::Deserialize;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-static JOBS: Service = Service {
-    name: "test_jobs",
-    title: "Test jobs",
-    servers: &[],
-};
-
-static IAM: Service = Service {
-    name: "test_iam",
-    title: "Test IAM",
-    servers: &[],
-};
-
-static SHOW_JOB: Operation = Operation {
-    id: "ShowJob",
-    method: Method::GET,
-    path: "/v1/{project_id}/jobs/{job_id}",
-    authenticated: true,
-};
-
-static CREATE_JOB: Operation = Operation {
-    id: "CreateJob",
-    method: Method::POST,
-    path: "/v1/{project_id}/jobs",
-    authenticated: true,
-};
-
-static PUBLIC_INFO: Operation = Operation {
-    id: "ShowVersion",
-    method: Method::GET,
-    path: "/",
-    authenticated: false,
-};
-
-static CREATE_TOKEN: Operation = Operation {
-    id: "KeystoneCreateUserTokenByPassword",
-    method: Method::POST,
-    path: "/v3/auth/tokens",
-    authenticated: false,
-};
 
 const PASSWORD: &str = "pw-SECRET-do-not-print";
 

@@ -3,29 +3,15 @@
 //! path), bodies over the size limit, timeouts, refused connections, broken bodies, invalid
 //! requests; plus timestamps decoded from real responses.
 
+use cloudjobs_tests::support::{JOBS, SHOW_JOB};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use cloudjobs::runtime::{
-    Config, Error, Method, Operation, Request, RetryPolicy, Service, ServiceClient, Timestamp,
-};
+use cloudjobs::runtime::{Config, Error, Request, RetryPolicy, ServiceClient, Timestamp};
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-static JOBS: Service = Service {
-    name: "test_jobs",
-    title: "Test jobs",
-    servers: &[],
-};
-
-static SHOW_JOB: Operation = Operation {
-    id: "ShowJob",
-    method: Method::GET,
-    path: "/v1/{project_id}/jobs/{job_id}",
-    authenticated: true,
-};
 
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]

@@ -2,42 +2,14 @@
 //! with full jitter, `Retry-After` in seconds and as an HTTP-date, bounded attempts and time.
 //! Delays are recorded by an injected sleep, so no test really waits for them.
 
+use cloudjobs_tests::support::{CREATE_JOB, DELETE_JOB, JOBS, SHOW_JOB};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use cloudjobs::runtime::{
-    Clock, Config, Error, Method, Operation, Request, RetryPolicy, Service, ServiceClient,
-};
+use cloudjobs::runtime::{Clock, Config, Error, Request, RetryPolicy, ServiceClient};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-static JOBS: Service = Service {
-    name: "test_jobs",
-    title: "Test jobs",
-    servers: &[],
-};
-
-static SHOW_JOB: Operation = Operation {
-    id: "ShowJob",
-    method: Method::GET,
-    path: "/v1/{project_id}/jobs/{job_id}",
-    authenticated: true,
-};
-
-static DELETE_JOB: Operation = Operation {
-    id: "DeleteJob",
-    method: Method::DELETE,
-    path: "/v1/{project_id}/jobs/{job_id}",
-    authenticated: true,
-};
-
-static CREATE_JOB: Operation = Operation {
-    id: "CreateJob",
-    method: Method::POST,
-    path: "/v1/{project_id}/jobs",
-    authenticated: true,
-};
 
 type Delays = Arc<Mutex<Vec<Duration>>>;
 
