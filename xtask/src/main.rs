@@ -1,5 +1,6 @@
 //! Project automation: `cargo xtask <command>`. Run `cargo xtask help` for the list.
 
+mod bench;
 mod corpus;
 mod diff;
 mod tools;
@@ -23,6 +24,8 @@ cargo xtask <command>
                    what the spec changes between two revisions mean for users (default: the
                    merge base with main, and the work tree); exit 1 when something breaks
   test             everything CI runs: fmt, clippy, validate, check, all tests, docs
+  bench [--no-build] [--corpus DIR]
+                   regen time, clean build, crates, lines, decode speed vs cargo-progenitor
   help             this text
 ";
 
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Some("corpus") => corpus::run(&root, &args[1..]),
         Some("diff") => return diff::run(&root, &args[1..]),
         Some("test") => tools::test_all(&root),
+        Some("bench") => bench::run_bench(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             Ok(())

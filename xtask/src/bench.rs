@@ -1,0 +1,710 @@
+//! `cargo xtask bench`: speed and size against cargo-progenitor, measured side by side in one
+//! run so that machine noise hits both alike. A developer tool: nothing here is asserted, and
+//! `cargo xtask test` does not run it.
+//!
+//! 1. Regeneration wall time, per spec, for `specs/` and for the OpenAPI 3.0 files of
+//!    `../shared/corpus/specs`: ours (load, lower, emit, write the module) against
+//!    `cargo-progenitor` (one process per spec, writing its crate), each spec run
+//!    [`ROUNDS`] times alternating the two, the median kept. Specs progenitor refuses are
+//!    shown as refused; the ratio is over the specs both generate.
+//! 2. Clean `cargo build` time and dependency count of the generated crate (`cloudjobs`,
+//!    default features, its library) against the progenitor crates of the same `specs/`
+//!    (one workspace, one target directory), with the slowest units of each build (from
+//!    `cargo build --timings`).
+//! 3. Lines of generated code per spec, ours and progenitor's.
+//! 4. Decode throughput of the documented job responses (each job operation's success
+//!    example) with serde into the generated types, in a release build.
+//!
+//! `cargo-progenitor` is installed at a pinned version into `target/tools/progenitor` on first
+//! use. `--no-build` skips the clean builds (the slow part); `--corpus DIR` names another
+//! corpus.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cloudjobs_codegen::{EmitOptions, generate_file, module_name, project::spec_files};
+
+use crate::tools::run;
+
+/// The cargo-progenitor version compared against (the one `/work/shared/ANCHORS.md` measured).
+const PROGENITOR_VERSION: &str = "0.15.1";
+/// Timing rounds per spec and generator; the median is reported.
+const ROUNDS: usize = 3;
+/// How long each decode measurement runs.
+const DECODE_SECONDS: f64 = 1.0;
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// `cargo-progenitor`, installed on first use from crates.io at [`PROGENITOR_VERSION`] into
+/// `target/tools/progenitor`.
+fn progenitor(root: &Path) -> Result<PathBuf, String> {
+    let dir = root.join("target/tools/progenitor");
+    let bin = dir.join("bin/cargo-progenitor");
+    let installed = std::fs::read_to_string(dir.join(".crates.toml")).unwrap_or_default();
+    if bin.exists() && installed.contains(&format!("cargo-progenitor {PROGENITOR_VERSION} ")) {
+        return Ok(bin);
+    }
+    println!(
+        "installing cargo-progenitor {PROGENITOR_VERSION} into {} (once; a few minutes)",
+        dir.display()
+    );
+    run(cargo()
+        .args([
+            "install",
+            "cargo-progenitor",
+            "--version",
+            PROGENITOR_VERSION,
+            "--locked",
+            "--quiet",
+            "--root",
+        ])
+        .arg(&dir)
+        // Its own target directory: the workspace's is not disturbed.
+        .env(
+            "CARGO_TARGET_DIR",
+            root.join("target/tools/progenitor-build"),
+        ))?;
+    Ok(bin)
+}
+
+/// Whether a spec file says `openapi: 3.0.x` at its top level (the corpus also holds 3.1
+/// and Swagger 2.0 files that neither generator takes).
+fn is_openapi_30(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|doc| doc.get("openapi")?.as_str().map(|v| v.starts_with("3.0")))
+            .unwrap_or(false);
+    }
+    // YAML: a top-level key starts in the first column.
+    text.lines().any(|line| {
+        let Some(rest) = line
+            .strip_prefix("openapi:")
+            .or_else(|| line.strip_prefix("\"openapi\":"))
+            .or_else(|| line.strip_prefix("'openapi':"))
+        else {
+            return false;
+        };
+        rest.trim().trim_matches(['"', '\'']).starts_with("3.0")
+    })
+}
+
+/// One spec's regeneration by both generators.
+struct Regen {
+    spec: String,
+    module: String,
+    ours: Result<Duration, String>,
+    ours_lines: usize,
+    theirs: Result<Duration, String>,
+    theirs_lines: usize,
+    /// The crate progenitor wrote, when it generated.
+    theirs_crate: Option<PathBuf>,
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn regen_one(path: &Path, progenitor: &Path, scratch: &Path) -> Regen {
+    let spec = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let module = module_name(path);
+    let ours_out = scratch.join("ours").join(format!("{module}.rs"));
+    let theirs_out = scratch.join("progenitor").join(&module);
+    let options = EmitOptions::default();
+    let (mut ours_times, mut theirs_times) = (Vec::new(), Vec::new());
+    let (mut ours, mut theirs) = (Ok(()), Ok(()));
+    let mut ours_lines = 0;
+    for _ in 0..ROUNDS {
+        // Ours: what `cargo xtask regen` does for one spec (load, lower, emit, write).
+        let started = Instant::now();
+        let outcome = std::panic::catch_unwind(|| generate_file(path, &spec, &module, &options));
+        match outcome {
+            Ok(Ok(generated)) => {
+                let written = std::fs::write(&ours_out, &generated.code);
+                ours_times.push(started.elapsed());
+                ours_lines = generated.code.lines().count();
+                if let Err(e) = written {
+                    ours = Err(format!("{}: {e}", ours_out.display()));
+                }
+            }
+            Ok(Err(e)) => ours = Err(one_line(&format!("{}: {}", e.pointer, e.message))),
+            Err(_) => ours = Err("PANIC".into()),
+        }
+        // Theirs: one cargo-progenitor process writing its crate.
+        let _ = std::fs::remove_dir_all(&theirs_out);
+        let started = Instant::now();
+        let output = Command::new(progenitor)
+            .arg("progenitor")
+            .arg("-i")
+            .arg(path)
+            .arg("-o")
+            .arg(&theirs_out)
+            .args(["-n", &format!("pg_{module}"), "-v", "0.1.0"])
+            .args(["--license-name", "MIT"])
+            .stdin(Stdio::null())
+            .output();
+        let took = started.elapsed();
+        match output {
+            Ok(o) if o.status.success() => theirs_times.push(took),
+            Ok(o) => {
+                let text = String::from_utf8_lossy(&o.stderr).into_owned()
+                    + &String::from_utf8_lossy(&o.stdout);
+                theirs = Err(refusal(&text));
+            }
+            Err(e) => theirs = Err(format!("cannot run cargo-progenitor: {e}")),
+        }
+    }
+    let theirs_lines = std::fs::read_to_string(theirs_out.join("src/lib.rs"))
+        .map(|s| s.lines().count())
+        .unwrap_or(0);
+    let generated = theirs.is_ok();
+    Regen {
+        spec,
+        module,
+        ours: ours.map(|()| median(ours_times)),
+        ours_lines,
+        theirs: theirs.map(|()| median(theirs_times)),
+        theirs_lines,
+        theirs_crate: generated.then_some(theirs_out),
+    }
+}
+
+/// What progenitor's output says about why it refused: its panic message, its `gen fail`
+/// line, or its last line.
+fn refusal(output: &str) -> String {
+    let lines: Vec<&str> = output.lines().collect();
+    if let Some(i) = lines.iter().position(|l| l.contains("panicked at")) {
+        let message = lines.get(i + 1).copied().unwrap_or_default();
+        return one_line(&format!("panic: {}", message.trim()));
+    }
+    let line = lines
+        .iter()
+        .find(|l| l.starts_with("gen fail"))
+        .or_else(|| lines.iter().rev().find(|l| !l.trim().is_empty()))
+        .copied()
+        .unwrap_or("failed");
+    one_line(line.trim())
+}
+
+fn one_line(s: &str) -> String {
+    let s = s.replace(['\n', '|'], " ");
+    if s.chars().count() > 90 {
+        format!("{}…", s.chars().take(90).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The table rows of one set of specs, and its summary line.
+fn regen_table(title: &str, rows: &[Regen], out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\n### Regeneration: {title}\n\n| spec | ours ms | progenitor ms | ratio | our lines | progenitor lines |\n|---|---:|---:|---:|---:|---:|"
+    );
+    let (mut ours_both, mut theirs_both, mut both) = (Duration::ZERO, Duration::ZERO, 0);
+    let (mut ours_all, mut ours_ok, mut theirs_ok) = (Duration::ZERO, 0, 0);
+    let (mut ours_lines, mut theirs_lines) = (0, 0);
+    for r in rows {
+        let ours = match &r.ours {
+            Ok(d) => {
+                ours_all += *d;
+                ours_ok += 1;
+                format!("{:.1}", ms(*d))
+            }
+            Err(e) => format!("refused: {e}"),
+        };
+        let theirs = match &r.theirs {
+            Ok(d) => {
+                theirs_ok += 1;
+                format!("{:.1}", ms(*d))
+            }
+            Err(e) => format!("refused: {e}"),
+        };
+        let ratio = match (&r.ours, &r.theirs) {
+            (Ok(a), Ok(b)) => {
+                ours_both += *a;
+                theirs_both += *b;
+                both += 1;
+                ours_lines += r.ours_lines;
+                theirs_lines += r.theirs_lines;
+                format!("{:.3}", a.as_secs_f64() / b.as_secs_f64())
+            }
+            _ => "-".into(),
+        };
+        let theirs_lines_cell = if r.theirs.is_ok() {
+            r.theirs_lines.to_string()
+        } else {
+            "-".into()
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {ours} | {theirs} | {ratio} | {} | {theirs_lines_cell} |",
+            r.spec, r.ours_lines
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{title}: ours generates {ours_ok}/{n}, progenitor {theirs_ok}/{n}; ours {:.1} ms for all {ours_ok}.",
+        ms(ours_all),
+        n = rows.len()
+    );
+    if both > 0 {
+        let ratio = ours_both.as_secs_f64() / theirs_both.as_secs_f64();
+        let _ = writeln!(
+            out,
+            "On the {both} spec(s) both generate: ours {:.1} ms, progenitor {:.1} ms, ratio {ratio:.3} (target <= 0.5: {}); lines {ours_lines} vs {theirs_lines}.",
+            ms(ours_both),
+            ms(theirs_both),
+            if ratio <= 0.5 { "met" } else { "MISSED" }
+        );
+    }
+}
+
+/// A clean build's wall time, dependency count and slowest units.
+struct Build {
+    what: String,
+    time: Result<Duration, String>,
+    crates: usize,
+    slowest: Vec<(String, f64)>,
+}
+
+/// Builds `packages` of the workspace at `dir` from scratch in `target` (removed first) with
+/// `--timings`; counts the crates of their dependency graph (normal and build edges).
+fn clean_build(what: &str, dir: &Path, packages: &[String], target: &Path) -> Build {
+    let _ = std::fs::remove_dir_all(target);
+    let mut args = vec![
+        "build".to_owned(),
+        "--lib".to_owned(),
+        "--timings".to_owned(),
+    ];
+    for p in packages {
+        args.push("-p".into());
+        args.push(p.clone());
+    }
+    println!("clean build: {what} ...");
+    let started = Instant::now();
+    let status = cargo()
+        .args(&args)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTFLAGS")
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let took = started.elapsed();
+    let time = match status {
+        Ok(s) if s.success() => Ok(took),
+        Ok(s) => Err(format!("cargo build failed ({s})")),
+        Err(e) => Err(format!("cannot run cargo: {e}")),
+    };
+    Build {
+        what: what.to_owned(),
+        time,
+        crates: dependency_count(dir, packages),
+        slowest: slowest_units(&target.join("cargo-timings/cargo-timing.html")),
+    }
+}
+
+/// The number of distinct crates (name and version) `packages` depend on, directly or not,
+/// through normal and build dependencies; the packages themselves are not counted.
+fn dependency_count(dir: &Path, packages: &[String]) -> usize {
+    let mut args = vec![
+        "tree".to_owned(),
+        "-e".into(),
+        "normal,build".into(),
+        "--prefix".into(),
+        "none".into(),
+    ];
+    for p in packages {
+        args.push("-p".into());
+        args.push(p.clone());
+    }
+    let Ok(output) = cargo().args(&args).current_dir(dir).output() else {
+        return 0;
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    let crates: BTreeSet<String> = text
+        .lines()
+        .map(|l| l.trim_end_matches(" (*)").trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('['))
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let name = parts.next()?;
+            let version = parts.next()?;
+            (!packages.iter().any(|p| p == name)).then(|| format!("{name} {version}"))
+        })
+        .collect();
+    crates.len()
+}
+
+/// The five slowest units of a `cargo build --timings` report (name, seconds).
+fn slowest_units(html: &Path) -> Vec<(String, f64)> {
+    let Ok(text) = std::fs::read_to_string(html) else {
+        return Vec::new();
+    };
+    let Some(start) = text.find("const UNIT_DATA = ") else {
+        return Vec::new();
+    };
+    let rest = &text[start + "const UNIT_DATA = ".len()..];
+    let Some(end) = rest.find("];") else {
+        return Vec::new();
+    };
+    let Ok(serde_json::Value::Array(units)) = serde_json::from_str(&rest[..=end]) else {
+        return Vec::new();
+    };
+    let mut units: Vec<(String, f64)> = units
+        .iter()
+        .filter_map(|u| {
+            let name = u["name"].as_str()?;
+            let target = u["target"].as_str().unwrap_or_default().trim();
+            let label = if target.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{name} {target}")
+            };
+            Some((label, u["duration"].as_f64()?))
+        })
+        .collect();
+    units.sort_by(|a, b| b.1.total_cmp(&a.1));
+    units.truncate(5);
+    units
+}
+
+/// A workspace of the progenitor crates of `specs/`, to build together.
+fn progenitor_workspace(rows: &[Regen], scratch: &Path) -> Result<(PathBuf, Vec<String>), String> {
+    let dir = scratch.join("progenitor-ws");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let mut members = Vec::new();
+    let mut packages = Vec::new();
+    for r in rows {
+        let Some(krate) = &r.theirs_crate else {
+            continue;
+        };
+        let to = dir.join(&r.module);
+        copy_dir(krate, &to)?;
+        members.push(format!("{:?}", r.module));
+        packages.push(format!("pg_{}", r.module));
+    }
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
+            members.join(", ")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((dir, packages))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .map_err(|e| format!("{}: {e}", target.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn build_table(ours: &Build, theirs: &Build, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\n### Clean build (debug, `cargo build --lib`, {} jobs)\n\n| crate | wall time s | crates in the dependency graph |\n|---|---:|---:|",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    for b in [ours, theirs] {
+        let time = match &b.time {
+            Ok(d) => format!("{:.1}", d.as_secs_f64()),
+            Err(e) => e.clone(),
+        };
+        let _ = writeln!(out, "| {} | {time} | {} |", b.what, b.crates);
+    }
+    if let (Ok(a), Ok(b)) = (&ours.time, &theirs.time) {
+        let ratio = a.as_secs_f64() / b.as_secs_f64();
+        let _ = writeln!(
+            out,
+            "\nBuild time ratio {ratio:.2} (target <= 0.8: {}); crates {} vs {} (target: no more: {}).",
+            if ratio <= 0.8 { "met" } else { "MISSED" },
+            ours.crates,
+            theirs.crates,
+            if ours.crates <= theirs.crates {
+                "met"
+            } else {
+                "MISSED"
+            }
+        );
+    }
+    for b in [ours, theirs] {
+        let units: Vec<String> = b
+            .slowest
+            .iter()
+            .map(|(n, s)| format!("{n} {s:.1}s"))
+            .collect();
+        let _ = writeln!(out, "\nSlowest units, {}: {}", b.what, units.join(", "));
+    }
+}
+
+/// Decode throughput of each job operation's documented success example, measured by a
+/// release build of a scratch crate that depends on `cloudjobs`.
+fn decode_bench(root: &Path, scratch: &Path, out: &mut String) -> Result<(), String> {
+    let dir = scratch.join("decode");
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    let mut cases = Vec::new();
+    for path in spec_files(&root.join("specs")).map_err(|e| e.to_string())? {
+        let module = module_name(&path);
+        let doc = cloudjobs_codegen::load::load_file(&path, &module).map_err(|e| e.to_string())?;
+        let generated = generate_file(&path, &module, &module, &EmitOptions::default())
+            .map_err(|e| e.to_string())?;
+        for op in &generated.api.operations {
+            let Some(job) = &op.job else { continue };
+            let type_name = &generated.api.types[job.body].name;
+            let example = success_example(&doc.raw, &op.path, &op.http_method)
+                .ok_or_else(|| format!("{module} {}: no documented success example", op.id))?;
+            let file = format!("{module}_{}.json", op.method_name);
+            std::fs::write(dir.join("src").join(&file), example).map_err(|e| e.to_string())?;
+            cases.push((module.clone(), op.id.clone(), type_name.clone(), file));
+        }
+    }
+    let mut main = String::from(
+        "// Written by `cargo xtask bench`.\nuse std::hint::black_box;\nuse std::time::Instant;\n\n\
+         fn measure<T: serde::de::DeserializeOwned>(label: &str, body: &[u8], seconds: f64) {\n    \
+         for _ in 0..1000 { black_box(serde_json::from_slice::<T>(black_box(body)).expect(label)); }\n    \
+         let started = Instant::now();\n    let mut n: u64 = 0;\n    \
+         while started.elapsed().as_secs_f64() < seconds {\n        \
+         for _ in 0..1000 { black_box(serde_json::from_slice::<T>(black_box(body)).expect(label)); }\n        \
+         n += 1000;\n    }\n    \
+         println!(\"{label}\\t{}\\t{n}\\t{}\", body.len(), started.elapsed().as_secs_f64());\n}\n\nfn main() {\n",
+    );
+    for (module, op, type_name, file) in &cases {
+        let _ = writeln!(
+            main,
+            "    measure::<cloudjobs::{module}::{type_name}>(\"{module} {op} ({type_name})\", include_bytes!(\"{file}\"), {DECODE_SECONDS:?});"
+        );
+    }
+    main.push_str("}\n");
+    std::fs::write(dir.join("src/main.rs"), main).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"decode-bench\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\ncloudjobs = {{ path = {:?} }}\nserde = \"1\"\nserde_json = \"1\"\n\n[workspace]\n\n[profile.release]\ncodegen-units = 1\n",
+            root.join("generated").display().to_string()
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let _ = std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"));
+    println!("decode throughput: building the release bench ...");
+    let output = cargo()
+        .args(["run", "--release", "--quiet"])
+        .env("CARGO_TARGET_DIR", scratch.join("decode-target"))
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "decode bench failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let _ = writeln!(
+        out,
+        "\n### Decode throughput (serde_json into the generated types, release build)\n\n| response | bytes | MB/s | responses/s |\n|---|---:|---:|---:|"
+    );
+    let (mut total_bytes, mut total_n, mut total_secs) = (0.0, 0.0, 0.0);
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [label, bytes, n, secs] = fields[..] else {
+            continue;
+        };
+        let (bytes, n, secs): (f64, f64, f64) = (
+            bytes.parse().unwrap_or(0.0),
+            n.parse().unwrap_or(0.0),
+            secs.parse().unwrap_or(1.0),
+        );
+        total_bytes += bytes * n;
+        total_n += n;
+        total_secs += secs;
+        let _ = writeln!(
+            out,
+            "| {label} | {bytes} | {:.1} | {:.0} |",
+            bytes * n / secs / 1e6,
+            n / secs
+        );
+    }
+    if total_secs > 0.0 {
+        let _ = writeln!(
+            out,
+            "| all (time-weighted) | - | {:.1} | {:.0} |",
+            total_bytes / total_secs / 1e6,
+            total_n / total_secs
+        );
+    }
+    Ok(())
+}
+
+/// The JSON example of the lowest documented 2xx response of an operation, as bytes.
+fn success_example(raw: &serde_json::Value, path: &str, method: &str) -> Option<Vec<u8>> {
+    let op = raw.get("paths")?.get(path)?.get(method.to_lowercase())?;
+    let responses = op.get("responses")?.as_object()?;
+    let mut codes: Vec<&String> = responses.keys().filter(|c| c.starts_with('2')).collect();
+    codes.sort();
+    let media = responses
+        .get(*codes.first()?)?
+        .get("content")?
+        .get("application/json")?;
+    let example = media.get("example").cloned().or_else(|| {
+        media
+            .get("examples")?
+            .as_object()?
+            .values()
+            .next()?
+            .get("value")
+            .cloned()
+    })?;
+    serde_json::to_vec(&example).ok()
+}
+
+/// `cargo xtask bench [--no-build] [--corpus DIR]`.
+pub fn run_bench(root: &Path, args: &[String]) -> Result<(), String> {
+    if cfg!(debug_assertions) {
+        // The generator's speed in a debug build means nothing (progenitor is installed as a
+        // release build): run this command from a release build of xtask instead.
+        println!("cargo xtask bench: building xtask in release mode ...");
+        return run(cargo()
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "--package",
+                "xtask",
+                "--bin",
+                "xtask",
+                "--",
+                "bench",
+            ])
+            .args(args)
+            .current_dir(root));
+    }
+    let no_build = args.iter().any(|a| a == "--no-build");
+    let corpus = args
+        .iter()
+        .position(|a| a == "--corpus")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/corpus/specs"));
+    let progenitor = progenitor(root)?;
+    let scratch = root.join("target/bench");
+    for sub in ["ours", "progenitor"] {
+        let dir = scratch.join(sub);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut out = String::from("\n## cargo xtask bench\n");
+
+    println!("regeneration: specs/ ...");
+    let ours_specs = spec_files(&root.join("specs")).map_err(|e| e.to_string())?;
+    let spec_rows: Vec<Regen> = ours_specs
+        .iter()
+        .map(|p| regen_one(p, &progenitor, &scratch))
+        .collect();
+    regen_table("specs/", &spec_rows, &mut out);
+
+    let corpus_specs: Vec<PathBuf> = spec_files(&corpus)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|p| is_openapi_30(p))
+        .collect();
+    println!(
+        "regeneration: {} OpenAPI 3.0 specs of {} ...",
+        corpus_specs.len(),
+        corpus.display()
+    );
+    // The corpus is generated into a directory of its own (module names may repeat).
+    let corpus_scratch = scratch.join("corpus");
+    for sub in ["ours", "progenitor"] {
+        let dir = corpus_scratch.join(sub);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let corpus_rows: Vec<Regen> = corpus_specs
+        .iter()
+        .map(|p| regen_one(p, &progenitor, &corpus_scratch))
+        .collect();
+    regen_table(
+        &format!("{} (OpenAPI 3.0 files)", corpus.display()),
+        &corpus_rows,
+        &mut out,
+    );
+    let (ours_both, theirs_both) =
+        spec_rows
+            .iter()
+            .chain(&corpus_rows)
+            .fold((Duration::ZERO, Duration::ZERO), |(a, b), r| {
+                match (&r.ours, &r.theirs) {
+                    (Ok(x), Ok(y)) => (a + *x, b + *y),
+                    _ => (a, b),
+                }
+            });
+    if !theirs_both.is_zero() {
+        let ratio = ours_both.as_secs_f64() / theirs_both.as_secs_f64();
+        let _ = writeln!(
+            out,
+            "\nRegeneration overall (every spec both generate): ratio {ratio:.3}, target <= 0.5: {}.",
+            if ratio <= 0.5 { "met" } else { "MISSED" }
+        );
+    }
+
+    if no_build {
+        let _ = writeln!(out, "\n(clean builds skipped: --no-build)");
+    } else {
+        let ours = clean_build(
+            "cloudjobs (ours, 5 specs + runtime, default features)",
+            root,
+            &["cloudjobs".to_owned()],
+            &scratch.join("build-ours"),
+        );
+        let (dir, packages) = progenitor_workspace(&spec_rows, &scratch)?;
+        let theirs = clean_build(
+            &format!(
+                "progenitor crates of specs/ ({} of {})",
+                packages.len(),
+                spec_rows.len()
+            ),
+            &dir,
+            &packages,
+            &scratch.join("build-progenitor"),
+        );
+        build_table(&ours, &theirs, &mut out);
+    }
+
+    decode_bench(root, &scratch, &mut out)?;
+
+    let _ = writeln!(
+        out,
+        "\nprogenitor: cargo-progenitor {PROGENITOR_VERSION} (one process per spec, rustfmt included, as its users run it); ours: in-process (release build), module written to disk; medians of {ROUNDS} alternating rounds."
+    );
+    print!("{out}");
+    Ok(())
+}
