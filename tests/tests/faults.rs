@@ -10,11 +10,14 @@
 //! stalls before the headers and in the body, a body that drips forever, bodies far over the
 //! limit without any length, redirect loops and redirects to another host, and the documented
 //! response truncated at every byte; all through the generated client and its typed errors,
-//! with retries on and off.
+//! with retries on and off. Last, the job waiter (`runtime::wait`) over the same faults: it
+//! outlasts the transient ones, gives up after too many in a row, and stops at once on one
+//! that retrying cannot fix.
 
 use std::time::{Duration, Instant};
 
 use cloudjobs::otc_ims_jobs;
+use cloudjobs::runtime::wait::{WaitEvent, WaitFailure, WaitPolicy, wait_for};
 use cloudjobs::runtime::{Auth, Config, ConfigBuilder, Error, Response, RetryPolicy};
 use cloudjobs_tests::faulty::{Fault, FaultyServer, Framing, Reply};
 
@@ -417,4 +420,135 @@ async fn a_redirect_on_the_same_host_is_followed_with_the_token() {
         format!("/v1/{PROJECT}/jobs/{JOB_ID}?moved=1")
     );
     assert_eq!(requests[1].header("x-auth-token"), Some(TOKEN));
+}
+
+// --- the job waiter over the same faults ---------------------------------------------------------
+
+/// A job body with this status.
+fn job_with(status: &str) -> String {
+    JOB.replace(
+        r#""status": "SUCCESS""#,
+        &format!(r#""status": "{status}""#),
+    )
+}
+
+/// A quick waiter: polls 10 ms apart, no jitter, at most `tolerated` transient errors in a row.
+fn quick_wait(tolerated: u32) -> WaitPolicy {
+    WaitPolicy::default()
+        .initial_interval(Duration::from_millis(10))
+        .max_interval(Duration::from_millis(20))
+        .jitter(0.0)
+        .timeout(Duration::from_secs(30))
+        .max_transient_errors(tolerated)
+}
+
+#[tokio::test]
+async fn the_waiter_survives_the_transient_faults() {
+    // Each poll meets a different fault (the client does not retry, so the waiter sees every
+    // one); the job ends with the last poll.
+    let server = FaultyServer::start(vec![
+        Fault::ResetBeforeHeaders,
+        Fault::html(502),
+        Fault::Reply(Reply::json(200, job_with("RUNNING"))),
+        Fault::StallBeforeHeaders,
+        Fault::ResetMidBody {
+            reply: Reply::json(200, JOB),
+            sent: 30,
+        },
+        Fault::Reply(Reply::json(503, r#"{"error": {"code": "IMG.0503"}}"#)),
+        Fault::Trickle {
+            every: Duration::from_millis(50),
+        },
+        Fault::Reply(Reply::json(200, JOB)),
+    ])
+    .await;
+    let config = config(&server).build().expect("config");
+    let client = otc_ims_jobs::Client::new(&config).expect("client");
+    let mut transient = Vec::new();
+    let mut states = Vec::new();
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(
+        HANG,
+        wait_for(|| client.show_job(PROJECT, JOB_ID).send(), quick_wait(5)).on_event(|event| {
+            match event {
+                WaitEvent::TransientError {
+                    error, consecutive, ..
+                } => transient.push((error.to_string(), *consecutive)),
+                WaitEvent::StateChanged { state, .. } => states.push(state.to_string()),
+                _ => {}
+            }
+        }),
+    )
+    .await
+    .expect("the waiter does not hang");
+    let job = outcome.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(job.status.as_ref().map(|s| s.as_str()), Some("SUCCESS"));
+    assert_eq!(server.hits(), 8);
+    let consecutive: Vec<u32> = transient.iter().map(|(_, n)| *n).collect();
+    assert_eq!(consecutive, [1, 2, 1, 2, 3, 4], "{transient:#?}");
+    assert!(transient[0].0.contains("transport error"), "{transient:#?}");
+    assert!(transient[1].0.contains("502"), "{transient:#?}");
+    assert!(
+        transient[2].0.contains("no complete response"),
+        "{transient:#?}"
+    );
+    assert!(transient[4].0.contains("503"), "{transient:#?}");
+    assert_eq!(states.len(), 2, "{states:?}");
+    // Two stalls and a drip cost one timeout each; nothing else waits.
+    assert!(started.elapsed() < TIMEOUT * 3 + Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn the_waiter_gives_up_after_too_many_transient_faults_in_a_row() {
+    let server = FaultyServer::always(Fault::ResetBeforeHeaders).await;
+    let config = config(&server).build().expect("config");
+    let client = otc_ims_jobs::Client::new(&config).expect("client");
+    let outcome = tokio::time::timeout(
+        HANG,
+        wait_for(|| client.show_job(PROJECT, JOB_ID).send(), quick_wait(2)),
+    )
+    .await
+    .expect("the waiter does not hang");
+    let e = outcome.expect_err("resets forever");
+    match e.failure() {
+        WaitFailure::TooManyTransientErrors { consecutive, error } => {
+            assert_eq!(*consecutive, 3);
+            assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
+async fn a_fault_that_is_not_transient_ends_the_wait_at_once() {
+    // An empty 200 is not the job: retrying the same poll will not fix the spec mismatch.
+    let server = FaultyServer::start(vec![
+        Fault::ResetBeforeHeaders,
+        Fault::Reply(Reply::json(200, job_with("RUNNING"))),
+        Fault::empty_ok(),
+        Fault::Reply(Reply::json(200, JOB)),
+    ])
+    .await;
+    let config = config(&server).build().expect("config");
+    let client = otc_ims_jobs::Client::new(&config).expect("client");
+    let outcome = tokio::time::timeout(
+        HANG,
+        wait_for(|| client.show_job(PROJECT, JOB_ID).send(), quick_wait(5)),
+    )
+    .await
+    .expect("the waiter does not hang");
+    let e = outcome.expect_err("a decode error ends the wait");
+    assert!(
+        matches!(e.failure(), WaitFailure::Api(Error::Decode(_))),
+        "{:?}",
+        e.failure()
+    );
+    assert_eq!(server.hits(), 3);
+    assert_eq!(
+        e.last_job()
+            .and_then(|j| j.status.as_ref())
+            .map(|s| s.as_str()),
+        Some("RUNNING")
+    );
 }
