@@ -140,6 +140,14 @@ impl<'de> serde::de::Visitor<'de> for TreeVisitor {
         while let Some((Tree(k), Tree(v))) = map.next_entry()? {
             let key = match k {
                 Value::String(s) => s,
+                // YAML allows a mapping or a sequence as a key (`{{a: 1}: x}`), JSON and
+                // OpenAPI do not. Written out as JSON text, nested ones would double their
+                // escapes at every level: refused instead.
+                Value::Array(_) | Value::Object(_) => {
+                    return Err(serde::de::Error::custom(
+                        "a mapping key is itself a mapping or a sequence; keys of an OpenAPI document are strings",
+                    ));
+                }
                 other => other.to_string(),
             };
             // YAML forbids duplicate keys; silently keeping one would hide half an edit.

@@ -6,8 +6,11 @@
 //! `tests/fuzz/README.md`), where the tests below pick it up.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use cloudjobs::runtime::Timestamp;
+use cloudjobs_codegen::{EmitOptions, ErrorKind, generate_str};
 
 #[path = "../fuzz/checks.rs"]
 mod checks;
@@ -87,4 +90,35 @@ fn out_of_range_float_millis_keep_their_raw_value() {
     let again: Timestamp = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
     let (a, b) = (t.raw().as_f64().unwrap(), again.raw().as_f64().unwrap());
     assert!((a - b).abs() <= a.abs() * 1e-15, "{a} vs {b}");
+}
+
+/// Finding (generate, a hang): YAML lets a mapping be a key (`{{{}: a}: b}`); the loader
+/// wrote such keys out as JSON text, so each level of nesting doubled the escapes (a 600-byte
+/// spec with 48 levels never finished). Such keys are refused now, at once.
+#[test]
+fn nested_mapping_keys_are_refused_not_expanded() {
+    let spec = format!(
+        "openapi: 3.0.3\ninfo: {{title: A, version: \"1\"}}\npaths:\n  /x:\n    {}{}\n",
+        "{".repeat(64),
+        "}".repeat(64)
+    );
+    // A hang fails the test instead of stalling the suite.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(generate_str(
+            &spec,
+            "nested.yaml",
+            "nested",
+            &EmitOptions::default(),
+        ));
+    });
+    let outcome = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the generator finishes");
+    let error = outcome.expect_err("a mapping as a key is refused");
+    assert_eq!(error.kind, ErrorKind::Syntax, "{error}");
+    assert!(error.message.contains("mapping key"), "{error}");
+    // Scalar keys that are not strings (`200:`, `true:`) still become strings.
+    let ok = "openapi: 3.0.3\ninfo: {title: A, version: \"1\"}\npaths:\n  /x:\n    get:\n      responses:\n        200: {description: ok}\n";
+    generate_str(ok, "ok.yaml", "ok", &EmitOptions::default()).expect("generates");
 }
