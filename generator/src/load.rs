@@ -519,13 +519,18 @@ pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
+    // Byte-wise: the two bytes after a `%` may start a multi-byte character, where slicing
+    // the string would panic.
+    let hex = |b: u8| char::from(b).to_digit(16);
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            // Two hex digits: at most 0xFF.
+            out.push(u8::try_from(high * 16 + low).unwrap_or(u8::MAX));
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

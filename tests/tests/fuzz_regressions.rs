@@ -122,3 +122,19 @@ fn nested_mapping_keys_are_refused_not_expanded() {
     let ok = "openapi: 3.0.3\ninfo: {title: A, version: \"1\"}\npaths:\n  /x:\n    get:\n      responses:\n        200: {description: ok}\n";
     generate_str(ok, "ok.yaml", "ok", &EmitOptions::default()).expect("generates");
 }
+
+/// Finding (generate, a panic): a `$ref` with `%` followed by a multi-byte character
+/// (`#/components/schemas/A%ь`) made the percent-decoding of `$ref` fragments slice a string
+/// inside a character. It decodes byte-wise now; the reference is simply not found.
+#[test]
+fn percent_before_a_multibyte_character_in_a_ref_is_not_a_panic() {
+    for target in ["A%ь", "A%ьь", "A%4ь", "%", "A%", "A%4", "A%zz", "Aь%"] {
+        let spec = format!(
+            "openapi: 3.0.3\ninfo: {{title: A, version: \"1\"}}\npaths:\n  /x:\n    get:\n      responses:\n        \"200\":\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: \"#/components/schemas/{target}\"}}\ncomponents:\n  schemas:\n    A: {{type: object}}\n"
+        );
+        // Before the fix: a panic. Now: the reference does not resolve, said with a pointer.
+        let error = generate_str(&spec, "ref.yaml", "refs", &EmitOptions::default())
+            .expect_err("no schema has that name");
+        assert!(error.message.contains("points at nothing"), "{error}");
+    }
+}
