@@ -189,7 +189,7 @@ fn regen_one(path: &Path, progenitor: &Path, scratch: &Path) -> Regen {
 }
 
 /// What progenitor's output says about why it refused: its panic message, its `gen fail`
-/// line, or its last line.
+/// line, its `Error:` line, or its last line.
 fn refusal(output: &str) -> String {
     let lines: Vec<&str> = output.lines().collect();
     if let Some(i) = lines.iter().position(|l| l.contains("panicked at")) {
@@ -198,7 +198,8 @@ fn refusal(output: &str) -> String {
     }
     let line = lines
         .iter()
-        .find(|l| l.starts_with("gen fail") || l.starts_with("Error:"))
+        .find(|l| l.starts_with("gen fail"))
+        .or_else(|| lines.iter().find(|l| l.starts_with("Error:")))
         .or_else(|| lines.iter().rev().find(|l| !l.trim().is_empty()))
         .copied()
         .unwrap_or("failed");
