@@ -23,7 +23,8 @@
 //!
 //! `cargo xtask test` installs the pinned Prism (`xtask/tools/package-lock.json`, into
 //! `target/tools/node`) and passes its path in `CLOUDJOBS_PRISM`. Under plain `cargo test`,
-//! these tests **fail** unless `CLOUDJOBS_PRISM` names the `prism` executable; set
+//! they use that installation when it exists; otherwise they **fail** unless
+//! `CLOUDJOBS_PRISM` names the `prism` executable; set
 //! `CLOUDJOBS_SKIP_PRISM=1` to skip them explicitly (each prints that it was skipped).
 //! `cargo xtask test` ignores that opt-out.
 //!
@@ -78,10 +79,16 @@ fn prism_executable() -> Option<PathBuf> {
         eprintln!("SKIPPED: Prism conformance test ({SKIP_ENV} is set)");
         return None;
     }
+    // Installed by an earlier `cargo xtask test`: plain `cargo test` uses it too.
+    let installed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/node/node_modules/.bin/prism");
+    if installed.exists() {
+        return Some(installed);
+    }
     panic!(
-        "the Prism conformance tests need Prism: run `cargo xtask test` (it installs the pinned \
-         Prism and sets {PRISM_ENV}), or set {PRISM_ENV} to target/tools/node/node_modules/.bin/prism \
-         after one `cargo xtask test`, or skip them explicitly with {SKIP_ENV}=1"
+        "the Prism conformance tests need Prism: run `cargo xtask test` once (it installs the \
+         pinned Prism under target/tools/), or set {PRISM_ENV} to a prism executable, or skip \
+         them explicitly with {SKIP_ENV}=1"
     );
 }
 
