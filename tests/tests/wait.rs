@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
-use cloudjobs::otc_ims_jobs::{ShowJobResponse, ShowJobResponseStatus};
+use cloudjobs::otc_ims_jobs::{JobStatus, ShowJobResponse};
 use cloudjobs::runtime::wait::{WaitEvent, WaitFailure, WaitPolicy, wait_for};
 use cloudjobs::runtime::{
     Auth, Clock, Config, Error, Job, JobState, Progress, RetryPolicy, StateKind,
@@ -53,7 +53,7 @@ fn seeded(seed: u64) -> impl Fn() -> f64 + Send + Sync + 'static {
     }
 }
 
-fn ims_job(status: ShowJobResponseStatus) -> ShowJobResponse {
+fn ims_job(status: JobStatus) -> ShowJobResponse {
     ShowJobResponse {
         status: Some(status),
         job_id: Some("ff8080814dbd65d7014dbe0d84db0013".into()),
@@ -73,9 +73,9 @@ async fn simulate(policy: WaitPolicy, ends: Duration) -> (Vec<Duration>, Result<
             p.lock().unwrap().push(now);
             async move {
                 let status = if now >= ends {
-                    ShowJobResponseStatus::Success
+                    JobStatus::Success
                 } else {
-                    ShowJobResponseStatus::Running
+                    JobStatus::Running
                 };
                 Ok::<_, Error>(ims_job(status))
             }
@@ -232,10 +232,10 @@ async fn deadline_last_poll_at_the_deadline() {
 
 /// A scripted sequence of poll results on the simulated clock.
 fn scripted(
-    steps: Vec<Result<ShowJobResponseStatus, Error>>,
+    steps: Vec<Result<JobStatus, Error>>,
 ) -> impl FnMut() -> std::future::Ready<Result<ShowJobResponse, Error>> {
     let mut steps = steps.into_iter();
-    let mut last = ShowJobResponseStatus::Running;
+    let mut last = JobStatus::Running;
     move || {
         let step = match steps.next() {
             Some(Ok(status)) => {
@@ -258,7 +258,7 @@ fn timeout_error() -> Error {
 
 #[tokio::test]
 async fn unknown_status_is_not_terminal_and_events_report_every_change() {
-    use ShowJobResponseStatus::*;
+    use JobStatus::*;
     let clock = SimClock::default();
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events);
@@ -300,7 +300,7 @@ async fn unknown_status_is_not_terminal_and_events_report_every_change() {
 
 #[tokio::test]
 async fn transient_errors_are_tolerated_up_to_the_bound() {
-    use ShowJobResponseStatus::*;
+    use JobStatus::*;
     let clock = SimClock::default();
     let steps = |errors: usize| {
         let mut s = vec![Ok(Running)];
@@ -340,10 +340,7 @@ async fn cancellation_stops_the_wait_with_the_last_state() {
     let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
     let cancel = Mutex::new(Some(cancel));
     let e = wait_for(
-        scripted(vec![
-            Ok(ShowJobResponseStatus::Init),
-            Ok(ShowJobResponseStatus::Running),
-        ]),
+        scripted(vec![Ok(JobStatus::Init), Ok(JobStatus::Running)]),
         clock.policy(WaitPolicy::default()),
     )
     .on_event(move |event| {
@@ -367,10 +364,10 @@ async fn cancellation_stops_the_wait_with_the_last_state() {
 #[tokio::test]
 async fn failed_job_carries_code_and_reason() {
     let clock = SimClock::default();
-    let mut failed = ims_job(ShowJobResponseStatus::Fail);
+    let mut failed = ims_job(JobStatus::Fail);
     failed.error_code = Some("IMS.0123".into());
     failed.fail_reason = Some("the image file is damaged".into());
-    let steps = vec![Ok(ims_job(ShowJobResponseStatus::Running)), Ok(failed)];
+    let steps = vec![Ok(ims_job(JobStatus::Running)), Ok(failed)];
     let mut steps = steps.into_iter();
     let e = wait_for(
         move || std::future::ready(steps.next().unwrap_or_else(|| Err(timeout_error()))),

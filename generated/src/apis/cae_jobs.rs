@@ -318,32 +318,19 @@ pub mod types {
         ///
         /// Not a closed set, hence `x-extensible-enum` instead of `enum`:
         /// unknown values are kept, never rejected.
-        ///
-        /// - Other values may appear: the list of known values is not closed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<JobSpecStatus>,
+        pub status: Option<JobStatus>,
         /// Sub-job.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub tasks: Option<Vec<Task>>,
     }
-    /// Task status. The English document leaves the value list empty;
-    /// the values come from the Chinese edition of the same page
-    /// (support.huaweicloud.com/api-cae/ShowJob.html):
-    /// - `init`: initializing
-    /// - `running`: running
-    /// - `failed`: execution failed
-    /// - `timeout`: execution timed out
-    /// - `success`: executed successfully
-    /// - `skip`: execution skipped
-    /// - `terminating`: being terminated manually
-    /// - `terminated`: terminated manually
-    ///
-    /// Not a closed set, hence `x-extensible-enum` instead of `enum`:
-    /// unknown values are kept, never rejected.
+    /// The status of a CAE job or of one of its tasks (one list for both, as
+    /// the Chinese edition of the page gives it). Not a closed set, hence
+    /// `x-extensible-enum`: unknown values are kept, never rejected.
     ///
     /// - Other values may appear: the list of known values is not closed.
     #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-    pub enum JobSpecStatus {
+    pub enum JobStatus {
         /// `init`
         #[serde(rename = "init")]
         Init,
@@ -372,7 +359,7 @@ pub mod types {
         #[serde(untagged)]
         Unknown(String),
     }
-    impl JobSpecStatus {
+    impl JobStatus {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
@@ -388,7 +375,7 @@ pub mod types {
             }
         }
     }
-    impl std::fmt::Display for JobSpecStatus {
+    impl std::fmt::Display for JobStatus {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
@@ -406,10 +393,8 @@ pub mod types {
         /// empty ("Range", "Default Value N/A"); the Chinese edition of the
         /// same page lists the same values as the job status (`init`,
         /// `running`, ...). Not a closed set (`x-extensible-enum`).
-        ///
-        /// - Other values may appear: the list of known values is not closed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<TaskStatus>,
+        pub status: Option<JobStatus>,
         /// Task details
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub detail: Option<String>,
@@ -421,63 +406,6 @@ pub mod types {
         /// Update time. Same form as `created_at`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<rt::Timestamp>,
-    }
-    /// Definition: Task status. Range: the English document leaves it
-    /// empty ("Range", "Default Value N/A"); the Chinese edition of the
-    /// same page lists the same values as the job status (`init`,
-    /// `running`, ...). Not a closed set (`x-extensible-enum`).
-    ///
-    /// - Other values may appear: the list of known values is not closed.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-    pub enum TaskStatus {
-        /// `init`
-        #[serde(rename = "init")]
-        Init,
-        /// `running`
-        #[serde(rename = "running")]
-        Running,
-        /// `failed`
-        #[serde(rename = "failed")]
-        Failed,
-        /// `timeout`
-        #[serde(rename = "timeout")]
-        Timeout,
-        /// `success`
-        #[serde(rename = "success")]
-        Success,
-        /// `skip`
-        #[serde(rename = "skip")]
-        Skip,
-        /// `terminating`
-        #[serde(rename = "terminating")]
-        Terminating,
-        /// `terminated`
-        #[serde(rename = "terminated")]
-        Terminated,
-        /// A value the spec does not list, kept as sent (servers add values over time).
-        #[serde(untagged)]
-        Unknown(String),
-    }
-    impl TaskStatus {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Init => "init",
-                Self::Running => "running",
-                Self::Failed => "failed",
-                Self::Timeout => "timeout",
-                Self::Success => "success",
-                Self::Skip => "skip",
-                Self::Terminating => "terminating",
-                Self::Terminated => "terminated",
-                Self::Unknown(value) => value,
-            }
-        }
-    }
-    impl std::fmt::Display for TaskStatus {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
     }
     /// Error body of Huawei Cloud CAE (CAE API Reference "Error Codes" and
     /// "Response" pages; not in the job document, which only says "See Error

@@ -272,10 +272,8 @@ pub mod types {
         ///
         /// Not a closed set (servers may add values), hence `x-extensible-enum`
         /// instead of `enum`: unknown values are kept, never rejected.
-        ///
-        /// - Other values may appear: the list of known values is not closed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<ShowJobResponseStatus>,
+        pub status: Option<JobStatus>,
         /// Specifies the task ID.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub job_id: Option<String>,
@@ -332,18 +330,13 @@ pub mod types {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub entities: Option<JobEntities>,
     }
-    /// Specifies the job status. The value can be:
-    /// - `SUCCESS`: The job is successfully executed.
-    /// - `FAIL`: The job failed to be executed.
-    /// - `RUNNING`: The job is in progress.
-    /// - `INIT`: The job is being initialized.
-    ///
-    /// Not a closed set (servers may add values), hence `x-extensible-enum`
-    /// instead of `enum`: unknown values are kept, never rejected.
+    /// The status of an IMS job or sub-job (the document's list). Not a closed
+    /// set (servers may add values), hence `x-extensible-enum`: unknown values
+    /// are kept, never rejected.
     ///
     /// - Other values may appear: the list of known values is not closed.
     #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-    pub enum ShowJobResponseStatus {
+    pub enum JobStatus {
         /// `SUCCESS`
         #[serde(rename = "SUCCESS")]
         Success,
@@ -360,7 +353,7 @@ pub mod types {
         #[serde(untagged)]
         Unknown(String),
     }
-    impl ShowJobResponseStatus {
+    impl JobStatus {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
@@ -372,7 +365,7 @@ pub mod types {
             }
         }
     }
-    impl std::fmt::Display for ShowJobResponseStatus {
+    impl std::fmt::Display for JobStatus {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
@@ -472,10 +465,8 @@ pub mod types {
         /// Specifies the sub-job status: `SUCCESS` (successfully executed),
         /// `FAIL` (failed), `RUNNING` (in progress), `INIT` (being
         /// initialized). Open set (`x-extensible-enum`).
-        ///
-        /// - Other values may appear: the list of known values is not closed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<SubJobResultStatus>,
+        pub status: Option<JobStatus>,
         /// Specifies a sub-job ID.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub job_id: Option<String>,
@@ -501,46 +492,6 @@ pub mod types {
         /// Custom attributes of a sub-job (2024 revision of the OTC page, Table 5).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub entities: Option<SubJobEntities>,
-    }
-    /// Specifies the sub-job status: `SUCCESS` (successfully executed),
-    /// `FAIL` (failed), `RUNNING` (in progress), `INIT` (being
-    /// initialized). Open set (`x-extensible-enum`).
-    ///
-    /// - Other values may appear: the list of known values is not closed.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-    pub enum SubJobResultStatus {
-        /// `SUCCESS`
-        #[serde(rename = "SUCCESS")]
-        Success,
-        /// `FAIL`
-        #[serde(rename = "FAIL")]
-        Fail,
-        /// `RUNNING`
-        #[serde(rename = "RUNNING")]
-        Running,
-        /// `INIT`
-        #[serde(rename = "INIT")]
-        Init,
-        /// A value the spec does not list, kept as sent (servers add values over time).
-        #[serde(untagged)]
-        Unknown(String),
-    }
-    impl SubJobResultStatus {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Success => "SUCCESS",
-                Self::Fail => "FAIL",
-                Self::Running => "RUNNING",
-                Self::Init => "INIT",
-                Self::Unknown(value) => value,
-            }
-        }
-    }
-    impl std::fmt::Display for SubJobResultStatus {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
     }
     /// Custom attributes of a sub-job (2024 revision of the OTC page, Table 5).
     #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
