@@ -30,9 +30,9 @@ use std::time::{Duration, Instant};
 
 use cloudjobs_codegen::{EmitOptions, generate_file, module_name, project::spec_files};
 
-use crate::tools::run;
+use crate::tools::{cargo, run};
 
-/// The cargo-progenitor version compared against (the one `/work/shared/ANCHORS.md` measured).
+/// The cargo-progenitor version compared against (the one `../shared/ANCHORS.md` measured).
 const PROGENITOR_VERSION: &str = "0.15.1";
 /// Timing rounds per spec and generator; the median is reported.
 const ROUNDS: usize = 3;
@@ -40,10 +40,6 @@ const ROUNDS: usize = 3;
 const BUILD_ROUNDS: usize = 2;
 /// How long each decode measurement runs.
 const DECODE_SECONDS: f64 = 1.0;
-
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
 
 /// `cargo-progenitor`, installed on first use from crates.io at [`PROGENITOR_VERSION`] into
 /// `target/tools/progenitor`.
