@@ -48,6 +48,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 JOB_KEYS = {
     "status", "pending", "running", "succeeded", "failed",
     "id", "progress", "error_code", "error_reason", "resources", "subtasks",
+    "job_id_param", "project_param",
 }
 # `pending` may be empty or left out: some APIs have no queued state (CFW).
 JOB_REQUIRED = ("status", "running", "succeeded", "failed")
@@ -452,6 +453,7 @@ class JobChecker:
         self.path = path
         self.errors = errors
         self.op = op
+        self.op_here = op_here
         self.here = ptr(op_here, "x-cloudjobs-job")
 
     def error(self, where: str, message: str) -> None:
@@ -485,7 +487,7 @@ class JobChecker:
             token = unesc(raw)
             found = None
             for variant, variant_ptr in self._variants(schema, schema_ptr, set()):
-                if token == "*":
+                if token == "*" or token.isdigit():
                     if variant.get("type") == "array" or "items" in variant:
                         if isinstance(variant.get("items"), dict):
                             found = (variant["items"], ptr(variant_ptr, "items"))
@@ -499,8 +501,8 @@ class JobChecker:
                 real, real_ptr = deref(self.doc, schema, schema_ptr)
                 if real is not None:
                     schema_ptr = real_ptr
-                if token == "*":
-                    raise PointerError(f"'*' in {pointer!r}: the schema at {schema_ptr} is not an array")
+                if token == "*" or token.isdigit():
+                    raise PointerError(f"{token!r} in {pointer!r}: the schema at {schema_ptr} is not an array")
                 raise PointerError(f"{pointer!r}: no property {token!r} in the schema at {schema_ptr}")
             schema, schema_ptr = found
         target, target_ptr = deref(self.doc, schema, schema_ptr)
@@ -614,6 +616,31 @@ class JobChecker:
                     self.expect(root, root_ptr, pointer, ptr(where, i), ("string", "integer"))
         if "subtasks" in spec:
             self.subtasks(spec["subtasks"], root, root_ptr, job_lists)
+        self.id_params(spec)
+
+    def id_params(self, spec) -> None:
+        """`job_id_param` / `project_param` name a parameter of the operation."""
+        params = {}
+        for i, param in enumerate(self.op.get("parameters") or []):
+            param, _ = deref(self.doc, param, ptr(self.op_here, "parameters", i))
+            if isinstance(param, dict) and isinstance(param.get("name"), str):
+                params[param["name"]] = param
+        for key, default, places in (
+            ("job_id_param", "job_id", ("path", "query")),
+            ("project_param", "project_id", ("path",)),
+        ):
+            name = spec.get(key, default)
+            where = ptr(self.here, key)
+            if not isinstance(name, str):
+                self.error(where, "must be a parameter name")
+                continue
+            param = params.get(name)
+            if param is None:
+                if key in spec or key == "job_id_param":
+                    self.error(where, f"the operation has no parameter {name!r} (the job id travels in a path or query parameter; say which with {key!r})")
+                continue
+            if param.get("in") not in places:
+                self.error(where, f"parameter {name!r} is in {param.get('in')!r}, expected {' or '.join(places)}")
 
     def subtasks(self, sub, root, root_ptr, job_lists) -> None:
         here = ptr(self.here, "subtasks")
@@ -650,6 +677,96 @@ class JobChecker:
                 self.expect(item, item_ptr, sub[key], ptr(here, key), want)
 
 
+SERVICE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+SOURCE_KEYS = {
+    "url", "format", "repository", "branch", "path", "revision", "sha256",
+    "checked", "operation", "note", "accepted",
+}
+SOURCE_FORMATS = ("rst", "html", "page-text")
+ACCEPTED_KINDS = ("missing", "extra", "type", "mandatory", "enum", "status", "example", "path")
+
+
+def check_info_extensions(doc, errors: list[str], path: str) -> None:
+    """`x-cloudjobs-service` and `x-cloudjobs-sources` on `info`."""
+    info = doc.get("info")
+    if not isinstance(info, dict):
+        return
+    here = "#/info/x-cloudjobs-service"
+    service = info.get("x-cloudjobs-service")
+    if service is not None:
+        if not isinstance(service, dict):
+            errors.append(f"{path}: {here}: must be a mapping with `name` and optional `aliases`")
+        else:
+            for key in service:
+                if key not in ("name", "aliases"):
+                    errors.append(f"{path}: {ptr(here, key)}: unknown key {key!r} (allowed: aliases, name)")
+            names = [("name", service.get("name"))]
+            aliases = service.get("aliases", [])
+            if not isinstance(aliases, list):
+                errors.append(f"{path}: {ptr(here, 'aliases')}: must be a list of names")
+                aliases = []
+            names += [(f"aliases/{i}", a) for i, a in enumerate(aliases)]
+            seen = set()
+            for where, name in names:
+                if not isinstance(name, str) or not SERVICE_NAME.match(name):
+                    errors.append(f"{path}: {here}/{where}: {name!r} is not a service name (lower case a-z, 0-9 and single dashes, starting with a letter)")
+                elif name in seen:
+                    errors.append(f"{path}: {here}/{where}: {name!r} is listed twice")
+                seen.add(name)
+    here = "#/info/x-cloudjobs-sources"
+    sources = info.get("x-cloudjobs-sources")
+    if sources is None:
+        return
+    if not isinstance(sources, list) or not sources:
+        errors.append(f"{path}: {here}: must be a non-empty list of source documents")
+        return
+    op_ids = {
+        op.get("operationId")
+        for item in (doc.get("paths") or {}).values() if isinstance(item, dict)
+        for method, op in item.items() if method in HTTP_METHODS and isinstance(op, dict)
+    }
+    for i, src in enumerate(sources):
+        at = ptr(here, i)
+        if not isinstance(src, dict):
+            errors.append(f"{path}: {at}: must be a mapping")
+            continue
+        for key in src:
+            if key not in SOURCE_KEYS:
+                errors.append(f"{path}: {ptr(at, key)}: unknown key {key!r} (allowed: {', '.join(sorted(SOURCE_KEYS))})")
+        for key in ("url", "format", "revision", "sha256"):
+            if not isinstance(src.get(key), str) or not src.get(key):
+                errors.append(f"{path}: {at}: missing required key {key!r} (a string; `unknown` for an unknown revision or sha256)")
+        url = src.get("url")
+        if isinstance(url, str) and not url.startswith(("https://", "http://")):
+            errors.append(f"{path}: {ptr(at, 'url')}: {url!r} is not an http(s) URL")
+        if isinstance(src.get("format"), str) and src["format"] not in SOURCE_FORMATS:
+            errors.append(f"{path}: {ptr(at, 'format')}: {src['format']!r} is not one of {', '.join(SOURCE_FORMATS)}")
+        rev = src.get("revision")
+        if isinstance(rev, str) and rev != "unknown" and not re.fullmatch(r"[0-9a-f]{40}", rev):
+            errors.append(f"{path}: {ptr(at, 'revision')}: a full 40-digit commit id, or `unknown`")
+        sha = src.get("sha256")
+        if isinstance(sha, str) and sha != "unknown" and not re.fullmatch(r"[0-9a-f]{64}", sha):
+            errors.append(f"{path}: {ptr(at, 'sha256')}: 64 lower-case hex digits, or `unknown`")
+        if "unknown" in (rev, sha) and not src.get("note"):
+            errors.append(f"{path}: {at}: an `unknown` revision or sha256 needs a `note` saying why")
+        if "operation" in src and src["operation"] not in op_ids:
+            errors.append(f"{path}: {ptr(at, 'operation')}: no operation {src['operation']!r} in this spec")
+        accepted = src.get("accepted", [])
+        if not isinstance(accepted, list):
+            errors.append(f"{path}: {ptr(at, 'accepted')}: must be a list")
+            continue
+        for j, entry in enumerate(accepted):
+            where = ptr(at, "accepted", j)
+            if not isinstance(entry, dict) or not isinstance(entry.get("at"), str) or not isinstance(entry.get("reason"), str) or not entry["reason"].strip():
+                errors.append(f"{path}: {where}: needs `at` (a place as `cargo xtask docs check` names it) and a `reason`")
+                continue
+            unknown = set(entry) - {"at", "kind", "reason"}
+            if unknown:
+                errors.append(f"{path}: {where}: unknown key {sorted(unknown)[0]!r} (allowed: at, kind, reason)")
+            if "kind" in entry and entry["kind"] not in ACCEPTED_KINDS:
+                errors.append(f"{path}: {ptr(where, 'kind')}: {entry['kind']!r} is not one of {', '.join(ACCEPTED_KINDS)}")
+
+
 def check_jobs(doc, errors: list[str], path: str) -> None:
     for route, item in (doc.get("paths") or {}).items():
         if not isinstance(item, dict):
@@ -679,6 +796,7 @@ def validate_file(path: str) -> list[str]:
         check_openapi(doc, errors, path)
         ExampleChecker(doc, path, errors).run()
     check_vendor_keywords(doc, errors, path)
+    check_info_extensions(doc, errors, path)
     check_jobs(doc, errors, path)
     return errors
 
