@@ -25,6 +25,18 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// What the generator worked around.
     pub warnings: Vec<Warning>,
+    /// The job service name and aliases (`info.x-cloudjobs-service`, or a default from the
+    /// module name).
+    pub service: ServiceNames,
+}
+
+/// What a spec's job service is called (`info.x-cloudjobs-service`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceNames {
+    /// The short name.
+    pub name: String,
+    /// Further names.
+    pub aliases: Vec<String>,
 }
 
 /// A server URL template.
@@ -247,6 +259,10 @@ pub struct JobSpec {
     pub resources: Vec<Access>,
     /// Sub-tasks.
     pub subtasks: Option<SubtaskSpec>,
+    /// The wire name of the parameter that carries the job id.
+    pub job_id_param: String,
+    /// The wire name of the path parameter that carries the project id, if any.
+    pub project_param: Option<String>,
 }
 
 /// The four lists of status values.
@@ -303,6 +319,14 @@ pub enum Step {
         name: String,
         /// Whether the field is an `Option`.
         optional: bool,
+    },
+    /// One element of an array (a numeric pointer segment); `optional_items` when the
+    /// elements are `Option`s.
+    Index {
+        /// The element's index.
+        index: usize,
+        /// Whether the elements are `Option`s.
+        optional_items: bool,
     },
     /// Every element of an array; `optional_items` when the elements are `Option`s.
     Each {

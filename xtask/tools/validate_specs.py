@@ -599,7 +599,7 @@ class JobChecker:
         checks = [
             ("status", ("string",)),
             ("id", ("string", "integer")),
-            ("progress", ("number", "integer")),
+            ("progress", ("number", "integer", "string")),
             ("error_code", ("string", "integer")),
             ("error_reason", ("string",)),
         ]

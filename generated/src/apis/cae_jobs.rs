@@ -231,6 +231,69 @@ impl rt::job::Job for types::ShowJobResponse {
             .collect()
     }
 }
+/// The job services of this API, one per job operation: the entries of the crate's job registry.
+pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
+    rt::registry::JobService {
+        name: "cae",
+        aliases: &["cloud-application-engine"],
+        title: "Huawei Cloud CAE - Obtaining Job Details",
+        module: "cae_jobs",
+        service: &SERVICE,
+        operation: "ShowJob",
+        method: "GET",
+        path: "/v1/{project_id}/cae/jobs/{job_id}",
+        job_id_param: "job_id",
+        project_param: Some("project_id"),
+        params: &[
+            rt::registry::JobParam {
+                name: "X-Environment-ID",
+                place: rt::registry::ParamPlace::Header,
+                kind: rt::registry::ParamKind::Text,
+                required: true,
+                summary: "Environment ID.",
+                flag: "environment-id",
+                env: "CLOUDJOBS_CAE_ENVIRONMENT_ID",
+            },
+            rt::registry::JobParam {
+                name: "X-Enterprise-Project-ID",
+                place: rt::registry::ParamPlace::Header,
+                kind: rt::registry::ParamKind::Text,
+                required: false,
+                summary: "Enterprise project ID.",
+                flag: "enterprise-project-id",
+                env: "CLOUDJOBS_CAE_ENTERPRISE_PROJECT_ID",
+            },
+        ],
+        states: &SHOW_JOB_JOB_STATES,
+        poll: poll_show_job,
+    },
+];
+/// Reads one job with `ShowJob`, for the registry.
+fn poll_show_job<'a>(
+    inner: &'a rt::ServiceClient,
+    query: &'a rt::registry::JobQuery,
+) -> rt::BoxFuture<'a, Result<rt::Response<rt::registry::AnyJob>, rt::Error>> {
+    Box::pin(async move {
+        let client = Client::from_service_client(inner.clone());
+        #[allow(unused_mut)]
+        let mut request = client
+            .show_job(
+                query.project_id(),
+                query.job_id(),
+                query.required_text("ShowJob", "X-Environment-ID")?,
+            );
+        if let Some(value) = query
+            .optional_value::<String>("ShowJob", "X-Enterprise-Project-ID")?
+        {
+            request = request.x_enterprise_project_id(value);
+        }
+        request
+            .send()
+            .await
+            .map(|response| response.map(rt::registry::AnyJob::new))
+            .map_err(rt::Error::into_untyped)
+    })
+}
 /// The types of this API: its schemas, plus the per-operation response and error
 /// enums where an operation's responses differ by status.
 pub mod types {

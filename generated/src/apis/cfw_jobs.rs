@@ -210,6 +210,40 @@ impl rt::job::Job for types::GetJobResp {
         self.error_msg.as_ref().map(ToString::to_string)
     }
 }
+/// The job services of this API, one per job operation: the entries of the crate's job registry.
+pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
+    rt::registry::JobService {
+        name: "cfw",
+        aliases: &["cloud-firewall"],
+        title: "Cloud Firewall (CFW) - List Job Status",
+        module: "cfw_jobs",
+        service: &SERVICE,
+        operation: "ListJob",
+        method: "GET",
+        path: "/v3/{project_id}/jobs/{job_id}",
+        job_id_param: "job_id",
+        project_param: Some("project_id"),
+        params: &[],
+        states: &LIST_JOB_JOB_STATES,
+        poll: poll_list_job,
+    },
+];
+/// Reads one job with `ListJob`, for the registry.
+fn poll_list_job<'a>(
+    inner: &'a rt::ServiceClient,
+    query: &'a rt::registry::JobQuery,
+) -> rt::BoxFuture<'a, Result<rt::Response<rt::registry::AnyJob>, rt::Error>> {
+    Box::pin(async move {
+        let client = Client::from_service_client(inner.clone());
+        #[allow(unused_mut)]
+        let mut request = client.list_job(query.project_id(), query.job_id());
+        request
+            .send()
+            .await
+            .map(|response| response.map(rt::registry::AnyJob::new))
+            .map_err(rt::Error::into_untyped)
+    })
+}
 /// The types of this API: its schemas, plus the per-operation response and error
 /// enums where an operation's responses differ by status.
 pub mod types {

@@ -255,6 +255,40 @@ impl rt::job::Job for types::ShowJobResponse {
         ids
     }
 }
+/// The job services of this API, one per job operation: the entries of the crate's job registry.
+pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
+    rt::registry::JobService {
+        name: "ims",
+        aliases: &["otc-ims", "image"],
+        title: "Open Telekom Cloud IMS - Asynchronous Job Query",
+        module: "otc_ims_jobs",
+        service: &SERVICE,
+        operation: "ShowJob",
+        method: "GET",
+        path: "/v1/{project_id}/jobs/{job_id}",
+        job_id_param: "job_id",
+        project_param: Some("project_id"),
+        params: &[],
+        states: &SHOW_JOB_JOB_STATES,
+        poll: poll_show_job,
+    },
+];
+/// Reads one job with `ShowJob`, for the registry.
+fn poll_show_job<'a>(
+    inner: &'a rt::ServiceClient,
+    query: &'a rt::registry::JobQuery,
+) -> rt::BoxFuture<'a, Result<rt::Response<rt::registry::AnyJob>, rt::Error>> {
+    Box::pin(async move {
+        let client = Client::from_service_client(inner.clone());
+        #[allow(unused_mut)]
+        let mut request = client.show_job(query.project_id(), query.job_id());
+        request
+            .send()
+            .await
+            .map(|response| response.map(rt::registry::AnyJob::new))
+            .map_err(rt::Error::into_untyped)
+    })
+}
 /// The types of this API: its schemas, plus the per-operation response and error
 /// enums where an operation's responses differ by status.
 pub mod types {

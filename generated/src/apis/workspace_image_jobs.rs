@@ -239,6 +239,40 @@ impl rt::job::Job for types::ShowImageJobResponse {
         ids
     }
 }
+/// The job services of this API, one per job operation: the entries of the crate's job registry.
+pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
+    rt::registry::JobService {
+        name: "workspace",
+        aliases: &["workspace-image", "appstream"],
+        title: "Huawei Cloud Workspace Application Streaming - Image Server Job Details",
+        module: "workspace_image_jobs",
+        service: &SERVICE,
+        operation: "ShowImageJob",
+        method: "GET",
+        path: "/v1/{project_id}/image-server-jobs/{job_id}",
+        job_id_param: "job_id",
+        project_param: Some("project_id"),
+        params: &[],
+        states: &SHOW_IMAGE_JOB_JOB_STATES,
+        poll: poll_show_image_job,
+    },
+];
+/// Reads one job with `ShowImageJob`, for the registry.
+fn poll_show_image_job<'a>(
+    inner: &'a rt::ServiceClient,
+    query: &'a rt::registry::JobQuery,
+) -> rt::BoxFuture<'a, Result<rt::Response<rt::registry::AnyJob>, rt::Error>> {
+    Box::pin(async move {
+        let client = Client::from_service_client(inner.clone());
+        #[allow(unused_mut)]
+        let mut request = client.show_image_job(query.project_id(), query.job_id());
+        request
+            .send()
+            .await
+            .map(|response| response.map(rt::registry::AnyJob::new))
+            .map_err(rt::Error::into_untyped)
+    })
+}
 /// The types of this API: its schemas, plus the per-operation response and error
 /// enums where an operation's responses differ by status.
 pub mod types {

@@ -1,15 +1,16 @@
 //! The command line, as clap parses it.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Arg, ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
+use super::service;
 use super::settings::parse_duration;
 
 const AFTER_HELP: &str = "\
-Services: ims (Open Telekom Cloud IMS, otc_ims_jobs), cae (Huawei Cloud CAE, cae_jobs),
-cfw (Cloud Firewall, cfw_jobs), workspace (Huawei Cloud Workspace image server jobs,
-workspace_image_jobs).
+Services: `cloudjobs services` lists every job API this build knows, with its aliases and
+the extra parameters its job call needs (flags under \"Service parameters\").
 
 Environment (a flag wins over its variable; secrets are best passed this way, never printed):
   OS_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID   project id (--project-id)
@@ -25,7 +26,8 @@ Environment (a flag wins over its variable; secrets are best passed this way, ne
                                               security token of temporary AK/SK
   OS_USERNAME, OS_PASSWORD                    IAM user and password (--username, --password)
   OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME         the user's account (domain) name (--domain-name)
-  CLOUDJOBS_CAE_ENVIRONMENT_ID                CAE environment id (--environment-id)
+  CLOUDJOBS_<SERVICE>_<PARAM>                 a service's extra parameter, such as
+                                              CLOUDJOBS_CAE_ENVIRONMENT_ID (--environment-id)
 Credentials given by flags win; otherwise the token, then AK/SK, then IAM password.
 
 Exit status:
@@ -40,8 +42,7 @@ Polling (wait): first poll at once, then gaps from --interval growing 1.5x up to
 --max-interval, +-10% jitter. With the defaults a 20-minute job takes at most 57 requests,
 and its end is seen on average at most 14.6 s late (at worst 29.7 s).";
 
-/// Read or wait for an asynchronous job of Open Telekom Cloud IMS, Huawei Cloud CAE, Cloud
-/// Firewall or Workspace.
+/// Read or wait for an asynchronous job of an Open Telekom Cloud or Huawei Cloud service.
 #[derive(Debug, Parser)]
 #[command(name = "cloudjobs", version, after_help = AFTER_HELP)]
 pub struct Cli {
@@ -61,16 +62,18 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List the job services: names, aliases, calls and extra parameters.
+    Services,
     /// Print a job: state, progress, sub-tasks, resources, error.
     Get {
-        /// ims, cae, cfw or workspace (or the module name, such as otc_ims_jobs).
+        /// A service name or alias (`cloudjobs services` lists them), or a module name.
         service: String,
         /// The job id the API returned when it started the job.
         job_id: String,
     },
     /// Wait until a job ends, showing its progress; the exit status tells how it ended.
     Wait {
-        /// ims, cae, cfw or workspace (or the module name, such as otc_ims_jobs).
+        /// A service name or alias (`cloudjobs services` lists them), or a module name.
         service: String,
         /// The job id the API returned when it started the job.
         job_id: String,
@@ -121,9 +124,10 @@ pub struct Connection {
     /// IAM endpoint for password authentication [env: OS_AUTH_URL].
     #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
     pub auth_url: Option<String>,
-    /// CAE environment id, sent as X-Environment-ID [env: CLOUDJOBS_CAE_ENVIRONMENT_ID].
-    #[arg(long, global = true, value_name = "ID", help_heading = "Connection")]
-    pub environment_id: Option<String>,
+    /// The services' extra parameters, by flag (`environment-id`): flags derived from the
+    /// registry at start-up (see [`with_service_flags`]).
+    #[arg(skip)]
+    pub params: BTreeMap<String, String>,
     /// Timeout of one HTTP request.
     #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, help_heading = "Connection")]
     pub request_timeout: Duration,
@@ -168,4 +172,61 @@ pub struct Connection {
         help_heading = "Credentials"
     )]
     pub domain_name: Option<String>,
+}
+
+/// The long flags of the command line itself, which service parameters must not take.
+pub fn reserved_flags() -> Vec<String> {
+    let command = Cli::command();
+    let own = command.get_arguments();
+    let sub = command.get_subcommands().flat_map(|c| c.get_arguments());
+    let mut flags: Vec<String> = own
+        .chain(sub)
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .chain(["help".to_owned(), "version".to_owned()])
+        .collect();
+    flags.sort();
+    flags.dedup();
+    flags
+}
+
+/// The command line with one global `--<flag>` per extra parameter of the registered job
+/// services (`--environment-id` for CAE's `X-Environment-ID`, ...).
+pub fn with_service_flags() -> clap::Command {
+    let mut command = Cli::command();
+    for (flag, users) in service::param_flags(&reserved_flags()) {
+        let names: Vec<String> = users
+            .iter()
+            .map(|(s, p)| format!("{} {} `{}`, env {}", s.name, p.place, p.name, p.env))
+            .collect();
+        let summary = users.first().map_or("", |(_, p)| p.summary);
+        command = command.arg(
+            Arg::new(flag.clone())
+                .long(flag)
+                .global(true)
+                .value_name("VALUE")
+                .help_heading("Service parameters")
+                .help(format!(
+                    "{} [{}]",
+                    summary.trim_end_matches('.'),
+                    names.join("; ")
+                )),
+        );
+    }
+    command
+}
+
+/// Parses what [`with_service_flags`] matched: the derived arguments, plus the service flags
+/// that were given.
+pub fn from_matches(matches: &ArgMatches) -> Result<Cli, clap::Error> {
+    let mut cli = Cli::from_arg_matches(matches)?;
+    let sub = matches.subcommand().map(|(_, m)| m);
+    for flag in service::param_flags(&reserved_flags()).into_keys() {
+        let value = sub
+            .and_then(|m| m.try_get_one::<String>(&flag).ok().flatten())
+            .or_else(|| matches.try_get_one::<String>(&flag).ok().flatten());
+        if let Some(value) = value {
+            cli.conn.params.insert(flag, value.clone());
+        }
+    }
+    Ok(cli)
 }

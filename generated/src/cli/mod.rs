@@ -13,12 +13,11 @@ use std::future::Future;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use clap::error::ErrorKind;
 use cloudjobs::apis::iam_tokens as iam;
 use cloudjobs::runtime::wait::{WaitError, WaitFailure, WaitPolicy, wait_for};
+use cloudjobs::runtime::registry::{JobQuery, RegistryError};
 use cloudjobs::runtime::{Config, Error, Job, Response, RetryPolicy, StatusCode};
-use cloudjobs::{cae_jobs, cfw_jobs, otc_ims_jobs, workspace_image_jobs};
 use serde::Serialize;
 use serde_json::json;
 
@@ -52,7 +51,10 @@ impl From<Exit> for ExitCode {
 
 /// Runs the command line with the process's arguments and environment.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match args::with_service_flags()
+        .try_get_matches()
+        .and_then(|m| args::from_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e).into(),
     };
@@ -112,6 +114,18 @@ struct Ctx {
 
 async fn run(cli: Cli, env: &dyn Env) -> Exit {
     let (service, job_id, wait) = match cli.command {
+        Command::Services => {
+            let reserved = args::reserved_flags();
+            if cli.json {
+                print(
+                    &serde_json::to_string_pretty(&service::listing_json(&reserved))
+                        .unwrap_or_default(),
+                );
+            } else {
+                print(&service::listing(&reserved));
+            }
+            return Exit::Ok;
+        }
         Command::Get { service, job_id } => (service, job_id, None),
         Command::Wait {
             service,
@@ -119,7 +133,7 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
             wait,
         } => (service, job_id, Some(wait)),
     };
-    let service = match Service::parse(&service) {
+    let service = match service::parse(&service) {
         Ok(s) => s,
         Err(u) => return usage(u),
     };
@@ -161,32 +175,16 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         json: cli.json,
         wait,
     };
-    let (p, j) = (project_id.as_str(), ctx.job_id.as_str());
-    let client_error = |e: cloudjobs::runtime::ConfigError| {
-        usage(Usage(format!(
+    let query = settings.params.iter().fold(
+        JobQuery::new(project_id.as_str(), ctx.job_id.as_str()),
+        |q, (name, value)| q.param(*name, value.as_str()),
+    );
+    match service.client(&config, query) {
+        Ok(client) => act(&ctx, || client.get()).await,
+        Err(RegistryError::Config(e)) => usage(Usage(format!(
             "{e}; pass --region with a region the API serves, or --endpoint"
-        )))
-    };
-    match service {
-        Service::Ims => match otc_ims_jobs::Client::new(&config) {
-            Ok(c) => act(&ctx, || c.show_job(p, j).send()).await,
-            Err(e) => client_error(e),
-        },
-        Service::Cae => {
-            let environment = settings.environment_id.clone().unwrap_or_default();
-            match cae_jobs::Client::new(&config) {
-                Ok(c) => act(&ctx, || c.show_job(p, j, environment.as_str()).send()).await,
-                Err(e) => client_error(e),
-            }
-        }
-        Service::Cfw => match cfw_jobs::Client::new(&config) {
-            Ok(c) => act(&ctx, || c.list_job(p, j).send()).await,
-            Err(e) => client_error(e),
-        },
-        Service::Workspace => match workspace_image_jobs::Client::new(&config) {
-            Ok(c) => act(&ctx, || c.show_image_job(p, j).send()).await,
-            Err(e) => client_error(e),
-        },
+        ))),
+        Err(e) => usage(Usage(e.to_string())),
     }
 }
 
@@ -197,7 +195,7 @@ fn base_config(settings: &Settings, service: Service) -> cloudjobs::runtime::Con
         builder = builder.region(region);
     }
     if let Some(url) = &settings.endpoint {
-        builder = builder.endpoint(service.module(), url);
+        builder = builder.endpoint(service.module, url);
     }
     if let Some(url) = &settings.iam_endpoint {
         builder = builder.endpoint(iam::SERVICE.name, url);
@@ -364,7 +362,7 @@ where
         (Some(job), _) => show(ctx, job, Some((outcome, Some(&message)))),
         (None, true) => print(
             &serde_json::to_string_pretty(&json!({
-                "service": ctx.service.name(),
+                "service": ctx.service.name,
                 "job_id": ctx.job_id,
                 "outcome": outcome,
                 "message": message,

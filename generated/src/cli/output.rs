@@ -28,8 +28,8 @@ impl<B: Job + Serialize> Shown<'_, B> {
         let job = self.job;
         let state = job.state();
         json!({
-            "service": self.service.name(),
-            "module": self.service.module(),
+            "service": self.service.name,
+            "module": self.service.module,
             "job_id": job.job_id().unwrap_or_else(|| self.job_id.to_owned()),
             "state": state.kind().to_string(),
             "status": state.status(),
@@ -58,7 +58,7 @@ impl<B: Job + Serialize> Shown<'_, B> {
         let job = self.job;
         let mut out = String::new();
         let id = job.job_id().unwrap_or_else(|| self.job_id.to_owned());
-        let _ = writeln!(out, "job:       {id} ({})", self.service.spec().title);
+        let _ = writeln!(out, "job:       {id} ({})", self.service.title);
         let _ = writeln!(out, "state:     {}", job.state());
         if let Some(p) = job.progress() {
             let _ = writeln!(out, "progress:  {p}");
@@ -111,7 +111,7 @@ impl Reporter {
         let bar = live.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(spinner_style());
-            bar.set_prefix(format!("{} {job_id}", service.name()));
+            bar.set_prefix(format!("{} {job_id}", service.name));
             bar.set_message("waiting for the first answer");
             bar.enable_steady_tick(Duration::from_millis(120));
             bar

@@ -1,72 +1,132 @@
-//! The four job APIs the command line knows.
+//! The job services the command line knows: every entry of the generated registry, so a new
+//! spec is a new service here with no change to this code.
 
-use cloudjobs::{cae_jobs, cfw_jobs, otc_ims_jobs, runtime, workspace_image_jobs};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use cloudjobs::apis::registry;
+use cloudjobs::runtime::registry::{JobParam, JobService};
 
 use super::settings::Usage;
 
 /// A job API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    /// Open Telekom Cloud IMS.
-    Ims,
-    /// Huawei Cloud CAE.
-    Cae,
-    /// Cloud Firewall.
-    Cfw,
-    /// Huawei Cloud Workspace image server jobs.
-    Workspace,
+pub type Service = &'static JobService;
+
+/// The service called `text`: a name, an alias or a module name (any case, `-` or `_`).
+pub fn parse(text: &str) -> Result<Service, Usage> {
+    registry::find(text).ok_or_else(|| {
+        let names: Vec<&str> = registry::SERVICES.iter().map(|s| s.name).collect();
+        Usage(format!(
+            "unknown service `{}`: use one of {} (`cloudjobs services` lists them)",
+            text.escape_debug(),
+            names.join(", ")
+        ))
+    })
 }
 
-impl Service {
-    /// All of them.
-    pub const ALL: [Service; 4] = [Service::Ims, Service::Cae, Service::Cfw, Service::Workspace];
+/// A region the API serves, for messages: the default of the first server's `region`.
+pub fn example_region(service: Service) -> &'static str {
+    service
+        .service
+        .servers
+        .iter()
+        .flat_map(|s| s.variables.iter())
+        .find(|v| v.name == "region")
+        .map_or("eu-de", |v| v.default)
+}
 
-    /// From a short name or a module name (any case, `-` or `_`).
-    pub fn parse(text: &str) -> Result<Self, Usage> {
-        let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
-        Self::ALL
-            .into_iter()
-            .find(|s| s.name() == wanted || s.module() == wanted)
-            .ok_or_else(|| {
-                Usage(format!(
-                    "unknown service `{}`: use ims, cae, cfw or workspace (or otc_ims_jobs, cae_jobs, cfw_jobs, workspace_image_jobs)",
-                    text.escape_debug()
-                ))
+/// The flag of a service's extra parameter: the registry's (`environment-id`), or
+/// `<service>-<flag>` where that would clash with one of the command line's own flags
+/// (`reserved`).
+pub fn flag_for(service: Service, param: &JobParam, reserved: &[String]) -> String {
+    if reserved.iter().any(|r| r == param.flag) {
+        format!("{}-{}", service.name, param.flag)
+    } else {
+        param.flag.to_owned()
+    }
+}
+
+/// Every extra-parameter flag of every service, with the parameters that share it (one flag
+/// may serve several services: `--instance-id` for each API with an `instance_id`).
+pub fn param_flags(reserved: &[String]) -> BTreeMap<String, Vec<(Service, &'static JobParam)>> {
+    let mut flags: BTreeMap<String, Vec<(Service, &'static JobParam)>> = BTreeMap::new();
+    for service in registry::SERVICES {
+        for param in service.params {
+            flags
+                .entry(flag_for(service, param, reserved))
+                .or_default()
+                .push((service, param));
+        }
+    }
+    flags
+}
+
+/// `cloudjobs services` as text: one block per service.
+pub fn listing(reserved: &[String]) -> String {
+    let mut out = String::new();
+    for service in registry::SERVICES {
+        let aliases = if service.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" (also {})", service.aliases.join(", "))
+        };
+        let _ = writeln!(out, "{}{aliases}", service.name);
+        let _ = writeln!(out, "    {}", service.title);
+        let _ = writeln!(
+            out,
+            "    {} {}    module {}",
+            service.method, service.path, service.module
+        );
+        for p in service.params {
+            let need = if p.required { "required" } else { "optional" };
+            let _ = writeln!(
+                out,
+                "    --{:<24} {need} {} parameter `{}`: {}  [env: {}]",
+                flag_for(service, p, reserved),
+                p.place,
+                p.name,
+                p.summary,
+                p.env
+            );
+        }
+    }
+    out
+}
+
+/// `cloudjobs services --json`.
+pub fn listing_json(reserved: &[String]) -> serde_json::Value {
+    let services = registry::SERVICES
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "name": s.name,
+                "aliases": s.aliases,
+                "title": s.title,
+                "module": s.module,
+                "operation": s.operation,
+                "method": s.method,
+                "path": s.path,
+                "job_id_param": s.job_id_param,
+                "project_param": s.project_param,
+                "states": {
+                    "pending": s.states.pending,
+                    "running": s.states.running,
+                    "succeeded": s.states.succeeded,
+                    "failed": s.states.failed,
+                },
+                "params": s.params.iter().map(|p| serde_json::json!({
+                    "name": p.name,
+                    "in": p.place.to_string(),
+                    "kind": p.kind.to_string(),
+                    "required": p.required,
+                    "summary": p.summary,
+                    "flag": format!("--{}", flag_for(s, p, reserved)),
+                    "env": p.env,
+                })).collect::<Vec<_>>(),
             })
-    }
-
-    /// The short name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Ims => "ims",
-            Service::Cae => "cae",
-            Service::Cfw => "cfw",
-            Service::Workspace => "workspace",
-        }
-    }
-
-    /// The runtime's description of the API.
-    pub fn spec(self) -> &'static runtime::Service {
-        match self {
-            Service::Ims => &otc_ims_jobs::SERVICE,
-            Service::Cae => &cae_jobs::SERVICE,
-            Service::Cfw => &cfw_jobs::SERVICE,
-            Service::Workspace => &workspace_image_jobs::SERVICE,
-        }
-    }
-
-    /// The module name (the key of an explicit endpoint).
-    pub fn module(self) -> &'static str {
-        self.spec().name
-    }
-
-    /// A region the API serves, for messages.
-    pub fn example_region(self) -> &'static str {
-        match self {
-            Service::Ims | Service::Cfw => "eu-de",
-            Service::Cae | Service::Workspace => "cn-north-4",
-        }
-    }
+        })
+        .collect::<Vec<_>>();
+    serde_json::json!({ "services": services })
 }
 
 #[cfg(test)]
@@ -74,13 +134,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_and_modules() {
-        for s in Service::ALL {
-            assert_eq!(Service::parse(s.name()), Ok(s));
-            assert_eq!(Service::parse(s.module()), Ok(s));
+    fn names_aliases_and_modules() {
+        for s in registry::SERVICES {
+            assert_eq!(parse(s.name).map(|f| f.name), Ok(s.name));
+            assert_eq!(parse(s.module).map(|f| f.name), Ok(s.name));
+            for a in s.aliases {
+                assert_eq!(parse(a).map(|f| f.name), Ok(s.name));
+            }
         }
-        assert_eq!(Service::parse("OTC-IMS-JOBS"), Ok(Service::Ims));
-        let e = Service::parse("ecs").unwrap_err();
-        assert!(e.0.starts_with("unknown service `ecs`"), "{}", e.0);
+        assert_eq!(parse("OTC-IMS-JOBS").map(|s| s.name), Ok("ims"));
+        let e = parse("no-such-service").unwrap_err();
+        assert!(
+            e.0.starts_with("unknown service `no-such-service`: use one of "),
+            "{}",
+            e.0
+        );
+    }
+
+    #[test]
+    fn cae_keeps_its_flag_and_variable() {
+        let cae = parse("cae").unwrap();
+        let p = cae.param("X-Environment-ID").unwrap();
+        assert_eq!((p.flag, p.env, p.required), ("environment-id", "CLOUDJOBS_CAE_ENVIRONMENT_ID", true));
+        assert_eq!(example_region(cae), "cn-north-4");
     }
 }

@@ -52,8 +52,8 @@ pub mod vars {
     pub const SECURITY_TOKEN: &[&str] = &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "OS_SECURITY_TOKEN"];
     /// The job API's endpoint.
     pub const ENDPOINT: &[&str] = &["CLOUDJOBS_ENDPOINT"];
-    /// CAE environment id (`X-Environment-ID`).
-    pub const CAE_ENVIRONMENT: &[&str] = &["CLOUDJOBS_CAE_ENVIRONMENT_ID"];
+    // A service's extra parameters are read from the variable the registry names
+    // (`CLOUDJOBS_<SERVICE>_<PARAM>`, such as `CLOUDJOBS_CAE_ENVIRONMENT_ID`).
 }
 
 /// The first variable of `names` that is set.
@@ -117,8 +117,8 @@ pub struct Settings {
     pub project_id: Option<String>,
     /// How to authenticate.
     pub credentials: Credentials,
-    /// CAE's `X-Environment-ID`.
-    pub environment_id: Option<String>,
+    /// The service's extra parameters that are set: wire name and value.
+    pub params: Vec<(&'static str, String)>,
     /// Timeout of one HTTP attempt.
     pub request_timeout: Duration,
 }
@@ -130,7 +130,7 @@ pub fn resolve(conn: &Connection, service: Service, env: &dyn Env) -> Result<Set
     if region.is_none() && endpoint.is_none() {
         return Err(Usage(format!(
             "no region: pass --region (such as {}) or set OS_REGION_NAME, or give the API's URL with --endpoint",
-            service.example_region()
+            super::service::example_region(service)
         )));
     }
     if let Some(url) = &endpoint {
@@ -151,18 +151,7 @@ pub fn resolve(conn: &Connection, service: Service, env: &dyn Env) -> Result<Set
             "pass the id shown in the console (My Credentials > Projects)",
         )?;
     }
-    let environment_id = pick(&conn.environment_id, env, vars::CAE_ENVIRONMENT);
-    if service == Service::Cae {
-        match &environment_id {
-            None => {
-                return Err(Usage(
-                    "CAE needs the environment id (X-Environment-ID): pass --environment-id or set CLOUDJOBS_CAE_ENVIRONMENT_ID"
-                        .to_owned(),
-                ));
-            }
-            Some(id) => check_id("environment id", id, "pass the CAE environment's id")?,
-        }
-    }
+    let params = service_params(conn, service, env)?;
     let credentials = credentials(conn, env, iam_endpoint.as_deref())?;
     if project_id.is_none() && !matches!(credentials, Credentials::Password { .. }) {
         return Err(Usage(
@@ -176,9 +165,48 @@ pub fn resolve(conn: &Connection, service: Service, env: &dyn Env) -> Result<Set
         iam_endpoint,
         project_id,
         credentials,
-        environment_id,
+        params,
         request_timeout: conn.request_timeout,
     })
+}
+
+/// The service's extra parameters: each from its flag, else from its variable; a required one
+/// that is missing, or a value of the wrong kind, is a usage error that says how to give it.
+fn service_params(
+    conn: &Connection,
+    service: Service,
+    env: &dyn Env,
+) -> Result<Vec<(&'static str, String)>, Usage> {
+    let reserved = super::args::reserved_flags();
+    let mut params = Vec::new();
+    for p in service.params {
+        let flag = super::service::flag_for(service, p, &reserved);
+        let given = pick(&conn.params.get(&flag).cloned(), env, &[p.env]);
+        let how = format!("pass --{flag} or set {}", p.env);
+        match given {
+            None if p.required => {
+                return Err(Usage(format!(
+                    "{} needs the {} parameter `{}` ({}): {how}",
+                    service.name,
+                    p.place,
+                    p.name,
+                    p.summary.trim_end_matches('.')
+                )));
+            }
+            None => {}
+            Some(value) if !p.kind.accepts(&value) || value.chars().any(char::is_control) => {
+                return Err(Usage(format!(
+                    "malformed value `{}` for the {} parameter `{}`: it takes {} values; {how}",
+                    value.escape_debug(),
+                    p.place,
+                    p.name,
+                    p.kind
+                )));
+            }
+            Some(value) => params.push((p.name, value.trim().to_owned())),
+        }
+    }
+    Ok(params)
 }
 
 /// The credentials. A method given by flags wins (the environment fills its gaps);
@@ -471,15 +499,31 @@ mod tests {
     #[test]
     fn settings_need_region_project_and_cae_environment() {
         let base = [("OS_AUTH_TOKEN", "tok"), ("OS_PROJECT_ID", "p1")];
-        let e = resolve(&conn(), Service::Ims, &env(&base)).err().unwrap();
+        let service = |name| super::super::service::parse(name).unwrap();
+        let e = resolve(&conn(), service("ims"), &env(&base)).err().unwrap();
         assert!(e.0.starts_with("no region"), "{}", e.0);
         let with_region = env(&[base[0], base[1], ("OS_REGION_NAME", "eu-de")]);
-        let s = resolve(&conn(), Service::Ims, &with_region).ok().unwrap();
+        let s = resolve(&conn(), service("ims"), &with_region).ok().unwrap();
         assert_eq!(s.project_id.as_deref(), Some("p1"));
-        let e = resolve(&conn(), Service::Cae, &with_region).err().unwrap();
-        assert!(e.0.contains("--environment-id"), "{}", e.0);
+        let e = resolve(&conn(), service("cae"), &with_region).err().unwrap();
+        assert_eq!(
+            e.0,
+            "cae needs the header parameter `X-Environment-ID` (Environment ID): pass --environment-id or set CLOUDJOBS_CAE_ENVIRONMENT_ID"
+        );
+        let with_env = env(&[
+            base[0],
+            base[1],
+            ("OS_REGION_NAME", "eu-de"),
+            ("CLOUDJOBS_CAE_ENVIRONMENT_ID", "env-1"),
+        ]);
+        let s = resolve(&conn(), service("cae"), &with_env).ok().unwrap();
+        assert_eq!(s.params, vec![("X-Environment-ID", "env-1".to_owned())]);
+        let mut flagged = conn();
+        flagged.params.insert("environment-id".into(), "env-2".into());
+        let s = resolve(&flagged, service("cae"), &with_env).ok().unwrap();
+        assert_eq!(s.params, vec![("X-Environment-ID", "env-2".to_owned())]);
         let no_project = env(&[base[0], ("OS_REGION_NAME", "eu-de")]);
-        let e = resolve(&conn(), Service::Cfw, &no_project).err().unwrap();
+        let e = resolve(&conn(), service("cfw"), &no_project).err().unwrap();
         assert!(e.0.starts_with("no project id"), "{}", e.0);
     }
 }

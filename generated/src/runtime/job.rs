@@ -41,6 +41,14 @@ impl StateLists {
     }
 }
 
+/// A percentage sent as text, as some APIs do (`"60"`, `"9%"`, `"60% "`): the number before
+/// an optional `%`; `None` for anything else.
+pub fn parse_percent(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let number = text.strip_suffix('%').unwrap_or(text).trim_end();
+    number.parse::<f64>().ok().filter(|p| p.is_finite())
+}
+
 /// The kind of a [`JobState`], without its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StateKind {
@@ -353,6 +361,18 @@ mod tests {
         succeeded: &["SUCCESS"],
         failed: &["FAIL"],
     };
+
+    #[test]
+    fn percentages_sent_as_text() {
+        assert_eq!(parse_percent("60"), Some(60.0));
+        assert_eq!(parse_percent(" 9% "), Some(9.0));
+        assert_eq!(parse_percent("60% "), Some(60.0));
+        assert_eq!(parse_percent("12.5 %"), Some(12.5));
+        assert_eq!(parse_percent(""), None);
+        assert_eq!(parse_percent("%"), None);
+        assert_eq!(parse_percent("NaN"), None);
+        assert_eq!(parse_percent("half"), None);
+    }
 
     #[test]
     fn unknown_is_never_terminal() {

@@ -15,11 +15,14 @@
 //! - [`time`]: a lenient [`Timestamp`] for the many time formats servers send, and the
 //!   [`Clock`] the runtime reads.
 //! - [`wait`]: [`wait_for`] a job of any service, with backoff, a deadline and events.
+//! - [`registry`]: every job API as data ([`registry::JobService`]), to read or wait for a job
+//!   of a service chosen at run time.
 
 pub mod auth;
 pub mod config;
 pub mod error;
 pub mod job;
+pub mod registry;
 pub mod retry;
 pub mod secret;
 pub mod time;

@@ -1,11 +1,11 @@
 //! `impl rt::job::Job` for the success body of each job operation.
 
-use heck::ToShoutySnakeCase;
+use heck::{ToKebabCase, ToShoutySnakeCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Cx, ident};
-use crate::ir::{Access, JobSpec, Operation, StateLists, Step, Ty};
+use crate::ir::{Access, Api, JobSpec, Operation, Param, ParamLocation, StateLists, Step, Ty};
 
 pub(super) fn emit_jobs(cx: &Cx<'_>) -> TokenStream {
     let impls = cx
@@ -13,7 +13,229 @@ pub(super) fn emit_jobs(cx: &Cx<'_>) -> TokenStream {
         .operations
         .iter()
         .filter_map(|op| op.job.as_ref().map(|job| emit_job(cx, op, job)));
-    quote!(#(#impls)*)
+    let services = emit_job_services(cx);
+    quote!(#(#impls)* #services)
+}
+
+/// The registry entries of this API: `JOB_SERVICES`, one per job operation, each with the
+/// function that polls it through the typed client.
+fn emit_job_services(cx: &Cx<'_>) -> TokenStream {
+    let entries = job_service_entries(cx.api);
+    if entries.is_empty() {
+        return quote!();
+    }
+    let count = proc_macro2::Literal::usize_unsuffixed(entries.len());
+    let title = &cx.api.title;
+    let module = &cx.api.module;
+    let mut statics = Vec::new();
+    let mut polls = Vec::new();
+    for entry in &entries {
+        let (op, job) = (entry.op, entry.job);
+        let base = op.builder_name.trim_start_matches("r#").to_shouty_snake_case();
+        let states_static = format_ident!("{base}_JOB_STATES");
+        let poll = format_ident!("poll_{}", op.method_name.trim_start_matches("r#"));
+        let name = &entry.name;
+        let aliases = &entry.aliases;
+        let (id, method, path) = (&op.id, &op.http_method, &op.path);
+        let job_id_param = &job.job_id_param;
+        let project_param = match &job.project_param {
+            Some(p) => quote!(Some(#p)),
+            None => quote!(None),
+        };
+        let params = extra_params(op, job).map(|p| {
+            let wire = &p.wire;
+            let place = match p.location {
+                ParamLocation::Path => quote!(Path),
+                ParamLocation::Query(_) => quote!(Query),
+                ParamLocation::Header => quote!(Header),
+            };
+            let kind = match param_kind(cx, &p.ty) {
+                "integer" => quote!(Integer),
+                "number" => quote!(Number),
+                "boolean" => quote!(Boolean),
+                _ => quote!(Text),
+            };
+            let required = p.required;
+            let summary = first_sentence(p.docs.description.as_deref().or(p.docs.summary.as_deref()));
+            let flag = param_flag(wire);
+            let env = format!(
+                "CLOUDJOBS_{}_{}",
+                name.to_shouty_snake_case(),
+                flag.to_shouty_snake_case()
+            );
+            quote! {
+                rt::registry::JobParam {
+                    name: #wire,
+                    place: rt::registry::ParamPlace::#place,
+                    kind: rt::registry::ParamKind::#kind,
+                    required: #required,
+                    summary: #summary,
+                    flag: #flag,
+                    env: #env,
+                }
+            }
+        });
+        statics.push(quote! {
+            rt::registry::JobService {
+                name: #name,
+                aliases: &[#(#aliases),*],
+                title: #title,
+                module: #module,
+                service: &SERVICE,
+                operation: #id,
+                method: #method,
+                path: #path,
+                job_id_param: #job_id_param,
+                project_param: #project_param,
+                params: &[#(#params),*],
+                states: &#states_static,
+                poll: #poll,
+            }
+        });
+        polls.push(emit_poll(cx, op, job, &poll));
+    }
+    let doc = " The job services of this API, one per job operation: the entries of the crate's job registry.";
+    quote! {
+        #[doc = #doc]
+        pub static JOB_SERVICES: [rt::registry::JobService; #count] = [#(#statics),*];
+        #(#polls)*
+    }
+}
+
+/// The function behind a registry entry: the typed call with the parameters taken from a
+/// `JobQuery`, its job erased to `AnyJob` and its error to the untyped `Error`.
+fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ident) -> TokenStream {
+    let method = ident(&op.method_name);
+    let id = &op.id;
+    let value = |p: &Param| -> TokenStream {
+        let wire = &p.wire;
+        if Some(&p.wire) == job.project_param.as_ref() {
+            quote!(query.project_id())
+        } else if p.wire == job.job_id_param {
+            quote!(query.job_id())
+        } else if p.ty == Ty::String {
+            quote!(query.required_text(#id, #wire)?)
+        } else {
+            let ty = cx.ty(&p.ty, true);
+            quote!(query.required_value::<#ty>(#id, #wire)?)
+        }
+    };
+    let args = op.params.iter().filter(|p| p.required).map(value);
+    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
+        let setter = ident(&p.name);
+        let wire = &p.wire;
+        // An optional id parameter (GeminiDB's `?id=` filter) is still the id.
+        if Some(&p.wire) == job.project_param.as_ref() {
+            return quote!(request = request.#setter(query.project_id()););
+        }
+        if p.wire == job.job_id_param {
+            return quote!(request = request.#setter(query.job_id()););
+        }
+        let ty = if p.ty == Ty::String {
+            quote!(String)
+        } else {
+            cx.ty(&p.ty, true)
+        };
+        quote! {
+            if let Some(value) = query.optional_value::<#ty>(#id, #wire)? {
+                request = request.#setter(value);
+            }
+        }
+    });
+    let doc = format!(" Reads one job with `{id}`, for the registry.");
+    quote! {
+        #[doc = #doc]
+        fn #poll<'a>(
+            inner: &'a rt::ServiceClient,
+            query: &'a rt::registry::JobQuery,
+        ) -> rt::BoxFuture<'a, Result<rt::Response<rt::registry::AnyJob>, rt::Error>> {
+            Box::pin(async move {
+                let client = Client::from_service_client(inner.clone());
+                #[allow(unused_mut)]
+                let mut request = client.#method(#(#args),*);
+                #(#setters)*
+                request
+                    .send()
+                    .await
+                    .map(|response| response.map(rt::registry::AnyJob::new))
+                    .map_err(rt::Error::into_untyped)
+            })
+        }
+    }
+}
+
+/// One registry entry of an API.
+pub(crate) struct JobServiceEntry<'a> {
+    /// The registry name: the service's for the first job operation, `<service>-<operation>`
+    /// for any further one.
+    pub(crate) name: String,
+    /// Aliases (the first job operation only).
+    pub(crate) aliases: Vec<String>,
+    pub(crate) op: &'a Operation,
+    pub(crate) job: &'a JobSpec,
+}
+
+/// The registry entries of an API, in operation order.
+pub(crate) fn job_service_entries(api: &Api) -> Vec<JobServiceEntry<'_>> {
+    api.operations
+        .iter()
+        .filter_map(|op| op.job.as_ref().map(|job| (op, job)))
+        .enumerate()
+        .map(|(i, (op, job))| JobServiceEntry {
+            name: if i == 0 {
+                api.service.name.clone()
+            } else {
+                format!("{}-{}", api.service.name, op.id.to_kebab_case())
+            },
+            aliases: if i == 0 {
+                api.service.aliases.clone()
+            } else {
+                Vec::new()
+            },
+            op,
+            job,
+        })
+        .collect()
+}
+
+/// The parameters of a job call beyond the project and the job id.
+fn extra_params<'a>(op: &'a Operation, job: &'a JobSpec) -> impl Iterator<Item = &'a Param> {
+    op.params.iter().filter(move |p| {
+        p.wire != job.job_id_param && Some(&p.wire) != job.project_param.as_ref()
+    })
+}
+
+/// How a parameter's value is written as text.
+fn param_kind(cx: &Cx<'_>, ty: &Ty) -> &'static str {
+    match ty {
+        Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 => "integer",
+        Ty::F32 | Ty::F64 => "number",
+        Ty::Bool => "boolean",
+        Ty::Named(id) => match &cx.api.types[*id].kind {
+            crate::ir::TypeKind::Alias(inner) => param_kind(cx, inner),
+            _ => "text",
+        },
+        _ => "text",
+    }
+}
+
+/// The command-line flag of a parameter: its name without an `X-` prefix, in kebab case.
+pub(crate) fn param_flag(wire: &str) -> String {
+    let bare = wire
+        .strip_prefix("X-")
+        .or_else(|| wire.strip_prefix("x-"))
+        .unwrap_or(wire);
+    bare.to_kebab_case()
+}
+
+/// The first sentence (or line) of a description, for one-line help.
+fn first_sentence(text: Option<&str>) -> String {
+    let text = text.unwrap_or_default().trim();
+    let line = text.lines().next().unwrap_or_default().trim();
+    match line.find(". ") {
+        Some(end) => line[..=end].to_owned(),
+        None => line.to_owned(),
+    }
 }
 
 fn lists(states: &StateLists) -> TokenStream {
@@ -84,6 +306,31 @@ fn chain(start: TokenStream, access: &Access) -> (TokenStream, bool) {
                 let name = ident(name);
                 quote!(#e.map(|v| &v.#name))
             }
+            (
+                Step::Index {
+                    index,
+                    optional_items,
+                },
+                e,
+            ) => {
+                // `first()` for element 0: what clippy asks of hand-written code.
+                let element = if *index == 0 {
+                    quote!(first())
+                } else {
+                    let index = proc_macro2::Literal::usize_unsuffixed(*index);
+                    quote!(get(#index))
+                };
+                let e = match e {
+                    None => quote!(#start.#element),
+                    Some(e) if iter => quote!(#e.filter_map(|v| v.#element)),
+                    Some(e) => quote!(#e.and_then(|v| v.#element)),
+                };
+                match (*optional_items, iter) {
+                    (false, _) => e,
+                    (true, true) => quote!(#e.filter_map(|v| v.as_ref())),
+                    (true, false) => quote!(#e.and_then(|v| v.as_ref())),
+                }
+            }
             (Step::Each { optional_items }, e) => {
                 let e = match e {
                     None => quote!(#start.iter()),
@@ -120,6 +367,7 @@ fn owned(start: TokenStream, access: &Access) -> TokenStream {
 fn number(start: TokenStream, access: &Access, to: &str) -> TokenStream {
     let (e, _) = chain(start, access);
     match (to, &access.leaf) {
+        ("f64", Ty::String) => quote!(#e.and_then(|v| rt::job::parse_percent(v))),
         ("f64", Ty::F64) => quote!(#e.copied()),
         ("f64", Ty::F32 | Ty::I32 | Ty::U32) => quote!(#e.map(|v| f64::from(*v))),
         ("f64", _) => quote!(#e.map(|v| *v as f64)),

@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::Lowerer;
 use crate::error::{Error, ErrorKind, child};
 use crate::ir::{
-    Access, JobSpec, Outcome, OutcomeKind, ResponseBody, StateLists, Step, SubtaskSpec, Ty,
-    TypeKind,
+    Access, JobSpec, Outcome, OutcomeKind, Param, ParamLocation, ResponseBody, StateLists, Step,
+    SubtaskSpec, Ty, TypeKind,
 };
 
 /// The extension's name.
@@ -31,6 +31,8 @@ struct RawJob {
     #[serde(default)]
     resources: Vec<String>,
     subtasks: Option<RawSubtasks>,
+    job_id_param: Option<String>,
+    project_param: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +56,8 @@ struct RawSubtasks {
 enum Want {
     Text,
     Number,
+    /// A number, or a string holding one (`"60%"`).
+    Percent,
     Any,
     Array,
 }
@@ -64,6 +68,7 @@ impl Lowerer<'_> {
         &self,
         extension: Option<&Value>,
         success: &Outcome,
+        params: &[Param],
         pointer: &str,
     ) -> Result<Option<JobSpec>, Error> {
         let Some(value) = extension else {
@@ -87,6 +92,7 @@ impl Lowerer<'_> {
                 ));
             }
         };
+        let (job_id_param, project_param) = self.id_params(&raw, params, &at)?;
         let root = Ty::Named(body);
         let states = StateLists {
             pending: raw.pending,
@@ -180,13 +186,64 @@ impl Lowerer<'_> {
                 false,
             )?,
             id: one(&raw.id, "id", Want::Any)?,
-            progress: one(&raw.progress, "progress", Want::Number)?,
+            progress: one(&raw.progress, "progress", Want::Percent)?,
             error_code: one(&raw.error_code, "error_code", Want::Any)?,
             error_reason: one(&raw.error_reason, "error_reason", Want::Any)?,
             resources,
             subtasks,
             states,
+            job_id_param,
+            project_param,
         }))
+    }
+
+    /// The wire names of the job id parameter (a path or query parameter) and of the project
+    /// id parameter (a path parameter; `None` when the default `project_id` is absent).
+    fn id_params(
+        &self,
+        raw: &RawJob,
+        params: &[Param],
+        at: &str,
+    ) -> Result<(String, Option<String>), Error> {
+        let find = |key: &str, name: &str, path_only: bool| -> Result<&Param, Error> {
+            let param = params.iter().find(|p| p.wire == name).ok_or_else(|| {
+                self.error(
+                    ErrorKind::Invalid,
+                    &child(at, &[key]),
+                    format!(
+                        "the operation has no parameter `{name}` (say which parameter carries the id with `{key}`)"
+                    ),
+                )
+            })?;
+            let fits = match param.location {
+                ParamLocation::Path => true,
+                ParamLocation::Query(_) => !path_only,
+                ParamLocation::Header => false,
+            };
+            if !fits {
+                return Err(self.error(
+                    ErrorKind::Invalid,
+                    &child(at, &[key]),
+                    format!(
+                        "parameter `{name}` must be a {}",
+                        if path_only { "path parameter" } else { "path or query parameter" }
+                    ),
+                ));
+            }
+            Ok(param)
+        };
+        let job = find(
+            "job_id_param",
+            raw.job_id_param.as_deref().unwrap_or("job_id"),
+            false,
+        )?;
+        let project = match &raw.project_param {
+            Some(name) => Some(find("project_param", name, true)?),
+            None => params
+                .iter()
+                .find(|p| p.wire == "project_id" && p.location == ParamLocation::Path),
+        };
+        Ok((job.wire.clone(), project.map(|p| p.wire.clone())))
     }
 
     /// Looks through aliases and boxes: the type, and whether an `Option` was passed.
@@ -244,6 +301,15 @@ impl Lowerer<'_> {
                 ty = inner;
                 continue;
             }
+            if let (Ok(index), Ty::Vec(inner)) = (token.parse::<usize>(), &ty) {
+                let (inner, optional_items) = self.resolve(inner);
+                steps.push(Step::Index {
+                    index,
+                    optional_items,
+                });
+                ty = inner;
+                continue;
+            }
             let Ty::Named(id) = ty else {
                 return Err(fail(format!(
                     "`{token}` is looked up in something that is not an object"
@@ -282,6 +348,10 @@ impl Lowerer<'_> {
                 ty,
                 Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64
             ),
+            Want::Percent => matches!(
+                ty,
+                Ty::String | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64
+            ),
             Want::Array => matches!(ty, Ty::Vec(_)),
             Want::Any => {
                 matches!(
@@ -294,6 +364,7 @@ impl Lowerer<'_> {
             let expected = match want {
                 Want::Text => "a string",
                 Want::Number => "a number",
+                Want::Percent => "a number, or a string holding one",
                 Want::Array => "an array",
                 Want::Any => "a string or an integer",
             };

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, ErrorKind, Warning, child};
-use crate::ir::{Api, Server, TypeDef, TypeId};
+use crate::ir::{Api, Server, ServiceNames, TypeDef, TypeId};
 use crate::load::{Document, resolve_pointer};
 use crate::names::Names;
 
@@ -33,7 +33,9 @@ pub fn lower(doc: &Document, module: &str, source: &str) -> Result<Api, Error> {
     let mut types = cx.finish_types()?;
     cycles::make_representable(&mut types, &doc.file, &mut cx.warnings)?;
     let info = &doc.spec.info;
+    let service = service_names(doc, module)?;
     Ok(Api {
+        service,
         module: module.to_owned(),
         source: source.to_owned(),
         title: info.title.clone(),
@@ -58,6 +60,66 @@ pub fn lower(doc: &Document, module: &str, source: &str) -> Result<Api, Error> {
         operations,
         warnings: cx.warnings,
     })
+}
+
+/// The extension naming a spec's job service (on `info`).
+pub const SERVICE_EXTENSION: &str = "x-cloudjobs-service";
+
+/// `info.x-cloudjobs-service`, or the module name without a trailing `_jobs`.
+fn service_names(doc: &Document, module: &str) -> Result<ServiceNames, Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Raw {
+        name: String,
+        #[serde(default)]
+        aliases: Vec<String>,
+    }
+    let at = child("#/info", &[SERVICE_EXTENSION]);
+    let Some(value) = doc.spec.info.extensions.get(SERVICE_EXTENSION) else {
+        let name = module.strip_suffix("_jobs").unwrap_or(module).replace('_', "-");
+        return Ok(ServiceNames {
+            name,
+            aliases: Vec::new(),
+        });
+    };
+    let raw: Raw = serde_json::from_value(value.clone()).map_err(|e| {
+        Error::new(
+            ErrorKind::Invalid,
+            &doc.file,
+            &at,
+            format!("not a valid `{SERVICE_EXTENSION}`: {e}"),
+        )
+    })?;
+    let names = std::iter::once(("name".to_owned(), &raw.name)).chain(
+        raw.aliases
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("aliases/{i}"), a)),
+    );
+    for (place, name) in names {
+        if !is_service_name(name) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                &doc.file,
+                &format!("{at}/{place}"),
+                format!("`{}` is not a service name: lower-case letters, digits and single dashes, starting with a letter", name.escape_debug()),
+            ));
+        }
+    }
+    Ok(ServiceNames {
+        name: raw.name,
+        aliases: raw.aliases,
+    })
+}
+
+/// Lower-case letters, digits and single inner dashes, starting with a letter.
+pub(crate) fn is_service_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// State shared by the lowering passes.

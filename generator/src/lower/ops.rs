@@ -117,6 +117,7 @@ impl Lowerer<'_> {
         let job = self.lower_job(
             op.extensions.get(super::jobs::JOB_EXTENSION),
             &success,
+            &params,
             pointer,
         )?;
         Ok(Operation {
