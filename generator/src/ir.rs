@@ -234,6 +234,9 @@ pub struct Operation {
     pub failure: Outcome,
     /// Whether a security requirement applies.
     pub authenticated: bool,
+    /// Headers the spec requires with one value and that the runtime would not send, set on
+    /// every request: a mandatory `Content-Type` on a request without a body.
+    pub fixed_headers: Vec<(String, String)>,
     /// The job semantics of a "job details" operation (`x-cloudjobs-job`).
     pub job: Option<JobSpec>,
 }

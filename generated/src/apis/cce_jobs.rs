@@ -136,7 +136,7 @@ pub mod builder {
             rt::Response<types::ShowJobResponse>,
             rt::Error<types::CceErrorResponse>,
         > {
-            let request = rt::Request::new(
+            let mut request = rt::Request::new(
                 &SHOW_JOB,
                 [
                     "/api/v3/projects/",
@@ -146,6 +146,7 @@ pub mod builder {
                 ]
                     .concat(),
             );
+            request.header("Content-Type", "application/json");
             let response = self.client.inner.execute(request).await?;
             match response.code() {
                 200..=299 => response.json(),

@@ -144,7 +144,7 @@ pub mod builder {
             rt::Response<types::ShowJobDetailResponse>,
             rt::Error<types::SfsTurboErrorResponse>,
         > {
-            let request = rt::Request::new(
+            let mut request = rt::Request::new(
                 &SHOW_JOB_DETAIL,
                 [
                     "/v1/",
@@ -154,6 +154,7 @@ pub mod builder {
                 ]
                     .concat(),
             );
+            request.header("Content-Type", "application/json");
             let response = self.client.inner.execute(request).await?;
             match response.code() {
                 200..=299 => response.json(),

@@ -15,8 +15,8 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use cloudjobs::apis::iam_tokens as iam;
-use cloudjobs::runtime::wait::{WaitError, WaitFailure, WaitPolicy, wait_for};
 use cloudjobs::runtime::registry::{JobQuery, RegistryError};
+use cloudjobs::runtime::wait::{WaitError, WaitFailure, WaitPolicy, wait_for};
 use cloudjobs::runtime::{Config, Error, Job, Response, RetryPolicy, StatusCode};
 use serde::Serialize;
 use serde_json::json;

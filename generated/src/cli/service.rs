@@ -155,7 +155,10 @@ mod tests {
     fn cae_keeps_its_flag_and_variable() {
         let cae = parse("cae").unwrap();
         let p = cae.param("X-Environment-ID").unwrap();
-        assert_eq!((p.flag, p.env, p.required), ("environment-id", "CLOUDJOBS_CAE_ENVIRONMENT_ID", true));
+        assert_eq!(
+            (p.flag, p.env, p.required),
+            ("environment-id", "CLOUDJOBS_CAE_ENVIRONMENT_ID", true)
+        );
         assert_eq!(example_region(cae), "cn-north-4");
     }
 }

@@ -505,7 +505,9 @@ mod tests {
         let with_region = env(&[base[0], base[1], ("OS_REGION_NAME", "eu-de")]);
         let s = resolve(&conn(), service("ims"), &with_region).ok().unwrap();
         assert_eq!(s.project_id.as_deref(), Some("p1"));
-        let e = resolve(&conn(), service("cae"), &with_region).err().unwrap();
+        let e = resolve(&conn(), service("cae"), &with_region)
+            .err()
+            .unwrap();
         assert_eq!(
             e.0,
             "cae needs the header parameter `X-Environment-ID` (Environment ID): pass --environment-id or set CLOUDJOBS_CAE_ENVIRONMENT_ID"
@@ -519,7 +521,9 @@ mod tests {
         let s = resolve(&conn(), service("cae"), &with_env).ok().unwrap();
         assert_eq!(s.params, vec![("X-Environment-ID", "env-1".to_owned())]);
         let mut flagged = conn();
-        flagged.params.insert("environment-id".into(), "env-2".into());
+        flagged
+            .params
+            .insert("environment-id".into(), "env-2".into());
         let s = resolve(&flagged, service("cae"), &with_env).ok().unwrap();
         assert_eq!(s.params, vec![("X-Environment-ID", "env-2".to_owned())]);
         let no_project = env(&[base[0], ("OS_REGION_NAME", "eu-de")]);

@@ -15,6 +15,12 @@ use reqwest::header::HeaderMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Undocumented {}
 
+impl serde::Serialize for Undocumented {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        match *self {}
+    }
+}
+
 /// Why a call failed.
 ///
 /// `E` is the operation's typed error body: a schema type when every documented error status

@@ -115,10 +115,8 @@ pub struct JobParam {
 }
 
 /// Starts one job-details call: the generated function behind [`JobService`].
-pub type PollFn = for<'a> fn(
-    &'a ServiceClient,
-    &'a JobQuery,
-) -> BoxFuture<'a, Result<Response<AnyJob>, Error>>;
+pub type PollFn =
+    for<'a> fn(&'a ServiceClient, &'a JobQuery) -> BoxFuture<'a, Result<Response<AnyJob>, Error>>;
 
 /// A job API: what it is called, where it is served, what its job call needs, and how to
 /// poll it.

@@ -469,6 +469,9 @@ fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident)
     } else {
         quote!()
     };
+    for (name, value) in &op.fixed_headers {
+        statements.push(quote!(request.header(#name, #value);));
+    }
     let arms = dispatch_arms(cx, op);
     let mutable = if statements.is_empty() {
         quote!()

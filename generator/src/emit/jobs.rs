@@ -31,7 +31,10 @@ fn emit_job_services(cx: &Cx<'_>) -> TokenStream {
     let mut polls = Vec::new();
     for entry in &entries {
         let (op, job) = (entry.op, entry.job);
-        let base = op.builder_name.trim_start_matches("r#").to_shouty_snake_case();
+        let base = op
+            .builder_name
+            .trim_start_matches("r#")
+            .to_shouty_snake_case();
         let states_static = format_ident!("{base}_JOB_STATES");
         let poll = format_ident!("poll_{}", op.method_name.trim_start_matches("r#"));
         let name = &entry.name;
@@ -56,7 +59,8 @@ fn emit_job_services(cx: &Cx<'_>) -> TokenStream {
                 _ => quote!(Text),
             };
             let required = p.required;
-            let summary = first_sentence(p.docs.description.as_deref().or(p.docs.summary.as_deref()));
+            let summary =
+                first_sentence(p.docs.description.as_deref().or(p.docs.summary.as_deref()));
             let flag = param_flag(wire);
             let env = format!(
                 "CLOUDJOBS_{}_{}",
@@ -200,9 +204,9 @@ pub(crate) fn job_service_entries(api: &Api) -> Vec<JobServiceEntry<'_>> {
 
 /// The parameters of a job call beyond the project and the job id.
 fn extra_params<'a>(op: &'a Operation, job: &'a JobSpec) -> impl Iterator<Item = &'a Param> {
-    op.params.iter().filter(move |p| {
-        p.wire != job.job_id_param && Some(&p.wire) != job.project_param.as_ref()
-    })
+    op.params
+        .iter()
+        .filter(move |p| p.wire != job.job_id_param && Some(&p.wire) != job.project_param.as_ref())
 }
 
 /// How a parameter's value is written as text.

@@ -226,7 +226,11 @@ impl Lowerer<'_> {
                     &child(at, &[key]),
                     format!(
                         "parameter `{name}` must be a {}",
-                        if path_only { "path parameter" } else { "path or query parameter" }
+                        if path_only {
+                            "path parameter"
+                        } else {
+                            "path or query parameter"
+                        }
                     ),
                 ));
             }

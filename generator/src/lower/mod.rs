@@ -76,7 +76,10 @@ fn service_names(doc: &Document, module: &str) -> Result<ServiceNames, Error> {
     }
     let at = child("#/info", &[SERVICE_EXTENSION]);
     let Some(value) = doc.spec.info.extensions.get(SERVICE_EXTENSION) else {
-        let name = module.strip_suffix("_jobs").unwrap_or(module).replace('_', "-");
+        let name = module
+            .strip_suffix("_jobs")
+            .unwrap_or(module)
+            .replace('_', "-");
         return Ok(ServiceNames {
             name,
             aliases: Vec::new(),
@@ -102,7 +105,10 @@ fn service_names(doc: &Document, module: &str) -> Result<ServiceNames, Error> {
                 ErrorKind::Invalid,
                 &doc.file,
                 &format!("{at}/{place}"),
-                format!("`{}` is not a service name: lower-case letters, digits and single dashes, starting with a letter", name.escape_debug()),
+                format!(
+                    "`{}` is not a service name: lower-case letters, digits and single dashes, starting with a letter",
+                    name.escape_debug()
+                ),
             ));
         }
     }

@@ -113,6 +113,11 @@ impl Lowerer<'_> {
             }
             None => None,
         };
+        let fixed_headers = if op.request_body.is_none() {
+            self.fixed_content_type(op, item, pointer)?
+        } else {
+            Vec::new()
+        };
         let (success, failure) = self.lower_responses(op, &id, pointer, &builder_name)?;
         let job = self.lower_job(
             op.extensions.get(super::jobs::JOB_EXTENSION),
@@ -138,8 +143,64 @@ impl Lowerer<'_> {
             success,
             failure,
             authenticated,
+            fixed_headers,
             job,
         })
+    }
+
+    /// A required `Content-Type` header parameter on an operation without a body: some APIs
+    /// refuse such a GET without it. Its value: the schema's default, its only enum value,
+    /// the parameter's example, else `application/json`.
+    fn fixed_content_type(
+        &mut self,
+        op: &OaOperation,
+        item: &PathItem,
+        pointer: &str,
+    ) -> Result<Vec<(String, String)>, Error> {
+        let path_pointer = pointer
+            .rsplit_once('/')
+            .map_or(pointer, |(p, _)| p)
+            .to_owned();
+        let all = item
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, child(&path_pointer, &["parameters", &i.to_string()])))
+            .chain(
+                op.parameters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p, child(pointer, &["parameters", &i.to_string()]))),
+            )
+            .collect::<Vec<_>>();
+        for (param, at) in all {
+            let Some(r) = self.resolve_param(param, &at)? else {
+                continue;
+            };
+            if r.location != ParamLocation::Header
+                || !r.data.required
+                || !r.data.name.eq_ignore_ascii_case("content-type")
+            {
+                continue;
+            }
+            let raw = self.doc.raw.pointer(r.pointer.trim_start_matches('#'));
+            let text =
+                |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_owned);
+            let value = raw
+                .and_then(|p| {
+                    text(p.pointer("/schema/default"))
+                        .or_else(|| {
+                            p.pointer("/schema/enum")
+                                .and_then(|e| e.as_array())
+                                .filter(|e| e.len() == 1)
+                                .and_then(|e| text(e.first()))
+                        })
+                        .or_else(|| text(p.get("example")))
+                })
+                .unwrap_or_else(|| "application/json".to_owned());
+            return Ok(vec![("Content-Type".to_owned(), value)]);
+        }
+        Ok(Vec::new())
     }
 
     fn resolve_param(

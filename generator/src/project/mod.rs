@@ -134,6 +134,9 @@ pub fn mod_rs(modules: &[String], generated_by: &str, label_prefix: &str) -> Str
     for m in modules {
         s.push_str(&format!("\n#[rustfmt::skip]\npub mod {m};\n"));
     }
-    s.push_str(&format!("\n#[rustfmt::skip]\npub mod {};\n", registry::MODULE));
+    s.push_str(&format!(
+        "\n#[rustfmt::skip]\npub mod {};\n",
+        registry::MODULE
+    ));
     s
 }
