@@ -523,6 +523,14 @@ fn parse_offset(c: &mut Cursor<'_>) -> Option<i64> {
     if hours > 23 || minutes > 59 {
         return None;
     }
+    // Go's `time.Time.String()` (sent by CCE) names the zone after the numeric offset:
+    // `+0000 UTC`, `+0800 CST`. The offset is what counts; the name is skipped.
+    let rest = &c.s[c.i..];
+    if let [b' ', name @ ..] = rest {
+        if (1..=5).contains(&name.len()) && name.iter().all(u8::is_ascii_alphabetic) {
+            c.i = c.s.len();
+        }
+    }
     Some(sign * i64::from(hours * 3600 + minutes * 60))
 }
 
@@ -712,6 +720,21 @@ mod tests {
 
     fn rfc(json: &str) -> Option<String> {
         ts(json).to_rfc3339()
+    }
+
+    #[test]
+    fn go_time_strings_with_a_zone_name() {
+        // CCE sends Go's `time.Time.String()`: nanoseconds, a numeric offset, a zone name.
+        assert_eq!(
+            millis(r#""2020-02-02 08:12:40.672772389 +0000 UTC""#),
+            Some(1_580_631_160_672)
+        );
+        assert_eq!(
+            millis(r#""2020-02-02 16:12:40 +0800 CST""#),
+            Some(1_580_631_160_000)
+        );
+        // A name alone is not an offset, and garbage after one is not skipped.
+        assert_eq!(millis(r#""2020-02-02 08:12:40 +0000 U7C""#), None);
     }
 
     #[test]
