@@ -1,6 +1,7 @@
 //! The `cloudjobs` command line, run as a process against the simulated job server:
-//! `get` and `wait` for each service, exit statuses, usage errors, credentials from the
-//! environment, secrets never printed.
+//! `get` and `wait` for every job service of `specs/` (a new spec is exercised with no new
+//! test code), exit statuses, usage errors, credentials from the environment, secrets never
+//! printed.
 //!
 //! The binary belongs to the `cloudjobs` package, so Cargo gives this package no
 //! `CARGO_BIN_EXE_cloudjobs`. It is taken from `CLOUDJOBS_BIN` when set, else built (or found
@@ -8,13 +9,16 @@
 //! target directory and profile: with the workspace and an example selected, Cargo resolves
 //! features as `cargo test --workspace` does, so nothing is built twice.
 
+use std::ffi::OsStr;
+use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use cloudjobs_tests::jobsim::{self, Api, JobSim, Phase, Script, Step};
-use serde_json::Value;
+use cloudjobs::apis::registry;
+use cloudjobs_tests::jobsim::{self, JobSim, Phase, Script, SimService, Step};
+use serde_json::{Value, json};
 
 /// The `cloudjobs` binary.
 fn binary() -> &'static Path {
@@ -127,7 +131,7 @@ impl Run {
 
 /// Runs the binary with `args` and only the environment `env` (plus nothing inherited), with a
 /// 60 s limit.
-fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
+fn run<A: AsRef<OsStr> + Debug>(args: &[A], env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(binary())
         .args(args)
         .env_clear()
@@ -160,15 +164,40 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
-/// Arguments for `command` of `api`'s `job` on `sim`, with fast polling for `wait`.
-fn args<'a>(sim: &'a JobSim, command: &'a str, api: Api, job: &'a str) -> Vec<&'a str> {
-    let mut a = vec![command, api.cli_name(), job, "--endpoint", sim.url()];
+/// Arguments for `command` of `service`'s `job` on `sim`, with fast polling for `wait` and
+/// the service's required parameters as the flags the registry gives them
+/// (`--environment-id` for CAE).
+fn args(sim: &JobSim, command: &str, service: &SimService, job: &str) -> Vec<String> {
+    let mut a: Vec<String> = [command, &service.name, job, "--endpoint", sim.url()]
+        .map(String::from)
+        .into();
     if command == "wait" {
-        a.extend(["--interval", "5ms", "--max-interval", "20ms"]);
+        a.extend(["--interval", "5ms", "--max-interval", "20ms"].map(String::from));
     }
-    if api == Api::Cae {
-        a.extend(["--environment-id", "env-1"]);
+    let registered = registry::find(&service.name).unwrap_or_else(|| {
+        panic!(
+            "{} ({}) is simulated but not in the registry: run `cargo xtask regen`",
+            service.name, service.spec
+        )
+    });
+    for param in &service.required_params {
+        let flag = registered
+            .param(&param.name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no parameter {} in the registry",
+                    service.name, param.name
+                )
+            })
+            .flag;
+        a.extend([format!("--{flag}"), param.sample.clone()]);
     }
+    a
+}
+
+/// `a` followed by `extra`.
+fn with(mut a: Vec<String>, extra: &[&str]) -> Vec<String> {
+    a.extend(extra.iter().map(|s| (*s).to_owned()));
     a
 }
 
@@ -177,85 +206,134 @@ const TOKEN_ENV: [(&str, &str); 2] = [
     ("OS_PROJECT_ID", "a4da8115c9d8464ead3a38309130523f"),
 ];
 
+/// The services the slower cases (failures, bursts, deadlines) run for: the first four, each
+/// with its own shape (sub-tasks or a percentage or neither, a queued state or none, an extra
+/// header, error codes or none). Every service gets the cheap cases (`get`, a `wait` that
+/// succeeds); `tests/wait.rs` runs the rest for every service, in process.
+const SAMPLE: [&str; 4] = ["ims", "cae", "cfw", "workspace"];
+
+/// The progress `--json` shows for a job that succeeded: the percentage where the service
+/// has one, else its sub-tasks (those of the spec's example) all done, else none.
+fn final_progress(service: &SimService) -> Value {
+    let tasks = service.subtask_count();
+    if service.job.progress.is_some() {
+        json!({"percent": 100.0})
+    } else if tasks > 0 {
+        json!({"done": tasks, "total": tasks})
+    } else {
+        Value::Null
+    }
+}
+
+/// The progress a state-change line shows for a job running at 50 %: the percentage, or the
+/// first half of the sub-tasks done.
+fn running_progress(service: &SimService) -> Option<String> {
+    let tasks = service.subtask_count();
+    if service.job.progress.is_some() {
+        Some("50%".to_owned())
+    } else {
+        (tasks > 0).then(|| format!("{}/{tasks} tasks", tasks / 2))
+    }
+}
+
 #[test]
 fn get_prints_the_job_for_each_service() {
     let sim = JobSim::start();
-    for api in Api::ALL {
-        let job = format!("get-{}", api.cli_name());
-        sim.script(&job, Script::new([Step::progress(Phase::Succeeded, 100)]));
-        let out = run(&args(&sim, "get", api, &job), &TOKEN_ENV);
-        assert_eq!(out.code, 0, "{api:?}: {out:?}");
-        let status = api.status(&Phase::Succeeded);
-        assert!(
-            out.stdout
-                .contains(&format!("state:     succeeded ({status})")),
-            "{api:?}: {}",
-            out.stdout
+    for service in sim.services() {
+        let name = service.name.as_str();
+        let job = format!("get-{name}");
+        sim.script(
+            name,
+            &job,
+            Script::new([Step::progress(Phase::Succeeded, 100)]),
         );
-        assert!(
-            out.stdout.starts_with(&format!("job:       {job} (")),
-            "{}",
-            out.stdout
-        );
-        assert_eq!(out.stderr, "", "{api:?}");
-
-        // The same with --json, asking by module name.
-        let mut a = args(&sim, "get", api, &job);
-        a[1] = api.module();
-        a.push("--json");
+        // --json, asking by module name.
+        let mut a = with(args(&sim, "get", service, &job), &["--json"]);
+        a[1].clone_from(&service.module);
         let out = run(&a, &TOKEN_ENV);
-        assert_eq!(out.code, 0, "{api:?}: {out:?}");
+        assert_eq!(out.code, 0, "{name}: {out:?}");
+        assert_eq!(out.stderr, "", "{name}");
         let v = out.json();
-        assert_eq!(v["service"], api.cli_name());
-        assert_eq!(v["state"], "succeeded");
-        assert_eq!(v["status"], status.as_str());
+        assert_eq!(v["service"], name);
+        assert_eq!(v["state"], "succeeded", "{name}");
+        assert_eq!(v["status"], service.status(&Phase::Succeeded), "{name}");
         assert_eq!(v["terminal"], true);
         assert!(v["request_id"].as_str().unwrap().starts_with("jobsim-"));
         assert!(v["response"].is_object());
-        match api {
-            Api::Ims => {
-                assert_eq!(v["resources"][0], "e9e91bff-14b6-4a0b-8377-4ed0813e3360");
-                assert_eq!(v["progress"], serde_json::json!({"done": 2, "total": 2}));
-                assert_eq!(v["subtasks"].as_array().unwrap().len(), 2);
-            }
-            Api::Cae => assert_eq!(v["progress"]["percent"], 100.0),
-            Api::Workspace => assert_eq!(v["resources"].as_array().unwrap().len(), 2),
-            Api::Cfw => assert_eq!(v["progress"], Value::Null),
+        assert_eq!(v["progress"], final_progress(service), "{name}");
+        // The resources of the spec's examples.
+        match name {
+            "ims" => assert_eq!(
+                v["resources"],
+                json!(["e9e91bff-14b6-4a0b-8377-4ed0813e3360"])
+            ),
+            "workspace" => assert_eq!(
+                v["resources"],
+                json!(["f5d443de-a623-4950-a74d-569fe63c1f7a"])
+            ),
+            _ => {}
         }
     }
+    // As text.
+    let ims = sim.service("ims");
+    let out = run(&args(&sim, "get", ims, "get-ims"), &TOKEN_ENV);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("state:     succeeded (SUCCESS)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.starts_with("job:       get-ims ("),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stderr, "");
     // A running job is read just as well (exit 0: `get` reports, it does not judge).
-    sim.script("running", Script::never_ends());
-    let out = run(&args(&sim, "get", Api::Ims, "running"), &TOKEN_ENV);
+    sim.script("workspace", "running", Script::never_ends());
+    let out = run(
+        &args(&sim, "get", sim.service("workspace"), "running"),
+        &TOKEN_ENV,
+    );
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("state:     running (RUNNING)"));
-    assert!(out.stdout.contains("progress:  0/2 tasks"));
+    assert!(
+        out.stdout.contains("progress:  0/1 tasks"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn wait_for_a_job_that_succeeds_for_each_service() {
     let sim = JobSim::start();
-    for api in Api::ALL {
-        let job = format!("ok-{}", api.cli_name());
-        sim.script(&job, Script::succeeds());
-        let out = run(&args(&sim, "wait", api, &job), &TOKEN_ENV);
-        assert_eq!(out.code, 0, "{api:?}: {out:?}");
-        // Without a terminal: one line per state change on standard error.
+    for service in sim.services() {
+        let name = service.name.as_str();
+        let job = format!("ok-{name}");
+        sim.script(name, &job, Script::succeeds());
+        let out = run(&args(&sim, "wait", service, &job), &TOKEN_ENV);
+        assert_eq!(out.code, 0, "{name}: {out:?}");
+        // Without a terminal: one line per state change on standard error (without a queued
+        // state, as CFW, the first is already running).
         let lines: Vec<&str> = out.stderr.lines().collect();
-        let changes = if api == Api::Cfw { 2 } else { 3 };
-        assert_eq!(lines.len(), changes, "{api:?}: {}", out.stderr);
+        let changes = if service.states.pending.is_empty() {
+            2
+        } else {
+            3
+        };
+        assert_eq!(lines.len(), changes, "{name}: {}", out.stderr);
         assert!(lines[0].contains("poll 1: "), "{}", lines[0]);
+        let status = |phase| service.status(&phase);
         assert!(
-            lines[changes - 1].contains(&format!("succeeded ({})", api.status(&Phase::Succeeded))),
+            lines[changes - 1].contains(&format!("succeeded ({})", status(Phase::Succeeded))),
             "{}",
             out.stderr
         );
-        if api != Api::Cfw {
-            assert!(lines[1].contains(&format!("running ({})", api.status(&Phase::Running))));
-            assert!(
-                lines[1].contains("50%") || lines[1].contains("1/2 tasks"),
-                "{}",
-                lines[1]
-            );
+        if changes == 3 {
+            assert!(lines[1].contains(&format!("running ({})", status(Phase::Running))));
+            if let Some(progress) = running_progress(service) {
+                assert!(lines[1].contains(&progress), "{name}: {}", lines[1]);
+            }
         }
         assert!(
             out.stdout.contains("state:     succeeded"),
@@ -263,35 +341,40 @@ fn wait_for_a_job_that_succeeds_for_each_service() {
             out.stdout
         );
         assert_eq!(sim.requests_for(&job).len(), 3);
-
-        // --json: the final job and how waiting ended.
-        sim.script(&job, Script::succeeds());
-        let mut a = args(&sim, "wait", api, &job);
-        a.push("--json");
-        let out = run(&a, &TOKEN_ENV);
-        assert_eq!(out.code, 0, "{out:?}");
-        let v = out.json();
-        assert_eq!(
-            (v["outcome"].as_str(), v["state"].as_str()),
-            (Some("succeeded"), Some("succeeded"))
-        );
     }
+    // --json: the final job and how waiting ended.
+    sim.script("ims", "ok-json", Script::succeeds());
+    let a = with(
+        args(&sim, "wait", sim.service("ims"), "ok-json"),
+        &["--json"],
+    );
+    let out = run(&a, &TOKEN_ENV);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = out.json();
+    assert_eq!(
+        (v["outcome"].as_str(), v["state"].as_str()),
+        (Some("succeeded"), Some("succeeded"))
+    );
 }
 
 #[test]
 fn wait_for_a_job_that_fails_exits_1_with_the_reason() {
     let sim = JobSim::start();
-    for api in Api::ALL {
-        let job = format!("fail-{}", api.cli_name());
+    for name in SAMPLE {
+        let service = sim.service(name);
+        let job = format!("fail-{name}");
         sim.script(
+            name,
             &job,
             Script::fails("JOBSIM.0042", "the disk image is corrupt"),
         );
-        let out = run(&args(&sim, "wait", api, &job), &TOKEN_ENV);
-        assert_eq!(out.code, 1, "{api:?}: {out:?}");
-        let status = api.status(&Phase::Failed);
+        let out = run(&args(&sim, "wait", service, &job), &TOKEN_ENV);
+        assert_eq!(out.code, 1, "{name}: {out:?}");
+        let status = service.status(&Phase::Failed);
         let last = out.stderr.lines().last().unwrap();
-        if matches!(api, Api::Ims | Api::Cfw) {
+        // IMS and CFW report the job's error code and reason; CAE and Workspace none for the
+        // job itself (Workspace per sub-job).
+        if matches!(name, "ims" | "cfw") {
             assert_eq!(
                 last,
                 format!(
@@ -309,17 +392,19 @@ fn wait_for_a_job_that_fails_exits_1_with_the_reason() {
         );
 
         sim.script(
+            name,
             &job,
             Script::fails("JOBSIM.0042", "the disk image is corrupt"),
         );
-        let mut a = args(&sim, "wait", api, &job);
-        a.push("--json");
-        let out = run(&a, &TOKEN_ENV);
+        let out = run(
+            &with(args(&sim, "wait", service, &job), &["--json"]),
+            &TOKEN_ENV,
+        );
         assert_eq!(out.code, 1);
         let v = out.json();
         assert_eq!(v["outcome"], "failed");
         assert_eq!(v["state"], "failed");
-        if api == Api::Ims {
+        if name == "ims" {
             assert_eq!(v["error_code"], "JOBSIM.0042");
             assert_eq!(v["error_reason"], "the disk image is corrupt");
         }
@@ -329,9 +414,11 @@ fn wait_for_a_job_that_fails_exits_1_with_the_reason() {
 #[test]
 fn wait_goes_on_through_unknown_states_and_bursts_of_429_and_503() {
     let sim = JobSim::start();
-    for api in Api::ALL {
-        let job = format!("bumpy-{}", api.cli_name());
+    for name in SAMPLE {
+        let service = sim.service(name);
+        let job = format!("bumpy-{name}");
         sim.script(
+            name,
             &job,
             Script::new([
                 Step::job(Phase::Running),
@@ -343,8 +430,8 @@ fn wait_goes_on_through_unknown_states_and_bursts_of_429_and_503() {
                 Step::job(Phase::Succeeded),
             ]),
         );
-        let out = run(&args(&sim, "wait", api, &job), &TOKEN_ENV);
-        assert_eq!(out.code, 0, "{api:?}: {out:?}");
+        let out = run(&args(&sim, "wait", service, &job), &TOKEN_ENV);
+        assert_eq!(out.code, 0, "{name}: {out:?}");
         assert!(out.stderr.contains("unknown (PAUSED)"), "{}", out.stderr);
         let warnings: Vec<&str> = out
             .stderr
@@ -357,15 +444,15 @@ fn wait_goes_on_through_unknown_states_and_bursts_of_429_and_503() {
         assert_eq!(sim.requests_for(&job).len(), 7);
 
         // More failures in a row than --max-errors: exit 4.
-        let job = format!("outage-{}", api.cli_name());
+        let job = format!("outage-{name}");
         sim.script(
+            name,
             &job,
             Script::new([Step::job(Phase::Running), Step::http(503)]),
         );
-        let mut a = args(&sim, "wait", api, &job);
-        a.extend(["--max-errors", "2"]);
+        let a = with(args(&sim, "wait", service, &job), &["--max-errors", "2"]);
         let out = run(&a, &TOKEN_ENV);
-        assert_eq!(out.code, 4, "{api:?}: {out:?}");
+        assert_eq!(out.code, 4, "{name}: {out:?}");
         let last = out.stderr.lines().last().unwrap();
         assert!(
             last.starts_with("cloudjobs: gave up after 3 failed polls in a row"),
@@ -378,14 +465,14 @@ fn wait_goes_on_through_unknown_states_and_bursts_of_429_and_503() {
 #[test]
 fn wait_past_the_deadline_exits_3() {
     let sim = JobSim::start();
-    for api in Api::ALL {
-        let job = format!("forever-{}", api.cli_name());
-        sim.script(&job, Script::never_ends());
-        let mut a = args(&sim, "wait", api, &job);
-        a.extend(["--timeout", "150ms"]);
+    for name in SAMPLE {
+        let service = sim.service(name);
+        let job = format!("forever-{name}");
+        sim.script(name, &job, Script::never_ends());
+        let a = with(args(&sim, "wait", service, &job), &["--timeout", "150ms"]);
         let started = Instant::now();
         let out = run(&a, &TOKEN_ENV);
-        assert_eq!(out.code, 3, "{api:?}: {out:?}");
+        assert_eq!(out.code, 3, "{name}: {out:?}");
         assert!(started.elapsed() < Duration::from_secs(20));
         let last = out.stderr.lines().last().unwrap();
         assert!(
@@ -394,8 +481,7 @@ fn wait_past_the_deadline_exits_3() {
         );
         assert!(last.contains("--timeout"), "{last}");
         assert!(out.stdout.contains("state:     running"), "{}", out.stdout);
-        a.push("--json");
-        let out = run(&a, &TOKEN_ENV);
+        let out = run(&with(a, &["--json"]), &TOKEN_ENV);
         assert_eq!(out.code, 3);
         assert_eq!(out.json()["outcome"], "deadline");
     }
@@ -404,17 +490,18 @@ fn wait_past_the_deadline_exits_3() {
 #[test]
 fn api_and_auth_errors_exit_4() {
     let sim = JobSim::start();
+    let ims = sim.service("ims");
     for command in ["get", "wait"] {
         // No such job.
-        let out = run(&args(&sim, command, Api::Ims, "no-such-job"), &TOKEN_ENV);
+        let out = run(&args(&sim, command, ims, "no-such-job"), &TOKEN_ENV);
         assert_eq!(out.code, 4, "{out:?}");
         assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
         assert!(out.stderr.contains("HTTP 404"), "{}", out.stderr);
         assert!(out.stderr.contains("check the job id"), "{}", out.stderr);
         // A token the server refuses.
-        sim.script("job", Script::succeeds());
+        sim.script("cfw", "job", Script::succeeds());
         let env = [("OS_AUTH_TOKEN", "refused-token"), TOKEN_ENV[1]];
-        let out = run(&args(&sim, command, Api::Cfw, "job"), &env);
+        let out = run(&args(&sim, command, sim.service("cfw"), "job"), &env);
         assert_eq!(out.code, 4, "{out:?}");
         assert!(out.stderr.contains("HTTP 401") && out.stderr.contains("credentials"));
     }
@@ -427,7 +514,7 @@ fn api_and_auth_errors_exit_4() {
         ("OS_AUTH_URL", auth_url.as_str()),
         ("OS_PROJECT_ID", "a4da8115c9d8464ead3a38309130523f"),
     ];
-    let out = run(&args(&sim, "get", Api::Ims, "job"), &env);
+    let out = run(&args(&sim, "get", ims, "job"), &env);
     assert_eq!(out.code, 4, "{out:?}");
     assert!(
         out.stderr.contains("authentication failed"),
@@ -462,7 +549,7 @@ fn api_and_auth_errors_exit_4() {
 #[test]
 fn credentials_and_settings_from_the_environment() {
     let sim = JobSim::start();
-    sim.script("job", Script::succeeds());
+    sim.script("cae", "job", Script::succeeds());
     let auth_url = format!("{}/v3", sim.url());
     // IAM password, no project id: it is looked up by project name.
     let env = [
@@ -498,13 +585,13 @@ fn credentials_and_settings_from_the_environment() {
     );
 
     // AK/SK from the Huawei Cloud SDK variables.
-    sim.script("job2", Script::succeeds());
+    sim.script("workspace", "job2", Script::succeeds());
     let env = [
         ("HUAWEICLOUD_SDK_AK", jobsim::ACCESS_KEY),
         ("HUAWEICLOUD_SDK_SK", "secret-key-value"),
         ("HUAWEICLOUD_SDK_PROJECT_ID", "0123456789abcdef"),
     ];
-    let out = run(&args(&sim, "get", Api::Workspace, "job2"), &env);
+    let out = run(&args(&sim, "get", sim.service("workspace"), "job2"), &env);
     assert_eq!(out.code, 0, "{out:?}");
     let r = &sim.requests_for("job2")[0];
     assert_eq!(r.path, "/v1/0123456789abcdef/image-server-jobs/job2");
@@ -515,13 +602,15 @@ fn credentials_and_settings_from_the_environment() {
     );
 
     // Flags win over the environment.
-    sim.script("job3", Script::succeeds());
+    sim.script("ims", "job3", Script::succeeds());
     let env = [
         ("OS_AUTH_TOKEN", "refused-token"),
         ("OS_PROJECT_ID", "from-env"),
     ];
-    let mut a = args(&sim, "get", Api::Ims, "job3");
-    a.extend(["--token", jobsim::TOKEN, "--project-id", "from-flag"]);
+    let a = with(
+        args(&sim, "get", sim.service("ims"), "job3"),
+        &["--token", jobsim::TOKEN, "--project-id", "from-flag"],
+    );
     let out = run(&a, &env);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(sim.requests_for("job3")[0].path, "/v1/from-flag/jobs/job3");
@@ -536,9 +625,9 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
     let url = sim.url();
     let cases: Vec<Case<'_>> = vec![
         (
-            vec!["get", "ecs", "job", "--endpoint", url],
+            vec!["get", "nosuch", "job", "--endpoint", url],
             TOKEN_ENV.to_vec(),
-            "unknown service `ecs`: use ims, cae, cfw or workspace",
+            "unknown service `nosuch`: use one of ",
         ),
         (
             vec!["wait", "ims", "a/b", "--endpoint", url],
@@ -563,7 +652,7 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
         (
             vec!["get", "cae", "job", "--endpoint", url],
             TOKEN_ENV.to_vec(),
-            "CAE needs the environment id",
+            "cae needs the header parameter `X-Environment-ID`",
         ),
         (
             vec!["get", "ims", "job", "--region", "xx-nowhere-1"],
@@ -653,14 +742,14 @@ fn help_documents_commands_variables_and_exit_statuses() {
     assert_eq!(out.code, 0);
     assert!(out.stdout.starts_with("cloudjobs "));
     // No command: the help, on standard error, exit 2.
-    let out = run(&[], &[]);
+    let out = run::<&str>(&[], &[]);
     assert_eq!(out.code, 2);
 }
 
 #[test]
 fn secrets_are_never_printed() {
     let sim = JobSim::start();
-    sim.script("job", Script::fails("JOBSIM.0042", "broken"));
+    sim.script("ims", "job", Script::fails("JOBSIM.0042", "broken"));
     let secrets = ["pw-SECRET-1", "sk-SECRET-2", "st-SECRET-3", "tok-SECRET-4"];
     let auth_url = format!("{}/v3", sim.url());
     let password_env = [
@@ -680,12 +769,13 @@ fn secrets_are_never_printed() {
     let mut runs = Vec::new();
     for env in [&password_env[..], &aksk_env[..], &token_env[..]] {
         for a in [
-            args(&sim, "get", Api::Ims, "job"),
-            args(&sim, "wait", Api::Ims, "job"),
-            vec!["wait", "ims", "job", "--json", "--endpoint", sim.url()],
-            vec!["get", "cae", "job", "--endpoint", sim.url()],
-            vec!["get", "ims", "job", "--region", "nowhere"],
-            vec!["--help"],
+            args(&sim, "get", sim.service("ims"), "job"),
+            args(&sim, "wait", sim.service("ims"), "job"),
+            with(args(&sim, "wait", sim.service("ims"), "job"), &["--json"]),
+            // Without CAE's environment id: a usage error.
+            with(Vec::new(), &["get", "cae", "job", "--endpoint", sim.url()]),
+            with(Vec::new(), &["get", "ims", "job", "--region", "nowhere"]),
+            with(Vec::new(), &["--help"]),
         ] {
             runs.push(run(&a, env));
         }

@@ -611,7 +611,7 @@ fn raw_request(
             Some("query") => query.push((name.to_owned(), value)),
             // A body brings its own `Content-Type`; without one, a required header is sent.
             Some("header")
-                if !(name.eq_ignore_ascii_case("content-type") && body.is_some())
+                if (!name.eq_ignore_ascii_case("content-type") || body.is_none())
                     && !op.credentials.iter().any(|c| c.eq_ignore_ascii_case(name))
                     && omit.is_none_or(|o| !o.eq_ignore_ascii_case(name)) =>
             {
