@@ -1,0 +1,788 @@
+//! `cargo xtask docs diff|check|pull`, run as the xtask binary on the documents of
+//! `fixtures/docs/` (small made-up job API pages, in reStructuredText and HTML):
+//!
+//! - `diff/<case>/{old,new}.{rst,html}`: one kind of change per case, pinned in the three
+//!   formats with insta snapshots; `reflow_rst` and `rewording_html` must report nothing;
+//! - `check/`: one document (`document.rst` and the same page as `document.html`) and two
+//!   specs: `clean.yaml` (deviations accepted) and `drift.yaml`;
+//! - `pull`: a local HTTP server stands in for the document hosts
+//!   (`CLOUDJOBS_DOCS_BASE_URL`, `CLOUDJOBS_DOCS_URL_MAP`), with a changed versioned
+//!   document and an unchanged page; nothing here needs the network.
+//!
+//! The documents are read by `xtask/tools/docmodel.py` with the pinned Python venv that
+//! `cargo xtask test` (or `cargo xtask validate`) installs under `target/tools/venv`;
+//! `CLOUDJOBS_PYTHON` names another interpreter. Without one these tests fail with
+//! instructions, unless `CLOUDJOBS_SKIP_DOCS=1` skips them explicitly.
+//!
+//! The xtask binary is taken from `CLOUDJOBS_XTASK` when set, else built (or found up to
+//! date) by `cargo build --workspace --bin xtask --example wait`, as `tests/cli.rs` builds
+//! `cloudjobs`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use serde_json::Value;
+
+const PYTHON_ENV: &str = "CLOUDJOBS_PYTHON";
+const SKIP_ENV: &str = "CLOUDJOBS_SKIP_DOCS";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn fixtures() -> PathBuf {
+    root().join("tests/fixtures/docs")
+}
+
+/// The Python interpreter with the readers' packages, `None` when skipping was asked for
+/// explicitly; panics with instructions otherwise.
+fn python() -> Option<PathBuf> {
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            if let Some(p) = std::env::var_os(PYTHON_ENV).filter(|p| !p.is_empty()) {
+                return Some(PathBuf::from(p));
+            }
+            if std::env::var(SKIP_ENV).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true")) {
+                eprintln!("SKIPPED: docs reader tests ({SKIP_ENV} is set)");
+                return None;
+            }
+            let venv = root().join("target/tools/venv/bin/python");
+            let ready = venv.exists()
+                && Command::new(&venv)
+                    .args(["-c", "import docutils"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success());
+            if ready {
+                return Some(venv);
+            }
+            panic!(
+                "the docs tests need the pinned Python tools with docutils: run `cargo xtask test` \
+                 (or `cargo xtask validate`) once, which installs them under target/tools/venv, \
+                 or set {PYTHON_ENV} to an interpreter that has them, or skip these tests \
+                 explicitly with {SKIP_ENV}=1"
+            );
+        })
+        .clone()
+}
+
+/// The xtask binary.
+fn xtask() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("CLOUDJOBS_XTASK") {
+            return PathBuf::from(bin);
+        }
+        build_xtask().unwrap_or_else(|e| panic!("cannot build the xtask binary: {e}"))
+    })
+}
+
+fn build_xtask() -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+    let mut command = Command::new(cargo);
+    // Without the variables Cargo sets for this test (see tests/cli.rs).
+    for (name, _) in std::env::vars_os() {
+        let set_by_cargo = name.to_str().is_some_and(|n| {
+            [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ]
+            .iter()
+            .any(|p| n.starts_with(p))
+                || matches!(
+                    n,
+                    "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_RUSTC_CURRENT_DIR"
+                        | "OUT_DIR"
+                )
+        });
+        if set_by_cargo {
+            command.env_remove(name);
+        }
+    }
+    command
+        .current_dir(root())
+        .args([
+            "build",
+            "--workspace",
+            "--bin",
+            "xtask",
+            "--example",
+            "wait",
+        ])
+        .args(["--message-format", "json-render-diagnostics"]);
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    if let Some(profile_dir) = exe.parent().and_then(Path::parent) {
+        match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => {}
+            Some("release") => {
+                command.arg("--release");
+            }
+            Some(profile) => {
+                command.args(["--profile", profile]);
+            }
+        }
+        if let Some(target) = profile_dir.parent()
+            && std::env::var_os("CARGO_TARGET_DIR").is_none()
+            && target.join("CACHEDIR.TAG").exists()
+        {
+            command.arg("--target-dir").arg(target);
+        }
+    }
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!("cargo build failed: {}", output.status));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["name"] == "xtask"
+                && m["target"]["kind"][0] == "bin"
+        })
+        .and_then(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| "cargo reported no xtask executable".to_owned())
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// Runs `xtask docs ARGS` in the repository root with the reader's interpreter and `env`.
+fn docs(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(xtask());
+    command.current_dir(root()).arg("docs").args(args);
+    for var in [
+        "CLOUDJOBS_DOCS_BASE_URL",
+        "CLOUDJOBS_DOCS_URL_MAP",
+        "CLOUDJOBS_DOCS_DIR",
+    ] {
+        command.env_remove(var);
+    }
+    if let Some(p) = python() {
+        command.env(PYTHON_ENV, p);
+    }
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().expect("run xtask");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn diff_cases() -> Vec<(String, String)> {
+    let mut cases = Vec::new();
+    for entry in std::fs::read_dir(fixtures().join("diff")).unwrap() {
+        let dir = entry.unwrap().path();
+        let case = dir.file_name().unwrap().to_str().unwrap().to_owned();
+        let ext = if dir.join("old.rst").exists() {
+            "rst"
+        } else {
+            "html"
+        };
+        cases.push((case, ext.to_owned()));
+    }
+    cases.sort();
+    cases
+}
+
+/// Per case: the change kinds `docs diff` must report (empty: no semantic difference).
+const EXPECTED_KINDS: &[(&str, &[&str])] = &[
+    ("examples_html", &["example-changed"]),
+    ("fields_rst", &["type", "field-added", "field-removed"]),
+    ("operation_rst", &["path"]),
+    (
+        "parameters_rst",
+        &[
+            "mandatory",
+            "type",
+            "parameter-added",
+            "parameter-removed",
+            "parameter-moved",
+        ],
+    ),
+    ("reflow_rst", &[]),
+    (
+        "request_rst",
+        &["mandatory", "field-added", "example-changed"],
+    ),
+    ("rewording_html", &[]),
+    ("statuses_html", &["status-added", "status-removed"]),
+    ("values_html", &["enum-added", "enum-removed"]),
+];
+
+#[test]
+fn every_kind_of_change_is_reported_and_nothing_else() {
+    if python().is_none() {
+        return;
+    }
+    let cases = diff_cases();
+    assert_eq!(
+        cases.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+        EXPECTED_KINDS.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        "every fixture case has its expectation"
+    );
+    for (case, ext) in &cases {
+        let old = format!("tests/fixtures/docs/diff/{case}/old.{ext}");
+        let new = format!("tests/fixtures/docs/diff/{case}/new.{ext}");
+        let expected = EXPECTED_KINDS
+            .iter()
+            .find(|(c, _)| c == case)
+            .map(|(_, k)| *k)
+            .unwrap();
+        for format in ["text", "markdown", "json"] {
+            let out = docs(&["diff", &old, &new, "--format", format], &[]);
+            assert_eq!(
+                out.code,
+                i32::from(!expected.is_empty()),
+                "{case} ({format}): {}{}",
+                out.stdout,
+                out.stderr
+            );
+            assert!(out.stderr.is_empty(), "{case}: {}", out.stderr);
+            insta::assert_snapshot!(format!("diff__{case}__{format}"), out.stdout);
+            if format == "json" {
+                let json = out.json();
+                let mut kinds: Vec<&str> = json["changes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["kind"].as_str().unwrap())
+                    .collect();
+                kinds.dedup();
+                let mut want = expected.to_vec();
+                want.sort_unstable();
+                kinds.sort_unstable();
+                kinds.dedup();
+                assert_eq!(kinds, want, "{case}: {}", out.stdout);
+                assert_eq!(json["changed"], Value::Bool(!expected.is_empty()));
+            }
+        }
+    }
+}
+
+#[test]
+fn the_same_page_in_rst_and_html_has_the_same_model() {
+    if python().is_none() {
+        return;
+    }
+    let out = docs(
+        &[
+            "diff",
+            "tests/fixtures/docs/check/document.rst",
+            "tests/fixtures/docs/check/document.html",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("no semantic difference"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_diff_in_the_other_direction_mirrors() {
+    if python().is_none() {
+        return;
+    }
+    let forward = docs(
+        &[
+            "diff",
+            "tests/fixtures/docs/diff/statuses_html/old.html",
+            "tests/fixtures/docs/diff/statuses_html/new.html",
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .json();
+    let backward = docs(
+        &[
+            "diff",
+            "tests/fixtures/docs/diff/statuses_html/new.html",
+            "tests/fixtures/docs/diff/statuses_html/old.html",
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .json();
+    let places = |j: &Value, kind: &str| -> Vec<String> {
+        j["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == kind)
+            .map(|c| c["at"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        places(&forward, "status-added"),
+        places(&backward, "status-removed")
+    );
+    assert_eq!(
+        places(&forward, "status-removed"),
+        places(&backward, "status-added")
+    );
+}
+
+#[test]
+fn check_reports_drift_accepted_deviations_and_notes() {
+    if python().is_none() {
+        return;
+    }
+    for (spec, code) in [("clean", 0), ("drift", 1)] {
+        for doc in ["document.rst", "document.html"] {
+            let spec_path = format!("tests/fixtures/docs/check/{spec}.yaml");
+            let doc_path = format!("tests/fixtures/docs/check/{doc}");
+            let text = docs(&["check", &spec_path, "--doc", &doc_path], &[]);
+            assert_eq!(
+                text.code, code,
+                "{spec} {doc}: {}{}",
+                text.stdout, text.stderr
+            );
+            if doc == "document.rst" {
+                insta::assert_snapshot!(format!("check__{spec}__text"), text.stdout);
+                for format in ["markdown", "json"] {
+                    let out = docs(
+                        &["check", &spec_path, "--doc", &doc_path, "--format", format],
+                        &[],
+                    );
+                    assert_eq!(out.code, code);
+                    insta::assert_snapshot!(format!("check__{spec}__{format}"), out.stdout);
+                }
+            } else {
+                // The HTML rendering of the same page gives the same findings (places in the
+                // document aside).
+                let rst = docs(
+                    &[
+                        "check",
+                        &spec_path,
+                        "--doc",
+                        "tests/fixtures/docs/check/document.rst",
+                        "--format",
+                        "json",
+                    ],
+                    &[],
+                )
+                .json();
+                let html = docs(
+                    &["check", &spec_path, "--doc", &doc_path, "--format", "json"],
+                    &[],
+                )
+                .json();
+                let findings = |j: &Value| -> Vec<(String, String, String)> {
+                    j["results"][0]["findings"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|f| {
+                            (
+                                f["verdict"].as_str().unwrap().to_owned(),
+                                f["kind"].as_str().unwrap().to_owned(),
+                                f["at"].as_str().unwrap().to_owned(),
+                            )
+                        })
+                        .collect()
+                };
+                assert_eq!(findings(&rst), findings(&html), "{spec}");
+            }
+        }
+    }
+    // What the clean spec accepts and what the drifting one lacks, by place.
+    let clean = docs(
+        &[
+            "check",
+            "tests/fixtures/docs/check/clean.yaml",
+            "--doc",
+            "tests/fixtures/docs/check/document.rst",
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+    .json();
+    let result = &clean["results"][0];
+    let verdict_at = |at: &str| -> String {
+        result["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["at"] == at)
+            .map(|f| f["verdict"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| format!("nothing at {at}"))
+    };
+    assert_eq!(verdict_at("response 200 progress"), "accepted");
+    assert_eq!(verdict_at("response 200 request_id"), "note");
+    assert_eq!(
+        result["unused_accepted"][0]["at"],
+        Value::String("parameter query limit".into())
+    );
+    assert_eq!(clean["drift"], Value::Bool(false));
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_problem() {
+    // Without the reader: usage errors and missing files.
+    let out = docs(&["diff", "only-one.rst"], &[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("needs two documents"), "{}", out.stderr);
+    let out = docs(&["check", "no-such-spec.yaml"], &[]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("no-such-spec.yaml: no such spec"),
+        "{}",
+        out.stderr
+    );
+    let out = docs(
+        &[
+            "check",
+            "tests/fixtures/docs/check/clean.yaml",
+            "tests/fixtures/docs/check/drift.yaml",
+            "--doc",
+            "x.rst",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("name exactly one spec"),
+        "{}",
+        out.stderr
+    );
+    let out = docs(&["diff", "a.docx", "b.docx"], &[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--doc-format"), "{}", out.stderr);
+    let out = docs(&["check", "--format", "yaml"], &[]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unknown format `yaml`"),
+        "{}",
+        out.stderr
+    );
+    let out = docs(&["diff", "missing-old.json", "missing-new.json"], &[]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("missing-old.json: no such file"),
+        "{}",
+        out.stderr
+    );
+
+    if python().is_none() {
+        return;
+    }
+    // A document the reader cannot understand: its `FILE:LINE: message`.
+    let out = docs(
+        &[
+            "diff",
+            "tests/fixtures/docs/bad/no-operation.rst",
+            "tests/fixtures/docs/check/document.rst",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("tests/fixtures/docs/bad/no-operation.rst:"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}
+
+// ---------------------------------------------------------------------------------------
+// pull, against a local server
+// ---------------------------------------------------------------------------------------
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers GETs from a path → body table (404
+/// otherwise) and logs the paths asked for; stopped when dropped.
+struct Server {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    log: Arc<Mutex<Vec<String>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(files: Vec<(String, Vec<u8>)>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (stop2, log2) = (stop.clone(), log.clone());
+        let thread = std::thread::spawn(move || {
+            // Bounded: at most 200 connections, and it stops when the test drops it.
+            for stream in listener.incoming().take(200) {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    continue;
+                }
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let path = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_owned();
+                log2.lock().unwrap().push(path.clone());
+                let (status, body) = match files.iter().find(|(p, _)| *p == path) {
+                    Some((_, body)) => ("200 OK", body.clone()),
+                    None => ("404 Not Found", b"not found".to_vec()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            }
+        });
+        Server {
+            port,
+            stop,
+            log,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A temporary folder, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "cloudjobs-docs-{name}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const REVISION: &str = "5f2c1e0a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e";
+const RST_PATH: &str = "api-ref/source/querying_a_backup_job.rst";
+
+/// The clean spec with two sources: the RST (versioned, recorded at `REVISION` with
+/// `recorded_sha`) and the HTML page (recorded with `page_sha`).
+fn pull_spec(dir: &Path, recorded_sha: &str, page_sha: &str) -> PathBuf {
+    let clean = std::fs::read_to_string(fixtures().join("check/clean.yaml")).unwrap();
+    let start = clean.find("  x-cloudjobs-sources:").unwrap();
+    let end = clean.find("paths:").unwrap();
+    let accepted_start = clean[start..end].find("      accepted:").unwrap() + start;
+    let accepted = &clean[accepted_start..end];
+    let sources = format!(
+        "  x-cloudjobs-sources:
+    - url: https://raw.githubusercontent.com/demo-docs/backup-service/main/{RST_PATH}
+      format: rst
+      repository: demo-docs/backup-service
+      branch: main
+      path: {RST_PATH}
+      revision: {REVISION}
+      sha256: {recorded_sha}
+      operation: ShowBackupJob
+{accepted}    - url: https://docs.example.com/backup/ShowBackupJob.html
+      format: html
+      revision: unknown
+      sha256: {page_sha}
+      note: the same page, rendered
+"
+    );
+    let text = format!("{}{sources}{}", &clean[..start], &clean[end..]);
+    let path = dir.join("backup-jobs.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Output with the temporary folder and the server's port replaced.
+fn redact(text: &str, dir: &Path, server: &Server) -> String {
+    text.replace(&dir.display().to_string(), "[TMP]")
+        .replace(&server.port.to_string(), "[PORT]")
+}
+
+#[test]
+fn pull_downloads_tells_what_changed_diffs_and_checks() {
+    if python().is_none() {
+        return;
+    }
+    let tmp = TempDir::new("pull");
+    let current = std::fs::read(fixtures().join("check/document.rst")).unwrap();
+    let recorded = std::fs::read(fixtures().join("diff/fields_rst/new.rst")).unwrap();
+    let page = std::fs::read(fixtures().join("check/document.html")).unwrap();
+    let server = Server::start(vec![
+        (
+            format!("/raw/demo-docs/backup-service/main/{RST_PATH}"),
+            current.clone(),
+        ),
+        (
+            format!("/raw/demo-docs/backup-service/{REVISION}/{RST_PATH}"),
+            recorded.clone(),
+        ),
+        ("/pages/backup/ShowBackupJob.html".into(), page.clone()),
+    ]);
+    let spec = pull_spec(&tmp.0, &sha256(&recorded), &sha256(&page));
+    let spec_arg = spec.display().to_string();
+    let downloads = tmp.0.join("docs");
+    let base = format!("{}/raw", server.url());
+    let map = format!("https://docs.example.com={}/pages", server.url());
+    let env = [
+        ("CLOUDJOBS_DOCS_BASE_URL", base.as_str()),
+        ("CLOUDJOBS_DOCS_URL_MAP", map.as_str()),
+        ("CLOUDJOBS_DOCS_DIR", downloads.to_str().unwrap()),
+    ];
+
+    // The RST changed (its recorded revision is downloaded and compared), the page did not;
+    // the spec is then checked against the current RST: clean.
+    let out = docs(&["pull", &spec_arg], &env);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    insta::assert_snapshot!("pull__changed__text", redact(&out.stdout, &tmp.0, &server));
+    let json = docs(&["pull", &spec_arg, "--format", "json"], &env).json();
+    assert_eq!(json["changed"], 1);
+    assert_eq!(json["drift"], false);
+    let sources = &json["specs"][0]["sources"];
+    assert_eq!(sources[0]["status"], "changed");
+    assert_eq!(sources[0]["sha256"], Value::String(sha256(&current)));
+    assert_eq!(sources[1]["status"], "unchanged");
+    let changes = sources[0]["diff"]["changes"].as_array().unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["at"] == "response 200 detail.volumes" && c["kind"] == "field-removed"),
+        "{changes:?}"
+    );
+    assert_eq!(
+        std::fs::read(downloads.join("backup-jobs/querying_a_backup_job.rst")).unwrap(),
+        current
+    );
+    let markdown = docs(&["pull", &spec_arg, "--format", "markdown"], &env);
+    insta::assert_snapshot!(
+        "pull__changed__markdown",
+        redact(&markdown.stdout, &tmp.0, &server)
+    );
+    {
+        let log = server.log.lock().unwrap();
+        assert!(
+            log.iter()
+                .all(|p| p.starts_with("/raw/") || p.starts_with("/pages/"))
+        );
+        assert!(log.contains(&format!(
+            "/raw/demo-docs/backup-service/{REVISION}/{RST_PATH}"
+        )));
+    }
+
+    // With the current sha256 recorded, nothing changed: exit 0.
+    let spec = pull_spec(&tmp.0, &sha256(&current), &sha256(&page));
+    let out = docs(&["pull", &spec.display().to_string()], &env);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("Result: 0 document(s) changed, 0 spec(s) with drift."),
+        "{}",
+        out.stdout
+    );
+
+    // `check` without --doc reads the copy `pull` saved: the server is not asked again.
+    let asked = server.log.lock().unwrap().len();
+    let out = docs(&["check", &spec.display().to_string()], &env);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("querying_a_backup_job.rst (rst)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(server.log.lock().unwrap().len(), asked);
+
+    // A source that is gone: exit 2, the URL named.
+    drop(server);
+    let gone = Server::start(Vec::new());
+    let base = format!("{}/raw", gone.url());
+    let map = format!("https://docs.example.com={}/pages", gone.url());
+    let env = [
+        ("CLOUDJOBS_DOCS_BASE_URL", base.as_str()),
+        ("CLOUDJOBS_DOCS_URL_MAP", map.as_str()),
+        ("CLOUDJOBS_DOCS_DIR", downloads.to_str().unwrap()),
+    ];
+    let out = docs(&["pull", &spec.display().to_string()], &env);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("HTTP 404 Not Found"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("https://docs.example.com/backup/ShowBackupJob.html (as http://127.0.0.1:"),
+        "{}",
+        out.stdout
+    );
+}

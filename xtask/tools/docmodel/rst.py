@@ -1,0 +1,358 @@
+"""The reStructuredText reader: OTC API reference pages (``api-ref/source/**.rst``).
+
+docutils parses the page into a doctree; this module walks it into blocks. The pages are
+written for Sphinx, so the Sphinx-only markup they use is registered with docutils first
+(:func:`register_sphinx_markup`): ``:ref:`` keeps its target (nested tables are linked by
+it), ``code-block`` keeps its content and language verbatim, the others keep their text.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Callable, Iterable
+
+from docutils import nodes
+from docutils.frontend import get_default_settings
+from docutils.parsers.rst import Directive, Parser, directives, roles
+from docutils.utils import new_document
+
+from .blocks import Block, Cell, Code, Document, Heading, Para, Row, Table, collapse, collapse_lines
+from .errors import DocError
+
+
+class _AnyOptions(dict):  # type: ignore[type-arg]
+    """An ``option_spec`` accepting every option (``:linenos:``, ``:caption:`` ...) as text."""
+
+    def __getitem__(self, key: str) -> Callable[[str | None], str | None]:
+        return directives.unchanged
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+class _CodeBlock(Directive):
+    """Sphinx ``code-block``: a literal block with its language, content verbatim."""
+
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = _AnyOptions()
+
+    def run(self) -> list[nodes.Node]:
+        text = "\n".join(self.content)
+        node = nodes.literal_block(text, text)
+        node["language"] = self.arguments[0] if self.arguments else None
+        node.line = self.content_offset + 1
+        return [node]
+
+
+class _Ignored(Directive):
+    """A Sphinx directive that says nothing about the API (``toctree``, ``index``)."""
+
+    has_content = True
+    optional_arguments = 10
+    final_argument_whitespace = True
+    option_spec = _AnyOptions()
+
+    def run(self) -> list[nodes.Node]:
+        return []
+
+
+class _Container(Directive):
+    """A Sphinx directive whose content is ordinary text (``only``, ``seealso``)."""
+
+    has_content = True
+    optional_arguments = 10
+    final_argument_whitespace = True
+    option_spec = _AnyOptions()
+
+    def run(self) -> list[nodes.Node]:
+        node = nodes.container()
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
+
+
+def _ref_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.Node]]:
+    """``:ref:`Table 2 <anchor>``` / ``:ref:`anchor```: the text, and the target kept."""
+    label, target = text, text
+    if text.endswith(">") and "<" in text:
+        label, _, target = text[:-1].rpartition("<")
+        label = label.strip() or target
+    node = nodes.reference(rawtext, label.strip())
+    node["cloudjobs_ref"] = nodes.fully_normalize_name(target.strip())
+    return [node], []
+
+
+def _text_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.Node]]:
+    """A Sphinx role shown as its text (``:doc:``, ``:guilabel:`` ...)."""
+    label = text
+    if text.endswith(">") and "<" in text:
+        label = text[:-1].rpartition("<")[0].strip() or text
+    return [nodes.inline(rawtext, label)], []
+
+
+_TEXT_ROLES = (
+    "doc", "term", "numref", "abbr", "command", "file", "samp", "guilabel", "menuselection",
+    "kbd", "option", "envvar", "program", "dfn", "mailheader", "mimetype", "makevar", "regexp",
+    "download", "any", "keyword", "token", "class", "func", "meth", "attr", "mod", "obj", "data",
+    "const", "exc",
+)
+_IGNORED_DIRECTIVES = ("toctree", "index", "highlight", "tabularcolumns", "literalinclude", "autosummary")
+_CONTAINER_DIRECTIVES = ("only", "seealso", "versionadded", "versionchanged", "deprecated", "centered", "hlist",
+                         "tabs", "tab", "group-tab", "code-tab", "cssclass")
+
+
+def register_sphinx_markup() -> None:
+    """Registers the Sphinx roles and directives OTC pages use with docutils.
+
+    docutils keeps its roles and directives in a process-wide registry; registering the
+    same handlers again is harmless, so every read calls this.
+    """
+    roles.register_local_role("ref", _ref_role)
+    for name in _TEXT_ROLES:
+        roles.register_local_role(name, _text_role)
+    for name in ("code-block", "sourcecode", "code"):
+        directives.register_directive(name, _CodeBlock)
+    for name in _IGNORED_DIRECTIVES:
+        directives.register_directive(name, _Ignored)
+    for name in _CONTAINER_DIRECTIVES:
+        directives.register_directive(name, _Container)
+
+
+def read_rst(text: str, source: str) -> Document:
+    """The blocks of a reStructuredText page. Raises :class:`DocError` on a broken table."""
+    register_sphinx_markup()
+    settings = get_default_settings(Parser)
+    settings.report_level = 5
+    settings.halt_level = 5
+    settings.warning_stream = io.StringIO()
+    settings.file_insertion_enabled = False
+    settings.raw_enabled = False
+    settings.syntax_highlight = "none"
+    settings.character_level_inline_markup = False
+    document = new_document(source, settings)
+    messages: list[nodes.system_message] = []
+    document.reporter.attach_observer(messages.append)
+    Parser().parse(text, document)
+    warnings = _check_messages(messages)
+    walker = _Walker()
+    walker.walk(document, depth=0)
+    return Document(walker.title, walker.blocks, warnings)
+
+
+def _check_messages(messages: Iterable[nodes.system_message]) -> list[str]:
+    """Errors about tables are fatal (the table cannot be read); others are warnings."""
+    warnings = []
+    for message in messages:
+        level = message.get("level", 0)
+        text = collapse(message.children[0].astext() if message.children else message.astext())
+        line = message.get("line")
+        if level >= 3 and "table" in text.lower():
+            raise DocError(f"cannot read the table: {text}", line=line)
+        if level >= 3:
+            warnings.append(f"line {line}: docutils: {text}")
+    return warnings
+
+
+_SKIPPED = (
+    nodes.comment,
+    nodes.substitution_definition,
+    nodes.system_message,
+    nodes.field_list,
+    nodes.docinfo,
+    nodes.image,
+    nodes.figure,
+    nodes.raw,
+    nodes.pending,
+    nodes.problematic,
+)
+
+
+class _Walker:
+    """Turns a doctree into blocks; remembers ``.. _anchor:`` targets for the next table."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.title: str | None = None
+        self.anchors: set[str] = set()
+        self.tables = 0
+
+    def _emit(self, block: Block) -> None:
+        if not isinstance(block, Table):
+            self.anchors = set()
+        self.blocks.append(block)
+
+    def walk(self, node: nodes.Element, depth: int, bullet: bool = False) -> None:
+        for child in node.children:
+            if isinstance(child, nodes.section):
+                title = child.next_node(nodes.title)
+                text = collapse(title.astext()) if title is not None else ""
+                if depth == 0 and self.title is None:
+                    self.title = text
+                else:
+                    self._emit(Heading(text, depth + 1, child.line or (title.line if title else None)))
+                self.walk(child, depth + 1)
+            elif isinstance(child, nodes.title):
+                continue
+            elif isinstance(child, nodes.target):
+                if not child.get("refuri"):
+                    self.anchors.update(child.get("names", []))
+            elif isinstance(child, nodes.paragraph):
+                self._emit(Para(_cell(child, child.line), bullet=bullet))
+                bullet = False
+            elif isinstance(child, (nodes.bullet_list, nodes.enumerated_list)):
+                for item in child.children:
+                    if isinstance(item, nodes.Element):
+                        self.walk(item, depth, bullet=True)
+            elif isinstance(child, nodes.table):
+                self._emit(self._table(child))
+            elif isinstance(child, (nodes.literal_block, nodes.doctest_block)):
+                self._emit(Code(child.astext(), _line(child), child.get("language")))
+            elif isinstance(child, nodes.rubric):
+                self._emit(Para(_cell(child, child.line)))
+            elif isinstance(child, nodes.line_block):
+                self._emit(Para(Cell(collapse_lines(child.astext()), (), _line(child))))
+            elif isinstance(child, nodes.term):
+                self._emit(Para(_cell(child, child.line)))
+            elif isinstance(child, _SKIPPED):
+                continue
+            elif isinstance(child, nodes.Element):
+                self.walk(child, depth, bullet=bullet)
+
+    def _table(self, table: nodes.table) -> Table:
+        self.tables += 1
+        title_node = table.next_node(nodes.title) if isinstance(table.children[0], nodes.title) else None
+        title = collapse(title_node.astext()) if title_node is not None else ""
+        tgroup = table.next_node(nodes.tgroup)
+        if tgroup is None:
+            raise DocError("table without columns", line=_line(table))
+        width = int(tgroup.get("cols", 0)) or len(list(tgroup.findall(nodes.colspec)))
+        head_rows: list[nodes.row] = []
+        body_rows: list[nodes.row] = []
+        for part in tgroup.children:
+            if isinstance(part, nodes.thead):
+                head_rows.extend(r for r in part.children if isinstance(r, nodes.row))
+            elif isinstance(part, nodes.tbody):
+                body_rows.extend(r for r in part.children if isinstance(r, nodes.row))
+        if not head_rows and body_rows:
+            head_rows, body_rows = body_rows[:1], body_rows[1:]
+        line = _line(table)
+        grid = _grid(head_rows + body_rows, width, line)
+        header_grid, body_grid = grid[: len(head_rows)], grid[len(head_rows) :]
+        header = [" ".join(collapse(row[i].plain) for row in header_grid).strip() for i in range(width)]
+        rows = [Row(cells, f"line {_row_line(cells) or line}") for cells in body_grid]
+        anchors = set(self.anchors) | set(table.get("names", []))
+        self.anchors = set()
+        return Table(self.tables, title, header, rows, line, anchors, f"line {line}")
+
+
+def _grid(rows: list[nodes.row], width: int, line: int | None) -> list[list[Cell]]:
+    """Rows as rectangular cell lists: row and column spans repeat / pad the cell."""
+    grid: list[list[Cell | None]] = [[None] * width for _ in rows]
+    for r, row in enumerate(rows):
+        c = 0
+        for entry in row.children:
+            if not isinstance(entry, nodes.entry):
+                continue
+            while c < width and grid[r][c] is not None:
+                c += 1
+            if c >= width:
+                raise DocError(f"a row has more cells than the table's {width} columns", line=line)
+            cell = _cell_of_entry(entry)
+            for dr in range(int(entry.get("morerows", 0)) + 1):
+                for dc in range(int(entry.get("morecols", 0)) + 1):
+                    if r + dr < len(grid) and c + dc < width:
+                        grid[r + dr][c + dc] = cell if dc == 0 else Cell("", (), cell.line)
+            c += int(entry.get("morecols", 0)) + 1
+    return [[cell if cell is not None else Cell("") for cell in row] for row in grid]
+
+
+def _row_line(cells: list[Cell]) -> int | None:
+    return next((c.line for c in cells if c.line), None)
+
+
+def _line(node: nodes.Node) -> int | None:
+    current: nodes.Node | None = node
+    while current is not None:
+        if getattr(current, "line", None):
+            return current.line
+        current = current.parent
+    return None
+
+
+def _cell(node: nodes.Element, line: int | None) -> Cell:
+    refs: list[str] = []
+    return Cell(collapse(_inline(node, refs)), tuple(refs), line or _line(node))
+
+
+def _cell_of_entry(entry: nodes.entry) -> Cell:
+    refs: list[str] = []
+    lines = _body_lines(entry.children, refs, 0)
+    first = next(iter(entry.findall(nodes.paragraph)), None)
+    return Cell("\n".join(lines), tuple(refs), first.line if first is not None else None)
+
+
+def _body_lines(children: Iterable[nodes.Node], refs: list[str], indent: int) -> list[str]:
+    """Markup lines of a cell's body: paragraphs, ``- `` list items, notes, code."""
+    lines: list[str] = []
+    for child in children:
+        if isinstance(child, (nodes.paragraph, nodes.rubric, nodes.term)):
+            text = collapse(_inline(child, refs))
+            if text:
+                lines.append(" " * indent + text)
+        elif isinstance(child, (nodes.bullet_list, nodes.enumerated_list)):
+            for item in child.children:
+                if not isinstance(item, nodes.Element):
+                    continue
+                texts = [collapse(_inline(p, refs)) for p in item.children if isinstance(p, nodes.paragraph)]
+                lines.append(" " * indent + "- " + " ".join(t for t in texts if t))
+                others = [sub for sub in item.children if not isinstance(sub, nodes.paragraph)]
+                lines.extend(_body_lines(others, refs, indent + 2))
+        elif isinstance(child, (nodes.literal_block, nodes.doctest_block, nodes.line_block)):
+            lines.extend(" " * indent + line for line in collapse_lines(child.astext()).split("\n") if line)
+        elif isinstance(child, nodes.table):
+            for row in child.findall(nodes.row):
+                text = " | ".join(collapse(e.astext()) for e in row.children if isinstance(e, nodes.entry))
+                if text:
+                    lines.append(" " * indent + text)
+        elif isinstance(child, nodes.target):
+            continue
+        elif isinstance(child, _SKIPPED) or isinstance(child, nodes.title):
+            continue
+        elif isinstance(child, nodes.Element):
+            lines.extend(_body_lines(child.children, refs, indent))
+    return lines
+
+
+def _inline(node: nodes.Node, refs: list[str]) -> str:
+    """Inline markup as text: bold kept as ``**x**``, ``:ref:`` targets collected."""
+    if isinstance(node, nodes.Text):
+        return str(node).replace("\n", " ")
+    if not isinstance(node, nodes.Element):
+        return ""
+    inner = "".join(_inline(child, refs) for child in node.children)
+    if isinstance(node, nodes.strong):
+        return f"**{inner}**" if inner.strip() else inner
+    if isinstance(node, nodes.reference) and node.get("cloudjobs_ref"):
+        refs.append(node["cloudjobs_ref"])
+    elif isinstance(node, nodes.reference) and node.get("refid"):
+        refs.append(node["refid"])
+    elif isinstance(node, nodes.system_message):
+        return ""
+    return inner

@@ -1,0 +1,575 @@
+"""What the words of a job API page mean: headings, labels, columns, types, enums, examples.
+
+Everything here works on text that any reader produces (plain text or the markup of
+:mod:`docmodel.blocks`), so the three readers share one interpretation of the documents.
+English (OTC, Huawei Cloud international) and Chinese (Huawei Cloud China) wording.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .blocks import collapse, strip_bold
+
+# ---------------------------------------------------------------------------------------
+# Sections and labels
+# ---------------------------------------------------------------------------------------
+
+#: Section kinds: where a table or an example belongs.
+FUNCTION, URI, REQUEST, RESPONSE, REQ_EXAMPLE, RESP_EXAMPLE, STATUS, ERROR, ABNORMAL, OTHER = (
+    "function",
+    "uri",
+    "request",
+    "response",
+    "request-example",
+    "response-example",
+    "status",
+    "error",
+    "abnormal",
+    "other",
+)
+
+_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
+    (REQ_EXAMPLE, re.compile(r"(example requests?|requests? examples?|example of (a )?request|请求示例)")),
+    (
+        RESP_EXAMPLE,
+        re.compile(r"(example (normal |successful )?responses?|(normal )?responses? examples?|example of (a )?response|响应示例)"),
+    ),
+    (ABNORMAL, re.compile(r"((abnormal|error|failed) responses?|异常响应)")),
+    (URI, re.compile(r"(uri|url|uri format|request uri|request url|请求uri|uri格式)")),
+    (
+        REQUEST,
+        re.compile(
+            r"(requests?|request parameters?|request headers?( parameters?)?|request body( parameters?)?|"
+            r"request messages?|请求参数|请求消息|请求)"
+        ),
+    ),
+    (
+        RESPONSE,
+        re.compile(
+            r"(responses?|(normal |successful )?responses?|response parameters?|response headers?( parameters?)?|"
+            r"response body( parameters?)?|response messages?|响应参数|响应消息|响应)"
+        ),
+    ),
+    (STATUS, re.compile(r"(status codes?|returned values?|return values?|http status codes?|状态码|返回值)")),
+    (ERROR, re.compile(r"(error codes?|error code description|错误码)")),
+    (FUNCTION, re.compile(r"(function|description|api description|功能介绍|接口说明)")),
+]
+
+#: Headings page text is known to have besides the ones above (a copied page marks none).
+PAGE_TEXT_OTHER_HEADINGS = re.compile(
+    r"(authorization information|constraints?|debugging|precautions|scenarios?|"
+    r"feedback|related documents?|examples?|sdk sample code|"
+    r"调试|授权信息|约束与限制|相关文档|示例|sdk代码示例|使用说明)",
+    re.I,
+)
+
+
+def _norm(text: str) -> str:
+    return collapse(strip_bold(text)).strip(" :：").lower()
+
+
+def heading_kind(text: str) -> str:
+    """The kind of a section from its heading (``OTHER`` when unknown)."""
+    norm = _norm(text)
+    for kind, pattern in _HEADINGS:
+        if pattern.fullmatch(norm):
+            return kind
+    if norm in ("example", "examples"):
+        return REQ_EXAMPLE  # refined by labels and content
+    return OTHER
+
+
+def is_known_heading(text: str) -> bool:
+    """Whether a line of page text is a section heading (all headings are known words)."""
+    return heading_kind(text) != OTHER or bool(PAGE_TEXT_OTHER_HEADINGS.fullmatch(_norm(text)))
+
+
+_STATUS_LABEL = re.compile(
+    r"(?:status code|http status code|returned value|response code|状态码|返回码)\s*[:：]?\s*(\d{3})\b.*", re.I
+)
+_LABELS: list[tuple[str, re.Pattern[str]]] = [
+    (REQ_EXAMPLE, re.compile(r"(example (of )?(a )?requests?|requests? examples?|example request message|请求示例)")),
+    (
+        RESP_EXAMPLE,
+        re.compile(
+            r"(example (of )?(a )?(normal |successful )?responses?|(normal )?responses? examples?|"
+            r"example response message|响应示例)"
+        ),
+    ),
+    (ABNORMAL, re.compile(r"(abnormal|error|failed) responses?( parameters?)?|异常响应")),
+    (REQUEST, re.compile(r"(request parameters?|request body( parameters?)?|request header parameters?|请求参数)")),
+    (RESPONSE, re.compile(r"((normal |successful )?response( parameters?)?|response body( parameters?)?|响应参数)")),
+    (URI, re.compile(r"(uri format|uri|uri parameters?|parameter description)")),
+]
+
+
+@dataclass(frozen=True)
+class Label:
+    """A short paragraph that says what follows: ``Example response``, ``Status code: 200``."""
+
+    kind: str | None
+    status: str | None = None
+
+
+def label_of(text: str, section: str) -> Label | None:
+    """The label a short paragraph is, in the given section kind, or ``None``."""
+    norm = _norm(text)
+    if len(norm) > 60:
+        return None
+    match = _STATUS_LABEL.fullmatch(norm)
+    if match:
+        return Label(None, match.group(1))
+    if norm in ("example", "examples", "example:", "示例"):
+        if section in (REQUEST, URI, REQ_EXAMPLE):
+            return Label(REQ_EXAMPLE)
+        if section in (RESPONSE, RESP_EXAMPLE):
+            return Label(RESP_EXAMPLE)
+        return None
+    for kind, pattern in _LABELS:
+        if pattern.fullmatch(norm):
+            if kind == URI and section != URI:
+                return None
+            return Label(kind)
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Method and path
+# ---------------------------------------------------------------------------------------
+
+_METHOD_LINE = re.compile(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+([^\s?]+(?:\?.*)?)\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """``GET /v3/{project_id}/jobs`` plus the query names of ``?id={id}``."""
+
+    method: str
+    path: str
+    query: tuple[str, ...]
+
+
+def method_line(text: str, *, need_template: bool = False) -> Endpoint | None:
+    """The method and path of a line like ``GET https://{endpoint}/v1/{project_id}/jobs``.
+
+    The scheme and host are dropped, so is a query string (its names are returned).
+    ``need_template``: only accept a path with a ``{placeholder}`` (for example lines).
+    """
+    match = _METHOD_LINE.fullmatch(collapse(strip_bold(text)))
+    if not match:
+        return None
+    target = re.sub(r"\s+", "", match.group(2)).rstrip(".,;")
+    target = re.sub(r"^https?://[^/]*", "", target)
+    if not target.startswith("/"):
+        return None
+    path, _, query = target.partition("?")
+    path = path.replace("[", "").replace("]", "")
+    if need_template and "{" not in path:
+        return None
+    if not re.fullmatch(r"/[\w{}.~:@!$&'()*+,;=%/-]*", path):
+        return None
+    names = tuple(
+        dict.fromkeys(
+            part.split("=", 1)[0].strip("[]{} ")
+            for part in query.replace("[", "&").replace("]", "&").split("&")
+            if part.split("=", 1)[0].strip("[]{} ")
+        )
+    )
+    return Endpoint(match.group(1).upper(), path.rstrip("/") or "/", names)
+
+
+def path_params(path: str) -> list[str]:
+    """Names of the ``{x}`` placeholders of a path template, in order."""
+    return re.findall(r"\{([^{}/]+)\}", path)
+
+
+# ---------------------------------------------------------------------------------------
+# Tables: columns, mandatory, types, titles
+# ---------------------------------------------------------------------------------------
+
+NAME, MANDATORY, TYPE, DESCRIPTION, STATUS_COL, LOCATION, ERROR_COL, VALUE = (
+    "name",
+    "mandatory",
+    "type",
+    "description",
+    "status",
+    "location",
+    "error",
+    "value",
+)
+
+_COLUMNS: list[tuple[str, re.Pattern[str]]] = [
+    (STATUS_COL, re.compile(r"(http )?(status codes?|returned values?|return values?|return codes?|状态码|返回值)")),
+    (ERROR_COL, re.compile(r"(error codes?|错误码)")),
+    (NAME, re.compile(r"(parameters?( names?)?|names?|fields?|field names?|attributes?|header|参数|参数名(称)?|名称|字段)")),
+    (MANDATORY, re.compile(r"(mandatory|required|is mandatory|mandatory or not|是否必选|是否必填|必选|必填)")),
+    (TYPE, re.compile(r"((parameter |data |value )?types?|参数类型|类型)")),
+    (DESCRIPTION, re.compile(r"(descriptions?|parameter description|meaning|描述|说明|参数说明)")),
+    (LOCATION, re.compile(r"(location|position|in|参数位置|位置)")),
+    (VALUE, re.compile(r"(values?|enumeration values?|options?|取值|枚举值)")),
+]
+
+
+def column_role(header: str) -> str | None:
+    """The role of a table column from its header text."""
+    norm = _norm(header)
+    for role, pattern in _COLUMNS:
+        if pattern.fullmatch(norm):
+            return role
+    return None
+
+
+def is_column_header(text: str) -> bool:
+    """Whether a paragraph of page text is a table column header."""
+    return column_role(text) is not None
+
+
+def mandatory_of(text: str) -> bool | None:
+    """``Yes``/``No`` (and their variants) as a bool; ``None`` when it says neither."""
+    norm = _norm(text)
+    if re.match(r"(yes|mandatory|required|true|是|必选|必填)\b", norm) or norm in ("是", "y", "m"):
+        return True
+    if re.match(r"(no|optional|false|否|可选)\b", norm) or norm in ("否", "n", "o"):
+        return False
+    return None
+
+
+_TYPE_WORDS = (
+    r"string|integer|int|int32|int64|long|number|float|double|boolean|bool|object|array|list|map|"
+    r"dict|json|enum|date|datetime|timestamp|uuid|byte|bytes|short|decimal|bigdecimal|file|"
+    r"char|character|any|null|none|字符串|整数|整型|布尔|对象|数组"
+)
+_TYPE_RE = re.compile(
+    rf"((array|list) of .+|.+ objects?|(list|map|array|set)\s*<.*>|({_TYPE_WORDS})(\s*\[\s*\])?(\s*\(.*\))?|"
+    r"[A-Z][A-Za-z0-9_]*(\[\])?)",
+    re.I,
+)
+
+
+def looks_like_type(text: str) -> bool:
+    """Whether a cell of page text is a type (``String``, ``Array of Task objects``)."""
+    norm = collapse(strip_bold(text))
+    return bool(norm) and len(norm) <= 80 and bool(_TYPE_RE.fullmatch(norm))
+
+
+def is_object_type(type_text: str) -> bool:
+    """Whether a field of this type has fields of its own (an object or array of objects)."""
+    norm = type_text.lower()
+    return bool(re.search(r"\bobjects?\b", norm)) or norm in ("dict", "map", "struct") or "对象" in type_text
+
+
+def type_name(type_text: str) -> str | None:
+    """``JobEntities`` of ``JobEntities object`` or ``Array of JobEntities objects``."""
+    match = re.fullmatch(r"(?:(?:array|list) of\s+)?([A-Za-z_][\w.]*)\s+objects?", collapse(type_text), re.I)
+    if match and match.group(1).lower() not in ("object", "objects", "json", "an", "a"):
+        return match.group(1)
+    return None
+
+
+_TABLE_NUMBER = re.compile(r"^\s*(?:table|表)\s*(\d+)\s*[.:：]?\s*", re.I)
+
+
+def table_number(title: str) -> int | None:
+    """``2`` of ``Table 2 Data structure ...`` / ``表2 ...``."""
+    match = _TABLE_NUMBER.match(strip_bold(title))
+    return int(match.group(1)) if match else None
+
+
+def title_words(title: str) -> str:
+    """A table title without its ``Table N`` number."""
+    return collapse(_TABLE_NUMBER.sub("", strip_bold(title), count=1))
+
+
+_TABLE_MENTION = re.compile(r"(?:table|表)\s*(\d+)", re.I)
+
+
+def table_mentions(text: str) -> list[int]:
+    """Numbers of the tables a description mentions in words (``see Table 3``)."""
+    return [int(n) for n in _TABLE_MENTION.findall(strip_bold(text))]
+
+
+_NAME_RE = re.compile(r"[A-Za-z_@$][\w.\-\[\]@$:]*")
+
+
+def looks_like_name(text: str) -> bool:
+    """Whether a page-text paragraph is a parameter name (``job_id``, ``X-Auth-Token``)."""
+    norm = collapse(strip_bold(text))
+    return bool(_NAME_RE.fullmatch(norm)) and len(norm) <= 80
+
+
+def looks_like_header_name(name: str) -> bool:
+    """Whether a parameter name is an HTTP header (``X-Auth-Token``, ``Content-Type``)."""
+    return bool(re.fullmatch(r"[A-Z][A-Za-z0-9]*(-[A-Za-z0-9]+)+", name)) or name.lower() in (
+        "authorization",
+        "host",
+        "accept",
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Enums
+# ---------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/;=+@]*")
+_RANGE = re.compile(r"\d+(\.\d+)?\s*[-~]\s*\d+(\.\d+)?")
+#: Words that start ``Word: text`` bullets which are properties, not values.
+_NOT_VALUES = {
+    "minimum", "maximum", "min", "max", "default", "range", "constraints", "constraint", "note",
+    "notes", "example", "examples", "format", "unit", "length", "options", "definition", "type",
+    "value", "values", "description", "details", "remarks", "caution", "warning", "important",
+    "n/a", "na", "none", "null", "if", "the", "this", "for", "when", "only", "see", "e.g", "i.e",
+}
+_INLINE = re.compile(
+    r"(?:^|(?<=[\s.;:,，。；：(（]))(?:"
+    r"(?:the value (?:can be|must be|is one of)|(?:the )?values? (?:can be|include|are)|"
+    r"valid values? (?:are|include)|possible values? (?:are|include)|the options are|can be one of)\s*[:：]?"
+    r"|(?:value range|values?|valid values?|possible values?|fixed value|enumeration values?|"
+    r"enumerated values?|options?|range|取值范围|取值|枚举值|可选值|固定值)\s*[:：]"
+    r"|(?:fixed to|固定为|取值为))"
+    r"\s*(?P<rest>.*)",
+    re.I,
+)
+_INTRO = re.compile(
+    r"(the value (?:can be|must be|is one of|is)|values? (?:can be|include|are)|valid values?|possible values?|"
+    r"the options are|options?|enumeration values?|enumerated values?|value range|range|values?|"
+    r"the following values|one of the following values|can be one of|取值范围|取值|枚举值|可选值)",
+    re.I,
+)
+_NEGATIVE_INTRO = re.compile(
+    r"(returned only|only when|only if|when the value of|if the value of|is returned when|depends on|"
+    r"varies|仅当|仅在|当.*时)",
+    re.I,
+)
+
+
+def _sentences(line: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.。!?])\s+|(?<=[。；;])", line) if s.strip()]
+
+
+def _token(text: str) -> str | None:
+    value = text.strip().strip("\"'`“”‘’«»").strip()
+    value = value.rstrip(".。")
+    if not value or not _TOKEN.fullmatch(value) or _RANGE.fullmatch(value):
+        return None
+    if value.lower() in _NOT_VALUES:
+        return None
+    return value
+
+
+def _inline_values(line: str) -> list[str]:
+    """Values of ``The value can be **a**, **b**, or **c**.`` / ``Fixed value: v1.``."""
+    for sentence in _sentences(line):
+        plain = strip_bold(sentence)
+        match = _INLINE.search(plain)
+        if not match:
+            continue
+        rest = match.group("rest").strip()
+        rest = re.sub(r"[.。]\s*$", "", rest)
+        if not rest:
+            continue
+        pieces = [p for p in re.split(r",|，|、|;|；|\bor\b|\band\b|或|和|\|", rest) if p.strip()]
+        values = [_token(p) for p in pieces]
+        if values and all(values):
+            return [v for v in values if v]
+    return []
+
+
+_ITEM_BOLD = re.compile(r"\*\*(?P<tok>[^*]+)\*\*\s*(?P<rest>.*)")
+_ITEM_PLAIN = re.compile(r"(?P<tok>[\"'“]?[A-Za-z0-9_][A-Za-z0-9_.\-/;=+@]*[\"'”]?)\s*(?P<rest>.*)")
+_SEPARATOR = re.compile(r"([:：(（,，.;；]|[-–—]\s|[-–—]$|$|indicates\b|means\b|表示)")
+
+
+@dataclass(frozen=True)
+class _Item:
+    value: str
+    bold: bool
+    described: bool
+
+
+def _bullet_value(item: str) -> _Item | None:
+    """The value a list item names at its start, if it starts with one."""
+    match = _ITEM_BOLD.fullmatch(item)
+    if match:
+        value = _token(match.group("tok"))
+        rest = match.group("rest")
+        if value and _SEPARATOR.match(rest):
+            return _Item(value, True, bool(rest.strip(" :：")))
+        return None
+    match = _ITEM_PLAIN.fullmatch(strip_bold(item))
+    if match:
+        value = _token(match.group("tok"))
+        rest = match.group("rest")
+        if value and _SEPARATOR.match(rest):
+            described = bool(re.match(r"([:：]|[-–—]\s)", rest))
+            if not rest.strip() or described:
+                return _Item(value, False, described)
+    return None
+
+
+def enum_values(markup: str, type_text: str = "") -> list[str]:
+    """The values a description lists for its field: sorted, deduplicated.
+
+    Conservative: a list counts only when every item starts with a value (bold, or
+    ``VALUE: text``) and the sentence before it does not tie the list to something else
+    ("returned only when ..."); an inline list only when every piece is a value.
+    Booleans list no values (``true``/``false`` say nothing the type does not).
+    """
+    if type_text.strip().lower() in ("boolean", "bool"):
+        return []
+    lines = markup.split("\n")
+    values: set[str] = set()
+    i = 0
+    intro = ""
+    while i < len(lines):
+        line = lines[i]
+        if not line.lstrip().startswith("- "):
+            values.update(_inline_values(line))
+            intro = line
+            i += 1
+            continue
+        indent = len(line) - len(line.lstrip())
+        items = []
+        while i < len(lines) and lines[i].lstrip().startswith("- "):
+            if len(lines[i]) - len(lines[i].lstrip()) == indent:
+                items.append(lines[i].lstrip()[2:].strip())
+            i += 1
+        values.update(_list_values(items, intro))
+        intro = ""
+    return sorted(values)
+
+
+def _list_values(items: list[str], intro: str) -> list[str]:
+    parsed = [_bullet_value(item) for item in items]
+    if not parsed or not all(parsed):
+        return []
+    sentences = _sentences(strip_bold(intro))
+    last = sentences[-1] if sentences else ""
+    if _NEGATIVE_INTRO.search(last):
+        return []
+    positive = bool(_INTRO.search(last))
+    items_ok = [p for p in parsed if p]
+    if all(p.bold for p in items_ok):
+        accepted = True
+    elif all(p.described for p in items_ok):
+        accepted = positive or len(items_ok) >= 2
+    else:
+        accepted = positive
+    return [p.value for p in items_ok] if accepted else []
+
+
+# ---------------------------------------------------------------------------------------
+# Examples
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedExample:
+    """An example's JSON value (or ``None``) and what had to be repaired to read it."""
+
+    value: Any
+    repairs: tuple[str, ...]
+    error: str | None
+
+
+def parse_example(text: str) -> ParsedExample:
+    """The JSON body of an example: the text itself, or what follows a request line.
+
+    Text that is not JSON (``GET /v1/...`` alone, XML) gives ``None`` without error. JSON
+    that fails to parse is tried again leniently (trailing commas, ``//`` comments,
+    ``...`` ellipses): the repairs are named so the caller can warn.
+    """
+    body = text.strip()
+    first, _, rest = body.partition("\n")
+    if method_line(first) or re.match(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s", first):
+        start = re.search(r"^\s*[\[{]", rest, re.M)
+        body = rest[start.start() :].strip() if start else ""
+    if not body or body[0] not in "{[":
+        return ParsedExample(None, (), None)
+    try:
+        return ParsedExample(json.loads(body), (), None)
+    except ValueError as error:
+        first_error = str(error)
+    repaired, repairs = _repair_json(body)
+    if "control character" in first_error:
+        repairs.append("control characters in strings")
+    if repairs:
+        try:
+            return ParsedExample(json.loads(repaired, strict=False), tuple(repairs), None)
+        except ValueError:
+            pass
+    return ParsedExample(None, (), first_error)
+
+
+def _repair_json(text: str) -> tuple[str, list[str]]:
+    """Text with known publishing slips removed outside strings, and which ones."""
+    repairs: list[str] = []
+    # Pass 1: comments and ellipses go.
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            j = _string_end(text, i)
+            out.append(text[i:j])
+            i = j
+        elif text.startswith("//", i):
+            while i < n and text[i] != "\n":
+                i += 1
+            _note(repairs, "// comments")
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            _note(repairs, "/* comments */")
+        elif text.startswith("...", i) or ch == "\u2026":
+            i += 1 if ch == "\u2026" else 3
+            while i < n and text[i] == ".":
+                i += 1
+            out.append("null" if "".join(out).rstrip().endswith(":") else "")
+            _note(repairs, "... ellipses")
+        else:
+            out.append(ch)
+            i += 1
+    text = "".join(out)
+    # Pass 2: commas with nothing after them (trailing, doubled, leading) go.
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            j = _string_end(text, i)
+            out.append(text[i:j])
+            i = j
+            continue
+        if ch == ",":
+            after = text[i + 1 :].lstrip()
+            before = "".join(out).rstrip()
+            if not after or after[0] in "}]," or not before or before[-1] in "[{,":
+                _note(repairs, "trailing commas")
+                i += 1
+                continue
+        if ch == "\n":
+            before = "".join(out).rstrip()
+            after = text[i + 1 :].lstrip()
+            if before and after.startswith('"') and (before[-1] in '"}]' or re.search(r"(\d|true|false|null)$", before)):
+                out.append(",")
+                _note(repairs, "missing commas between lines")
+        out.append(ch)
+        i += 1
+    return "".join(out), repairs
+
+
+def _string_end(text: str, start: int) -> int:
+    """Index just past the JSON string starting at ``start`` (a quote)."""
+    j = start + 1
+    while j < len(text) and text[j] != '"':
+        j += 2 if text[j] == "\\" else 1
+    return min(j + 1, len(text))
+
+
+def _note(repairs: list[str], what: str) -> None:
+    if what not in repairs:
+        repairs.append(what)
