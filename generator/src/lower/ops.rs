@@ -174,7 +174,11 @@ impl Lowerer<'_> {
             )
             .collect::<Vec<_>>();
         for (param, at) in all {
-            let Some(r) = self.resolve_param(param, &at)? else {
+            // Resolving warns of cookie parameters; `lower_params` has said so already.
+            let warned = self.warnings.len();
+            let resolved = self.resolve_param(param, &at)?;
+            self.warnings.truncate(warned);
+            let Some(r) = resolved else {
                 continue;
             };
             if r.location != ParamLocation::Header
