@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import text as T
-from .blocks import Cell, Code, Document, Heading, Para, Table, collapse, collapse_lines, strip_bold
+from .blocks import Cell, Code, Document, Heading, Para, Table, collapse, collapse_lines
 from .errors import DocError
 
 MODEL_VERSION = 1
@@ -35,6 +35,7 @@ class _Field:
     description_cell: Cell
     child: "_FieldTable | None" = None
     recursive: bool = False  # its table contains it: not expanded again
+    variants: list["_FieldTable"] = field(default_factory=list)  # more tables it links to
 
 
 @dataclass(eq=False)
@@ -69,7 +70,6 @@ class _State:
     section: str = T.OTHER
     sub: str | None = None
     status: str | None = None
-    heading_line: int | None = None
 
     @property
     def context(self) -> str:
@@ -123,7 +123,6 @@ class _Assembler:
         state.section = T.heading_kind(block.text)
         state.sub = None
         state.status = None
-        state.heading_line = block.line
 
     def _para(self, block: Para, state: _State) -> None:
         plain = collapse(block.cell.plain)
@@ -397,6 +396,12 @@ class _Assembler:
                 self.warnings.append(f"{f.at}: {f.name} refers back to {f.child.label}; not expanded again")
             else:
                 children = [self._field_json(c, stack + [f.child]) for c in f.child.fields]
+                names = {c["name"] for c in children}
+                for variant in f.variants:
+                    for c in variant.fields:
+                        if c.name not in names and variant not in stack:
+                            names.add(c.name)
+                            children.append(self._field_json(c, stack + [variant]))
         return {
             "name": f.name,
             "type": f.type,
@@ -442,12 +447,18 @@ class _Assembler:
                 if not T.is_object_type(f.type):
                     # A table of values ("see Table 3") is described, not a top-level table.
                     for target in explicit[:1]:
-                        if not self._is_ancestor(target, ft) and ft not in target.parents:
+                        if target is not ft and not self._is_ancestor(target, ft) and ft not in target.parents:
                             target.parents.append(ft)
                     continue
                 candidates = explicit + self._type_title_targets(f, ft)
                 if not self._attach_first(ft, f, candidates):
                     pending.append((ft, f))
+                # "See Table 4, Table 7 and Table 9" (one per kind of job): all describe it.
+                for other in explicit:
+                    if other is not f.child and other is not ft and not self._is_ancestor(other, ft):
+                        f.variants.append(other)
+                        if ft not in other.parents:
+                            other.parents.append(ft)
 
         # Field names in titles need the field's path: settle tables from the roots down.
         for ft, f in self._in_path_order(pending):
@@ -472,7 +483,7 @@ class _Assembler:
             candidates = by_number.get(number, [])
             if len(candidates) == 1:
                 targets.append(candidates[0])
-        return [t for t in dict.fromkeys(targets) if t is not ft]
+        return list(dict.fromkeys(targets))
 
     def _attach_first(self, parent: _FieldTable, f: _Field, candidates: list[_FieldTable]) -> bool:
         """Links the field to the first candidate that does not contain the field's table.
@@ -502,7 +513,7 @@ class _Assembler:
         name = T.type_name(f.type)
         if name is None:
             return []
-        matches = [t for t in self.tables if t is not ft and T.title_words(t.table.title).lower() == name.lower()]
+        matches = [t for t in self.tables if T.title_words(t.table.title).lower() == name.lower()]
         return self._nearest(matches, ft)
 
     def _name_title_targets(self, f: _Field, ft: _FieldTable) -> list[_FieldTable]:
@@ -531,7 +542,7 @@ class _Assembler:
     def _nearest(self, matches: list[_FieldTable], ft: _FieldTable) -> list[_FieldTable]:
         """Matches after ``ft`` in document order, then those before it, nearest first."""
         after = [t for t in matches if t.table.ordinal > ft.table.ordinal]
-        before = [t for t in matches if t.table.ordinal < ft.table.ordinal]
+        before = [t for t in matches if t.table.ordinal <= ft.table.ordinal]
         return after + before[::-1]
 
     def _is_ancestor(self, candidate: _FieldTable, table: _FieldTable) -> bool:

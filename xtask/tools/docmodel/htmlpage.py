@@ -105,7 +105,8 @@ def read_html(text: str, line_map: list[int] | None = None) -> Document:
     if titles:
         # Navigation before the page's own title is no part of the document.
         first = titles[0]
-        title = blocks[first].text if isinstance(blocks[first], Heading) else None
+        heading = blocks[first]
+        title = heading.text if isinstance(heading, Heading) else None
         blocks = blocks[first + 1 :]
     return Document(title, blocks)
 
@@ -212,6 +213,10 @@ class _Walker:
         grid = _grid(rows, ordinal)
         width = max(len(r) for r in grid)
         header_rows, body_rows = grid[:head_count], grid[head_count:]
+        columns = max((len(r) for r in header_rows), default=0)
+        for number, cells in enumerate(body_rows, start=1):
+            if len(cells) > columns:
+                raise DocError(f"row {number} has {len(cells)} cells, the header {columns}", table=ordinal)
         header = [" ".join(collapse(r[i].plain) for r in header_rows if i < len(r)).strip() for i in range(width)]
         body = [
             Row(cells + [Cell("")] * (width - len(cells)), f"table {ordinal} row {i}")

@@ -307,19 +307,8 @@ class _Reader:
 
     def _cell(self, paragraphs: list[tuple[int, int]]) -> Cell:
         """Paragraphs of a cell as markup: bullets to ``- ``, other lines of a paragraph joined."""
-        out: list[str] = []
-        for start, end in paragraphs:
-            joinable = False
-            for line in self.lines[start:end]:
-                if _BULLET.match(line.text):
-                    out.append("- " + _BULLET.sub("", line.text, count=1).strip())
-                    joinable = False
-                elif joinable and out:
-                    out[-1] += " " + line.body
-                else:
-                    out.append(line.body)
-                    joinable = True
-        return Cell("\n".join(out), (), self.lines[paragraphs[0][0]].number)
+        out = [_join_lines([line.text for line in self.lines[start:end]]) for start, end in paragraphs]
+        return Cell("\n".join(line for line in out if line), (), self.lines[paragraphs[0][0]].number)
 
 
 def _pipe_cells(lines: list[_Line], i: int, stop: int, width: int | None = None) -> tuple[list[Cell], int]:
@@ -334,14 +323,32 @@ def _pipe_cells(lines: list[_Line], i: int, stop: int, width: int | None = None)
         if line.body.endswith("|"):
             parts = [l.body for l in current]
             parts[-1] = parts[-1][:-1].rstrip()
-            markup = "\n".join(
-                "- " + _BULLET.sub("", p, count=1).strip() if _BULLET.match(p) else p for p in parts if p.strip()
-            )
-            cells.append(Cell(markup, (), current[0].number))
+            cells.append(Cell(_join_lines(parts), (), current[0].number))
             current = []
             if width is not None and len(cells) == width:
                 break
     return cells, j
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Lines of one cell as markup: bullets to ``- `` items, other runs of lines joined.
+
+    Copied text breaks lines where the page wrapped them, not only between paragraphs.
+    """
+    out: list[str] = []
+    joinable = False
+    for line in lines:
+        if not line.strip():
+            joinable = False
+        elif _BULLET.match(line):
+            out.append("- " + _BULLET.sub("", line, count=1).strip())
+            joinable = False
+        elif joinable:
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line.strip())
+            joinable = True
+    return "\n".join(out)
 
 
 def _json_end(lines: list[_Line], i: int) -> int | None:

@@ -9,7 +9,7 @@ it), ``code-block`` keeps its content and language verbatim, the others keep the
 from __future__ import annotations
 
 import io
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from docutils import nodes
 from docutils.frontend import get_default_settings
@@ -78,9 +78,9 @@ def _ref_role(
     text: str,
     lineno: int,
     inliner: Any,
-    options: dict[str, Any] | None = None,
-    content: list[str] | None = None,
-) -> tuple[list[nodes.Node], list[nodes.Node]]:
+    options: Mapping[str, Any] = {},
+    content: Sequence[str] = (),
+) -> tuple[Sequence[nodes.reference], Sequence[nodes.reference]]:
     """``:ref:`Table 2 <anchor>``` / ``:ref:`anchor```: the text, and the target kept."""
     label, target = text, text
     if text.endswith(">") and "<" in text:
@@ -97,9 +97,9 @@ def _text_role(
     text: str,
     lineno: int,
     inliner: Any,
-    options: dict[str, Any] | None = None,
-    content: list[str] | None = None,
-) -> tuple[list[nodes.Node], list[nodes.Node]]:
+    options: Mapping[str, Any] = {},
+    content: Sequence[str] = (),
+) -> tuple[Sequence[Any], Sequence[Any]]:
     """A Sphinx role shown as its text (``:doc:``, ``:guilabel:`` ...)."""
     label = text
     if text.endswith(">") and "<" in text:

@@ -50,7 +50,7 @@ _HEADINGS: list[tuple[str, re.Pattern[str]]] = [
     (
         RESPONSE,
         re.compile(
-            r"(responses?|(normal |successful )?responses?|response parameters?|response headers?( parameters?)?|"
+            r"((normal |successful )?responses?|response parameters?|response headers?( parameters?)?|"
             r"response body( parameters?)?|response messages?|响应参数|响应消息|响应)"
         ),
     ),
@@ -221,11 +221,6 @@ def column_role(header: str) -> str | None:
         if pattern.fullmatch(norm):
             return role
     return None
-
-
-def is_column_header(text: str) -> bool:
-    """Whether a paragraph of page text is a table column header."""
-    return column_role(text) is not None
 
 
 def mandatory_of(text: str) -> bool | None:
