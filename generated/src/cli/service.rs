@@ -75,7 +75,9 @@ pub fn listing(reserved: &[String]) -> String {
         let _ = writeln!(
             out,
             "    {} {}    module {}",
-            service.method, service.path, service.module
+            service.method,
+            call(service),
+            service.module
         );
         for p in service.params {
             let need = if p.required { "required" } else { "optional" };
@@ -91,6 +93,17 @@ pub fn listing(reserved: &[String]) -> String {
         }
     }
     out
+}
+
+/// The job call, with the job id's query parameter shown where it is one
+/// (`GET /v3/{project_id}/jobs?id={id}`).
+fn call(service: Service) -> String {
+    let id = service.job_id_param;
+    if service.path.contains(&format!("{{{id}}}")) {
+        service.path.to_owned()
+    } else {
+        format!("{}?{id}={{{id}}}", service.path)
+    }
 }
 
 /// `cloudjobs services --json`.
