@@ -1,26 +1,43 @@
-//! The README's example is `generated/examples/scenario.rs` (which `cargo test` builds), word
-//! for word.
+//! The README's Rust examples are the examples under `generated/examples/` (which `cargo test`
+//! builds), word for word: the first is `scenario.rs`, and every one is one of them.
+
+/// The body of an example file, as the README shows it (without its `//!` header).
+fn example_body(text: &str) -> String {
+    text.lines()
+        .skip_while(|l| l.starts_with("//!") || l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
 
 #[test]
-fn readme_example_is_the_built_example() {
+fn readme_examples_are_built_examples() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let example = std::fs::read_to_string(root.join("generated/examples/scenario.rs")).unwrap();
-    let start = readme
-        .find("```rust,no_run\n")
-        .expect("the README has a Rust example")
-        + "```rust,no_run\n".len();
-    let end = start + readme[start..].find("```").unwrap();
-    let body: String = example
-        .lines()
-        .skip_while(|l| l.starts_with("//!") || l.is_empty())
-        .map(|l| format!("{l}\n"))
+    let mut examples = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(root.join("generated/examples")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        examples.insert(name, example_body(&std::fs::read_to_string(&path).unwrap()));
+    }
+    let fence = "```rust,no_run\n";
+    let blocks: Vec<&str> = readme
+        .match_indices(fence)
+        .map(|(at, _)| {
+            let start = at + fence.len();
+            &readme[start..start + readme[start..].find("```").unwrap()]
+        })
         .collect();
+    assert!(blocks.len() >= 3, "the README's Rust examples: {}", blocks.len());
     assert_eq!(
-        readme[start..end],
-        body,
+        blocks[0], examples["scenario.rs"],
         "README.md and generated/examples/scenario.rs differ"
     );
+    for block in blocks {
+        assert!(
+            examples.values().any(|body| body == block),
+            "a README example is none of generated/examples/*.rs:\n{block}"
+        );
+    }
 }
