@@ -17,7 +17,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let service = registry::find(service).ok_or("unknown service")?;
     let mut query = JobQuery::new(project.as_str(), job.as_str());
     for pair in extra {
-        let (name, value) = pair.split_once('=').ok_or("extra parameters are NAME=VALUE")?;
+        let (name, value) = pair
+            .split_once('=')
+            .ok_or("extra parameters are NAME=VALUE")?;
         query = query.param(name, value);
     }
     let config = Config::builder()
@@ -27,6 +29,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Checks the query against the service (a missing `instance_id` is an error here).
     let client = service.client(&config, query)?;
     let job = wait_for(|| client.get(), WaitPolicy::default()).await?;
-    println!("{}: {} {:?}", service.title, job.state(), job.resource_ids());
+    println!(
+        "{}: {} {:?}",
+        service.title,
+        job.state(),
+        job.resource_ids()
+    );
     Ok(())
 }

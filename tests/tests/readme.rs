@@ -29,7 +29,11 @@ fn readme_examples_are_built_examples() {
             &readme[start..start + readme[start..].find("```").unwrap()]
         })
         .collect();
-    assert!(blocks.len() >= 3, "the README's Rust examples: {}", blocks.len());
+    assert!(
+        blocks.len() >= 3,
+        "the README's Rust examples: {}",
+        blocks.len()
+    );
     assert_eq!(
         blocks[0], examples["scenario.rs"],
         "README.md and generated/examples/scenario.rs differ"
