@@ -177,6 +177,70 @@ class RstReaderTest(unittest.TestCase):
         self.assertTrue(any("children refers back to table 2" in w for w in model["warnings"]))
         self.assertTrue(any("parent refers back to table 1" in w for w in model["warnings"]))
 
+    def test_anchors_of_list_items_reach_their_tables_past_the_caption(self) -> None:
+        # ".. _anchor:" then a caption paragraph then an untitled table, in one list item:
+        # every link resolves, nothing is left to the untitled-table guess.
+        model = read("list_item_anchors.rst")
+        fields = response(model, "200")["fields"]
+        self.assertEqual([f["name"] for f in fields], ["kind", "phase", "outcome", "error"])
+        self.assertEqual([c["name"] for c in field(fields, "outcome")["children"]], ["vault_id", "steps"])
+        self.assertEqual([c["name"] for c in field(fields, "outcome", "steps")["children"]], ["name", "detail"])
+        self.assertEqual([c["name"] for c in field(fields, "outcome", "steps", "detail")["children"]], ["bytes"])
+        self.assertEqual([c["name"] for c in field(fields, "error")["children"]], ["code", "message"])
+        self.assertEqual(model["warnings"], [])
+
+    def test_fixed_values_go_constants_and_a_status_code_sentence(self) -> None:
+        model = read("list_item_anchors.rst")
+        fields = response(model, "200")["fields"]
+        self.assertEqual(field(fields, "kind")["enum"], ["VaultJob"])
+        self.assertEqual(field(fields, "phase")["enum"], ["Done", "Queued"])
+        self.assertEqual(model["status_codes"], [{"status": "200", "description": ""}])
+
+    def test_request_table_of_uri_names_lists_parameters(self) -> None:
+        # A "Request parameters" table of a GET naming `{project_id}` and `?id=`: parameters.
+        model = read("uri_names_request_table.rst")
+        self.assertEqual(params(model), [("project_id", "path", True, "String"), ("id", "query", True, "String")])
+        self.assertEqual(model["parameters"][1]["enum"], ["s1", "s2"])
+        self.assertEqual(model["request_body"], [])
+        self.assertFalse(any("in no table" in w for w in model["warnings"]), model["warnings"])
+
+    def test_two_bodies_in_one_block_are_two_examples(self) -> None:
+        model = read("uri_names_request_table.rst")
+        examples = response(model, "200")["examples"]
+        self.assertEqual([e["json"] for e in examples][0], {"id": "s1", "state": "Ready"})
+        self.assertEqual(examples[1]["json"]["error"]["code"], "VLT.0404")
+        self.assertEqual([e["at"] for e in examples], ["line 40", "line 41"])
+        self.assertEqual(examples[1]["text"], '{"error": {"code": "VLT.0404", "message": "No such snapshot."}}')
+        self.assertIn(
+            "line 40: example JSON read leniently (2 JSON bodies in one block, read as 2 examples)", model["warnings"]
+        )
+        self.assertEqual(field(response(model, "200")["fields"], "state")["enum"], ["Broken", "Ready"])
+
+    def test_links_in_name_cells_and_captions_of_untitled_tables(self) -> None:
+        model = read("name_cell_links.rst")
+        self.assertEqual(params(model), [("Content-Type", "header", True, "String")])
+        body = model["request_body"]
+        self.assertEqual([f["name"] for f in body], ["open"], "nested tables are not top-level")
+        self.assertEqual([c["name"] for c in field(body, "open")["children"]], ["holder", "target"])
+        self.assertEqual([c["name"] for c in field(body, "open", "holder")["children"]], ["team", "name"])
+        self.assertEqual([c["name"] for c in field(body, "open", "holder", "team")["children"]], ["name"])
+        self.assertEqual([c["name"] for c in field(body, "open", "target")["children"]], ["vault"])
+        self.assertEqual([c["name"] for c in field(body, "open", "target", "vault")["children"]], ["id"])
+        # "Parameters in the response header" before an untitled table: its title.
+        created = response(model, "201")
+        self.assertEqual([(h["name"], h["mandatory"]) for h in created["headers"]], [("X-Session-Token", True)])
+        self.assertEqual([f["name"] for f in created["fields"]], ["expires"])
+
+    def test_prose_before_an_example_body_is_skipped(self) -> None:
+        model = read("name_cell_links.rst")
+        (example,) = response(model, "201")["examples"]
+        self.assertEqual(example["json"], {"expires": "2030-01-01T00:00:00Z"})
+        self.assertTrue(example["text"].startswith("Session stored in the response header:"), "text stays raw")
+        self.assertIn(
+            "line 105: example JSON read leniently (text before the JSON body skipped, trailing commas)",
+            model["warnings"],
+        )
+
 
 class HtmlReaderTest(unittest.TestCase):
     """Huawei Cloud style HTML: captions, ``<thead>``, spans, links, status labels."""
@@ -371,6 +435,14 @@ class TextTest(unittest.TestCase):
             "类型\n- CREATE_SERVER - 创建\n- DELETE_SERVER - 删除": ["CREATE_SERVER", "DELETE_SERVER"],
             "区域。取值范围：a-1、b-2。": ["a-1", "b-2"],
             "枚举值：\n- ON\n- OFF": ["OFF", "ON"],
+            "API type. The value is fixed at **Job** and cannot be changed.": ["Job"],
+            "Status. The value can be: **Running**, indicating it runs. **Failed** indicating not.": [
+                "Failed",
+                "Running",
+            ],
+            "Kind.\nThe value can be:\n**alpha**: the first\n**beta**: the second\nDefault: **alpha**": ["alpha", "beta"],
+            'Job status. The options are as follows:\n- JobPhaseRunning JobPhase = "Running"\n'
+            '- JobPhaseFailed JobPhase = "Failed"': ["Failed", "Running"],
         }
         for description, values in cases.items():
             with self.subTest(description):
@@ -385,6 +457,10 @@ class TextTest(unittest.TestCase):
             "The default value is **100**.",
             "状态\n- 成功 - 已完成\n- 失败 - 未完成",
             "- Minimum: 8\n- Maximum: 36",
+            "The length is fixed at 32 characters.",
+            "The value is fixed at 32 characters long.",
+            "The value can be: **Running**, indicating it runs. See the note.",
+            "Kind. The value can be:\nalpha, the first",
         ):
             with self.subTest(description):
                 self.assertEqual(T.enum_values(description), [])
@@ -406,6 +482,12 @@ class TextTest(unittest.TestCase):
         broken = T.parse_example('{"a": 1} {"b": 2}')
         self.assertIsNone(broken.value)
         self.assertIsNotNone(broken.error)
+        self.assertEqual([p.value for p in T.parse_examples('{"a": 1}\n{"b": 2,}')], [{"a": 1}, {"b": 2}])
+        self.assertEqual([p.value for p in T.parse_examples('{"a": 1} trailing words')], [None])
+        prose = T.parse_example("Body:\n{\n  \"token\": \"abc\",\n}")
+        self.assertEqual(prose.value, {"token": "abc"})
+        self.assertEqual(prose.repairs, ("text before the JSON body skipped", "trailing commas"))
+        self.assertEqual(T.parse_example("See [the list] of values.\n[not json").value, None)
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<rt::Response<types::GetJobResp>, rt::Error<types::ErrorResponse>> {
-            let request = rt::Request::new(
+            let mut request = rt::Request::new(
                 &LIST_JOB,
                 [
                     "/v3/",
@@ -165,6 +165,7 @@ pub mod builder {
                 ]
                     .concat(),
             );
+            request.header("Content-Type", "application/json");
             let response = self.client.inner.execute(request).await?;
             match response.code() {
                 200..=299 => response.json(),

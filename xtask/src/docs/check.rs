@@ -573,6 +573,12 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            if !doc.headers.is_empty() {
+                let spec_headers = spec_response
+                    .map(|r| self.response_headers(r))
+                    .unwrap_or_default();
+                self.headers(status, &doc.headers, &spec_headers);
+            }
             let doc_examples: Vec<&Example> =
                 doc.examples.iter().filter(|e| e.json.is_some()).collect();
             if !doc_examples.is_empty() {
@@ -594,6 +600,88 @@ impl<'a> Checker<'a> {
                 "extra",
                 place::status(key),
                 "a response of the spec the document does not list".into(),
+                None,
+            );
+        }
+    }
+
+    /// The `headers` of a spec response: name, required, schema (`$ref`s followed).
+    fn response_headers(&self, response: &'a Value) -> Vec<SpecParam<'a>> {
+        let Some(map) = response.get("headers").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        map.iter()
+            .map(|(name, h)| {
+                let h = resolve(self.raw, h);
+                SpecParam {
+                    name: name.clone(),
+                    location: "header".into(),
+                    required: h.get("required").and_then(Value::as_bool) == Some(true),
+                    schema: h.get("schema").or_else(|| {
+                        h.get("content")
+                            .and_then(Value::as_object)
+                            .and_then(|c| c.values().next())
+                            .and_then(|m| m.get("schema"))
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// A documented response's headers against the spec response's `headers` (names
+    /// compared case-insensitively). A header the spec lacks is drift: the client cannot
+    /// read it; one the spec leaves optional, or has beyond the document, is a note.
+    fn headers(&mut self, status: &str, doc: &[Field], spec: &[SpecParam<'a>]) {
+        let mut matched = vec![false; spec.len()];
+        for h in doc {
+            let at = place::response_header(status, &h.name);
+            let doc_at = some(&h.at);
+            let found = spec
+                .iter()
+                .enumerate()
+                .position(|(i, s)| !matched[i] && s.name.eq_ignore_ascii_case(&h.name));
+            let Some(i) = found else {
+                self.drift(
+                    "missing",
+                    at,
+                    format!(
+                        "response header missing in the spec (documented {})",
+                        documented(&h.type_text, h.mandatory)
+                    ),
+                    doc_at,
+                );
+                continue;
+            };
+            matched[i] = true;
+            let s = &spec[i];
+            if let Some(m) = h.mandatory
+                && m != s.required
+            {
+                let message = format!(
+                    "document: {}, spec: {}",
+                    mandatory_word(Some(m)),
+                    if s.required { "required" } else { "optional" }
+                );
+                if m {
+                    // A header the spec leaves optional is still read when sent.
+                    self.note("mandatory", at.clone(), message, doc_at.clone());
+                } else {
+                    self.drift("mandatory", at.clone(), message, doc_at.clone());
+                }
+            }
+            if let Some(schema) = s.schema {
+                let shape = Shape::of(self.raw, schema);
+                self.type_and_values(&h.type_text, &h.values, &shape, &at, &doc_at);
+            }
+        }
+        for (s, _) in spec.iter().zip(&matched).filter(|(_, m)| !**m) {
+            self.note(
+                "extra",
+                place::response_header(status, &s.name),
+                format!(
+                    "in the spec ({}), not in the document",
+                    if s.required { "required" } else { "optional" }
+                ),
                 None,
             );
         }
@@ -908,5 +996,85 @@ fn compare_type(raw: &Value, doc: &DocType, shape: &Shape) -> TypeVerdict {
         TypeVerdict::Same
     } else {
         TypeVerdict::Wider(shape.describe_types())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(raw: Value) -> SpecFile {
+        SpecFile {
+            label: "test.yaml".into(),
+            stem: "test".into(),
+            raw,
+            sources: Vec::new(),
+        }
+    }
+
+    fn findings(spec: &SpecFile, model: &str) -> Vec<(Verdict, &'static str, String)> {
+        let model = DocModel::from_json(model, "test").unwrap();
+        let (_, findings, _) = check(spec, None, &[], &model);
+        findings
+            .into_iter()
+            .map(|f| (f.verdict, f.kind, f.at))
+            .collect()
+    }
+
+    #[test]
+    fn response_headers_are_compared() {
+        let spec = spec(serde_json::json!({
+            "paths": {"/v1/tasks/{id}": {"get": {
+                "parameters": [{"name": "id", "in": "path", "required": true,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": {
+                    "description": "OK",
+                    "headers": {
+                        "x-request-id": {"schema": {"type": "string"}},
+                        "X-Rate-Left": {"$ref": "#/components/headers/Rate"},
+                        "X-Extra": {"schema": {"type": "string"}}
+                    },
+                    "content": {"application/json": {"schema": {"type": "object"}}}
+                }}
+            }}},
+            "components": {"headers": {"Rate": {"required": true, "schema": {"type": "string"}}}}
+        }));
+        let model = r#"{"model": 1, "method": "GET", "path": "/v1/tasks/{id}",
+            "parameters": [{"name": "id", "in": "path", "mandatory": true, "type": "String"}],
+            "responses": [{"status": "200", "headers": [
+                {"name": "X-Request-Id", "type": "String", "mandatory": true, "at": "line 5"},
+                {"name": "X-Rate-Left", "type": "Integer", "mandatory": false, "at": "line 6"},
+                {"name": "X-Trace", "type": "String", "mandatory": false, "at": "line 7"}
+            ]}]}"#;
+        assert_eq!(
+            findings(&spec, model),
+            [
+                (
+                    Verdict::Note,
+                    "mandatory",
+                    "response 200 header X-Request-Id".to_owned()
+                ),
+                (
+                    Verdict::Drift,
+                    "mandatory",
+                    "response 200 header X-Rate-Left".to_owned()
+                ),
+                (
+                    Verdict::Drift,
+                    "type",
+                    "response 200 header X-Rate-Left".to_owned()
+                ),
+                (
+                    Verdict::Drift,
+                    "missing",
+                    "response 200 header X-Trace".to_owned()
+                ),
+                (
+                    Verdict::Note,
+                    "extra",
+                    "response 200 header X-Extra".to_owned()
+                ),
+            ]
+        );
     }
 }

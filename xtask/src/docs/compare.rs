@@ -77,6 +77,10 @@ pub mod place {
     pub fn response(status: &str, path: &str) -> String {
         format!("response {status} {path}")
     }
+    /// `response 200 header X-Request-Id`.
+    pub fn response_header(status: &str, name: &str) -> String {
+        format!("response {status} header {name}")
+    }
     /// `status 404`.
     pub fn status(code: &str) -> String {
         format!("status {code}")
@@ -153,6 +157,21 @@ pub fn diff(old: &DocModel, new: &DocModel) -> Vec<Change> {
         let fields = |m: &DocModel| m.response(s).map(|r| r.fields.clone()).unwrap_or_default();
         let at = |path: &str| place::response(s, path);
         diff_fields(&fields(old), &fields(new), "", &at, &mut out);
+        // Header names compare case-insensitively: the new spelling of a header the old
+        // document has is taken as the old one.
+        let headers = |m: &DocModel| m.response(s).map(|r| r.headers.clone()).unwrap_or_default();
+        let old_headers = headers(old);
+        let mut new_headers = headers(new);
+        for n in &mut new_headers {
+            if let Some(o) = old_headers
+                .iter()
+                .find(|o| o.name.eq_ignore_ascii_case(&n.name))
+            {
+                n.name.clone_from(&o.name);
+            }
+        }
+        let header_at = |name: &str| place::response_header(s, name);
+        diff_fields(&old_headers, &new_headers, "", &header_at, &mut out);
     }
     diff_examples(
         &old.request_examples,
@@ -532,5 +551,28 @@ mod tests {
                    "examples": [{"json": {"b": [1.0, 2], "a": 1}, "text": "{ ... }", "at": "line 50"}]}]}"#,
         );
         assert_eq!(diff(&old, &new), []);
+    }
+
+    #[test]
+    fn response_headers_are_compared_case_insensitively() {
+        let old = model(
+            r#"{"model": 1, "method": "GET", "path": "/v1/jobs/{id}",
+                "responses": [{"status": "200", "headers": [
+                    {"name": "X-Request-Id", "type": "String", "at": "line 9"}]}]}"#,
+        );
+        let new = model(
+            r#"{"model": 1, "method": "GET", "path": "/v1/jobs/{id}",
+                "responses": [{"status": "200", "headers": [
+                    {"name": "x-request-id", "type": "String", "at": "line 9"},
+                    {"name": "X-Rate-Left", "type": "Integer", "at": "line 10"}]}]}"#,
+        );
+        let changes = diff(&old, &new);
+        assert_eq!(
+            changes
+                .iter()
+                .map(|c| (c.kind, c.at.as_str()))
+                .collect::<Vec<_>>(),
+            [(ChangeKind::FieldAdded, "response 200 header X-Rate-Left")]
+        );
     }
 }

@@ -91,6 +91,8 @@ pub struct Response {
     pub status: String,
     /// The body's fields.
     pub fields: Vec<Field>,
+    /// Response headers (a "Response header parameters" table); usually none.
+    pub headers: Vec<Field>,
     /// Example bodies.
     pub examples: Vec<Example>,
 }
@@ -197,6 +199,17 @@ pub enum DocType {
     Unknown(String),
 }
 
+/// A type name without a trailing `in Table N` (`Objects in Table 6`), lower case.
+fn strip_table_reference(lower: &str) -> &str {
+    if let Some(i) = lower.rfind(" in table ") {
+        let number = &lower[i + " in table ".len()..];
+        if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
+            return lower[..i].trim_end();
+        }
+    }
+    lower
+}
+
 /// The width of a documented integer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntSize {
@@ -211,7 +224,8 @@ impl DocType {
     pub fn parse(text: &str) -> DocType {
         let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let lower = collapsed.to_lowercase();
-        let lower = lower.trim();
+        // `Objects in Table 6`, `Array of objects in Table 5`: the table is a link.
+        let lower = strip_table_reference(lower.trim());
         if lower.is_empty() {
             return DocType::Unknown(String::new());
         }
@@ -245,7 +259,7 @@ impl DocType {
                 DocType::Number
             }
             "boolean" | "bool" => DocType::Boolean,
-            "object" | "map" | "json" | "dict" | "json object" => DocType::Object,
+            "object" | "objects" | "map" | "json" | "dict" | "json object" => DocType::Object,
             "array" | "list" => DocType::Array(None),
             _ => DocType::Unknown(collapsed),
         }
@@ -444,6 +458,11 @@ mod tests {
             Array(Some(Box::new(Integer(IntSize::Int32))))
         );
         assert_eq!(DocType::parse("Array"), Array(None));
+        assert_eq!(DocType::parse("Objects in Table 6"), Object);
+        assert_eq!(
+            DocType::parse("Array of objects in Table 5"),
+            Array(Some(Box::new(Object)))
+        );
         assert_eq!(
             DocType::parse("Whatever"),
             Unknown("Whatever".into()),

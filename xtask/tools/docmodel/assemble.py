@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import text as T
-from .blocks import Cell, Code, Document, Heading, Para, Table, collapse, collapse_lines
+from .blocks import Block, Cell, Code, Document, Heading, Para, Table, collapse, collapse_lines
 from .errors import DocError
 
 MODEL_VERSION = 1
@@ -33,6 +33,7 @@ class _Field:
     location: str | None
     type_cell: Cell
     description_cell: Cell
+    name_cell: Cell = field(default_factory=lambda: Cell(""))
     child: "_FieldTable | None" = None
     recursive: bool = False  # its table contains it: not expanded again
     variants: list["_FieldTable"] = field(default_factory=list)  # more tables it links to
@@ -98,7 +99,13 @@ class _Assembler:
 
     def run(self) -> dict[str, Any]:
         state = _State()
+        previous: Block | None = None
         for block in self.doc.blocks:
+            if isinstance(block, Table) and not block.title.strip() and isinstance(previous, Para):
+                caption = _caption(previous, state.section)
+                if caption:
+                    block.title = caption
+            previous = block
             pending_line = self.last_request_line
             self.last_request_line = None
             if isinstance(block, Code) and pending_line is not None and state.context == T.REQ_EXAMPLE:
@@ -128,6 +135,9 @@ class _Assembler:
         plain = collapse(block.cell.plain)
         label = T.label_of(plain, state.section)
         if label is not None:
+            if label.status is not None and state.section == T.STATUS:
+                # "Status Code: 200." as the whole of a Status Code section.
+                self.status_codes.setdefault(label.status, "")
             if label.status is not None:
                 state.status = label.status
                 if state.context not in (T.RESPONSE, T.RESP_EXAMPLE, T.ABNORMAL):
@@ -216,6 +226,7 @@ class _Assembler:
                     location=location,
                     type_cell=type_cell,
                     description_cell=description_cell,
+                    name_cell=cell(T.NAME),
                 )
             )
         status = state.status
@@ -266,7 +277,7 @@ class _Assembler:
         for ft in self.tables:
             if ft.parents:
                 continue
-            where = self._table_use(ft, path_names)
+            where = self._table_use(ft, path_names, endpoint.query)
             if where == "parameters":
                 for f in ft.fields:
                     parameters.append(self._parameter(f, ft, path_names, endpoint))
@@ -285,11 +296,11 @@ class _Assembler:
 
         request_examples: list[dict[str, Any]] = []
         for example in self.examples:
-            rendered = self._example_json(example.code)
+            rendered = self._examples_json(example.code)
             if example.context == T.REQ_EXAMPLE:
-                request_examples.append(rendered)
+                request_examples.extend(rendered)
             else:
-                response(example.status)["examples"].append(rendered)
+                response(example.status)["examples"].extend(rendered)
 
         for status, entry in list(responses.items()):
             if not entry["fields"] and not entry["headers"] and not entry["examples"]:
@@ -322,7 +333,7 @@ class _Assembler:
             )
         return best
 
-    def _table_use(self, ft: _FieldTable, path_names: list[str]) -> str:
+    def _table_use(self, ft: _FieldTable, path_names: list[str], query_names: tuple[str, ...]) -> str:
         """Where an unparented field table's rows go."""
         title = T.title_words(ft.table.title).lower()
         names = [f.name for f in ft.fields]
@@ -334,7 +345,10 @@ class _Assembler:
                 return "parameters"
             if re.search(r"body|请求体", title):
                 return "body"
-            if names and all(T.looks_like_header_name(n) for n in names):
+            # "Request parameters" listing the URI's own names (`{project_id}`, `?id=`), or
+            # headers: parameters, not a body.
+            uri_names = set(path_names) | set(query_names)
+            if names and all(n in uri_names or T.looks_like_header_name(n) for n in names):
                 return "parameters"
             return "body"
         if ft.context == T.RESPONSE:
@@ -412,21 +426,32 @@ class _Assembler:
             "children": children,
         }
 
-    def _example_json(self, code: Code) -> dict[str, Any]:
-        parsed = T.parse_example(code.text)
-        at = f"line {code.line}" if code.line else ""
-        if parsed.repairs:
-            self.warnings.append(f"{at}: example JSON read leniently ({', '.join(parsed.repairs)})")
-        elif parsed.error:
-            self.warnings.append(f"{at}: example is not valid JSON: {parsed.error}")
-        return {"json": parsed.value, "text": code.text, "at": at}
+    def _examples_json(self, code: Code) -> list[dict[str, Any]]:
+        """The example(s) of a code block: one, or one per JSON body it holds."""
+        parsed_all = T.parse_examples(code.text)
+        block_at = f"line {code.line}" if code.line else ""
+        repairs = list(dict.fromkeys(r for p in parsed_all for r in p.repairs))
+        if repairs:
+            self.warnings.append(f"{block_at}: example JSON read leniently ({', '.join(repairs)})")
+        out = []
+        for parsed in parsed_all:
+            line, text = code.line, code.text
+            if len(parsed_all) > 1:
+                text = code.text[parsed.start : parsed.end]
+                if line:
+                    line += code.text[: parsed.start].count("\n")
+            at = f"line {line}" if line else ""
+            if parsed.error and not parsed.repairs:
+                self.warnings.append(f"{at}: example is not valid JSON: {parsed.error}")
+            out.append({"json": parsed.value, "text": text, "at": at})
+        return out
 
     # -- nested tables ---------------------------------------------------------------------
 
     def _link_children(self) -> None:
         """Give every object field the table that describes it.
 
-        In order of trust: a link (``:ref:``, ``<a href="#...">``) in its type or description,
+        In order of trust: a link (``:ref:``, ``<a href="#...">``) in its name, type or description,
         "see Table N" in words, a table titled by its type (``Table 5 JobEntities``), a table
         whose title names the field (``... of the entities field``, dotted paths preferred),
         and last, for pages whose tables lost their titles, the next untitled table.
@@ -478,7 +503,8 @@ class _Assembler:
         by_number: dict[int, list[_FieldTable]],
     ) -> list[_FieldTable]:
         """Tables the field links to, then tables its text names ("see Table 3")."""
-        targets = [by_anchor[ref] for ref in (*f.type_cell.refs, *f.description_cell.refs) if ref in by_anchor]
+        refs = (*f.name_cell.refs, *f.type_cell.refs, *f.description_cell.refs)
+        targets = [by_anchor[ref] for ref in refs if ref in by_anchor]
         for number in T.table_mentions(f.type_cell.plain + "\n" + f.description_cell.plain):
             candidates = by_number.get(number, [])
             if len(candidates) == 1:
@@ -586,6 +612,24 @@ class _Assembler:
                 )
                 if waiting is not None and self._attach_first(earlier, waiting, [ft]):
                     break
+
+
+def _caption(para: Para, section: str) -> str | None:
+    """A paragraph right before an untitled table that names it, as its title.
+
+    ``Parameters in the **sub_jobs** field``, ``auth.identity.password.user``, ``Parameters
+    in the response header``: short, no sentence (no final period or colon), not a
+    ``Status code: 200`` label (which says which response, not what the table is).
+    """
+    plain = collapse(para.cell.plain)
+    if not plain or len(plain) > 80 or re.search(r"[.:：。;；]$", plain):
+        return None
+    label = T.label_of(plain, section)
+    if label is not None and label.status is not None:
+        return None
+    if T.method_line(plain) is not None:
+        return None
+    return plain
 
 
 def _place(table: Table) -> str:

@@ -185,17 +185,33 @@ _SKIPPED = (
 
 
 class _Walker:
-    """Turns a doctree into blocks; remembers ``.. _anchor:`` targets for the next table."""
+    """Turns a doctree into blocks; remembers ``.. _anchor:`` targets for the next table.
+
+    A target may be followed by the table's caption paragraph first, as in pages that
+    put every nested table in a list item::
+
+        -  .. _page__li0419202382514:
+
+           Parameters in the **error** field
+
+           +-----------+------+ ...
+
+    so the anchors survive one paragraph; any other block drops them.
+    """
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.title: str | None = None
         self.anchors: set[str] = set()
+        self.caption_allowed = False
         self.tables = 0
 
     def _emit(self, block: Block) -> None:
-        if not isinstance(block, Table):
+        if isinstance(block, Para) and self.caption_allowed:
+            self.caption_allowed = False
+        elif not isinstance(block, Table):
             self.anchors = set()
+            self.caption_allowed = False
         self.blocks.append(block)
 
     def walk(self, node: nodes.Element, depth: int, bullet: bool = False) -> None:
@@ -213,6 +229,7 @@ class _Walker:
             elif isinstance(child, nodes.target):
                 if not child.get("refuri"):
                     self.anchors.update(child.get("names", []))
+                    self.caption_allowed = True
             elif isinstance(child, nodes.paragraph):
                 self._emit(Para(_cell(child, child.line), bullet=bullet))
                 bullet = False
@@ -259,6 +276,7 @@ class _Walker:
         rows = [Row(cells, f"line {_row_line(cells) or line}") for cells in body_grid]
         anchors = set(self.anchors) | set(table.get("names", []))
         self.anchors = set()
+        self.caption_allowed = False
         return Table(self.tables, title, header, rows, line, anchors, f"line {line}")
 
 

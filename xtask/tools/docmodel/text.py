@@ -355,10 +355,23 @@ def _token(text: str) -> str | None:
     return value
 
 
+#: ``The value is fixed at **Job** and cannot be changed.``: one value, whatever follows it.
+_FIXED_AT = re.compile(
+    r"(?:^|(?<=[\s.;:,(]))(?:the )?value is (?:always )?fixed (?:at|to|as)\s+(?P<value>\S+?)[.,;]?(?:\s+(?:and|but)\b.*)?$",
+    re.I,
+)
+
+
 def _inline_values(line: str) -> list[str]:
     """Values of ``The value can be **a**, **b**, or **c**.`` / ``Fixed value: v1.``."""
     for sentence in _sentences(line):
         plain = strip_bold(sentence)
+        fixed = _FIXED_AT.search(plain.strip())
+        if fixed:
+            value = _token(fixed.group("value"))
+            if value:
+                return [value]
+            continue
         match = _INLINE.search(plain)
         if not match:
             continue
@@ -385,8 +398,17 @@ class _Item:
     described: bool
 
 
+#: A Go constant: ``JobPhaseRunning JobPhase = "Running"`` names the value ``Running``.
+_ITEM_GO_CONST = re.compile(r"[A-Za-z_]\w*\s+[A-Za-z_][\w.]*\s*=\s*\"(?P<tok>[^\"]+)\"\s*[,;]?")
+
+
 def _bullet_value(item: str) -> _Item | None:
     """The value a list item names at its start, if it starts with one."""
+    match = _ITEM_GO_CONST.fullmatch(strip_bold(item).strip())
+    if match:
+        value = _token(match.group("tok"))
+        # As explicit as a bold value: the quoted string is what is sent.
+        return _Item(value, True, True) if value else None
     match = _ITEM_BOLD.fullmatch(item)
     if match:
         value = _token(match.group("tok"))
@@ -422,9 +444,19 @@ def enum_values(markup: str, type_text: str = "") -> list[str]:
     while i < len(lines):
         line = lines[i]
         if not line.lstrip().startswith("- "):
-            values.update(_inline_values(line))
+            values.update(_bold_sentence_values(line) or _inline_values(line))
             intro = line
             i += 1
+            if _INTRO_COLON.search(strip_bold(line)):
+                # "The value can be:" then one paragraph per value: **alpha**: the first.
+                items = []
+                while i < len(lines) and not lines[i].lstrip().startswith("- "):
+                    item = _bullet_value(lines[i].strip())
+                    if item is None or not item.bold:
+                        break
+                    items.append(item.value)
+                    i += 1
+                values.update(items)
             continue
         indent = len(line) - len(line.lstrip())
         items = []
@@ -435,6 +467,41 @@ def enum_values(markup: str, type_text: str = "") -> list[str]:
         values.update(_list_values(items, intro))
         intro = ""
     return sorted(values)
+
+
+#: A lead that ends in a colon: what follows lists the values.
+_INTRO_COLON = re.compile(
+    r"(?:the value (?:can be|must be|is one of)|values? (?:can be|include|are)|valid values?(?: are| include)?|"
+    r"possible values?(?: are| include)?|the options are(?: as follows)?|enumeration values?|enumerated values?|"
+    r"can be one of(?: the following)?|取值|枚举值|可选值)\s*[:：]\s*$",
+    re.I,
+)
+#: ``The value can be: **Running**, indicating ... **Failed**, indicating ...``.
+_BOLD_LEAD = re.compile(
+    r"(?:the value (?:can be|must be|is one of)|values? (?:can be|include|are)|valid values?(?: are| include)?|"
+    r"possible values?(?: are| include)?|the options are|enumeration values?)\s*[:：]\s*(?P<rest>\*\*.*)$",
+    re.I,
+)
+_BOLD_SENTENCE = re.compile(
+    r"\*\*(?P<tok>[^*]+)\*\*\s*(?:[,，:：]|[-–—]\s|\(|indicat|means\b|表示|$).*", re.I
+)
+
+
+def _bold_sentence_values(line: str) -> list[str]:
+    """Values written as sentences after a lead, each starting with a bold value:
+    ``The value can be: **Running**, indicating it runs. **Failed** indicating not.``"""
+    match = _BOLD_LEAD.search(line)
+    if not match:
+        return []
+    sentences = [s for s in re.split(r"(?<=[.。;；])\s+", match.group("rest").strip()) if s.strip()]
+    values = []
+    for sentence in sentences:
+        item = _BOLD_SENTENCE.fullmatch(sentence.strip())
+        value = _token(item.group("tok")) if item else None
+        if value is None:
+            return []
+        values.append(value)
+    return values if len(values) >= 2 else []
 
 
 def _list_values(items: list[str], intro: str) -> list[str]:
@@ -463,11 +530,17 @@ def _list_values(items: list[str], intro: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ParsedExample:
-    """An example's JSON value (or ``None``) and what had to be repaired to read it."""
+    """An example's JSON value (or ``None``) and what had to be repaired to read it.
+
+    ``start``/``end``: the span of ``text`` the value was read from (for blocks that hold
+    several bodies, see :func:`parse_examples`).
+    """
 
     value: Any
     repairs: tuple[str, ...]
     error: str | None
+    start: int = 0
+    end: int = 0
 
 
 def parse_example(text: str) -> ParsedExample:
@@ -475,17 +548,69 @@ def parse_example(text: str) -> ParsedExample:
 
     Text that is not JSON (``GET /v1/...`` alone, XML) gives ``None`` without error. JSON
     that fails to parse is tried again leniently (trailing commas, ``//`` comments,
-    ``...`` ellipses): the repairs are named so the caller can warn.
+    ``...`` ellipses): the repairs are named so the caller can warn. Prose lines before
+    the body ("Token information stored in the response body:") are skipped, a repair too.
     """
-    body = text.strip()
-    first, _, rest = body.partition("\n")
+    body, offset, skipped = _example_body(text)
+    if body is None:
+        return ParsedExample(None, (), None)
+    parsed = _parse_body(body, offset)
+    if skipped and parsed.value is None:
+        return ParsedExample(None, (), None)  # prose with a bracket in it, not an example
+    if skipped:
+        return _with_repair(parsed, "text before the JSON body skipped")
+    return parsed
+
+
+def parse_examples(text: str) -> list[ParsedExample]:
+    """Like :func:`parse_example`, but a block holding several JSON bodies back to back (a
+    job, then an error body) gives one example per body, with a repair naming that."""
+    body, offset, skipped = _example_body(text)
+    if body is not None:
+        spans = _top_level_spans(body)
+        if spans is not None and len(spans) > 1:
+            parts = [_parse_body(body[a:b], offset + a) for a, b in spans]
+            if all(p.value is not None for p in parts):
+                out = [_with_repair(p, f"{len(parts)} JSON bodies in one block, read as {len(parts)} examples") for p in parts]
+                if skipped:
+                    out = [_with_repair(p, "text before the JSON body skipped") for p in out]
+                return out
+    return [parse_example(text)]
+
+
+def _with_repair(parsed: ParsedExample, repair: str) -> ParsedExample:
+    if parsed.value is None or repair in parsed.repairs:
+        return parsed
+    return ParsedExample(parsed.value, (repair, *parsed.repairs), parsed.error, parsed.start, parsed.end)
+
+
+def _example_body(text: str) -> tuple[str | None, int, bool]:
+    """The part of an example's text that should be JSON, its offset in the text, and
+    whether prose lines before it were skipped; ``None`` when no body starts anywhere."""
+    stripped = text.strip()
+    offset = len(text) - len(text.lstrip())
+    first, _, rest = stripped.partition("\n")
     if method_line(first) or re.match(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s", first):
         start = re.search(r"^\s*[\[{]", rest, re.M)
-        body = rest[start.start() :].strip() if start else ""
-    if not body or body[0] not in "{[":
-        return ParsedExample(None, (), None)
+        if not start:
+            return None, 0, False
+        body_start = offset + len(first) + 1 + start.start()
+        body_start += len(text[body_start:]) - len(text[body_start:].lstrip())
+        return text[body_start:].strip(), body_start, False
+    if stripped and stripped[0] in "{[":
+        return stripped, offset, False
+    start = re.search(r"^[ \t]*[\[{]", text, re.M)
+    if not start:
+        return None, 0, False
+    body_start = start.start() + len(start.group(0)) - 1
+    return text[body_start:].strip(), body_start, True
+
+
+def _parse_body(body: str, offset: int) -> ParsedExample:
+    """A body starting with ``{`` or ``[``: strictly, else leniently."""
+    end = offset + len(body)
     try:
-        return ParsedExample(json.loads(body), (), None)
+        return ParsedExample(json.loads(body), (), None, offset, end)
     except ValueError as error:
         first_error = str(error)
     repaired, repairs = _repair_json(body)
@@ -493,10 +618,37 @@ def parse_example(text: str) -> ParsedExample:
         repairs.append("control characters in strings")
     if repairs:
         try:
-            return ParsedExample(json.loads(repaired, strict=False), tuple(repairs), None)
+            return ParsedExample(json.loads(repaired, strict=False), tuple(repairs), None, offset, end)
         except ValueError:
             pass
-    return ParsedExample(None, (), first_error)
+    return ParsedExample(None, (), first_error, offset, end)
+
+
+def _top_level_spans(body: str) -> list[tuple[int, int]] | None:
+    """The spans of the bracketed values of ``body`` at the top level, when only
+    whitespace lies between and after them; ``None`` otherwise (unbalanced, other text)."""
+    spans: list[tuple[int, int]] = []
+    depth, i, n, start = 0, 0, len(body), 0
+    while i < n:
+        ch = body[i]
+        if depth == 0:
+            if ch.isspace():
+                i += 1
+                continue
+            if ch not in "{[":
+                return None
+            start = i
+        if ch == '"':
+            i = _string_end(body, i)
+            continue
+        if ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i + 1))
+        i += 1
+    return spans if depth == 0 else None
 
 
 def _repair_json(text: str) -> tuple[str, list[str]]:
