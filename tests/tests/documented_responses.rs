@@ -266,29 +266,63 @@ fn find(body: &Value, keys: &[&str]) -> Option<String> {
 async fn otc_ims_job_responses() {
     let server = MockServer::start().await;
     let ims = otc_ims_jobs::Client::new(&config(&server, "otc_ims_jobs")).unwrap();
-    for (status, body, has_example) in documented("otc-ims-jobs.yaml") {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let doc = cloudjobs_codegen::load::load_file(
+        &root.join("specs").join("otc-ims-jobs.yaml"),
+        "otc-ims-jobs.yaml",
+    )
+    .unwrap();
+    let mut legacy_seen = false;
+    for (status, body, has_example, label) in documented_in(&doc.raw, None, "otc-ims-jobs.yaml") {
         serve(&server, "/v1/p/jobs/j", status, &body).await;
         let result = ims.show_job("p", "j").await;
         if status < 300 {
             let job = result.unwrap();
-            assert_eq!(job.state().kind(), StateKind::Succeeded);
-            assert_eq!(job.resource_ids(), ["e9e91bff-14b6-4a0b-8377-4ed0813e3360"]);
-            assert_eq!(
-                job.begin_time
-                    .as_ref()
-                    .and_then(|t| t.to_rfc3339())
-                    .as_deref(),
-                Some("2015-06-04T18:11:06.586Z")
-            );
-            assert!(
-                job.end_time
-                    .as_ref()
-                    .is_some_and(|t| t.to_system_time().is_none())
-            );
+            assert_eq!(job.state().kind(), StateKind::Succeeded, "{label}");
+            if label.ends_with("`legacy2022`") {
+                // The 2022 page's example: legacy begin_time form, "" end_time.
+                legacy_seen = true;
+                assert_eq!(job.resource_ids(), ["e9e91bff-14b6-4a0b-8377-4ed0813e3360"]);
+                assert_eq!(
+                    job.begin_time
+                        .as_ref()
+                        .and_then(|t| t.to_rfc3339())
+                        .as_deref(),
+                    Some("2015-06-04T18:11:06.586Z")
+                );
+                assert!(
+                    job.end_time
+                        .as_ref()
+                        .is_some_and(|t| t.to_system_time().is_none())
+                );
+            } else {
+                // The page's examples, one per job type: the image ids it names (the job's,
+                // the image sharing results', the sub-jobs'), ISO 8601 times.
+                let entities = &body["entities"];
+                let mut ids: Vec<&str> = entities["image_id"].as_str().into_iter().collect();
+                for list in ["results", "sub_jobs_result"] {
+                    for item in entities[list].as_array().into_iter().flatten() {
+                        let id = if list == "results" {
+                            &item["image_id"]
+                        } else {
+                            &item["entities"]["image_id"]
+                        };
+                        ids.extend(id.as_str());
+                    }
+                }
+                assert_eq!(job.resource_ids(), ids, "{label}");
+                for time in [&job.begin_time, &job.end_time] {
+                    assert!(
+                        time.as_ref().is_some_and(|t| t.to_system_time().is_some()),
+                        "{label}"
+                    );
+                }
+            }
         } else {
             check_error(result, status, &body, has_example || !body.is_null());
         }
     }
+    assert!(legacy_seen, "the 2022 example is still documented");
 }
 
 #[tokio::test]

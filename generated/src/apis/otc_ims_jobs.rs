@@ -21,8 +21,9 @@
 //! - the operation name `ShowJob` (official SDK operation for this call:
 //!   huaweicloud/huaweicloud-sdk-go-v3 `services/ims/v2/model/model_show_job_response.go`);
 //! - the error body format (Open Telekom Cloud IMS API Reference, "Error Codes");
-//! - the `entities` fields beyond `image_id` (the 2024 revision of the same OTC
-//!   page, opentelekomcloud-docs/image-management-service
+//! - the `entities` fields beyond `image_id` and the response examples other
+//!   than the first, one per job type (the 2024 revision of the same OTC page,
+//!   opentelekomcloud-docs/image-management-service
 //!   `api-ref/source/ims_apis/image_jobs/querying_the_status_of_an_asynchronous_job.rst`).
 //!
 //! Generated from `specs/otc-ims-jobs.yaml`.
