@@ -7,6 +7,7 @@ pub mod fixtures {
     include!(concat!(env!("OUT_DIR"), "/fixtures/mod.rs"));
 }
 
+pub mod binaries;
 pub mod faulty;
 pub mod jobsim;
 pub mod support;

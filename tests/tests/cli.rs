@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use cloudjobs::apis::registry;
+use cloudjobs_tests::binaries;
 use cloudjobs_tests::jobsim::{self, JobSim, Phase, Script, SimService, Step};
 use serde_json::{Value, json};
 
@@ -32,82 +33,8 @@ fn binary() -> &'static Path {
 }
 
 fn build_binary() -> Result<PathBuf, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .ok_or("no workspace root")?;
-    let mut command = Command::new(cargo);
-    // Without the variables Cargo sets for this test: build scripts that watch one (ring
-    // watches CARGO_MANIFEST_DIR) would otherwise be rebuilt, and everything above them.
-    for (name, _) in std::env::vars_os() {
-        let set_by_cargo = name.to_str().is_some_and(|n| {
-            [
-                "CARGO_PKG_",
-                "CARGO_MANIFEST_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-            ]
-            .iter()
-            .any(|p| n.starts_with(p))
-                || matches!(
-                    n,
-                    "CARGO_PRIMARY_PACKAGE"
-                        | "CARGO_TARGET_TMPDIR"
-                        | "CARGO_RUSTC_CURRENT_DIR"
-                        | "OUT_DIR"
-                )
-        });
-        if set_by_cargo {
-            command.env_remove(name);
-        }
-    }
-    command
-        .current_dir(root)
-        .args([
-            "build",
-            "--workspace",
-            "--bin",
-            "cloudjobs",
-            "--example",
-            "wait",
-        ])
-        .args(["--message-format", "json-render-diagnostics"]);
-    // This test's executable is <target>/<profile>/deps/cli-<hash>.
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    if let Some(profile_dir) = exe.parent().and_then(Path::parent) {
-        match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => {}
-            Some("release") => {
-                command.arg("--release");
-            }
-            Some(profile) => {
-                command.args(["--profile", profile]);
-            }
-        }
-        if let Some(target) = profile_dir.parent()
-            && std::env::var_os("CARGO_TARGET_DIR").is_none()
-            && target.join("CACHEDIR.TAG").exists()
-        {
-            command.arg("--target-dir").arg(target);
-        }
-    }
-    let output = command
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !output.status.success() {
-        return Err(format!("cargo build failed: {}", output.status));
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|m| {
-            m["reason"] == "compiler-artifact"
-                && m["target"]["name"] == "cloudjobs"
-                && m["target"]["kind"][0] == "bin"
-        })
-        .and_then(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo reported no cloudjobs executable".to_owned())
+    // With the waiter example, which the tests also build.
+    binaries::build_binary("cloudjobs", &["--example", "wait"])
 }
 
 /// What a run printed and how it ended.

@@ -28,6 +28,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use cloudjobs_tests::binaries;
+
 const PYTHON_ENV: &str = "CLOUDJOBS_PYTHON";
 const SKIP_ENV: &str = "CLOUDJOBS_SKIP_DOCS";
 
@@ -88,77 +90,7 @@ fn xtask() -> &'static Path {
 }
 
 fn build_xtask() -> Result<PathBuf, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-    let mut command = Command::new(cargo);
-    // Without the variables Cargo sets for this test (see tests/cli.rs).
-    for (name, _) in std::env::vars_os() {
-        let set_by_cargo = name.to_str().is_some_and(|n| {
-            [
-                "CARGO_PKG_",
-                "CARGO_MANIFEST_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-            ]
-            .iter()
-            .any(|p| n.starts_with(p))
-                || matches!(
-                    n,
-                    "CARGO_PRIMARY_PACKAGE"
-                        | "CARGO_TARGET_TMPDIR"
-                        | "CARGO_RUSTC_CURRENT_DIR"
-                        | "OUT_DIR"
-                )
-        });
-        if set_by_cargo {
-            command.env_remove(name);
-        }
-    }
-    command
-        .current_dir(root())
-        .args([
-            "build",
-            "--workspace",
-            "--bin",
-            "xtask",
-            "--example",
-            "wait",
-        ])
-        .args(["--message-format", "json-render-diagnostics"]);
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    if let Some(profile_dir) = exe.parent().and_then(Path::parent) {
-        match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => {}
-            Some("release") => {
-                command.arg("--release");
-            }
-            Some(profile) => {
-                command.args(["--profile", profile]);
-            }
-        }
-        if let Some(target) = profile_dir.parent()
-            && std::env::var_os("CARGO_TARGET_DIR").is_none()
-            && target.join("CACHEDIR.TAG").exists()
-        {
-            command.arg("--target-dir").arg(target);
-        }
-    }
-    let output = command
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !output.status.success() {
-        return Err(format!("cargo build failed: {}", output.status));
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|m| {
-            m["reason"] == "compiler-artifact"
-                && m["target"]["name"] == "xtask"
-                && m["target"]["kind"][0] == "bin"
-        })
-        .and_then(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo reported no xtask executable".to_owned())
+    binaries::build_binary("xtask", &[])
 }
 
 /// What a run printed and how it ended.

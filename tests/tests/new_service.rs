@@ -10,9 +10,10 @@
 //! The copy builds into `target/new-service/` (its own target folder, so the binary under
 //! `target/debug/` that the other tests run is not replaced); later runs reuse it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use cloudjobs_tests::binaries;
 use cloudjobs_tests::jobsim::{self, JobSim, Phase, Script, Step};
 
 /// The new spec, as a maintainer would write it.
@@ -89,13 +90,6 @@ components:
     token: {type: apiKey, in: header, name: X-Auth-Token}
 "#;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
 /// Copies `from` into `to`, leaving out build output and version control.
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create the copy");
@@ -114,23 +108,16 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Runs cargo in the copy with its own target folder, without the variables Cargo set for
-/// this test (they would make build scripts rerun).
+/// Runs cargo in the copy with its own target folder.
 fn cargo(copy: &Path, args: &[&str]) -> Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-    let mut command = Command::new(cargo);
-    for (name, _) in std::env::vars_os() {
-        if name
-            .to_str()
-            .is_some_and(|n| n.starts_with("CARGO_") && n != "CARGO_HOME" || n == "OUT_DIR")
-        {
-            command.env_remove(name);
-        }
-    }
+    let mut command = binaries::cargo();
     let output = command
         .args(args)
         .current_dir(copy)
-        .env("CARGO_TARGET_DIR", root().join("target/new-service"))
+        .env(
+            "CARGO_TARGET_DIR",
+            binaries::workspace_root().join("target/new-service"),
+        )
         .stdin(Stdio::null())
         .output()
         .expect("run cargo");
@@ -146,7 +133,7 @@ fn cargo(copy: &Path, args: &[&str]) -> Output {
 fn a_new_job_spec_is_a_new_service_after_regen() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let copy = dir.path().join("cloudjobs");
-    copy_tree(&root(), &copy);
+    copy_tree(&binaries::workspace_root(), &copy);
     std::fs::write(copy.join("specs/widget-jobs.yaml"), NEW_SPEC).expect("write the spec");
 
     // The maintainer's one command, then the binary.
@@ -170,7 +157,7 @@ fn a_new_job_spec_is_a_new_service_after_regen() {
             "cloudjobs",
         ],
     );
-    let binary = root().join("target/new-service/debug/cloudjobs");
+    let binary = binaries::workspace_root().join("target/new-service/debug/cloudjobs");
 
     // The simulated server serves the new API from the copy's specs alone.
     let sim = JobSim::start_with_specs(copy.join("specs"));

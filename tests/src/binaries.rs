@@ -1,0 +1,93 @@
+//! The workspace's binaries, built from a test: `cloudjobs` for the command-line tests,
+//! `xtask` for the `cargo xtask docs` tests, and cargo itself run from a test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// `cargo`, without the variables Cargo sets for the running test: build scripts that watch
+/// one (ring watches `CARGO_MANIFEST_DIR`) would otherwise rerun, and everything above them.
+pub fn cargo() -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let set_by_cargo = name.to_str().is_some_and(|n| {
+            [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ]
+            .iter()
+            .any(|p| n.starts_with(p))
+                || matches!(
+                    n,
+                    "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_RUSTC_CURRENT_DIR"
+                        | "OUT_DIR"
+                )
+        });
+        if set_by_cargo {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Builds the workspace binary `bin` (with `extra` arguments for cargo, such as
+/// `["--example", "wait"]`) in the profile and target folder of the running test, and returns
+/// its path, as cargo reports it.
+pub fn build_binary(bin: &str, extra: &[&str]) -> Result<PathBuf, String> {
+    let mut command = cargo();
+    command
+        .current_dir(workspace_root())
+        .args(["build", "--workspace", "--bin", bin])
+        .args(extra)
+        .args(["--message-format", "json-render-diagnostics"]);
+    // The running test is <target>/<profile>/deps/<name>-<hash>.
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    if let Some(profile_dir) = exe.parent().and_then(Path::parent) {
+        match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => {}
+            Some("release") => {
+                command.arg("--release");
+            }
+            Some(profile) => {
+                command.args(["--profile", profile]);
+            }
+        }
+        if let Some(target) = profile_dir.parent()
+            && std::env::var_os("CARGO_TARGET_DIR").is_none()
+            && target.join("CACHEDIR.TAG").exists()
+        {
+            command.arg("--target-dir").arg(target);
+        }
+    }
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!("cargo build failed: {}", output.status));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["name"] == bin
+                && m["target"]["kind"][0] == "bin"
+        })
+        .and_then(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| format!("cargo reported no {bin} executable"))
+}
