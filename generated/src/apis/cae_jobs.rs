@@ -272,7 +272,7 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
 fn poll_show_job<'a>(
     inner: &'a rt::ServiceClient,
     query: &'a rt::registry::JobQuery,
-) -> rt::BoxFuture<'a, Result<rt::Response<rt::registry::AnyJob>, rt::Error>> {
+) -> rt::BoxFuture<'a, rt::registry::PollResult> {
     Box::pin(async move {
         let client = Client::from_service_client(inner.clone());
         #[allow(unused_mut)]
@@ -291,7 +291,7 @@ fn poll_show_job<'a>(
             .send()
             .await
             .map(|response| response.map(rt::registry::AnyJob::new))
-            .map_err(rt::Error::into_untyped)
+            .map_err(rt::registry::json_error)
     })
 }
 /// The types of this API: its schemas, plus the per-operation response and error

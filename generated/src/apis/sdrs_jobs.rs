@@ -306,7 +306,7 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
 fn poll_show_job_status<'a>(
     inner: &'a rt::ServiceClient,
     query: &'a rt::registry::JobQuery,
-) -> rt::BoxFuture<'a, Result<rt::Response<rt::registry::AnyJob>, rt::Error>> {
+) -> rt::BoxFuture<'a, rt::registry::PollResult> {
     Box::pin(async move {
         let client = Client::from_service_client(inner.clone());
         #[allow(unused_mut)]
@@ -315,7 +315,7 @@ fn poll_show_job_status<'a>(
             .send()
             .await
             .map(|response| response.map(rt::registry::AnyJob::new))
-            .map_err(rt::Error::into_untyped)
+            .map_err(rt::registry::json_error)
     })
 }
 /// The types of this API: its schemas, plus the per-operation response and error

@@ -140,8 +140,19 @@ impl<E> Error<E> {
     ///
     /// Useful to put errors of different operations into one collection or one `?` chain.
     pub fn into_untyped(self) -> Error {
+        self.retype(ApiError::into_untyped)
+    }
+
+    /// The same error with its typed body turned into another type by `f` (into JSON, say),
+    /// keeping everything else.
+    pub fn map_body<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
+        self.retype(|e| e.map_body(f))
+    }
+
+    /// The same error with its API error retyped by `api`.
+    fn retype<F>(self, api: impl FnOnce(ApiError<E>) -> ApiError<F>) -> Error<F> {
         match self {
-            Error::Api(e) => Error::Api(Box::new(e.into_untyped())),
+            Error::Api(e) => Error::Api(Box::new(api(*e))),
             Error::Decode(e) => Error::Decode(e),
             Error::Transport { operation, source } => Error::Transport { operation, source },
             Error::Timeout { operation, after } => Error::Timeout { operation, after },
@@ -294,6 +305,16 @@ impl<E> ApiError<E> {
 
     /// The same error without its typed body.
     pub fn into_untyped(self) -> ApiError<Undocumented> {
+        self.retype(None)
+    }
+
+    /// The same error with its typed body turned into another type by `f`.
+    pub fn map_body<F>(mut self, f: impl FnOnce(E) -> F) -> ApiError<F> {
+        let body = self.body.take().map(f);
+        self.retype(body)
+    }
+
+    fn retype<F>(self, body: Option<F>) -> ApiError<F> {
         ApiError {
             operation: self.operation,
             status: self.status,
@@ -301,7 +322,7 @@ impl<E> ApiError<E> {
             request_id: self.request_id,
             code: self.code,
             message: self.message,
-            body: None,
+            body,
             raw: self.raw,
         }
     }

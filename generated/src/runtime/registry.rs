@@ -114,9 +114,20 @@ pub struct JobParam {
     pub env: &'static str,
 }
 
+/// An error of any job API: its documented body, decoded as the spec says, then turned into
+/// JSON.
+pub type JsonError = Error<serde_json::Value>;
+
+/// What polling any job API gives.
+pub type PollResult = Result<Response<AnyJob>, JsonError>;
+
 /// Starts one job-details call: the generated function behind [`JobService`].
-pub type PollFn =
-    for<'a> fn(&'a ServiceClient, &'a JobQuery) -> BoxFuture<'a, Result<Response<AnyJob>, Error>>;
+pub type PollFn = for<'a> fn(&'a ServiceClient, &'a JobQuery) -> BoxFuture<'a, PollResult>;
+
+/// An operation's error with its typed body as JSON, for generated code.
+pub fn json_error<E: Serialize>(error: Error<E>) -> JsonError {
+    error.map_body(|body| serde_json::to_value(body).unwrap_or(serde_json::Value::Null))
+}
 
 /// A job API: what it is called, where it is served, what its job call needs, and how to
 /// poll it.
@@ -282,7 +293,7 @@ impl JobQuery {
     /// # Errors
     ///
     /// [`Error::InvalidRequest`] when it is missing.
-    pub fn required_text(&self, operation: &'static str, name: &str) -> Result<&str, Error> {
+    pub fn required_text(&self, operation: &'static str, name: &str) -> Result<&str, JsonError> {
         self.get(name).ok_or_else(|| missing(operation, name))
     }
 
@@ -296,7 +307,7 @@ impl JobQuery {
         &self,
         operation: &'static str,
         name: &str,
-    ) -> Result<T, Error> {
+    ) -> Result<T, JsonError> {
         self.optional_value(operation, name)?
             .ok_or_else(|| missing(operation, name))
     }
@@ -310,7 +321,7 @@ impl JobQuery {
         &self,
         operation: &'static str,
         name: &str,
-    ) -> Result<Option<T>, Error> {
+    ) -> Result<Option<T>, JsonError> {
         let Some(text) = self.get(name) else {
             return Ok(None);
         };
@@ -328,7 +339,7 @@ impl JobQuery {
     }
 }
 
-fn missing(operation: &'static str, name: &str) -> Error {
+fn missing(operation: &'static str, name: &str) -> JsonError {
     Error::InvalidRequest {
         operation,
         message: format!("the required parameter `{name}` is not set"),
@@ -436,7 +447,7 @@ impl JobClient {
     }
 
     /// Reads the job once (one request, with the configured retries).
-    pub fn get(&self) -> BoxFuture<'_, Result<Response<AnyJob>, Error>> {
+    pub fn get(&self) -> BoxFuture<'_, PollResult> {
         (self.service.poll)(&self.inner, &self.query)
     }
 }
@@ -518,6 +529,29 @@ mod tests {
         assert!(ParamKind::Boolean.accepts("false"));
         assert!(!ParamKind::Boolean.accepts("yes"));
         assert!(ParamKind::Text.accepts(""));
+    }
+
+    #[test]
+    fn errors_keep_their_typed_body_as_json() {
+        #[derive(Serialize)]
+        struct Body {
+            error_code: &'static str,
+        }
+        let error: Error<Body> = Error::Api(Box::new(super::super::error::ApiError {
+            operation: "Op",
+            status: reqwest::StatusCode::BAD_REQUEST,
+            headers: reqwest::header::HeaderMap::new(),
+            request_id: Some("r-1".into()),
+            code: Some("E.1".into()),
+            message: None,
+            body: Some(Body { error_code: "E.1" }),
+            raw: bytes::Bytes::from_static(br#"{"error_code":"E.1"}"#),
+        }));
+        let error = json_error(error);
+        let api = error.api().unwrap();
+        assert_eq!(api.body(), Some(&serde_json::json!({"error_code": "E.1"})));
+        assert_eq!((api.request_id(), api.code()), (Some("r-1"), Some("E.1")));
+        assert_eq!(api.raw_body(), br#"{"error_code":"E.1"}"#);
     }
 
     #[test]

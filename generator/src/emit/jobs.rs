@@ -107,7 +107,7 @@ fn emit_job_services(cx: &Cx<'_>) -> TokenStream {
 }
 
 /// The function behind a registry entry: the typed call with the parameters taken from a
-/// `JobQuery`, its job erased to `AnyJob` and its error to the untyped `Error`.
+/// `JobQuery`, its job erased to `AnyJob` and its typed error body turned into JSON.
 fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ident) -> TokenStream {
     let method = ident(&op.method_name);
     let id = &op.id;
@@ -152,7 +152,7 @@ fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ide
         fn #poll<'a>(
             inner: &'a rt::ServiceClient,
             query: &'a rt::registry::JobQuery,
-        ) -> rt::BoxFuture<'a, Result<rt::Response<rt::registry::AnyJob>, rt::Error>> {
+        ) -> rt::BoxFuture<'a, rt::registry::PollResult> {
             Box::pin(async move {
                 let client = Client::from_service_client(inner.clone());
                 #[allow(unused_mut)]
@@ -162,7 +162,7 @@ fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ide
                     .send()
                     .await
                     .map(|response| response.map(rt::registry::AnyJob::new))
-                    .map_err(rt::Error::into_untyped)
+                    .map_err(rt::registry::json_error)
             })
         }
     }
