@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Arg, ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use super::service;
-use super::settings::parse_duration;
+use super::values::parse_duration;
 
 const AFTER_HELP: &str = "\
 Services: `cloudjobs services` lists every job API this build knows, with its aliases and

@@ -7,6 +7,7 @@ mod args;
 mod output;
 mod service;
 mod settings;
+mod values;
 
 use std::fmt;
 use std::future::Future;
@@ -24,7 +25,8 @@ use serde_json::json;
 use args::{Cli, Command, WaitArgs};
 use output::{Reporter, Shown, line, one_line, print};
 use service::Service;
-use settings::{Credentials, Env, ProcessEnv, Settings, Usage, check_id};
+use settings::{Credentials, Env, ProcessEnv, Settings};
+use values::{Usage, check_id};
 
 /// How the command ended, as its exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

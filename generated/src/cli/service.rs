@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use cloudjobs::apis::registry;
 use cloudjobs::runtime::registry::{JobParam, JobService};
 
-use super::settings::Usage;
+use super::values::Usage;
 
 /// A job API.
 pub type Service = &'static JobService;
