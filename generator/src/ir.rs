@@ -2,6 +2,8 @@
 //! every name decided. Lowering ([`crate::lower`]) builds it; emitting ([`crate::emit`]) only
 //! prints it, so naming and typing decisions live in one place.
 
+use heck::ToKebabCase;
+
 use crate::error::Warning;
 
 /// One API (one spec file, one generated module).
@@ -28,6 +30,58 @@ pub struct Api {
     /// The job service name and aliases (`info.x-cloudjobs-service`, or a default from the
     /// module name).
     pub service: ServiceNames,
+}
+
+impl Api {
+    /// The job services of this API, one per operation with `x-cloudjobs-job`, in operation
+    /// order: what the generated registry lists, and what anything serving "any job" (the
+    /// test job server) must agree with.
+    pub fn job_services(&self) -> Vec<JobService<'_>> {
+        self.operations
+            .iter()
+            .filter_map(|op| op.job.as_ref().map(|job| (op, job)))
+            .enumerate()
+            .map(|(i, (op, job))| JobService {
+                name: if i == 0 {
+                    self.service.name.clone()
+                } else {
+                    format!("{}-{}", self.service.name, op.id.to_kebab_case())
+                },
+                aliases: if i == 0 {
+                    self.service.aliases.clone()
+                } else {
+                    Vec::new()
+                },
+                op,
+                job,
+            })
+            .collect()
+    }
+}
+
+/// One job service of an API: a job operation and the names it goes by.
+#[derive(Debug, Clone)]
+pub struct JobService<'a> {
+    /// The registry name: the spec's service name for its first job operation,
+    /// `<service>-<operation>` for any further one.
+    pub name: String,
+    /// Aliases (the first job operation only).
+    pub aliases: Vec<String>,
+    /// The job operation.
+    pub op: &'a Operation,
+    /// Its job semantics.
+    pub job: &'a JobSpec,
+}
+
+impl<'a> JobService<'a> {
+    /// The parameters of the job call beyond the project and the job id (the headers the
+    /// runtime sets itself are no parameters at all).
+    pub fn extra_params(&self) -> impl Iterator<Item = &'a Param> + use<'a> {
+        let job = self.job;
+        self.op.params.iter().filter(move |p| {
+            p.wire != job.job_id_param && Some(&p.wire) != job.project_param.as_ref()
+        })
+    }
 }
 
 /// What a spec's job service is called (`info.x-cloudjobs-service`).

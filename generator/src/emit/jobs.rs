@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Cx, ident};
-use crate::ir::{Access, Api, JobSpec, Operation, Param, ParamLocation, StateLists, Step, Ty};
+use crate::ir::{Access, JobSpec, Operation, Param, ParamLocation, StateLists, Step, Ty};
 
 pub(super) fn emit_jobs(cx: &Cx<'_>) -> TokenStream {
     let impls = cx
@@ -20,7 +20,7 @@ pub(super) fn emit_jobs(cx: &Cx<'_>) -> TokenStream {
 /// The registry entries of this API: `JOB_SERVICES`, one per job operation, each with the
 /// function that polls it through the typed client.
 fn emit_job_services(cx: &Cx<'_>) -> TokenStream {
-    let entries = job_service_entries(cx.api);
+    let entries = cx.api.job_services();
     if entries.is_empty() {
         return quote!();
     }
@@ -45,7 +45,7 @@ fn emit_job_services(cx: &Cx<'_>) -> TokenStream {
             Some(p) => quote!(Some(#p)),
             None => quote!(None),
         };
-        let params = extra_params(op, job).map(|p| {
+        let params = entry.extra_params().map(|p| {
             let wire = &p.wire;
             let place = match p.location {
                 ParamLocation::Path => quote!(Path),
@@ -166,47 +166,6 @@ fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ide
             })
         }
     }
-}
-
-/// One registry entry of an API.
-pub(crate) struct JobServiceEntry<'a> {
-    /// The registry name: the service's for the first job operation, `<service>-<operation>`
-    /// for any further one.
-    pub(crate) name: String,
-    /// Aliases (the first job operation only).
-    pub(crate) aliases: Vec<String>,
-    pub(crate) op: &'a Operation,
-    pub(crate) job: &'a JobSpec,
-}
-
-/// The registry entries of an API, in operation order.
-pub(crate) fn job_service_entries(api: &Api) -> Vec<JobServiceEntry<'_>> {
-    api.operations
-        .iter()
-        .filter_map(|op| op.job.as_ref().map(|job| (op, job)))
-        .enumerate()
-        .map(|(i, (op, job))| JobServiceEntry {
-            name: if i == 0 {
-                api.service.name.clone()
-            } else {
-                format!("{}-{}", api.service.name, op.id.to_kebab_case())
-            },
-            aliases: if i == 0 {
-                api.service.aliases.clone()
-            } else {
-                Vec::new()
-            },
-            op,
-            job,
-        })
-        .collect()
-}
-
-/// The parameters of a job call beyond the project and the job id.
-fn extra_params<'a>(op: &'a Operation, job: &'a JobSpec) -> impl Iterator<Item = &'a Param> {
-    op.params
-        .iter()
-        .filter(move |p| p.wire != job.job_id_param && Some(&p.wire) != job.project_param.as_ref())
 }
 
 /// How a parameter's value is written as text.

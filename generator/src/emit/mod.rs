@@ -3,8 +3,6 @@
 mod client;
 pub(crate) mod docs;
 mod jobs;
-
-pub(crate) use jobs::job_service_entries;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};

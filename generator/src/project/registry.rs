@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::emit::job_service_entries;
 use crate::error::child;
 use crate::ir::Api;
 use crate::lower::SERVICE_EXTENSION;
@@ -30,7 +29,7 @@ pub(crate) fn registry_rs(
     let mut errors = Vec::new();
     let mut entries: Vec<(String, TokenStream)> = Vec::new();
     for api in apis {
-        for (i, entry) in job_service_entries(api).into_iter().enumerate() {
+        for (i, entry) in api.job_services().into_iter().enumerate() {
             let at = child("#/info", &[SERVICE_EXTENSION]);
             let names = std::iter::once((entry.name.clone(), format!("{at}/name"))).chain(
                 entry

@@ -703,7 +703,16 @@ paths:
           description: The job.
           content:
             application/json:
-              schema: {type: object}
+              schema:
+                type: object
+                properties:
+                  id: {type: string}
+                  status: {type: string}
+                  progress: {type: string}
+                  error: {type: object, properties: {code: {type: string, nullable: true}}}
+                  steps:
+                    type: array
+                    items: {type: object, properties: {state: {type: string}, why: {type: string}}}
               example: {id: "x", status: DONE, progress: "0%", error: {code: null}, steps: [{state: DONE}, {state: DONE}, {state: DONE}]}
         "404":
           description: No job.
@@ -711,6 +720,11 @@ paths:
             application/json:
               schema: {type: object}
               example: {error: {code: ALPHA.1, message: gone}, request_id: r}
+components:
+  securitySchemes:
+    token: {type: apiKey, in: header, name: X-Auth-Token}
+security:
+  - token: []
 "#;
 
     const BETA: &str = r#"
@@ -727,14 +741,21 @@ paths:
         - {name: job_id, in: path, required: true, schema: {type: string}}
       x-cloudjobs-job: {status: /job/state, running: [R], succeeded: [S], failed: [F], id: /job/id}
       responses:
-        "200": {description: The job.}
+        "200":
+          description: The job, with no example.
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  job: {type: object, properties: {state: {type: string}, id: {type: string}}}
 "#;
 
     const GAMMA: &str = r##"
 openapi: 3.0.3
 info: {title: Gamma, version: "1"}
 paths:
-  /v2/{project_id}/instances/{instance_id}/tasks:
+  /v2/{project}/instances/{instance_id}/tasks:
     get:
       parameters:
         - $ref: "#/components/parameters/Project"
@@ -747,7 +768,13 @@ paths:
           description: The tasks.
           content:
             application/json:
-              schema: {type: object}
+              schema:
+                type: object
+                properties:
+                  count: {type: integer}
+                  tasks:
+                    type: array
+                    items: {type: object, properties: {id: {type: string}, status: {type: string}}}
               examples:
                 one: {$ref: "#/components/examples/Tasks"}
 components:

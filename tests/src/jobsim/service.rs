@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use cloudjobs::runtime::registry::ParamPlace;
+use cloudjobs_codegen::ir::{Access, Api, JobService, ParamLocation, StateLists};
 use cloudjobs_codegen::load::{self, resolve_pointer};
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::Phase;
@@ -65,10 +65,9 @@ pub struct SimParam {
 }
 
 /// The status values of each state, in the spec's order.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct States {
     /// Queued (may be empty).
-    #[serde(default)]
     pub pending: Vec<String>,
     /// In progress.
     pub running: Vec<String>,
@@ -140,41 +139,6 @@ pub struct SubtaskPointers {
     pub states: States,
 }
 
-/// `x-cloudjobs-job` as written.
-#[derive(Deserialize)]
-struct RawJob {
-    status: String,
-    #[serde(flatten)]
-    states: States,
-    id: Option<String>,
-    progress: Option<String>,
-    error_code: Option<String>,
-    error_reason: Option<String>,
-    subtasks: Option<RawSubtasks>,
-    job_id_param: Option<String>,
-    project_param: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawSubtasks {
-    items: String,
-    status: String,
-    error_code: Option<String>,
-    error_reason: Option<String>,
-    pending: Option<Vec<String>>,
-    running: Option<Vec<String>>,
-    succeeded: Option<Vec<String>>,
-    failed: Option<Vec<String>>,
-}
-
-/// `info.x-cloudjobs-service`.
-#[derive(Deserialize)]
-struct RawService {
-    name: String,
-    #[serde(default)]
-    aliases: Vec<String>,
-}
-
 /// One segment of a path template: literal text, or a parameter between fixed text
 /// (`{job_id}`, `v{version}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,13 +164,13 @@ impl Segment {
     }
 }
 
-/// The HTTP methods an OpenAPI path item may have.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// The spec files of `dir` turned into services, sorted by name. A spec without a job
 /// operation (IAM's) has none.
+///
+/// The services are the generator's own reading of the specs (its lowering and
+/// [`cloudjobs_codegen::ir::Api::job_services`]: names, the id parameters, which parameters
+/// the client sends), so the server agrees with the generated registry by construction;
+/// only the documented examples and the parameter samples are read from the spec's text.
 ///
 /// # Panics
 ///
@@ -222,234 +186,146 @@ pub fn load_services(dir: &Path) -> Vec<SimService> {
     for path in files {
         let file = path.file_name().unwrap_or_default().to_string_lossy();
         let label = format!("{folder}/{file}");
+        let module = cloudjobs_codegen::module_name(&path);
         let doc = load::load_file(&path, &label)
             .unwrap_or_else(|e| panic!("jobsim: cannot load {label}: {e}"));
-        let module = cloudjobs_codegen::module_name(&path);
-        services.extend(
-            services_of(&doc.raw, &label, &module)
-                .unwrap_or_else(|e| panic!("jobsim: cannot simulate {label}: {e}")),
-        );
+        let api = cloudjobs_codegen::lower::lower(&doc, &module, &label)
+            .unwrap_or_else(|e| panic!("jobsim: cannot load {label}: {e}"));
+        for service in api.job_services() {
+            let at = format!(
+                "#/paths/{}/{}",
+                service.op.path.replace('~', "~0").replace('/', "~1"),
+                service.op.http_method.to_ascii_lowercase()
+            );
+            services.push(
+                simulated(&doc.raw, &api, &service)
+                    .unwrap_or_else(|e| panic!("jobsim: cannot simulate {label}: {at}: {e}")),
+            );
+        }
     }
     services.sort_by(|a, b| a.name.cmp(&b.name));
     services
 }
 
-/// What the services of one spec share.
-struct Spec<'a> {
-    raw: &'a Value,
-    label: &'a str,
-    module: &'a str,
-    name: String,
-    aliases: Vec<String>,
-}
-
-/// The services of one spec: one per operation with `x-cloudjobs-job`.
-fn services_of(raw: &Value, label: &str, module: &str) -> Result<Vec<SimService>, String> {
-    let (name, aliases) = match raw.pointer("/info/x-cloudjobs-service") {
-        Some(value) => {
-            let service = RawService::deserialize(value)
-                .map_err(|e| format!("#/info/x-cloudjobs-service: {e}"))?;
-            (service.name, service.aliases)
-        }
-        None => (
-            module
-                .strip_suffix("_jobs")
-                .unwrap_or(module)
-                .replace('_', "-"),
-            Vec::new(),
-        ),
-    };
-    let spec = Spec {
-        raw,
-        label,
-        module,
-        name,
-        aliases,
-    };
-    let mut services = Vec::new();
-    let paths = raw.get("paths").and_then(Value::as_object);
-    for (path, item) in paths.into_iter().flatten() {
-        let item = deref(raw, item)?;
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
-                continue;
-            };
-            if let Some(job) = operation.get("x-cloudjobs-job") {
-                let at = format!(
-                    "#/paths/{}/{method}",
-                    path.replace('~', "~0").replace('/', "~1")
-                );
-                let service = spec
-                    .service(path, method, item, operation, job)
-                    .map_err(|e| format!("{at}: {e}"))?;
-                services.push(service);
-            }
-        }
+/// The place of a lowered parameter.
+fn place(location: ParamLocation) -> ParamPlace {
+    match location {
+        ParamLocation::Path => ParamPlace::Path,
+        ParamLocation::Query(_) => ParamPlace::Query,
+        ParamLocation::Header => ParamPlace::Header,
     }
-    Ok(services)
 }
 
-impl Spec<'_> {
-    /// The service of the job operation `method` `path`, with its `x-cloudjobs-job`.
-    fn service(
-        &self,
-        path: &str,
-        method: &str,
-        item: &Value,
-        operation: &Value,
-        extension: &Value,
-    ) -> Result<SimService, String> {
-        let job = RawJob::deserialize(extension).map_err(|e| format!("x-cloudjobs-job: {e}"))?;
-        job.states.check("x-cloudjobs-job")?;
-        let mut params = parameters(self.raw, item, operation)?;
-        let mut take = |name: &str, places: &[ParamPlace]| {
-            let i = params
-                .iter()
-                .position(|p| p.sim.name == name && places.contains(&p.sim.place))?;
-            Some(params.remove(i).sim)
-        };
-        let job_id_param = job.job_id_param.as_deref().unwrap_or("job_id");
-        let job_id = take(job_id_param, &[ParamPlace::Path, ParamPlace::Query])
-            .ok_or_else(|| format!("no path or query parameter `{job_id_param}` for the job id"))?;
-        let project_param = match &job.project_param {
-            Some(name) => Some(
-                take(name, &[ParamPlace::Path])
-                    .ok_or_else(|| format!("no path parameter `{name}` for the project id"))?,
-            ),
-            None => take("project_id", &[ParamPlace::Path]),
-        };
-        let required_params = params
-            .into_iter()
-            .filter(|p| {
-                p.required
-                    && !(p.sim.place == ParamPlace::Header && set_by_client(self.raw, &p.sim.name))
+/// The state lists of the IR.
+fn states(lists: &StateLists, what: &str) -> Result<States, String> {
+    let states = States {
+        pending: lists.pending.clone(),
+        running: lists.running.clone(),
+        succeeded: lists.succeeded.clone(),
+        failed: lists.failed.clone(),
+    };
+    states.check(what)?;
+    Ok(states)
+}
+
+/// One job service of a lowered spec, with its examples and parameter samples from the text.
+fn simulated(raw: &Value, api: &Api, service: &JobService<'_>) -> Result<SimService, String> {
+    let (op, job) = (service.op, service.job);
+    let method = op.http_method.to_ascii_lowercase();
+    let item = deref(raw, &raw["paths"][op.path.as_str()])?;
+    let operation = &item[method.as_str()];
+    let job_id_place = op
+        .params
+        .iter()
+        .find(|p| p.wire == job.job_id_param)
+        .map_or(ParamPlace::Path, |p| place(p.location));
+    let required_params = service
+        .extra_params()
+        .filter(|p| p.required)
+        .map(|p| {
+            let place = place(p.location);
+            Ok(SimParam {
+                name: p.wire.clone(),
+                place,
+                sample: sample(
+                    raw,
+                    raw_param(raw, item, operation, &p.wire, place)?,
+                    &p.wire,
+                )?,
             })
-            .map(|p| p.sim)
-            .collect();
-        let subtasks = job.subtasks.map(|s| s.pointers(&job.states)).transpose()?;
-        let (example, error_example) = examples(self.raw, operation)?;
-        Ok(SimService {
-            name: self.name.clone(),
-            aliases: self.aliases.clone(),
-            module: self.module.to_owned(),
-            spec: self.label.to_owned(),
-            operation: operation
-                .get("operationId")
-                .and_then(Value::as_str)
-                .unwrap_or(method)
-                .to_owned(),
-            method: method.to_ascii_uppercase(),
-            path: path.to_owned(),
-            job_id_param: job_id.name,
-            job_id_place: job_id.place,
-            project_param: project_param.map(|p| p.name),
-            required_params,
-            states: job.states,
-            job: JobPointers {
-                status: job.status,
-                id: job.id,
-                progress: job.progress,
-                error_code: job.error_code,
-                error_reason: job.error_reason,
-                subtasks,
-            },
-            example,
-            error_example,
-            segments: path
-                .trim_start_matches('/')
-                .split('/')
-                .map(Segment::parse)
-                .collect(),
         })
-    }
-}
-
-impl RawSubtasks {
-    /// The sub-task pointers, each state list left out taken from the job's `states`.
-    fn pointers(self, states: &States) -> Result<SubtaskPointers, String> {
-        let states = States {
-            pending: self.pending.unwrap_or_else(|| states.pending.clone()),
-            running: self.running.unwrap_or_else(|| states.running.clone()),
-            succeeded: self.succeeded.unwrap_or_else(|| states.succeeded.clone()),
-            failed: self.failed.unwrap_or_else(|| states.failed.clone()),
-        };
-        states.check("x-cloudjobs-job/subtasks")?;
-        Ok(SubtaskPointers {
-            items: self.items,
-            status: self.status,
-            error_code: self.error_code,
-            error_reason: self.error_reason,
-            states,
-        })
-    }
-}
-
-/// A parameter of an operation, and whether it is required.
-struct Param {
-    sim: SimParam,
-    required: bool,
-}
-
-/// Whether the generated client sets the header `name` itself, so that it is no parameter of
-/// the job call (the generator's rule): content negotiation, and the credentials of the
-/// spec's security schemes (`X-Auth-Token`, `Authorization`).
-fn set_by_client(raw: &Value, name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    if matches!(
-        name.as_str(),
-        "content-type"
-            | "accept"
-            | "content-length"
-            | "user-agent"
-            | "authorization"
-            | "x-auth-token"
-    ) {
-        return true;
-    }
-    let schemes = raw
-        .pointer("/components/securitySchemes")
-        .and_then(Value::as_object);
-    schemes.into_iter().flatten().any(|(_, scheme)| {
-        scheme.get("type").and_then(Value::as_str) == Some("apiKey")
-            && scheme.get("in").and_then(Value::as_str) == Some("header")
-            && scheme
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+        .collect::<Result<_, String>>()?;
+    let pointer = |a: &Option<Access>| a.as_ref().map(|a| a.pointer.clone());
+    let subtasks = match &job.subtasks {
+        Some(s) => Some(SubtaskPointers {
+            items: s.items.pointer.clone(),
+            status: s.status.pointer.clone(),
+            error_code: pointer(&s.error_code),
+            error_reason: pointer(&s.error_reason),
+            states: states(&s.states, "x-cloudjobs-job/subtasks")?,
+        }),
+        None => None,
+    };
+    let (example, error_example) = examples(raw, operation)?;
+    Ok(SimService {
+        name: service.name.clone(),
+        aliases: service.aliases.clone(),
+        module: api.module.clone(),
+        spec: api.source.clone(),
+        operation: op.id.clone(),
+        method: op.http_method.clone(),
+        path: op.path.clone(),
+        job_id_param: job.job_id_param.clone(),
+        job_id_place,
+        project_param: job.project_param.clone(),
+        required_params,
+        states: states(&job.states, "x-cloudjobs-job")?,
+        job: JobPointers {
+            status: job.status.pointer.clone(),
+            id: pointer(&job.id),
+            progress: pointer(&job.progress),
+            error_code: pointer(&job.error_code),
+            error_reason: pointer(&job.error_reason),
+            subtasks,
+        },
+        example,
+        error_example,
+        segments: op
+            .path
+            .trim_start_matches('/')
+            .split('/')
+            .map(Segment::parse)
+            .collect(),
     })
 }
 
-/// The parameters of an operation: the path item's, overridden by the operation's (same name
-/// and place); cookies left out.
-fn parameters(raw: &Value, item: &Value, operation: &Value) -> Result<Vec<Param>, String> {
-    let mut params: Vec<Param> = Vec::new();
-    let listed = [item, operation]
-        .into_iter()
-        .filter_map(|o| o.get("parameters").and_then(Value::as_array))
-        .flatten();
-    for param in listed {
-        let param = deref(raw, param)?;
-        let name = param
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let place = match param.get("in").and_then(Value::as_str) {
-            Some("path") => ParamPlace::Path,
-            Some("query") => ParamPlace::Query,
-            Some("header") => ParamPlace::Header,
-            _ => continue,
-        };
-        let required = place == ParamPlace::Path
-            || param.get("required").and_then(Value::as_bool) == Some(true);
-        let sim = SimParam {
-            name: name.to_owned(),
-            place,
-            sample: sample(raw, param, name)?,
-        };
-        params.retain(|p| !(p.sim.name.eq_ignore_ascii_case(name) && p.sim.place == place));
-        params.push(Param { sim, required });
+/// The parameter `name` in `place` as the spec writes it: the operation's, else the path
+/// item's (`Null` when only the path template names it).
+fn raw_param<'a>(
+    raw: &'a Value,
+    item: &'a Value,
+    operation: &'a Value,
+    name: &str,
+    place: ParamPlace,
+) -> Result<&'a Value, String> {
+    let wanted = match place {
+        ParamPlace::Path => "path",
+        ParamPlace::Query => "query",
+        ParamPlace::Header => "header",
+    };
+    for listed in [operation, item] {
+        for param in listed["parameters"].as_array().into_iter().flatten() {
+            let param = deref(raw, param)?;
+            if param["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                && param["in"] == wanted
+            {
+                return Ok(param);
+            }
+        }
     }
-    Ok(params)
+    Ok(&Value::Null)
 }
 
 /// A value for a parameter: its example (or first example), its schema's example, default or
