@@ -511,8 +511,27 @@ pub fn resolve_pointer<'a>(raw: &'a Value, pointer: &str) -> Option<&'a Value> {
     raw.pointer(path)
 }
 
-/// Decodes `%XX` escapes (`$ref` values are URI fragments).
-pub(crate) fn percent_decode(s: &str) -> String {
+/// `node`, or what its `$ref` names: a chain of local references followed (their fragments
+/// percent-decoded), for tools that read the raw tree of a [`Document`].
+///
+/// # Errors
+///
+/// A reference that is not local or names nothing, or a chain of more than 64.
+pub fn follow_refs<'a>(raw: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
+    for _ in 0..64 {
+        let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
+            return Ok(node);
+        };
+        node = reference
+            .strip_prefix('#')
+            .and_then(|fragment| resolve_pointer(raw, &format!("#{}", percent_decode(fragment))))
+            .ok_or_else(|| format!("`$ref: {reference}` names nothing in this document"))?;
+    }
+    Err("a chain of more than 64 `$ref`s".to_owned())
+}
+
+/// Decodes `%XX` escapes (`$ref` values are URI fragments; so are request paths).
+pub fn percent_decode(s: &str) -> String {
     if !s.contains('%') {
         return s.to_owned();
     }
@@ -604,5 +623,15 @@ mod tests {
         );
         assert_eq!(percent_decode("~1a~1%7Bb%7D"), "~1a~1{b}");
         assert_eq!(resolve_pointer(&raw, "#/nope"), None);
+        let refs = serde_json::json!({"a": {"$ref": "#/b"}, "b": {"$ref": "#/c%20d"}, "c d": 1});
+        assert_eq!(follow_refs(&refs, &refs["a"]), Ok(&serde_json::json!(1)));
+        let broken = serde_json::json!({"$ref": "#/nowhere"});
+        assert!(
+            follow_refs(&refs, &broken)
+                .unwrap_err()
+                .contains("#/nowhere")
+        );
+        let looped = serde_json::json!({"a": {"$ref": "#/a"}});
+        assert!(follow_refs(&looped, &looped["a"]).is_err());
     }
 }

@@ -11,7 +11,8 @@ mod jobs;
 mod ops;
 mod schema;
 
-pub(crate) use ops::{pick_media, template_names};
+pub(crate) use ops::pick_media;
+pub use ops::template_names;
 
 use std::collections::HashMap;
 use std::rc::Rc;

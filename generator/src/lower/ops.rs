@@ -641,7 +641,7 @@ fn is_success(status: StatusMatch) -> bool {
 }
 
 /// `{project_id}` names in a path template, in order.
-pub(crate) fn template_names(path: &str) -> Vec<String> {
+pub fn template_names(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = path;
     while let Some(start) = rest.find('{') {

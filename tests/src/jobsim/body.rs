@@ -2,6 +2,8 @@
 //! at the `x-cloudjobs-job` pointers; an error body is the spec's 4xx example with the code and
 //! message written in.
 
+/// Decodes `%XX` escapes (the generator's, for `$ref` fragments): request paths and queries.
+pub use cloudjobs_codegen::load::percent_decode;
 use serde_json::{Map, Value, json};
 
 use super::Phase;
@@ -164,29 +166,6 @@ fn child<'a>(node: &'a mut Value, token: &str) -> &'a mut Value {
         // Not reached: `node` was made a container that fits above.
         (other, _) => other,
     }
-}
-
-/// Decodes `%XX` escapes (byte-wise, so a multi-byte character after a `%` is safe).
-pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let (Some(high), Some(low)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push(u8::try_from(high * 16 + low).unwrap_or(u8::MAX));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

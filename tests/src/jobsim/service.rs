@@ -6,11 +6,10 @@ use std::path::Path;
 
 use cloudjobs::runtime::registry::ParamPlace;
 use cloudjobs_codegen::ir::{Access, Api, JobService, ParamLocation, StateLists};
-use cloudjobs_codegen::load::{self, resolve_pointer};
+use cloudjobs_codegen::load::{self, percent_decode};
 use serde_json::Value;
 
 use super::Phase;
-use super::body::percent_decode;
 
 /// A job service the server simulates: one operation with `x-cloudjobs-job` of one spec.
 #[derive(Debug, Clone)]
@@ -413,15 +412,8 @@ fn json_example(raw: &Value, response: &Value) -> Result<Option<Value>, String> 
 }
 
 /// `node`, or what its `$ref` (a local pointer, possibly a chain of them) names.
-fn deref<'a>(raw: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
-    for _ in 0..32 {
-        let Some(target) = node.get("$ref").and_then(Value::as_str) else {
-            return Ok(node);
-        };
-        node = resolve_pointer(raw, &percent_decode(target))
-            .ok_or_else(|| format!("`$ref: {target}` names nothing"))?;
-    }
-    Err("a `$ref` chain longer than 32".to_owned())
+fn deref<'a>(raw: &'a Value, node: &'a Value) -> Result<&'a Value, String> {
+    load::follow_refs(raw, node)
 }
 
 impl SimService {

@@ -10,14 +10,13 @@
 //! - **accepted**: a finding at a place the source entry's `accepted` list names, with its
 //!   reason.
 
+use cloudjobs_codegen::lower::template_names;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::compare::{mandatory_word, place, quoted};
 use super::model::{DocModel, DocType, Example, Field, IntSize, json_differences, json_eq};
-use super::spec::{
-    Accepted, JsonType, Operation, Shape, SpecFile, normalize_path, path_parameters, resolve,
-};
+use super::spec::{Accepted, JsonType, Operation, Shape, SpecFile, normalize_path, resolve};
 
 /// How a finding counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -316,9 +315,9 @@ impl<'a> Checker<'a> {
         let doc_names = model
             .path
             .as_deref()
-            .map(path_parameters)
+            .map(template_names)
             .unwrap_or_default();
-        let spec_names = path_parameters(&op.path);
+        let spec_names = template_names(&op.path);
         let spec_name_of = |doc: &str| -> String {
             if doc_names.len() == spec_names.len()
                 && let Some(i) = doc_names.iter().position(|n| n == doc)

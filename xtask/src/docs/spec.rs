@@ -259,31 +259,9 @@ pub fn normalize_path(path: &str) -> String {
     }
 }
 
-/// The parameter names of a path template, in order.
-pub fn path_parameters(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = path;
-    while let Some(start) = rest.find('{') {
-        let after = &rest[start + 1..];
-        let Some(end) = after.find('}') else { break };
-        out.push(after[..end].to_owned());
-        rest = &after[end + 1..];
-    }
-    out
-}
-
-/// Follows `$ref`s (local ones), at most 64 in a row.
-pub fn resolve<'a>(raw: &'a Value, mut v: &'a Value) -> &'a Value {
-    for _ in 0..64 {
-        let Some(r) = v.get("$ref").and_then(Value::as_str) else {
-            return v;
-        };
-        match cloudjobs_codegen::load::resolve_pointer(raw, r) {
-            Some(target) => v = target,
-            None => return v,
-        }
-    }
-    v
+/// Follows `$ref`s (local ones); where one names nothing, the node that holds it.
+pub fn resolve<'a>(raw: &'a Value, v: &'a Value) -> &'a Value {
+    cloudjobs_codegen::load::follow_refs(raw, v).unwrap_or(v)
 }
 
 /// A JSON type a schema accepts.
@@ -550,7 +528,7 @@ mod tests {
         );
         assert_eq!(normalize_path("v1/{p}/jobs/"), "/v1/{}/jobs");
         assert_eq!(
-            path_parameters("/v1/{project_id}/jobs/{job_id}"),
+            cloudjobs_codegen::lower::template_names("/v1/{project_id}/jobs/{job_id}"),
             ["project_id", "job_id"]
         );
     }
