@@ -55,9 +55,16 @@ pub fn python(root: &Path) -> Result<PathBuf, String> {
     if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(python);
     }
-    println!("installing the pinned Python tools into {}", venv.display());
+    // On standard error, as pip's output: `cargo xtask docs ... --format json` keeps standard
+    // output for its report, even on the run that installs.
+    eprintln!("installing the pinned Python tools into {}", venv.display());
     let _ = std::fs::remove_dir_all(&venv);
-    run(Command::new("python3").arg("-m").arg("venv").arg(&venv)).map_err(|e| {
+    run(Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(&venv)
+        .stdout(std::io::stderr()))
+    .map_err(|e| {
         format!("{e}\nPython 3 with the venv module is needed (Debian/Ubuntu: apt-get install python3-venv)")
     })?;
     run(Command::new(&python)
@@ -70,7 +77,8 @@ pub fn python(root: &Path) -> Result<PathBuf, String> {
             "--no-input",
             "-r",
         ])
-        .arg(&requirements))?;
+        .arg(&requirements)
+        .stdout(std::io::stderr()))?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
     Ok(python)
 }
