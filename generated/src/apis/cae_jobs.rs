@@ -149,15 +149,14 @@ pub mod builder {
             rt::Response<types::ShowJobResponse>,
             rt::Error<types::CaeErrorResponse>,
         > {
-            let mut request = rt::Request::new(
+            let mut request = rt::Request::with_path(
                 &SHOW_JOB,
-                [
-                    "/v1/",
-                    &rt::encode_path(&self.project_id),
-                    "/cae/jobs/",
-                    &rt::encode_path(&self.job_id),
-                ]
-                    .concat(),
+                &[
+                    rt::PathPart::Text("/v1/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/cae/jobs/"),
+                    rt::PathPart::Param("job_id", &self.job_id),
+                ],
             );
             {
                 let value = &self.x_environment_id;

@@ -136,15 +136,14 @@ pub mod builder {
             rt::Response<types::ShowJobResponse>,
             rt::Error<types::CceErrorResponse>,
         > {
-            let mut request = rt::Request::new(
+            let mut request = rt::Request::with_path(
                 &SHOW_JOB,
-                [
-                    "/api/v3/projects/",
-                    &rt::encode_path(&self.project_id),
-                    "/jobs/",
-                    &rt::encode_path(&self.job_id),
-                ]
-                    .concat(),
+                &[
+                    rt::PathPart::Text("/api/v3/projects/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/jobs/"),
+                    rt::PathPart::Param("job_id", &self.job_id),
+                ],
             );
             request.header("Content-Type", "application/json");
             let response = self.client.inner.execute(request).await?;

@@ -155,15 +155,14 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<rt::Response<types::GetJobResp>, rt::Error<types::ErrorResponse>> {
-            let mut request = rt::Request::new(
+            let mut request = rt::Request::with_path(
                 &LIST_JOB,
-                [
-                    "/v3/",
-                    &rt::encode_path(&self.project_id),
-                    "/jobs/",
-                    &rt::encode_path(&self.job_id),
-                ]
-                    .concat(),
+                &[
+                    rt::PathPart::Text("/v3/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/jobs/"),
+                    rt::PathPart::Param("job_id", &self.job_id),
+                ],
             );
             request.header("Content-Type", "application/json");
             let response = self.client.inner.execute(request).await?;

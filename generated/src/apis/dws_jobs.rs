@@ -137,15 +137,14 @@ pub mod builder {
             rt::Response<types::ListJobDetailsResponse>,
             rt::Error<types::DwsErrorResponse>,
         > {
-            let request = rt::Request::new(
+            let request = rt::Request::with_path(
                 &LIST_JOB_DETAILS,
-                [
-                    "/v1.0/",
-                    &rt::encode_path(&self.project_id),
-                    "/job/",
-                    &rt::encode_path(&self.job_id),
-                ]
-                    .concat(),
+                &[
+                    rt::PathPart::Text("/v1.0/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/job/"),
+                    rt::PathPart::Param("job_id", &self.job_id),
+                ],
             );
             let response = self.client.inner.execute(request).await?;
             match response.code() {

@@ -144,15 +144,14 @@ pub mod builder {
             rt::Response<types::ShowJobResponse>,
             rt::Error<types::EcsErrorResponse>,
         > {
-            let request = rt::Request::new(
+            let request = rt::Request::with_path(
                 &SHOW_JOB,
-                [
-                    "/v1/",
-                    &rt::encode_path(&self.project_id),
-                    "/jobs/",
-                    &rt::encode_path(&self.job_id),
-                ]
-                    .concat(),
+                &[
+                    rt::PathPart::Text("/v1/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/jobs/"),
+                    rt::PathPart::Param("job_id", &self.job_id),
+                ],
             );
             let response = self.client.inner.execute(request).await?;
             match response.code() {

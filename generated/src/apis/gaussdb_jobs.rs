@@ -136,9 +136,13 @@ pub mod builder {
             rt::Response<types::ShowJobDetailResponse>,
             rt::Error<types::ErrorResponse>,
         > {
-            let mut request = rt::Request::new(
+            let mut request = rt::Request::with_path(
                 &SHOW_JOB_DETAIL,
-                ["/v3/", &rt::encode_path(&self.project_id), "/jobs"].concat(),
+                &[
+                    rt::PathPart::Text("/v3/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/jobs"),
+                ],
             );
             request.query("id", &self.id, rt::QueryStyle::Form);
             let response = self.client.inner.execute(request).await?;

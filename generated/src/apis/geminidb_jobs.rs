@@ -238,9 +238,13 @@ pub mod builder {
             rt::Response<types::ListJobsResponse>,
             rt::Error<types::ErrorResponse>,
         > {
-            let mut request = rt::Request::new(
+            let mut request = rt::Request::with_path(
                 &LIST_JOBS,
-                ["/v3/", &rt::encode_path(&self.project_id), "/jobs"].concat(),
+                &[
+                    rt::PathPart::Text("/v3/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/jobs"),
+                ],
             );
             request.query("id", &self.id, rt::QueryStyle::Form);
             request.query("start_time", &self.start_time, rt::QueryStyle::Form);

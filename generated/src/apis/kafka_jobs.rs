@@ -153,17 +153,16 @@ pub mod builder {
             rt::Response<types::ShowBackgroundTaskResponse>,
             rt::Error<types::DmsErrorResponse>,
         > {
-            let request = rt::Request::new(
+            let request = rt::Request::with_path(
                 &SHOW_BACKGROUND_TASK,
-                [
-                    "/v2/",
-                    &rt::encode_path(&self.project_id),
-                    "/instances/",
-                    &rt::encode_path(&self.instance_id),
-                    "/tasks/",
-                    &rt::encode_path(&self.task_id),
-                ]
-                    .concat(),
+                &[
+                    rt::PathPart::Text("/v2/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/instances/"),
+                    rt::PathPart::Param("instance_id", &self.instance_id),
+                    rt::PathPart::Text("/tasks/"),
+                    rt::PathPart::Param("task_id", &self.task_id),
+                ],
             );
             let response = self.client.inner.execute(request).await?;
             match response.code() {

@@ -137,15 +137,14 @@ pub mod builder {
             rt::Response<types::ShowJobStatusResponse>,
             rt::Error<types::SdrsErrorResponse>,
         > {
-            let request = rt::Request::new(
+            let request = rt::Request::with_path(
                 &SHOW_JOB_STATUS,
-                [
-                    "/v1/",
-                    &rt::encode_path(&self.project_id),
-                    "/jobs/",
-                    &rt::encode_path(&self.job_id),
-                ]
-                    .concat(),
+                &[
+                    rt::PathPart::Text("/v1/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/jobs/"),
+                    rt::PathPart::Param("job_id", &self.job_id),
+                ],
             );
             let response = self.client.inner.execute(request).await?;
             match response.code() {

@@ -144,15 +144,14 @@ pub mod builder {
             rt::Response<types::ShowJobDetailResponse>,
             rt::Error<types::SfsTurboErrorResponse>,
         > {
-            let mut request = rt::Request::new(
+            let mut request = rt::Request::with_path(
                 &SHOW_JOB_DETAIL,
-                [
-                    "/v1/",
-                    &rt::encode_path(&self.project_id),
-                    "/sfs-turbo/jobs/",
-                    &rt::encode_path(&self.job_id),
-                ]
-                    .concat(),
+                &[
+                    rt::PathPart::Text("/v1/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/sfs-turbo/jobs/"),
+                    rt::PathPart::Param("job_id", &self.job_id),
+                ],
             );
             request.header("Content-Type", "application/json");
             let response = self.client.inner.execute(request).await?;

@@ -149,9 +149,13 @@ pub mod builder {
             rt::Response<types::ShowGaussMySqlJobInfoResponse>,
             rt::Error<types::ErrorResponse>,
         > {
-            let mut request = rt::Request::new(
+            let mut request = rt::Request::with_path(
                 &SHOW_GAUSS_MY_SQL_JOB_INFO,
-                ["/v3/", &rt::encode_path(&self.project_id), "/jobs"].concat(),
+                &[
+                    rt::PathPart::Text("/v3/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/jobs"),
+                ],
             );
             request.query("id", &self.id, rt::QueryStyle::Form);
             if let Some(value) = &self.x_language {

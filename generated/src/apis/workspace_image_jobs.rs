@@ -137,15 +137,14 @@ pub mod builder {
             rt::Response<types::ShowImageJobResponse>,
             rt::Error<types::ErrorResponse>,
         > {
-            let request = rt::Request::new(
+            let request = rt::Request::with_path(
                 &SHOW_IMAGE_JOB,
-                [
-                    "/v1/",
-                    &rt::encode_path(&self.project_id),
-                    "/image-server-jobs/",
-                    &rt::encode_path(&self.job_id),
-                ]
-                    .concat(),
+                &[
+                    rt::PathPart::Text("/v1/"),
+                    rt::PathPart::Param("project_id", &self.project_id),
+                    rt::PathPart::Text("/image-server-jobs/"),
+                    rt::PathPart::Param("job_id", &self.job_id),
+                ],
             );
             let response = self.client.inner.execute(request).await?;
             match response.code() {

@@ -12,7 +12,7 @@ use reqwest::{StatusCode, Url};
 use super::auth::Auth;
 use super::error::Error;
 use super::retry::{Outcome, RetryPolicy, RetryState};
-use super::secret::Secret;
+use super::secret::{Secret, redact_reqwest_error, redact_url};
 use super::time::Clock;
 use super::transport::{Request, Server, Service, mark_sensitive};
 
@@ -66,7 +66,15 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("region", &self.inner.region)
-            .field("endpoints", &self.inner.endpoints)
+            .field(
+                "endpoints",
+                &self
+                    .inner
+                    .endpoints
+                    .iter()
+                    .map(|(k, v)| (k, redact_url(v)))
+                    .collect::<BTreeMap<_, _>>(),
+            )
             .field("variables", &self.inner.variables)
             .field("auth", &self.inner.auth)
             .field("connect_timeout", &self.inner.connect_timeout)
@@ -150,13 +158,15 @@ impl Config {
         servers.first()
     }
 
-    /// The same configuration with an explicit endpoint for `service`.
-    pub(crate) fn with_endpoint(&self, service: &str, url: &str) -> Config {
+    /// The same configuration with an explicit endpoint for `service`; fails like
+    /// [`ConfigBuilder::build`] on a URL that is not `http` or `https`.
+    pub(crate) fn with_endpoint(&self, service: &str, url: &str) -> Result<Config, ConfigError> {
+        check_endpoint(service, url)?;
         let mut inner = (*self.inner).clone();
         inner.endpoints.insert(service.to_owned(), url.to_owned());
-        Config {
+        Ok(Config {
             inner: Arc::new(inner),
-        }
+        })
     }
 
     /// The same configuration without authentication (for the clients that obtain tokens).
@@ -218,6 +228,10 @@ impl Config {
                     var.allowed.join(", ")
                 )));
             }
+            if var.allowed.is_empty() {
+                check_server_value(var.name, value)
+                    .map_err(|e| ConfigError::new(format!("{}: {e}", service.title)))?;
+            }
             url = url.replace(&format!("{{{}}}", var.name), value);
         }
         if url.contains('{') {
@@ -239,7 +253,7 @@ impl Config {
         let operation = request.operation;
         let url = Url::parse(url).map_err(|e| Error::InvalidRequest {
             operation: operation.id,
-            message: format!("`{url}` is not a valid URL: {e}"),
+            message: format!("`{}` is not a valid URL: {e}", redact_url(url)),
         })?;
         let idempotent = operation.is_idempotent();
         let mut retry = RetryState::new(&self.inner.retry);
@@ -376,6 +390,7 @@ impl Config {
 
     /// A transport error, and whether the request may have been sent.
     fn failure(&self, operation: &'static str, source: reqwest::Error) -> Failure {
+        let source = redact_reqwest_error(source);
         let sent = !source.is_connect();
         let error = if source.is_timeout() {
             Error::Timeout {
@@ -514,14 +529,13 @@ impl ConfigBuilder {
     /// cannot be built.
     pub fn build(self) -> Result<Config, ConfigError> {
         for (service, url) in &self.endpoints {
-            match Url::parse(url) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => {}
-                _ => {
-                    return Err(ConfigError::new(format!(
-                        "endpoint for {service}: `{url}` is not an http(s) URL"
-                    )));
-                }
-            }
+            check_endpoint(service, url)?;
+        }
+        if let Some(region) = &self.region {
+            check_server_value("region", region)?;
+        }
+        for (name, value) in &self.variables {
+            check_server_value(name, value)?;
         }
         let user_agent =
             HeaderValue::from_str(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
@@ -547,6 +561,36 @@ impl ConfigBuilder {
                 http,
             }),
         })
+    }
+}
+
+/// An explicit endpoint must be an `http` or `https` URL with a host.
+fn check_endpoint(service: &str, url: &str) -> Result<(), ConfigError> {
+    match Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
+        _ => Err(ConfigError::new(format!(
+            "endpoint for {service}: `{}` is not an http(s) URL",
+            redact_url(url)
+        ))),
+    }
+}
+
+/// A value pasted into a server URL template (a region, say) must not change which host the
+/// URL names: lower-case ASCII letters, digits and `-` only (no `.`, `/`, `@`, `#`, `:`, ...).
+/// Values a spec lists explicitly are checked against that list instead.
+fn check_server_value(name: &str, value: &str) -> Result<(), ConfigError> {
+    let valid = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(ConfigError::new(format!(
+            "{name} `{}` is not valid: a server URL variable may hold only lower-case letters, \
+             digits and `-` (set an explicit endpoint for anything else)",
+            value.escape_debug()
+        )))
     }
 }
 
@@ -656,6 +700,68 @@ mod tests {
         assert!(Config::builder().user_agent("bad\nagent").build().is_err());
     }
 
+    /// Before the fix the region was pasted into the host unchecked: `evil.example#` sent
+    /// every request (and IAM passwords) to `iam.evil.example`.
+    #[test]
+    fn server_variables_cannot_change_the_host() {
+        for region in [
+            "evil.example#",
+            "x@evil.example/",
+            "eu-de.evil.example",
+            "EU-DE",
+            "eu de",
+            "",
+            "eu-de:8443",
+            "a/b",
+        ] {
+            let e = Config::builder().region(region).build().unwrap_err();
+            assert!(
+                e.to_string().contains(&format!("region `{region}`")),
+                "{region}: {e}"
+            );
+        }
+        let e = Config::builder()
+            .server_variable("domain", "x.evil")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("domain `x.evil`"), "{e}");
+        // A listed value is checked against the list; open ones against the pattern.
+        assert_eq!(
+            endpoint(Config::builder().region("ap-southeast-1")).unwrap(),
+            "https://iam.ap-southeast-1.hwc.example"
+        );
+        for endpoint in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "//evil.example",
+        ] {
+            assert!(Config::builder().endpoint("x", endpoint).build().is_err());
+        }
+    }
+
+    /// Before the fix a password in an endpoint URL showed up in `Debug` and in errors.
+    #[test]
+    fn userinfo_in_endpoints_is_never_shown() {
+        let config = Config::builder()
+            .endpoint("iam_like", "http://user:SECRET@127.0.0.1:1/")
+            .build()
+            .unwrap();
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("SECRET") && debug.contains("***@127.0.0.1"),
+            "{debug}"
+        );
+        let e = Config::builder()
+            .endpoint("x", "ftp://user:SECRET@host/")
+            .build()
+            .unwrap_err();
+        assert!(!e.to_string().contains("SECRET"), "{e}");
+        let e = config
+            .with_endpoint("y", "gopher://u:SECRET@h")
+            .unwrap_err();
+        assert!(!e.to_string().contains("SECRET"), "{e}");
+    }
+
     #[test]
     fn debug_shows_settings_but_no_secrets() {
         let config = Config::builder()
@@ -672,7 +778,8 @@ mod tests {
         assert!(!debug.contains("SECRET"), "{debug}");
         let derived = config
             .without_auth()
-            .with_endpoint("x", "http://127.0.0.1:1");
+            .with_endpoint("x", "http://127.0.0.1:1")
+            .unwrap();
         assert!(matches!(derived.auth(), Auth::None));
         assert_eq!(derived.region(), Some("eu-de"));
         assert!(matches!(config.auth(), Auth::Token(_)));

@@ -11,7 +11,7 @@
 //!   sub-tasks, produced resources).
 //! - [`auth`]: how requests are authenticated (token, IAM password, AK/SK signing).
 //! - [`retry`]: which failed requests are tried again, and when.
-//! - [`secret`]: a wrapper that keeps secrets out of `Debug` output.
+//! - [`secret`]: a wrapper that keeps secrets out of `Debug` output and wipes them on drop.
 //! - [`time`]: a lenient [`Timestamp`] for the many time formats servers send, and the
 //!   [`Clock`] the runtime reads.
 //! - [`wait`]: [`wait_for`] a job of any service, with backoff, a deadline and events.
@@ -39,8 +39,8 @@ pub use retry::{BoxFuture, RetryPolicy};
 pub use secret::Secret;
 pub use time::{Clock, Timestamp};
 pub use transport::{
-    Operation, QueryStyle, RawResponse, Request, Response, Server, ServerVariable, Service,
-    ServiceClient, encode_path,
+    Operation, PathPart, QueryStyle, RawResponse, Request, Response, Server, ServerVariable,
+    Service, ServiceClient, encode_path,
 };
 pub use wait::{PollInfo, Wait, WaitError, WaitEvent, WaitFailure, WaitPolicy, wait_for};
 

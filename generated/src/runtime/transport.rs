@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::config::{Config, ConfigError};
 use super::error::{ApiError, DecodeError, Error, snippet};
+use super::secret::redact_url;
 
 /// A service: one generated module, described by its spec's `info` and `servers`.
 #[derive(Debug)]
@@ -87,13 +88,27 @@ pub enum QueryStyle {
 }
 
 /// A request body, already serialized.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows its media type and size, never its content: a body may carry a password
+/// (IAM) or other secrets.
+#[derive(Clone)]
 pub(crate) struct Body {
     pub(crate) content_type: Cow<'static, str>,
     pub(crate) bytes: Bytes,
 }
 
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Body")
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// A request under construction, as the generated code builds it.
+///
+/// `Debug` hides credential headers and the body's content.
 #[derive(Debug)]
 pub struct Request {
     pub(crate) operation: &'static Operation,
@@ -115,6 +130,32 @@ impl Request {
             body: None,
             error: None,
         }
+    }
+
+    /// A request for `operation` on a path assembled from `parts`: literal text as it is,
+    /// each parameter percent-encoded so that it stays exactly one path segment.
+    ///
+    /// A parameter that is empty, `.` or `..` cannot be one segment (an empty one merges two
+    /// slashes, and URL parsers remove `.` and `..` segments, percent-encoded or not, so the
+    /// request would go to another resource): the request then fails with
+    /// [`Error::InvalidRequest`] before anything is sent.
+    pub fn with_path(operation: &'static Operation, parts: &[PathPart<'_>]) -> Self {
+        let mut path = String::new();
+        let mut error = None;
+        for part in parts {
+            match *part {
+                PathPart::Text(text) => path.push_str(text),
+                PathPart::Param(name, value) => {
+                    if let Err(message) = check_path_param(name, value) {
+                        error.get_or_insert(message);
+                    }
+                    path.push_str(&encode_path(value));
+                }
+            }
+        }
+        let mut request = Self::new(operation, path);
+        request.error = error;
+        request
     }
 
     /// The operation this request is for.
@@ -294,6 +335,39 @@ fn encode_pairs(pairs: &[(String, String)]) -> String {
     out
 }
 
+/// A piece of a request path, for [`Request::with_path`].
+#[derive(Debug, Clone, Copy)]
+pub enum PathPart<'a> {
+    /// Literal text of the path template, such as `/v1/`.
+    Text(&'static str),
+    /// A path parameter: its name in the template and its value (not yet encoded).
+    Param(&'static str, &'a str),
+}
+
+/// Why a path parameter's value cannot be one path segment.
+fn check_path_param(name: &str, value: &str) -> Result<(), String> {
+    match value {
+        "" => Err(format!("path parameter `{name}` is empty")),
+        "." | ".." => Err(format!(
+            "path parameter `{name}` is `{value}`, which URL parsers remove as a dot segment \
+             (the request would go to another resource)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The first segment of `path` that a URL parser treats as `.` or `..` (RFC 3986 section
+/// 5.2.4; the WHATWG URL standard counts `%2e` as a dot too).
+fn dot_segment(path: &str) -> Option<&str> {
+    path.split('/').find(|segment| {
+        let lower = segment.to_ascii_lowercase();
+        matches!(
+            lower.as_str(),
+            "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e"
+        )
+    })
+}
+
 /// Percent-encodes a path parameter so that it stays one path segment (`/`, `?`, `#`, `%`
 /// and everything else outside RFC 3986 unreserved characters are escaped).
 pub fn encode_path(segment: &str) -> Cow<'_, str> {
@@ -314,7 +388,7 @@ impl fmt::Debug for ServiceClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceClient")
             .field("service", &self.service.name)
-            .field("base_url", &self.base_url)
+            .field("base_url", &redact_url(&self.base_url))
             .finish_non_exhaustive()
     }
 }
@@ -353,6 +427,15 @@ impl ServiceClient {
             return Err(Error::InvalidRequest {
                 operation: operation.id,
                 message,
+            });
+        }
+        if let Some(segment) = dot_segment(&request.path) {
+            return Err(Error::InvalidRequest {
+                operation: operation.id,
+                message: format!(
+                    "the path has a `{segment}` segment, which URL parsers remove (the request \
+                     would go to another resource)"
+                ),
             });
         }
         let url = match request.query_string() {
@@ -692,6 +775,83 @@ mod tests {
     fn path_segments_cannot_escape() {
         assert_eq!(encode_path("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
         assert_eq!(encode_path("ff80-80_81.4d~"), "ff80-80_81.4d~");
+    }
+
+    #[test]
+    fn path_parameters_stay_one_segment() {
+        let parts = |id| {
+            [
+                PathPart::Text("/v1/"),
+                PathPart::Param("project_id", "p"),
+                PathPart::Text("/jobs/"),
+                PathPart::Param("job_id", id),
+            ]
+        };
+        let ok = Request::with_path(&OP, &parts("a/b c"));
+        assert_eq!(ok.path(), "/v1/p/jobs/a%2Fb%20c");
+        assert!(ok.error.is_none());
+        // Even encoded, `.` and `..` are dot segments to a URL parser: refused, not sent.
+        for (id, word) in [("", "empty"), (".", "`.`"), ("..", "`..`")] {
+            let r = Request::with_path(&OP, &parts(id));
+            let error = r.error.expect(id);
+            assert!(
+                error.contains("`job_id`") && error.contains(word),
+                "{error}"
+            );
+        }
+        // `...` and dots inside a value are ordinary ids.
+        assert!(Request::with_path(&OP, &parts("...")).error.is_none());
+        assert!(Request::with_path(&OP, &parts("a..b")).error.is_none());
+        for path in ["/v1/./x", "/v1/../x", "/v1/%2E%2e/x", "/v1/.%2E", "/v1/%2e"] {
+            assert!(dot_segment(path).is_some(), "{path}");
+        }
+        for path in ["/v1/p/jobs/...", "/v1/a.b/", "/v1//x", "/%2e%2e%2e"] {
+            assert_eq!(dot_segment(path), None, "{path}");
+        }
+    }
+
+    /// Before the fix reqwest's error carried the URL with its password into `Display` and
+    /// `Debug`.
+    #[tokio::test]
+    async fn transport_errors_do_not_show_userinfo() {
+        static SERVICE: Service = Service {
+            name: "t",
+            title: "T",
+            servers: &[],
+        };
+        let config = Config::builder()
+            .endpoint("t", "http://user:SECRET@127.0.0.1:1")
+            .retry(crate::runtime::RetryPolicy::none())
+            .build()
+            .unwrap();
+        let client = ServiceClient::new(&config, &SERVICE).unwrap();
+        assert!(!format!("{client:?}").contains("SECRET"));
+        let e = client
+            .execute::<()>(Request::new(&OP, "/t".into()))
+            .await
+            .unwrap_err();
+        let mut shown = format!("{e} {e:?}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            shown.push_str(&format!(" {s} {s:?}"));
+            source = s.source();
+        }
+        assert!(matches!(e, Error::Transport { .. }), "{shown}");
+        assert!(
+            !shown.contains("SECRET") && shown.contains("127.0.0.1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn request_debug_hides_the_body() {
+        let mut r = Request::new(&OP, "/t".into());
+        r.json(&serde_json::json!({"password": "pw-SECRET"}));
+        let debug = format!("{r:?}");
+        assert!(
+            !debug.contains("SECRET") && debug.contains("application/json"),
+            "{debug}"
+        );
     }
 
     #[test]

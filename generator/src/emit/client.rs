@@ -372,8 +372,9 @@ fn capitalized(word: &str) -> String {
 }
 
 fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident) -> TokenStream {
-    // The path: `/v1/{project_id}/jobs` → ["/v1/", &encode_path(..), "/jobs"].concat().
+    // The path: `/v1/{project_id}/jobs` → [Text("/v1/"), Param("project_id", ..), Text("/jobs")].
     let mut pieces = Vec::new();
+    let mut has_params = false;
     let mut literal = String::new();
     let mut rest = op.path.as_str();
     while let Some(start) = rest.find('{') {
@@ -389,27 +390,29 @@ fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident)
         {
             Some(p) => {
                 if !literal.is_empty() {
-                    pieces.push(quote!(#literal));
+                    pieces.push(quote!(rt::PathPart::Text(#literal)));
                     literal.clear();
                 }
                 let name = ident(&p.name);
                 pieces.push(if p.ty == Ty::String {
-                    quote!(&rt::encode_path(&self.#name))
+                    quote!(rt::PathPart::Param(#wire, &self.#name))
                 } else {
-                    quote!(&rt::encode_path(&self.#name.to_string()))
+                    quote!(rt::PathPart::Param(#wire, &self.#name.to_string()))
                 });
+                has_params = true;
             }
             None => literal.push_str(&rest[start..start + len + 1]),
         }
         rest = &rest[start + len + 1..];
     }
     literal.push_str(rest);
-    if !literal.is_empty() {
-        pieces.push(quote!(#literal));
-    }
-    let path = match pieces.as_slice() {
-        [only] if !only.to_string().starts_with('&') => quote!(#only.to_owned()),
-        _ => quote!([#(#pieces),*].concat()),
+    let new_request = if has_params {
+        if !literal.is_empty() {
+            pieces.push(quote!(rt::PathPart::Text(#literal)));
+        }
+        quote!(rt::Request::with_path(&#operation_static, &[#(#pieces),*]))
+    } else {
+        quote!(rt::Request::new(&#operation_static, #literal.to_owned()))
     };
 
     let mut statements = Vec::new();
@@ -480,7 +483,7 @@ fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident)
     };
     quote! {
         #header_text
-        let #mutable request = rt::Request::new(&#operation_static, #path);
+        let #mutable request = #new_request;
         #(#statements)*
         let response = self.client.inner.execute(request).await?;
         match response.code() {

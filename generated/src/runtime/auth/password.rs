@@ -1,14 +1,23 @@
 //! IAM password authentication: a project-scoped token from IAM `POST /v3/auth/tokens`
 //! (Keystone v3, password method).
+//!
+//! The runtime sends this one request itself, with its own few lines of request and response
+//! handling, rather than through the generated `iam_tokens` client: the hand-written runtime
+//! never imports generated code (ARCHITECTURE.md, "Layers"), so no edit of a spec can break
+//! its build. A test checks that [`IAM`] names the same endpoints as `specs/iam-tokens.yaml`.
 
 use std::fmt;
 
-use crate::apis::iam_tokens as iam;
+use serde::Serialize;
 
 use super::super::config::Config;
 use super::super::error::{DecodeError, Error};
 use super::super::retry::BoxFuture;
 use super::super::secret::Secret;
+use super::super::time::Timestamp;
+use super::super::transport::{
+    Operation, QueryStyle, Request, Server, ServerVariable, Service, ServiceClient,
+};
 use super::token::{Token, TokenCacheOptions, TokenSource};
 
 /// The project a password token is scoped to.
@@ -89,10 +98,12 @@ impl PasswordAuth {
         self
     }
 
-    /// The IAM endpoint (such as `https://iam.eu-de.otc.t-systems.com`); by default it comes
-    /// from the configuration like every other service's (`iam_tokens` endpoint or region).
+    /// The IAM endpoint, with or without the `/v3` that `OS_AUTH_URL` and `clouds.yaml`
+    /// usually end in (`https://iam.eu-de.otc.t-systems.com` or
+    /// `https://iam.eu-de.otc.t-systems.com/v3`); by default it comes from the configuration
+    /// like every other service's (the `iam_tokens` endpoint, or the region).
     pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.iam_endpoint = Some(url.into());
+        self.iam_endpoint = Some(iam_base(&url.into()));
         self
     }
 
@@ -110,8 +121,54 @@ impl PasswordAuth {
     }
 }
 
-/// The operation id IAM's spec gives token creation with a password.
-const OPERATION: &str = "KeystoneCreateUserTokenByPassword";
+/// IAM's endpoints, as `specs/iam-tokens.yaml` lists them (a test keeps the two the same):
+/// the key of [`ConfigBuilder::endpoint`](crate::runtime::ConfigBuilder::endpoint) is
+/// `iam_tokens`, like the generated IAM module's.
+pub static IAM: Service = Service {
+    name: "iam_tokens",
+    title: "Identity and Access Management (IAM)",
+    servers: &[
+        Server {
+            url: "https://iam.{region}.otc.t-systems.com",
+            variables: &[ServerVariable {
+                name: "region",
+                default: "eu-de",
+                allowed: &["eu-de", "eu-nl"],
+            }],
+        },
+        Server {
+            url: "https://iam-pub.eu-ch2.sc.otc.t-systems.com",
+            variables: &[],
+        },
+        Server {
+            url: "https://iam.{region}.myhuaweicloud.com",
+            variables: &[ServerVariable {
+                name: "region",
+                default: "ap-southeast-1",
+                allowed: &[],
+            }],
+        },
+        Server {
+            url: "https://iam.myhuaweicloud.com",
+            variables: &[],
+        },
+    ],
+};
+
+/// Token creation with a password, as IAM's spec names it.
+static CREATE_TOKEN: Operation = Operation {
+    id: "KeystoneCreateUserTokenByPassword",
+    method: reqwest::Method::POST,
+    path: "/v3/auth/tokens",
+    authenticated: false,
+};
+
+/// An IAM URL without the `/v3` (or `/v3/`) that identity URLs are usually given with: the
+/// request path adds it.
+pub(crate) fn iam_base(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    url.strip_suffix("/v3").unwrap_or(url).to_owned()
+}
 
 impl TokenSource for PasswordAuth {
     fn fetch<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<Token, Error>> {
@@ -120,11 +177,13 @@ impl TokenSource for PasswordAuth {
 }
 
 impl PasswordAuth {
-    /// `POST /v3/auth/tokens` through the generated IAM client: the token comes in the
-    /// `X-Subject-Token` header, its validity in `token.issued_at` and `token.expires_at`.
+    /// `POST /v3/auth/tokens?nocatalog=true`: the token comes in the `X-Subject-Token` header;
+    /// its validity (`token.issued_at`, `token.expires_at`) and project (`token.project.id`)
+    /// are read from the body when it has them, and the token is used whatever else the body
+    /// holds (see [`read_token`]).
     async fn request_token(&self, config: &Config) -> Result<Token, Error> {
         let invalid = |message: String| Error::InvalidRequest {
-            operation: OPERATION,
+            operation: CREATE_TOKEN.id,
             message,
         };
         let scope = self.scope_for(config).ok_or_else(|| {
@@ -135,68 +194,244 @@ impl PasswordAuth {
             )
         })?;
         let config = match &self.iam_endpoint {
-            Some(url) => config.with_endpoint(iam::SERVICE.name, url),
+            Some(url) => config
+                .with_endpoint(IAM.name, url)
+                .map_err(|e| invalid(format!("IAM endpoint: {e}")))?,
             None => config.clone(),
         };
         let client =
-            iam::Client::new(&config).map_err(|e| invalid(format!("IAM endpoint: {e}")))?;
-        let project = match scope {
-            ProjectScope::Id(id) => iam::AuthScopeProject {
-                id: Some(id),
-                name: None,
-            },
-            ProjectScope::Name(name) => iam::AuthScopeProject {
-                id: None,
-                name: Some(name),
-            },
+            ServiceClient::new(&config, &IAM).map_err(|e| invalid(format!("IAM endpoint: {e}")))?;
+        let (id, name) = match &scope {
+            ProjectScope::Id(id) => (Some(id.as_str()), None),
+            ProjectScope::Name(name) => (None, Some(name.as_str())),
         };
-        let body = iam::KeystoneCreateUserTokenByPasswordRequestBody {
-            auth: iam::PwdAuth {
-                identity: iam::PwdIdentity {
-                    methods: vec!["password".to_owned()],
-                    password: iam::PwdPassword {
-                        user: iam::PwdPasswordUser {
-                            domain: iam::PwdPasswordUserDomain {
-                                name: Some(self.domain_name.clone()),
-                                id: None,
+        let body = TokenRequest {
+            auth: AuthBody {
+                identity: Identity {
+                    methods: ["password"],
+                    password: PasswordMethod {
+                        user: User {
+                            domain: Named {
+                                name: &self.domain_name,
                             },
-                            name: self.user_name.clone(),
-                            password: self.password.clone(),
+                            name: &self.user_name,
+                            password: &self.password,
                         },
                     },
                 },
-                scope: iam::AuthScope {
-                    domain: None,
-                    project: Some(project),
+                scope: Scope {
+                    project: ProjectRef { id, name },
                 },
             },
         };
-        let response = client
-            .keystone_create_user_token_by_password(body)
-            .nocatalog("true")
-            .send()
-            .await
-            .map_err(Error::into_untyped)?;
-        let Some(value) = response.header("X-Subject-Token").filter(|v| !v.is_empty()) else {
-            return Err(Error::Decode(Box::new(DecodeError {
-                operation: OPERATION,
-                status: response.status(),
-                request_id: response.request_id().map(str::to_owned),
-                path: "X-Subject-Token (header)".to_owned(),
-                message: "the response has no token header".to_owned(),
-                snippet: String::new(),
-            })));
-        };
-        let token = Secret::new(value);
-        let info = &response.body().token;
-        let expires = info.expires_at.as_ref().and_then(|t| t.to_system_time());
-        let issued = info.issued_at.as_ref().and_then(|t| t.to_system_time());
-        Ok(match (issued, expires) {
-            // Both by IAM's clock: the lifetime does not depend on the local clock.
-            (Some(issued), Some(expires)) if expires > issued => {
-                Token::with_lifetime(token, expires.duration_since(issued).unwrap_or_default())
-            }
-            (_, expires) => Token::new(token, expires),
+        let mut request = Request::new(&CREATE_TOKEN, CREATE_TOKEN.path.to_owned());
+        request.query("nocatalog", "true", QueryStyle::Form);
+        request.json(&body);
+        let response = client.execute(request).await?;
+        if !response.status().is_success() {
+            return response.unexpected();
+        }
+        read_token(
+            response.header("X-Subject-Token"),
+            response.body(),
+            |message| {
+                Error::Decode(Box::new(DecodeError {
+                    operation: CREATE_TOKEN.id,
+                    status: response.status(),
+                    request_id: response.request_id().map(str::to_owned),
+                    path: "X-Subject-Token (header)".to_owned(),
+                    message,
+                    snippet: String::new(),
+                }))
+            },
+        )
+    }
+}
+
+/// The token of a successful IAM answer: the `X-Subject-Token` header (required), and from
+/// the body, when it is JSON with them, `token.issued_at` and `token.expires_at` (the lifetime
+/// is their difference, so the local clock does not matter) and `token.project.id`. A body
+/// without them (empty, `{}`, another shape) still gives the token, kept for
+/// [`TokenCacheOptions::default_lifetime`].
+pub(crate) fn read_token(
+    header: Option<&str>,
+    body: &[u8],
+    missing: impl FnOnce(String) -> Error,
+) -> Result<Token, Error> {
+    let Some(value) = header.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Err(missing(
+            "the response has no X-Subject-Token header".to_owned(),
+        ));
+    };
+    let body: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let info = &body["token"];
+    let time = |key: &str| match &info[key] {
+        serde_json::Value::Null => None,
+        v => serde_json::from_value::<Timestamp>(v.clone())
+            .ok()?
+            .to_system_time(),
+    };
+    let token = match (time("issued_at"), time("expires_at")) {
+        // Both by IAM's clock: the lifetime does not depend on the local clock.
+        (Some(issued), Some(expires)) if expires > issued => {
+            Token::with_lifetime(value, expires.duration_since(issued).unwrap_or_default())
+        }
+        (_, expires) => Token::new(value, expires),
+    };
+    let project = info["project"]["id"]
+        .as_str()
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
+    Ok(match project {
+        Some(id) => token.for_project(id),
+        None => token,
+    })
+}
+
+/// The request body: `{"auth": {"identity": {...}, "scope": {"project": {...}}}}`, borrowing
+/// the credentials (the password is not copied before it is serialized).
+#[derive(Serialize)]
+struct TokenRequest<'a> {
+    auth: AuthBody<'a>,
+}
+
+#[derive(Serialize)]
+struct AuthBody<'a> {
+    identity: Identity<'a>,
+    scope: Scope<'a>,
+}
+
+#[derive(Serialize)]
+struct Identity<'a> {
+    methods: [&'static str; 1],
+    password: PasswordMethod<'a>,
+}
+
+#[derive(Serialize)]
+struct PasswordMethod<'a> {
+    user: User<'a>,
+}
+
+#[derive(Serialize)]
+struct User<'a> {
+    domain: Named<'a>,
+    name: &'a str,
+    password: &'a Secret,
+}
+
+#[derive(Serialize)]
+struct Named<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Scope<'a> {
+    project: ProjectRef<'a>,
+}
+
+#[derive(Serialize)]
+struct ProjectRef<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn read(header: Option<&str>, body: &str) -> Result<Token, Error> {
+        read_token(header, body.as_bytes(), |message| Error::InvalidRequest {
+            operation: "T",
+            message,
         })
+    }
+
+    #[test]
+    fn the_token_is_the_header_whatever_the_body() {
+        for body in [
+            "",
+            "{}",
+            "[]",
+            "null",
+            "not json",
+            r#"{"token": 5}"#,
+            r#"{"token": {}}"#,
+        ] {
+            let token = read(Some("tok"), body).unwrap();
+            assert_eq!(token.value().expose(), "tok", "{body}");
+            assert_eq!(token.expires_at(), None, "{body}");
+        }
+        let full = r#"{"token": {"issued_at": "2024-01-01T00:00:00.000000Z",
+            "expires_at": "2024-01-02T00:00:00.000000Z", "project": {"id": "p-1"}}}"#;
+        let token = read(Some("tok"), full).unwrap();
+        assert_eq!(token.lifetime(), Some(Duration::from_secs(86_400)));
+        assert_eq!(token.project_id(), Some("p-1"));
+        let only_expiry = r#"{"token": {"expires_at": "2024-01-02T00:00:00Z"}}"#;
+        let token = read(Some("tok"), only_expiry).unwrap();
+        assert_eq!(
+            token.expires_at(),
+            Some(UNIX_EPOCH + Duration::from_secs(1_704_153_600))
+        );
+    }
+
+    #[test]
+    fn a_missing_or_empty_header_is_an_error() {
+        for header in [None, Some(""), Some("  ")] {
+            let e = read(header, "{}").unwrap_err();
+            assert!(e.to_string().contains("X-Subject-Token"), "{e}");
+        }
+    }
+
+    #[test]
+    fn iam_urls_are_taken_with_or_without_v3() {
+        for url in [
+            "https://iam.example",
+            "https://iam.example/",
+            "https://iam.example/v3",
+            "https://iam.example/v3/",
+            " https://iam.example/v3 ",
+        ] {
+            assert_eq!(iam_base(url), "https://iam.example", "{url}");
+        }
+        assert_eq!(iam_base("https://h/identity/v3"), "https://h/identity");
+    }
+
+    #[test]
+    fn the_body_names_the_scope_and_carries_the_password() {
+        let auth = PasswordAuth::new("dom", "user", "pw").project_name("eu-de");
+        let scope = auth.scope.clone().unwrap();
+        let ProjectScope::Name(name) = &scope else {
+            unreachable!()
+        };
+        let body = TokenRequest {
+            auth: AuthBody {
+                identity: Identity {
+                    methods: ["password"],
+                    password: PasswordMethod {
+                        user: User {
+                            domain: Named { name: "dom" },
+                            name: "user",
+                            password: &auth.password,
+                        },
+                    },
+                },
+                scope: Scope {
+                    project: ProjectRef {
+                        id: None,
+                        name: Some(name),
+                    },
+                },
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"auth": {
+                "identity": {"methods": ["password"], "password": {"user": {
+                    "domain": {"name": "dom"}, "name": "user", "password": "pw"}}},
+                "scope": {"project": {"name": "eu-de"}}}})
+        );
     }
 }

@@ -13,11 +13,12 @@ use super::super::retry::BoxFuture;
 use super::super::secret::Secret;
 use super::super::time::Clock;
 
-/// A token and how long it is valid.
+/// A token, how long it is valid, and the project it is scoped to when the issuer said.
 #[derive(Clone)]
 pub struct Token {
     value: Secret,
     expiry: Expiry,
+    project_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +35,7 @@ impl Token {
         Self {
             value: value.into(),
             expiry: expires_at.map_or(Expiry::Unknown, Expiry::At),
+            project_id: None,
         }
     }
 
@@ -44,12 +46,42 @@ impl Token {
         Self {
             value: value.into(),
             expiry: Expiry::After(lifetime),
+            project_id: None,
         }
+    }
+
+    /// The same token, noted as scoped to the project with id `project_id` (IAM says it in
+    /// the token's body).
+    pub fn for_project(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
     }
 
     /// The token.
     pub fn value(&self) -> &Secret {
         &self.value
+    }
+
+    /// When the token expires, when it was given as a point in time ([`Token::new`]).
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        match self.expiry {
+            Expiry::At(at) => Some(at),
+            _ => None,
+        }
+    }
+
+    /// How long the token is valid from when it was received, when it was given as a
+    /// lifetime ([`Token::with_lifetime`]).
+    pub fn lifetime(&self) -> Option<Duration> {
+        match self.expiry {
+            Expiry::After(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The id of the project the token is scoped to, when its issuer said.
+    pub fn project_id(&self) -> Option<&str> {
+        self.project_id.as_deref()
     }
 }
 
@@ -58,6 +90,7 @@ impl fmt::Debug for Token {
         f.debug_struct("Token")
             .field("value", &self.value)
             .field("expiry", &self.expiry)
+            .field("project_id", &self.project_id)
             .finish()
     }
 }
@@ -74,6 +107,10 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
     /// connections, timeouts and retry policy).
     fn fetch<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<Token, Error>>;
 }
+
+/// The longest a token is kept, whatever lifetime it claims (about 100 years): far enough
+/// to mean "until a `401`", near enough for any clock to add to the current time.
+const MAX_KEPT: Duration = Duration::from_secs(100 * 365 * 86_400);
 
 /// How tokens from a [`TokenSource`] are cached.
 #[derive(Clone, Debug)]
@@ -148,14 +185,14 @@ struct Inner {
 
 #[derive(Clone)]
 struct Held {
-    token: Secret,
+    token: Token,
     refresh_at: SystemTime,
 }
 
 #[derive(Default)]
 struct Flight {
     /// The outcome of the last fetch, by number, for the requests that waited on it.
-    last: Option<(u64, Result<Secret, Error>)>,
+    last: Option<(u64, Result<Token, Error>)>,
 }
 
 impl fmt::Debug for CachedToken {
@@ -216,13 +253,16 @@ impl CachedToken {
         self.lock_current().clone()
     }
 
-    fn fresh(&self) -> Option<Secret> {
+    fn fresh(&self) -> Option<Token> {
         let now = self.inner.options.clock.now();
         self.held().filter(|h| now < h.refresh_at).map(|h| h.token)
     }
 
-    /// A valid token: the cached one, or a new one from the source.
-    pub(crate) async fn get(&self, config: &Config) -> Result<Secret, Error> {
+    /// The token a request would carry now: the cached one, or a new one from the source
+    /// (fetched as requests fetch it: once for everyone who asks at the same time). Use it
+    /// to read what the issuer said of the token, such as [`Token::project_id`], without a
+    /// request of your own; `config` is the configuration the token is for.
+    pub async fn current(&self, config: &Config) -> Result<Token, Error> {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
@@ -254,7 +294,7 @@ impl CachedToken {
             Ok(token) => {
                 let held = Held {
                     refresh_at: self.refresh_at(&token),
-                    token: token.value,
+                    token,
                 };
                 *self.lock_current() = Some(held.clone());
                 flight.last = Some((n, Ok(held.token.clone())));
@@ -271,7 +311,14 @@ impl CachedToken {
         }
     }
 
-    /// When a token just received should be replaced.
+    /// A valid token's value, for a request about to be sent.
+    pub(crate) async fn get(&self, config: &Config) -> Result<Secret, Error> {
+        self.current(config).await.map(|t| t.value)
+    }
+
+    /// When a token just received should be replaced. A lifetime past what the clock can
+    /// count (`Duration::MAX`, a year 300000 expiry) saturates: such a token is kept for
+    /// [`MAX_KEPT`], not fetched again on every request.
     fn refresh_at(&self, token: &Token) -> SystemTime {
         let options = &self.inner.options;
         let now = options.clock.now();
@@ -281,7 +328,8 @@ impl CachedToken {
             Expiry::At(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
         };
         let margin = options.refresh_margin.min(lifetime / 2);
-        now.checked_add(lifetime - margin).unwrap_or(now)
+        let keep = (lifetime - margin).min(MAX_KEPT);
+        now.checked_add(keep).unwrap_or(now)
     }
 
     /// A request sent with `used` was answered `401`: drop that token, unless it was replaced
@@ -289,10 +337,10 @@ impl CachedToken {
     pub(crate) async fn rejected(&self, used: &Secret) {
         let mut flight = self.inner.flight.lock().await;
         let mut current = self.lock_current();
-        if current.as_ref().is_some_and(|h| h.token == *used) {
+        if current.as_ref().is_some_and(|h| h.token.value == *used) {
             *current = None;
         }
-        if matches!(&flight.last, Some((_, Ok(t))) if t == used) {
+        if matches!(&flight.last, Some((_, Ok(t))) if t.value == *used) {
             flight.last = None;
         }
     }
@@ -375,6 +423,34 @@ mod tests {
         assert_eq!(cache.get(&config).await.unwrap().expose(), "token-2");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert_eq!(cache.fetch_count(), 2);
+    }
+
+    /// Before the fix a lifetime the clock cannot add (`Duration::MAX`) made `refresh_at`
+    /// "now", so every request fetched a new token.
+    #[tokio::test]
+    async fn endless_lifetimes_saturate_instead_of_refetching() {
+        let (clock, secs) = manual_clock();
+        let (src, calls) = source(Some(Duration::MAX), false);
+        let cache = CachedToken::new(src, TokenCacheOptions::new().clock(clock.clone()));
+        let config = config();
+        for _ in 0..3 {
+            assert_eq!(cache.get(&config).await.unwrap().expose(), "token-1");
+            secs.fetch_add(365 * 86_400, Ordering::SeqCst);
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        #[derive(Debug)]
+        struct FarFuture;
+        impl TokenSource for FarFuture {
+            fn fetch<'a>(&'a self, _: &'a Config) -> BoxFuture<'a, Result<Token, Error>> {
+                let far = UNIX_EPOCH.checked_add(Duration::from_secs(i64::MAX as u64 / 2));
+                Box::pin(async move { Ok(Token::new("far", far)) })
+            }
+        }
+        let cache = CachedToken::new(FarFuture, TokenCacheOptions::new().clock(clock));
+        cache.get(&config).await.unwrap();
+        cache.get(&config).await.unwrap();
+        assert_eq!(cache.fetch_count(), 1);
     }
 
     #[tokio::test]
