@@ -689,6 +689,30 @@ async fn e2e_unknown_status_then_success() {
     }
 }
 
+/// Before the fix one `Retry-After: 1000000000` made the waiter sleep until its deadline
+/// (31 years without one), though the job ended at the next poll.
+#[tokio::test]
+async fn a_huge_retry_after_is_capped_at_the_longest_interval() {
+    let sim = JobSim::start();
+    let service = &sim.services()[0];
+    let job = "huge-retry-after";
+    sim.script(
+        &service.name,
+        job,
+        Script::new([
+            Step::job(Phase::Running),
+            Step::http_retry_after(503, 1_000_000_000),
+            Step::job(Phase::Succeeded),
+        ]),
+    );
+    let policy = WaitPolicy::default()
+        .max_interval(Duration::from_secs(15))
+        .no_timeout();
+    let out = wait_on(&sim, service, job, policy).await;
+    assert_eq!(out.how, "succeeded", "{out:?}");
+    assert_eq!(out.sleeps[1], Duration::from_secs(15), "{:?}", out.sleeps);
+}
+
 #[tokio::test]
 async fn e2e_bursts_of_429_and_503() {
     let sim = JobSim::start();

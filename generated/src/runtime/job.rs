@@ -21,19 +21,21 @@ pub struct StateLists {
 }
 
 impl StateLists {
-    /// The kind of state a status value means; `Unknown` for values in no list (and for no
-    /// value at all).
+    /// The kind of state a status value means, comparing it with the listed values ignoring
+    /// ASCII case (the documents themselves mix `SUCCESS` and `success`, and gateways send
+    /// either); `Unknown` for values in no list (and for no value at all).
     pub fn classify(&self, status: Option<&str>) -> StateKind {
         let Some(status) = status else {
             return StateKind::Unknown;
         };
-        if self.succeeded.contains(&status) {
+        let listed = |values: &[&str]| values.iter().any(|v| v.eq_ignore_ascii_case(status));
+        if listed(self.succeeded) {
             StateKind::Succeeded
-        } else if self.failed.contains(&status) {
+        } else if listed(self.failed) {
             StateKind::Failed
-        } else if self.running.contains(&status) {
+        } else if listed(self.running) {
             StateKind::Running
-        } else if self.pending.contains(&status) {
+        } else if listed(self.pending) {
             StateKind::Pending
         } else {
             StateKind::Unknown
@@ -374,11 +376,38 @@ mod tests {
         assert_eq!(parse_percent("half"), None);
     }
 
+    /// Before the fix `success` for a listed `SUCCESS` was unknown, and a wait never ended.
+    #[test]
+    fn listed_values_match_ignoring_ascii_case() {
+        let lists = StateLists {
+            pending: &["INIT"],
+            running: &["RUNNING"],
+            succeeded: &["SUCCESS"],
+            failed: &["FAIL"],
+        };
+        for (status, kind) in [
+            ("success", StateKind::Succeeded),
+            ("Success", StateKind::Succeeded),
+            ("fail", StateKind::Failed),
+            ("running", StateKind::Running),
+            ("init", StateKind::Pending),
+            ("successful", StateKind::Unknown),
+            (" SUCCESS", StateKind::Unknown),
+            ("ſuccess", StateKind::Unknown),
+        ] {
+            assert_eq!(lists.classify(Some(status)), kind, "{status}");
+        }
+        // The raw value is kept as sent.
+        let state = JobState::from_status(&lists, Some("success"), None, None);
+        assert_eq!(state.status(), Some("success"));
+        assert!(state.is_terminal());
+    }
+
     #[test]
     fn unknown_is_never_terminal() {
         assert_eq!(LISTS.classify(Some("PAUSED")), StateKind::Unknown);
         assert_eq!(LISTS.classify(None), StateKind::Unknown);
-        assert!(!JobState::from_status(&LISTS, Some("success"), None, None).is_terminal());
+        assert!(!JobState::from_status(&LISTS, Some("SUCCEEDED"), None, None).is_terminal());
     }
 
     #[test]

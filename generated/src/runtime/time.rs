@@ -282,15 +282,17 @@ impl UtcTime {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`);
+/// `None` when the year is too far out for the arithmetic (servers send such years).
+fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    let y = if m <= 2 { y.checked_sub(1)? } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
     let m = i64::from(m);
+    // `m` is 1..=12 and `d` 1..=31, checked by the caller: these cannot overflow.
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    era.checked_mul(146_097)?.checked_add(doe - 719_468)
 }
 
 /// The date of a day number since 1970-01-01 (Howard Hinnant's `civil_from_days`).
@@ -345,12 +347,13 @@ impl Civil {
         if !valid {
             return None;
         }
-        let days = days_from_civil(self.year, self.month, self.day);
-        let secs = days * 86_400
-            + i64::from(self.hour) * 3600
-            + i64::from(self.minute) * 60
-            + i64::from(self.second)
-            - self.offset_secs;
+        let days = days_from_civil(self.year, self.month, self.day)?;
+        let secs = days
+            .checked_mul(86_400)?
+            .checked_add(
+                i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second),
+            )?
+            .checked_sub(self.offset_secs)?;
         Some(UtcTime {
             secs,
             nanos: self.nanos,
@@ -1003,12 +1006,12 @@ mod tests {
 
     #[test]
     fn civil_round_trip_over_centuries() {
-        let mut day = days_from_civil(1600, 1, 1);
-        let end = days_from_civil(2400, 12, 31);
+        let mut day = days_from_civil(1600, 1, 1).unwrap();
+        let end = days_from_civil(2400, 12, 31).unwrap();
         let (mut y, mut m, mut d) = (1600, 1, 1);
         while day <= end {
             assert_eq!(civil_from_days(day), (y, m, d));
-            assert_eq!(days_from_civil(y, m, d), day);
+            assert_eq!(days_from_civil(y, m, d), Some(day));
             day += 1;
             d += 1;
             if d > days_in_month(y, m) {
@@ -1038,6 +1041,16 @@ mod tests {
         );
         assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(want));
         assert_eq!(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"), None);
+        // Before the fix these overflowed (a panic in debug builds, a wrong time in release).
+        for far in [
+            "Sun, 06 Nov 999999999999 08:49:37 GMT",
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sun, 06 Nov -9223372036854775808 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 99999999999999999",
+            "Sunday, 06-Nov-9223372036854775807 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(far), None, "{far}");
+        }
         assert_eq!(parse_http_date("120"), None);
         assert_eq!(parse_http_date(""), None);
     }

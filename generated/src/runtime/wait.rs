@@ -57,7 +57,9 @@
 //! - A status the spec does not list is *unknown*: never terminal, waiting goes on.
 //! - Transient errors ([`Error::is_transient`]: timeouts, transport errors, 408, 429, 5xx but
 //!   501) are tolerated up to [`WaitPolicy::max_transient_errors`] in a row; a `Retry-After`
-//!   header lengthens the next gap. Any other error ends the wait at once.
+//!   header lengthens the next gap, up to [`WaitPolicy::max_interval`]. Any other error ends
+//!   the wait at once.
+//! - A status is classified ignoring ASCII case (`success` counts as a listed `SUCCESS`).
 //! - The deadline ([`WaitPolicy::timeout`], default 1 hour from the first poll) is checked
 //!   before each sleep: when the next poll would come after it, the last poll is sent at the
 //!   deadline instead, and if the job has not ended then, waiting stops with
@@ -725,11 +727,14 @@ where
                         let failure = WaitFailure::TooManyTransientErrors { consecutive, error };
                         return Err(self.stop(failure, last, polls, &timer));
                     }
+                    // The server's `Retry-After` may lengthen the gap, up to the longest
+                    // gap the policy allows (and, below, never past the deadline): one
+                    // answer asking for years must not stall a job that ends in seconds.
                     if let Some(wanted) = error
                         .api()
                         .and_then(|e| retry_after(e.headers(), self.now()))
                     {
-                        delay = delay.max(wanted);
+                        delay = delay.max(wanted.min(self.policy.max_interval));
                     }
                     let at = PollInfo {
                         poll: polls,

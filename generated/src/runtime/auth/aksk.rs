@@ -4,10 +4,11 @@
 //!
 //! ```text
 //! METHOD
-//! canonical URI      the path, each segment percent-encoded, always ending in `/`
+//! canonical URI      the path percent-decoded, then each `/`-separated segment encoded,
+//!                    always ending in `/`
 //! canonical query    name=value pairs percent-encoded, sorted by name then value, joined by &
-//! canonical headers  one `name:value` line per signed header, names lowercased, sorted
-//!                    (an empty line ends them)
+//! canonical headers  one `name:value` line per signed header, names lowercased, sorted,
+//!                    values trimmed of (Unicode) whitespace (an empty line ends them)
 //! signed headers     the lowercased names joined by `;`
 //! payload hash       hex SHA-256 of the body (of nothing when there is none)
 //! ```
@@ -138,6 +139,7 @@ impl AkSk {
         if let Some(token) = &self.security_token {
             set("x-security-token", token.expose(), true);
         }
+        trim_header_values(headers);
         let mut signed: Vec<(String, Vec<u8>)> = vec![("host".to_owned(), host(url).into_bytes())];
         signed.extend(
             headers
@@ -192,13 +194,12 @@ fn encode(s: &str) -> String {
     utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
-/// The canonical URI: each segment of `path` decoded and re-encoded, ending in `/`.
+/// The canonical URI, as the SDKs build it: the whole path percent-decoded, split at `/`,
+/// each segment encoded, ending in `/`. An encoded `/` inside a segment (`a%2Fb`) is thus
+/// signed as a separator (`a/b`), as the SDKs sign it and the gateways check it.
 pub(crate) fn canonical_uri(path: &str) -> String {
-    let mut uri: String = path
-        .split('/')
-        .map(|segment| encode(&percent_decode_str(segment).decode_utf8_lossy()))
-        .collect::<Vec<_>>()
-        .join("/");
+    let decoded = percent_decode_str(path).decode_utf8_lossy();
+    let mut uri: String = decoded.split('/').map(encode).collect::<Vec<_>>().join("/");
     if !uri.ends_with('/') {
         uri.push('/');
     }
@@ -216,11 +217,35 @@ pub(crate) fn canonical_query(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
+/// A header value trimmed as the SDKs trim it (Go's `strings.TrimSpace`, Python's
+/// `str.strip`): Unicode whitespace at both ends (`U+00A0`, `U+3000`, ... as well as ASCII)
+/// when the value is UTF-8; ASCII whitespace otherwise.
+fn trim_value(value: &[u8]) -> &[u8] {
+    match std::str::from_utf8(value) {
+        Ok(text) => text.trim().as_bytes(),
+        Err(_) => value.trim_ascii(),
+    }
+}
+
+/// Replaces each header value by its trimmed form, so that what is sent is exactly what is
+/// signed (the Python SDK sends the trimmed values too), whatever the server trims.
+fn trim_header_values(headers: &mut HeaderMap) {
+    for value in headers.values_mut() {
+        let trimmed = trim_value(value.as_bytes());
+        if trimmed.len() != value.as_bytes().len()
+            && let Ok(mut new) = HeaderValue::from_bytes(trimmed)
+        {
+            new.set_sensitive(value.is_sensitive());
+            *value = new;
+        }
+    }
+}
+
 /// The headers that are signed, as `(lowercase name, trimmed value)` sorted by name then value.
 fn signed_headers(headers: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
     let mut signed: Vec<(String, Vec<u8>)> = headers
         .iter()
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim_ascii().to_vec()))
+        .map(|(name, value)| (name.to_ascii_lowercase(), trim_value(value).to_vec()))
         .filter(|(name, _)| !name.contains('_') && name != CONTENT_TYPE.as_str())
         .collect();
     signed.sort();
@@ -450,14 +475,49 @@ mod tests {
         );
     }
 
+    /// Vectors computed with the Python SDK's algorithm (`_process_canonical_uri`:
+    /// `unquote(path).split('/')`, each part quoted; header values `str.strip()`), checked by
+    /// reproducing `test_signer1` above with the same computation. Before the fix the
+    /// encoded `/` was signed as `%2F` and the `U+00A0`/`U+3000` padding was signed.
+    #[test]
+    fn python_sdk_algorithm_encoded_slash_and_unicode_padding() {
+        let at = UNIX_EPOCH + Duration::from_secs(1_591_583_940); // 2020-06-08T02:39:00Z
+        let aksk = AkSk::new("AccessKey", "SecretKey").clock(Clock::fixed(at));
+        let base = "https://service.endpoint.myhuaweicloud.com";
+        let url = Url::parse(&format!("{base}/v1/p/jobs/a%2Fb?x=1")).unwrap();
+        let mut headers = HeaderMap::new();
+        aksk.sign(&Method::GET, &url, &mut headers, b"");
+        assert_eq!(
+            headers[AUTHORIZATION],
+            "SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=host;x-sdk-date, \
+             Signature=464c08a49ccdfa3e039f277acc8e098375a75876999c27ef1db9a4642c415fb1"
+        );
+
+        let url = Url::parse(&format!("{base}/v1/p/jobs/j")).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-env",
+            HeaderValue::from_bytes("\u{a0} env-1\u{3000}\u{2003}".as_bytes()).unwrap(),
+        );
+        aksk.sign(&Method::GET, &url, &mut headers, b"");
+        assert_eq!(
+            headers[AUTHORIZATION],
+            "SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=host;x-env;x-sdk-date, \
+             Signature=f8fa6644540a111a22136082b504364ae3951d3b66eb5578c86995e7ff375056"
+        );
+        // What is sent is what was signed.
+        assert_eq!(headers["x-env"], "env-1");
+    }
+
     #[test]
     fn canonical_uri_always_ends_in_slash() {
         assert_eq!(canonical_uri(""), "/");
         assert_eq!(canonical_uri("/"), "/");
         assert_eq!(canonical_uri("/v1/p/jobs/j"), "/v1/p/jobs/j/");
         assert_eq!(canonical_uri("/v1/p/jobs/"), "/v1/p/jobs/");
-        // Already-encoded segments are not encoded twice; `%2F` stays inside its segment.
-        assert_eq!(canonical_uri("/a%20b/c%2Fd/e~f"), "/a%20b/c%2Fd/e~f/");
+        // Already-encoded segments are not encoded twice; an encoded `/` is a separator, as
+        // the SDKs decode the whole path before splitting it.
+        assert_eq!(canonical_uri("/a%20b/c%2Fd/e~f"), "/a%20b/c/d/e~f/");
         assert_eq!(canonical_uri("/a b"), "/a%20b/");
     }
 
