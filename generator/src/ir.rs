@@ -293,6 +293,48 @@ pub struct Operation {
     pub fixed_headers: Vec<(String, String)>,
     /// The job semantics of a "job details" operation (`x-cloudjobs-job`).
     pub job: Option<JobSpec>,
+    /// The headers its success responses document, read into a generated struct.
+    pub success_headers: Option<ResponseHeaders>,
+}
+
+/// The response headers an operation documents for its successes: a generated struct that
+/// implements the runtime's `FromHeaders`.
+#[derive(Debug, Clone)]
+pub struct ResponseHeaders {
+    /// The struct's Rust name (claimed among the module's type names).
+    pub name: String,
+    /// One field per header (names compared ignoring case), in spec order.
+    pub fields: Vec<ResponseHeader>,
+}
+
+/// One documented response header.
+#[derive(Debug, Clone)]
+pub struct ResponseHeader {
+    /// The Rust field name.
+    pub name: String,
+    /// The header name as the spec writes it.
+    pub wire: String,
+    /// How its value is read.
+    pub ty: HeaderTy,
+    /// Required in every documented success response: a response without it is an error.
+    pub required: bool,
+    /// Documentation.
+    pub docs: Docs,
+}
+
+/// How a response header's value is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderTy {
+    /// Text.
+    String,
+    /// A credential (`X-Subject-Token`, `format: password`): kept out of `Debug`.
+    Secret,
+    /// `type: integer`.
+    Integer,
+    /// `type: number`.
+    Number,
+    /// `type: boolean`.
+    Boolean,
 }
 
 /// How to read a job out of an operation's success body (from `x-cloudjobs-job`).

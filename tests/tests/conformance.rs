@@ -384,8 +384,8 @@ enum Answer {
     Failed(String),
 }
 
-fn answer<T: Serialize, E: Serialize + std::fmt::Debug>(
-    result: Result<Response<T>, Error<E>>,
+fn answer<T: Serialize, H, E: Serialize + std::fmt::Debug>(
+    result: Result<Response<T, H>, Error<E>>,
 ) -> Answer {
     match result {
         Ok(response) => Answer::Ok {

@@ -166,7 +166,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            rt::Response<types::KeystoneCreateUserTokenByPasswordResponseBody>,
+            rt::Response<
+                types::KeystoneCreateUserTokenByPasswordResponseBody,
+                types::KeystoneCreateUserTokenByPasswordResponseHeaders,
+            >,
             rt::Error<types::IamErrorResponse>,
         > {
             let mut request = rt::Request::new(
@@ -180,7 +183,15 @@ pub mod builder {
             }
             let response = self.client.inner.execute(request).await?;
             match response.code() {
-                200..=299 => response.json(),
+                200..=299 => {
+                    let headers = response.typed_headers()?;
+                    response
+                        .json::<
+                            types::KeystoneCreateUserTokenByPasswordResponseBody,
+                            _,
+                        >()
+                        .map(|r| r.with_typed_headers(headers))
+                }
                 400 | 401 | 403 | 404 | 405 | 413 | 500 | 503 => {
                     response.error(std::convert::identity)
                 }
@@ -190,7 +201,10 @@ pub mod builder {
     }
     impl<'a> std::future::IntoFuture for KeystoneCreateUserTokenByPassword<'a> {
         type Output = Result<
-            rt::Response<types::KeystoneCreateUserTokenByPasswordResponseBody>,
+            rt::Response<
+                types::KeystoneCreateUserTokenByPasswordResponseBody,
+                types::KeystoneCreateUserTokenByPasswordResponseHeaders,
+            >,
             rt::Error<types::IamErrorResponse>,
         >;
         type IntoFuture = std::pin::Pin<
@@ -501,6 +515,26 @@ pub mod types {
         /// HTTP status title (e.g. `Unauthorized`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub title: Option<String>,
+    }
+    /// The headers documented for the successful responses of `KeystoneCreateUserTokenByPassword`: read from every success response, a missing required one is an error.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct KeystoneCreateUserTokenByPasswordResponseHeaders {
+        /// Obtained token. Send it as `X-Auth-Token`; valid for 24 hours.
+        ///
+        /// - Header: `X-Subject-Token`.
+        pub x_subject_token: rt::Secret,
+    }
+    impl rt::FromHeaders for KeystoneCreateUserTokenByPasswordResponseHeaders {
+        fn from_headers(
+            headers: &rt::header::HeaderMap,
+        ) -> Result<Self, rt::HeaderError> {
+            Ok(Self {
+                x_subject_token: rt::transport::required_header(
+                    headers,
+                    "X-Subject-Token",
+                )?,
+            })
+        }
     }
 }
 pub use types::*;

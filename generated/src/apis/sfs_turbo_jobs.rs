@@ -141,7 +141,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            rt::Response<types::ShowJobDetailResponse>,
+            rt::Response<
+                types::ShowJobDetailResponse,
+                types::ShowJobDetailResponseHeaders,
+            >,
             rt::Error<types::SfsTurboErrorResponse>,
         > {
             let mut request = rt::Request::with_path(
@@ -156,7 +159,12 @@ pub mod builder {
             request.header("Content-Type", "application/json");
             let response = self.client.inner.execute(request).await?;
             match response.code() {
-                200..=299 => response.json(),
+                200..=299 => {
+                    let headers = response.typed_headers()?;
+                    response
+                        .json::<types::ShowJobDetailResponse, _>()
+                        .map(|r| r.with_typed_headers(headers))
+                }
                 400 | 404 | 500 => response.error(std::convert::identity),
                 _ => response.unexpected(),
             }
@@ -164,7 +172,10 @@ pub mod builder {
     }
     impl<'a> std::future::IntoFuture for ShowJobDetail<'a> {
         type Output = Result<
-            rt::Response<types::ShowJobDetailResponse>,
+            rt::Response<
+                types::ShowJobDetailResponse,
+                types::ShowJobDetailResponseHeaders,
+            >,
             rt::Error<types::SfsTurboErrorResponse>,
         >;
         type IntoFuture = std::pin::Pin<
@@ -260,7 +271,9 @@ fn poll_show_job_detail<'a>(
         request
             .send()
             .await
-            .map(|response| response.map(rt::registry::AnyJob::new))
+            .map(|response| {
+                response.without_typed_headers().map(rt::registry::AnyJob::new)
+            })
             .map_err(rt::registry::json_error)
     })
 }
@@ -447,6 +460,23 @@ pub mod types {
         /// Error message.
         #[serde(rename = "errMsg", default, skip_serializing_if = "Option::is_none")]
         pub err_msg: Option<String>,
+    }
+    /// The headers documented for the successful responses of `ShowJobDetail`: read from every success response, a missing required one is an error.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ShowJobDetailResponseHeaders {
+        /// Request ID.
+        ///
+        /// - Header: `X-request-id`.
+        pub x_request_id: Option<String>,
+    }
+    impl rt::FromHeaders for ShowJobDetailResponseHeaders {
+        fn from_headers(
+            headers: &rt::header::HeaderMap,
+        ) -> Result<Self, rt::HeaderError> {
+            Ok(Self {
+                x_request_id: rt::transport::optional_header(headers, "X-request-id")?,
+            })
+        }
     }
 }
 pub use types::*;

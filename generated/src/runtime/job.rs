@@ -323,7 +323,7 @@ pub trait Job: fmt::Debug + Send + Sync {
     }
 }
 
-impl<T: Job> Job for super::Response<T> {
+impl<T: Job, H: fmt::Debug + Send + Sync> Job for super::Response<T, H> {
     fn state_lists(&self) -> &'static StateLists {
         self.body().state_lists()
     }

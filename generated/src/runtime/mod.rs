@@ -39,8 +39,8 @@ pub use retry::{BoxFuture, RetryPolicy};
 pub use secret::Secret;
 pub use time::{Clock, Timestamp};
 pub use transport::{
-    Operation, PathPart, QueryStyle, RawResponse, Request, Response, Server, ServerVariable,
-    Service, ServiceClient, encode_path,
+    FromHeaders, HeaderError, Operation, PathPart, QueryStyle, RawResponse, Request, Response,
+    Server, ServerVariable, Service, ServiceClient, encode_path,
 };
 pub use wait::{PollInfo, Wait, WaitError, WaitEvent, WaitFailure, WaitPolicy, wait_for};
 

@@ -621,6 +621,22 @@ impl RawResponse {
         Err(self.into_api_error(body))
     }
 
+    /// The documented success headers, read into `H` (a generated struct); a required one
+    /// that is missing, or a value that does not read as its type, is an [`Error::Decode`]
+    /// whose path names the header.
+    pub fn typed_headers<H: FromHeaders, E>(&self) -> Result<H, Error<E>> {
+        H::from_headers(&self.headers).map_err(|e| {
+            Error::Decode(Box::new(DecodeError {
+                operation: self.operation.id,
+                status: self.status,
+                request_id: request_id(&self.headers),
+                path: format!("{} (header)", e.header),
+                message: e.message,
+                snippet: String::new(),
+            }))
+        })
+    }
+
     /// A status the spec does not document (or documents without a body).
     pub fn unexpected<T, E>(self) -> Result<T, Error<E>> {
         Err(self.into_api_error(None))
@@ -645,6 +661,7 @@ impl RawResponse {
             status: self.status,
             headers: self.headers,
             body,
+            typed_headers: (),
         }
     }
 }
@@ -698,18 +715,49 @@ fn error_code_and_message(body: &[u8]) -> (Option<String>, Option<String>) {
         .unwrap_or((None, None))
 }
 
-/// A successful response: the typed body plus the status and headers it came with.
+/// A successful response: the typed body plus the status and headers it came with, and
+/// `H`, the headers the spec documents for it read into a generated struct (`()` when it
+/// documents none; see [`Response::typed_headers`]).
 ///
 /// Derefs to the body, so `response.status` reads the body's field; use
 /// [`Response::status`] (a method) for the HTTP status.
 #[derive(Debug, Clone)]
-pub struct Response<T> {
+pub struct Response<T, H = ()> {
     status: StatusCode,
     headers: HeaderMap,
     body: T,
+    typed_headers: H,
 }
 
 impl<T> Response<T> {
+    /// The same response with its documented headers read into `headers`.
+    pub fn with_typed_headers<H>(self, headers: H) -> Response<T, H> {
+        Response {
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+            typed_headers: headers,
+        }
+    }
+}
+
+impl<T, H> Response<T, H> {
+    /// The headers the spec documents for this response, typed (IAM's `X-Subject-Token`,
+    /// say): a required one is always there, since a response without it is an error.
+    pub fn typed_headers(&self) -> &H {
+        &self.typed_headers
+    }
+
+    /// The same response without its typed headers (the raw ones stay).
+    pub fn without_typed_headers(self) -> Response<T> {
+        Response {
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+            typed_headers: (),
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -743,16 +791,116 @@ impl<T> Response<T> {
     }
 
     /// Maps the body, keeping status and headers.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U, H> {
         Response {
             status: self.status,
             headers: self.headers,
             body: f(self.body),
+            typed_headers: self.typed_headers,
         }
     }
 }
 
-impl<T> Deref for Response<T> {
+/// Reading the headers a spec documents for a response into a generated struct.
+pub trait FromHeaders: Sized {
+    /// Reads the documented headers out of `headers`.
+    fn from_headers(headers: &HeaderMap) -> Result<Self, HeaderError>;
+}
+
+impl FromHeaders for () {
+    fn from_headers(_: &HeaderMap) -> Result<Self, HeaderError> {
+        Ok(())
+    }
+}
+
+/// Why a documented response header could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderError {
+    /// The header's name, as the spec writes it.
+    pub header: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// A type a response header's value is read as (by [`required_header`] and
+/// [`optional_header`]).
+pub trait HeaderText: Sized {
+    /// The value read from the header's text, or `None` when the text is not one.
+    fn from_header_text(text: &str) -> Option<Self>;
+    /// What the value should look like, for error messages.
+    const EXPECTED: &'static str;
+}
+
+impl HeaderText for String {
+    const EXPECTED: &'static str = "text";
+    fn from_header_text(text: &str) -> Option<Self> {
+        Some(text.to_owned())
+    }
+}
+
+impl HeaderText for super::secret::Secret {
+    const EXPECTED: &'static str = "text";
+    fn from_header_text(text: &str) -> Option<Self> {
+        Some(Self::new(text))
+    }
+}
+
+impl HeaderText for i64 {
+    const EXPECTED: &'static str = "an integer";
+    fn from_header_text(text: &str) -> Option<Self> {
+        text.trim().parse().ok()
+    }
+}
+
+impl HeaderText for f64 {
+    const EXPECTED: &'static str = "a number";
+    fn from_header_text(text: &str) -> Option<Self> {
+        text.trim().parse().ok().filter(|n: &f64| n.is_finite())
+    }
+}
+
+impl HeaderText for bool {
+    const EXPECTED: &'static str = "`true` or `false`";
+    fn from_header_text(text: &str) -> Option<Self> {
+        match text.trim() {
+            t if t.eq_ignore_ascii_case("true") => Some(true),
+            t if t.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// A documented header that every success response must carry.
+pub fn required_header<T: HeaderText>(
+    headers: &HeaderMap,
+    name: &'static str,
+) -> Result<T, HeaderError> {
+    optional_header(headers, name)?.ok_or_else(|| HeaderError {
+        header: name,
+        message: "the response lacks this required header".to_owned(),
+    })
+}
+
+/// A documented header that may be absent. Its text is read as UTF-8 (invalid bytes
+/// replaced); a value that is not a `T` is an error, whose message never shows the value
+/// (it may be a credential).
+pub fn optional_header<T: HeaderText>(
+    headers: &HeaderMap,
+    name: &'static str,
+) -> Result<Option<T>, HeaderError> {
+    let Some(value) = headers.get(name) else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(value.as_bytes());
+    T::from_header_text(&text)
+        .map(Some)
+        .ok_or_else(|| HeaderError {
+            header: name,
+            message: format!("the value is not {}", T::EXPECTED),
+        })
+}
+
+impl<T, H> Deref for Response<T, H> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -896,6 +1044,16 @@ mod tests {
             body: Bytes::from_static(b"{}"),
         };
         let debug = format!("{raw:?}");
+        let typed: (crate::runtime::Secret, Option<i64>) = (
+            required_header(raw.headers(), "X-Subject-Token").unwrap(),
+            optional_header(raw.headers(), "x-count").unwrap(),
+        );
+        assert_eq!(typed.0.expose(), "subject-SECRET");
+        assert_eq!(typed.1, None);
+        let e = required_header::<String>(raw.headers(), "X-Missing").unwrap_err();
+        assert_eq!(e.header, "X-Missing");
+        let e = optional_header::<i64>(raw.headers(), "x-request-id").unwrap_err();
+        assert!(e.message.contains("integer") && !e.message.contains("req-1"));
         assert!(!debug.contains("SECRET"), "{debug}");
         assert!(debug.contains("req-1"), "{debug}");
         let response = raw.json::<serde_json::Value, ()>().unwrap();

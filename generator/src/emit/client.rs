@@ -316,6 +316,14 @@ fn emit_builder(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         });
     }
     let ok = ok_type(cx, &op.success);
+    // `Response<T, H>`: `H` reads the documented success headers, when there are any.
+    let ok = match &op.success_headers {
+        None => ok,
+        Some(h) => {
+            let headers = ident(&h.name);
+            quote!(#ok, types::#headers)
+        }
+    };
     let err = err_type(cx, &op.failure);
     let send_body = emit_send(cx, op, &operation_static);
     let http_method = ident(&op.http_method);
@@ -528,7 +536,23 @@ fn dispatch_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
                 [] | [_] => vec![quote!(200..=299)],
                 cases => cases.iter().map(|c| status_pattern(c.status)).collect(),
             };
-            arms.push(quote!(#(#patterns)|* => #read,));
+            arms.push(match (&op.success_headers, body) {
+                (None, _) => quote!(#(#patterns)|* => #read,),
+                (Some(_), body) => {
+                    // The closure hides the body type from inference: name it.
+                    let read = match body {
+                        ResponseBody::Json(ty) => {
+                            let ty = cx.ty(ty, true);
+                            quote!(response.json::<#ty, _>())
+                        }
+                        _ => read,
+                    };
+                    quote!(#(#patterns)|* => {
+                        let headers = response.typed_headers()?;
+                        #read.map(|r| r.with_typed_headers(headers))
+                    })
+                }
+            });
         }
         OutcomeKind::Enum(id) => {
             let name = ident(&cx.api.types[*id].name);
@@ -547,7 +571,13 @@ fn dispatch_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
                     ResponseBody::Empty => quote!(|()| types::#name::#variant),
                     _ => quote!(types::#name::#variant),
                 };
-                arms.push(quote!(#pattern => #read.map(|r| r.map(#wrap)),));
+                arms.push(match &op.success_headers {
+                    None => quote!(#pattern => #read.map(|r| r.map(#wrap)),),
+                    Some(_) => quote!(#pattern => {
+                        let headers = response.typed_headers()?;
+                        #read.map(|r| r.map(#wrap).with_typed_headers(headers))
+                    }),
+                });
             }
         }
     }

@@ -147,6 +147,10 @@ fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ide
         }
     });
     let doc = format!(" Reads one job with `{id}`, for the registry.");
+    let untyped = match op.success_headers {
+        Some(_) => quote!(response.without_typed_headers()),
+        None => quote!(response),
+    };
     quote! {
         #[doc = #doc]
         fn #poll<'a>(
@@ -161,7 +165,7 @@ fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ide
                 request
                     .send()
                     .await
-                    .map(|response| response.map(rt::registry::AnyJob::new))
+                    .map(|response| #untyped.map(rt::registry::AnyJob::new))
                     .map_err(rt::registry::json_error)
             })
         }

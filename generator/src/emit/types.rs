@@ -6,12 +6,70 @@ use quote::quote;
 use super::docs;
 use super::{Cx, ident};
 use crate::ir::{
-    Docs, Field, ResponseBody, ResponseEnum, StringEnum, Struct, Ty, TypeDef, TypeKind, Union,
+    Docs, Field, HeaderTy, Operation, ResponseBody, ResponseEnum, ResponseHeaders, StringEnum,
+    Struct, Ty, TypeDef, TypeKind, Union,
 };
 
 pub(super) fn emit_types(cx: &Cx<'_>) -> TokenStream {
     let items = cx.api.types.iter().map(|def| emit_type(cx, def));
-    quote!(#(#items)*)
+    let headers = cx
+        .api
+        .operations
+        .iter()
+        .filter_map(|op| Some(emit_response_headers(op, op.success_headers.as_ref()?)));
+    quote!(#(#items)* #(#headers)*)
+}
+
+/// The struct of an operation's documented success headers, and how it is read.
+fn emit_response_headers(op: &Operation, headers: &ResponseHeaders) -> TokenStream {
+    let name = ident(&headers.name);
+    let summary = format!(
+        " The headers documented for the successful responses of `{}`: read from every \
+         success response, a missing required one is an error.",
+        op.id
+    );
+    let fields = headers.fields.iter().map(|h| {
+        let field = ident(&h.name);
+        let ty = match h.ty {
+            HeaderTy::String => quote!(String),
+            HeaderTy::Secret => quote!(rt::Secret),
+            HeaderTy::Integer => quote!(i64),
+            HeaderTy::Number => quote!(f64),
+            HeaderTy::Boolean => quote!(bool),
+        };
+        let ty = if h.required { ty } else { quote!(Option<#ty>) };
+        let mut d = h.docs.clone();
+        d.notes.push(format!("Header: `{}`.", h.wire));
+        let doc = docs::attrs(&d);
+        quote! {
+            #doc
+            pub #field: #ty
+        }
+    });
+    let reads = headers.fields.iter().map(|h| {
+        let field = ident(&h.name);
+        let wire = &h.wire;
+        if h.required {
+            quote!(#field: rt::transport::required_header(headers, #wire)?)
+        } else {
+            quote!(#field: rt::transport::optional_header(headers, #wire)?)
+        }
+    });
+    quote! {
+        #[doc = #summary]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name {
+            #(#fields,)*
+        }
+
+        impl rt::FromHeaders for #name {
+            fn from_headers(headers: &rt::header::HeaderMap) -> Result<Self, rt::HeaderError> {
+                Ok(Self {
+                    #(#reads,)*
+                })
+            }
+        }
+    }
 }
 
 fn emit_type(cx: &Cx<'_>, def: &TypeDef) -> TokenStream {

@@ -1,16 +1,20 @@
 //! Operations: parameters, bodies and responses.
 
+use std::rc::Rc;
+
 use openapiv3::{
-    Operation as OaOperation, Parameter, ParameterData, ParameterSchemaOrContent, PathItem,
-    ReferenceOr, RequestBody as OaRequestBody, Response, SecurityScheme, StatusCode,
+    Header, Operation as OaOperation, Parameter, ParameterData, ParameterSchemaOrContent, PathItem,
+    ReferenceOr, RequestBody as OaRequestBody, Response, Schema, SchemaKind, SecurityScheme,
+    StatusCode, Type, VariantOrUnknownOrEmpty,
 };
 
 use super::Lowerer;
 use super::schema::{SRef, compact_json};
 use crate::error::{Error, child};
 use crate::ir::{
-    Docs, Media, Operation, Outcome, OutcomeKind, Param, ParamLocation, QueryStyle, RequestBody,
-    ResponseBody, ResponseCase, ResponseEnum, StatusMatch, Ty, TypeDef, TypeKind,
+    Docs, HeaderTy, Media, Operation, Outcome, OutcomeKind, Param, ParamLocation, QueryStyle,
+    RequestBody, ResponseBody, ResponseCase, ResponseEnum, ResponseHeader, ResponseHeaders,
+    StatusMatch, Ty, TypeDef, TypeKind,
 };
 use crate::names::{Names, camel, snake};
 
@@ -118,7 +122,8 @@ impl Lowerer<'_> {
         } else {
             Vec::new()
         };
-        let (success, failure) = self.lower_responses(op, &id, pointer, &builder_name)?;
+        let (success, failure, success_headers) =
+            self.lower_responses(op, &id, pointer, &builder_name)?;
         let job = self.lower_job(
             op.extensions.get(super::jobs::JOB_EXTENSION),
             &success,
@@ -145,6 +150,7 @@ impl Lowerer<'_> {
             authenticated,
             fixed_headers,
             job,
+            success_headers,
         })
     }
 
@@ -485,9 +491,10 @@ impl Lowerer<'_> {
         op_id: &str,
         pointer: &str,
         builder_name: &str,
-    ) -> Result<(Outcome, Outcome), Error> {
+    ) -> Result<(Outcome, Outcome, Option<ResponseHeaders>), Error> {
         let mut success = Vec::new();
         let mut failure = Vec::new();
+        let mut headers: Vec<Vec<ResponseHeader>> = Vec::new();
         let mut all: Vec<(StatusMatch, &ReferenceOr<Response>, String)> = op
             .responses
             .responses
@@ -547,11 +554,18 @@ impl Lowerer<'_> {
                 description: response.description.clone(),
             };
             if is_success(status) {
+                headers.push(self.response_headers(&response, &at)?);
                 success.push(case)
             } else {
                 failure.push(case)
             }
         }
+        let success_headers = merge_headers(headers).map(|fields| ResponseHeaders {
+            name: self
+                .type_names
+                .claim(&format!("{builder_name}ResponseHeaders")),
+            fields,
+        });
         let success = self.outcome(
             success,
             &format!("{builder_name}Response"),
@@ -566,7 +580,50 @@ impl Lowerer<'_> {
             false,
             op_id,
         );
-        Ok((success, failure))
+        Ok((success, failure, success_headers))
+    }
+
+    /// The headers one response documents, in spec order.
+    fn response_headers(
+        &mut self,
+        response: &Response,
+        at: &str,
+    ) -> Result<Vec<ResponseHeader>, Error> {
+        let mut out = Vec::new();
+        for (wire, header) in &response.headers {
+            let header_at = child(at, &["headers", wire]);
+            let (header, header_at) = match header {
+                ReferenceOr::Item(h) => (Rc::new(h.clone()), header_at),
+                ReferenceOr::Reference { reference } => {
+                    let (target, h) = self.fetch::<Header>(reference, &header_at)?;
+                    (h, target)
+                }
+            };
+            let ty = match &header.format {
+                ParameterSchemaOrContent::Schema(schema) => {
+                    let schema_at = child(&header_at, &["schema"]);
+                    let schema = match schema {
+                        ReferenceOr::Item(s) => Rc::new(s.clone()),
+                        ReferenceOr::Reference { reference } => {
+                            self.fetch::<Schema>(reference, &schema_at)?.1
+                        }
+                    };
+                    header_ty(wire, &schema)
+                }
+                ParameterSchemaOrContent::Content(_) => header_ty(wire, &string_schema()),
+            };
+            out.push(ResponseHeader {
+                name: snake(wire, "header"),
+                wire: wire.clone(),
+                ty,
+                required: header.required,
+                docs: Docs {
+                    summary: header.description.clone(),
+                    ..Docs::default()
+                },
+            });
+        }
+        Ok(out)
     }
 
     /// One shared body type when the cases agree; otherwise an enum by status.
@@ -614,6 +671,66 @@ impl Lowerer<'_> {
         };
         Outcome { cases, kind }
     }
+}
+
+/// Header names whose values are credentials: read as `Secret`, whatever their schema says.
+const CREDENTIAL_HEADERS: &[&str] = &[
+    "x-subject-token",
+    "x-auth-token",
+    "x-security-token",
+    "authorization",
+    "set-cookie",
+];
+
+/// How a response header's value is read, from its schema.
+fn header_ty(wire: &str, schema: &Schema) -> HeaderTy {
+    if CREDENTIAL_HEADERS.contains(&wire.to_ascii_lowercase().as_str()) {
+        return HeaderTy::Secret;
+    }
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s))
+            if matches!(
+                &s.format,
+                VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Password)
+            ) =>
+        {
+            HeaderTy::Secret
+        }
+        SchemaKind::Type(Type::Integer(_)) => HeaderTy::Integer,
+        SchemaKind::Type(Type::Number(_)) => HeaderTy::Number,
+        SchemaKind::Type(Type::Boolean(_)) => HeaderTy::Boolean,
+        _ => HeaderTy::String,
+    }
+}
+
+/// The headers of all success responses, one field per name (compared ignoring case, as
+/// HTTP does): required only when every success response requires it. `None` when no
+/// success response documents a header.
+fn merge_headers(per_response: Vec<Vec<ResponseHeader>>) -> Option<Vec<ResponseHeader>> {
+    let count = per_response.len();
+    let mut merged: Vec<(ResponseHeader, usize)> = Vec::new();
+    for header in per_response.into_iter().flatten() {
+        match merged
+            .iter_mut()
+            .find(|(h, _)| h.wire.eq_ignore_ascii_case(&header.wire))
+        {
+            Some((known, seen)) => {
+                known.required &= header.required;
+                *seen += 1;
+            }
+            None => merged.push((header, 1)),
+        }
+    }
+    let mut names = Names::with_reserved(&[]);
+    let fields: Vec<ResponseHeader> = merged
+        .into_iter()
+        .map(|(mut h, seen)| {
+            h.required &= seen == count;
+            h.name = names.claim(&h.name);
+            h
+        })
+        .collect();
+    (!fields.is_empty()).then_some(fields)
 }
 
 fn same_place(a: ParamLocation, b: ParamLocation) -> bool {
