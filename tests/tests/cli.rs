@@ -495,7 +495,9 @@ fn credentials_and_settings_from_the_environment() {
         .iter()
         .filter(|r| r.path == "/v3/auth/tokens")
         .collect();
-    assert!(!iam.is_empty());
+    // One IAM request: the token that told the project id also authenticates the polls
+    // (before the fix the id was looked up with a request of its own).
+    assert_eq!(iam.len(), 1, "{iam:?}");
     assert!(iam[0].body.contains("\"eu-de_project\""), "{}", iam[0].body);
     let jobs = sim.requests_for("job");
     assert!(
@@ -731,11 +733,81 @@ fn secrets_are_never_printed() {
         ],
         &[("OS_PROJECT_ID", "p")],
     ));
+    // Secret values that look like flags are taken as values, never echoed as "unexpected
+    // argument" (before the fix `--secret-key --sk-SECRET-2` printed it).
+    for flag in ["--password", "--secret-key", "--security-token", "--token"] {
+        runs.push(run(
+            &[
+                "get",
+                "ims",
+                "job",
+                flag,
+                "--sk-SECRET-2",
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--project-id",
+                "p",
+            ],
+            &[],
+        ));
+    }
+    // A password in an endpoint URL, refused or failing to connect: never shown.
+    for endpoint in [
+        "http://user:pw-SECRET-1@127.0.0.1:9",
+        "ftp://u:pw-SECRET-1@h/",
+    ] {
+        runs.push(run(
+            &["get", "ims", "job", "--token", "t", "--endpoint", endpoint],
+            &[("OS_PROJECT_ID", "p")],
+        ));
+    }
     for r in &runs {
-        for s in secrets {
+        for s in secrets.iter().chain(&["--sk-SECRET-2"]) {
             assert!(!r.all().contains(s), "{s} printed: {r:?}");
         }
     }
+}
+
+/// Server text reaches the terminal escaped: before the fix a failure reason with escape
+/// sequences could retitle the terminal, clear the screen or fake output lines.
+#[test]
+fn server_text_cannot_drive_the_terminal() {
+    let sim = JobSim::start();
+    let reason = "disk full\u{1b}]0;pwned\u{7}\u{1b}[2J\r\nJob succeeded\u{9b}31m\u{202e}";
+    sim.script("ims", "evil", Script::fails("JOBSIM.0042", reason));
+    for extra in [&[][..], &["--json"][..]] {
+        let out = run(
+            &with(args(&sim, "wait", sim.service("ims"), "evil"), extra),
+            &TOKEN_ENV,
+        );
+        assert_eq!(out.code, 1, "{out:?}");
+        for raw in ['\u{1b}', '\u{7}', '\r', '\u{9b}', '\u{202e}'] {
+            assert!(!out.all().contains(raw), "{raw:?} printed raw: {out:?}");
+        }
+        assert!(
+            !out.all().lines().any(|l| l.trim() == "Job succeeded"),
+            "{out:?}"
+        );
+        if extra.is_empty() {
+            assert!(out.all().contains("disk full\\u{1b}]0;pwned"), "{out:?}");
+        } else {
+            // Still JSON, meaning the same text.
+            let json = out.json();
+            assert!(json.to_string().contains("pwned"), "{json}");
+        }
+    }
+}
+
+/// `.` and `..` as a job id would be dot segments of the URL: another resource is read.
+#[test]
+fn dot_job_ids_are_usage_errors() {
+    let sim = JobSim::start();
+    for id in [".", ".."] {
+        let out = run(&args(&sim, "get", sim.service("ims"), id), &TOKEN_ENV);
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.contains("malformed job id"), "{out:?}");
+    }
+    assert!(sim.requests().is_empty());
 }
 
 /// The README documents the command line: install, commands, variables, exit statuses.

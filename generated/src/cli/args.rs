@@ -136,21 +136,31 @@ pub struct Connection {
         long,
         global = true,
         value_name = "TOKEN",
-        help_heading = "Credentials"
+        help_heading = "Credentials",
+        // Any value, even one that starts with `-`: a secret is never echoed in an error.
+        allow_hyphen_values = true
     )]
     pub token: Option<String>,
     /// Access key id [env: HUAWEICLOUD_SDK_AK, OS_ACCESS_KEY].
     #[arg(long, global = true, value_name = "AK", help_heading = "Credentials")]
     pub access_key: Option<String>,
     /// Secret key; prefer HUAWEICLOUD_SDK_SK.
-    #[arg(long, global = true, value_name = "SK", help_heading = "Credentials")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "SK",
+        help_heading = "Credentials",
+        allow_hyphen_values = true
+    )]
     pub secret_key: Option<String>,
     /// Security token of temporary AK/SK; prefer HUAWEICLOUD_SDK_SECURITY_TOKEN.
     #[arg(
         long,
         global = true,
         value_name = "TOKEN",
-        help_heading = "Credentials"
+        help_heading = "Credentials",
+        // Any value, even one that starts with `-`: a secret is never echoed in an error.
+        allow_hyphen_values = true
     )]
     pub security_token: Option<String>,
     /// IAM user name [env: OS_USERNAME].
@@ -161,7 +171,9 @@ pub struct Connection {
         long,
         global = true,
         value_name = "PASSWORD",
-        help_heading = "Credentials"
+        help_heading = "Credentials",
+        // Any value, even one that starts with `-`: a secret is never echoed in an error.
+        allow_hyphen_values = true
     )]
     pub password: Option<String>,
     /// The user's account (domain) name [env: OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME].

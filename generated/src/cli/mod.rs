@@ -15,15 +15,16 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use cloudjobs::apis::iam_tokens as iam;
 use cloudjobs::runtime::registry::{JobQuery, RegistryError};
 use cloudjobs::runtime::wait::{WaitError, WaitFailure, WaitPolicy, wait_for};
-use cloudjobs::runtime::{Config, Error, Job, Response, RetryPolicy, StatusCode};
+use cloudjobs::runtime::{
+    Auth, Config, Error, IAM, Job, ProjectScope, Response, RetryPolicy, StatusCode,
+};
 use serde::Serialize;
 use serde_json::json;
 
 use args::{Cli, Command, WaitArgs};
-use output::{Reporter, Shown, line, one_line, print};
+use output::{Reporter, Shown, line, one_line, print, print_json};
 use service::Service;
 use settings::{Credentials, Env, ProcessEnv, Settings};
 use values::{Usage, check_id};
@@ -119,7 +120,7 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         Command::Services => {
             let reserved = args::reserved_flags();
             if cli.json {
-                print(
+                print_json(
                     &serde_json::to_string_pretty(&service::listing_json(&reserved))
                         .unwrap_or_default(),
                 );
@@ -154,14 +155,17 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         Ok(c) => c,
         Err(e) => return usage(Usage(e.to_string())),
     };
-    let project_id = match settings.project_id.clone() {
-        Some(id) => id,
+    let (project_id, auth) = match settings.project_id.clone() {
+        Some(id) => {
+            let auth = settings.auth(ProjectScope::Id(id.clone()));
+            (id, auth)
+        }
         None => match discover_project(&settings, &base).await {
-            Ok(id) => id,
+            Ok(found) => found,
             Err(exit) => return exit,
         },
     };
-    let mut builder = base_config(&settings, service).auth(settings.auth(&project_id));
+    let mut builder = base_config(&settings, service).auth(auth);
     if wait.is_some() {
         // While waiting, the waiter is the one retry loop (one request per poll, its backoff,
         // its error bound); the client's own retries would multiply requests and delays.
@@ -200,22 +204,17 @@ fn base_config(settings: &Settings, service: Service) -> cloudjobs::runtime::Con
         builder = builder.endpoint(service.module, url);
     }
     if let Some(url) = &settings.iam_endpoint {
-        builder = builder.endpoint(iam::SERVICE.name, url);
+        builder = builder.endpoint(IAM.name, url);
     }
     builder
 }
 
-/// The project id, from IAM: a password token scoped to the project named by
+/// The project id, from IAM: the password token scoped to the project named by
 /// `--project-name` / `OS_PROJECT_NAME` (or to the region's default project) says its id.
-async fn discover_project(settings: &Settings, config: &Config) -> Result<String, Exit> {
-    let Credentials::Password {
-        domain,
-        user,
-        password,
-        project_name,
-        ..
-    } = &settings.credentials
-    else {
+/// The token is kept with the authentication returned, so the job requests reuse it: one
+/// IAM request in all.
+async fn discover_project(settings: &Settings, config: &Config) -> Result<(String, Auth), Exit> {
+    let Credentials::Password { project_name, .. } = &settings.credentials else {
         return Err(usage(Usage(
             "no project id: pass --project-id or set OS_PROJECT_ID".to_owned(),
         )));
@@ -225,54 +224,28 @@ async fn discover_project(settings: &Settings, config: &Config) -> Result<String
             "no project id: pass --project-id, or set OS_PROJECT_ID or OS_PROJECT_NAME".to_owned(),
         )));
     };
-    let client = iam::Client::new(config).map_err(|e| {
-        usage(Usage(format!(
-            "{e}; set OS_AUTH_URL to the IAM endpoint, or pass --project-id"
-        )))
-    })?;
-    let body = iam::KeystoneCreateUserTokenByPasswordRequestBody {
-        auth: iam::PwdAuth {
-            identity: iam::PwdIdentity {
-                methods: vec!["password".to_owned()],
-                password: iam::PwdPassword {
-                    user: iam::PwdPasswordUser {
-                        domain: iam::PwdPasswordUserDomain {
-                            name: Some(domain.clone()),
-                            id: None,
-                        },
-                        name: user.clone(),
-                        password: password.clone(),
-                    },
-                },
-            },
-            scope: iam::AuthScope {
-                domain: None,
-                project: Some(iam::AuthScopeProject {
-                    id: None,
-                    name: Some(name.clone()),
-                }),
-            },
-        },
+    let auth = settings.auth(ProjectScope::Name(name.clone()));
+    let Auth::Cached(cache) = &auth else {
+        unreachable!("password authentication caches its token")
     };
-    let response = client
-        .keystone_create_user_token_by_password(body)
-        .nocatalog("true")
-        .send()
-        .await
-        .map_err(|e| api_error("authentication failed", &e, false))?;
-    response
-        .body()
-        .token
-        .project
-        .as_ref()
-        .and_then(|p| p.id.clone())
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| {
+    let token = cache.current(config).await.map_err(|e| {
+        if matches!(&e, Error::Auth(inner) if matches!(**inner, Error::InvalidRequest { .. })) {
+            usage(Usage(format!(
+                "{e}; set OS_AUTH_URL to the IAM endpoint, or pass --project-id"
+            )))
+        } else {
+            api_error("authentication failed", &e, false)
+        }
+    })?;
+    match token.project_id() {
+        Some(id) => Ok((id.to_owned(), auth.clone())),
+        None => {
             line(&format!(
                 "cloudjobs: IAM did not say the id of project `{name}`; pass --project-id"
             ));
-            Exit::Api
-        })
+            Err(Exit::Api)
+        }
+    }
 }
 
 /// `get` or `wait`, for any service.
@@ -334,7 +307,7 @@ fn show<B: Job + Serialize>(ctx: &Ctx, job: &Response<B>, outcome: Option<(&str,
             map.insert("outcome".into(), json!(outcome));
             map.insert("message".into(), json!(message));
         }
-        print(&serde_json::to_string_pretty(&value).unwrap_or_default());
+        print_json(&serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
         print(&shown.text());
     }
@@ -362,7 +335,7 @@ where
     };
     match (e.last_job(), ctx.json) {
         (Some(job), _) => show(ctx, job, Some((outcome, Some(&message)))),
-        (None, true) => print(
+        (None, true) => print_json(
             &serde_json::to_string_pretty(&json!({
                 "service": ctx.service.name,
                 "job_id": ctx.job_id,
@@ -381,7 +354,7 @@ where
 fn api_error<E>(what: &str, e: &Error<E>, json: bool) -> Exit {
     let message = one_line(&e.to_string());
     if json {
-        print(
+        print_json(
             &serde_json::to_string_pretty(&json!({
                 "outcome": "error",
                 "message": message,

@@ -1,5 +1,6 @@
 //! What the command line prints: a job as text or JSON, and the progress of a wait.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::Duration;
@@ -57,15 +58,17 @@ impl<B: Job + Serialize> Shown<'_, B> {
     pub fn text(&self) -> String {
         let job = self.job;
         let mut out = String::new();
+        // Every value below comes from the server: escaped, so that it cannot move the
+        // cursor, retitle the terminal or fake a line of output.
         let id = job.job_id().unwrap_or_else(|| self.job_id.to_owned());
-        let _ = writeln!(out, "job:       {id} ({})", self.service.title);
-        let _ = writeln!(out, "state:     {}", job.state());
+        let _ = writeln!(out, "job:       {} ({})", safe(&id), self.service.title);
+        let _ = writeln!(out, "state:     {}", safe(&job.state().to_string()));
         if let Some(p) = job.progress() {
             let _ = writeln!(out, "progress:  {p}");
         }
         let resources = job.resource_ids();
         if !resources.is_empty() {
-            let _ = writeln!(out, "resources: {}", resources.join(", "));
+            let _ = writeln!(out, "resources: {}", safe(&resources.join(", ")));
         }
         let tasks = job.subtasks();
         if !tasks.is_empty() {
@@ -81,11 +84,11 @@ impl<B: Job + Serialize> Shown<'_, B> {
                 } else {
                     label
                 };
-                let _ = writeln!(out, "  {label}: {}", t.state);
+                let _ = writeln!(out, "  {}: {}", safe(&label), safe(&t.state.to_string()));
             }
         }
         if let Some(id) = job.request_id() {
-            let _ = writeln!(out, "request:   {id}");
+            let _ = writeln!(out, "request:   {}", safe(id));
         }
         out
     }
@@ -125,21 +128,22 @@ impl Reporter {
         match (&self.bar, event) {
             (Some(bar), WaitEvent::StateChanged { state, job, .. }) => {
                 show_progress(bar, job.progress());
-                bar.set_message(state.to_string());
+                bar.set_message(safe(&state.to_string()).into_owned());
             }
             (Some(bar), WaitEvent::ProgressChanged { progress, job, .. }) => {
                 show_progress(bar, Some(*progress));
-                bar.set_message(job.state().to_string());
+                bar.set_message(safe(&job.state().to_string()).into_owned());
             }
             (Some(bar), WaitEvent::TransientError { .. }) => {
-                bar.println(format!("warning: {}", one_line(&event.to_string())));
+                bar.println(format!("warning: {}", safe(&one_line(&event.to_string()))));
             }
             (None, WaitEvent::StateChanged { state, job, .. }) => {
                 let progress = job.progress().map(|p| format!(", {p}")).unwrap_or_default();
                 line(&format!(
-                    "{:>7} poll {}: {state}{progress}",
+                    "{:>7} poll {}: {}{progress}",
                     clock(at.elapsed),
-                    at.poll
+                    at.poll,
+                    state
                 ));
             }
             (None, WaitEvent::TransientError { .. }) => {
@@ -208,17 +212,83 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A line on standard error (ignoring a closed pipe).
-pub fn line(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
+/// Whether a character would act on a terminal (or reorder text) rather than show: C0 and
+/// C1 control characters, `DEL`, and the bidirectional formatting characters.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
-/// Text on standard output (ignoring a closed pipe).
+/// Text that is safe to print to a terminal: each control character written as an escape
+/// (`\u{1b}`, `\n`), so that server text (a failure reason, a status) cannot move the
+/// cursor, clear the screen, retitle the terminal or fake a line of output.
+pub fn safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else if is_unsafe(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A line on standard error (ignoring a closed pipe), with control characters escaped.
+pub fn line(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", safe(text));
+}
+
+/// Text on standard output (ignoring a closed pipe), with control characters escaped except
+/// line breaks.
 pub fn print(text: &str) {
+    let text: String = text.split('\n').map(safe).collect::<Vec<_>>().join("\n");
+    write_out(&text);
+}
+
+/// JSON on standard output. JSON already escapes C0 control characters; C1 ones and the
+/// bidirectional formatting characters, which JSON allows raw, are written as `\uXXXX`
+/// escapes too, so a terminal shows them inert (the JSON means the same).
+pub fn print_json(json: &str) {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_unsafe(c) && c != '\n' {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    write_out(&out);
+}
+
+fn write_out(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     if !text.ends_with('\n') {
         let _ = out.write_all(b"\n");
     }
     let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(safe("plain text, ü"), "plain text, ü");
+        assert_eq!(
+            safe("\u{1b}]0;pwned\u{7}\u{1b}[2J\rok\nfake"),
+            "\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\rok\\nfake"
+        );
+        assert_eq!(safe("a\u{9b}b\u{202e}c"), "a\\u{9b}b\\u{202e}c");
+    }
 }

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use cloudjobs::runtime::{AkSk, Auth, PasswordAuth, Secret};
+use cloudjobs::runtime::auth::iam_base;
+use cloudjobs::runtime::secret::redact_url;
+use cloudjobs::runtime::{AkSk, Auth, PasswordAuth, ProjectScope, Secret};
 
 use super::args::Connection;
 use super::service::Service;
@@ -303,11 +305,15 @@ fn credentials(
 }
 
 impl Settings {
-    /// The runtime's authentication, once the project id is known.
-    pub fn auth(&self, project_id: &str) -> Auth {
+    /// The runtime's authentication for the project `scope` names (AK/SK signs requests
+    /// for a project id, so it takes the id of a scope by id; a token is used as it is).
+    pub fn auth(&self, scope: ProjectScope) -> Auth {
         match &self.credentials {
             Credentials::Token(t) => Auth::token(t.clone()),
-            Credentials::AkSk(k) => Auth::aksk(k.clone().project_id(project_id)),
+            Credentials::AkSk(k) => match scope {
+                ProjectScope::Id(id) => Auth::aksk(k.clone().project_id(id)),
+                _ => Auth::aksk(k.clone()),
+            },
             Credentials::Password {
                 domain,
                 user,
@@ -315,8 +321,12 @@ impl Settings {
                 iam_endpoint,
                 ..
             } => {
-                let mut auth =
-                    PasswordAuth::new(domain, user, password.clone()).project_id(project_id);
+                let auth = PasswordAuth::new(domain, user, password.clone());
+                let mut auth = match scope {
+                    ProjectScope::Id(id) => auth.project_id(id),
+                    ProjectScope::Name(name) => auth.project_name(name),
+                    _ => auth,
+                };
                 if let Some(url) = iam_endpoint {
                     auth = auth.iam_endpoint(url);
                 }
@@ -326,18 +336,12 @@ impl Settings {
     }
 }
 
-/// The IAM base URL from an `OS_AUTH_URL` (`https://iam.eu-de.otc.t-systems.com/v3` ->
-/// `https://iam.eu-de.otc.t-systems.com`): the IAM client adds `/v3/auth/tokens` itself.
-pub fn iam_base(url: &str) -> String {
-    let url = url.trim().trim_end_matches('/');
-    url.strip_suffix("/v3").unwrap_or(url).to_owned()
-}
-
 fn check_url(what: &str, url: &str) -> Result<(), Usage> {
     match cloudjobs::runtime::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
         _ => Err(Usage(format!(
-            "{what}: `{url}` is not an http(s) URL: pass one like https://host or http://127.0.0.1:8080"
+            "{what}: `{}` is not an http(s) URL: pass one like https://host or http://127.0.0.1:8080",
+            redact_url(url)
         ))),
     }
 }
@@ -357,15 +361,6 @@ mod tests {
 
     fn env(pairs: &[(&'static str, &'static str)]) -> MapEnv {
         MapEnv(pairs.iter().copied().collect())
-    }
-
-    #[test]
-    fn iam_urls() {
-        assert_eq!(
-            iam_base("https://iam.eu-de.otc.t-systems.com/v3/"),
-            "https://iam.eu-de.otc.t-systems.com"
-        );
-        assert_eq!(iam_base("http://127.0.0.1:9/"), "http://127.0.0.1:9");
     }
 
     fn conn() -> Connection {

@@ -9,8 +9,11 @@ pub struct Usage(pub String);
 
 /// Whether an id looks like one: 1 to 128 letters, digits, `-`, `_` or `.`.
 pub fn check_id(what: &str, id: &str, hint: &str) -> Result<(), Usage> {
+    // `.` and `..` would be dot segments of the URL path: another resource, not this id.
     let ok = !id.is_empty()
         && id.len() <= 128
+        && id != "."
+        && id != ".."
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));

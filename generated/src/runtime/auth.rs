@@ -6,7 +6,7 @@ mod password;
 mod token;
 
 pub use aksk::AkSk;
-pub use password::{IAM, PasswordAuth, ProjectScope};
+pub use password::{IAM, PasswordAuth, ProjectScope, iam_base};
 pub use token::{CachedToken, Token, TokenCacheOptions, TokenSource};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};

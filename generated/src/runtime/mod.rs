@@ -30,7 +30,7 @@ pub mod transport;
 pub mod wait;
 
 pub use auth::{
-    AkSk, Auth, CachedToken, PasswordAuth, ProjectScope, Token, TokenCacheOptions, TokenSource,
+    AkSk, Auth, CachedToken, IAM, PasswordAuth, ProjectScope, Token, TokenCacheOptions, TokenSource,
 };
 pub use config::{Config, ConfigBuilder, ConfigError};
 pub use error::{ApiError, DecodeError, Error, Undocumented};

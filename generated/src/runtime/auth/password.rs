@@ -163,9 +163,15 @@ static CREATE_TOKEN: Operation = Operation {
     authenticated: false,
 };
 
-/// An IAM URL without the `/v3` (or `/v3/`) that identity URLs are usually given with: the
-/// request path adds it.
-pub(crate) fn iam_base(url: &str) -> String {
+/// An IAM URL without the `/v3` (or `/v3/`) that identity URLs (`OS_AUTH_URL`,
+/// `clouds.yaml`) are usually given with: the request path adds it.
+///
+/// ```
+/// use cloudjobs::runtime::auth::iam_base;
+///
+/// assert_eq!(iam_base("https://iam.eu-de.otc.t-systems.com/v3/"), "https://iam.eu-de.otc.t-systems.com");
+/// ```
+pub fn iam_base(url: &str) -> String {
     let url = url.trim().trim_end_matches('/');
     url.strip_suffix("/v3").unwrap_or(url).to_owned()
 }
