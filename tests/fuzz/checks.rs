@@ -4,7 +4,13 @@
 
 use std::fmt::Debug;
 
-use cloudjobs::runtime::{Job, Timestamp};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cloudjobs::runtime::fuzzing;
+use cloudjobs::runtime::header::{HeaderMap, HeaderValue};
+use cloudjobs::runtime::job::{StateKind, StateLists, parse_percent};
+use cloudjobs::runtime::transport::{optional_header, required_header};
+use cloudjobs::runtime::{Job, Secret, Timestamp};
 use cloudjobs::{cae_jobs, cfw_jobs, otc_ims_jobs, workspace_image_jobs};
 use cloudjobs_codegen::{EmitOptions, generate_str};
 use serde::Serialize;
@@ -120,4 +126,96 @@ fn timestamp(t: &Timestamp) {
             assert_eq!(back.unix_millis(), millis, "{t:?} printed as {text}");
         }
     }
+}
+
+/// The `server_input` target: arbitrary bytes as every header and text value a server sends
+/// that the runtime reads on its own (outside a generated body type): `Retry-After` (seconds
+/// and the three HTTP-date forms), timestamps, percentages sent as text, job statuses, typed
+/// response headers, error bodies, and IAM's token answer (header and body), with the
+/// arithmetic that follows each (delays, the waiter's gap, the token cache's refresh time).
+///
+/// Nothing panics or overflows, and every result is within its bounds: a delay from an
+/// HTTP-date is the time from now to that date, the waiter's gap after an error never exceeds
+/// the schedule's or the policy's longest interval, a token is refreshed neither before now
+/// nor more than a century after, an IAM answer gives the header's token or an error.
+pub fn server_input(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let text = text.as_ref();
+    let fixed_now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    for now in [fixed_now, UNIX_EPOCH, SystemTime::now()] {
+        if let Some(delay) = fuzzing::retry_after(data, now) {
+            // A date in the past means no delay; a number of seconds is taken as it is.
+            if let Some(at) = fuzzing::http_date(text.trim()) {
+                assert_eq!(delay, at.duration_since(now).unwrap_or(Duration::ZERO));
+            }
+            let max = Duration::from_secs(27);
+            for scheduled in [Duration::ZERO, Duration::from_secs(5), max] {
+                let gap = fuzzing::waiter_gap(scheduled, delay, max);
+                assert!(gap >= scheduled && gap <= scheduled.max(max), "{gap:?}");
+            }
+        }
+    }
+    let _ = fuzzing::http_date(text);
+
+    let ts = Timestamp::parse(text);
+    let _ = (
+        ts.to_system_time(),
+        ts.unix_millis(),
+        ts.to_rfc3339(),
+        ts.to_string(),
+    );
+
+    if let Some(p) = parse_percent(text) {
+        assert!(p.is_finite(), "{p}");
+    }
+
+    let lists = StateLists {
+        pending: &["INIT"],
+        running: &["RUNNING"],
+        succeeded: &["SUCCESS"],
+        failed: &["FAIL"],
+    };
+    let kind = lists.classify(Some(text));
+    let listed = ["INIT", "RUNNING", "SUCCESS", "FAIL"]
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case(text));
+    assert_eq!(kind != StateKind::Unknown, listed, "{text:?}");
+
+    if let Ok(value) = HeaderValue::from_bytes(data) {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-value", value);
+        let _ = required_header::<String>(&headers, "x-value").expect("present");
+        let _ = required_header::<Secret>(&headers, "x-value").expect("present");
+        let _ = optional_header::<i64>(&headers, "x-value");
+        if let Ok(Some(n)) = optional_header::<f64>(&headers, "x-value") {
+            assert!(n.is_finite());
+        }
+        let _ = optional_header::<bool>(&headers, "x-value");
+        assert!(required_header::<String>(&headers, "x-other").is_err());
+    }
+
+    let _ = fuzzing::error_code_and_message(data);
+
+    // IAM: the first line is the token header, the rest the body.
+    let (header, body) = match data.iter().position(|b| *b == b'\n') {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &b""[..]),
+    };
+    let header = String::from_utf8_lossy(header);
+    match fuzzing::iam_token(Some(&header), body) {
+        Ok(token) => {
+            assert_eq!(token.value().expose(), header.trim());
+            for now in [fixed_now, SystemTime::now()] {
+                let at = fuzzing::token_refresh_at(&token, now);
+                assert!(at >= now, "refresh before now");
+                let century = Duration::from_secs(101 * 365 * 86_400);
+                assert!(
+                    at.duration_since(now).unwrap_or_default() <= century,
+                    "refresh too late"
+                );
+            }
+        }
+        Err(_) => assert!(header.trim().is_empty()),
+    }
+    assert!(fuzzing::iam_token(None, body).is_err());
 }

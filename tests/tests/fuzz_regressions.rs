@@ -68,6 +68,31 @@ fn decode_jobs_checks_pass_on_seeds_and_past_failures() {
     run_all("decode_jobs", checks::decode_jobs);
 }
 
+#[test]
+fn server_input_checks_pass_on_seeds_and_past_failures() {
+    run_all("server_input", checks::server_input);
+}
+
+/// `regressions/server_input/http-date-year-overflow`: a `Retry-After` date in the year
+/// 999999999999 overflowed the day arithmetic (a panic in the retry layer and the waiter).
+#[test]
+fn an_http_date_far_in_the_future_is_no_date() {
+    let now = std::time::SystemTime::now();
+    let far = b"Sun, 06 Nov 999999999999 08:49:37 GMT";
+    assert_eq!(cloudjobs::runtime::fuzzing::retry_after(far, now), None);
+}
+
+/// `regressions/server_input/retry-after-31-years`: the waiter slept as long as one
+/// `Retry-After: 1000000000` asked.
+#[test]
+fn the_waiter_caps_a_servers_delay() {
+    let now = std::time::SystemTime::now();
+    let asked = cloudjobs::runtime::fuzzing::retry_after(b"1000000000", now).unwrap();
+    let max = Duration::from_secs(27);
+    let gap = cloudjobs::runtime::fuzzing::waiter_gap(Duration::from_secs(3), asked, max);
+    assert_eq!(gap, max);
+}
+
 /// Finding (decode_jobs): epoch milliseconds far past the year 9999. The time is kept and
 /// printed as an ISO 8601 expanded year (RFC 3339 has only four digits); nothing panics.
 #[test]

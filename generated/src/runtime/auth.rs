@@ -6,7 +6,9 @@ mod password;
 mod token;
 
 pub use aksk::AkSk;
+pub(crate) use password::read_token;
 pub use password::{IAM, PasswordAuth, ProjectScope, iam_base};
+pub(crate) use token::refresh_at;
 pub use token::{CachedToken, Token, TokenCacheOptions, TokenSource};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};

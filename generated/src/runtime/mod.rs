@@ -21,6 +21,8 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod job;
 pub mod registry;
 pub mod retry;

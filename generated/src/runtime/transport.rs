@@ -677,7 +677,7 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, String)> {
 /// Finds the error code and message in an error body, the way the clouds' SDKs do: first
 /// `error_code`/`error_msg`, then `code`/`message` and the like, then the same one level down
 /// (`{"error": {"code": ..., "message": ...}}`, `{"badRequest": {...}}`).
-fn error_code_and_message(body: &[u8]) -> (Option<String>, Option<String>) {
+pub(crate) fn error_code_and_message(body: &[u8]) -> (Option<String>, Option<String>) {
     const CODES: &[&str] = &["error_code", "errorCode", "code"];
     const MESSAGES: &[&str] = &[
         "error_msg",

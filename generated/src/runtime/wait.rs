@@ -727,15 +727,10 @@ where
                         let failure = WaitFailure::TooManyTransientErrors { consecutive, error };
                         return Err(self.stop(failure, last, polls, &timer));
                     }
-                    // The server's `Retry-After` may lengthen the gap, up to the longest
-                    // gap the policy allows (and, below, never past the deadline): one
-                    // answer asking for years must not stall a job that ends in seconds.
-                    if let Some(wanted) = error
+                    let wanted = error
                         .api()
-                        .and_then(|e| retry_after(e.headers(), self.now()))
-                    {
-                        delay = delay.max(wanted.min(self.policy.max_interval));
-                    }
+                        .and_then(|e| retry_after(e.headers(), self.now()));
+                    delay = gap_after_error(delay, wanted, self.policy.max_interval);
                     let at = PollInfo {
                         poll: polls,
                         elapsed,
@@ -815,6 +810,20 @@ where
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
+    }
+}
+
+/// The gap after a transient error: the schedule's, lengthened by the server's `Retry-After`
+/// up to the longest gap the policy allows (the deadline then bounds it too): one answer
+/// asking for years must not stall a job that ends in seconds.
+pub(crate) fn gap_after_error(
+    scheduled: Duration,
+    retry_after: Option<Duration>,
+    max_interval: Duration,
+) -> Duration {
+    match retry_after {
+        Some(wanted) => scheduled.max(wanted.min(max_interval)),
+        None => scheduled,
     }
 }
 

@@ -112,6 +112,24 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
 /// to mean "until a `401`", near enough for any clock to add to the current time.
 const MAX_KEPT: Duration = Duration::from_secs(100 * 365 * 86_400);
 
+/// When a token received at `now` should be replaced. A lifetime past what the clock can
+/// count (`Duration::MAX`, a year 300000 expiry) saturates: such a token is kept for
+/// [`MAX_KEPT`], not fetched again on every request.
+pub(crate) fn refresh_at(
+    token: &Token,
+    options: &TokenCacheOptions,
+    now: SystemTime,
+) -> SystemTime {
+    let lifetime = match token.expiry {
+        Expiry::Unknown => options.default_lifetime,
+        Expiry::After(d) => d,
+        Expiry::At(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
+    };
+    let margin = options.refresh_margin.min(lifetime / 2);
+    let keep = (lifetime - margin).min(MAX_KEPT);
+    now.checked_add(keep).unwrap_or(now)
+}
+
 /// How tokens from a [`TokenSource`] are cached.
 #[derive(Clone, Debug)]
 pub struct TokenCacheOptions {
@@ -316,20 +334,10 @@ impl CachedToken {
         self.current(config).await.map(|t| t.value)
     }
 
-    /// When a token just received should be replaced. A lifetime past what the clock can
-    /// count (`Duration::MAX`, a year 300000 expiry) saturates: such a token is kept for
-    /// [`MAX_KEPT`], not fetched again on every request.
+    /// When a token just received should be replaced.
     fn refresh_at(&self, token: &Token) -> SystemTime {
         let options = &self.inner.options;
-        let now = options.clock.now();
-        let lifetime = match token.expiry {
-            Expiry::Unknown => options.default_lifetime,
-            Expiry::After(d) => d,
-            Expiry::At(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
-        };
-        let margin = options.refresh_margin.min(lifetime / 2);
-        let keep = (lifetime - margin).min(MAX_KEPT);
-        now.checked_add(keep).unwrap_or(now)
+        refresh_at(token, options, options.clock.now())
     }
 
     /// A request sent with `used` was answered `401`: drop that token, unless it was replaced
