@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::super::config::Config;
 use super::super::error::{DecodeError, Error};
 use super::super::retry::BoxFuture;
-use super::super::secret::Secret;
+use super::super::secret::{Secret, redact_url};
 use super::super::time::Timestamp;
 use super::super::transport::{
     Operation, QueryStyle, Request, Server, ServerVariable, Service, ServiceClient,
@@ -61,7 +61,10 @@ impl fmt::Debug for PasswordAuth {
             .field("user_name", &self.user_name)
             .field("password", &self.password)
             .field("scope", &self.scope)
-            .field("iam_endpoint", &self.iam_endpoint)
+            .field(
+                "iam_endpoint",
+                &self.iam_endpoint.as_deref().map(redact_url),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -381,6 +384,14 @@ mod tests {
             token.expires_at(),
             Some(UNIX_EPOCH + Duration::from_secs(1_704_153_600))
         );
+    }
+
+    #[test]
+    fn debug_hides_the_password_and_userinfo() {
+        let auth = PasswordAuth::new("dom", "user", "pw-SECRET")
+            .iam_endpoint("https://u:url-SECRET@iam.example/v3");
+        let debug = format!("{auth:?}");
+        assert!(!debug.contains("SECRET") && debug.contains("iam.example"), "{debug}");
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! The `cloudjobs` command line: `get` prints a job, `wait` waits for it (see `--help`).
+//! `cloudjobs`: read or wait for an asynchronous job of any job service of the registry
+//! (`cloudjobs services` lists them) from the command line: `get` prints a job, `wait` waits
+//! for it. Run `cloudjobs --help`.
 //!
-//! Hand-written, compiled only with the `cli` feature, into the binary alone: the library's
-//! API does not change with the feature.
+//! Hand-written, built only with the `cli` feature (`cargo install --path generated
+//! --features cli`), into the binary alone: the library's API does not change with the
+//! feature.
 
 mod args;
 mod output;
@@ -53,7 +56,7 @@ impl From<Exit> for ExitCode {
 }
 
 /// Runs the command line with the process's arguments and environment.
-pub fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = match args::with_service_flags()
         .try_get_matches()
         .and_then(|m| args::from_matches(&m))
