@@ -205,12 +205,26 @@ fn config(server: &MockServer, service: &str) -> Config {
 }
 
 async fn serve(server: &MockServer, route: &str, status: u16, body: &Value) {
+    serve_with(server, route, status, body, &[]).await;
+}
+
+/// [`serve`], with the response headers the spec documents for that status.
+async fn serve_with(
+    server: &MockServer,
+    route: &str,
+    status: u16,
+    body: &Value,
+    headers: &[(&str, &str)],
+) {
     server.reset().await;
-    let template = if body.is_null() {
+    let mut template = if body.is_null() {
         ResponseTemplate::new(status)
     } else {
         ResponseTemplate::new(status).set_body_json(body)
     };
+    for (name, value) in headers {
+        template = template.insert_header(*name, *value);
+    }
     Mock::given(path(route))
         .respond_with(template.insert_header("X-Request-Id", "req-42"))
         .mount(server)
@@ -408,7 +422,13 @@ async fn iam_token_responses() {
     let server = MockServer::start().await;
     let iam = iam_tokens::Client::new(&config(&server, "iam_tokens")).unwrap();
     for (status, body, _) in documented("iam-tokens.yaml") {
-        serve(&server, "/v3/auth/tokens", status, &body).await;
+        // The 201 documents a required `X-Subject-Token` header.
+        let headers: &[(&str, &str)] = if status < 300 {
+            &[("X-Subject-Token", "tok-documented")]
+        } else {
+            &[]
+        };
+        serve_with(&server, "/v3/auth/tokens", status, &body, headers).await;
         let request: iam_tokens::KeystoneCreateUserTokenByPasswordRequestBody = serde_json::from_value(json!({
             "auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "u", "password": "p", "domain": {"name": "d"}}}},
                      "scope": {"project": {"id": "p"}}}
@@ -417,6 +437,10 @@ async fn iam_token_responses() {
         let result = iam.keystone_create_user_token_by_password(request).await;
         if status < 300 {
             let token = result.unwrap();
+            assert_eq!(
+                token.typed_headers().x_subject_token.expose(),
+                "tok-documented"
+            );
             assert!(
                 token
                     .token

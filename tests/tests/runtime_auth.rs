@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cloudjobs::runtime::{
-    AkSk, Auth, BoxFuture, Clock, Config, Error, PasswordAuth, QueryStyle, Request, RetryPolicy,
-    Secret, ServiceClient, Timestamp, Token, TokenCacheOptions, TokenSource, encode_path,
+    AkSk, Auth, BoxFuture, Clock, Config, Connection, Error, PasswordAuth, QueryStyle, Request,
+    RetryPolicy, Secret, ServiceClient, Timestamp, Token, TokenCacheOptions, TokenSource,
+    encode_path,
 };
 use serde::Deserialize;
 use wiremock::matchers::{header, method, path};
@@ -361,9 +362,10 @@ struct TokenInfo {
 }
 
 impl TokenSource for MockIam {
-    fn fetch<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<Token, Error>> {
+    fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<Token, Error>> {
         Box::pin(async move {
-            let iam = ServiceClient::new(config, &IAM).map_err(|e| Error::InvalidRequest {
+            let config = Config::new(connection.clone(), Auth::None);
+            let iam = ServiceClient::new(&config, &IAM).map_err(|e| Error::InvalidRequest {
                 operation: CREATE_TOKEN.id,
                 message: e.to_string(),
             })?;
@@ -1037,7 +1039,7 @@ async fn the_cached_token_tells_its_project() {
     let Auth::Cached(cache) = config.auth() else {
         panic!("password auth is a cached token")
     };
-    let token = cache.current(&config).await.unwrap();
+    let token = cache.current(config.connection()).await.unwrap();
     assert_eq!(token.project_id(), Some("p1"));
     let client = ServiceClient::new(&config, &JOBS).unwrap();
     show_job(&client, "p1", "j1").await.unwrap();
@@ -1104,7 +1106,7 @@ async fn generated_clients_type_documented_response_headers() {
 #[test]
 fn the_runtime_iam_endpoints_are_the_specs() {
     use cloudjobs::apis::iam_tokens;
-    use cloudjobs::runtime::auth::IAM;
+    use cloudjobs::runtime::IAM;
     assert_eq!(IAM.name, iam_tokens::SERVICE.name);
     let servers = |s: &cloudjobs::runtime::Service| -> Vec<String> {
         s.servers

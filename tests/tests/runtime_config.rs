@@ -65,7 +65,12 @@ async fn custom_user_agent() {
 #[tokio::test]
 async fn caller_supplied_http_client_with_a_user_agent() {
     // Any reqwest::Client will do; here, the one another configuration built.
-    let shared = Config::builder().build().unwrap().http_client().clone();
+    let shared = Config::builder()
+        .build()
+        .unwrap()
+        .connection()
+        .http_client()
+        .clone();
     let r = received_with(
         Config::builder()
             .http_client(shared.clone())

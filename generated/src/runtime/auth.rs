@@ -1,20 +1,18 @@
-//! How requests are authenticated: a static token, IAM password authentication (a cached,
-//! refreshed project token), or AK/SK request signing.
+//! How requests are authenticated: a static token, tokens from a [`TokenSource`] (cached and
+//! refreshed), or AK/SK request signing. IAM password authentication, a token source that
+//! sends requests of its own, sits a layer above, in [`iam`](super::iam).
 
 mod aksk;
-mod password;
 mod token;
 
 pub use aksk::AkSk;
-pub(crate) use password::read_token;
-pub use password::{IAM, PasswordAuth, ProjectScope, iam_base};
 pub(crate) use token::refresh_at;
 pub use token::{CachedToken, Token, TokenCacheOptions, TokenSource};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
-use super::config::Config;
+use super::connection::Connection;
 use super::error::Error;
 use super::secret::Secret;
 
@@ -44,14 +42,6 @@ impl Auth {
         Auth::Token(token.into())
     }
 
-    /// IAM password authentication: a project-scoped token obtained from IAM
-    /// (`POST /v3/auth/tokens`), cached until shortly before it expires, refreshed once when a
-    /// request is answered `401`, fetched by one request when many need it at once.
-    pub fn password(credentials: PasswordAuth) -> Self {
-        let options = credentials.cache.clone();
-        Auth::Cached(CachedToken::new(credentials, options))
-    }
-
     /// AK/SK signing of every request, as the Huawei Cloud SDKs sign.
     pub fn aksk(credentials: AkSk) -> Self {
         Auth::AkSk(credentials)
@@ -72,7 +62,7 @@ impl Auth {
     /// `401` answer should replace it.
     pub(crate) async fn authorize(
         &self,
-        config: &Config,
+        connection: &Connection,
         operation: &'static str,
         method: &Method,
         url: &Url,
@@ -86,7 +76,7 @@ impl Auth {
                 Ok(None)
             }
             Auth::Cached(cache) => {
-                let token = cache.get(config).await?;
+                let token = cache.get(connection).await?;
                 headers.insert(X_AUTH_TOKEN, token_header(operation, &token)?);
                 Ok(Some(token))
             }
@@ -129,7 +119,6 @@ mod tests {
     fn debug_hides_every_secret() {
         let auths = [
             Auth::token("tok-SECRET-1"),
-            Auth::password(PasswordAuth::new("dom", "user", "pw-SECRET-2").project_id("p")),
             Auth::aksk(AkSk::new("AK", "sk-SECRET-3").security_token("st-SECRET-4")),
         ];
         for auth in auths {

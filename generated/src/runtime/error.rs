@@ -7,6 +7,24 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+/// Why a [`Config`](super::Config) or a client could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(String);
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
 /// The error body type of an operation whose spec documents no error body.
 ///
 /// It has no values: [`ApiError::body`] is always `None` for such operations, while
@@ -166,6 +184,30 @@ impl<E> Error<E> {
 }
 
 impl Error {
+    /// Re-types an error that cannot carry an API error body.
+    pub(crate) fn into_typed<E>(self) -> Error<E> {
+        match self {
+            Error::Api(e) => Error::Api(Box::new(ApiError {
+                operation: e.operation,
+                status: e.status,
+                headers: e.headers,
+                request_id: e.request_id,
+                code: e.code,
+                message: e.message,
+                body: None,
+                raw: e.raw,
+            })),
+            Error::Decode(e) => Error::Decode(e),
+            Error::Transport { operation, source } => Error::Transport { operation, source },
+            Error::Timeout { operation, after } => Error::Timeout { operation, after },
+            Error::BodyTooLarge { operation, limit } => Error::BodyTooLarge { operation, limit },
+            Error::Auth(e) => Error::Auth(e),
+            Error::InvalidRequest { operation, message } => {
+                Error::InvalidRequest { operation, message }
+            }
+        }
+    }
+
     /// A copy, when the error can be copied (all but transport errors, whose source cannot).
     pub(crate) fn try_clone(&self) -> Option<Error> {
         Some(match self {

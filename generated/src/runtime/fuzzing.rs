@@ -30,7 +30,7 @@ pub fn error_code_and_message(body: &[u8]) -> (Option<String>, Option<String>) {
 
 /// The token of a successful IAM answer with this `X-Subject-Token` header and body.
 pub fn iam_token(header: Option<&str>, body: &[u8]) -> Result<Token, Error> {
-    super::auth::read_token(header, body, |message| Error::InvalidRequest {
+    super::iam::read_token(header, body, |message| Error::InvalidRequest {
         operation: "fuzz",
         message,
     })

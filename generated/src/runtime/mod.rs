@@ -1,28 +1,33 @@
 //! The hand-written runtime that every generated client calls.
 //!
-//! Nothing in here is generated. The generated modules (see [`crate::apis`]) only build a
-//! [`Request`] from an [`Operation`] descriptor, hand it to a [`ServiceClient`], and turn the
-//! [`RawResponse`] into a typed [`Response`] or [`Error`]. Everything else lives here:
+//! Nothing in here is generated, and nothing in here imports generated code. The generated
+//! modules (see [`crate::apis`]) only build a [`Request`] from an [`Operation`] descriptor,
+//! hand it to a [`ServiceClient`], and turn the [`RawResponse`] into a typed [`Response`] or
+//! [`Error`]. Everything else lives here, in layers (each module imports only from the
+//! layers below it):
 //!
-//! - [`config`]: one [`Config`] shared by every service (endpoints, auth, timeouts, retries).
-//! - [`transport`]: requests, responses, endpoint resolution, sending.
-//! - [`error`]: the one [`Error`] type users match on.
-//! - [`job`]: the [`Job`] trait every job-details response implements (state, progress,
-//!   sub-tasks, produced resources).
-//! - [`auth`]: how requests are authenticated (token, IAM password, AK/SK signing).
-//! - [`retry`]: which failed requests are tried again, and when.
-//! - [`secret`]: a wrapper that keeps secrets out of `Debug` output and wipes them on drop.
-//! - [`time`]: a lenient [`Timestamp`] for the many time formats servers send, and the
-//!   [`Clock`] the runtime reads.
-//! - [`wait`]: [`wait_for`] a job of any service, with backoff, a deadline and events.
-//! - [`registry`]: every job API as data ([`registry::JobService`]), to read or wait for a job
-//!   of a service chosen at run time.
+//! 1. Leaves: [`error`] (the one [`Error`] type users match on), [`secret`] (secrets kept out
+//!    of `Debug` and wiped on drop; URLs shown without userinfo), [`time`] (a lenient
+//!    [`Timestamp`], the [`Clock`]), [`job`] (the [`Job`] trait every job-details response
+//!    implements), [`retry`] (which failed requests are tried again, and when).
+//! 2. [`transport`]: the contract with generated code: requests, responses, descriptors.
+//! 3. [`connection`]: endpoints, the HTTP client, timeouts, retries, limits (plain data).
+//! 4. [`auth`]: how requests are authenticated (token, cached tokens from a
+//!    [`TokenSource`], AK/SK signing).
+//! 5. [`config`]: a [`Config`] is a [`Connection`] plus an [`Auth`] (plain data).
+//! 6. [`client`]: a [`ServiceClient`] sends: authenticates, retries, reads.
+//! 7. [`iam`]: IAM password authentication, a token source that sends its own request.
+//! 8. [`wait`]: [`wait_for`] a job of any service; [`registry`]: every job API as data
+//!    ([`registry::JobService`]), to read or wait for a job of a service chosen at run time.
 
 pub mod auth;
+pub mod client;
 pub mod config;
+pub mod connection;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod iam;
 pub mod job;
 pub mod registry;
 pub mod retry;
@@ -31,18 +36,19 @@ pub mod time;
 pub mod transport;
 pub mod wait;
 
-pub use auth::{
-    AkSk, Auth, CachedToken, IAM, PasswordAuth, ProjectScope, Token, TokenCacheOptions, TokenSource,
-};
-pub use config::{Config, ConfigBuilder, ConfigError};
-pub use error::{ApiError, DecodeError, Error, Undocumented};
+pub use auth::{AkSk, Auth, CachedToken, Token, TokenCacheOptions, TokenSource};
+pub use client::ServiceClient;
+pub use config::{Config, ConfigBuilder};
+pub use connection::Connection;
+pub use error::{ApiError, ConfigError, DecodeError, Error, Undocumented};
+pub use iam::{IAM, PasswordAuth, ProjectScope};
 pub use job::{Job, JobState, Progress, StateKind, SubTask};
 pub use retry::{BoxFuture, RetryPolicy};
 pub use secret::Secret;
 pub use time::{Clock, Timestamp};
 pub use transport::{
-    FromHeaders, HeaderError, Operation, PathPart, QueryStyle, RawResponse, Request, Response,
-    Server, ServerVariable, Service, ServiceClient, encode_path,
+    FromHeaders, Head, HeaderError, Operation, PathPart, QueryStyle, RawResponse, Request,
+    Response, Server, ServerVariable, Service, encode_path,
 };
 pub use wait::{PollInfo, Wait, WaitError, WaitEvent, WaitFailure, WaitPolicy, wait_for};
 

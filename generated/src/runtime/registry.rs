@@ -33,9 +33,12 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::client::ServiceClient;
+use super::config::Config;
+use super::error::{ConfigError, Error};
 use super::job::{Job, StateLists, SubTask};
 use super::retry::BoxFuture;
-use super::{Config, ConfigError, Error, Response, Service, ServiceClient};
+use super::transport::{Response, Service};
 
 /// Where a parameter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -11,9 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::config::{Config, ConfigError};
 use super::error::{ApiError, DecodeError, Error, snippet};
-use super::secret::redact_url;
 
 /// A service: one generated module, described by its spec's `info` and `servers`.
 #[derive(Debug)]
@@ -23,7 +21,8 @@ pub struct Service {
     pub name: &'static str,
     /// The spec's `info.title`.
     pub title: &'static str,
-    /// The spec's `servers`, in order; [`Config::endpoint_for`] picks the one to use.
+    /// The spec's `servers`, in order;
+    /// [`Connection::endpoint_for`](super::Connection::endpoint_for) picks the one to use.
     pub servers: &'static [Server],
 }
 
@@ -358,7 +357,7 @@ fn check_path_param(name: &str, value: &str) -> Result<(), String> {
 
 /// The first segment of `path` that a URL parser treats as `.` or `..` (RFC 3986 section
 /// 5.2.4; the WHATWG URL standard counts `%2e` as a dot too).
-fn dot_segment(path: &str) -> Option<&str> {
+pub(crate) fn dot_segment(path: &str) -> Option<&str> {
     path.split('/').find(|segment| {
         let lower = segment.to_ascii_lowercase();
         matches!(
@@ -372,114 +371,6 @@ fn dot_segment(path: &str) -> Option<&str> {
 /// and everything else outside RFC 3986 unreserved characters are escaped).
 pub fn encode_path(segment: &str) -> Cow<'_, str> {
     utf8_percent_encode(segment, QUERY).into()
-}
-
-/// A client for one service: the shared [`Config`] plus the service's resolved endpoint.
-///
-/// Generated clients wrap one of these; it is cheap to clone.
-#[derive(Clone)]
-pub struct ServiceClient {
-    config: Config,
-    service: &'static Service,
-    base_url: String,
-}
-
-impl fmt::Debug for ServiceClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServiceClient")
-            .field("service", &self.service.name)
-            .field("base_url", &redact_url(&self.base_url))
-            .finish_non_exhaustive()
-    }
-}
-
-impl ServiceClient {
-    /// Resolves the service's endpoint from the configuration.
-    pub fn new(config: &Config, service: &'static Service) -> Result<Self, ConfigError> {
-        let base_url = config.endpoint_for(service)?;
-        Ok(Self {
-            config: config.clone(),
-            service,
-            base_url,
-        })
-    }
-
-    /// The service this client talks to.
-    pub fn service(&self) -> &'static Service {
-        self.service
-    }
-
-    /// The endpoint every path is appended to, without a trailing slash.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// The configuration this client was made from.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// Sends a request (with authentication, timeouts and retries as configured) and reads
-    /// the whole response.
-    pub async fn execute<E>(&self, request: Request) -> Result<RawResponse, Error<E>> {
-        let operation = request.operation;
-        if let Some(message) = request.error.clone() {
-            return Err(Error::InvalidRequest {
-                operation: operation.id,
-                message,
-            });
-        }
-        if let Some(segment) = dot_segment(&request.path) {
-            return Err(Error::InvalidRequest {
-                operation: operation.id,
-                message: format!(
-                    "the path has a `{segment}` segment, which URL parsers remove (the request \
-                     would go to another resource)"
-                ),
-            });
-        }
-        let url = match request.query_string() {
-            q if q.is_empty() => format!("{}{}", self.base_url, request.path),
-            q => format!("{}{}?{}", self.base_url, request.path, q),
-        };
-        let (status, headers, body) = self
-            .config
-            .send(&request, &url)
-            .await
-            .map_err(Error::into_typed)?;
-        Ok(RawResponse {
-            operation,
-            status,
-            headers,
-            body,
-        })
-    }
-}
-
-impl Error {
-    /// Re-types an error that cannot carry an API error body.
-    pub(crate) fn into_typed<E>(self) -> Error<E> {
-        match self {
-            Error::Api(e) => Error::Api(Box::new(ApiError {
-                operation: e.operation,
-                status: e.status,
-                headers: e.headers,
-                request_id: e.request_id,
-                code: e.code,
-                message: e.message,
-                body: None,
-                raw: e.raw,
-            })),
-            Error::Decode(e) => Error::Decode(e),
-            Error::Transport { operation, source } => Error::Transport { operation, source },
-            Error::Timeout { operation, after } => Error::Timeout { operation, after },
-            Error::BodyTooLarge { operation, limit } => Error::BodyTooLarge { operation, limit },
-            Error::Auth(e) => Error::Auth(e),
-            Error::InvalidRequest { operation, message } => {
-                Error::InvalidRequest { operation, message }
-            }
-        }
-    }
 }
 
 /// Headers whose values are credentials: never shown by `Debug`.
@@ -506,46 +397,17 @@ pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
     }
 }
 
-/// A complete response before it is typed; generated code turns it into a [`Response`] or an
-/// [`Error`].
+/// What every response has, typed or not: the status and the headers, and what is read
+/// from them. [`RawResponse`] derefs to it; [`Response`] has the same accessors.
 ///
-/// `Debug` shows the start of the body and hides credential headers.
-pub struct RawResponse {
-    operation: &'static Operation,
+/// `Debug` hides credential headers.
+#[derive(Debug, Clone)]
+pub struct Head {
     status: StatusCode,
     headers: HeaderMap,
-    body: Bytes,
 }
 
-impl fmt::Debug for RawResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RawResponse")
-            .field("operation", &self.operation.id)
-            .field("status", &self.status)
-            .field("headers", &self.headers)
-            .field("body", &snippet(&self.body))
-            .finish()
-    }
-}
-
-/// Response headers that carry a request id, most common first.
-const REQUEST_ID_HEADERS: &[&str] = &[
-    "x-request-id",
-    "x-openstack-request-id",
-    "x-compute-request-id",
-    "request-id",
-    "x-amz-request-id",
-    "x-iam-trace-id",
-];
-
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|h| headers.get(*h)?.to_str().ok())
-        .map(str::to_owned)
-}
-
-impl RawResponse {
+impl Head {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -572,6 +434,61 @@ impl RawResponse {
             .iter()
             .find_map(|h| self.headers.get(*h)?.to_str().ok())
     }
+}
+
+/// A complete response before it is typed; generated code turns it into a [`Response`] or an
+/// [`Error`]. Derefs to its [`Head`] (status, headers, request id).
+///
+/// `Debug` shows the start of the body and hides credential headers.
+pub struct RawResponse {
+    operation: &'static Operation,
+    head: Head,
+    body: Bytes,
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("operation", &self.operation.id)
+            .field("status", &self.head.status)
+            .field("headers", &self.head.headers)
+            .field("body", &snippet(&self.body))
+            .finish()
+    }
+}
+
+impl Deref for RawResponse {
+    type Target = Head;
+
+    fn deref(&self) -> &Head {
+        &self.head
+    }
+}
+
+/// Response headers that carry a request id, most common first.
+const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "x-openstack-request-id",
+    "x-compute-request-id",
+    "request-id",
+    "x-amz-request-id",
+    "x-iam-trace-id",
+];
+
+impl RawResponse {
+    /// A response as one request's attempts ended with it.
+    pub(crate) fn new(
+        operation: &'static Operation,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Self {
+        Self {
+            operation,
+            head: Head { status, headers },
+            body,
+        }
+    }
 
     /// The body as received.
     pub fn body(&self) -> &[u8] {
@@ -584,8 +501,8 @@ impl RawResponse {
             Ok(body) => Ok(self.into_response(body)),
             Err((path, message)) => Err(Error::Decode(Box::new(DecodeError {
                 operation: self.operation.id,
-                status: self.status,
-                request_id: request_id(&self.headers),
+                status: self.head.status,
+                request_id: self.head.request_id().map(str::to_owned),
                 path,
                 message,
                 snippet: snippet(&self.body),
@@ -625,11 +542,11 @@ impl RawResponse {
     /// that is missing, or a value that does not read as its type, is an [`Error::Decode`]
     /// whose path names the header.
     pub fn typed_headers<H: FromHeaders, E>(&self) -> Result<H, Error<E>> {
-        H::from_headers(&self.headers).map_err(|e| {
+        H::from_headers(&self.head.headers).map_err(|e| {
             Error::Decode(Box::new(DecodeError {
                 operation: self.operation.id,
-                status: self.status,
-                request_id: request_id(&self.headers),
+                status: self.head.status,
+                request_id: self.head.request_id().map(str::to_owned),
                 path: format!("{} (header)", e.header),
                 message: e.message,
                 snippet: String::new(),
@@ -646,9 +563,9 @@ impl RawResponse {
         let (code, message) = error_code_and_message(&self.body);
         Error::Api(Box::new(ApiError {
             operation: self.operation.id,
-            status: self.status,
-            request_id: request_id(&self.headers),
-            headers: self.headers,
+            status: self.head.status,
+            request_id: self.head.request_id().map(str::to_owned),
+            headers: self.head.headers,
             code,
             message,
             body,
@@ -658,8 +575,7 @@ impl RawResponse {
 
     fn into_response<T>(self, body: T) -> Response<T> {
         Response {
-            status: self.status,
-            headers: self.headers,
+            head: self.head,
             body,
             typed_headers: (),
         }
@@ -723,8 +639,7 @@ pub(crate) fn error_code_and_message(body: &[u8]) -> (Option<String>, Option<Str
 /// [`Response::status`] (a method) for the HTTP status.
 #[derive(Debug, Clone)]
 pub struct Response<T, H = ()> {
-    status: StatusCode,
-    headers: HeaderMap,
+    head: Head,
     body: T,
     typed_headers: H,
 }
@@ -733,8 +648,7 @@ impl<T> Response<T> {
     /// The same response with its documented headers read into `headers`.
     pub fn with_typed_headers<H>(self, headers: H) -> Response<T, H> {
         Response {
-            status: self.status,
-            headers: self.headers,
+            head: self.head,
             body: self.body,
             typed_headers: headers,
         }
@@ -751,33 +665,35 @@ impl<T, H> Response<T, H> {
     /// The same response without its typed headers (the raw ones stay).
     pub fn without_typed_headers(self) -> Response<T> {
         Response {
-            status: self.status,
-            headers: self.headers,
+            head: self.head,
             body: self.body,
             typed_headers: (),
         }
     }
 
+    /// The status and headers (the accessors below read them).
+    pub fn head(&self) -> &Head {
+        &self.head
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.head.status()
     }
 
     /// The response headers.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        self.head.headers()
     }
 
     /// One header as text, when present and valid.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name)?.to_str().ok()
+        self.head.header(name)
     }
 
     /// The request id (`X-Request-Id` or the service's equivalent), when the server sent one.
     pub fn request_id(&self) -> Option<&str> {
-        REQUEST_ID_HEADERS
-            .iter()
-            .find_map(|h| self.headers.get(*h)?.to_str().ok())
+        self.head.request_id()
     }
 
     /// The typed body.
@@ -793,8 +709,7 @@ impl<T, H> Response<T, H> {
     /// Maps the body, keeping status and headers.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U, H> {
         Response {
-            status: self.status,
-            headers: self.headers,
+            head: self.head,
             body: f(self.body),
             typed_headers: self.typed_headers,
         }
@@ -958,39 +873,6 @@ mod tests {
         }
     }
 
-    /// Before the fix reqwest's error carried the URL with its password into `Display` and
-    /// `Debug`.
-    #[tokio::test]
-    async fn transport_errors_do_not_show_userinfo() {
-        static SERVICE: Service = Service {
-            name: "t",
-            title: "T",
-            servers: &[],
-        };
-        let config = Config::builder()
-            .endpoint("t", "http://user:SECRET@127.0.0.1:1")
-            .retry(crate::runtime::RetryPolicy::none())
-            .build()
-            .unwrap();
-        let client = ServiceClient::new(&config, &SERVICE).unwrap();
-        assert!(!format!("{client:?}").contains("SECRET"));
-        let e = client
-            .execute::<()>(Request::new(&OP, "/t".into()))
-            .await
-            .unwrap_err();
-        let mut shown = format!("{e} {e:?}");
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            shown.push_str(&format!(" {s} {s:?}"));
-            source = s.source();
-        }
-        assert!(matches!(e, Error::Transport { .. }), "{shown}");
-        assert!(
-            !shown.contains("SECRET") && shown.contains("127.0.0.1"),
-            "{shown}"
-        );
-    }
-
     #[test]
     fn request_debug_hides_the_body() {
         let mut r = Request::new(&OP, "/t".into());
@@ -1037,12 +919,7 @@ mod tests {
         headers.insert("set-cookie", HeaderValue::from_static("SECRET=1"));
         headers.insert("x-request-id", HeaderValue::from_static("req-1"));
         mark_sensitive(&mut headers);
-        let raw = RawResponse {
-            operation: &OP,
-            status: StatusCode::CREATED,
-            headers,
-            body: Bytes::from_static(b"{}"),
-        };
+        let raw = RawResponse::new(&OP, StatusCode::CREATED, headers, Bytes::from_static(b"{}"));
         let debug = format!("{raw:?}");
         let typed: (crate::runtime::Secret, Option<i64>) = (
             required_header(raw.headers(), "X-Subject-Token").unwrap(),

@@ -231,7 +231,7 @@ async fn discover_project(settings: &Settings, config: &Config) -> Result<(Strin
     let Auth::Cached(cache) = &auth else {
         unreachable!("password authentication caches its token")
     };
-    let token = cache.current(config).await.map_err(|e| {
+    let token = cache.current(config.connection()).await.map_err(|e| {
         if matches!(&e, Error::Auth(inner) if matches!(**inner, Error::InvalidRequest { .. })) {
             usage(Usage(format!(
                 "{e}; set OS_AUTH_URL to the IAM endpoint, or pass --project-id"

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cloudjobs::runtime::auth::iam_base;
+use cloudjobs::runtime::iam::iam_base;
 use cloudjobs::runtime::secret::redact_url;
 use cloudjobs::runtime::{AkSk, Auth, PasswordAuth, ProjectScope, Secret};
 

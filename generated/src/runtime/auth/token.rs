@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use super::super::config::Config;
+use super::super::connection::Connection;
 use super::super::error::Error;
 use super::super::retry::BoxFuture;
 use super::super::secret::Secret;
@@ -102,10 +102,11 @@ impl fmt::Debug for Token {
 /// request, shortly before the token expires, and once after a request was answered with
 /// `401 Unauthorized`. Concurrent requests that need a token share one fetch.
 pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
-    /// Obtains a new token. `config` is the configuration of the client that needs it, without
-    /// its authentication: build the clients that fetch the token from it (they share its HTTP
-    /// connections, timeouts and retry policy).
-    fn fetch<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<Token, Error>>;
+    /// Obtains a new token. `connection` is the connection of the client that needs it (its
+    /// configuration without authentication): send the requests that fetch the token with it
+    /// (`Config::new(connection.clone(), Auth::None)`), so they share its HTTP connections,
+    /// timeouts and retry policy.
+    fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<Token, Error>>;
 }
 
 /// The longest a token is kept, whatever lifetime it claims (about 100 years): far enough
@@ -279,8 +280,9 @@ impl CachedToken {
     /// The token a request would carry now: the cached one, or a new one from the source
     /// (fetched as requests fetch it: once for everyone who asks at the same time). Use it
     /// to read what the issuer said of the token, such as [`Token::project_id`], without a
-    /// request of your own; `config` is the configuration the token is for.
-    pub async fn current(&self, config: &Config) -> Result<Token, Error> {
+    /// request of your own; `connection` is the one of the configuration the token is for
+    /// ([`Config::connection`](crate::runtime::Config::connection)).
+    pub async fn current(&self, connection: &Connection) -> Result<Token, Error> {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
@@ -307,7 +309,7 @@ impl CachedToken {
         self.inner.in_flight.store(n, Ordering::SeqCst);
         let _mark = InFlight(&self.inner.in_flight);
         self.inner.fetches.fetch_add(1, Ordering::SeqCst);
-        let fetched = self.inner.source.fetch(&config.without_auth()).await;
+        let fetched = self.inner.source.fetch(connection).await;
         match fetched {
             Ok(token) => {
                 let held = Held {
@@ -330,8 +332,8 @@ impl CachedToken {
     }
 
     /// A valid token's value, for a request about to be sent.
-    pub(crate) async fn get(&self, config: &Config) -> Result<Secret, Error> {
-        self.current(config).await.map(|t| t.value)
+    pub(crate) async fn get(&self, connection: &Connection) -> Result<Secret, Error> {
+        self.current(connection).await.map(|t| t.value)
     }
 
     /// When a token just received should be replaced.
@@ -369,7 +371,7 @@ mod tests {
     }
 
     impl TokenSource for Counting {
-        fn fetch<'a>(&'a self, _config: &'a Config) -> BoxFuture<'a, Result<Token, Error>> {
+        fn fetch<'a>(&'a self, _: &'a Connection) -> BoxFuture<'a, Result<Token, Error>> {
             Box::pin(async move {
                 let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
                 tokio::time::sleep(self.delay).await;
@@ -400,8 +402,12 @@ mod tests {
         )
     }
 
-    fn config() -> Config {
-        Config::builder().build().unwrap()
+    fn config() -> Connection {
+        crate::runtime::Config::builder()
+            .build()
+            .unwrap()
+            .connection()
+            .clone()
     }
 
     fn manual_clock() -> (Clock, Arc<AtomicU64>) {
@@ -450,7 +456,7 @@ mod tests {
         #[derive(Debug)]
         struct FarFuture;
         impl TokenSource for FarFuture {
-            fn fetch<'a>(&'a self, _: &'a Config) -> BoxFuture<'a, Result<Token, Error>> {
+            fn fetch<'a>(&'a self, _: &'a Connection) -> BoxFuture<'a, Result<Token, Error>> {
                 let far = UNIX_EPOCH.checked_add(Duration::from_secs(i64::MAX as u64 / 2));
                 Box::pin(async move { Ok(Token::new("far", far)) })
             }

@@ -1,24 +1,26 @@
 //! IAM password authentication: a project-scoped token from IAM `POST /v3/auth/tokens`
-//! (Keystone v3, password method).
+//! (Keystone v3, password method), as a [`TokenSource`] for [`Auth::password`].
 //!
-//! The runtime sends this one request itself, with its own few lines of request and response
-//! handling, rather than through the generated `iam_tokens` client: the hand-written runtime
-//! never imports generated code (ARCHITECTURE.md, "Layers"), so no edit of a spec can break
-//! its build. A test checks that [`IAM`] names the same endpoints as `specs/iam-tokens.yaml`.
+//! It sends a request of its own, so it sits above the sending layer
+//! ([`client`](super::client)), which knows only the [`Auth`] it is given. The runtime sends
+//! this one request itself, with its own few lines of request and response handling, rather
+//! than through the generated `iam_tokens` client: the hand-written runtime never imports
+//! generated code (ARCHITECTURE.md, "Layers"), so no edit of a spec can break its build. A
+//! test checks that [`IAM`] names the same endpoints as `specs/iam-tokens.yaml`.
 
 use std::fmt;
 
 use serde::Serialize;
 
-use super::super::config::Config;
-use super::super::error::{DecodeError, Error};
-use super::super::retry::BoxFuture;
-use super::super::secret::{Secret, redact_url};
-use super::super::time::Timestamp;
-use super::super::transport::{
-    Operation, QueryStyle, Request, Server, ServerVariable, Service, ServiceClient,
-};
-use super::token::{Token, TokenCacheOptions, TokenSource};
+use super::auth::{Auth, CachedToken, Token, TokenCacheOptions, TokenSource};
+use super::client::ServiceClient;
+use super::config::Config;
+use super::connection::Connection;
+use super::error::{DecodeError, Error};
+use super::retry::BoxFuture;
+use super::secret::{Secret, redact_url};
+use super::time::Timestamp;
+use super::transport::{Operation, QueryStyle, Request, Server, ServerVariable, Service};
 
 /// The project a password token is scoped to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +33,7 @@ pub enum ProjectScope {
     Name(String),
 }
 
-/// IAM user credentials, exchanged for a project-scoped token (see
-/// [`Auth::password`](crate::runtime::Auth::password)).
+/// IAM user credentials, exchanged for a project-scoped token (see [`Auth::password`]).
 ///
 /// `Debug` never shows the password.
 ///
@@ -117,10 +118,22 @@ impl PasswordAuth {
     }
 
     /// The project the token is for, given the configured region.
-    pub(crate) fn scope_for(&self, config: &Config) -> Option<ProjectScope> {
-        self.scope
-            .clone()
-            .or_else(|| config.region().map(|r| ProjectScope::Name(r.to_owned())))
+    pub(crate) fn scope_for(&self, connection: &Connection) -> Option<ProjectScope> {
+        self.scope.clone().or_else(|| {
+            connection
+                .region()
+                .map(|r| ProjectScope::Name(r.to_owned()))
+        })
+    }
+}
+
+impl Auth {
+    /// IAM password authentication: a project-scoped token obtained from IAM
+    /// (`POST /v3/auth/tokens`), cached until shortly before it expires, refreshed once when a
+    /// request is answered `401`, fetched by one request when many need it at once.
+    pub fn password(credentials: PasswordAuth) -> Self {
+        let options = credentials.cache.clone();
+        Auth::Cached(CachedToken::new(credentials, options))
     }
 }
 
@@ -170,7 +183,7 @@ static CREATE_TOKEN: Operation = Operation {
 /// `clouds.yaml`) are usually given with: the request path adds it.
 ///
 /// ```
-/// use cloudjobs::runtime::auth::iam_base;
+/// use cloudjobs::runtime::iam::iam_base;
 ///
 /// assert_eq!(iam_base("https://iam.eu-de.otc.t-systems.com/v3/"), "https://iam.eu-de.otc.t-systems.com");
 /// ```
@@ -180,8 +193,8 @@ pub fn iam_base(url: &str) -> String {
 }
 
 impl TokenSource for PasswordAuth {
-    fn fetch<'a>(&'a self, config: &'a Config) -> BoxFuture<'a, Result<Token, Error>> {
-        Box::pin(self.request_token(config))
+    fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<Token, Error>> {
+        Box::pin(self.request_token(connection))
     }
 }
 
@@ -190,24 +203,26 @@ impl PasswordAuth {
     /// its validity (`token.issued_at`, `token.expires_at`) and project (`token.project.id`)
     /// are read from the body when it has them, and the token is used whatever else the body
     /// holds (see [`read_token`]).
-    async fn request_token(&self, config: &Config) -> Result<Token, Error> {
+    async fn request_token(&self, connection: &Connection) -> Result<Token, Error> {
         let invalid = |message: String| Error::InvalidRequest {
             operation: CREATE_TOKEN.id,
             message,
         };
-        let scope = self.scope_for(config).ok_or_else(|| {
+        let scope = self.scope_for(connection).ok_or_else(|| {
             invalid(
                 "no project to scope the token to: set PasswordAuth::project_id, \
                  PasswordAuth::project_name or ConfigBuilder::region"
                     .to_owned(),
             )
         })?;
-        let config = match &self.iam_endpoint {
-            Some(url) => config
+        let connection = match &self.iam_endpoint {
+            Some(url) => connection
                 .with_endpoint(IAM.name, url)
                 .map_err(|e| invalid(format!("IAM endpoint: {e}")))?,
-            None => config.clone(),
+            None => connection.clone(),
         };
+        // The token request itself is not authenticated.
+        let config = Config::new(connection, Auth::None);
         let client =
             ServiceClient::new(&config, &IAM).map_err(|e| invalid(format!("IAM endpoint: {e}")))?;
         let (id, name) = match &scope {
@@ -391,7 +406,10 @@ mod tests {
         let auth = PasswordAuth::new("dom", "user", "pw-SECRET")
             .iam_endpoint("https://u:url-SECRET@iam.example/v3");
         let debug = format!("{auth:?}");
-        assert!(!debug.contains("SECRET") && debug.contains("iam.example"), "{debug}");
+        assert!(
+            !debug.contains("SECRET") && debug.contains("iam.example"),
+            "{debug}"
+        );
     }
 
     #[test]
