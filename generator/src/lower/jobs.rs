@@ -7,13 +7,11 @@ use serde_json::Value;
 
 use super::Lowerer;
 use crate::error::{Error, ErrorKind, child};
+use crate::extensions::JOB as JOB_EXTENSION;
 use crate::ir::{
     Access, JobSpec, Outcome, OutcomeKind, Param, ParamLocation, ResponseBody, StateLists, Step,
     SubtaskSpec, Ty, TypeKind,
 };
-
-/// The extension's name.
-pub(crate) const JOB_EXTENSION: &str = "x-cloudjobs-job";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
