@@ -148,6 +148,35 @@ pub enum Ty {
     Boxed(Box<Ty>),
 }
 
+impl Ty {
+    /// How Rust code writes the type: `named` writes a generated type, `map` is the path of
+    /// the map type (`std::collections::BTreeMap` in code, `BTreeMap` in messages). The one
+    /// mapping from IR types to Rust, for the emitter and the spec diff alike.
+    pub fn rust(&self, named: &dyn Fn(TypeId) -> String, map: &str) -> String {
+        let scalar = match self {
+            Ty::String => "String",
+            Ty::Bool => "bool",
+            Ty::I32 => "i32",
+            Ty::I64 => "i64",
+            Ty::U32 => "u32",
+            Ty::U64 => "u64",
+            Ty::F32 => "f32",
+            Ty::F64 => "f64",
+            Ty::Timestamp => "rt::Timestamp",
+            Ty::Secret => "rt::Secret",
+            Ty::Json => "serde_json::Value",
+            Ty::JsonObject => "serde_json::Map<String, serde_json::Value>",
+            Ty::Bytes => "Vec<u8>",
+            Ty::Named(id) => return named(*id),
+            Ty::Vec(inner) => return format!("Vec<{}>", inner.rust(named, map)),
+            Ty::Map(inner) => return format!("{map}<String, {}>", inner.rust(named, map)),
+            Ty::Option(inner) => return format!("Option<{}>", inner.rust(named, map)),
+            Ty::Boxed(inner) => return format!("Box<{}>", inner.rust(named, map)),
+        };
+        scalar.to_owned()
+    }
+}
+
 /// Rustdoc material for an item.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Docs {
@@ -512,6 +541,29 @@ pub enum StatusMatch {
     Range(u16),
     /// `default`.
     Default,
+}
+
+impl StatusMatch {
+    /// A key of an operation's `responses`: `200`, `4XX` (any case), `default`.
+    pub fn parse(key: &str) -> Option<Self> {
+        if key == "default" {
+            return Some(Self::Default);
+        }
+        match key.to_ascii_uppercase().strip_suffix("XX") {
+            Some(class) => class.parse().ok().map(Self::Range),
+            None => key.parse().ok().map(Self::Code),
+        }
+    }
+
+    /// Whether responses with this status are successes (2xx): what a client's `send()`
+    /// returns as `Ok`.
+    pub fn is_success(self) -> bool {
+        match self {
+            Self::Code(n) => (200..300).contains(&n),
+            Self::Range(n) => n == 2,
+            Self::Default => false,
+        }
+    }
 }
 
 /// The body of a response case.

@@ -37,6 +37,7 @@
 pub mod diff;
 pub mod emit;
 pub mod error;
+pub mod extensions;
 pub mod ir;
 pub mod load;
 pub mod lower;

@@ -11,6 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Warning, child};
+use crate::extensions::EXTENSIBLE_ENUM;
 
 /// A loaded spec.
 #[derive(Debug, Clone)]
@@ -207,7 +208,7 @@ fn check_version(raw: &Value, label: &str) -> Result<(), Error> {
 fn is_data_key(key: &str) -> bool {
     matches!(
         key,
-        "example" | "examples" | "default" | "enum" | "x-extensible-enum" | "const"
+        "example" | "examples" | "default" | "enum" | EXTENSIBLE_ENUM | "const"
     ) || key.starts_with("x-")
 }
 

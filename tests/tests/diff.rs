@@ -1,5 +1,5 @@
 //! `cargo xtask diff`: the semantic spec diff (`cloudjobs_codegen::diff`) and the git side
-//! (`xtask/src/diff.rs`, compiled here as a module).
+//! (`xtask::diff`).
 //!
 //! - every fixture pair in `fixtures/diff/<case>/{old,new}.yaml`, reported in the three
 //!   formats and pinned with insta snapshots, plus the classification each case must give;
@@ -11,10 +11,6 @@
 //! Review changed snapshots with `cargo insta review` (or `INSTA_UPDATE=always cargo test`
 //! and read the diff).
 
-#[allow(dead_code)]
-#[path = "../../xtask/src/diff.rs"]
-mod xtask_diff;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,6 +18,7 @@ use cloudjobs_codegen::diff::{
     Change, ChangeKind, Class, Format, Report, RustAction, Spec, SpecDiff, SpecStatus, diff_spec,
 };
 use serde_json::Value;
+use xtask::diff as xtask_diff;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

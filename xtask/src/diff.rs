@@ -7,8 +7,8 @@
 //! compared by `cloudjobs_codegen::diff`. Exit code: 0 when nothing is breaking, 1 when
 //! something is, 2 on bad input (unknown revision, no `main`, a spec that does not load).
 //!
-//! This file depends only on `std` and `cloudjobs-codegen`, so the tests can compile it as a
-//! module of their own and call [`run_captured`] on a repository they make.
+//! Part of the xtask library, so the tests call [`run_captured`] and [`report`] on a
+//! repository they make.
 
 use std::path::Path;
 use std::process::{Command, ExitCode};

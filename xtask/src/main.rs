@@ -2,7 +2,6 @@
 
 mod bench;
 mod corpus;
-mod diff;
 mod docs;
 mod tools;
 
@@ -41,7 +40,7 @@ fn main() -> ExitCode {
         Some("check") => check(&root),
         Some("validate") => tools::validate_specs(&root),
         Some("corpus") => corpus::run(&root, &args[1..]),
-        Some("diff") => return diff::run(&root, &args[1..]),
+        Some("diff") => return xtask::diff::run(&root, &args[1..]),
         Some("docs") => return docs::run(&root, &args[1..]),
         Some("test") => tools::test_all(&root),
         Some("bench") => bench::run_bench(&root, &args[1..]),

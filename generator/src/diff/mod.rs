@@ -44,9 +44,12 @@
 //! assert!(text.contains("response 200 `progress`: field removed"), "{text}");
 //! ```
 
+mod job;
+mod op;
 mod render;
 mod rust;
 mod schema;
+mod shape;
 mod spec;
 
 use serde::Serialize;
@@ -525,29 +528,72 @@ pub fn diff_spec(file: &str, old: Option<&Spec>, new: Option<&Spec>) -> SpecDiff
     out
 }
 
+/// The old and the new version of something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pair<T> {
+    pub(crate) old: T,
+    pub(crate) new: T,
+}
+
+impl<T> Pair<T> {
+    pub(crate) fn new(old: T, new: T) -> Self {
+        Self { old, new }
+    }
+
+    /// Both versions through `f`.
+    pub(crate) fn map<U>(self, mut f: impl FnMut(T) -> U) -> Pair<U> {
+        Pair::new(f(self.old), f(self.new))
+    }
+
+    /// Borrows both versions.
+    pub(crate) fn as_ref(&self) -> Pair<&T> {
+        Pair::new(&self.old, &self.new)
+    }
+
+    /// Whether the versions differ.
+    pub(crate) fn changed(&self) -> bool
+    where
+        T: PartialEq,
+    {
+        self.old != self.new
+    }
+}
+
+/// Where a change is: its scope, the name within it (a parameter, the statuses, a schema)
+/// and the place inside a schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At<'a> {
+    pub(crate) scope: Scope,
+    pub(crate) name: &'a str,
+    pub(crate) path: &'a str,
+}
+
+impl<'a> At<'a> {
+    pub(crate) fn new(scope: Scope, name: &'a str, path: &'a str) -> Self {
+        Self { scope, name, path }
+    }
+}
+
 /// Builds a [`Change`], deriving its class.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn change(
-    scope: Scope,
-    name: &str,
-    path: &str,
+    at: At<'_>,
     kind: ChangeKind,
-    old: Option<String>,
-    new: Option<String>,
+    values: Pair<Option<String>>,
     description: String,
     impact: Impact,
 ) -> Change {
+    let (rust, wire) = (impact.rust.is_some(), impact.wire.is_some());
     Change {
-        scope,
-        name: name.to_owned(),
-        path: path.to_owned(),
+        scope: at.scope,
+        name: at.name.to_owned(),
+        path: at.path.to_owned(),
         kind,
-        old,
-        new,
+        old: values.old,
+        new: values.new,
         description,
-        breaking_rust: impact.rust.is_some(),
-        breaking_wire: impact.wire.is_some(),
-        class: match (impact.rust.is_some(), impact.wire.is_some()) {
+        breaking_rust: rust,
+        breaking_wire: wire,
+        class: match (rust, wire) {
             (false, false) => Class::Compatible,
             (true, false) => Class::BreakingRust,
             (false, true) => Class::BreakingWire,

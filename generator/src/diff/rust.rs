@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::{RustAction, RustChange, RustItem};
+use super::{Pair, RustAction, RustChange, RustItem};
 use crate::ir::{
-    Api, Field, Operation, Outcome, OutcomeKind, Param, ResponseBody, Struct, Ty, TypeDef, TypeId,
-    TypeKind,
+    Api, Field, Operation, Outcome, OutcomeKind, Param, ResponseBody, StringEnum, Struct, Ty,
+    TypeDef, TypeId, TypeKind,
 };
 
 /// Deep enough for any real schema; a guard against pathological alias chains.
@@ -209,23 +209,18 @@ impl<'a> RustView<'a> {
         if depth > MAX_DEPTH {
             return "…".into();
         }
-        let d = depth + 1;
-        match ty {
-            Ty::Named(id) => match self.def(*id).map(|t| &t.kind) {
-                Some(TypeKind::Struct(_)) => "struct".into(),
-                Some(TypeKind::Enum(_)) => "enum".into(),
-                Some(TypeKind::Union(_)) => "union".into(),
-                Some(TypeKind::Responses(_)) => "responses".into(),
-                Some(TypeKind::Alias(inner)) => self.shape_at(inner, d),
-                Some(TypeKind::Newtype(inner)) => format!("newtype({})", self.shape_at(inner, d)),
-                None => "?".into(),
-            },
-            Ty::Vec(inner) => format!("Vec<{}>", self.shape_at(inner, d)),
-            Ty::Map(inner) => format!("BTreeMap<String, {}>", self.shape_at(inner, d)),
-            Ty::Option(inner) => format!("Option<{}>", self.shape_at(inner, d)),
-            Ty::Boxed(inner) => format!("Box<{}>", self.shape_at(inner, d)),
-            scalar => render_scalar(scalar).to_owned(),
-        }
+        let named = |id: TypeId| match self.def(id).map(|t| &t.kind) {
+            Some(TypeKind::Struct(_)) => "struct".into(),
+            Some(TypeKind::Enum(_)) => "enum".into(),
+            Some(TypeKind::Union(_)) => "union".into(),
+            Some(TypeKind::Responses(_)) => "responses".into(),
+            Some(TypeKind::Alias(inner)) => self.shape_at(inner, depth + 1),
+            Some(TypeKind::Newtype(inner)) => {
+                format!("newtype({})", self.shape_at(inner, depth + 1))
+            }
+            None => "?".into(),
+        };
+        ty.rust(&named, "BTreeMap")
     }
 
     /// The type as users write it (`Option<Vec<JobResult>>`).
@@ -234,41 +229,16 @@ impl<'a> RustView<'a> {
     }
 }
 
-fn render_scalar(ty: &Ty) -> &'static str {
-    match ty {
-        Ty::String => "String",
-        Ty::Bool => "bool",
-        Ty::I32 => "i32",
-        Ty::I64 => "i64",
-        Ty::U32 => "u32",
-        Ty::U64 => "u64",
-        Ty::F32 => "f32",
-        Ty::F64 => "f64",
-        Ty::Timestamp => "rt::Timestamp",
-        Ty::Secret => "rt::Secret",
-        Ty::Json => "serde_json::Value",
-        Ty::JsonObject => "serde_json::Map<String, serde_json::Value>",
-        Ty::Bytes => "Vec<u8>",
-        Ty::Named(_) | Ty::Vec(_) | Ty::Map(_) | Ty::Option(_) | Ty::Boxed(_) => "?",
-    }
-}
-
 /// Renders a type; named types through `renames` (old name → new name) when listed.
 fn render(api: &Api, ty: &Ty, renames: &HashMap<String, String>) -> String {
-    match ty {
-        Ty::Named(id) => {
-            let name = api.types.get(*id).map_or("?", |t| t.name.as_str());
-            renames
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| name.to_owned())
-        }
-        Ty::Vec(inner) => format!("Vec<{}>", render(api, inner, renames)),
-        Ty::Map(inner) => format!("BTreeMap<String, {}>", render(api, inner, renames)),
-        Ty::Option(inner) => format!("Option<{}>", render(api, inner, renames)),
-        Ty::Boxed(inner) => format!("Box<{}>", render(api, inner, renames)),
-        scalar => render_scalar(scalar).to_owned(),
-    }
+    let named = |id: TypeId| {
+        let name = api.types.get(id).map_or("?", |t| t.name.as_str());
+        renames
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_owned())
+    };
+    ty.rust(&named, "BTreeMap")
 }
 
 /// Compares the generated Rust API of two versions of a spec.
@@ -339,17 +309,16 @@ impl<'a> ApiDiff<'a> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         action: RustAction,
         item: RustItem,
         name: String,
-        old: Option<String>,
-        new: Option<String>,
+        values: Pair<Option<String>>,
         breaking: bool,
         reason: String,
     ) {
+        let Pair { old, new } = values;
         let detail = match (action, &old, &new) {
             (RustAction::Changed, Some(o), Some(n)) => format!("`{o}` → `{n}`"),
             (RustAction::Added, _, Some(n)) => format!("`{n}`"),
@@ -394,8 +363,7 @@ impl<'a> ApiDiff<'a> {
                 RustAction::Removed,
                 RustItem::Type,
                 t.name.clone(),
-                Some(kind_word(&t.kind).to_owned()),
-                None,
+                Pair::new(Some(kind_word(&t.kind).to_owned()), None),
                 true,
                 format!("Code naming `{}` stops compiling.", t.name),
             );
@@ -407,8 +375,7 @@ impl<'a> ApiDiff<'a> {
                 RustAction::Added,
                 RustItem::Type,
                 t.name.clone(),
-                None,
-                Some(kind_word(&t.kind).to_owned()),
+                Pair::new(None, Some(kind_word(&t.kind).to_owned())),
                 false,
                 "A new type.".into(),
             );
@@ -541,8 +508,7 @@ impl<'a> ApiDiff<'a> {
                     RustAction::Renamed,
                     RustItem::Type,
                     n.name.clone(),
-                    Some(o.name.clone()),
-                    Some(n.name.clone()),
+                    Pair::new(Some(o.name.clone()), Some(n.name.clone())),
                     true,
                     format!(
                         "Code naming `{}` stops compiling: the type is now `{}`.",
@@ -558,49 +524,7 @@ impl<'a> ApiDiff<'a> {
         let name = n.name.clone();
         match (&o.kind, &n.kind) {
             (TypeKind::Struct(a), TypeKind::Struct(b)) => self.diff_struct(&name, a, b, new_id),
-            (TypeKind::Enum(a), TypeKind::Enum(b)) => {
-                for v in &a.variants {
-                    match b.variants.iter().find(|w| w.name == v.name) {
-                        None => self.push(
-                            RustAction::Removed,
-                            RustItem::Variant,
-                            format!("{name}::{}", v.name),
-                            Some(format!("{:?}", v.wire)),
-                            None,
-                            true,
-                            format!(
-                                "Code naming `{name}::{}` stops compiling; the value still decodes, as `{name}::Unknown({:?})`.",
-                                v.name, v.wire
-                            ),
-                        ),
-                        Some(w) if w.wire != v.wire => self.push(
-                            RustAction::Changed,
-                            RustItem::Variant,
-                            format!("{name}::{}", v.name),
-                            Some(format!("{:?}", v.wire)),
-                            Some(format!("{:?}", w.wire)),
-                            true,
-                            format!("`{name}::{}` now stands for another value.", v.name),
-                        ),
-                        Some(_) => {}
-                    }
-                }
-                for w in &b.variants {
-                    if !a.variants.iter().any(|v| v.name == w.name) {
-                        self.push(
-                            RustAction::Added,
-                            RustItem::Variant,
-                            format!("{name}::{}", w.name),
-                            None,
-                            Some(format!("{:?}", w.wire)),
-                            true,
-                            format!(
-                                "An exhaustive `match` on `{name}` needs a new arm (the enum is not `#[non_exhaustive]`)."
-                            ),
-                        );
-                    }
-                }
-            }
+            (TypeKind::Enum(a), TypeKind::Enum(b)) => self.diff_enum(&name, a, b),
             (TypeKind::Union(a), TypeKind::Union(b)) => {
                 let old: Vec<(String, String)> = a
                     .variants
@@ -618,12 +542,14 @@ impl<'a> ApiDiff<'a> {
                         RustAction::Changed,
                         RustItem::Type,
                         name.clone(),
-                        a.discriminator
-                            .clone()
-                            .map(|d| format!("discriminator `{d}`")),
-                        b.discriminator
-                            .clone()
-                            .map(|d| format!("discriminator `{d}`")),
+                        Pair::new(
+                            a.discriminator
+                                .clone()
+                                .map(|d| format!("discriminator `{d}`")),
+                            b.discriminator
+                                .clone()
+                                .map(|d| format!("discriminator `{d}`")),
+                        ),
                         false,
                         "Decoding chooses the variant differently; the Rust items stay.".into(),
                     );
@@ -646,15 +572,7 @@ impl<'a> ApiDiff<'a> {
             | (TypeKind::Newtype(a), TypeKind::Newtype(b)) => {
                 let (a, b) = (self.old_ty(a), self.new_ty(b));
                 if a != b {
-                    self.push(
-                        RustAction::Changed,
-                        RustItem::Type,
-                        name.clone(),
-                        Some(a.clone()),
-                        Some(b.clone()),
-                        true,
-                        format!("`{name}` is now `{b}`, not `{a}`: code using it as `{a}` stops compiling."),
-                    );
+                    self.push(RustAction::Changed, RustItem::Type, name.clone(), Pair::new(Some(a.clone()), Some(b.clone())), true, format!("`{name}` is now `{b}`, not `{a}`: code using it as `{a}` stops compiling."));
                 }
             }
             (a, b) => {
@@ -662,8 +580,7 @@ impl<'a> ApiDiff<'a> {
                     RustAction::Changed,
                     RustItem::Type,
                     name.clone(),
-                    Some(kind_word(a).to_owned()),
-                    Some(kind_word(b).to_owned()),
+                    Pair::new(Some(kind_word(a).to_owned()), Some(kind_word(b).to_owned())),
                     true,
                     format!(
                         "`{name}` was {}, now {}: code using it stops compiling.",
@@ -676,6 +593,26 @@ impl<'a> ApiDiff<'a> {
         }
     }
 
+    fn diff_enum(&mut self, name: &str, a: &StringEnum, b: &StringEnum) {
+        for v in &a.variants {
+            match b.variants.iter().find(|w| w.name == v.name) {
+                        None => self.push(RustAction::Removed, RustItem::Variant, format!("{name}::{}", v.name), Pair::new(Some(format!("{:?}", v.wire)), None), true, format!(
+                                "Code naming `{name}::{}` stops compiling; the value still decodes, as `{name}::Unknown({:?})`.",
+                                v.name, v.wire
+                            )),
+                        Some(w) if w.wire != v.wire => self.push(RustAction::Changed, RustItem::Variant, format!("{name}::{}", v.name), Pair::new(Some(format!("{:?}", v.wire)), Some(format!("{:?}", w.wire))), true, format!("`{name}::{}` now stands for another value.", v.name)),
+                        Some(_) => {}
+                    }
+        }
+        for w in &b.variants {
+            if !a.variants.iter().any(|v| v.name == w.name) {
+                self.push(RustAction::Added, RustItem::Variant, format!("{name}::{}", w.name), Pair::new(None, Some(format!("{:?}", w.wire))), true, format!(
+                                "An exhaustive `match` on `{name}` needs a new arm (the enum is not `#[non_exhaustive]`)."
+                            ));
+            }
+        }
+    }
+
     fn diff_variants(&mut self, name: &str, old: &[(String, String)], new: &[(String, String)]) {
         for (v, payload) in old {
             match new.iter().find(|(w, _)| w == v) {
@@ -683,8 +620,7 @@ impl<'a> ApiDiff<'a> {
                     RustAction::Removed,
                     RustItem::Variant,
                     format!("{name}::{v}"),
-                    Some(payload.clone()),
-                    None,
+                    Pair::new(Some(payload.clone()), None),
                     true,
                     format!("Code naming `{name}::{v}` stops compiling."),
                 ),
@@ -692,8 +628,7 @@ impl<'a> ApiDiff<'a> {
                     RustAction::Changed,
                     RustItem::Variant,
                     format!("{name}::{v}"),
-                    Some(payload.clone()),
-                    Some(p.clone()),
+                    Pair::new(Some(payload.clone()), Some(p.clone())),
                     true,
                     format!("Code using `{name}::{v}` with a `{payload}` stops compiling."),
                 ),
@@ -706,8 +641,7 @@ impl<'a> ApiDiff<'a> {
                     RustAction::Added,
                     RustItem::Variant,
                     format!("{name}::{w}"),
-                    None,
-                    Some(payload.clone()),
+                    Pair::new(None, Some(payload.clone())),
                     true,
                     format!("An exhaustive `match` on `{name}` needs a new arm."),
                 );
@@ -724,8 +658,7 @@ impl<'a> ApiDiff<'a> {
                     RustAction::Removed,
                     RustItem::Field,
                     format!("{name}::{}", f.name),
-                    Some(self.old_ty(&old_ty)),
-                    None,
+                    Pair::new(Some(self.old_ty(&old_ty)), None),
                     true,
                     format!("Code using `{name}::{}` stops compiling.", f.name),
                 ),
@@ -736,8 +669,7 @@ impl<'a> ApiDiff<'a> {
                             RustAction::Changed,
                             RustItem::Field,
                             format!("{name}::{}", f.name),
-                            Some(x.clone()),
-                            Some(y.clone()),
+                            Pair::new(Some(x.clone()), Some(y.clone())),
                             true,
                             format!("Code using `{name}::{}` as `{x}` stops compiling.", f.name),
                         );
@@ -747,8 +679,10 @@ impl<'a> ApiDiff<'a> {
                             RustAction::Changed,
                             RustItem::Field,
                             format!("{name}::{}", f.name),
-                            Some(format!("JSON name {:?}", f.wire)),
-                            Some(format!("JSON name {:?}", g.wire)),
+                            Pair::new(
+                                Some(format!("JSON name {:?}", f.wire)),
+                                Some(format!("JSON name {:?}", g.wire)),
+                            ),
                             false,
                             "Same Rust field, read from and written to another JSON property."
                                 .into(),
@@ -757,6 +691,13 @@ impl<'a> ApiDiff<'a> {
                 }
             }
         }
+        self.fields_added(name, a, b, built);
+        self.diff_default(name, a, b);
+        self.diff_additional(name, a, b, built);
+    }
+
+    /// Fields only in the new struct: breaking when users build it.
+    fn fields_added(&mut self, name: &str, a: &Struct, b: &Struct, built: bool) {
         for g in &b.fields {
             if a.fields.iter().any(|f| f.name == g.name) {
                 continue;
@@ -785,12 +726,15 @@ impl<'a> ApiDiff<'a> {
                 RustAction::Added,
                 RustItem::Field,
                 format!("{name}::{}", g.name),
-                None,
-                Some(ty),
+                Pair::new(None, Some(ty)),
                 breaking,
                 reason,
             );
         }
+    }
+
+    /// `impl Default`, which a struct of optional fields has.
+    fn diff_default(&mut self, name: &str, a: &Struct, b: &Struct) {
         let old_default = a.fields.iter().all(Field::optional);
         let new_default = b.fields.iter().all(Field::optional);
         if old_default != new_default {
@@ -802,8 +746,7 @@ impl<'a> ApiDiff<'a> {
                 },
                 RustItem::Type,
                 format!("impl Default for {name}"),
-                None,
-                None,
+                Pair::new(None, None),
                 old_default,
                 if old_default {
                     format!("`{name}::default()` stops compiling: a field is no longer optional.")
@@ -812,14 +755,17 @@ impl<'a> ApiDiff<'a> {
                 },
             );
         }
+    }
+
+    /// The map of properties the schema does not name.
+    fn diff_additional(&mut self, name: &str, a: &Struct, b: &Struct, built: bool) {
         match (&a.additional, &b.additional) {
             (None, None) => {}
             (Some((fname, t)), None) => self.push(
                 RustAction::Removed,
                 RustItem::Field,
                 format!("{name}::{fname}"),
-                Some(format!("BTreeMap<String, {}>", self.old_ty(t))),
-                None,
+                Pair::new(Some(format!("BTreeMap<String, {}>", self.old_ty(t))), None),
                 true,
                 format!("Code using `{name}::{fname}` stops compiling."),
             ),
@@ -827,8 +773,7 @@ impl<'a> ApiDiff<'a> {
                 RustAction::Added,
                 RustItem::Field,
                 format!("{name}::{fname}"),
-                None,
-                Some(format!("BTreeMap<String, {}>", self.new_ty(t))),
+                Pair::new(None, Some(format!("BTreeMap<String, {}>", self.new_ty(t)))),
                 built,
                 if built {
                     format!("`{name}` is built by users: struct literals must now set `{fname}`.")
@@ -843,8 +788,10 @@ impl<'a> ApiDiff<'a> {
                         RustAction::Changed,
                         RustItem::Field,
                         format!("{name}::{f2}"),
-                        Some(format!("{f1}: BTreeMap<String, {x}>")),
-                        Some(format!("{f2}: BTreeMap<String, {y}>")),
+                        Pair::new(
+                            Some(format!("{f1}: BTreeMap<String, {x}>")),
+                            Some(format!("{f2}: BTreeMap<String, {y}>")),
+                        ),
                         true,
                         format!("Code using `{name}::{f1}` stops compiling."),
                     );
@@ -998,8 +945,7 @@ impl<'a> ApiDiff<'a> {
                 RustAction::Added,
                 RustItem::Method,
                 format!("Client::{}", n.method_name),
-                None,
-                Some(sig),
+                Pair::new(None, Some(sig)),
                 false,
                 format!("A new operation: `{} {}`.", n.http_method, n.path),
             );
@@ -1010,8 +956,7 @@ impl<'a> ApiDiff<'a> {
                 RustAction::Removed,
                 RustItem::Method,
                 format!("Client::{}", o.method_name),
-                Some(sig),
-                None,
+                Pair::new(Some(sig), None),
                 true,
                 format!(
                     "Code calling `Client::{}` stops compiling (`{} {}` is gone).",
@@ -1023,13 +968,23 @@ impl<'a> ApiDiff<'a> {
 
     fn diff_operation(&mut self, o: &Operation, n: &Operation) {
         let method = format!("Client::{}", n.method_name);
+        self.diff_signature(o, n, &method);
+        self.diff_send(o, n, &method);
+        self.diff_builder(o, n, &method);
+        self.diff_job_impl(o, n);
+    }
+
+    /// The client method: its name and positional arguments.
+    fn diff_signature(&mut self, o: &Operation, n: &Operation, method: &str) {
         if o.method_name != n.method_name {
             self.push(
                 RustAction::Renamed,
                 RustItem::Method,
-                method.clone(),
-                Some(format!("Client::{}", o.method_name)),
-                Some(method.clone()),
+                method.to_owned(),
+                Pair::new(
+                    Some(format!("Client::{}", o.method_name)),
+                    Some(method.to_owned()),
+                ),
                 true,
                 format!(
                     "Code calling `Client::{}` stops compiling: the operation is now `{}`.",
@@ -1050,9 +1005,11 @@ impl<'a> ApiDiff<'a> {
             self.push(
                 RustAction::Changed,
                 RustItem::Method,
-                method.clone(),
-                Some(signature_line(&o.method_name, &a)),
-                Some(signature_line(&n.method_name, &b)),
+                method.to_owned(),
+                Pair::new(
+                    Some(signature_line(&o.method_name, &a)),
+                    Some(signature_line(&n.method_name, &b)),
+                ),
                 false,
                 "Arguments are positional: calls stay the same.".into(),
             );
@@ -1062,14 +1019,20 @@ impl<'a> ApiDiff<'a> {
             self.push(
                 RustAction::Changed,
                 RustItem::Method,
-                method.clone(),
-                Some(signature_line(&o.method_name, &a)),
-                Some(signature_line(&n.method_name, &b)),
+                method.to_owned(),
+                Pair::new(
+                    Some(signature_line(&o.method_name, &a)),
+                    Some(signature_line(&n.method_name, &b)),
+                ),
                 true,
                 format!("Calls of `{method}` stop compiling: {summary}."),
             );
             self.detail(summary);
         }
+    }
+
+    /// What `send()` returns.
+    fn diff_send(&mut self, o: &Operation, n: &Operation, method: &str) {
         let ((ok_a, err_a), (ok_b, err_b)) = (self.outcome(o, true), self.outcome(n, false));
         if ok_a != ok_b || err_a != err_b {
             let what = match (ok_a != ok_b, err_a != err_b) {
@@ -1081,8 +1044,10 @@ impl<'a> ApiDiff<'a> {
                 RustAction::Changed,
                 RustItem::Method,
                 format!("{method}(..).send()"),
-                Some(format!("Result<rt::Response<{ok_a}>, rt::Error<{err_a}>>")),
-                Some(format!("Result<rt::Response<{ok_b}>, rt::Error<{err_b}>>")),
+                Pair::new(
+                    Some(format!("Result<rt::Response<{ok_a}>, rt::Error<{err_a}>>")),
+                    Some(format!("Result<rt::Response<{ok_b}>, rt::Error<{err_b}>>")),
+                ),
                 true,
                 format!("Code using the result of `{method}` may stop compiling: {what}."),
             );
@@ -1095,13 +1060,19 @@ impl<'a> ApiDiff<'a> {
             }
             self.detail(parts.join(", "));
         }
+    }
+
+    /// The request builder: its name and setters.
+    fn diff_builder(&mut self, o: &Operation, n: &Operation, method: &str) {
         if o.builder_name != n.builder_name {
             self.push(
                 RustAction::Renamed,
                 RustItem::Builder,
                 format!("builder::{}", n.builder_name),
-                Some(format!("builder::{}", o.builder_name)),
-                Some(format!("builder::{}", n.builder_name)),
+                Pair::new(
+                    Some(format!("builder::{}", o.builder_name)),
+                    Some(format!("builder::{}", n.builder_name)),
+                ),
                 true,
                 format!(
                     "Code naming the request builder `builder::{}` stops compiling.",
@@ -1115,26 +1086,20 @@ impl<'a> ApiDiff<'a> {
             match b.iter().find(|(m, ..)| m == name) {
                 None => {
                     let now_arg = self.args(n, false).iter().any(|(m, _)| m == name);
-                    self.push(
-                        RustAction::Removed,
-                        RustItem::Setter,
-                        format!("builder::{builder}::{name}"),
-                        Some(format!("fn {name}(self, value: {ty})")),
-                        None,
-                        true,
-                        if now_arg {
+                    self.push(RustAction::Removed, RustItem::Setter, format!("builder::{builder}::{name}"), Pair::new(Some(format!("fn {name}(self, value: {ty})")), None), true, if now_arg {
                             format!("Code calling `.{name}(..)` stops compiling: it is now an argument of `{method}`.")
                         } else {
                             format!("Code calling `.{name}(..)` stops compiling.")
-                        },
-                    );
+                        });
                 }
                 Some((_, ty2, _)) if ty2 != ty => self.push(
                     RustAction::Changed,
                     RustItem::Setter,
                     format!("builder::{builder}::{name}"),
-                    Some(format!("fn {name}(self, value: {ty})")),
-                    Some(format!("fn {name}(self, value: {ty2})")),
+                    Pair::new(
+                        Some(format!("fn {name}(self, value: {ty})")),
+                        Some(format!("fn {name}(self, value: {ty2})")),
+                    ),
                     true,
                     format!("Code calling `.{name}(..)` with a `{ty}` stops compiling."),
                 ),
@@ -1147,41 +1112,20 @@ impl<'a> ApiDiff<'a> {
                     RustAction::Added,
                     RustItem::Setter,
                     format!("builder::{builder}::{name}"),
-                    None,
-                    Some(format!("fn {name}(self, value: {ty})")),
+                    Pair::new(None, Some(format!("fn {name}(self, value: {ty})"))),
                     false,
                     format!("Sets {what}; optional."),
                 );
             }
         }
+    }
+
+    /// The `Job` impl of the success body.
+    fn diff_job_impl(&mut self, o: &Operation, n: &Operation) {
         match (self.job_body(o, true), self.job_body(n, false)) {
-            (Some(x), None) => self.push(
-                RustAction::Removed,
-                RustItem::JobImpl,
-                format!("impl rt::job::Job for {x}"),
-                Some(x.clone()),
-                None,
-                true,
-                format!("Code waiting on `{x}` as a job stops compiling (`x-cloudjobs-job` was removed)."),
-            ),
-            (None, Some(y)) => self.push(
-                RustAction::Added,
-                RustItem::JobImpl,
-                format!("impl rt::job::Job for {y}"),
-                None,
-                Some(y.clone()),
-                false,
-                "The success body can now be waited on as a job.".into(),
-            ),
-            (Some(x), Some(y)) if x != y => self.push(
-                RustAction::Changed,
-                RustItem::JobImpl,
-                format!("impl rt::job::Job for {y}"),
-                Some(x.clone()),
-                Some(y.clone()),
-                true,
-                format!("Code waiting on `{x}` as a job stops compiling."),
-            ),
+            (Some(x), None) => self.push(RustAction::Removed, RustItem::JobImpl, format!("impl rt::job::Job for {x}"), Pair::new(Some(x.clone()), None), true, format!("Code waiting on `{x}` as a job stops compiling (`x-cloudjobs-job` was removed).")),
+            (None, Some(y)) => self.push(RustAction::Added, RustItem::JobImpl, format!("impl rt::job::Job for {y}"), Pair::new(None, Some(y.clone())), false, "The success body can now be waited on as a job.".into()),
+            (Some(x), Some(y)) if x != y => self.push(RustAction::Changed, RustItem::JobImpl, format!("impl rt::job::Job for {y}"), Pair::new(Some(x.clone()), Some(y.clone())), true, format!("Code waiting on `{x}` as a job stops compiling.")),
             _ => {}
         }
     }

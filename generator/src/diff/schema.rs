@@ -1,21 +1,18 @@
-//! Schemas compared by meaning: `$ref`s followed, `allOf`s merged, single-member
-//! `oneOf`/`anyOf`/`allOf` seen through, as the generator does; each difference classified
-//! by the direction data flows (requests: what servers accept; responses: what clients
-//! decode) and by what it does to the generated Rust type at that place.
-
-use std::collections::BTreeSet;
+//! Schemas compared by meaning (`shape.rs` says what each node means, as lowering reads it);
+//! each difference classified by the direction data flows (requests: what servers accept;
+//! responses: what clients decode) and by what it does to the generated Rust type at that
+//! place.
 
 use serde_json::Value;
 
 use super::rust::RustView;
-use super::{Change, ChangeKind, Impact, Scope, change};
-use crate::ir::Ty;
-use crate::load::{percent_decode, resolve_pointer};
-
-/// Schemas nested deeper than this are not compared (a guard, not a limit real specs reach).
-const MAX_DEPTH: usize = 48;
-
-static NULL: Value = Value::Null;
+use super::shape::{
+    Additional, Bound, CONSTRAINTS, Doc, Eff, Kind, MAX_DEPTH, Node, component_name, effective,
+    value_text, values_text,
+};
+use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
+use crate::error::child;
+use crate::ir::{Field, Ty};
 
 /// Which way the data flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,415 +34,6 @@ impl Dir {
     }
 }
 
-/// A schema node after following `$ref`s: its value and where it lives.
-#[derive(Debug, Clone)]
-pub(crate) struct Node<'a> {
-    pub(crate) value: &'a Value,
-    pub(crate) pointer: String,
-}
-
-/// Follows `$ref` chains from `value` (found at `pointer`) inside the document `raw`.
-pub(crate) fn resolve<'a>(raw: &'a Value, value: &'a Value, pointer: &str) -> Node<'a> {
-    let mut node = Node {
-        value,
-        pointer: pointer.to_owned(),
-    };
-    for _ in 0..32 {
-        let Some(reference) = node.value.get("$ref").and_then(Value::as_str) else {
-            return node;
-        };
-        let Some(fragment) = reference.strip_prefix('#') else {
-            return Node {
-                value: &NULL,
-                pointer: node.pointer,
-            };
-        };
-        let target = format!("#{}", percent_decode(fragment));
-        match resolve_pointer(raw, &target) {
-            Some(v) => {
-                node = Node {
-                    value: v,
-                    pointer: target,
-                }
-            }
-            None => {
-                return Node {
-                    value: &NULL,
-                    pointer: target,
-                };
-            }
-        }
-    }
-    Node {
-        value: &NULL,
-        pointer: node.pointer,
-    }
-}
-
-/// The name of a component schema (`#/components/schemas/Job` → `Job`), when the pointer is
-/// one.
-fn component_name(pointer: &str) -> Option<String> {
-    let rest = pointer.strip_prefix("#/components/schemas/")?;
-    (!rest.contains('/')).then(|| crate::lower::last_token(pointer))
-}
-
-/// Appends tokens to a JSON pointer.
-pub(crate) fn child(pointer: &str, tokens: &[&str]) -> String {
-    crate::error::child(pointer, tokens)
-}
-
-/// What a schema is, as far as the wire goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Any,
-    String,
-    Integer,
-    Number,
-    Boolean,
-    Array,
-    Object,
-    OneOf,
-    AnyOf,
-    Not,
-    /// An `allOf` of objects and non-objects: not one shape.
-    Mixed,
-}
-
-impl Kind {
-    fn word(self) -> &'static str {
-        match self {
-            Kind::Any => "any value",
-            Kind::String => "string",
-            Kind::Integer => "integer",
-            Kind::Number => "number",
-            Kind::Boolean => "boolean",
-            Kind::Array => "array",
-            Kind::Object => "object",
-            Kind::OneOf => "oneOf",
-            Kind::AnyOf => "anyOf",
-            Kind::Not => "not",
-            Kind::Mixed => "allOf of mixed schemas",
-        }
-    }
-}
-
-/// `additionalProperties`.
-#[derive(Debug, Clone)]
-pub(crate) enum Additional<'a> {
-    Unspecified,
-    Allowed(bool),
-    Schema(Node<'a>),
-}
-
-/// The constraints compared, and whether a larger value accepts fewer values.
-const CONSTRAINTS: &[(&str, Bound)] = &[
-    ("minLength", Bound::Lower),
-    ("maxLength", Bound::Upper),
-    ("pattern", Bound::Other),
-    ("minimum", Bound::Lower),
-    ("maximum", Bound::Upper),
-    ("exclusiveMinimum", Bound::Flag),
-    ("exclusiveMaximum", Bound::Flag),
-    ("multipleOf", Bound::Multiple),
-    ("minItems", Bound::Lower),
-    ("maxItems", Bound::Upper),
-    ("uniqueItems", Bound::Flag),
-    ("minProperties", Bound::Lower),
-    ("maxProperties", Bound::Upper),
-];
-
-#[derive(Clone, Copy)]
-enum Bound {
-    Lower,
-    Upper,
-    Flag,
-    Multiple,
-    Other,
-}
-
-/// A schema's meaning, with `allOf` merged.
-#[derive(Debug, Clone)]
-pub(crate) struct Eff<'a> {
-    pub(crate) pointer: String,
-    pub(crate) kind: Kind,
-    pub(crate) format: Option<String>,
-    pub(crate) timestamp: bool,
-    pub(crate) nullable: bool,
-    /// `enum` values (without `null`), or the `x-extensible-enum` values.
-    pub(crate) values: Vec<Value>,
-    /// The values are `x-extensible-enum`: other values may appear.
-    pub(crate) open: bool,
-    pub(crate) props: Vec<(String, Node<'a>)>,
-    pub(crate) required: BTreeSet<String>,
-    pub(crate) additional: Additional<'a>,
-    pub(crate) items: Option<Node<'a>>,
-    pub(crate) members: Vec<Node<'a>>,
-    /// The alternatives in a few words (component names, or their types).
-    pub(crate) member_words: Vec<String>,
-    pub(crate) discriminator: Option<String>,
-    pub(crate) constraints: Vec<(&'static str, Value)>,
-    pub(crate) default: Option<Value>,
-    pub(crate) read_only: bool,
-    pub(crate) write_only: bool,
-    pub(crate) deprecated: bool,
-}
-
-impl<'a> Eff<'a> {
-    fn empty(pointer: &str) -> Self {
-        Self {
-            pointer: pointer.to_owned(),
-            kind: Kind::Any,
-            format: None,
-            timestamp: false,
-            nullable: false,
-            values: Vec::new(),
-            open: false,
-            props: Vec::new(),
-            required: BTreeSet::new(),
-            additional: Additional::Unspecified,
-            items: None,
-            members: Vec::new(),
-            member_words: Vec::new(),
-            discriminator: None,
-            constraints: Vec::new(),
-            default: None,
-            read_only: false,
-            write_only: false,
-            deprecated: false,
-        }
-    }
-
-    /// No keyword that constrains anything (documentation only).
-    fn is_blank(&self) -> bool {
-        self.kind == Kind::Any
-            && self.values.is_empty()
-            && self.props.is_empty()
-            && self.items.is_none()
-            && self.members.is_empty()
-            && matches!(self.additional, Additional::Unspecified)
-    }
-
-    /// Type, format and enum in a few words (`string (date-time)`, `enum [A, B]`).
-    pub(crate) fn summary(&self) -> String {
-        let mut s = self.kind.word().to_owned();
-        if !self.member_words.is_empty() {
-            s = format!("{s} [{}]", self.member_words.join(" | "));
-        }
-        if self.timestamp {
-            s = "timestamp".into();
-        }
-        if let Some(f) = &self.format {
-            s.push_str(&format!(" ({f})"));
-        }
-        if !self.values.is_empty() {
-            s.push_str(&format!(
-                " {}[{}]",
-                if self.open {
-                    "extensible enum "
-                } else {
-                    "enum "
-                },
-                values_text(&self.values)
-            ));
-        }
-        if self.nullable {
-            s.push_str(", nullable");
-        }
-        s
-    }
-}
-
-fn values_text(values: &[Value]) -> String {
-    values.iter().map(value_text).collect::<Vec<_>>().join(", ")
-}
-
-/// A JSON value in a message: strings bare, others as JSON.
-pub(crate) fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => serde_json::to_string(other).unwrap_or_default(),
-    }
-}
-
-/// The meaning of the schema at `node`, with `allOf` merged (following the generator).
-pub(crate) fn effective<'a>(raw: &'a Value, node: &Node<'a>, depth: usize) -> Eff<'a> {
-    let Some(map) = node.value.as_object() else {
-        return Eff::empty(&node.pointer);
-    };
-    let p = &node.pointer;
-    let mut e = Eff::empty(p);
-    let get = |k: &str| map.get(k);
-    let flag = |k: &str| get(k).and_then(Value::as_bool).unwrap_or(false);
-    e.nullable = flag("nullable");
-    e.read_only = flag("readOnly");
-    e.write_only = flag("writeOnly");
-    e.deprecated = flag("deprecated");
-    e.timestamp = get("x-cloudjobs-timestamp") == Some(&Value::Bool(true));
-    e.format = get("format").and_then(Value::as_str).map(str::to_owned);
-    e.default = get("default").cloned();
-    e.discriminator = get("discriminator")
-        .and_then(|d| d.get("propertyName"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    if let Some(Value::Array(values)) = get("enum") {
-        e.values = values.iter().filter(|v| !v.is_null()).cloned().collect();
-    }
-    if e.values.is_empty() {
-        if let Some(Value::Array(values)) = get("x-extensible-enum") {
-            e.values = values.to_vec();
-            e.open = !e.values.is_empty();
-        }
-    }
-    for (key, _) in CONSTRAINTS {
-        if let Some(v) = get(key) {
-            if !v.is_null() && *v != Value::Bool(false) {
-                e.constraints.push((key, v.clone()));
-            }
-        }
-    }
-    if let Some(Value::Object(props)) = get("properties") {
-        for (name, schema) in props {
-            let at = child(p, &["properties", name]);
-            e.props.push((name.clone(), resolve(raw, schema, &at)));
-        }
-    }
-    if let Some(Value::Array(required)) = get("required") {
-        e.required = required
-            .iter()
-            .filter_map(|r| r.as_str().map(str::to_owned))
-            .collect();
-    }
-    e.additional = match get("additionalProperties") {
-        None => Additional::Unspecified,
-        Some(Value::Bool(b)) => Additional::Allowed(*b),
-        Some(schema) => {
-            Additional::Schema(resolve(raw, schema, &child(p, &["additionalProperties"])))
-        }
-    };
-    e.items = get("items").map(|i| resolve(raw, i, &child(p, &["items"])));
-    let typ = get("type").and_then(Value::as_str);
-    let list = |k: &str| -> Vec<Node<'a>> {
-        match map.get(k) {
-            Some(Value::Array(members)) => members
-                .iter()
-                .enumerate()
-                .map(|(i, m)| resolve(raw, m, &child(p, &[k, &i.to_string()])))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let all_of = list("allOf");
-    if !all_of.is_empty() && depth < MAX_DEPTH {
-        return merge_all_of(raw, e, all_of, depth);
-    }
-    e.kind = if !e.props.is_empty()
-        || typ == Some("object")
-        || !matches!(e.additional, Additional::Unspecified)
-    {
-        Kind::Object
-    } else {
-        let one_of = list("oneOf");
-        let any_of = list("anyOf");
-        if !one_of.is_empty() || !any_of.is_empty() {
-            let (kind, members) = if one_of.is_empty() {
-                (Kind::AnyOf, any_of)
-            } else {
-                (Kind::OneOf, one_of)
-            };
-            if let [only] = members.as_slice() {
-                if depth < MAX_DEPTH {
-                    return overlay(effective(raw, only, depth + 1), e);
-                }
-            }
-            e.member_words = members
-                .iter()
-                .map(|m| match component_name(&m.pointer) {
-                    Some(name) => name,
-                    None if depth < MAX_DEPTH => effective(raw, m, depth + 1).summary(),
-                    None => Kind::Any.word().to_owned(),
-                })
-                .collect();
-            e.members = members;
-            kind
-        } else {
-            match typ {
-                Some("string") => Kind::String,
-                Some("integer") => Kind::Integer,
-                Some("number") => Kind::Number,
-                Some("boolean") => Kind::Boolean,
-                Some("array") => Kind::Array,
-                Some(_) => Kind::Any,
-                None if e.items.is_some() => Kind::Array,
-                None if !e.values.is_empty() && e.values.iter().all(Value::is_string) => {
-                    Kind::String
-                }
-                None if get("not").is_some() => Kind::Not,
-                None => Kind::Any,
-            }
-        }
-    };
-    e
-}
-
-/// A wrapper (`allOf: [$ref]`, `oneOf: [$ref]`) seen through: the member's meaning, with
-/// the wrapper's own flags.
-fn overlay<'a>(mut inner: Eff<'a>, outer: Eff<'a>) -> Eff<'a> {
-    // The generator reads nullability from the wrapper itself.
-    inner.nullable = outer.nullable;
-    inner.deprecated |= outer.deprecated;
-    inner.read_only |= outer.read_only;
-    inner.write_only |= outer.write_only;
-    if outer.default.is_some() {
-        inner.default = outer.default;
-    }
-    inner.constraints.extend(outer.constraints);
-    inner
-}
-
-fn merge_all_of<'a>(raw: &'a Value, own: Eff<'a>, members: Vec<Node<'a>>, depth: usize) -> Eff<'a> {
-    let members: Vec<Eff<'a>> = members
-        .iter()
-        .map(|m| effective(raw, m, depth + 1))
-        .collect();
-    if members.len() == 1 && own.props.is_empty() {
-        if let Some(only) = members.into_iter().next() {
-            return overlay(only, own);
-        }
-        return own;
-    }
-    let mut merged = Eff::empty(&own.pointer);
-    let all_objects = members
-        .iter()
-        .all(|m| m.kind == Kind::Object || m.is_blank());
-    if !all_objects {
-        merged.kind = Kind::Mixed;
-        merged.members = Vec::new();
-        return overlay(merged, own);
-    }
-    merged.kind = Kind::Object;
-    let parts = members.into_iter().chain(std::iter::once(own.clone()));
-    for m in parts {
-        for (name, node) in m.props {
-            match merged.props.iter_mut().find(|(n, _)| *n == name) {
-                Some(slot) => slot.1 = node,
-                None => merged.props.push((name, node)),
-            }
-        }
-        merged.required.extend(m.required);
-        if !matches!(m.additional, Additional::Unspecified) {
-            merged.additional = m.additional;
-        }
-        merged.constraints.extend(m.constraints);
-    }
-    merged.pointer = own.pointer.clone();
-    merged.nullable = own.nullable;
-    merged.deprecated = own.deprecated;
-    merged.read_only = own.read_only;
-    merged.write_only = own.write_only;
-    merged.default = own.default;
-    merged
-}
-
 /// Where in the Rust API a schema node lands, on one side.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Place {
@@ -457,16 +45,20 @@ pub(crate) struct Place {
     pub(crate) item: Option<String>,
 }
 
+/// Both versions of a document, as the comparison reads them.
+#[derive(Clone, Copy)]
+pub(crate) struct Sides<'a, 'v> {
+    pub(crate) docs: Pair<&'v Doc<'a>>,
+    pub(crate) rust: Pair<&'v RustView<'a>>,
+}
+
 /// Compares schemas of one scope (a parameter, a request body, the responses with one
 /// status, a component), collecting [`Change`]s.
 pub(crate) struct Cmp<'a, 'v> {
-    pub(crate) old_raw: &'a Value,
-    pub(crate) new_raw: &'a Value,
-    pub(crate) old_rust: &'v RustView<'a>,
-    pub(crate) new_rust: &'v RustView<'a>,
-    pub(crate) dir: Dir,
-    pub(crate) scope: Scope,
-    pub(crate) name: String,
+    sides: Sides<'a, 'v>,
+    dir: Dir,
+    scope: Scope,
+    name: String,
     pub(crate) out: Vec<Change>,
     stack: Vec<(String, String)>,
     /// Schema pairs left to compare: a bound on the work for schemas that reach the same
@@ -484,22 +76,23 @@ fn join(path: &str, segment: &str) -> String {
     }
 }
 
+fn required_word(required: bool) -> String {
+    if required { "required" } else { "optional" }.into()
+}
+
+/// The field's Rust place: its type, optionality and name.
+fn field_place(field: Option<(&str, &Field)>) -> Place {
+    Place {
+        ty: field.map(|(_, f)| f.ty.clone()),
+        optional: field.map(|(_, f)| f.optional()),
+        item: field.map(|(s, f)| format!("`{s}::{}`", f.name)),
+    }
+}
+
 impl<'a, 'v> Cmp<'a, 'v> {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        old_raw: &'a Value,
-        new_raw: &'a Value,
-        old_rust: &'v RustView<'a>,
-        new_rust: &'v RustView<'a>,
-        dir: Dir,
-        scope: Scope,
-        name: &str,
-    ) -> Self {
+    pub(crate) fn new(sides: Sides<'a, 'v>, dir: Dir, scope: Scope, name: &str) -> Self {
         Self {
-            old_raw,
-            new_raw,
-            old_rust,
-            new_rust,
+            sides,
             dir,
             scope,
             name: name.to_owned(),
@@ -509,13 +102,11 @@ impl<'a, 'v> Cmp<'a, 'v> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         path: &str,
         kind: ChangeKind,
-        old: Option<String>,
-        new: Option<String>,
+        values: Pair<Option<String>>,
         description: String,
         mut impact: Impact,
     ) {
@@ -526,202 +117,253 @@ impl<'a, 'v> Cmp<'a, 'v> {
                 .is_none()
                 .then(|| "no operation uses this schema; its generated type stays the same".into());
         }
-        let c = change(
-            self.scope,
-            &self.name,
-            path,
-            kind,
-            old,
-            new,
-            description,
-            impact,
-        );
-        self.out.push(c);
+        let at = At::new(self.scope, &self.name, path);
+        self.out.push(change(at, kind, values, description, impact));
+    }
+
+    fn view(&self, old: bool) -> &'v RustView<'a> {
+        if old {
+            self.sides.rust.old
+        } else {
+            self.sides.rust.new
+        }
     }
 
     fn shape(&self, old: bool, ty: &Option<Ty>) -> Option<String> {
-        let view = if old { self.old_rust } else { self.new_rust };
+        let view = self.view(old);
         ty.as_ref().map(|t| view.shape(&view.strip_outer_option(t)))
     }
 
     fn render(&self, old: bool, ty: &Option<Ty>) -> Option<String> {
-        let view = if old { self.old_rust } else { self.new_rust };
-        ty.as_ref().map(|t| view.render(t))
+        ty.as_ref().map(|t| self.view(old).render(t))
+    }
+
+    fn effective(&self, old: bool, node: &Node<'a>) -> Eff<'a> {
+        let doc = if old {
+            self.sides.docs.old
+        } else {
+            self.sides.docs.new
+        };
+        effective(doc, node, 0)
     }
 
     /// Why the Rust type at a place changed, when it did (`None` when it did not or when
     /// either side is unknown).
-    fn rust_type_change(&self, o: &Place, n: &Place) -> Option<String> {
-        let (a, b) = (self.shape(true, &o.ty)?, self.shape(false, &n.ty)?);
+    fn rust_type_change(&self, p: &Pair<Place>) -> Option<String> {
+        let (a, b) = (self.shape(true, &p.old.ty)?, self.shape(false, &p.new.ty)?);
         if a == b {
             return None;
         }
-        let (x, y) = (self.render(true, &o.ty)?, self.render(false, &n.ty)?);
-        let item = n
+        let (x, y) = (
+            self.render(true, &p.old.ty)?,
+            self.render(false, &p.new.ty)?,
+        );
+        let item = p
+            .new
             .item
             .clone()
-            .or_else(|| o.item.clone())
+            .or_else(|| p.old.item.clone())
             .unwrap_or_else(|| "the generated type".into());
         Some(format!(
             "{item} is now `{y}`, not `{x}`: code using it stops compiling"
         ))
     }
 
+    /// What the Rust type stays, for a change that leaves it alone.
+    fn stays(&self, p: &Pair<Place>) -> String {
+        match self.render(false, &p.new.ty) {
+            Some(t) => format!("the Rust type stays `{t}`"),
+            None => "no Rust type changes".into(),
+        }
+    }
+
     /// Compares two schemas at `path`.
-    pub(crate) fn compare(
-        &mut self,
-        path: &str,
-        old: &Node<'a>,
-        new: &Node<'a>,
-        o: Place,
-        n: Place,
-    ) {
-        let key = (old.pointer.clone(), new.pointer.clone());
+    pub(crate) fn compare(&mut self, path: &str, nodes: Pair<&Node<'a>>, places: Pair<Place>) {
+        let key = (nodes.old.pointer.clone(), nodes.new.pointer.clone());
         if self.stack.contains(&key) || self.stack.len() >= MAX_DEPTH || self.budget == 0 {
             return;
         }
         self.budget -= 1;
         self.stack.push(key);
-        let eo = effective(self.old_raw, old, 0);
-        let en = effective(self.new_raw, new, 0);
-        self.compare_eff(path, &eo, &en, &o, &n);
+        let e = Pair::new(
+            self.effective(true, nodes.old),
+            self.effective(false, nodes.new),
+        );
+        self.compare_eff(path, &e, &places);
         self.stack.pop();
     }
 
-    fn compare_eff(&mut self, path: &str, eo: &Eff<'a>, en: &Eff<'a>, o: &Place, n: &Place) {
-        let dir = self.dir;
-        let mut claimed = false;
-        let rust_change = self.rust_type_change(o, n);
-
-        if eo.nullable != en.nullable {
-            let option_changed = match (o.optional, n.optional) {
-                (Some(a), Some(b)) if a != b => Some(self.option_reason(o, n, b)),
-                _ => None,
-            };
-            let mut impact = Impact::default().with_rust(option_changed);
-            if en.nullable {
-                if dir.response() && n.optional == Some(false) {
-                    impact = impact.with_rust(Some(
-                        "the generated type has no `Option` here: a `null` fails to decode".into(),
-                    ));
-                }
-                impact.note = Some(if n.optional == Some(true) {
-                    "`null` reads as `None`".into()
-                } else {
-                    "servers and clients may now send `null`".into()
-                });
-            } else {
-                if dir.request() {
-                    impact = impact.with_wire(Some("requests sending `null` are refused".into()));
-                }
-                impact.note = Some("`null` is no longer allowed".into());
-            }
-            self.push(
-                path,
-                ChangeKind::NullableChanged,
-                Some(eo.nullable.to_string()),
-                Some(en.nullable.to_string()),
-                if en.nullable {
-                    "now nullable".into()
-                } else {
-                    "no longer nullable".into()
-                },
-                impact,
-            );
-        }
-
-        if eo.kind != en.kind {
-            let widening = matches!(
-                (eo.kind, en.kind),
-                (Kind::Integer, Kind::Number) | (_, Kind::Any)
-            );
-            let mut impact = Impact::default().with_rust(rust_change.clone());
-            if dir.response() && impact.rust.is_some() && eo.kind != Kind::Any {
-                impact = impact.with_rust(Some(format!(
-                    "responses still sending a {} fail to decode",
-                    eo.kind.word()
-                )));
-            }
-            if dir.request() && !widening {
-                impact = impact.with_wire(Some(if eo.kind == Kind::Any {
-                    format!(
-                        "requests sending anything but a {} are refused",
-                        en.kind.word()
-                    )
-                } else if matches!(eo.kind, Kind::OneOf | Kind::AnyOf) {
-                    "requests matching only the dropped alternatives are refused".to_owned()
-                } else {
-                    format!("requests sending a {} are refused", eo.kind.word())
-                }));
-            }
-            if impact.rust.is_none() {
-                impact.note = Some(match self.render(false, &n.ty) {
-                    Some(t) => format!("the Rust type stays `{t}`"),
-                    None => "no Rust type changes".into(),
-                });
-            }
-            claimed = true;
-            self.push(
-                path,
-                ChangeKind::TypeChanged,
-                Some(eo.summary()),
-                Some(en.summary()),
-                format!("type {} → {}", eo.summary(), en.summary()),
-                impact,
-            );
-            self.finish_rust(path, claimed, rust_change, o, n);
+    fn compare_eff(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
+        let rust_change = self.rust_type_change(p);
+        self.nullability(path, e, p);
+        if e.old.kind != e.new.kind {
+            self.kind_changed(path, e, p, rust_change);
             return;
         }
-
-        if eo.timestamp != en.timestamp || eo.format != en.format {
-            let (a, b) = (format_word(eo), format_word(en));
-            let mut impact = Impact::default().with_rust(rust_change.clone());
-            if dir.request() && narrows_format(eo, en) {
-                impact = impact.with_wire(Some(format!(
-                    "requests with values that are not {b} are refused"
-                )));
-            }
-            if dir.response()
-                && matches!(eo.kind, Kind::Integer | Kind::Number)
-                && narrows_format(eo, en)
-                && rust_change.is_some()
-            {
-                impact = impact.with_rust(Some(format!(
-                    "responses with values beyond {b} fail to decode"
-                )));
-            }
-            if impact.rust.is_none() {
-                impact.note = Some(match self.render(false, &n.ty) {
-                    Some(t) => format!("the Rust type stays `{t}`"),
-                    None => "no Rust type changes".into(),
-                });
-            }
-            claimed = true;
-            self.push(
-                path,
-                ChangeKind::FormatChanged,
-                Some(a.clone()),
-                Some(b.clone()),
-                format!("format {a} → {b}"),
-                impact,
-            );
+        let mut claimed = self.format(path, e, p, rust_change.clone());
+        claimed |= self.values(path, e, p, rust_change.as_deref());
+        self.constraints(path, e);
+        self.documented(path, e);
+        match e.new.kind {
+            Kind::Object => self.object(path, e, p),
+            Kind::Array => self.items(path, e, p),
+            Kind::OneOf | Kind::AnyOf => self.members(path, e, p),
+            _ => {}
         }
+        if !claimed {
+            // Objects, arrays and unions report their own parts; a type change nothing
+            // above explains is still a change users see.
+            self.unexplained_rust(path, rust_change, p);
+        }
+    }
 
-        claimed |= self.compare_values(path, eo, en, o, n, rust_change.as_deref());
-        self.compare_constraints(path, eo, en);
+    fn nullability(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
+        let nullable = e.as_ref().map(|e| e.nullable);
+        if !nullable.changed() {
+            return;
+        }
+        let option_changed = match (p.old.optional, p.new.optional) {
+            (Some(a), Some(b)) if a != b => Some(self.option_reason(p, b)),
+            _ => None,
+        };
+        let mut impact = Impact::default().with_rust(option_changed);
+        if nullable.new {
+            if self.dir.response() && p.new.optional == Some(false) {
+                impact = impact.with_rust(Some(
+                    "the generated type has no `Option` here: a `null` fails to decode".into(),
+                ));
+            }
+            impact.note = Some(if p.new.optional == Some(true) {
+                "`null` reads as `None`".into()
+            } else {
+                "servers and clients may now send `null`".into()
+            });
+        } else {
+            if self.dir.request() {
+                impact = impact.with_wire(Some("requests sending `null` are refused".into()));
+            }
+            impact.note = Some("`null` is no longer allowed".into());
+        }
+        self.push(
+            path,
+            ChangeKind::NullableChanged,
+            nullable.map(|n| Some(n.to_string())),
+            if nullable.new {
+                "now nullable".into()
+            } else {
+                "no longer nullable".into()
+            },
+            impact,
+        );
+    }
 
-        let same_number = match (&eo.default, &en.default) {
+    fn kind_changed(
+        &mut self,
+        path: &str,
+        e: &Pair<Eff<'a>>,
+        p: &Pair<Place>,
+        rust_change: Option<String>,
+    ) {
+        let kind = e.as_ref().map(|e| e.kind);
+        let widening = matches!(
+            (kind.old, kind.new),
+            (Kind::Integer, Kind::Number) | (_, Kind::Any)
+        );
+        let mut impact = Impact::default().with_rust(rust_change);
+        if self.dir.response() && impact.rust.is_some() && kind.old != Kind::Any {
+            impact = impact.with_rust(Some(format!(
+                "responses still sending a {} fail to decode",
+                kind.old.word()
+            )));
+        }
+        if self.dir.request() && !widening {
+            impact = impact.with_wire(Some(if kind.old == Kind::Any {
+                format!(
+                    "requests sending anything but a {} are refused",
+                    kind.new.word()
+                )
+            } else if matches!(kind.old, Kind::OneOf | Kind::AnyOf) {
+                "requests matching only the dropped alternatives are refused".to_owned()
+            } else {
+                format!("requests sending a {} are refused", kind.old.word())
+            }));
+        }
+        if impact.rust.is_none() {
+            impact.note = Some(self.stays(p));
+        }
+        self.type_changed(path, e, impact);
+    }
+
+    fn type_changed(&mut self, path: &str, e: &Pair<Eff<'a>>, impact: Impact) {
+        let summary = e.as_ref().map(|e| e.summary());
+        self.push(
+            path,
+            ChangeKind::TypeChanged,
+            summary.clone().map(Some),
+            format!("type {} → {}", summary.old, summary.new),
+            impact,
+        );
+    }
+
+    /// `format` and `x-cloudjobs-timestamp`; returns whether it explained a Rust type change.
+    fn format(
+        &mut self,
+        path: &str,
+        e: &Pair<Eff<'a>>,
+        p: &Pair<Place>,
+        rust_change: Option<String>,
+    ) -> bool {
+        if e.old.timestamp == e.new.timestamp && e.old.format == e.new.format {
+            return false;
+        }
+        let words = e.as_ref().map(|e| format_word(e));
+        let narrows = narrows_format(&e.old, &e.new);
+        let explains = rust_change.is_some();
+        let mut impact = Impact::default().with_rust(rust_change);
+        if self.dir.request() && narrows {
+            impact = impact.with_wire(Some(format!(
+                "requests with values that are not {} are refused",
+                words.new
+            )));
+        }
+        if self.dir.response()
+            && matches!(e.old.kind, Kind::Integer | Kind::Number)
+            && narrows
+            && explains
+        {
+            impact = impact.with_rust(Some(format!(
+                "responses with values beyond {} fail to decode",
+                words.new
+            )));
+        }
+        if impact.rust.is_none() {
+            impact.note = Some(self.stays(p));
+        }
+        self.push(
+            path,
+            ChangeKind::FormatChanged,
+            words.clone().map(Some),
+            format!("format {} → {}", words.old, words.new),
+            impact,
+        );
+        true
+    }
+
+    /// Defaults, `readOnly`/`writeOnly` and deprecation: documentation for the generated code.
+    fn documented(&mut self, path: &str, e: &Pair<Eff<'a>>) {
+        let default = e.as_ref().map(|e| e.default.clone());
+        let same_number = match (&default.old, &default.new) {
             (Some(Value::Number(a)), Some(Value::Number(b))) => a.as_f64() == b.as_f64(),
             _ => false,
         };
-        if eo.default != en.default && !same_number {
+        if default.changed() && !same_number {
             let text = |v: &Option<Value>| {
                 v.as_ref().map_or_else(
                     || "none".to_owned(),
                     |v| format!("`{}`", serde_json::to_string(v).unwrap_or_default()),
                 )
             };
-            let note = if dir.request() {
+            let note = if self.dir.request() {
                 "not refused, but requests that leave it out now get another value; the generated code only documents defaults"
             } else {
                 "the generated code only documents defaults"
@@ -729,34 +371,31 @@ impl<'a, 'v> Cmp<'a, 'v> {
             self.push(
                 path,
                 ChangeKind::DefaultChanged,
-                eo.default.as_ref().map(value_text),
-                en.default.as_ref().map(value_text),
-                format!("default {} → {}", text(&eo.default), text(&en.default)),
+                default.as_ref().map(|d| d.as_ref().map(value_text)),
+                format!("default {} → {}", text(&default.old), text(&default.new)),
                 Impact::compatible(note),
             );
         }
-        for (flag, a, b, what) in [
+        let access = [
             (
                 "readOnly",
-                eo.read_only,
-                en.read_only,
+                e.as_ref().map(|e| e.read_only),
                 "servers ignore it in requests",
             ),
             (
                 "writeOnly",
-                eo.write_only,
-                en.write_only,
+                e.as_ref().map(|e| e.write_only),
                 "servers never return it",
             ),
-        ] {
-            if a != b {
+        ];
+        for (flag, values, what) in access {
+            if values.changed() {
                 self.push(
                     path,
                     ChangeKind::AccessChanged,
-                    Some(a.to_string()),
-                    Some(b.to_string()),
-                    format!("{flag} {a} → {b}"),
-                    Impact::compatible(if b {
+                    values.map(|v| Some(v.to_string())),
+                    format!("{flag} {} → {}", values.old, values.new),
+                    Impact::compatible(if values.new {
                         format!("documented: {what}")
                     } else {
                         "documentation only".to_owned()
@@ -764,13 +403,13 @@ impl<'a, 'v> Cmp<'a, 'v> {
                 );
             }
         }
-        if eo.deprecated != en.deprecated {
+        let deprecated = e.as_ref().map(|e| e.deprecated);
+        if deprecated.changed() {
             self.push(
                 path,
                 ChangeKind::Deprecated,
-                Some(eo.deprecated.to_string()),
-                Some(en.deprecated.to_string()),
-                if en.deprecated {
+                deprecated.map(|d| Some(d.to_string())),
+                if deprecated.new {
                     "deprecated".into()
                 } else {
                     "no longer deprecated".into()
@@ -778,53 +417,10 @@ impl<'a, 'v> Cmp<'a, 'v> {
                 Impact::compatible("documentation only (rustdoc notes it)"),
             );
         }
-
-        match en.kind {
-            Kind::Object => self.compare_object(path, eo, en, o, n),
-            Kind::Array => {
-                let (oi, ni) = (
-                    eo.items.clone().unwrap_or(Node {
-                        value: &NULL,
-                        pointer: child(&eo.pointer, &["items"]),
-                    }),
-                    en.items.clone().unwrap_or(Node {
-                        value: &NULL,
-                        pointer: child(&en.pointer, &["items"]),
-                    }),
-                );
-                let place = |view: &RustView<'_>, p: &Place| {
-                    let ty = p.ty.as_ref().and_then(|t| view.items(t));
-                    Place {
-                        optional: ty.as_ref().map(|t| matches!(t, Ty::Option(_))),
-                        ty,
-                        item: p.item.as_ref().map(|i| format!("each item of {i}")),
-                    }
-                };
-                let (po, pn) = (place(self.old_rust, o), place(self.new_rust, n));
-                self.compare(&join(path, "[]"), &oi, &ni, po, pn);
-            }
-            Kind::OneOf | Kind::AnyOf => self.compare_members(path, eo, en, o, n),
-            _ => {}
-        }
-        if !claimed {
-            // Objects, arrays and unions report their own parts; a type change nothing
-            // above explains is still a change users see.
-            self.finish_rust(path, false, rust_change, o, n);
-        }
     }
 
     /// A Rust type change no schema difference at this node explains.
-    fn finish_rust(
-        &mut self,
-        path: &str,
-        claimed: bool,
-        rust_change: Option<String>,
-        o: &Place,
-        n: &Place,
-    ) {
-        if claimed {
-            return;
-        }
+    fn unexplained_rust(&mut self, path: &str, rust_change: Option<String>, p: &Pair<Place>) {
         let Some(reason) = rust_change else { return };
         // Containers whose parts changed are reported by those parts (a struct's fields,
         // an array's items); only a change of what the node itself is remains.
@@ -835,31 +431,32 @@ impl<'a, 'v> Cmp<'a, 'v> {
             })
         };
         let (a, b) = (
-            container(self.shape(true, &o.ty)),
-            container(self.shape(false, &n.ty)),
+            container(self.shape(true, &p.old.ty)),
+            container(self.shape(false, &p.new.ty)),
         );
         if a.is_some() && a == b {
             return;
         }
+        let rendered = Pair::new(self.render(true, &p.old.ty), self.render(false, &p.new.ty));
         self.push(
             path,
             ChangeKind::RustTypeChanged,
-            self.render(true, &o.ty),
-            self.render(false, &n.ty),
+            rendered.clone(),
             format!(
                 "generated type `{}` → `{}`",
-                self.render(true, &o.ty).unwrap_or_default(),
-                self.render(false, &n.ty).unwrap_or_default()
+                rendered.old.unwrap_or_default(),
+                rendered.new.unwrap_or_default()
             ),
             Impact::rust(reason),
         );
     }
 
-    fn option_reason(&self, o: &Place, n: &Place, now_optional: bool) -> String {
-        let item = n
+    fn option_reason(&self, p: &Pair<Place>, now_optional: bool) -> String {
+        let item = p
+            .new
             .item
             .clone()
-            .or_else(|| o.item.clone())
+            .or_else(|| p.old.item.clone())
             .unwrap_or_else(|| "the value".into());
         if now_optional {
             format!("{item} is now an `Option`: code using it as a plain value stops compiling")
@@ -869,170 +466,173 @@ impl<'a, 'v> Cmp<'a, 'v> {
     }
 
     /// Enum values; returns whether it explained a Rust type change.
-    fn compare_values(
+    fn values(
         &mut self,
         path: &str,
-        eo: &Eff<'a>,
-        en: &Eff<'a>,
-        o: &Place,
-        n: &Place,
+        e: &Pair<Eff<'a>>,
+        p: &Pair<Place>,
         rust_change: Option<&str>,
     ) -> bool {
-        let dir = self.dir;
-        match (eo.values.is_empty(), en.values.is_empty()) {
+        match (e.old.values.is_empty(), e.new.values.is_empty()) {
             (true, true) => return false,
             (true, false) | (false, true) => {
-                let now_enum = eo.values.is_empty();
-                let mut impact = Impact::default().with_rust(rust_change.map(str::to_owned));
-                if now_enum && !en.open && dir.request() {
-                    impact = impact.with_wire(Some(format!(
-                        "requests with values other than {} are refused",
-                        values_text(&en.values)
-                    )));
-                }
-                if impact.rust.is_none() && impact.wire.is_none() {
-                    impact.note = Some(if now_enum {
-                        "the list is open (`x-extensible-enum`): other values are still allowed"
-                            .into()
-                    } else {
-                        "any value is allowed now".into()
-                    });
-                }
-                self.push(
-                    path,
-                    ChangeKind::TypeChanged,
-                    Some(eo.summary()),
-                    Some(en.summary()),
-                    format!("type {} → {}", eo.summary(), en.summary()),
-                    impact,
-                );
+                self.enum_added_or_removed(path, e, rust_change);
                 return true;
             }
             (false, false) => {}
         }
-        let old_enum = o.ty.as_ref().and_then(|t| self.old_rust.enum_name(t));
-        let new_enum = n.ty.as_ref().and_then(|t| self.new_rust.enum_name(t));
-        for v in &eo.values {
-            if en.values.contains(v) {
-                continue;
-            }
-            let text = value_text(v);
-            let mut impact = Impact::default();
-            if let (Some(name), Some(variant)) = (
-                old_enum,
-                o.ty.as_ref()
-                    .and_then(|t| self.old_rust.variant_of(t, &text)),
-            ) {
-                impact = impact.with_rust(Some(format!(
-                    "code naming `{name}::{variant}` stops compiling (the value still decodes, as `{}::Unknown`)",
-                    new_enum.unwrap_or(name)
-                )));
-            }
-            if dir.request() {
-                if en.open {
-                    impact.note = Some(
-                        "the list is open (`x-extensible-enum`): the value is still allowed".into(),
-                    );
-                } else {
-                    impact =
-                        impact.with_wire(Some(format!("requests sending {text:?} are refused")));
-                }
-            } else if impact.rust.is_none() {
-                impact.note = Some("servers no longer send it".into());
-            }
-            self.push(
-                path,
-                ChangeKind::EnumValueRemoved,
-                Some(text.clone()),
-                None,
-                format!("enum value {text:?} removed"),
-                impact,
-            );
+        let enums = Pair::new(
+            p.old.ty.as_ref().and_then(|t| self.view(true).enum_name(t)),
+            p.new
+                .ty
+                .as_ref()
+                .and_then(|t| self.view(false).enum_name(t)),
+        );
+        for v in e.old.values.iter().filter(|v| !e.new.values.contains(v)) {
+            self.enum_value_removed(path, &value_text(v), e, p, enums);
         }
-        for v in &en.values {
-            if eo.values.contains(v) {
-                continue;
-            }
-            let text = value_text(v);
-            let mut impact = Impact::default();
-            if let (Some(name), Some(variant)) = (
-                new_enum,
-                n.ty.as_ref()
-                    .and_then(|t| self.new_rust.variant_of(t, &text)),
-            ) {
-                impact = impact.with_rust(Some(format!(
-                    "an exhaustive `match` on `{name}` needs a new arm, and {text:?} decodes as `{name}::{variant}`, no longer as `Unknown`"
-                )));
-            }
-            impact.note = Some(if dir.response() {
-                "compatible on the wire (`Unknown` keeps values the spec does not list)".into()
-            } else {
-                "servers accept one more value".into()
-            });
-            self.push(
-                path,
-                ChangeKind::EnumValueAdded,
-                None,
-                Some(text.clone()),
-                format!("enum value {text:?} added"),
-                impact,
-            );
+        for v in e.new.values.iter().filter(|v| !e.old.values.contains(v)) {
+            self.enum_value_added(path, &value_text(v), p, enums.new);
         }
-        if eo.open != en.open {
-            let mut impact = Impact::default();
-            if !en.open && dir.request() {
-                impact = impact.with_wire(Some(
-                    "values outside the list were allowed and are now refused".into(),
-                ));
-            } else {
-                impact.note =
-                    Some("the generated enum keeps unknown values either way (`Unknown`)".into());
-            }
-            self.push(
-                path,
-                ChangeKind::EnumOpenness,
-                Some(if eo.open { "x-extensible-enum" } else { "enum" }.into()),
-                Some(if en.open { "x-extensible-enum" } else { "enum" }.into()),
-                if en.open {
-                    "enum → x-extensible-enum (open list)".into()
-                } else {
-                    "x-extensible-enum → enum (closed list)".into()
-                },
-                impact,
-            );
+        if e.old.open != e.new.open {
+            self.openness(path, e);
         }
-        rust_change.is_some() && (old_enum.is_some() || new_enum.is_some())
+        rust_change.is_some() && (enums.old.is_some() || enums.new.is_some())
     }
 
-    fn compare_constraints(&mut self, path: &str, eo: &Eff<'a>, en: &Eff<'a>) {
-        let dir = self.dir;
+    fn enum_added_or_removed(&mut self, path: &str, e: &Pair<Eff<'a>>, rust_change: Option<&str>) {
+        let now_enum = e.old.values.is_empty();
+        let mut impact = Impact::default().with_rust(rust_change.map(str::to_owned));
+        if now_enum && !e.new.open && self.dir.request() {
+            impact = impact.with_wire(Some(format!(
+                "requests with values other than {} are refused",
+                values_text(&e.new.values)
+            )));
+        }
+        if impact.rust.is_none() && impact.wire.is_none() {
+            impact.note = Some(if now_enum {
+                "the list is open (`x-extensible-enum`): other values are still allowed".into()
+            } else {
+                "any value is allowed now".into()
+            });
+        }
+        self.type_changed(path, e, impact);
+    }
+
+    fn enum_value_removed(
+        &mut self,
+        path: &str,
+        text: &str,
+        e: &Pair<Eff<'a>>,
+        p: &Pair<Place>,
+        enums: Pair<Option<&str>>,
+    ) {
+        let mut impact = Impact::default();
+        let variant = p
+            .old
+            .ty
+            .as_ref()
+            .and_then(|t| self.view(true).variant_of(t, text));
+        if let (Some(name), Some(variant)) = (enums.old, variant) {
+            impact = impact.with_rust(Some(format!(
+                "code naming `{name}::{variant}` stops compiling (the value still decodes, as `{}::Unknown`)",
+                enums.new.unwrap_or(name)
+            )));
+        }
+        if self.dir.request() {
+            if e.new.open {
+                impact.note = Some(
+                    "the list is open (`x-extensible-enum`): the value is still allowed".into(),
+                );
+            } else {
+                impact = impact.with_wire(Some(format!("requests sending {text:?} are refused")));
+            }
+        } else if impact.rust.is_none() {
+            impact.note = Some("servers no longer send it".into());
+        }
+        self.push(
+            path,
+            ChangeKind::EnumValueRemoved,
+            Pair::new(Some(text.to_owned()), None),
+            format!("enum value {text:?} removed"),
+            impact,
+        );
+    }
+
+    fn enum_value_added(&mut self, path: &str, text: &str, p: &Pair<Place>, name: Option<&str>) {
+        let mut impact = Impact::default();
+        let variant = p
+            .new
+            .ty
+            .as_ref()
+            .and_then(|t| self.view(false).variant_of(t, text));
+        if let (Some(name), Some(variant)) = (name, variant) {
+            impact = impact.with_rust(Some(format!(
+                "an exhaustive `match` on `{name}` needs a new arm, and {text:?} decodes as `{name}::{variant}`, no longer as `Unknown`"
+            )));
+        }
+        impact.note = Some(if self.dir.response() {
+            "compatible on the wire (`Unknown` keeps values the spec does not list)".into()
+        } else {
+            "servers accept one more value".into()
+        });
+        self.push(
+            path,
+            ChangeKind::EnumValueAdded,
+            Pair::new(None, Some(text.to_owned())),
+            format!("enum value {text:?} added"),
+            impact,
+        );
+    }
+
+    fn openness(&mut self, path: &str, e: &Pair<Eff<'a>>) {
+        let mut impact = Impact::default();
+        if !e.new.open && self.dir.request() {
+            impact = impact.with_wire(Some(
+                "values outside the list were allowed and are now refused".into(),
+            ));
+        } else {
+            impact.note =
+                Some("the generated enum keeps unknown values either way (`Unknown`)".into());
+        }
+        let word = |open: bool| Some(if open { "x-extensible-enum" } else { "enum" }.into());
+        self.push(
+            path,
+            ChangeKind::EnumOpenness,
+            Pair::new(word(e.old.open), word(e.new.open)),
+            if e.new.open {
+                "enum → x-extensible-enum (open list)".into()
+            } else {
+                "x-extensible-enum → enum (closed list)".into()
+            },
+            impact,
+        );
+    }
+
+    fn constraints(&mut self, path: &str, e: &Pair<Eff<'a>>) {
         for (key, bound) in CONSTRAINTS {
-            let a = eo
-                .constraints
-                .iter()
-                .rev()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v);
-            let b = en
-                .constraints
-                .iter()
-                .rev()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v);
-            let same_number = a.and_then(Value::as_f64).is_some()
-                && a.and_then(Value::as_f64) == b.and_then(Value::as_f64);
+            let last = |e: &Eff<'a>| -> Option<Value> {
+                e.constraints
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone())
+            };
+            let (a, b) = (last(&e.old), last(&e.new));
+            let same_number = a.as_ref().and_then(Value::as_f64).is_some()
+                && a.as_ref().and_then(Value::as_f64) == b.as_ref().and_then(Value::as_f64);
             if a == b || same_number {
                 continue;
             }
-            let tighter = tightens(*bound, a, b);
-            let text = |v: Option<&Value>| v.map_or_else(|| "none".to_owned(), value_text);
+            let tighter = tightens(*bound, a.as_ref(), b.as_ref());
+            let text = |v: &Option<Value>| v.as_ref().map_or_else(|| "none".to_owned(), value_text);
             let mut impact = Impact::default();
-            if tighter && dir.request() {
+            if tighter && self.dir.request() {
                 impact = impact.with_wire(Some(
                     "requests with values the old constraint allowed may be refused".into(),
                 ));
             } else {
-                impact.note = Some(match (tighter, dir.response()) {
+                impact.note = Some(match (tighter, self.dir.response()) {
                     (false, true) => {
                         "the generated code does not check bounds, so wider values still decode"
                             .into()
@@ -1044,187 +644,253 @@ impl<'a, 'v> Cmp<'a, 'v> {
             self.push(
                 path,
                 ChangeKind::ConstraintChanged,
-                a.map(value_text),
-                b.map(value_text),
-                format!("{key} {} → {}", text(a), text(b)),
+                Pair::new(a.as_ref().map(value_text), b.as_ref().map(value_text)),
+                format!("{key} {} → {}", text(&a), text(&b)),
                 impact,
             );
         }
     }
 
-    fn compare_object(&mut self, path: &str, eo: &Eff<'a>, en: &Eff<'a>, o: &Place, n: &Place) {
-        let dir = self.dir;
-        let old_struct = o.ty.as_ref().and_then(|t| self.old_rust.struct_of(t));
-        let new_struct = n.ty.as_ref().and_then(|t| self.new_rust.struct_of(t));
-        for (name, onode) in &eo.props {
+    fn items(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
+        let node = |e: &Eff<'a>| {
+            e.items
+                .clone()
+                .unwrap_or_else(|| Node::missing(child(&e.pointer, &["items"])))
+        };
+        let place = |view: &RustView<'_>, p: &Place| {
+            let ty = p.ty.as_ref().and_then(|t| view.items(t));
+            Place {
+                optional: ty.as_ref().map(|t| matches!(t, Ty::Option(_))),
+                ty,
+                item: p.item.as_ref().map(|i| format!("each item of {i}")),
+            }
+        };
+        let places = Pair::new(
+            place(self.view(true), &p.old),
+            place(self.view(false), &p.new),
+        );
+        let nodes = Pair::new(node(&e.old), node(&e.new));
+        self.compare(&join(path, "[]"), nodes.as_ref(), places);
+    }
+
+    fn object(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
+        for (name, onode) in &e.old.props {
             let field_path = join(path, name);
-            let old_field = o.ty.as_ref().and_then(|t| self.old_rust.field(t, name));
-            let new_field = n.ty.as_ref().and_then(|t| self.new_rust.field(t, name));
-            let Some((_, nnode)) = en.props.iter().find(|(m, _)| m == name) else {
-                let mut impact = Impact::default();
-                if let Some((s, f)) = old_field {
-                    impact = impact.with_rust(Some(format!(
-                        "code using `{s}::{}` stops compiling",
-                        f.name
-                    )));
+            match e.new.props.iter().find(|(m, _)| m == name) {
+                None => self.field_removed(&field_path, name, onode, e, p),
+                Some((_, nnode)) => {
+                    self.field_kept(&field_path, name, Pair::new(onode, nnode), e, p);
                 }
-                if dir.request() {
-                    if matches!(en.additional, Additional::Allowed(false)) {
-                        impact = impact.with_wire(Some(
-                            "requests sending it are refused (`additionalProperties: false`)"
-                                .into(),
-                        ));
-                    } else if impact.rust.is_none() {
-                        impact.note = Some("servers no longer document it".into());
-                    }
-                } else if impact.rust.is_none() {
-                    impact.note = Some("servers no longer send it".into());
-                }
-                let summary = effective(self.old_raw, onode, 0).summary();
-                self.push(
-                    &field_path,
-                    ChangeKind::FieldRemoved,
-                    Some(summary.clone()),
-                    None,
-                    format!("field removed (was {summary})"),
-                    impact,
-                );
-                continue;
-            };
-            let (a, b) = (eo.required.contains(name), en.required.contains(name));
-            let item_of =
-                |f: Option<(&str, &crate::ir::Field)>| f.map(|(s, f)| format!("`{s}::{}`", f.name));
-            let po = Place {
-                ty: old_field.map(|(_, f)| f.ty.clone()),
-                optional: old_field.map(|(_, f)| f.optional()),
-                item: item_of(old_field),
-            };
-            let pn = Place {
-                ty: new_field.map(|(_, f)| f.ty.clone()),
-                optional: new_field.map(|(_, f)| f.optional()),
-                item: item_of(new_field),
-            };
-            if a != b {
-                let mut impact = Impact::default();
-                if let (Some(x), Some(y)) = (po.optional, pn.optional) {
-                    if x != y {
-                        impact = impact.with_rust(Some(self.option_reason(&po, &pn, y)));
-                    } else if dir.response() && b {
-                        impact.note = Some("it stays an `Option` (it is nullable)".into());
-                    }
-                }
-                if b && dir.request() {
-                    impact = impact.with_wire(Some("requests without it are refused".into()));
-                }
-                if b && dir.response() && pn.optional == Some(false) {
-                    impact = impact.with_rust(Some(
-                        "responses without it fail to decode (fine only if every server always sends it)".into(),
-                    ));
-                }
-                if impact.rust.is_none() && impact.wire.is_none() && impact.note.is_none() {
-                    impact.note = Some(if b {
-                        "servers always send it".into()
-                    } else {
-                        "requests may leave it out".into()
-                    });
-                }
-                self.push(
-                    &field_path,
-                    ChangeKind::RequiredChanged,
-                    Some(if a { "required" } else { "optional" }.into()),
-                    Some(if b { "required" } else { "optional" }.into()),
-                    if b {
-                        "now required".into()
-                    } else {
-                        "now optional".into()
-                    },
-                    impact,
-                );
             }
-            self.compare(&field_path, onode, nnode, po, pn);
         }
-        for (name, nnode) in &en.props {
-            if eo.props.iter().any(|(m, _)| m == name) {
-                continue;
+        for (name, nnode) in &e.new.props {
+            if !e.old.props.iter().any(|(m, _)| m == name) {
+                self.field_added(&join(path, name), name, nnode, e, p);
             }
-            let field_path = join(path, name);
-            let required = en.required.contains(name);
-            let eff = effective(self.new_raw, nnode, 0);
-            let new_field = n.ty.as_ref().and_then(|t| self.new_rust.field(t, name));
-            let mut impact = Impact::default();
-            if dir.request() {
-                // Users build request types with struct literals.
-                if let Some((s, f)) = new_field {
-                    impact = impact.with_rust(Some(format!(
-                        "struct literals of `{s}` must now set `{}`",
-                        f.name
-                    )));
-                }
-                if required {
-                    impact = impact.with_wire(Some("requests without it are refused".into()));
-                }
-            }
-            if dir.response() {
-                if required && new_field.is_some_and(|(_, f)| !f.optional()) {
-                    impact = impact.with_rust(Some(
-                        "responses without it fail to decode (fine only if every server always sends it)".into(),
-                    ));
-                } else if impact.rust.is_none() && impact.wire.is_none() {
-                    impact.note = Some(match new_field {
-                        Some((s, f)) => format!(
-                            "a new `Option` field `{s}::{}`; code reading `{s}` is unaffected",
-                            f.name
-                        ),
-                        None => "code reading the body is unaffected".into(),
-                    });
-                }
-            }
-            if impact.rust.is_none() && impact.wire.is_none() && impact.note.is_none() {
-                impact.note = Some("requests may leave it out".into());
-            }
-            let summary = eff.summary();
-            self.push(
-                &field_path,
-                ChangeKind::FieldAdded,
-                None,
-                Some(summary.clone()),
-                format!(
-                    "field added ({}, {summary})",
-                    if required { "required" } else { "optional" }
-                ),
-                impact,
-            );
         }
-        // Properties the schema does not name.
+        self.additional(path, e, p);
+    }
+
+    fn field_removed(
+        &mut self,
+        path: &str,
+        name: &str,
+        node: &Node<'a>,
+        e: &Pair<Eff<'a>>,
+        p: &Pair<Place>,
+    ) {
+        let old_field = p
+            .old
+            .ty
+            .as_ref()
+            .and_then(|t| self.view(true).field(t, name));
+        let mut impact = Impact::default();
+        if let Some((s, f)) = old_field {
+            impact = impact.with_rust(Some(format!(
+                "code using `{s}::{}` stops compiling",
+                f.name
+            )));
+        }
+        if self.dir.request() {
+            if matches!(e.new.additional, Additional::Allowed(false)) {
+                impact = impact.with_wire(Some(
+                    "requests sending it are refused (`additionalProperties: false`)".into(),
+                ));
+            } else if impact.rust.is_none() {
+                impact.note = Some("servers no longer document it".into());
+            }
+        } else if impact.rust.is_none() {
+            impact.note = Some("servers no longer send it".into());
+        }
+        let summary = self.effective(true, node).summary();
+        self.push(
+            path,
+            ChangeKind::FieldRemoved,
+            Pair::new(Some(summary.clone()), None),
+            format!("field removed (was {summary})"),
+            impact,
+        );
+    }
+
+    fn field_kept(
+        &mut self,
+        path: &str,
+        name: &str,
+        nodes: Pair<&Node<'a>>,
+        e: &Pair<Eff<'a>>,
+        p: &Pair<Place>,
+    ) {
+        let places = Pair::new(
+            field_place(
+                p.old
+                    .ty
+                    .as_ref()
+                    .and_then(|t| self.view(true).field(t, name)),
+            ),
+            field_place(
+                p.new
+                    .ty
+                    .as_ref()
+                    .and_then(|t| self.view(false).field(t, name)),
+            ),
+        );
+        let required = e.as_ref().map(|e| e.required.contains(name));
+        if required.changed() {
+            self.required_changed(path, required, &places);
+        }
+        self.compare(path, nodes, places);
+    }
+
+    fn required_changed(&mut self, path: &str, required: Pair<bool>, p: &Pair<Place>) {
+        let now = required.new;
+        let mut impact = Impact::default();
+        if let (Some(x), Some(y)) = (p.old.optional, p.new.optional) {
+            if x != y {
+                impact = impact.with_rust(Some(self.option_reason(p, y)));
+            } else if self.dir.response() && now {
+                impact.note = Some("it stays an `Option` (it is nullable)".into());
+            }
+        }
+        if now && self.dir.request() {
+            impact = impact.with_wire(Some("requests without it are refused".into()));
+        }
+        if now && self.dir.response() && p.new.optional == Some(false) {
+            impact = impact.with_rust(Some(
+                "responses without it fail to decode (fine only if every server always sends it)"
+                    .into(),
+            ));
+        }
+        if impact.rust.is_none() && impact.wire.is_none() && impact.note.is_none() {
+            impact.note = Some(if now {
+                "servers always send it".into()
+            } else {
+                "requests may leave it out".into()
+            });
+        }
+        self.push(
+            path,
+            ChangeKind::RequiredChanged,
+            required.map(|r| Some(required_word(r))),
+            if now {
+                "now required".into()
+            } else {
+                "now optional".into()
+            },
+            impact,
+        );
+    }
+
+    fn field_added(
+        &mut self,
+        path: &str,
+        name: &str,
+        node: &Node<'a>,
+        e: &Pair<Eff<'a>>,
+        p: &Pair<Place>,
+    ) {
+        let required = e.new.required.contains(name);
+        let new_field = p
+            .new
+            .ty
+            .as_ref()
+            .and_then(|t| self.view(false).field(t, name));
+        let mut impact = Impact::default();
+        if self.dir.request() {
+            // Users build request types with struct literals.
+            if let Some((s, f)) = new_field {
+                impact = impact.with_rust(Some(format!(
+                    "struct literals of `{s}` must now set `{}`",
+                    f.name
+                )));
+            }
+            if required {
+                impact = impact.with_wire(Some("requests without it are refused".into()));
+            }
+        }
+        if self.dir.response() {
+            if required && new_field.is_some_and(|(_, f)| !f.optional()) {
+                impact = impact.with_rust(Some(
+                    "responses without it fail to decode (fine only if every server always sends it)"
+                        .into(),
+                ));
+            } else if impact.rust.is_none() && impact.wire.is_none() {
+                impact.note = Some(match new_field {
+                    Some((s, f)) => format!(
+                        "a new `Option` field `{s}::{}`; code reading `{s}` is unaffected",
+                        f.name
+                    ),
+                    None => "code reading the body is unaffected".into(),
+                });
+            }
+        }
+        if impact.rust.is_none() && impact.wire.is_none() && impact.note.is_none() {
+            impact.note = Some("requests may leave it out".into());
+        }
+        let summary = self.effective(false, node).summary();
+        self.push(
+            path,
+            ChangeKind::FieldAdded,
+            Pair::new(None, Some(summary.clone())),
+            format!("field added ({}, {summary})", required_word(required)),
+            impact,
+        );
+    }
+
+    /// Properties the schema does not name.
+    fn additional(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
         let allowed = |a: &Additional<'_>| !matches!(a, Additional::Allowed(false));
-        let (was, is) = (allowed(&eo.additional), allowed(&en.additional));
+        let (was, is) = (allowed(&e.old.additional), allowed(&e.new.additional));
         let word = |a: &Additional<'_>| match a {
             Additional::Unspecified => "unspecified (allowed)".to_owned(),
             Additional::Allowed(b) => b.to_string(),
             Additional::Schema(_) => "a schema".to_owned(),
         };
-        let old_extra = old_struct
-            .and_then(|(s, st)| st.additional.as_ref().map(|(f, _)| format!("`{s}::{f}`")));
-        let new_extra = new_struct
-            .and_then(|(s, st)| st.additional.as_ref().map(|(f, _)| format!("`{s}::{f}`")));
-        if was != is || old_extra.is_some() != new_extra.is_some() {
+        let extra = |old: bool, place: &Place| {
+            let (s, st) = place
+                .ty
+                .as_ref()
+                .and_then(|t| self.view(old).struct_of(t))?;
+            st.additional.as_ref().map(|(f, _)| format!("`{s}::{f}`"))
+        };
+        let extra = Pair::new(extra(true, &p.old), extra(false, &p.new));
+        if was != is || extra.old.is_some() != extra.new.is_some() {
             let mut impact = Impact::default();
-            if was && !is && dir.request() {
+            if was && !is && self.dir.request() {
                 impact = impact.with_wire(Some(
                     "requests with properties the schema does not name are refused".into(),
                 ));
             }
-            match (&old_extra, &new_extra) {
+            match (&extra.old, &extra.new) {
                 (Some(f), None) => {
                     impact = impact.with_rust(Some(format!("code using {f} stops compiling")));
                 }
-                (None, Some(f)) if dir.request() => {
+                (None, Some(f)) if self.dir.request() => {
                     impact = impact.with_rust(Some(format!("struct literals must now set {f}")));
                 }
                 _ => {}
             }
             if impact.rust.is_none() && impact.wire.is_none() {
-                impact.note = Some(match (&old_extra, &new_extra, is) {
+                impact.note = Some(match (&extra.old, &extra.new, is) {
                     (None, Some(f), _) => {
                         format!("properties the schema does not name are kept in {f}")
                     }
@@ -1232,20 +898,18 @@ impl<'a, 'v> Cmp<'a, 'v> {
                     (_, _, false) => "other properties are no longer sent".into(),
                 });
             }
+            let words = e.as_ref().map(|e| word(&e.additional));
             self.push(
                 path,
                 ChangeKind::AdditionalPropertiesChanged,
-                Some(word(&eo.additional)),
-                Some(word(&en.additional)),
-                format!(
-                    "additionalProperties {} → {}",
-                    word(&eo.additional),
-                    word(&en.additional)
-                ),
+                words.clone().map(Some),
+                format!("additionalProperties {} → {}", words.old, words.new),
                 impact,
             );
         }
-        if let (Additional::Schema(a), Additional::Schema(b)) = (&eo.additional, &en.additional) {
+        if let (Additional::Schema(a), Additional::Schema(b)) =
+            (&e.old.additional, &e.new.additional)
+        {
             let place = |view: &RustView<'_>, p: &Place| {
                 let ty = p.ty.as_ref().and_then(|t| view.values(t));
                 Place {
@@ -1254,142 +918,146 @@ impl<'a, 'v> Cmp<'a, 'v> {
                     item: p.item.as_ref().map(|i| format!("each value of {i}")),
                 }
             };
-            let (po, pn) = (place(self.old_rust, o), place(self.new_rust, n));
-            self.compare(&join(path, "*"), a, b, po, pn);
+            let places = Pair::new(
+                place(self.view(true), &p.old),
+                place(self.view(false), &p.new),
+            );
+            self.compare(&join(path, "*"), Pair::new(a, b), places);
         }
     }
 
-    fn compare_members(&mut self, path: &str, eo: &Eff<'a>, en: &Eff<'a>, o: &Place, n: &Place) {
-        let dir = self.dir;
-        let label = |node: &Node<'_>, i: usize| -> String {
-            component_name(&node.pointer).unwrap_or_else(|| format!("#{}", i + 1))
-        };
-        let old_union = o.ty.as_ref().and_then(|t| self.old_rust.union_of(t));
-        let new_union = n.ty.as_ref().and_then(|t| self.new_rust.union_of(t));
-        let old_labels: Vec<String> = eo
-            .members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| label(m, i))
-            .collect();
-        let new_labels: Vec<String> = en
-            .members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| label(m, i))
-            .collect();
-        let mut matched_new = vec![false; en.members.len()];
-        for (i, m) in eo.members.iter().enumerate() {
-            // Components by name; inline alternatives by position.
-            let j = if old_labels[i].starts_with('#') {
-                (i < en.members.len() && new_labels[i].starts_with('#') && !matched_new[i])
+    /// The alternatives of a `oneOf`/`anyOf`: components paired by name, inline ones by
+    /// position.
+    fn members(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
+        let labels = e.as_ref().map(|e| {
+            e.members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| component_name(&m.pointer).unwrap_or_else(|| format!("#{}", i + 1)))
+                .collect::<Vec<String>>()
+        });
+        let mut matched_new = vec![false; e.new.members.len()];
+        for (i, label) in labels.old.iter().enumerate() {
+            let j = if label.starts_with('#') {
+                (i < e.new.members.len() && labels.new[i].starts_with('#') && !matched_new[i])
                     .then_some(i)
             } else {
-                new_labels
+                labels
+                    .new
                     .iter()
-                    .position(|l| *l == old_labels[i])
+                    .position(|l| l == label)
                     .filter(|&j| !matched_new[j])
             };
             match j {
                 Some(j) => {
                     matched_new[j] = true;
-                    let po = Place {
-                        ty: o.ty.as_ref().and_then(|t| self.old_rust.member(t, i)),
-                        optional: None,
-                        item: old_union
-                            .as_ref()
-                            .and_then(|(u, v)| v.get(i).map(|v| format!("`{u}::{v}`"))),
-                    };
-                    let pn = Place {
-                        ty: n.ty.as_ref().and_then(|t| self.new_rust.member(t, j)),
-                        optional: None,
-                        item: new_union
-                            .as_ref()
-                            .and_then(|(u, v)| v.get(j).map(|v| format!("`{u}::{v}`"))),
-                    };
-                    let kw = if en.kind == Kind::AnyOf {
-                        "anyOf"
-                    } else {
-                        "oneOf"
-                    };
-                    self.compare(
-                        &join(path, &format!("<{kw} {}>", new_labels[j])),
-                        m,
-                        &en.members[j],
-                        po,
-                        pn,
-                    );
+                    self.member_kept(path, Pair::new(i, j), &labels.new[j], e, p);
                 }
-                None => {
-                    let mut impact = Impact::default();
-                    if let Some((u, v)) = &old_union {
-                        if let Some(v) = v.get(i) {
-                            impact = impact
-                                .with_rust(Some(format!("code naming `{u}::{v}` stops compiling")));
-                        }
-                    }
-                    if dir.request() {
-                        impact = impact.with_wire(Some(
-                            "requests sending that alternative are refused".into(),
-                        ));
-                    } else if impact.rust.is_none() {
-                        impact.note = Some("servers no longer send it".into());
-                    }
-                    self.push(
-                        path,
-                        ChangeKind::VariantRemoved,
-                        Some(old_labels[i].clone()),
-                        None,
-                        format!("alternative {} removed", old_labels[i]),
-                        impact,
-                    );
-                }
+                None => self.member_removed(path, i, label, p),
             }
         }
-        for j in (0..en.members.len()).filter(|&j| !matched_new[j]) {
-            let mut impact = Impact::default();
-            if let Some((u, v)) = &new_union {
-                if let Some(v) = v.get(j) {
-                    impact = impact.with_rust(Some(format!(
-                        "an exhaustive `match` on `{u}` needs a new arm for `{u}::{v}`"
-                    )));
-                }
-            }
-            if impact.rust.is_none() {
-                impact.note = Some("one more alternative is allowed".into());
-            }
-            self.push(
-                path,
-                ChangeKind::VariantAdded,
-                None,
-                Some(new_labels[j].clone()),
-                format!("alternative {} added", new_labels[j]),
-                impact,
-            );
+        for j in (0..e.new.members.len()).filter(|&j| !matched_new[j]) {
+            self.member_added(path, j, &labels.new[j], p);
         }
-        if eo.discriminator != en.discriminator {
-            let word = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
-            let mut impact = Impact::rust(
-                "decoding picks the alternative by another property: responses may decode differently or fail",
-            );
-            if dir.request() {
-                impact = impact.with_wire(Some(
-                    "servers read the alternative from another property".into(),
-                ));
-            }
-            self.push(
-                path,
-                ChangeKind::DiscriminatorChanged,
-                eo.discriminator.clone(),
-                en.discriminator.clone(),
-                format!(
-                    "discriminator {} → {}",
-                    word(&eo.discriminator),
-                    word(&en.discriminator)
-                ),
-                impact,
-            );
+        if e.old.discriminator != e.new.discriminator {
+            self.discriminator(path, e);
         }
+    }
+
+    /// The union's name and the `index`th variant's, on one side.
+    fn variant(&self, old: bool, place: &Place, index: usize) -> Option<(&'a str, &'a str)> {
+        let (union, variants) = self.view(old).union_of(place.ty.as_ref()?)?;
+        Some((union, variants.get(index)?))
+    }
+
+    fn member_kept(
+        &mut self,
+        path: &str,
+        index: Pair<usize>,
+        label: &str,
+        e: &Pair<Eff<'a>>,
+        p: &Pair<Place>,
+    ) {
+        let place = |old: bool, place: &Place, i: usize| Place {
+            ty: place.ty.as_ref().and_then(|t| self.view(old).member(t, i)),
+            optional: None,
+            item: self
+                .variant(old, place, i)
+                .map(|(u, v)| format!("`{u}::{v}`")),
+        };
+        let places = Pair::new(
+            place(true, &p.old, index.old),
+            place(false, &p.new, index.new),
+        );
+        let kw = if e.new.kind == Kind::AnyOf {
+            "anyOf"
+        } else {
+            "oneOf"
+        };
+        let nodes = Pair::new(&e.old.members[index.old], &e.new.members[index.new]);
+        self.compare(&join(path, &format!("<{kw} {label}>")), nodes, places);
+    }
+
+    fn member_removed(&mut self, path: &str, index: usize, label: &str, p: &Pair<Place>) {
+        let mut impact = Impact::default();
+        if let Some((u, v)) = self.variant(true, &p.old, index) {
+            impact = impact.with_rust(Some(format!("code naming `{u}::{v}` stops compiling")));
+        }
+        if self.dir.request() {
+            impact = impact.with_wire(Some("requests sending that alternative are refused".into()));
+        } else if impact.rust.is_none() {
+            impact.note = Some("servers no longer send it".into());
+        }
+        self.push(
+            path,
+            ChangeKind::VariantRemoved,
+            Pair::new(Some(label.to_owned()), None),
+            format!("alternative {label} removed"),
+            impact,
+        );
+    }
+
+    fn member_added(&mut self, path: &str, index: usize, label: &str, p: &Pair<Place>) {
+        let mut impact = Impact::default();
+        if let Some((u, v)) = self.variant(false, &p.new, index) {
+            impact = impact.with_rust(Some(format!(
+                "an exhaustive `match` on `{u}` needs a new arm for `{u}::{v}`"
+            )));
+        }
+        if impact.rust.is_none() {
+            impact.note = Some("one more alternative is allowed".into());
+        }
+        self.push(
+            path,
+            ChangeKind::VariantAdded,
+            Pair::new(None, Some(label.to_owned())),
+            format!("alternative {label} added"),
+            impact,
+        );
+    }
+
+    fn discriminator(&mut self, path: &str, e: &Pair<Eff<'a>>) {
+        let word = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
+        let mut impact = Impact::rust(
+            "decoding picks the alternative by another property: responses may decode differently or fail",
+        );
+        if self.dir.request() {
+            impact = impact.with_wire(Some(
+                "servers read the alternative from another property".into(),
+            ));
+        }
+        let values = e.as_ref().map(|e| e.discriminator.clone());
+        self.push(
+            path,
+            ChangeKind::DiscriminatorChanged,
+            values.clone(),
+            format!(
+                "discriminator {} → {}",
+                word(&values.old),
+                word(&values.new)
+            ),
+            impact,
+        );
     }
 }
 

@@ -9,7 +9,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::error::{Error, ErrorKind};
-use crate::ir::{Api, Ty};
+use crate::ir::{Api, Ty, TypeId};
 
 /// How generated code refers to the runtime.
 #[derive(Debug, Clone)]
@@ -110,45 +110,18 @@ pub(crate) struct Cx<'a> {
 impl Cx<'_> {
     /// The Rust type; named types are prefixed with `types::` outside the `types` module.
     pub(crate) fn ty(&self, ty: &Ty, outside_types: bool) -> TokenStream {
-        match ty {
-            Ty::String => quote!(String),
-            Ty::Bool => quote!(bool),
-            Ty::I32 => quote!(i32),
-            Ty::I64 => quote!(i64),
-            Ty::U32 => quote!(u32),
-            Ty::U64 => quote!(u64),
-            Ty::F32 => quote!(f32),
-            Ty::F64 => quote!(f64),
-            Ty::Timestamp => quote!(rt::Timestamp),
-            Ty::Secret => quote!(rt::Secret),
-            Ty::Json => quote!(serde_json::Value),
-            Ty::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
-            Ty::Bytes => quote!(Vec<u8>),
-            Ty::Named(id) => {
-                let name = ident(&self.api.types[*id].name);
-                if outside_types {
-                    quote!(types::#name)
-                } else {
-                    quote!(#name)
-                }
+        let named = |id: TypeId| {
+            let name = &self.api.types[id].name;
+            if outside_types {
+                format!("types::{name}")
+            } else {
+                name.clone()
             }
-            Ty::Vec(inner) => {
-                let inner = self.ty(inner, outside_types);
-                quote!(Vec<#inner>)
-            }
-            Ty::Map(inner) => {
-                let inner = self.ty(inner, outside_types);
-                quote!(std::collections::BTreeMap<String, #inner>)
-            }
-            Ty::Option(inner) => {
-                let inner = self.ty(inner, outside_types);
-                quote!(Option<#inner>)
-            }
-            Ty::Boxed(inner) => {
-                let inner = self.ty(inner, outside_types);
-                quote!(Box<#inner>)
-            }
-        }
+        };
+        // Decided names and fixed paths: the text always lexes.
+        ty.rust(&named, "std::collections::BTreeMap")
+            .parse()
+            .unwrap_or_default()
     }
 }
 

@@ -7,13 +7,11 @@ use serde_json::Value;
 
 use super::Lowerer;
 use crate::error::{Error, ErrorKind, child};
+use crate::extensions::JOB as JOB_EXTENSION;
 use crate::ir::{
     Access, JobSpec, Outcome, OutcomeKind, Param, ParamLocation, ResponseBody, StateLists, Step,
     SubtaskSpec, Ty, TypeKind,
 };
-
-/// The extension's name.
-pub(crate) const JOB_EXTENSION: &str = "x-cloudjobs-job";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,63 +103,11 @@ impl Lowerer<'_> {
                 .map(|p| self.access(&root, p, &child(&at, &[key]), want, false))
                 .transpose()
         };
-        let subtasks = match &raw.subtasks {
-            None => None,
-            Some(s) => {
-                let sat = child(&at, &["subtasks"]);
-                let items = self.access(
-                    &root,
-                    &s.items,
-                    &child(&sat, &["items"]),
-                    Want::Array,
-                    false,
-                )?;
-                let Ty::Vec(inner) = &items.leaf else {
-                    return Err(self.error(
-                        ErrorKind::Invalid,
-                        &sat,
-                        "`items` must point at an array",
-                    ));
-                };
-                let item = self.resolve(inner).0;
-                let rel =
-                    |p: &Option<String>, key: &str, want: Want| -> Result<Option<Access>, Error> {
-                        p.as_ref()
-                            .map(|p| self.access(&item, p, &child(&sat, &[key]), want, false))
-                            .transpose()
-                    };
-                Some(SubtaskSpec {
-                    total: s
-                        .total
-                        .as_ref()
-                        .map(|p| {
-                            self.access(&root, p, &child(&sat, &["total"]), Want::Number, false)
-                        })
-                        .transpose()?,
-                    id: rel(&s.id, "id", Want::Any)?,
-                    name: rel(&s.name, "name", Want::Any)?,
-                    status: self.access(
-                        &item,
-                        &s.status,
-                        &child(&sat, &["status"]),
-                        Want::Text,
-                        false,
-                    )?,
-                    error_code: rel(&s.error_code, "error_code", Want::Any)?,
-                    error_reason: rel(&s.error_reason, "error_reason", Want::Any)?,
-                    states: StateLists {
-                        pending: s.pending.clone().unwrap_or_else(|| states.pending.clone()),
-                        running: s.running.clone().unwrap_or_else(|| states.running.clone()),
-                        succeeded: s
-                            .succeeded
-                            .clone()
-                            .unwrap_or_else(|| states.succeeded.clone()),
-                        failed: s.failed.clone().unwrap_or_else(|| states.failed.clone()),
-                    },
-                    items,
-                })
-            }
-        };
+        let subtasks = raw
+            .subtasks
+            .as_ref()
+            .map(|s| self.lower_subtasks(s, &root, &states, &at))
+            .transpose()?;
         let resources = raw
             .resources
             .iter()
@@ -195,6 +141,55 @@ impl Lowerer<'_> {
             job_id_param,
             project_param,
         }))
+    }
+
+    /// How to read sub-tasks; status lists left out are the job's.
+    fn lower_subtasks(
+        &self,
+        s: &RawSubtasks,
+        root: &Ty,
+        states: &StateLists,
+        at: &str,
+    ) -> Result<SubtaskSpec, Error> {
+        let sat = child(at, &["subtasks"]);
+        let items = self.access(root, &s.items, &child(&sat, &["items"]), Want::Array, false)?;
+        let Ty::Vec(inner) = &items.leaf else {
+            return Err(self.error(ErrorKind::Invalid, &sat, "`items` must point at an array"));
+        };
+        let item = self.resolve(inner).0;
+        let rel = |p: &Option<String>, key: &str, want: Want| -> Result<Option<Access>, Error> {
+            p.as_ref()
+                .map(|p| self.access(&item, p, &child(&sat, &[key]), want, false))
+                .transpose()
+        };
+        Ok(SubtaskSpec {
+            total: s
+                .total
+                .as_ref()
+                .map(|p| self.access(root, p, &child(&sat, &["total"]), Want::Number, false))
+                .transpose()?,
+            id: rel(&s.id, "id", Want::Any)?,
+            name: rel(&s.name, "name", Want::Any)?,
+            status: self.access(
+                &item,
+                &s.status,
+                &child(&sat, &["status"]),
+                Want::Text,
+                false,
+            )?,
+            error_code: rel(&s.error_code, "error_code", Want::Any)?,
+            error_reason: rel(&s.error_reason, "error_reason", Want::Any)?,
+            states: StateLists {
+                pending: s.pending.clone().unwrap_or_else(|| states.pending.clone()),
+                running: s.running.clone().unwrap_or_else(|| states.running.clone()),
+                succeeded: s
+                    .succeeded
+                    .clone()
+                    .unwrap_or_else(|| states.succeeded.clone()),
+                failed: s.failed.clone().unwrap_or_else(|| states.failed.clone()),
+            },
+            items,
+        })
     }
 
     /// The wire names of the job id parameter (a path or query parameter) and of the project

@@ -9,7 +9,7 @@
 mod cycles;
 mod jobs;
 mod ops;
-mod schema;
+pub(crate) mod schema;
 
 pub(crate) use ops::pick_media;
 pub use ops::template_names;
@@ -20,6 +20,7 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, ErrorKind, Warning, child};
+use crate::extensions::SERVICE;
 use crate::ir::{Api, Server, ServiceNames, TypeDef, TypeId};
 use crate::load::{Document, resolve_pointer};
 use crate::names::Names;
@@ -63,9 +64,6 @@ pub fn lower(doc: &Document, module: &str, source: &str) -> Result<Api, Error> {
     })
 }
 
-/// The extension naming a spec's job service (on `info`).
-pub const SERVICE_EXTENSION: &str = "x-cloudjobs-service";
-
 /// `info.x-cloudjobs-service`, or the module name without a trailing `_jobs`.
 fn service_names(doc: &Document, module: &str) -> Result<ServiceNames, Error> {
     #[derive(serde::Deserialize)]
@@ -75,8 +73,8 @@ fn service_names(doc: &Document, module: &str) -> Result<ServiceNames, Error> {
         #[serde(default)]
         aliases: Vec<String>,
     }
-    let at = child("#/info", &[SERVICE_EXTENSION]);
-    let Some(value) = doc.spec.info.extensions.get(SERVICE_EXTENSION) else {
+    let at = child("#/info", &[SERVICE]);
+    let Some(value) = doc.spec.info.extensions.get(SERVICE) else {
         let name = module
             .strip_suffix("_jobs")
             .unwrap_or(module)
@@ -91,7 +89,7 @@ fn service_names(doc: &Document, module: &str) -> Result<ServiceNames, Error> {
             ErrorKind::Invalid,
             &doc.file,
             &at,
-            format!("not a valid `{SERVICE_EXTENSION}`: {e}"),
+            format!("not a valid `{SERVICE}`: {e}"),
         )
     })?;
     let names = std::iter::once(("name".to_owned(), &raw.name)).chain(

@@ -125,7 +125,7 @@ impl Lowerer<'_> {
         let (success, failure, success_headers) =
             self.lower_responses(op, &id, pointer, &builder_name)?;
         let job = self.lower_job(
-            op.extensions.get(super::jobs::JOB_EXTENSION),
+            op.extensions.get(crate::extensions::JOB),
             &success,
             &params,
             pointer,
@@ -514,7 +514,7 @@ impl Lowerer<'_> {
                 child(pointer, &["responses", "default"]),
             ));
         }
-        let successes = all.iter().filter(|(m, ..)| is_success(*m)).count();
+        let successes = all.iter().filter(|(m, ..)| m.is_success()).count();
         for (status, response, at) in all {
             let (response, at) = match response {
                 ReferenceOr::Item(r) => (r.clone(), at),
@@ -523,7 +523,7 @@ impl Lowerer<'_> {
                     ((*r).clone(), target)
                 }
             };
-            let side = if is_success(status) {
+            let side = if status.is_success() {
                 "Response"
             } else {
                 "Error"
@@ -553,7 +553,7 @@ impl Lowerer<'_> {
                 variant: status_word(status),
                 description: response.description.clone(),
             };
-            if is_success(status) {
+            if status.is_success() {
                 headers.push(self.response_headers(&response, &at)?);
                 success.push(case)
             } else {
@@ -747,14 +747,6 @@ fn is_scalar(ty: &Ty) -> bool {
         ty,
         Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64
     )
-}
-
-fn is_success(status: StatusMatch) -> bool {
-    match status {
-        StatusMatch::Code(n) => (200..300).contains(&n),
-        StatusMatch::Range(n) => n == 2,
-        StatusMatch::Default => false,
-    }
 }
 
 /// `{project_id}` names in a path template, in order.

@@ -17,15 +17,11 @@ use serde_json::Value;
 
 use super::{Lowerer, last_token};
 use crate::error::{Error, ErrorKind, child};
+use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP as TIMESTAMP_EXTENSION};
 use crate::ir::{
     Docs, Field, StringEnum, Struct, Ty, TypeDef, TypeKind, Union, UnionVariant, Variant,
 };
 use crate::names::{Names, camel, snake};
-
-/// The extension that marks a time field, whatever its wire form.
-pub(crate) const TIMESTAMP_EXTENSION: &str = "x-cloudjobs-timestamp";
-/// Zalando's open enum: known values listed, others allowed.
-const EXTENSIBLE_ENUM: &str = "x-extensible-enum";
 
 /// A schema or a reference to one.
 #[derive(Clone, Copy)]
@@ -53,19 +49,22 @@ impl<'s> From<&'s ReferenceOr<Box<Schema>>> for SRef<'s> {
 }
 
 /// One property on its way into a struct (after `allOf` merging).
-struct Prop {
-    wire: String,
-    schema: ReferenceOr<Box<Schema>>,
-    pointer: String,
+pub(crate) struct Prop {
+    pub(crate) wire: String,
+    pub(crate) schema: ReferenceOr<Box<Schema>>,
+    /// Where the property is declared.
+    pub(crate) pointer: String,
 }
 
 /// The object-ish parts of a schema, wherever they came from.
 #[derive(Default)]
-struct ObjectParts {
-    props: Vec<Prop>,
-    required: BTreeSet<String>,
-    additional: Option<AdditionalProperties>,
-    additional_pointer: String,
+pub(crate) struct ObjectParts {
+    /// In order of first declaration; a later declaration of the same name wins.
+    pub(crate) props: Vec<Prop>,
+    pub(crate) required: BTreeSet<String>,
+    /// The last `additionalProperties` given, and where.
+    pub(crate) additional: Option<AdditionalProperties>,
+    pub(crate) additional_pointer: String,
 }
 
 impl ObjectParts {
@@ -95,8 +94,9 @@ impl ObjectParts {
     }
 }
 
-/// What a schema is, decided without lowering anything.
-enum Class<'s> {
+/// What a schema is, decided without lowering anything: the one reading of a schema's
+/// shape, which the spec diff follows too (`diff/shape.rs`).
+pub(crate) enum Class<'s> {
     Timestamp,
     String,
     Secret,
@@ -125,6 +125,160 @@ impl Class<'_> {
             _ => false,
         }
     }
+}
+
+/// Where the schemas behind `$ref`s come from: the lowerer's typed cache, or a document the
+/// spec diff reads.
+pub(crate) trait Schemas {
+    /// The schema a local `$ref` names (chains followed), with its pointer.
+    fn schema(&mut self, reference: &str, at: &str) -> Result<(String, Rc<Schema>), Error>;
+    /// The document's file, for errors.
+    fn file(&self) -> &str;
+}
+
+impl Schemas for Lowerer<'_> {
+    fn schema(&mut self, reference: &str, at: &str) -> Result<(String, Rc<Schema>), Error> {
+        self.fetch::<Schema>(reference, at)
+    }
+
+    fn file(&self) -> &str {
+        &self.doc.file
+    }
+}
+
+/// An `allOf` merged: the properties of its object members (nested `allOf`s and `$ref`s
+/// followed; members with no type and no properties only add documentation), and the
+/// members that are not objects.
+#[derive(Default)]
+pub(crate) struct AllOf {
+    pub(crate) parts: ObjectParts,
+    /// The schemas whose properties were merged, in order.
+    pub(crate) sources: Vec<String>,
+    /// Members that are not objects (or are unions), with their pointers.
+    pub(crate) not_objects: Vec<(ReferenceOr<Schema>, String)>,
+}
+
+/// What a merged `allOf` is.
+pub(crate) enum AllOfShape<'m> {
+    /// One struct of every member's properties.
+    Struct,
+    /// One member that is not an object and no properties: that member, unwrapped.
+    Single(&'m ReferenceOr<Schema>, &'m str),
+    /// Objects and non-objects: no one shape (any JSON value).
+    Mixed,
+}
+
+impl AllOf {
+    pub(crate) fn shape(&self) -> AllOfShape<'_> {
+        match (self.not_objects.as_slice(), self.parts.props.is_empty()) {
+            ([], _) => AllOfShape::Struct,
+            ([(only, pointer)], true) => AllOfShape::Single(only, pointer),
+            _ => AllOfShape::Mixed,
+        }
+    }
+}
+
+/// Merges the members of the `allOf` at `pointer` (and the properties beside it, `extra`).
+pub(crate) fn merge_all_of(
+    source: &mut impl Schemas,
+    members: &[ReferenceOr<Schema>],
+    extra: Option<&openapiv3::AnySchema>,
+    pointer: &str,
+) -> Result<AllOf, Error> {
+    let mut merged = AllOf::default();
+    let mut seen = Vec::new();
+    for (i, member) in members.iter().enumerate() {
+        let member_pointer = child(pointer, &["allOf", &i.to_string()]);
+        collect_object(
+            source,
+            member.into(),
+            &member_pointer,
+            &mut merged,
+            &mut seen,
+        )?;
+    }
+    if let Some(any) = extra {
+        merged.parts.add(
+            &any.properties,
+            &any.required,
+            any.additional_properties.as_ref(),
+            pointer,
+        );
+        merged.sources.push(pointer.to_owned());
+    }
+    Ok(merged)
+}
+
+/// Collects the properties of an `allOf` member (following `$ref`s and nested `allOf`s).
+fn collect_object(
+    source: &mut impl Schemas,
+    member: SRef<'_>,
+    pointer: &str,
+    merged: &mut AllOf,
+    seen: &mut Vec<String>,
+) -> Result<(), Error> {
+    let (schema, at): (Rc<Schema>, String) = match member {
+        SRef::Ref(reference) => {
+            let (target, schema) = source.schema(reference, pointer)?;
+            if seen.contains(&target) {
+                return Err(Error::new(
+                    ErrorKind::Recursive,
+                    source.file(),
+                    pointer,
+                    format!(
+                        "`allOf` includes `{reference}`, which includes this schema again: no finite type merges them"
+                    ),
+                ));
+            }
+            seen.push(target.clone());
+            (schema, target)
+        }
+        SRef::Item(schema) => (Rc::new(schema.clone()), pointer.to_owned()),
+    };
+    match classify(&schema) {
+        Class::Object {
+            properties,
+            required,
+            additional,
+        } => {
+            merged.parts.add(properties, required, additional, &at);
+            merged.sources.push(at.clone());
+        }
+        Class::AllOf(members, extra) => {
+            for (i, m) in members.iter().enumerate() {
+                let p = child(&at, &["allOf", &i.to_string()]);
+                collect_object(source, m.into(), &p, merged, seen)?;
+            }
+            if let Some(any) = extra {
+                merged.parts.add(
+                    &any.properties,
+                    &any.required,
+                    any.additional_properties.as_ref(),
+                    &at,
+                );
+                merged.sources.push(at.clone());
+            }
+        }
+        Class::Single(m, "allOf") => {
+            let p = child(&at, &["allOf", "0"]);
+            collect_object(source, m, &p, merged, seen)?;
+        }
+        // A member with no type and no properties only adds documentation.
+        Class::Json(None) => {}
+        _ => {
+            let owned = match member {
+                SRef::Ref(r) => ReferenceOr::Reference {
+                    reference: r.to_owned(),
+                },
+                SRef::Item(s) => ReferenceOr::Item(s.clone()),
+            };
+            merged.not_objects.push((owned, pointer.to_owned()));
+        }
+    }
+    if let SRef::Ref(_) = member {
+        seen.pop();
+    }
+    Ok(())
 }
 
 fn string_enum_values(data: &SchemaData, values: &[Option<String>]) -> Vec<String> {
@@ -172,7 +326,7 @@ fn format_str<T: Copy>(
     }
 }
 
-fn classify(schema: &Schema) -> Class<'_> {
+pub(crate) fn classify(schema: &Schema) -> Class<'_> {
     let data = &schema.schema_data;
     if data.extensions.get(TIMESTAMP_EXTENSION) == Some(&Value::Bool(true)) {
         return Class::Timestamp;
@@ -593,34 +747,14 @@ impl Lowerer<'_> {
         pointer: &str,
         name: &str,
     ) -> Result<TypeKind, Error> {
-        let mut parts = ObjectParts::default();
-        let mut not_objects = Vec::new();
-        let mut seen = Vec::new();
-        for (i, member) in members.iter().enumerate() {
-            let member_pointer = child(pointer, &["allOf", &i.to_string()]);
-            self.collect_object(
-                member.into(),
-                &member_pointer,
-                &mut parts,
-                &mut not_objects,
-                &mut seen,
-            )?;
-        }
-        if let Some(any) = extra {
-            parts.add(
-                &any.properties,
-                &any.required,
-                any.additional_properties.as_ref(),
-                pointer,
-            );
-        }
-        match (not_objects.as_slice(), parts.props.is_empty()) {
-            ([], _) => Ok(TypeKind::Struct(self.build_struct(parts, name)?)),
-            ([(only, only_pointer)], true) => {
+        let merged = merge_all_of(self, members, extra, pointer)?;
+        match merged.shape() {
+            AllOfShape::Struct => Ok(TypeKind::Struct(self.build_struct(merged.parts, name)?)),
+            AllOfShape::Single(only, only_pointer) => {
                 let ty = self.ty(SRef::from(only), only_pointer, name)?;
                 Ok(TypeKind::Alias(ty))
             }
-            _ => {
+            AllOfShape::Mixed => {
                 self.warn(
                     pointer,
                     "`allOf` mixes objects with non-object schemas (or unions); it cannot be merged into one struct, so any JSON value is accepted",
@@ -628,74 +762,6 @@ impl Lowerer<'_> {
                 Ok(TypeKind::Alias(Ty::Json))
             }
         }
-    }
-
-    /// Collects the properties of an `allOf` member (following `$ref`s and nested `allOf`s).
-    fn collect_object(
-        &mut self,
-        member: SRef<'_>,
-        pointer: &str,
-        parts: &mut ObjectParts,
-        not_objects: &mut Vec<(ReferenceOr<Schema>, String)>,
-        seen: &mut Vec<String>,
-    ) -> Result<(), Error> {
-        let (schema, at): (Rc<Schema>, String) = match member {
-            SRef::Ref(reference) => {
-                let (target, schema) = self.fetch::<Schema>(reference, pointer)?;
-                if seen.contains(&target) {
-                    return Err(self.error(
-                        ErrorKind::Recursive,
-                        pointer,
-                        format!("`allOf` includes `{reference}`, which includes this schema again: no finite type merges them"),
-                    ));
-                }
-                seen.push(target.clone());
-                (schema, target)
-            }
-            SRef::Item(schema) => (Rc::new(schema.clone()), pointer.to_owned()),
-        };
-        match classify(&schema) {
-            Class::Object {
-                properties,
-                required,
-                additional,
-            } => {
-                parts.add(properties, required, additional, &at);
-            }
-            Class::AllOf(members, extra) => {
-                for (i, m) in members.iter().enumerate() {
-                    let p = child(&at, &["allOf", &i.to_string()]);
-                    self.collect_object(m.into(), &p, parts, not_objects, seen)?;
-                }
-                if let Some(any) = extra {
-                    parts.add(
-                        &any.properties,
-                        &any.required,
-                        any.additional_properties.as_ref(),
-                        &at,
-                    );
-                }
-            }
-            Class::Single(m, "allOf") => {
-                let p = child(&at, &["allOf", "0"]);
-                self.collect_object(m, &p, parts, not_objects, seen)?;
-            }
-            // A member with no type and no properties only adds documentation.
-            Class::Json(None) => {}
-            _ => {
-                let owned = match member {
-                    SRef::Ref(r) => ReferenceOr::Reference {
-                        reference: r.to_owned(),
-                    },
-                    SRef::Item(s) => ReferenceOr::Item(s.clone()),
-                };
-                not_objects.push((owned, pointer.to_owned()));
-            }
-        }
-        if let SRef::Ref(_) = member {
-            seen.pop();
-        }
-        Ok(())
     }
 
     /// Whether the schema (or the schema a `$ref` points at) is `nullable`.

@@ -10,8 +10,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::error::child;
+use crate::extensions::SERVICE;
 use crate::ir::Api;
-use crate::lower::SERVICE_EXTENSION;
 use crate::{EmitOptions, Error, ErrorKind};
 
 /// The registry's module name.
@@ -30,7 +30,7 @@ pub(crate) fn registry_rs(
     let mut entries: Vec<(String, TokenStream)> = Vec::new();
     for api in apis {
         for (i, entry) in api.job_services().into_iter().enumerate() {
-            let at = child("#/info", &[SERVICE_EXTENSION]);
+            let at = child("#/info", &[SERVICE]);
             let names = std::iter::once((entry.name.clone(), format!("{at}/name"))).chain(
                 entry
                     .aliases

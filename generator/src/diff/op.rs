@@ -1,0 +1,910 @@
+//! One operation in two versions: its identity, security, parameters, request body,
+//! responses and job semantics.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::job::diff_job;
+use super::rust::normalize_path;
+use super::schema::{Dir, Place};
+use super::shape::{Doc, Node, effective, resolve};
+use super::spec::{Cx, Op};
+use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
+use crate::error::child;
+use crate::ir::{Operation, ParamLocation, ResponseBody, StatusMatch, Ty};
+
+/// A paired operation: both versions in the document and lowered, and its Rust names.
+pub(super) struct OpPair<'c, 'a, 'v> {
+    cx: &'c Cx<'a, 'v>,
+    ops: Pair<&'c Op<'a>>,
+    ir: Pair<Option<&'a Operation>>,
+    /// `` `Client::show_job` ``.
+    method: String,
+    /// `` `builder::ShowJob` ``.
+    builder: String,
+    changes: Vec<Change>,
+}
+
+fn required_word(required: bool) -> Option<String> {
+    Some(if required { "required" } else { "optional" }.into())
+}
+
+fn now_required(required: bool) -> String {
+    if required {
+        "now required".into()
+    } else {
+        "now optional".into()
+    }
+}
+
+fn deprecated(v: &Value) -> bool {
+    v.get("deprecated") == Some(&Value::Bool(true))
+}
+
+fn deprecation(values: Pair<bool>) -> Option<(Pair<Option<String>>, String, Impact)> {
+    values.changed().then(|| {
+        (
+            values.map(|d| Some(d.to_string())),
+            if values.new {
+                "deprecated".into()
+            } else {
+                "no longer deprecated".into()
+            },
+            Impact::compatible("documentation only (rustdoc notes it)"),
+        )
+    })
+}
+
+impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
+    pub(super) fn new(cx: &'c Cx<'a, 'v>, ops: Pair<&'c Op<'a>>) -> Self {
+        let ir = Pair::new(
+            ops.old.lowered(&cx.specs.old.api),
+            ops.new.lowered(&cx.specs.new.api),
+        );
+        let either = ir.new.or(ir.old);
+        Self {
+            cx,
+            ops,
+            ir,
+            method: either
+                .map(|x| format!("`Client::{}`", x.method_name))
+                .unwrap_or_else(|| "the method".into()),
+            builder: either
+                .map(|x| format!("`builder::{}`", x.builder_name))
+                .unwrap_or_else(|| "the builder".into()),
+            changes: Vec::new(),
+        }
+    }
+
+    /// Every change of the operation, identical response changes merged.
+    pub(super) fn changes(mut self) -> Vec<Change> {
+        self.identity();
+        self.security();
+        self.parameters();
+        self.request_body();
+        self.responses();
+        let jobs = self.ir.map(|o| o.and_then(|o| o.job.as_ref()));
+        diff_job(jobs, &mut self.changes);
+        merge_statuses(self.changes)
+    }
+
+    fn push(
+        &mut self,
+        at: At<'_>,
+        kind: ChangeKind,
+        values: Pair<Option<String>>,
+        description: String,
+        impact: Impact,
+    ) {
+        self.changes
+            .push(change(at, kind, values, description, impact));
+    }
+
+    fn op_change(
+        &mut self,
+        kind: ChangeKind,
+        values: Pair<Option<String>>,
+        description: String,
+        impact: Impact,
+    ) {
+        let at = At::new(Scope::Operation, "", "");
+        self.push(at, kind, values, description, impact);
+    }
+
+    /// Method and path, `operationId`, deprecation.
+    fn identity(&mut self) {
+        let (o, n) = (self.ops.old, self.ops.new);
+        let names = self.ir.map(|x| x.map(|x| x.method_name.clone()));
+        if o.method != n.method || normalize_path(&o.path) != normalize_path(&n.path) {
+            let moved = (names.changed()).then(|| format!("the method is now {}", self.method));
+            self.op_change(
+                ChangeKind::OperationMoved,
+                Pair::new(Some(o.title()), Some(n.title())),
+                format!("moved from `{}` to `{}`", o.title(), n.title()),
+                Impact::wire(format!(
+                    "requests to `{}` are no longer documented",
+                    o.title()
+                ))
+                .with_rust(moved),
+            );
+        }
+        if o.id() != n.id() {
+            let renamed = match (&names.old, &names.new) {
+                (Some(a), Some(b)) if a != b => Some(format!(
+                    "code calling `Client::{a}` stops compiling: it is now `Client::{b}`"
+                )),
+                _ => None,
+            };
+            let mut impact = Impact::default().with_rust(renamed);
+            if impact.rust.is_none() {
+                impact.note = Some("the generated names stay the same".into());
+            }
+            self.op_change(
+                ChangeKind::OperationIdChanged,
+                Pair::new(o.id().map(str::to_owned), n.id().map(str::to_owned)),
+                format!(
+                    "operationId {} → {}",
+                    o.id().unwrap_or("none"),
+                    n.id().unwrap_or("none")
+                ),
+                impact,
+            );
+        }
+        if let Some((values, description, impact)) =
+            deprecation(self.ops.map(|op| deprecated(op.value)))
+        {
+            self.op_change(ChangeKind::Deprecated, values, description, impact);
+        }
+    }
+
+    fn security(&mut self) {
+        let docs = self.cx.docs();
+        let auth = Pair::new(
+            authentication(docs.old.raw(), self.ops.old.value),
+            authentication(docs.new.raw(), self.ops.new.value),
+        );
+        if !auth.changed() {
+            return;
+        }
+        let words = auth.as_ref().map(Authentication::words);
+        let impact = if auth.new.required && !auth.old.required {
+            Impact::wire("requests without credentials are refused")
+        } else {
+            Impact::compatible("requests no longer need credentials")
+        };
+        self.op_change(
+            ChangeKind::SecurityChanged,
+            words.clone().map(Some),
+            format!("authentication {} → {}", words.old, words.new),
+            impact,
+        );
+    }
+
+    /// How the Rust API sets a parameter: ``the argument `limit` of `Client::list` `` or
+    /// ``the setter `builder::List::limit` ``.
+    fn rust_word(&self, p: Option<&crate::ir::Param>) -> Option<String> {
+        let p = p?;
+        let name = p.name.trim_start_matches("r#");
+        Some(if p.required {
+            format!("the argument `{name}` of {}", self.method)
+        } else {
+            format!(
+                "the setter `{}::{name}`",
+                self.builder.trim_end_matches('`')
+            )
+            .replace("``", "`")
+        })
+    }
+
+    fn parameters(&mut self) {
+        let docs = self.cx.docs();
+        let params = Pair::new(
+            params(docs.old.raw(), self.ops.old),
+            params(docs.new.raw(), self.ops.new),
+        );
+        for np in &params.new {
+            let key = param_key(self.ops.new, np);
+            match params
+                .old
+                .iter()
+                .find(|p| param_key(self.ops.old, p) == key)
+            {
+                Some(op) => self.parameter_kept(Pair::new(op, np)),
+                None => self.parameter_added(np),
+            }
+        }
+        for op in &params.old {
+            let key = param_key(self.ops.old, op);
+            if !params.new.iter().any(|p| param_key(self.ops.new, p) == key) {
+                self.parameter_removed(op);
+            }
+        }
+    }
+
+    fn parameter_added(&mut self, p: &Param<'a>) {
+        let docs = self.cx.docs();
+        let required = p.required();
+        let summary = effective(docs.new, &param_schema(docs.new, p), 0).summary();
+        let lowered = lowered_param(self.ir.new, p);
+        let mut impact = Impact::default();
+        match (lowered, required) {
+            (Some(q), true) => {
+                impact = impact.with_rust(Some(format!(
+                    "calls of {} need a new argument, `{}`",
+                    self.method,
+                    q.name.trim_start_matches("r#")
+                )));
+            }
+            (Some(_), false) => {
+                impact.note = Some(format!(
+                    "a new setter, {}",
+                    self.rust_word(lowered)
+                        .unwrap_or_default()
+                        .trim_start_matches("the setter ")
+                ));
+            }
+            (None, _) => impact.note = Some("set by the runtime, not by callers".into()),
+        }
+        if required {
+            impact = impact.with_wire(Some("requests without it are refused".into()));
+        }
+        let description = format!(
+            "added ({}, {summary})",
+            required_word(required).unwrap_or_default()
+        );
+        self.push(
+            At::new(Scope::Parameter, &p.label(), ""),
+            ChangeKind::ParameterAdded,
+            Pair::new(None, Some(summary)),
+            description,
+            impact,
+        );
+    }
+
+    fn parameter_removed(&mut self, p: &Param<'a>) {
+        let docs = self.cx.docs();
+        let summary = effective(docs.old, &param_schema(docs.old, p), 0).summary();
+        let mut impact = Impact::default();
+        match lowered_param(self.ir.old, p) {
+            Some(q) if q.required => {
+                impact = impact.with_rust(Some(format!(
+                    "calls of {} have one argument too many (`{}`)",
+                    self.method,
+                    q.name.trim_start_matches("r#")
+                )));
+            }
+            Some(q) => {
+                impact = impact.with_rust(Some(format!(
+                    "code calling `.{}(..)` on {} stops compiling",
+                    q.name.trim_start_matches("r#"),
+                    self.builder
+                )));
+            }
+            None => {}
+        }
+        impact.note = Some(if impact.rust.is_none() {
+            "the server no longer documents it; it was set by the runtime".into()
+        } else {
+            "servers may ignore or refuse it".into()
+        });
+        self.push(
+            At::new(Scope::Parameter, &p.label(), ""),
+            ChangeKind::ParameterRemoved,
+            Pair::new(Some(summary.clone()), None),
+            format!("removed (was {summary})"),
+            impact,
+        );
+    }
+
+    fn parameter_kept(&mut self, p: Pair<&Param<'a>>) {
+        let lowered = Pair::new(
+            lowered_param(self.ir.old, p.old),
+            lowered_param(self.ir.new, p.new),
+        );
+        let label = p.new.label();
+        let at = At::new(Scope::Parameter, &label, "");
+        if p.old.name != p.new.name {
+            self.push(
+                at,
+                ChangeKind::ParameterRenamed,
+                Pair::new(Some(p.old.name.clone()), Some(p.new.name.clone())),
+                format!("renamed from `{}`", p.old.name),
+                Impact::compatible(
+                    "path parameters are positional: renaming one changes neither requests nor calls",
+                ),
+            );
+        }
+        let required = p.map(Param::required);
+        if required.changed() {
+            let impact = self.required_impact(lowered, required.new);
+            self.push(
+                at,
+                ChangeKind::RequiredChanged,
+                required.map(required_word),
+                now_required(required.new),
+                impact,
+            );
+        }
+        let style = p.map(Param::style);
+        if style.changed() && p.new.location != "path" {
+            self.push(
+                at,
+                ChangeKind::StyleChanged,
+                style.clone().map(Some),
+                format!("serialization {} → {}", style.old, style.new),
+                Impact::wire("the server reads the value written another way"),
+            );
+        }
+        if let Some((values, description, impact)) = deprecation(p.map(|p| deprecated(p.value))) {
+            self.push(at, ChangeKind::Deprecated, values, description, impact);
+        }
+        let docs = self.cx.docs();
+        let nodes = Pair::new(param_schema(docs.old, p.old), param_schema(docs.new, p.new));
+        let places = lowered.map(|q| Place {
+            ty: q.map(|q| q.ty.clone()),
+            optional: None,
+            item: self.rust_word(q),
+        });
+        let mut cmp = self.cx.cmp(Dir::Request, Scope::Parameter, &label);
+        cmp.compare("", nodes.as_ref(), places);
+        self.changes.extend(cmp.out);
+    }
+
+    fn required_impact(&self, lowered: Pair<Option<&crate::ir::Param>>, now: bool) -> Impact {
+        let mut impact = Impact::default();
+        if let (Some(a), Some(b)) = (lowered.old, lowered.new) {
+            if a.required != b.required {
+                impact = impact.with_rust(Some(format!(
+                    "{} is now {}",
+                    self.rust_word(Some(a)).unwrap_or_default(),
+                    self.rust_word(Some(b)).unwrap_or_default()
+                )));
+            }
+        }
+        if now {
+            impact = impact.with_wire(Some("requests without it are refused".into()));
+        } else if impact.rust.is_none() {
+            impact.note = Some("requests may leave it out".into());
+        }
+        impact
+    }
+
+    fn body_change(
+        &mut self,
+        kind: ChangeKind,
+        values: Pair<Option<String>>,
+        description: String,
+        impact: Impact,
+    ) {
+        let at = At::new(Scope::RequestBody, "", "");
+        self.push(at, kind, values, description, impact);
+    }
+
+    fn request_body(&mut self) {
+        let docs = self.cx.docs();
+        let body = |doc: &Doc<'a>, op: &Op<'a>| {
+            op.value
+                .get("requestBody")
+                .map(|b| resolve(doc.raw(), b, &child(&op.pointer, &["requestBody"])))
+        };
+        match (body(docs.old, self.ops.old), body(docs.new, self.ops.new)) {
+            (None, None) => {}
+            (None, Some(b)) => self.body_added(&b),
+            (Some(a), None) => self.body_removed(&a),
+            (Some(a), Some(b)) => self.body_kept(Pair::new(a, b)),
+        }
+    }
+
+    fn builder_name(&self) -> String {
+        self.builder.trim_matches('`').to_owned()
+    }
+
+    fn body_added(&mut self, b: &Node<'a>) {
+        let impact = if body_required(b) {
+            Impact::both(
+                format!("calls of {} need a new argument, `body`", self.method),
+                "requests without a body are refused",
+            )
+        } else {
+            Impact::compatible(format!("a new setter, `{}::body`", self.builder_name()))
+        };
+        let media = media_of(b);
+        let description = format!(
+            "added ({}{})",
+            required_word(body_required(b)).unwrap_or_default(),
+            media.as_ref().map(|m| format!(", {m}")).unwrap_or_default()
+        );
+        self.body_change(
+            ChangeKind::BodyAdded,
+            Pair::new(None, media),
+            description,
+            impact,
+        );
+    }
+
+    fn body_removed(&mut self, a: &Node<'a>) {
+        let rust = self.ir.old.and_then(|x| x.body.as_ref()).map(|body| {
+            if body.required {
+                format!(
+                    "calls of {} have one argument too many (`body`)",
+                    self.method
+                )
+            } else {
+                format!(
+                    "code calling `.body(..)` on `{}` stops compiling",
+                    self.builder_name()
+                )
+            }
+        });
+        let mut impact = Impact::default().with_rust(rust);
+        impact.note = Some("servers may ignore or refuse a body".into());
+        self.body_change(
+            ChangeKind::BodyRemoved,
+            Pair::new(media_of(a), None),
+            "removed".into(),
+            impact,
+        );
+    }
+
+    fn body_kept(&mut self, b: Pair<Node<'a>>) {
+        let required = b.as_ref().map(|b| body_required(b));
+        if required.changed() {
+            let impact = self.body_required_impact(required.new);
+            self.body_change(
+                ChangeKind::RequiredChanged,
+                required.map(required_word),
+                now_required(required.new),
+                impact,
+            );
+        }
+        let media = b.as_ref().map(|b| media_of(b));
+        if essence(&media.old) != essence(&media.new) {
+            let description = media_description(&media);
+            self.body_change(
+                ChangeKind::MediaTypeChanged,
+                media,
+                description,
+                Impact::wire("the server expects the body encoded another way"),
+            );
+        }
+        let docs = self.cx.docs();
+        let (Some(sa), Some(sb)) = (
+            media_schema(docs.old, &b.old),
+            media_schema(docs.new, &b.new),
+        ) else {
+            return;
+        };
+        let bodies = self.ir.map(|x| x.and_then(|x| x.body.as_ref()));
+        let place = |body: Option<&crate::ir::RequestBody>, old: bool| {
+            let view = if old {
+                self.cx.rust().old
+            } else {
+                self.cx.rust().new
+            };
+            Place {
+                ty: body.map(|b| b.ty.clone()),
+                optional: Some(false),
+                item: body.map(|b| format!("the request body (`{}`)", view.render(&b.ty))),
+            }
+        };
+        let places = Pair::new(place(bodies.old, true), place(bodies.new, false));
+        let mut cmp = self.cx.cmp(Dir::Request, Scope::RequestBody, "");
+        cmp.compare("", Pair::new(&sa, &sb), places);
+        self.changes.extend(cmp.out);
+    }
+
+    fn body_required_impact(&self, now: bool) -> Impact {
+        let bodies = self.ir.map(|x| x.and_then(|x| x.body.as_ref()));
+        let builder = self.builder_name();
+        let rust = match (bodies.old, bodies.new) {
+            (Some(x), Some(y)) if x.required != y.required => Some(if y.required {
+                format!(
+                    "the setter `{builder}::body` is now an argument of {}",
+                    self.method
+                )
+            } else {
+                format!(
+                    "the argument `body` of {} is now the setter `{builder}::body`",
+                    self.method
+                )
+            }),
+            _ => None,
+        };
+        let mut impact = Impact::default().with_rust(rust);
+        if now {
+            impact = impact.with_wire(Some("requests without a body are refused".into()));
+        } else if impact.rust.is_none() {
+            impact.note = Some("requests may leave it out".into());
+        }
+        impact
+    }
+
+    /// What `send()` returns on the success or failure side, when a change of the status
+    /// list changes it.
+    fn outcome(&self, success: bool) -> Option<String> {
+        let (a, b) = (self.ir.old?, self.ir.new?);
+        let (x, y) = if success {
+            (&a.success, &b.success)
+        } else {
+            (&a.failure, &b.failure)
+        };
+        let rust = self.cx.rust();
+        if rust.old.outcome_shape(x) == rust.new.outcome_shape(y) {
+            return None;
+        }
+        let (tx, ty) = (
+            rust.old.outcome_type(x, !success),
+            rust.new.outcome_type(y, !success),
+        );
+        let method = &self.method;
+        Some(if success {
+            format!(
+                "{method} now returns `rt::Response<{ty}>`, not `rt::Response<{tx}>`: code using the result stops compiling"
+            )
+        } else {
+            format!(
+                "the error of {method} is now `rt::Error<{ty}>`, not `rt::Error<{tx}>`: code matching on it stops compiling"
+            )
+        })
+    }
+
+    fn responses(&mut self) {
+        let docs = self.cx.docs();
+        let responses = Pair::new(
+            responses(docs.old.raw(), self.ops.old),
+            responses(docs.new.raw(), self.ops.new),
+        );
+        for (status, b) in &responses.new {
+            match responses.old.iter().find(|(s, _)| s == status) {
+                Some((_, a)) => self.response_kept(status, Pair::new(a, b)),
+                None => self.response_added(status, b),
+            }
+        }
+        for (status, a) in &responses.old {
+            if !responses.new.iter().any(|(s, _)| s == status) {
+                self.response_removed(status, a);
+            }
+        }
+    }
+
+    fn response_added(&mut self, status: &str, b: &Node<'a>) {
+        let success = is_success(status);
+        let mut impact = Impact::default().with_rust(self.outcome(success));
+        if impact.rust.is_none() {
+            impact.note = Some(if success {
+                "a newly documented success".into()
+            } else {
+                "a newly documented error".into()
+            });
+        }
+        let media = media_of(b);
+        let description = format!(
+            "status added{}",
+            media
+                .as_ref()
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
+        );
+        self.push(
+            At::new(Scope::Response, status, ""),
+            ChangeKind::ResponseAdded,
+            Pair::new(None, media),
+            description,
+            impact,
+        );
+    }
+
+    fn response_removed(&mut self, status: &str, a: &Node<'a>) {
+        let success = is_success(status);
+        let mut impact = Impact::default().with_rust(self.outcome(success));
+        if impact.rust.is_none() {
+            impact.note = Some(if success {
+                "no longer documented; servers should not send it".into()
+            } else {
+                "no longer documented; if servers still send it, its body is kept raw".into()
+            });
+        }
+        self.push(
+            At::new(Scope::Response, status, ""),
+            ChangeKind::ResponseRemoved,
+            Pair::new(media_of(a), None),
+            "status removed".into(),
+            impact,
+        );
+    }
+
+    fn response_kept(&mut self, status: &str, r: Pair<&Node<'a>>) {
+        let media = r.map(media_of);
+        if essence(&media.old) != essence(&media.new) {
+            let mut impact = Impact::default().with_rust(self.outcome(is_success(status)));
+            if impact.rust.is_none() {
+                impact.note = Some("the generated code reads it the same way".into());
+            }
+            let description = media_description(&media);
+            self.push(
+                At::new(Scope::Response, status, ""),
+                ChangeKind::MediaTypeChanged,
+                media,
+                description,
+                impact,
+            );
+        }
+        let docs = self.cx.docs();
+        let (Some(sa), Some(sb)) = (media_schema(docs.old, r.old), media_schema(docs.new, r.new))
+        else {
+            return;
+        };
+        let rust = self.cx.rust();
+        let place = |ty: Option<Ty>, view: &super::rust::RustView<'_>| Place {
+            item: ty
+                .as_ref()
+                .map(|t| format!("the response body (`{}`)", view.render(t))),
+            ty,
+            optional: Some(false),
+        };
+        let places = Pair::new(
+            place(case_ty(self.ir.old, status), rust.old),
+            place(case_ty(self.ir.new, status), rust.new),
+        );
+        let mut cmp = self.cx.cmp(Dir::Response, Scope::Response, status);
+        cmp.compare("", Pair::new(&sa, &sb), places);
+        self.changes.extend(cmp.out);
+    }
+}
+
+/// The JSON body type of the response case documented for `status`.
+fn case_ty(op: Option<&Operation>, status: &str) -> Option<Ty> {
+    let m = StatusMatch::parse(status)?;
+    let op = op?;
+    op.success
+        .cases
+        .iter()
+        .chain(op.failure.cases.iter())
+        .find(|c| c.status == m)
+        .and_then(|c| match &c.body {
+            ResponseBody::Json(t) => Some(t.clone()),
+            _ => None,
+        })
+}
+
+/// Whether a `responses` key is a success status, by the rule the client's outcome follows.
+fn is_success(key: &str) -> bool {
+    StatusMatch::parse(key).is_some_and(StatusMatch::is_success)
+}
+
+/// Who may call an operation: whether credentials are required, and with which schemes.
+#[derive(PartialEq, Eq)]
+struct Authentication {
+    required: bool,
+    schemes: BTreeSet<String>,
+}
+
+impl Authentication {
+    fn words(&self) -> String {
+        let schemes = self.schemes.iter().cloned().collect::<Vec<_>>().join(", ");
+        if self.required {
+            format!("required ({schemes})")
+        } else if self.schemes.is_empty() {
+            "none".to_owned()
+        } else {
+            format!("optional ({schemes})")
+        }
+    }
+}
+
+fn authentication(raw: &Value, op: &Value) -> Authentication {
+    let security = op.get("security").or_else(|| raw.get("security"));
+    let mut schemes = BTreeSet::new();
+    let mut any_empty = false;
+    if let Some(Value::Array(reqs)) = security {
+        for r in reqs {
+            match r.as_object() {
+                Some(m) if !m.is_empty() => schemes.extend(m.keys().cloned()),
+                _ => any_empty = true,
+            }
+        }
+    }
+    // An empty requirement makes authentication optional.
+    Authentication {
+        required: !schemes.is_empty() && !any_empty,
+        schemes,
+    }
+}
+
+/// A parameter after `$ref` resolution and path-level merging.
+struct Param<'a> {
+    name: String,
+    location: String,
+    value: &'a Value,
+    pointer: String,
+}
+
+impl Param<'_> {
+    fn required(&self) -> bool {
+        self.location == "path" || self.value.get("required") == Some(&Value::Bool(true))
+    }
+
+    fn label(&self) -> String {
+        format!("{} in {}", self.name, self.location)
+    }
+
+    /// `form, explode` — how the value is written.
+    fn style(&self) -> String {
+        let default_style = match self.location.as_str() {
+            "query" | "cookie" => "form",
+            _ => "simple",
+        };
+        let style = self
+            .value
+            .get("style")
+            .and_then(Value::as_str)
+            .unwrap_or(default_style);
+        let explode = self
+            .value
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(style == "form");
+        format!("{style}{}", if explode { ", explode" } else { "" })
+    }
+}
+
+fn params<'a>(raw: &'a Value, op: &Op<'a>) -> Vec<Param<'a>> {
+    let mut out: Vec<Param<'a>> = Vec::new();
+    let lists = [
+        (op.item.value, child(&op.item.pointer, &["parameters"])),
+        (op.value, child(&op.pointer, &["parameters"])),
+    ];
+    for (holder, at) in &lists {
+        let Some(Value::Array(list)) = holder.get("parameters") else {
+            continue;
+        };
+        for (i, p) in list.iter().enumerate() {
+            let node = resolve(raw, p, &child(at, &[&i.to_string()]));
+            let (Some(name), Some(location)) = (
+                node.value.get("name").and_then(Value::as_str),
+                node.value.get("in").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            out.retain(|q| !(q.name == name && q.location == location));
+            out.push(Param {
+                name: name.to_owned(),
+                location: location.to_owned(),
+                value: node.value,
+                pointer: node.pointer,
+            });
+        }
+    }
+    out
+}
+
+/// How parameters are paired: path parameters by their place in the template (renaming one
+/// changes nothing on the wire), the others by location and name.
+fn param_key(op: &Op<'_>, p: &Param<'_>) -> String {
+    if p.location == "path" {
+        let names = crate::lower::template_names(&op.path);
+        if let Some(i) = names.iter().position(|n| *n == p.name) {
+            return format!("path#{i}");
+        }
+    }
+    if p.location == "header" {
+        return format!("header:{}", p.name.to_ascii_lowercase());
+    }
+    format!("{}:{}", p.location, p.name)
+}
+
+fn param_schema<'a>(doc: &Doc<'a>, p: &Param<'a>) -> Node<'a> {
+    if let Some(schema) = p.value.get("schema") {
+        return resolve(doc.raw(), schema, &child(&p.pointer, &["schema"]));
+    }
+    if let Some(Value::Object(content)) = p.value.get("content") {
+        if let Some((media, m)) = content.iter().next() {
+            if let Some(schema) = m.get("schema") {
+                let at = child(&p.pointer, &["content", media, "schema"]);
+                return resolve(doc.raw(), schema, &at);
+            }
+        }
+    }
+    Node::missing(child(&p.pointer, &["schema"]))
+}
+
+fn lowered_param<'a>(op: Option<&'a Operation>, p: &Param<'_>) -> Option<&'a crate::ir::Param> {
+    op?.params.iter().find(|q| {
+        q.wire == p.name
+            && match q.location {
+                ParamLocation::Path => p.location == "path",
+                ParamLocation::Query(_) => p.location == "query",
+                ParamLocation::Header => p.location == "header",
+            }
+    })
+}
+
+fn body_required(b: &Node<'_>) -> bool {
+    b.value.get("required") == Some(&Value::Bool(true))
+}
+
+/// The media type the generator uses (lowering's choice).
+fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Value)> {
+    let (chosen, _) = crate::lower::pick_media(content.keys())?;
+    content.get_key_value(&chosen)
+}
+
+fn media_of(node: &Node<'_>) -> Option<String> {
+    node.value
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|c| pick_media(c).map(|(t, _)| t.clone()))
+}
+
+fn media_description(media: &Pair<Option<String>>) -> String {
+    format!(
+        "media type {} → {}",
+        media.old.as_deref().unwrap_or("none"),
+        media.new.as_deref().unwrap_or("none")
+    )
+}
+
+fn media_schema<'a>(doc: &Doc<'a>, node: &Node<'a>) -> Option<Node<'a>> {
+    let content = node.value.get("content")?.as_object()?;
+    let (media, m) = pick_media(content)?;
+    let at = child(&node.pointer, &["content", media, "schema"]);
+    Some(match m.get("schema") {
+        Some(schema) => resolve(doc.raw(), schema, &at),
+        None => Node::missing(at),
+    })
+}
+
+/// `application/json; charset=utf-8` → `application/json`.
+fn essence(media: &Option<String>) -> Option<String> {
+    media.as_ref().map(|m| {
+        m.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    })
+}
+
+fn responses<'a>(raw: &'a Value, op: &Op<'a>) -> Vec<(String, Node<'a>)> {
+    let Some(Value::Object(map)) = op.value.get("responses") else {
+        return Vec::new();
+    };
+    map.iter()
+        .map(|(status, r)| {
+            let key = if status == "default" {
+                status.clone()
+            } else {
+                status.to_ascii_uppercase()
+            };
+            let at = child(&op.pointer, &["responses", status]);
+            (key, resolve(raw, r, &at))
+        })
+        .collect()
+}
+
+/// Changes identical for several statuses (one error schema for 400, 401 and 403) are
+/// reported once, for all of them.
+fn merge_statuses(changes: Vec<Change>) -> Vec<Change> {
+    let mut out: Vec<Change> = Vec::with_capacity(changes.len());
+    for c in changes {
+        if c.scope == Scope::Response {
+            if let Some(same) = out.iter_mut().find(|x| {
+                x.scope == Scope::Response
+                    && x.path == c.path
+                    && x.kind == c.kind
+                    && x.old == c.old
+                    && x.new == c.new
+                    && x.description == c.description
+                    && x.reason == c.reason
+                    && x.breaking_rust == c.breaking_rust
+                    && x.breaking_wire == c.breaking_wire
+            }) {
+                same.name = format!("{}, {}", same.name, c.name);
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}

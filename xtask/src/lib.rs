@@ -1,0 +1,4 @@
+//! The parts of `cargo xtask` that tests call directly, as a library; the binary
+//! (`src/main.rs`) dispatches the commands.
+
+pub mod diff;
