@@ -3,11 +3,13 @@
 //! sends requests of its own, sits a layer above, in [`iam`](super::iam).
 
 mod aksk;
+mod cache;
 mod token;
 
 pub use aksk::AkSk;
+pub use cache::TokenCacheOptions;
 pub(crate) use token::refresh_at;
-pub use token::{CachedToken, Token, TokenCacheOptions, TokenSource};
+pub use token::{CachedToken, Token, TokenSource};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};

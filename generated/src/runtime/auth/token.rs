@@ -1,17 +1,15 @@
-//! Tokens obtained on demand: the cache, single-flight refresh and 401 handling behind
-//! [`Auth::password`](crate::runtime::Auth::password) and
-//! [`Auth::token_source`](crate::runtime::Auth::token_source).
+//! Tokens obtained on demand (behind [`Auth::password`](crate::runtime::Auth::password) and
+//! [`Auth::token_source`](crate::runtime::Auth::token_source)): what a token is, where it
+//! comes from, and its cache (single-flight refresh, 401 handling; see [`super::cache`]).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use super::super::connection::Connection;
 use super::super::error::Error;
 use super::super::retry::BoxFuture;
 use super::super::secret::Secret;
-use super::super::time::Clock;
+use super::cache::{Cache, Cacheable, Fetch, TokenCacheOptions};
 
 /// A token, how long it is valid, and the project it is scoped to when the issuer said.
 #[derive(Clone)]
@@ -109,70 +107,48 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
     fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<Token, Error>>;
 }
 
-/// The longest a token is kept, whatever lifetime it claims (about 100 years): far enough
-/// to mean "until a `401`", near enough for any clock to add to the current time.
-const MAX_KEPT: Duration = Duration::from_secs(100 * 365 * 86_400);
-
-/// When a token received at `now` should be replaced. A lifetime past what the clock can
-/// count (`Duration::MAX`, a year 300000 expiry) saturates: such a token is kept for
-/// [`MAX_KEPT`], not fetched again on every request.
+/// When a token received at `now` should be replaced (see [`super::cache::refresh_at`]).
 pub(crate) fn refresh_at(
     token: &Token,
     options: &TokenCacheOptions,
     now: SystemTime,
 ) -> SystemTime {
-    let lifetime = match token.expiry {
-        Expiry::Unknown => options.default_lifetime,
-        Expiry::After(d) => d,
-        Expiry::At(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
-    };
-    let margin = options.refresh_margin.min(lifetime / 2);
-    let keep = (lifetime - margin).min(MAX_KEPT);
-    now.checked_add(keep).unwrap_or(now)
+    super::cache::refresh_at(token.lifetime_from(now), options, now)
 }
 
-/// How tokens from a [`TokenSource`] are cached.
-#[derive(Clone, Debug)]
-pub struct TokenCacheOptions {
-    refresh_margin: Duration,
-    default_lifetime: Duration,
-    clock: Clock,
-}
-
-impl Default for TokenCacheOptions {
-    fn default() -> Self {
-        Self {
-            refresh_margin: Duration::from_secs(300),
-            default_lifetime: Duration::from_secs(3600),
-            clock: Clock::system(),
+impl Token {
+    /// How long the token is valid from `now`, when its issuer said.
+    fn lifetime_from(&self, now: SystemTime) -> Option<Duration> {
+        match self.expiry {
+            Expiry::Unknown => None,
+            Expiry::After(d) => Some(d),
+            Expiry::At(at) => Some(at.duration_since(now).unwrap_or(Duration::ZERO)),
         }
     }
 }
 
-impl TokenCacheOptions {
-    /// The defaults: refresh 5 minutes before expiry; a token without an expiry is kept for an
-    /// hour; the system clock.
-    pub fn new() -> Self {
-        Self::default()
+impl Cacheable for Token {
+    fn lifetime(&self, now: SystemTime) -> Option<Duration> {
+        self.lifetime_from(now)
     }
 
-    /// How long before its expiry a token is replaced (default 5 minutes; at most half the
-    /// token's lifetime is used, so short-lived tokens are still cached).
-    pub fn refresh_margin(mut self, margin: Duration) -> Self {
-        self.refresh_margin = margin;
-        self
+    fn carries(&self, used: &Secret) -> bool {
+        self.value == *used
     }
+}
 
-    /// How long a token whose expiry is unknown is used (default 1 hour).
-    pub fn default_lifetime(mut self, lifetime: Duration) -> Self {
-        self.default_lifetime = lifetime;
-        self
+/// A [`TokenSource`] as the cache's source.
+struct Tokens<S>(S);
+
+impl<S: fmt::Debug> fmt::Debug for Tokens<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
     }
+}
 
-    /// Reads the time from `clock` instead of the system clock (for tests).
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
+impl<S: TokenSource> Fetch<Token> for Tokens<S> {
+    fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<Token, Error>> {
+        self.0.fetch(connection)
     }
 }
 
@@ -185,96 +161,32 @@ impl TokenCacheOptions {
 /// - A request answered with `401` drops the token it used (unless a newer one replaced it
 ///   already) and is sent once more with a new token.
 #[derive(Clone)]
-pub struct CachedToken {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    source: Box<dyn TokenSource>,
-    options: TokenCacheOptions,
-    /// The current token, read without waiting on a fetch.
-    current: Mutex<Option<Held>>,
-    /// Held while fetching: the single flight.
-    flight: tokio::sync::Mutex<Flight>,
-    /// The number of the fetch in progress (0 when none); fetches are numbered from 1.
-    in_flight: AtomicU64,
-    started: AtomicU64,
-    fetches: AtomicU64,
-}
-
-#[derive(Clone)]
-struct Held {
-    token: Token,
-    refresh_at: SystemTime,
-}
-
-#[derive(Default)]
-struct Flight {
-    /// The outcome of the last fetch, by number, for the requests that waited on it.
-    last: Option<(u64, Result<Token, Error>)>,
-}
+pub struct CachedToken(Cache<Token>);
 
 impl fmt::Debug for CachedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let held = self.held().is_some();
         f.debug_struct("CachedToken")
-            .field("source", &self.inner.source)
-            .field("options", &self.inner.options)
-            .field("has_token", &held)
+            .field("source", &self.0.source())
+            .field("options", self.0.options())
+            .field("has_token", &self.0.holds_value())
             .finish()
-    }
-}
-
-/// Clears the in-flight mark even when the fetching request is cancelled.
-struct InFlight<'a>(&'a AtomicU64);
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.store(0, Ordering::SeqCst);
     }
 }
 
 impl CachedToken {
     /// A cache over `source`.
     pub fn new(source: impl TokenSource, options: TokenCacheOptions) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                source: Box::new(source),
-                options,
-                current: Mutex::new(None),
-                flight: tokio::sync::Mutex::new(Flight::default()),
-                in_flight: AtomicU64::new(0),
-                started: AtomicU64::new(0),
-                fetches: AtomicU64::new(0),
-            }),
-        }
+        Self(Cache::new(Box::new(Tokens(source)), options))
     }
 
     /// How many times the source was asked for a token so far.
     pub fn fetch_count(&self) -> u64 {
-        self.inner.fetches.load(Ordering::SeqCst)
+        self.0.fetch_count()
     }
 
     /// Forgets the cached token; the next request fetches a new one.
     pub fn clear(&self) {
-        *self.lock_current() = None;
-    }
-
-    fn lock_current(&self) -> std::sync::MutexGuard<'_, Option<Held>> {
-        // The data is a plain value that is always consistent: a poisoned lock is still usable.
-        self.inner
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn held(&self) -> Option<Held> {
-        self.lock_current().clone()
-    }
-
-    fn fresh(&self) -> Option<Token> {
-        let now = self.inner.options.clock.now();
-        self.held().filter(|h| now < h.refresh_at).map(|h| h.token)
+        self.0.clear();
     }
 
     /// The token a request would carry now: the cached one, or a new one from the source
@@ -283,52 +195,7 @@ impl CachedToken {
     /// request of your own; `connection` is the one of the configuration the token is for
     /// ([`Config::connection`](crate::runtime::Config::connection)).
     pub async fn current(&self, connection: &Connection) -> Result<Token, Error> {
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-        let arrived_during = self.inner.in_flight.load(Ordering::SeqCst);
-        let mut flight = self.inner.flight.lock().await;
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-        // Waited on a fetch that has finished: share its outcome.
-        if arrived_during != 0
-            && let Some((n, outcome)) = &flight.last
-            && *n == arrived_during
-        {
-            match outcome {
-                Ok(token) => return Ok(token.clone()),
-                Err(e) => {
-                    if let Some(e) = e.try_clone() {
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        let n = self.inner.started.fetch_add(1, Ordering::SeqCst) + 1;
-        self.inner.in_flight.store(n, Ordering::SeqCst);
-        let _mark = InFlight(&self.inner.in_flight);
-        self.inner.fetches.fetch_add(1, Ordering::SeqCst);
-        let fetched = self.inner.source.fetch(connection).await;
-        match fetched {
-            Ok(token) => {
-                let held = Held {
-                    refresh_at: self.refresh_at(&token),
-                    token,
-                };
-                *self.lock_current() = Some(held.clone());
-                flight.last = Some((n, Ok(held.token.clone())));
-                Ok(held.token)
-            }
-            Err(e) => {
-                let e = match e {
-                    Error::Auth(_) => e,
-                    other => Error::Auth(Box::new(other)),
-                };
-                flight.last = e.try_clone().map(|shared| (n, Err(shared)));
-                Err(e)
-            }
-        }
+        self.0.current(connection).await
     }
 
     /// A valid token's value, for a request about to be sent.
@@ -336,30 +203,19 @@ impl CachedToken {
         self.current(connection).await.map(|t| t.value)
     }
 
-    /// When a token just received should be replaced.
-    fn refresh_at(&self, token: &Token) -> SystemTime {
-        let options = &self.inner.options;
-        refresh_at(token, options, options.clock.now())
-    }
-
     /// A request sent with `used` was answered `401`: drop that token, unless it was replaced
     /// already (then the retry uses the newer one).
     pub(crate) async fn rejected(&self, used: &Secret) {
-        let mut flight = self.inner.flight.lock().await;
-        let mut current = self.lock_current();
-        if current.as_ref().is_some_and(|h| h.token.value == *used) {
-            *current = None;
-        }
-        if matches!(&flight.last, Some((_, Ok(t))) if t.value == *used) {
-            flight.last = None;
-        }
+        self.0.rejected(used).await;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use crate::runtime::Clock;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use std::time::UNIX_EPOCH;
 
     #[derive(Debug)]
@@ -528,7 +384,7 @@ mod tests {
             let (cache, config) = (cache.clone(), config.clone());
             tokio::spawn(async move { cache.get(&config).await })
         };
-        while cache.inner.in_flight.load(Ordering::SeqCst) == 0 {
+        while cache.0.in_flight() == 0 {
             tokio::task::yield_now().await;
         }
         let waiters: Vec<_> = (0..20)
@@ -574,7 +430,7 @@ mod tests {
         let config = config();
         let r = tokio::time::timeout(Duration::from_millis(20), cache.get(&config)).await;
         assert!(r.is_err());
-        assert_eq!(cache.inner.in_flight.load(Ordering::SeqCst), 0);
+        assert_eq!(cache.0.in_flight(), 0);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
