@@ -6,7 +6,7 @@ mod aksk;
 mod cache;
 mod token;
 
-pub use aksk::AkSk;
+pub use aksk::{AkSk, KeySource, TemporaryKeys};
 pub use cache::TokenCacheOptions;
 pub(crate) use token::refresh_at;
 pub use token::{CachedToken, Token, TokenSource};
@@ -82,10 +82,13 @@ impl Auth {
                 headers.insert(X_AUTH_TOKEN, token_header(operation, &token)?);
                 Ok(Some(token))
             }
-            Auth::AkSk(aksk) => {
-                aksk.sign(method, url, headers, body);
-                Ok(None)
-            }
+            Auth::AkSk(aksk) => aksk
+                .sign_current(connection, method, url, headers, body)
+                .await
+                .map_err(|e| match e {
+                    Error::Auth(_) => e,
+                    other => Error::Auth(Box::new(other)),
+                }),
         }
     }
 
@@ -97,6 +100,7 @@ impl Auth {
                 cache.rejected(token).await;
                 true
             }
+            Auth::AkSk(aksk) => aksk.rejected(token).await,
             _ => false,
         }
     }

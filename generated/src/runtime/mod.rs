@@ -36,7 +36,9 @@ pub mod time;
 pub mod transport;
 pub mod wait;
 
-pub use auth::{AkSk, Auth, CachedToken, Token, TokenCacheOptions, TokenSource};
+pub use auth::{
+    AkSk, Auth, CachedToken, KeySource, TemporaryKeys, Token, TokenCacheOptions, TokenSource,
+};
 pub use client::ServiceClient;
 pub use config::{Config, ConfigBuilder};
 pub use connection::Connection;

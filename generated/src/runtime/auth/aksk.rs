@@ -25,8 +25,14 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
+use std::time::{Duration, SystemTime};
+
+use super::super::connection::Connection;
+use super::super::error::Error;
+use super::super::retry::BoxFuture;
 use super::super::secret::Secret;
 use super::super::time::{Clock, basic_utc};
+use super::cache::{Cache, Cacheable, Fetch, TokenCacheOptions};
 
 /// The signing algorithm's name, first in the string to sign and in `Authorization`.
 const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -38,7 +44,10 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Access key / secret key credentials, for signing every request (`SDK-HMAC-SHA256`).
+/// Access key / secret key credentials, for signing every request (`SDK-HMAC-SHA256`):
+/// permanent keys ([`AkSk::new`]), or temporary ones with a security token, fetched from a
+/// [`KeySource`] (the ECS metadata service, say) and refreshed before they expire
+/// ([`AkSk::temporary`]).
 ///
 /// `Debug` shows the access key (an identifier, like a user name) but never the secret key
 /// or the security token.
@@ -53,35 +62,172 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 /// ```
 #[derive(Clone)]
 pub struct AkSk {
-    access_key: String,
-    secret_key: Secret,
+    keys: Keys,
     project_id: Option<String>,
     domain_id: Option<String>,
-    security_token: Option<Secret>,
     clock: Clock,
+}
+
+#[derive(Clone)]
+enum Keys {
+    Permanent(Signing),
+    Temporary(Cache<TemporaryKeys>),
+}
+
+/// The keys a request is signed with.
+#[derive(Clone)]
+struct Signing {
+    access_key: String,
+    secret_key: Secret,
+    security_token: Option<Secret>,
 }
 
 impl fmt::Debug for AkSk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AkSk")
+        let mut d = f.debug_struct("AkSk");
+        match &self.keys {
+            Keys::Permanent(k) => d
+                .field("access_key", &k.access_key)
+                .field("secret_key", &k.secret_key)
+                .field("security_token", &k.security_token),
+            Keys::Temporary(cache) => d.field("temporary_from", &cache.source()),
+        };
+        d.field("project_id", &self.project_id)
+            .field("domain_id", &self.domain_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Temporary access keys: an access key, its secret key and the security token that goes
+/// with them, valid until `expires_at`.
+///
+/// `Debug` shows the access key and the expiry, never the secret key or the token.
+#[derive(Clone)]
+pub struct TemporaryKeys {
+    access_key: String,
+    secret_key: Secret,
+    security_token: Secret,
+    expires_at: Option<SystemTime>,
+}
+
+impl TemporaryKeys {
+    /// Keys valid until `expires_at` (or for the cache's default lifetime when `None`).
+    pub fn new(
+        access_key: impl Into<String>,
+        secret_key: impl Into<Secret>,
+        security_token: impl Into<Secret>,
+        expires_at: Option<SystemTime>,
+    ) -> Self {
+        Self {
+            access_key: access_key.into(),
+            secret_key: secret_key.into(),
+            security_token: security_token.into(),
+            expires_at,
+        }
+    }
+
+    /// The access key id.
+    pub fn access_key(&self) -> &str {
+        &self.access_key
+    }
+
+    /// When the keys expire, when their issuer said.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
+    }
+
+    fn signing(&self) -> Signing {
+        Signing {
+            access_key: self.access_key.clone(),
+            secret_key: self.secret_key.clone(),
+            security_token: Some(self.security_token.clone()),
+        }
+    }
+}
+
+impl fmt::Debug for TemporaryKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TemporaryKeys")
             .field("access_key", &self.access_key)
             .field("secret_key", &self.secret_key)
-            .field("project_id", &self.project_id)
-            .field("domain_id", &self.domain_id)
             .field("security_token", &self.security_token)
-            .finish_non_exhaustive()
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl Cacheable for TemporaryKeys {
+    fn lifetime(&self, now: SystemTime) -> Option<Duration> {
+        self.expires_at
+            .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
+    }
+
+    fn carries(&self, used: &Secret) -> bool {
+        self.security_token == *used
+    }
+}
+
+/// Where temporary AK/SK come from: the ECS metadata service (see
+/// [`crate::runtime::credentials`]), a vault, a federation exchange, a test.
+///
+/// The runtime calls [`KeySource::fetch`] only when it holds no valid keys: before the first
+/// request, shortly before the keys expire, and once after a request signed with them was
+/// answered `401`. Concurrent requests share one fetch.
+pub trait KeySource: fmt::Debug + Send + Sync + 'static {
+    /// Obtains new keys, with the connection of the client that needs them.
+    fn fetch<'a>(
+        &'a self,
+        connection: &'a Connection,
+    ) -> BoxFuture<'a, Result<TemporaryKeys, Error>>;
+}
+
+/// A [`KeySource`] as the cache's source.
+struct FromKeySource<S>(S);
+
+impl<S: fmt::Debug> fmt::Debug for FromKeySource<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<S: KeySource> Fetch<TemporaryKeys> for FromKeySource<S> {
+    fn fetch<'a>(
+        &'a self,
+        connection: &'a Connection,
+    ) -> BoxFuture<'a, Result<TemporaryKeys, Error>> {
+        self.0.fetch(connection)
     }
 }
 
 impl AkSk {
     /// Permanent credentials: an access key id and its secret key.
     pub fn new(access_key: impl Into<String>, secret_key: impl Into<Secret>) -> Self {
-        Self {
+        Self::with_keys(Keys::Permanent(Signing {
             access_key: access_key.into(),
             secret_key: secret_key.into(),
+            security_token: None,
+        }))
+    }
+
+    /// Temporary credentials from `source`, cached and refreshed 5 minutes before they expire
+    /// (see [`AkSk::temporary_with`]).
+    pub fn temporary(source: impl KeySource) -> Self {
+        Self::temporary_with(source, TokenCacheOptions::default())
+    }
+
+    /// Temporary credentials from `source`, cached as `options` say.
+    pub fn temporary_with(source: impl KeySource, options: TokenCacheOptions) -> Self {
+        Self::with_keys(Keys::Temporary(Cache::new(
+            Box::new(FromKeySource(source)),
+            options,
+        )))
+    }
+
+    fn with_keys(keys: Keys) -> Self {
+        Self {
+            keys,
             project_id: None,
             domain_id: None,
-            security_token: None,
             clock: Clock::system(),
         }
     }
@@ -98,9 +244,12 @@ impl AkSk {
         self
     }
 
-    /// Temporary credentials: sends the security token as `X-Security-Token` (signed).
+    /// Temporary permanent-style credentials: sends the security token as `X-Security-Token`
+    /// (signed). Ignored for keys from a [`KeySource`], which bring their own.
     pub fn security_token(mut self, token: impl Into<Secret>) -> Self {
-        self.security_token = Some(token.into());
+        if let Keys::Permanent(k) = &mut self.keys {
+            k.security_token = Some(token.into());
+        }
         self
     }
 
@@ -110,18 +259,71 @@ impl AkSk {
         self
     }
 
-    /// The access key id.
-    pub fn access_key(&self) -> &str {
-        &self.access_key
+    /// The access key id of permanent keys (`None` for keys from a [`KeySource`]).
+    pub fn access_key(&self) -> Option<&str> {
+        match &self.keys {
+            Keys::Permanent(k) => Some(&k.access_key),
+            Keys::Temporary(_) => None,
+        }
     }
 
-    /// Signs a request about to be sent to `url`: adds `X-Sdk-Date`, `X-Project-Id`,
-    /// `X-Domain-Id` and `X-Security-Token` as configured, then `Authorization`.
+    /// Signs a request about to be sent to `url` with permanent keys (temporary ones are
+    /// fetched, and requests signed, by the client that `Auth::aksk` is configured on):
+    /// adds `X-Sdk-Date`, `X-Project-Id`, `X-Domain-Id` and `X-Security-Token` as configured,
+    /// then `Authorization`. Does nothing for keys from a [`KeySource`].
     ///
     /// Signed are `host` (taken from `url` as an HTTP client sends it) and every header in
     /// `headers` except `Content-Type` and names containing `_`; so add headers that a proxy
     /// may change (`User-Agent`, `Accept`) after signing.
     pub fn sign(&self, method: &Method, url: &Url, headers: &mut HeaderMap, body: &[u8]) {
+        if let Keys::Permanent(keys) = &self.keys {
+            self.sign_with(keys, method, url, headers, body);
+        }
+    }
+
+    /// Signs with the current keys, fetching temporary ones first when needed; returns the
+    /// security token of temporary keys, which a `401` answer should replace.
+    pub(crate) async fn sign_current(
+        &self,
+        connection: &Connection,
+        method: &Method,
+        url: &Url,
+        headers: &mut HeaderMap,
+        body: &[u8],
+    ) -> Result<Option<Secret>, Error> {
+        match &self.keys {
+            Keys::Permanent(keys) => {
+                self.sign_with(keys, method, url, headers, body);
+                Ok(None)
+            }
+            Keys::Temporary(cache) => {
+                let keys = cache.current(connection).await?;
+                self.sign_with(&keys.signing(), method, url, headers, body);
+                Ok(Some(keys.security_token))
+            }
+        }
+    }
+
+    /// A request signed with the security token `used` was answered `401`: drops those
+    /// temporary keys; returns whether new ones can be fetched.
+    pub(crate) async fn rejected(&self, used: &Secret) -> bool {
+        match &self.keys {
+            Keys::Temporary(cache) => {
+                cache.rejected(used).await;
+                true
+            }
+            Keys::Permanent(_) => false,
+        }
+    }
+
+    fn sign_with(
+        &self,
+        keys: &Signing,
+        method: &Method,
+        url: &Url,
+        headers: &mut HeaderMap,
+        body: &[u8],
+    ) {
         let date = basic_utc(self.clock.now());
         let mut set = |name: &'static str, value: &str, sensitive: bool| {
             if let Ok(mut value) = HeaderValue::from_str(value) {
@@ -136,7 +338,7 @@ impl AkSk {
         if let Some(id) = &self.domain_id {
             set("x-domain-id", id, false);
         }
-        if let Some(token) = &self.security_token {
+        if let Some(token) = &keys.security_token {
             set("x-security-token", token.expose(), true);
         }
         trim_header_values(headers);
@@ -160,8 +362,8 @@ impl AkSk {
             })
             .unwrap_or_default();
         let authorization = authorization(
-            &self.access_key,
-            self.secret_key.expose().as_bytes(),
+            &keys.access_key,
+            keys.secret_key.expose().as_bytes(),
             method.as_str(),
             url.path(),
             &query,
