@@ -6,13 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-/// The workspace root.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lives one level below the workspace root")
-        .to_path_buf()
-}
+use crate::paths::project_root;
 
 /// `cargo`, without the variables Cargo sets for the running test: build scripts that watch
 /// one (ring watches `CARGO_MANIFEST_DIR`) would otherwise rerun, and everything above them.
@@ -50,7 +44,7 @@ pub fn cargo() -> Command {
 pub fn build_binary(bin: &str, extra: &[&str]) -> Result<PathBuf, String> {
     let mut command = cargo();
     command
-        .current_dir(workspace_root())
+        .current_dir(project_root())
         .args(["build", "--workspace", "--bin", bin])
         .args(extra)
         .args(["--message-format", "json-render-diagnostics"]);

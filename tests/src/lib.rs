@@ -10,4 +10,5 @@ pub mod fixtures {
 pub mod binaries;
 pub mod faulty;
 pub mod jobsim;
+pub mod paths;
 pub mod support;

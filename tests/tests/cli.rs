@@ -813,7 +813,7 @@ fn dot_job_ids_are_usage_errors() {
 /// The README documents the command line: install, commands, variables, exit statuses.
 #[test]
 fn readme_documents_the_command_line() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = cloudjobs_tests::paths::project_root();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let start = readme
         .find("## Command line")

@@ -84,7 +84,7 @@ fn prism_executable() -> Option<PathBuf> {
     }
     // Installed by an earlier `cargo xtask test`: plain `cargo test` uses it too.
     let installed =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/node/node_modules/.bin/prism");
+        cloudjobs_tests::paths::project_root().join("target/tools/node/node_modules/.bin/prism");
     if installed.exists() {
         return Some(installed);
     }
@@ -188,7 +188,7 @@ fn spawn_reader(
 // ---------------------------------------------------------------------------------------
 
 fn specs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+    cloudjobs_tests::paths::project_root().join("specs")
 }
 
 fn load_spec(file: &str) -> Value {

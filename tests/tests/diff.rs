@@ -11,7 +11,7 @@
 //! Review changed snapshots with `cargo insta review` (or `INSTA_UPDATE=always cargo test`
 //! and read the diff).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use cloudjobs_codegen::diff::{
@@ -20,16 +20,11 @@ use cloudjobs_codegen::diff::{
 use serde_json::Value;
 use xtask::diff as xtask_diff;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use cloudjobs_tests::paths::project_root;
 
 fn fixture(case: &str, side: &str) -> Spec {
     let label = format!("tests/fixtures/diff/{case}/{side}.yaml");
-    let text = std::fs::read_to_string(root().join(&label)).unwrap();
+    let text = std::fs::read_to_string(project_root().join(&label)).unwrap();
     Spec::from_text("specs/jobs.yaml", &label, "jobs", &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -50,7 +45,7 @@ fn report(specs: Vec<SpecDiff>) -> Report {
 }
 
 fn cases() -> Vec<String> {
-    let mut cases: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/diff"))
+    let mut cases: Vec<String> = std::fs::read_dir(project_root().join("tests/fixtures/diff"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
@@ -382,7 +377,7 @@ fn reversed(value: Value) -> Value {
 
 #[test]
 fn every_real_spec_rewritten_as_json_with_reversed_keys_is_unchanged() {
-    let dir = root().join("specs");
+    let dir = project_root().join("specs");
     let files = cloudjobs_codegen::project::spec_files(&dir).unwrap();
     assert!(files.len() >= 5);
     for path in files {
@@ -473,9 +468,10 @@ impl Repo {
     }
 
     fn write_fixture(&self, file: &str, case: &str, side: &str) {
-        let text =
-            std::fs::read_to_string(root().join(format!("tests/fixtures/diff/{case}/{side}.yaml")))
-                .unwrap();
+        let text = std::fs::read_to_string(
+            project_root().join(format!("tests/fixtures/diff/{case}/{side}.yaml")),
+        )
+        .unwrap();
         self.write(file, &text);
     }
 
@@ -707,7 +703,7 @@ fn any_two_specs_compare_without_failing() {
     // report renders, the JSON parses, and a spec against itself is unchanged.
     let mut specs = Vec::new();
     for dir in ["specs", "tests/fixtures/ok"] {
-        for path in cloudjobs_codegen::project::spec_files(&root().join(dir)).unwrap() {
+        for path in cloudjobs_codegen::project::spec_files(&project_root().join(dir)).unwrap() {
             let label = format!("{dir}/{}", path.file_name().unwrap().to_str().unwrap());
             let text = std::fs::read_to_string(&path).unwrap();
             let module = cloudjobs_codegen::module_name(&path);
@@ -749,7 +745,7 @@ fn comparable(text: &str) -> String {
 
 #[test]
 fn readme_example_is_real_output() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
     let section = readme
         .find("## Reviewing a spec change")
         .expect("README.md has a \"Reviewing a spec change\" section");
@@ -763,7 +759,7 @@ fn readme_example_is_real_output() {
     // The same change, from the fixture pair the example was made with.
     let load = |side: &str| {
         let label = format!("tests/fixtures/diff/readme_example/{side}.yaml");
-        let text = std::fs::read_to_string(root().join(&label)).unwrap();
+        let text = std::fs::read_to_string(project_root().join(&label)).unwrap();
         Spec::from_text("specs/otc-ims-jobs.yaml", &label, "otc_ims_jobs", &text).unwrap()
     };
     let d = diff_spec(

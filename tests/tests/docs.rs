@@ -29,19 +29,13 @@ use std::time::Duration;
 use serde_json::Value;
 
 use cloudjobs_tests::binaries;
+use cloudjobs_tests::paths::project_root;
 
 const PYTHON_ENV: &str = "CLOUDJOBS_PYTHON";
 const SKIP_ENV: &str = "CLOUDJOBS_SKIP_DOCS";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 fn fixtures() -> PathBuf {
-    root().join("tests/fixtures/docs")
+    project_root().join("tests/fixtures/docs")
 }
 
 /// The Python interpreter with the readers' packages, `None` when skipping was asked for
@@ -57,7 +51,7 @@ fn python() -> Option<PathBuf> {
                 eprintln!("SKIPPED: docs reader tests ({SKIP_ENV} is set)");
                 return None;
             }
-            let venv = root().join("target/tools/venv/bin/python");
+            let venv = project_root().join("target/tools/venv/bin/python");
             let ready = venv.exists()
                 && Command::new(&venv)
                     .args(["-c", "import docutils"])
@@ -111,7 +105,7 @@ impl Run {
 /// Runs `xtask docs ARGS` in the repository root with the reader's interpreter and `env`.
 fn docs(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(xtask());
-    command.current_dir(root()).arg("docs").args(args);
+    command.current_dir(project_root()).arg("docs").args(args);
     for var in [
         "CLOUDJOBS_DOCS_BASE_URL",
         "CLOUDJOBS_DOCS_URL_MAP",

@@ -6,8 +6,6 @@
 //! The responses come from the specs themselves (their examples; for statuses without an
 //! example, a body built from the documented error schema), so a spec change is tested too.
 
-use std::path::Path;
-
 use cloudjobs::runtime::{Auth, Config, Error, Job, RetryPolicy, StateKind};
 use cloudjobs::{cae_jobs, cfw_jobs, iam_tokens, otc_ims_jobs, workspace_image_jobs};
 use serde_json::{Value, json};
@@ -16,7 +14,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The documented responses of the one operation of a spec: (status, body, example?).
 fn documented(spec: &str) -> Vec<(u16, Value, bool)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = cloudjobs_tests::paths::project_root();
     let doc = cloudjobs_codegen::load::load_file(&root.join("specs").join(spec), spec).unwrap();
     documented_in(&doc.raw, None, spec)
         .into_iter()
@@ -93,7 +91,7 @@ async fn every_registered_job_api_decodes_its_documented_responses() {
     use cloudjobs::apis::registry;
     use cloudjobs::runtime::registry::JobQuery;
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = cloudjobs_tests::paths::project_root();
     let specs = cloudjobs_codegen::project::spec_files(&root.join("specs")).unwrap();
     let server = MockServer::start().await;
     let mut checked = 0;
@@ -282,7 +280,7 @@ fn find(body: &Value, keys: &[&str]) -> Option<String> {
 async fn otc_ims_job_responses() {
     let server = MockServer::start().await;
     let ims = otc_ims_jobs::Client::new(&config(&server, "otc_ims_jobs")).unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = cloudjobs_tests::paths::project_root();
     let doc = cloudjobs_codegen::load::load_file(
         &root.join("specs").join("otc-ims-jobs.yaml"),
         "otc-ims-jobs.yaml",

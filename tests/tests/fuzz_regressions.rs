@@ -5,7 +5,7 @@
 //! A crash found by `cargo fuzz run` goes into `tests/fuzz/regressions/<target>/` (see
 //! `tests/fuzz/README.md`), where the tests below pick it up.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -17,8 +17,8 @@ mod checks;
 
 /// Every file of `tests/fuzz/<kind>/<target>/` (dot files left out), with its contents.
 fn inputs(kind: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz")
+    let dir = cloudjobs_tests::paths::project_root()
+        .join("tests/fuzz")
         .join(kind)
         .join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)

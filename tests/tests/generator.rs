@@ -4,17 +4,10 @@
 //! Review changed snapshots with `cargo insta review` (or `INSTA_UPDATE=always cargo test`
 //! and read the diff).
 
-use std::path::{Path, PathBuf};
-
 use cloudjobs_codegen::project::{generate_dir, spec_files};
 use cloudjobs_codegen::{EmitOptions, ErrorKind, generate_file, module_name};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use cloudjobs_tests::paths::project_root;
 
 fn fixture_options() -> EmitOptions {
     EmitOptions {
@@ -30,7 +23,12 @@ fn fixture_options() -> EmitOptions {
 
 #[test]
 fn every_job_spec_is_in_the_registry() {
-    let files = generate_dir(&root().join("specs"), "specs", &EmitOptions::default()).unwrap();
+    let files = generate_dir(
+        &project_root().join("specs"),
+        "specs",
+        &EmitOptions::default(),
+    )
+    .unwrap();
     let registry = &files
         .iter()
         .find(|f| f.name == "registry.rs")
@@ -89,7 +87,7 @@ paths:
 
 #[test]
 fn fixtures_generate_as_snapshotted() {
-    let dir = root().join("tests/fixtures/ok");
+    let dir = project_root().join("tests/fixtures/ok");
     for path in spec_files(&dir).unwrap() {
         let label = format!(
             "tests/fixtures/ok/{}",
@@ -109,8 +107,18 @@ fn fixtures_generate_as_snapshotted() {
 
 #[test]
 fn generation_is_deterministic() {
-    let once = generate_dir(&root().join("specs"), "specs", &EmitOptions::default()).unwrap();
-    let twice = generate_dir(&root().join("specs"), "specs", &EmitOptions::default()).unwrap();
+    let once = generate_dir(
+        &project_root().join("specs"),
+        "specs",
+        &EmitOptions::default(),
+    )
+    .unwrap();
+    let twice = generate_dir(
+        &project_root().join("specs"),
+        "specs",
+        &EmitOptions::default(),
+    )
+    .unwrap();
     let contents = |files: &[cloudjobs_codegen::project::OutputFile]| {
         files
             .iter()
@@ -124,9 +132,14 @@ fn generation_is_deterministic() {
 fn checked_in_code_is_fresh() {
     // The same check as `cargo xtask check`, so a plain `cargo test` catches a stale
     // `generated/` too.
-    let files = generate_dir(&root().join("specs"), "specs", &EmitOptions::default()).unwrap();
+    let files = generate_dir(
+        &project_root().join("specs"),
+        "specs",
+        &EmitOptions::default(),
+    )
+    .unwrap();
     for f in files {
-        let path = root().join("generated/src/apis").join(&f.name);
+        let path = project_root().join("generated/src/apis").join(&f.name);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             current == f.contents,
@@ -138,7 +151,7 @@ fn checked_in_code_is_fresh() {
 
 #[test]
 fn broken_specs_are_refused_with_file_and_pointer() {
-    let dir = root().join("tests/fixtures/bad");
+    let dir = project_root().join("tests/fixtures/bad");
     let expected = [
         ("dangling_ref.yaml", ErrorKind::DanglingRef),
         ("external_ref.yaml", ErrorKind::Unsupported),
@@ -173,7 +186,7 @@ fn broken_specs_are_refused_with_file_and_pointer() {
 #[test]
 fn a_failed_generation_reports_every_broken_spec() {
     let errors = generate_dir(
-        &root().join("tests/fixtures/bad"),
+        &project_root().join("tests/fixtures/bad"),
         "bad",
         &EmitOptions::default(),
     )

@@ -4,14 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    // Run time, not compile time: the checkout being tested.
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    Path::new(&manifest)
-        .parent()
-        .expect("tests/ has a parent")
-        .to_owned()
-}
+use cloudjobs_tests::paths::project_root as root;
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

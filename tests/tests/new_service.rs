@@ -13,8 +13,8 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use cloudjobs_tests::binaries;
 use cloudjobs_tests::jobsim::{self, JobSim, Phase, Script, Step};
+use cloudjobs_tests::{binaries, paths};
 
 /// The new spec, as a maintainer would write it.
 const NEW_SPEC: &str = r#"openapi: 3.0.3
@@ -90,24 +90,6 @@ components:
     token: {type: apiKey, in: header, name: X-Auth-Token}
 "#;
 
-/// Copies `from` into `to`, leaving out build output and version control.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create the copy");
-    for entry in std::fs::read_dir(from).expect("read the project") {
-        let entry = entry.expect("read the project");
-        let name = entry.file_name();
-        if matches!(name.to_str(), Some("target" | ".git")) {
-            continue;
-        }
-        let (source, dest) = (entry.path(), to.join(&name));
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&source, &dest);
-        } else {
-            std::fs::copy(&source, &dest).expect("copy a file");
-        }
-    }
-}
-
 /// Runs cargo in the copy with its own target folder.
 fn cargo(copy: &Path, args: &[&str]) -> Output {
     let mut command = binaries::cargo();
@@ -116,7 +98,7 @@ fn cargo(copy: &Path, args: &[&str]) -> Output {
         .current_dir(copy)
         .env(
             "CARGO_TARGET_DIR",
-            binaries::workspace_root().join("target/new-service"),
+            paths::project_root().join("target/new-service"),
         )
         .stdin(Stdio::null())
         .output()
@@ -133,7 +115,7 @@ fn cargo(copy: &Path, args: &[&str]) -> Output {
 fn a_new_job_spec_is_a_new_service_after_regen() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let copy = dir.path().join("cloudjobs");
-    copy_tree(&binaries::workspace_root(), &copy);
+    paths::copy_project(&paths::project_root(), &copy);
     std::fs::write(copy.join("specs/widget-jobs.yaml"), NEW_SPEC).expect("write the spec");
 
     // The maintainer's one command, then the binary.
@@ -157,7 +139,7 @@ fn a_new_job_spec_is_a_new_service_after_regen() {
             "cloudjobs",
         ],
     );
-    let binary = binaries::workspace_root().join("target/new-service/debug/cloudjobs");
+    let binary = paths::project_root().join("target/new-service/debug/cloudjobs");
 
     // The simulated server serves the new API from the copy's specs alone.
     let sim = JobSim::start_with_specs(copy.join("specs"));

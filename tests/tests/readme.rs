@@ -11,9 +11,7 @@ fn example_body(text: &str) -> String {
 
 #[test]
 fn readme_examples_are_built_examples() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap();
+    let root = cloudjobs_tests::paths::project_root();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let mut examples = std::collections::BTreeMap::new();
     for entry in std::fs::read_dir(root.join("generated/examples")).unwrap() {

@@ -893,9 +893,7 @@ async fn e2e_aksk_and_real_sleeping() {
 /// word for word.
 #[test]
 fn readme_waiter_example_is_the_built_example() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap();
+    let root = cloudjobs_tests::paths::project_root();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let example = std::fs::read_to_string(root.join("generated/examples/wait.rs")).unwrap();
     let section = &readme[readme

@@ -34,36 +34,77 @@ cargo xtask <command>
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let root = workspace_root();
-    let result = match args.first().map(String::as_str) {
-        Some("regen") => regen(&root),
-        Some("check") => check(&root),
-        Some("validate") => tools::validate_specs(&root),
-        Some("corpus") => corpus::run(&root, &args[1..]),
-        Some("diff") => return xtask::diff::run(&root, &args[1..]),
-        Some("docs") => return docs::run(&root, &args[1..]),
-        Some("test") => tools::test_all(&root),
-        Some("bench") => bench::run_bench(&root, &args[1..]),
+    let command = match args.first().map(String::as_str) {
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
-            Ok(())
+            return ExitCode::SUCCESS;
         }
-        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}")),
+        Some(command) => command,
+    };
+    let root = match workspace_root() {
+        Ok(root) => root,
+        Err(message) => return fail(&message),
+    };
+    let result = match command {
+        "regen" => regen(&root),
+        "check" => check(&root),
+        "validate" => tools::validate_specs(&root),
+        "corpus" => corpus::run(&root, &args[1..]),
+        "diff" => return xtask::diff::run(&root, &args[1..]),
+        "docs" => return docs::run(&root, &args[1..]),
+        "test" => tools::test_all(&root),
+        "bench" => bench::run_bench(&root, &args[1..]),
+        other => Err(format!("unknown command `{other}`\n\n{HELP}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
+        Err(message) => fail(&message),
     }
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+/// Prints `message` as the error it is and returns the failure status.
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+/// The root of the checkout to work on, found at run time: the workspace around the
+/// `CARGO_MANIFEST_DIR` that `cargo run` (so `cargo xtask`) sets for this process, else the
+/// workspace around the current folder (the binary run directly).
+///
+/// Never the compile-time `env!("CARGO_MANIFEST_DIR")`: checkouts that share a target folder
+/// share the xtask binary too (cargo finds it fresh when a checkout's sources are no newer
+/// than the build), and that path names the checkout the binary was built in.
+fn workspace_root() -> Result<PathBuf, String> {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let current = std::env::current_dir().ok();
+    if let Some(root) = manifest.iter().chain(&current).find_map(|d| find_root(d)) {
+        return Ok(root);
+    }
+    let shown = |dir: &Option<PathBuf>, none: &str| {
+        dir.as_ref()
+            .map_or_else(|| none.to_owned(), |d| d.display().to_string())
+    };
+    Err(format!(
+        "cannot find the project root (a Cargo.toml with [workspace] next to xtask/) at or \
+         above CARGO_MANIFEST_DIR ({}) or the current folder ({}): run `cargo xtask` inside \
+         the project",
+        shown(&manifest, "not set"),
+        shown(&current, "unknown"),
+    ))
+}
+
+/// The nearest folder at or above `start` that is the project root: its Cargo.toml has a
+/// `[workspace]` table, and it has `xtask/`.
+fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| {
+            dir.join("xtask").is_dir()
+                && std::fs::read_to_string(dir.join("Cargo.toml"))
+                    .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"))
+        })
+        .map(Path::to_path_buf)
 }
 
 /// Where generated modules go.

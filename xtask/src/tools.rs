@@ -18,7 +18,8 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
 
 /// A `cargo` command that does not inherit the variables `cargo run` set for xtask itself:
 /// with them, nested builds see a changed environment and rebuild build scripts (ring, the
-/// TLS stack) on every run.
+/// TLS stack) on every run. (xtask has read `CARGO_MANIFEST_DIR` by then, to find the root:
+/// give nested commands the root as their current folder.)
 pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     for (key, _) in std::env::vars_os() {

@@ -258,10 +258,7 @@ pub struct JobSim {
 
 /// The workspace's `specs/` folder.
 pub fn workspace_specs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate is inside the workspace")
-        .join("specs")
+    crate::paths::project_root().join("specs")
 }
 
 impl JobSim {
