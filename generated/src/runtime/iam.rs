@@ -48,6 +48,7 @@ pub enum ProjectScope {
 #[derive(Clone)]
 pub struct PasswordAuth {
     pub(crate) domain_name: String,
+    pub(crate) domain_id: Option<String>,
     pub(crate) user_name: String,
     pub(crate) password: Secret,
     pub(crate) scope: Option<ProjectScope>,
@@ -59,6 +60,7 @@ impl fmt::Debug for PasswordAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PasswordAuth")
             .field("domain_name", &self.domain_name)
+            .field("domain_id", &self.domain_id)
             .field("user_name", &self.user_name)
             .field("password", &self.password)
             .field("scope", &self.scope)
@@ -82,12 +84,20 @@ impl PasswordAuth {
     ) -> Self {
         Self {
             domain_name: domain_name.into(),
+            domain_id: None,
             user_name: user_name.into(),
             password: password.into(),
             scope: None,
             iam_endpoint: None,
             cache: TokenCacheOptions::default(),
         }
+    }
+
+    /// Names the user's account (domain) by id instead of by name (as `clouds.yaml`'s
+    /// `user_domain_id` does); the id is then sent instead of the name.
+    pub fn domain_id(mut self, domain_id: impl Into<String>) -> Self {
+        self.domain_id = Some(domain_id.into());
+        self
     }
 
     /// Scopes the token to the project with this id.
@@ -235,8 +245,15 @@ impl PasswordAuth {
                     methods: ["password"],
                     password: PasswordMethod {
                         user: User {
-                            domain: Named {
-                                name: &self.domain_name,
+                            domain: match &self.domain_id {
+                                Some(id) => DomainRef {
+                                    id: Some(id),
+                                    name: None,
+                                },
+                                None => DomainRef {
+                                    id: None,
+                                    name: Some(&self.domain_name),
+                                },
                             },
                             name: &self.user_name,
                             password: &self.password,
@@ -338,14 +355,17 @@ struct PasswordMethod<'a> {
 
 #[derive(Serialize)]
 struct User<'a> {
-    domain: Named<'a>,
+    domain: DomainRef<'a>,
     name: &'a str,
     password: &'a Secret,
 }
 
 #[derive(Serialize)]
-struct Named<'a> {
-    name: &'a str,
+struct DomainRef<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -447,7 +467,10 @@ mod tests {
                     methods: ["password"],
                     password: PasswordMethod {
                         user: User {
-                            domain: Named { name: "dom" },
+                            domain: DomainRef {
+                                id: None,
+                                name: Some("dom"),
+                            },
                             name: "user",
                             password: &auth.password,
                         },

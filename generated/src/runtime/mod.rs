@@ -17,13 +17,16 @@
 //! 5. [`config`]: a [`Config`] is a [`Connection`] plus an [`Auth`] (plain data).
 //! 6. [`client`]: a [`ServiceClient`] sends: authenticates, retries, reads.
 //! 7. [`iam`]: IAM password authentication, a token source that sends its own request.
-//! 8. [`wait`]: [`wait_for`] a job of any service; [`registry`]: every job API as data
+//! 8. [`credentials`]: the credential chain (environment, `clouds.yaml`, the Huawei Cloud
+//!    credentials file, the instance metadata service) and [`Config::from_env`].
+//! 9. [`wait`]: [`wait_for`] a job of any service; [`registry`]: every job API as data
 //!    ([`registry::JobService`]), to read or wait for a job of a service chosen at run time.
 
 pub mod auth;
 pub mod client;
 pub mod config;
 pub mod connection;
+pub mod credentials;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,0 +1,399 @@
+//! The credential chain (`runtime::credentials`), source by source, against temporary home
+//! directories and a local metadata server: the environment, `clouds.yaml` with
+//! `secure.yaml`, the Huawei Cloud credentials file, the instance metadata service with
+//! expiring keys, the order between them, malformed files, and no secret in any message.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use cloudjobs::runtime::credentials::{Chain, Credential, CredentialError, Profile, Resolved};
+use cloudjobs::runtime::{Config, Operation, Request, Secret, Service, ServiceClient};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A chain over exactly these variables, a temporary home and no metadata service.
+fn chain(home: &Path, vars: &[(&str, &str)]) -> Chain {
+    let mut map: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    map.insert("HOME".into(), home.display().to_string());
+    map.entry("CLOUDJOBS_METADATA_URL".into())
+        .or_insert_with(|| "off".into());
+    Chain::with_env(move |name| map.get(name).cloned()).system_config_dir(home.join("no-etc"))
+}
+
+async fn resolve(chain: Chain) -> Result<Resolved, CredentialError> {
+    chain.resolve().await
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn no_secret(text: &str) {
+    for secret in ["pw-SECRET", "sk-SECRET", "st-SECRET", "tok-SECRET"] {
+        assert!(!text.contains(secret), "{secret} shown: {text}");
+    }
+}
+
+#[tokio::test]
+async fn environment_variables_of_both_tool_families() {
+    let home = tempfile::tempdir().unwrap();
+    let r = resolve(chain(
+        home.path(),
+        &[
+            ("OS_USERNAME", "user"),
+            ("OS_PASSWORD", "pw-SECRET"),
+            ("OS_USER_DOMAIN_NAME", "OTC0001"),
+            ("OS_PROJECT_NAME", "eu-de_p"),
+            ("OS_REGION_NAME", "eu-de"),
+            ("OS_AUTH_URL", "https://iam.eu-de.otc.t-systems.com/v3"),
+        ],
+    ))
+    .await
+    .unwrap();
+    assert!(matches!(&r.credential, Credential::Password { user_name, .. } if user_name == "user"));
+    assert_eq!(r.source, "environment");
+    assert_eq!(r.settings.region.as_deref(), Some("eu-de"));
+    assert_eq!(r.settings.project_name.as_deref(), Some("eu-de_p"));
+    no_secret(&format!("{r:?} {:?}", r.trail));
+
+    let r = resolve(chain(
+        home.path(),
+        &[
+            ("HUAWEICLOUD_SDK_AK", "AK1"),
+            ("HUAWEICLOUD_SDK_SK", "sk-SECRET"),
+            ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "st-SECRET"),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", "p1"),
+        ],
+    ))
+    .await
+    .unwrap();
+    assert!(
+        matches!(&r.credential, Credential::AkSk { access_key, security_token: Some(_), .. } if access_key == "AK1")
+    );
+    assert_eq!(r.settings.project_id.as_deref(), Some("p1"));
+
+    // Half a credential is an error that names the variables, not a silent skip.
+    let e = resolve(chain(home.path(), &[("HUAWEICLOUD_SDK_AK", "AK1")]))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("HUAWEICLOUD_SDK_SK or OS_SECRET_KEY"),
+        "{e}"
+    );
+    let e = resolve(chain(
+        home.path(),
+        &[("OS_USERNAME", "u"), ("OS_PASSWORD", "pw-SECRET")],
+    ))
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("OS_USER_DOMAIN_NAME"), "{e}");
+    no_secret(&e.to_string());
+}
+
+const CLOUDS: &str = "
+clouds:
+  otc:
+    region_name: eu-nl
+    auth:
+      auth_url: https://iam.eu-nl.otc.t-systems.com/v3
+      username: cloud-user
+      user_domain_name: OTC0002
+      project_name: eu-nl
+  other:
+    auth:
+      token: tok-SECRET
+";
+
+const SECURE: &str = "
+clouds:
+  otc:
+    auth:
+      password: pw-SECRET
+";
+
+#[tokio::test]
+async fn clouds_yaml_with_secure_yaml_merged_over_it() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/openstack");
+    write(&dir.join("clouds.yaml"), CLOUDS);
+    write(&dir.join("secure.yaml"), SECURE);
+    let r = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]))
+        .await
+        .unwrap();
+    let Credential::Password {
+        user_name,
+        password,
+    } = &r.credential
+    else {
+        panic!("{r:?}")
+    };
+    assert_eq!(user_name, "cloud-user");
+    assert_eq!(password.expose(), "pw-SECRET");
+    assert!(r.source.contains("clouds.yaml (cloud otc"), "{}", r.source);
+    assert_eq!(r.settings.region.as_deref(), Some("eu-nl"));
+    assert_eq!(r.settings.domain_name.as_deref(), Some("OTC0002"));
+
+    // The environment comes first: its region wins, its credential too.
+    let r = resolve(chain(
+        home.path(),
+        &[
+            ("OS_CLOUD", "otc"),
+            ("OS_REGION_NAME", "eu-de"),
+            ("OS_AUTH_TOKEN", "tok-SECRET"),
+        ],
+    ))
+    .await
+    .unwrap();
+    assert!(matches!(r.credential, Credential::Token(_)));
+    assert_eq!(r.settings.region.as_deref(), Some("eu-de"));
+    // ... and clouds.yaml still fills the settings the environment leaves unset.
+    assert_eq!(r.settings.domain_name.as_deref(), Some("OTC0002"));
+    assert!(
+        r.trail.iter().any(|t| t.contains("settings only")),
+        "{:?}",
+        r.trail
+    );
+
+    // Explicit settings come before everything.
+    let r = resolve(
+        chain(home.path(), &[("OS_CLOUD", "otc")]).explicit(Profile {
+            region: Some("eu-ch2".into()),
+            ..Profile::default()
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.settings.region.as_deref(), Some("eu-ch2"));
+
+    // The current directory is searched first; OS_CLIENT_CONFIG_FILE replaces the search.
+    let cwd = tempfile::tempdir().unwrap();
+    write(
+        &cwd.path().join("clouds.yaml"),
+        "clouds: {otc: {region_name: eu-de, auth: {token: tok-SECRET}}}",
+    );
+    let r = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]).current_dir(cwd.path()))
+        .await
+        .unwrap();
+    assert!(matches!(r.credential, Credential::Token(_)), "{r:?}");
+    let explicit = home.path().join("elsewhere.yaml");
+    write(
+        &explicit,
+        "clouds: {mine: {auth: {ak: AK2, sk: sk-SECRET}}}",
+    );
+    let r = resolve(chain(
+        home.path(),
+        &[
+            ("OS_CLOUD", "mine"),
+            ("OS_CLIENT_CONFIG_FILE", explicit.to_str().unwrap()),
+        ],
+    ))
+    .await
+    .unwrap();
+    assert!(matches!(&r.credential, Credential::AkSk { access_key, .. } if access_key == "AK2"));
+}
+
+#[tokio::test]
+async fn malformed_or_missing_clouds_yaml_is_an_error_naming_file_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/openstack");
+    let file = dir.join("clouds.yaml");
+    // A cloud that is not there.
+    write(&file, CLOUDS);
+    let e = resolve(chain(home.path(), &[("OS_CLOUD", "missing")]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.file.as_deref(), Some(file.as_path()));
+    assert_eq!(e.key.as_deref(), Some("clouds.missing"));
+    // A value of the wrong shape.
+    write(
+        &file,
+        "clouds: {otc: {auth: {username: u, password: [pw-SECRET], user_domain_name: d}}}",
+    );
+    let e = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("clouds.otc.auth.password"), "{e}");
+    assert!(e.to_string().contains(&file.display().to_string()), "{e}");
+    no_secret(&e.to_string());
+    // Not YAML at all.
+    write(&file, "clouds: {otc: [unclosed");
+    let e = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("is not YAML"), "{e}");
+    // Half a credential in the file.
+    write(&file, "clouds: {otc: {auth: {ak: AK}}}");
+    let e = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("clouds.otc.auth.sk"), "{e}");
+    // No clouds.yaml anywhere.
+    std::fs::remove_file(&file).unwrap();
+    let e = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no clouds.yaml"), "{e}");
+}
+
+#[tokio::test]
+async fn huawei_cloud_credentials_file() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join(".huaweicloud/credentials");
+    write(
+        &file,
+        "# Huawei Cloud SDK\n[basic]\nak = AK3\nsk = sk-SECRET\nproject_id = p3\n\n[global]\nak = OTHER\n",
+    );
+    let r = resolve(chain(home.path(), &[])).await.unwrap();
+    assert!(matches!(&r.credential, Credential::AkSk { access_key, .. } if access_key == "AK3"));
+    assert_eq!(r.settings.project_id.as_deref(), Some("p3"));
+    assert!(r.source.contains("credentials file"), "{}", r.source);
+
+    write(&file, "[basic]\nak AK3\n");
+    let e = resolve(chain(home.path(), &[])).await.unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("line 2"), "{e}");
+    write(&file, "[basic]\nsk = sk-SECRET\n");
+    let e = resolve(chain(home.path(), &[])).await.unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("[basic] ak"), "{e}");
+    no_secret(&e.to_string());
+
+    let other = home.path().join("creds.ini");
+    write(&other, "[basic]\nak = AK4\nsk = sk-SECRET\n");
+    let r = resolve(chain(
+        home.path(),
+        &[("HUAWEICLOUD_SDK_CREDENTIALS_FILE", other.to_str().unwrap())],
+    ))
+    .await
+    .unwrap();
+    assert!(matches!(&r.credential, Credential::AkSk { access_key, .. } if access_key == "AK4"));
+}
+
+static JOBS: Service = Service {
+    name: "test_jobs",
+    title: "Test jobs",
+    servers: &[],
+};
+
+static SHOW: Operation = Operation {
+    id: "ShowJob",
+    method: cloudjobs::runtime::Method::GET,
+    path: "/v1/p/jobs/j",
+    authenticated: true,
+};
+
+/// Mounts a metadata service whose keys expire `valid` after each answer; returns the count
+/// of key requests.
+async fn mount_metadata(server: &MockServer, valid: Duration) -> Arc<AtomicUsize> {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    Mock::given(method("GET"))
+        .and(path("/openstack/latest/securitykey"))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+            let expires =
+                cloudjobs::runtime::Timestamp::from_system_time(SystemTime::now() + valid);
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"credential": {
+                "access": format!("TEMPAK{n}"),
+                "secret": format!("sk-SECRET-{n}"),
+                "securitytoken": format!("st-SECRET-{n}"),
+                "expires_at": expires.to_rfc3339(),
+            }}))
+        })
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/p/jobs/j"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(server)
+        .await;
+    calls
+}
+
+#[tokio::test]
+async fn instance_metadata_keys_are_used_and_refreshed_before_they_expire() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await;
+    // Valid for 2 s: refreshed after 1 s (half the lifetime, as the margin is larger).
+    let calls = mount_metadata(&server, Duration::from_secs(2)).await;
+    let r = resolve(chain(
+        home.path(),
+        &[("CLOUDJOBS_METADATA_URL", &server.uri())],
+    ))
+    .await
+    .unwrap();
+    assert!(
+        matches!(r.credential, Credential::InstanceMetadata(_)),
+        "{r:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "the probe");
+    let config = Config::new(
+        Config::builder()
+            .endpoint("test_jobs", server.uri())
+            .build()
+            .unwrap()
+            .connection()
+            .clone(),
+        r.auth(None),
+    );
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    let send = || async {
+        let response = client
+            .execute::<()>(Request::new(&SHOW, SHOW.path.to_owned()))
+            .await
+            .unwrap();
+        assert_eq!(response.code(), 200);
+    };
+    send().await;
+    // The probe's keys served the first request: no second fetch.
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    send().await;
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "refreshed before expiry");
+    let received = server.received_requests().await.unwrap();
+    let jobs: Vec<_> = received
+        .iter()
+        .filter(|r| r.url.path() == "/v1/p/jobs/j")
+        .collect();
+    assert_eq!(jobs[0].headers["x-security-token"], "st-SECRET-1");
+    assert_eq!(jobs[1].headers["x-security-token"], "st-SECRET-2");
+    assert!(
+        jobs[1].headers["authorization"]
+            .to_str()
+            .unwrap()
+            .contains("Access=TEMPAK2")
+    );
+    no_secret(&format!("{r:?} {config:?}"));
+}
+
+#[tokio::test]
+async fn no_credentials_anywhere_says_what_was_tried() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await; // answers 404 to everything
+    let e = resolve(chain(
+        home.path(),
+        &[("CLOUDJOBS_METADATA_URL", &server.uri())],
+    ))
+    .await
+    .unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("no credentials found"), "{text}");
+    assert!(text.contains("environment: no credential"), "{text}");
+    assert!(text.contains("instance metadata"), "{text}");
+}
+
+#[test]
+fn secrets_in_profiles_are_not_shown() {
+    let p = Profile {
+        password: Some(Secret::new("pw-SECRET")),
+        secret_key: Some(Secret::new("sk-SECRET")),
+        ..Profile::default()
+    };
+    no_secret(&format!("{p:?}"));
+}
