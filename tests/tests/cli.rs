@@ -565,8 +565,8 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
         ),
         (
             vec!["get", "ims", "job", "--endpoint", url],
-            vec![("OS_PROJECT_ID", "p")],
-            "no credentials: set OS_AUTH_TOKEN",
+            vec![("OS_PROJECT_ID", "p"), ("CLOUDJOBS_METADATA_URL", "off")],
+            "no credentials found; tried explicit settings: no credential; environment: no credential; instance metadata: turned off. Set OS_AUTH_TOKEN",
         ),
         (
             vec!["get", "ims", "job"],
@@ -837,4 +837,139 @@ fn readme_documents_the_command_line() {
             "the README's command line section lacks {needle:?}"
         );
     }
+}
+
+/// Requests to IAM's token endpoint so far.
+fn iam_requests(sim: &JobSim) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r.path == "/v3/auth/tokens")
+        .count()
+}
+
+/// IAM password tokens are cached on disk: later runs and concurrent runs ask IAM once per
+/// credential; a corrupt entry is a miss; other credentials never get the token.
+#[test]
+fn token_cache_on_disk_serves_later_and_concurrent_runs() {
+    let sim = JobSim::start();
+    sim.script("ims", "job", Script::never_ends());
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().join("cloudjobs");
+    let auth_url = format!("{}/v3", sim.url());
+    let env = |user: &'static str| {
+        vec![
+            ("OS_USERNAME", user),
+            ("OS_PASSWORD", "jobsim-password"),
+            ("OS_USER_DOMAIN_NAME", "domain"),
+            ("OS_AUTH_URL", auth_url.as_str()),
+            ("OS_PROJECT_ID", jobsim::PROJECT_ID),
+            ("CLOUDJOBS_CACHE_DIR", cache_dir.to_str().unwrap()),
+            ("CLOUDJOBS_METADATA_URL", "off"),
+        ]
+    };
+    let get = args(&sim, "get", sim.service("ims"), "job");
+    for _ in 0..3 {
+        let out = run(&get, &env("user"));
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    assert_eq!(iam_requests(&sim), 1, "three runs, one token");
+    let entries: Vec<_> = std::fs::read_dir(&cache_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&entries[0]), 0o600);
+        assert_eq!(mode(&cache_dir), 0o700);
+    }
+    // The file name says nothing of the credentials.
+    let name = entries[0].file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(!name.contains("user") && !name.contains("domain"), "{name}");
+
+    // A corrupt entry is a miss, and is replaced.
+    std::fs::write(&entries[0], b"{not json").unwrap();
+    assert_eq!(run(&get, &env("user")).code, 0);
+    assert_eq!(iam_requests(&sim), 2);
+    let text = std::fs::read_to_string(&entries[0]).unwrap();
+    assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
+
+    // Other credentials never get that token.
+    assert_eq!(run(&get, &env("another-user")).code, 0);
+    assert_eq!(iam_requests(&sim), 3);
+
+    // Two runs at once, with nothing cached: one asks IAM, the other waits and reads.
+    for e in std::fs::read_dir(&cache_dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let before = iam_requests(&sim);
+    std::thread::scope(|s| {
+        let a = s.spawn(|| run(&get, &env("user")));
+        let b = s.spawn(|| run(&get, &env("user")));
+        assert_eq!(a.join().unwrap().code, 0);
+        assert_eq!(b.join().unwrap().code, 0);
+    });
+    assert_eq!(
+        iam_requests(&sim) - before,
+        1,
+        "two concurrent runs, one token"
+    );
+
+    // --no-token-cache asks every time.
+    let no_cache = with(get.clone(), &["--no-token-cache"]);
+    assert_eq!(run(&no_cache, &env("user")).code, 0);
+    assert_eq!(iam_requests(&sim) - before, 2);
+}
+
+/// `--os-cloud` (or `OS_CLOUD`) reads clouds.yaml from the home directory, with secure.yaml
+/// merged over it.
+#[test]
+fn clouds_yaml_from_the_home_directory() {
+    let sim = JobSim::start();
+    sim.script("ims", "cloud-job", Script::succeeds());
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/openstack");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("clouds.yaml"),
+        format!(
+            "clouds:\n  test:\n    region_name: eu-de\n    auth:\n      auth_url: {}/v3\n      username: cloud-user\n      user_domain_name: domain\n      project_id: {}\n",
+            sim.url(),
+            jobsim::PROJECT_ID
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("secure.yaml"),
+        "clouds:\n  test:\n    auth:\n      password: jobsim-password\n",
+    )
+    .unwrap();
+    let home_env = [
+        ("HOME", home.path().to_str().unwrap()),
+        ("CLOUDJOBS_METADATA_URL", "off"),
+    ];
+    let a = with(
+        args(&sim, "get", sim.service("ims"), "cloud-job"),
+        &["--os-cloud", "test", "--no-token-cache"],
+    );
+    let out = run(&a, &home_env);
+    assert_eq!(out.code, 0, "{out:?}");
+    let jobs = sim.requests_for("cloud-job");
+    assert_eq!(jobs[0].header("x-auth-token"), Some(jobsim::TOKEN));
+    assert!(!out.all().contains("jobsim-password"));
+
+    // A cloud that clouds.yaml does not have: a usage error naming the file and the key.
+    let a = with(
+        args(&sim, "get", sim.service("ims"), "cloud-job"),
+        &["--os-cloud", "nosuch"],
+    );
+    let out = run(&a, &home_env);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("clouds.yaml: clouds.nosuch"), "{out:?}");
 }

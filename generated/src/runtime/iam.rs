@@ -137,6 +137,32 @@ impl PasswordAuth {
     }
 }
 
+impl PasswordAuth {
+    /// A key that names this credential and scope at `connection`'s IAM endpoint: a hex
+    /// HMAC-SHA256, keyed by the password, of the IAM URL, account, user and project. Two
+    /// keys are equal only for the same password, so a cache keyed by it (the command line's
+    /// token cache on disk) never hands a token to other credentials; the key does not
+    /// reveal the password. `None` when there is no project to scope to.
+    pub fn cache_key(&self, connection: &Connection) -> Option<String> {
+        let scope = match self.scope_for(connection)? {
+            ProjectScope::Id(id) => format!("id:{id}"),
+            ProjectScope::Name(name) => format!("name:{name}"),
+        };
+        let iam = match &self.iam_endpoint {
+            Some(url) => url.clone(),
+            None => connection.endpoint_for(&IAM).unwrap_or_default(),
+        };
+        let domain = match &self.domain_id {
+            Some(id) => format!("id:{id}"),
+            None => format!("name:{}", self.domain_name),
+        };
+        let text = [iam.as_str(), &domain, &self.user_name, &scope].join("\n");
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, self.password.expose().as_bytes());
+        let tag = ring::hmac::sign(&key, text.as_bytes());
+        Some(tag.as_ref().iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
 impl Auth {
     /// IAM password authentication: a project-scoped token obtained from IAM
     /// (`POST /v3/auth/tokens`), cached until shortly before it expires, refreshed once when a

@@ -270,9 +270,9 @@ impl UtcTime {
             format!("{y:+05}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}")
         };
         let n = self.nanos;
-        if n != 0 && n % 1_000_000 == 0 {
+        if n != 0 && n.is_multiple_of(1_000_000) {
             out.push_str(&format!(".{:03}", n / 1_000_000));
-        } else if n != 0 && n % 1_000 == 0 {
+        } else if n != 0 && n.is_multiple_of(1_000) {
             out.push_str(&format!(".{:06}", n / 1_000));
         } else if n != 0 {
             out.push_str(&format!(".{n:09}"));
@@ -529,10 +529,11 @@ fn parse_offset(c: &mut Cursor<'_>) -> Option<i64> {
     // Go's `time.Time.String()` (sent by CCE) names the zone after the numeric offset:
     // `+0000 UTC`, `+0800 CST`. The offset is what counts; the name is skipped.
     let rest = &c.s[c.i..];
-    if let [b' ', name @ ..] = rest {
-        if (1..=5).contains(&name.len()) && name.iter().all(u8::is_ascii_alphabetic) {
-            c.i = c.s.len();
-        }
+    if let [b' ', name @ ..] = rest
+        && (1..=5).contains(&name.len())
+        && name.iter().all(u8::is_ascii_alphabetic)
+    {
+        c.i = c.s.len();
     }
     Some(sign * i64::from(hours * 3600 + minutes * 60))
 }

@@ -12,23 +12,38 @@ const AFTER_HELP: &str = "\
 Services: `cloudjobs services` lists every job API this build knows, with its aliases and
 the extra parameters its job call needs (flags under \"Service parameters\").
 
-Environment (a flag wins over its variable; secrets are best passed this way, never printed):
-  OS_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID   project id (--project-id)
-  OS_PROJECT_NAME                             project name, to scope an IAM password token
-                                              and look up the project id (--project-name)
-  OS_REGION_NAME                              region (--region)
-  CLOUDJOBS_ENDPOINT                          the job API's URL (--endpoint)
-  OS_AUTH_URL                                 IAM endpoint, with or without /v3 (--auth-url)
-  OS_AUTH_TOKEN                               a token (--token)
-  HUAWEICLOUD_SDK_AK, OS_ACCESS_KEY           access key (--access-key)
-  HUAWEICLOUD_SDK_SK, OS_SECRET_KEY           secret key (--secret-key)
-  HUAWEICLOUD_SDK_SECURITY_TOKEN, OS_SECURITY_TOKEN
-                                              security token of temporary AK/SK
-  OS_USERNAME, OS_PASSWORD                    IAM user and password (--username, --password)
-  OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME         the user's account (domain) name (--domain-name)
-  CLOUDJOBS_<SERVICE>_<PARAM>                 a service's extra parameter, such as
-                                              CLOUDJOBS_CAE_ENVIRONMENT_ID (--environment-id)
-Credentials given by flags win; otherwise the token, then AK/SK, then IAM password.
+Where settings and credentials come from, in this order (the first that sets a setting
+wins; the credential comes whole from the first source that has one):
+  1. flags (a credential named by a flag takes its other parts from the variables)
+  2. environment variables:
+     OS_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID   project id (--project-id)
+     OS_PROJECT_NAME                             project name, to scope an IAM password
+                                                 token and look up the project id
+     OS_REGION_NAME                              region (--region)
+     CLOUDJOBS_ENDPOINT                          the job API's URL (--endpoint)
+     OS_AUTH_URL, HUAWEICLOUD_SDK_IAM_ENDPOINT   IAM endpoint, with or without /v3
+     OS_AUTH_TOKEN                               a token (--token)
+     HUAWEICLOUD_SDK_AK, OS_ACCESS_KEY           access key (--access-key)
+     HUAWEICLOUD_SDK_SK, OS_SECRET_KEY           secret key (--secret-key)
+     HUAWEICLOUD_SDK_SECURITY_TOKEN, OS_SECURITY_TOKEN
+                                                 security token of temporary AK/SK
+     OS_USERNAME, OS_PASSWORD                    IAM user and password
+     OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME         the user's account (domain) name
+     OS_USER_DOMAIN_ID, HUAWEICLOUD_SDK_DOMAIN_ID the account (domain) id
+     CLOUDJOBS_<SERVICE>_<PARAM>                 a service's extra parameter, such as
+                                                 CLOUDJOBS_CAE_ENVIRONMENT_ID
+  3. clouds.yaml, the cloud named by OS_CLOUD (--os-cloud): OS_CLIENT_CONFIG_FILE, or
+     ./clouds.yaml, ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml, with
+     secure.yaml from the same places merged over it
+  4. the Huawei Cloud credentials file: HUAWEICLOUD_SDK_CREDENTIALS_FILE or
+     ~/.huaweicloud/credentials, section [basic] (ak, sk, project_id, security_token,
+     iam_endpoint)
+  5. the instance metadata service of an ECS with an agency (temporary AK/SK);
+     CLOUDJOBS_METADATA_URL moves it, CLOUDJOBS_METADATA_URL=off skips it
+Secrets are best passed as variables or files, never as flags; they are never printed.
+IAM password tokens are cached in the user's cache directory (CLOUDJOBS_CACHE_DIR, else
+$XDG_CACHE_HOME/cloudjobs or ~/.cache/cloudjobs), per IAM URL, user, account and
+project; --no-token-cache turns that off.
 
 Exit status:
   0  the job succeeded (get: the job was read, whatever its state)
@@ -124,6 +139,12 @@ pub struct Connection {
     /// IAM endpoint for password authentication [env: OS_AUTH_URL].
     #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
     pub auth_url: Option<String>,
+    /// The cloud of clouds.yaml to use [env: OS_CLOUD].
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Connection")]
+    pub os_cloud: Option<String>,
+    /// Ask IAM for a new token every time instead of reusing a cached one.
+    #[arg(long, global = true, help_heading = "Credentials")]
+    pub no_token_cache: bool,
     /// The services' extra parameters, by flag (`environment-id`): flags derived from the
     /// registry at start-up (see [`with_service_flags`]).
     #[arg(skip)]

@@ -10,6 +10,7 @@ mod args;
 mod output;
 mod service;
 mod settings;
+mod token_cache;
 mod values;
 
 use std::fmt;
@@ -21,7 +22,7 @@ use clap::error::ErrorKind;
 use cloudjobs::runtime::registry::{JobQuery, RegistryError};
 use cloudjobs::runtime::wait::{WaitError, WaitFailure, WaitPolicy, wait_for};
 use cloudjobs::runtime::{
-    Auth, Config, Error, IAM, Job, ProjectScope, Response, RetryPolicy, StatusCode,
+    Auth, Config, Error, Job, ProjectScope, Response, RetryPolicy, StatusCode,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -29,7 +30,7 @@ use serde_json::json;
 use args::{Cli, Command, WaitArgs};
 use output::{Reporter, Shown, line, one_line, print, print_json};
 use service::Service;
-use settings::{Credentials, Env, ProcessEnv, Settings};
+use settings::{Env, ProcessEnv, Settings};
 use values::{Usage, check_id};
 
 /// How the command ended, as its exit status.
@@ -150,7 +151,7 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
     ) {
         return usage(u);
     }
-    let settings = match settings::resolve(&cli.conn, service, env) {
+    let settings = match settings::resolve(&cli.conn, service, env).await {
         Ok(s) => s,
         Err(u) => return usage(u),
     };
@@ -158,12 +159,21 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         Ok(c) => c,
         Err(e) => return usage(Usage(e.to_string())),
     };
-    let (project_id, auth) = match settings.project_id.clone() {
-        Some(id) => {
-            let auth = settings.auth(ProjectScope::Id(id.clone()));
-            (id, auth)
+    let cache = (!cli.conn.no_token_cache)
+        .then(|| token_cache::directory(env))
+        .flatten();
+    let auth_for = |scope: ProjectScope| match (
+        &cache,
+        settings.resolved.password_auth(Some(scope.clone())),
+    ) {
+        (Some(dir), Some(password)) => {
+            Auth::token_source(token_cache::DiskCached::new(password, dir.clone()))
         }
-        None => match discover_project(&settings, &base).await {
+        _ => settings.auth(scope),
+    };
+    let (project_id, auth) = match settings.project_id() {
+        Some(id) => (id.to_owned(), auth_for(ProjectScope::Id(id.to_owned()))),
+        None => match discover_project(&settings, &base, auth_for).await {
             Ok(found) => found,
             Err(exit) => return exit,
         },
@@ -200,14 +210,11 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
 /// The configuration without authentication.
 fn base_config(settings: &Settings, service: Service) -> cloudjobs::runtime::ConfigBuilder {
     let mut builder = Config::builder().timeout(settings.request_timeout);
-    if let Some(region) = &settings.region {
+    if let Some(region) = settings.region() {
         builder = builder.region(region);
     }
     if let Some(url) = &settings.endpoint {
         builder = builder.endpoint(service.module, url);
-    }
-    if let Some(url) = &settings.iam_endpoint {
-        builder = builder.endpoint(IAM.name, url);
     }
     builder
 }
@@ -216,18 +223,26 @@ fn base_config(settings: &Settings, service: Service) -> cloudjobs::runtime::Con
 /// `--project-name` / `OS_PROJECT_NAME` (or to the region's default project) says its id.
 /// The token is kept with the authentication returned, so the job requests reuse it: one
 /// IAM request in all.
-async fn discover_project(settings: &Settings, config: &Config) -> Result<(String, Auth), Exit> {
-    let Credentials::Password { project_name, .. } = &settings.credentials else {
+async fn discover_project(
+    settings: &Settings,
+    config: &Config,
+    auth_for: impl Fn(ProjectScope) -> Auth,
+) -> Result<(String, Auth), Exit> {
+    if !settings.is_password() {
         return Err(usage(Usage(
             "no project id: pass --project-id or set OS_PROJECT_ID".to_owned(),
         )));
-    };
-    let Some(name) = project_name.clone().or_else(|| settings.region.clone()) else {
+    }
+    let Some(name) = settings
+        .project_name()
+        .or(settings.region())
+        .map(str::to_owned)
+    else {
         return Err(usage(Usage(
             "no project id: pass --project-id, or set OS_PROJECT_ID or OS_PROJECT_NAME".to_owned(),
         )));
     };
-    let auth = settings.auth(ProjectScope::Name(name.clone()));
+    let auth = auth_for(ProjectScope::Name(name.clone()));
     let Auth::Cached(cache) = &auth else {
         unreachable!("password authentication caches its token")
     };

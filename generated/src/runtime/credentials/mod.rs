@@ -295,11 +295,7 @@ impl Resolved {
     /// name, else the region's default project when `None`).
     pub fn auth(&self, scope: Option<ProjectScope>) -> Auth {
         let s = &self.settings;
-        let scope = scope.or_else(|| match (&s.project_id, &s.project_name) {
-            (Some(id), _) => Some(ProjectScope::Id(id.clone())),
-            (None, Some(name)) => Some(ProjectScope::Name(name.clone())),
-            _ => None,
-        });
+        let scope = scope.or_else(|| self.default_scope());
         match &self.credential {
             Credential::Token(token) => Auth::token(token.clone()),
             Credential::AkSk {
@@ -318,30 +314,53 @@ impl Resolved {
                 s,
                 scope.as_ref(),
             )),
-            Credential::Password {
-                user_name,
-                password,
-            } => {
-                let mut auth = PasswordAuth::new(
-                    s.domain_name.clone().unwrap_or_default(),
-                    user_name,
-                    password.clone(),
-                );
-                if s.domain_name.is_none()
-                    && let Some(id) = &s.domain_id
-                {
-                    auth = auth.domain_id(id);
-                }
-                auth = match scope {
-                    Some(ProjectScope::Id(id)) => auth.project_id(id),
-                    Some(ProjectScope::Name(name)) => auth.project_name(name),
-                    _ => auth,
-                };
-                if let Some(url) = &s.auth_url {
-                    auth = auth.iam_endpoint(url);
-                }
-                Auth::password(auth)
-            }
+            Credential::Password { .. } => match self.password_auth(scope) {
+                Some(auth) => Auth::password(auth),
+                None => Auth::None,
+            },
+        }
+    }
+
+    /// The IAM password credentials for the project `scope` names (as [`Resolved::auth`]),
+    /// when the credential is a password: to cache its tokens elsewhere, say.
+    pub fn password_auth(&self, scope: Option<ProjectScope>) -> Option<PasswordAuth> {
+        let Credential::Password {
+            user_name,
+            password,
+        } = &self.credential
+        else {
+            return None;
+        };
+        let s = &self.settings;
+        let scope = scope.or_else(|| self.default_scope());
+        let mut auth = PasswordAuth::new(
+            s.domain_name.clone().unwrap_or_default(),
+            user_name,
+            password.clone(),
+        );
+        if s.domain_name.is_none()
+            && let Some(id) = &s.domain_id
+        {
+            auth = auth.domain_id(id);
+        }
+        auth = match scope {
+            Some(ProjectScope::Id(id)) => auth.project_id(id),
+            Some(ProjectScope::Name(name)) => auth.project_name(name),
+            _ => auth,
+        };
+        if let Some(url) = &s.auth_url {
+            auth = auth.iam_endpoint(url);
+        }
+        Some(auth)
+    }
+
+    /// The settings' project: by id, else by name.
+    fn default_scope(&self) -> Option<ProjectScope> {
+        let s = &self.settings;
+        match (&s.project_id, &s.project_name) {
+            (Some(id), _) => Some(ProjectScope::Id(id.clone())),
+            (None, Some(name)) => Some(ProjectScope::Name(name.clone())),
+            _ => None,
         }
     }
 
@@ -402,7 +421,7 @@ impl fmt::Debug for Chain {
 }
 
 /// An environment, as a lookup of variables.
-type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+pub type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 /// One source of the chain, read (files) or looked up (variables).
 type Source = fn(&Chain) -> Result<Option<Found>, CredentialError>;
