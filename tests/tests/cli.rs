@@ -973,3 +973,25 @@ fn clouds_yaml_from_the_home_directory() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("clouds.yaml: clouds.nosuch"), "{out:?}");
 }
+
+/// Shell completions and the manual page come from the same definition as `--help`,
+/// service flags included.
+#[test]
+fn completions_and_manual_page() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(&["completions", shell], &[]);
+        assert_eq!(out.code, 0, "{shell}: {out:?}");
+        assert!(out.stdout.contains("cloudjobs"), "{shell}");
+        assert!(out.stdout.contains("os-cloud"), "{shell}");
+        assert!(out.stdout.contains("environment-id"), "{shell}");
+    }
+    assert_eq!(run(&["completions", "tcsh"], &[]).code, 2);
+    let out = run(&["man"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with(".ie"), "{}", &out.stdout[..80]);
+    assert!(
+        out.stdout.contains("clouds.yaml"),
+        "the credential order is in the page"
+    );
+    assert!(out.stdout.contains("no\\-token\\-cache"));
+}

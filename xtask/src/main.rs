@@ -27,6 +27,7 @@ cargo xtask <command>
                    follow the cloud documents the specs come from: what changed in a
                    document, what a spec lacks or contradicts (`cargo xtask docs help`)
   test             everything CI runs: fmt, clippy, validate, check, all tests, docs
+  man [DIR]        write the `cloudjobs` manual page to DIR/cloudjobs.1 (default target/man)
   bench [--no-build] [--corpus DIR]
                    regen time, clean build, crates, lines, decode speed vs cargo-progenitor
   help             this text
@@ -54,12 +55,51 @@ fn main() -> ExitCode {
         "docs" => return docs::run(&root, &args[1..]),
         "test" => tools::test_all(&root),
         "bench" => bench::run_bench(&root, &args[1..]),
+        "man" => man(&root, args.get(1).map(PathBuf::from)),
         other => Err(format!("unknown command `{other}`\n\n{HELP}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => fail(&message),
     }
+}
+
+/// Builds the command line and writes its manual page (rendered by the binary itself, from
+/// the same clap definition as `--help`) to `dir/cloudjobs.1`.
+fn man(root: &Path, dir: Option<PathBuf>) -> Result<(), String> {
+    let dir = dir.unwrap_or_else(|| root.join("target").join("man"));
+    tools::run(tools::cargo().current_dir(root).args([
+        "build",
+        "--quiet",
+        "-p",
+        "cloudjobs",
+        "--features",
+        "cli",
+        "--bin",
+        "cloudjobs",
+    ]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let binary = target
+        .join("debug")
+        .join(format!("cloudjobs{}", std::env::consts::EXE_SUFFIX));
+    let output = std::process::Command::new(&binary)
+        .arg("man")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{} man failed: {}",
+            binary.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let file = dir.join("cloudjobs.1");
+    std::fs::write(&file, &output.stdout).map_err(|e| format!("{}: {e}", file.display()))?;
+    println!("man: wrote {}", file.display());
+    Ok(())
 }
 
 /// Prints `message` as the error it is and returns the failure status.

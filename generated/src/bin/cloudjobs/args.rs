@@ -86,6 +86,15 @@ pub enum Command {
         /// The job id the API returned when it started the job.
         job_id: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on standard
+    /// output, such as `cloudjobs completions bash > ~/.local/share/bash-completion/completions/cloudjobs`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output (`cargo xtask man` writes it to a file).
+    #[command(hide = true)]
+    Man,
     /// Wait until a job ends, showing its progress; the exit status tells how it ended.
     Wait {
         /// A service name or alias (`cloudjobs services` lists them), or a module name.

@@ -28,7 +28,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use args::{Cli, Command, WaitArgs};
-use output::{Reporter, Shown, line, one_line, print, print_json};
+use output::{Reporter, Shown, line, one_line, print, print_json, print_raw};
 use service::Service;
 use settings::{Env, ProcessEnv, Settings};
 use values::{Usage, check_id};
@@ -132,6 +132,26 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
                 print(&service::listing(&reserved));
             }
             return Exit::Ok;
+        }
+        Command::Completions { shell } => {
+            let mut command = args::with_service_flags();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command, "cloudjobs", &mut out);
+            print_raw(&String::from_utf8_lossy(&out));
+            return Exit::Ok;
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            return match clap_mangen::Man::new(args::with_service_flags()).render(&mut out) {
+                Ok(()) => {
+                    print_raw(&String::from_utf8_lossy(&out));
+                    Exit::Ok
+                }
+                Err(e) => {
+                    line(&format!("cloudjobs: cannot render the manual page: {e}"));
+                    Exit::Api
+                }
+            };
         }
         Command::Get { service, job_id } => (service, job_id, None),
         Command::Wait {

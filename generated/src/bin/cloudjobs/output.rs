@@ -269,6 +269,11 @@ pub fn print_json(json: &str) {
     write_out(&out);
 }
 
+/// Text the command line made itself (a completion script, the manual page), as it is.
+pub fn print_raw(text: &str) {
+    write_out(text);
+}
+
 fn write_out(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
