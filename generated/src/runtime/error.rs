@@ -186,26 +186,7 @@ impl<E> Error<E> {
 impl Error {
     /// Re-types an error that cannot carry an API error body.
     pub(crate) fn into_typed<E>(self) -> Error<E> {
-        match self {
-            Error::Api(e) => Error::Api(Box::new(ApiError {
-                operation: e.operation,
-                status: e.status,
-                headers: e.headers,
-                request_id: e.request_id,
-                code: e.code,
-                message: e.message,
-                body: None,
-                raw: e.raw,
-            })),
-            Error::Decode(e) => Error::Decode(e),
-            Error::Transport { operation, source } => Error::Transport { operation, source },
-            Error::Timeout { operation, after } => Error::Timeout { operation, after },
-            Error::BodyTooLarge { operation, limit } => Error::BodyTooLarge { operation, limit },
-            Error::Auth(e) => Error::Auth(e),
-            Error::InvalidRequest { operation, message } => {
-                Error::InvalidRequest { operation, message }
-            }
-        }
+        self.retype(|e| e.retype(None))
     }
 
     /// A copy, when the error can be copied (all but transport errors, whose source cannot).

@@ -272,11 +272,11 @@ impl PasswordAuth {
                     password: PasswordMethod {
                         user: User {
                             domain: match &self.domain_id {
-                                Some(id) => DomainRef {
+                                Some(id) => IdOrName {
                                     id: Some(id),
                                     name: None,
                                 },
-                                None => DomainRef {
+                                None => IdOrName {
                                     id: None,
                                     name: Some(&self.domain_name),
                                 },
@@ -287,7 +287,7 @@ impl PasswordAuth {
                     },
                 },
                 scope: Scope {
-                    project: ProjectRef { id, name },
+                    project: IdOrName { id, name },
                 },
             },
         };
@@ -381,13 +381,14 @@ struct PasswordMethod<'a> {
 
 #[derive(Serialize)]
 struct User<'a> {
-    domain: DomainRef<'a>,
+    domain: IdOrName<'a>,
     name: &'a str,
     password: &'a Secret,
 }
 
+/// An account (domain) or project, by id or by name.
 #[derive(Serialize)]
-struct DomainRef<'a> {
+struct IdOrName<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -396,15 +397,7 @@ struct DomainRef<'a> {
 
 #[derive(Serialize)]
 struct Scope<'a> {
-    project: ProjectRef<'a>,
-}
-
-#[derive(Serialize)]
-struct ProjectRef<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
+    project: IdOrName<'a>,
 }
 
 #[cfg(test)]
@@ -493,7 +486,7 @@ mod tests {
                     methods: ["password"],
                     password: PasswordMethod {
                         user: User {
-                            domain: DomainRef {
+                            domain: IdOrName {
                                 id: None,
                                 name: Some("dom"),
                             },
@@ -503,7 +496,7 @@ mod tests {
                     },
                 },
                 scope: Scope {
-                    project: ProjectRef {
+                    project: IdOrName {
                         id: None,
                         name: Some(name),
                     },

@@ -126,6 +126,9 @@ pub struct WaitArgs {
 }
 
 /// Connection settings; each falls back to environment variables (see the end of --help).
+///
+/// The secret flags take any value, even one that starts with `-`
+/// (`allow_hyphen_values`), so that a secret is never echoed as an "unexpected argument".
 #[derive(Debug, Default, Args)]
 pub struct Connection {
     /// Project id [env: OS_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID].
@@ -167,7 +170,6 @@ pub struct Connection {
         global = true,
         value_name = "TOKEN",
         help_heading = "Credentials",
-        // Any value, even one that starts with `-`: a secret is never echoed in an error.
         allow_hyphen_values = true
     )]
     pub token: Option<String>,
@@ -189,7 +191,6 @@ pub struct Connection {
         global = true,
         value_name = "TOKEN",
         help_heading = "Credentials",
-        // Any value, even one that starts with `-`: a secret is never echoed in an error.
         allow_hyphen_values = true
     )]
     pub security_token: Option<String>,
@@ -202,7 +203,6 @@ pub struct Connection {
         global = true,
         value_name = "PASSWORD",
         help_heading = "Credentials",
-        // Any value, even one that starts with `-`: a secret is never echoed in an error.
         allow_hyphen_values = true
     )]
     pub password: Option<String>,
