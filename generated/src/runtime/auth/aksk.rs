@@ -122,6 +122,15 @@ impl AkSk {
     /// `headers` except `Content-Type` and names containing `_`; so add headers that a proxy
     /// may change (`User-Agent`, `Accept`) after signing.
     pub fn sign(&self, method: &Method, url: &Url, headers: &mut HeaderMap, body: &[u8]) {
+        // The access key id is an identifier (like a user name), shown to tell credentials
+        // apart; the secret key, the security token and the signature never are.
+        tracing::debug!(
+            access_key = %self.access_key,
+            project_id = self.project_id.as_deref(),
+            domain_id = self.domain_id.as_deref(),
+            security_token = self.security_token.is_some(),
+            "signing the request (SDK-HMAC-SHA256)"
+        );
         let date = basic_utc(self.clock.now());
         let mut set = |name: &'static str, value: &str, sensitive: bool| {
             if let Ok(mut value) = HeaderValue::from_str(value) {

@@ -5,7 +5,9 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
+
+use tracing::{debug, info, trace};
 
 use super::super::connection::Connection;
 use super::super::error::Error;
@@ -26,6 +28,17 @@ enum Expiry {
     Unknown,
     At(SystemTime),
     After(Duration),
+}
+
+impl Expiry {
+    /// Where the validity came from, for tracing.
+    fn source(self) -> &'static str {
+        match self {
+            Expiry::Unknown => "default_lifetime",
+            Expiry::At(_) => "expires_at",
+            Expiry::After(_) => "lifetime",
+        }
+    }
 }
 
 impl Token {
@@ -274,7 +287,12 @@ impl CachedToken {
 
     fn fresh(&self) -> Option<Token> {
         let now = self.inner.options.clock.now();
-        self.held().filter(|h| now < h.refresh_at).map(|h| h.token)
+        let held = self.held().filter(|h| now < h.refresh_at)?;
+        trace!(
+            refresh_in = ?held.refresh_at.duration_since(now).unwrap_or_default(),
+            "token cache hit"
+        );
+        Some(held.token)
     }
 
     /// The token a request would carry now: the cached one, or a new one from the source
@@ -287,6 +305,12 @@ impl CachedToken {
             return Ok(token);
         }
         let arrived_during = self.inner.in_flight.load(Ordering::SeqCst);
+        if arrived_during != 0 {
+            debug!(
+                fetch = arrived_during,
+                "waiting for the token fetch in flight"
+            );
+        }
         let mut flight = self.inner.flight.lock().await;
         if let Some(token) = self.fresh() {
             return Ok(token);
@@ -297,9 +321,13 @@ impl CachedToken {
             && *n == arrived_during
         {
             match outcome {
-                Ok(token) => return Ok(token.clone()),
+                Ok(token) => {
+                    debug!(fetch = n, "sharing the token of the fetch waited for");
+                    return Ok(token.clone());
+                }
                 Err(e) => {
                     if let Some(e) = e.try_clone() {
+                        debug!(fetch = n, error = %e, "sharing the failure of the fetch waited for");
                         return Err(e);
                     }
                 }
@@ -309,6 +337,16 @@ impl CachedToken {
         self.inner.in_flight.store(n, Ordering::SeqCst);
         let _mark = InFlight(&self.inner.in_flight);
         self.inner.fetches.fetch_add(1, Ordering::SeqCst);
+        debug!(
+            fetch = n,
+            reason = if self.held().is_some() {
+                "expiring"
+            } else {
+                "none cached"
+            },
+            "fetching a token"
+        );
+        let started = Instant::now();
         let fetched = self.inner.source.fetch(connection).await;
         match fetched {
             Ok(token) => {
@@ -316,6 +354,17 @@ impl CachedToken {
                     refresh_at: self.refresh_at(&token),
                     token,
                 };
+                info!(
+                    fetch = n,
+                    expiry = held.token.expiry.source(),
+                    refresh_in = ?held
+                        .refresh_at
+                        .duration_since(self.inner.options.clock.now())
+                        .unwrap_or_default(),
+                    project_id = held.token.project_id(),
+                    elapsed = ?started.elapsed(),
+                    "token fetched"
+                );
                 *self.lock_current() = Some(held.clone());
                 flight.last = Some((n, Ok(held.token.clone())));
                 Ok(held.token)
@@ -325,6 +374,7 @@ impl CachedToken {
                     Error::Auth(_) => e,
                     other => Error::Auth(Box::new(other)),
                 };
+                info!(fetch = n, elapsed = ?started.elapsed(), error = %e, "token fetch failed");
                 flight.last = e.try_clone().map(|shared| (n, Err(shared)));
                 Err(e)
             }
@@ -349,6 +399,9 @@ impl CachedToken {
         let mut current = self.lock_current();
         if current.as_ref().is_some_and(|h| h.token.value == *used) {
             *current = None;
+            debug!("token refused (401): dropped from the cache");
+        } else {
+            debug!("token refused (401): already replaced by a newer one");
         }
         if matches!(&flight.last, Some((_, Ok(t))) if t.value == *used) {
             flight.last = None;
