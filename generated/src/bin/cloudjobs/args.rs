@@ -30,6 +30,12 @@ Environment (a flag wins over its variable; secrets are best passed this way, ne
                                               CLOUDJOBS_CAE_ENVIRONMENT_ID (--environment-id)
 Credentials given by flags win; otherwise the token, then AK/SK, then IAM password.
 
+Diagnostics on standard error (never a secret; nothing without -v or RUST_LOG):
+  -v     retries, token fetches, job state changes, how a wait ended
+  -vv    also every request (operation, path template) and response (status, request id)
+  -vvv   also token cache hits and the start of each attempt
+  RUST_LOG (tracing filter directives, such as cloudjobs=debug) replaces -v when set.
+
 Exit status:
   0  the job succeeded (get: the job was read, whatever its state)
   1  the job failed
@@ -53,6 +59,11 @@ pub struct Cli {
     /// Print JSON on standard output (for scripts) instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Show what is done on standard error: -v retries, token fetches and state changes,
+    /// -vv every request, -vvv everything (see Diagnostics below).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 
     /// What to do.
     #[command(subcommand)]
