@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cloudjobs::apis::registry;
-use cloudjobs::runtime::registry::JobQuery;
+use cloudjobs::runtime::registry::{JobClient, JobQuery};
 use cloudjobs::runtime::wait::{WaitPolicy, wait_for};
 use cloudjobs::runtime::{
     AkSk, Auth, Config, Error, Job, PasswordAuth, Request, RetryPolicy, ServiceClient, StateKind,
@@ -367,13 +367,37 @@ async fn a_401_refreshes_the_token() {
     has_line(&text, &["response", "attempt=2", "status=200"]);
 }
 
+/// A client of the simulated `service`'s job `job` through the registry.
+fn sim_client(sim: &JobSim, service: &str, job: &str) -> JobClient {
+    let simulated = sim.service(service);
+    let config = Config::builder()
+        .endpoint(&simulated.module, sim.url())
+        .auth(Auth::token(jobsim::TOKEN))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let query = simulated
+        .required_params
+        .iter()
+        .fold(JobQuery::new("p1", job), |q, p| q.param(&p.name, &p.sample));
+    registry::find(service)
+        .unwrap()
+        .client(&config, query)
+        .unwrap()
+}
+
+fn fast() -> WaitPolicy {
+    WaitPolicy::default()
+        .initial_interval(Duration::from_millis(1))
+        .max_interval(Duration::from_millis(5))
+}
+
 /// A wait against the simulated job server: the `wait` span with the polls' request spans
 /// in it, every poll, each state and progress change, a tolerated `503`, and how it ended.
 #[tokio::test]
 async fn a_wait_traces_its_state_changes() {
     // RDS: a job with a percentage.
     let sim = JobSim::start();
-    let rds = sim.service("rds");
     sim.script(
         "rds",
         "traced",
@@ -385,26 +409,8 @@ async fn a_wait_traces_its_state_changes() {
             Step::progress(Phase::Succeeded, 100),
         ]),
     );
-    let config = Config::builder()
-        .endpoint(&rds.module, sim.url())
-        .auth(Auth::token(jobsim::TOKEN))
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let query = rds
-        .required_params
-        .iter()
-        .fold(JobQuery::new("p1", "traced"), |q, p| {
-            q.param(&p.name, &p.sample)
-        });
-    let client = registry::find("rds")
-        .unwrap()
-        .client(&config, query)
-        .unwrap();
-    let policy = WaitPolicy::default()
-        .initial_interval(Duration::from_millis(1))
-        .max_interval(Duration::from_millis(5));
-    let (job, text) = traced(wait_for(|| client.get(), policy)).await;
+    let client = sim_client(&sim, "rds", "traced");
+    let (job, text) = traced(wait_for(|| client.get(), fast())).await;
     assert_eq!(job.unwrap().state().kind(), StateKind::Succeeded);
     has_line(
         &text,
@@ -518,4 +524,32 @@ async fn a_refused_password_is_traced_without_it() {
             "password is wrong",
         ],
     );
+}
+
+/// A failed job: how the wait ended, with the job's code and reason, server text escaped so
+/// that it cannot fake a line of the log.
+#[tokio::test]
+async fn a_failed_job_ends_the_wait_with_its_reason_escaped() {
+    let sim = JobSim::start();
+    sim.script(
+        "rds",
+        "failing",
+        Script::fails(
+            "DBS.0042",
+            "disk full\n2099-01-01T00:00:00Z  INFO fake line",
+        ),
+    );
+    let client = sim_client(&sim, "rds", "failing");
+    let (result, text) = traced(wait_for(|| client.get(), fast())).await;
+    assert!(result.unwrap_err().is_job_failed());
+    has_line(
+        &text,
+        &[
+            "INFO",
+            "wait ended",
+            r#"outcome="job_failed""#,
+            r#"reason="disk full\n2099-01-01T00:00:00Z  INFO fake line""#,
+        ],
+    );
+    assert!(!text.lines().any(|l| l.starts_with("2099")), "{text}");
 }

@@ -11,7 +11,7 @@ use reqwest::{StatusCode, Url};
 use tracing::{Instrument as _, debug, info, info_span, trace};
 
 use super::config::Config;
-use super::error::{ConfigError, Error};
+use super::error::{ConfigError, Error, OneLine};
 use super::retry::{Outcome, RetryState, is_retried_status};
 use super::secret::{Secret, redact_reqwest_error, redact_url};
 use super::transport::{RawResponse, Request, Service, dot_segment, mark_sensitive, request_id_of};
@@ -122,7 +122,7 @@ impl ServiceClient {
     ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
         let operation = request.operation;
         let invalid = |message: String| {
-            debug!(error = %message, "invalid request: not sent");
+            debug!(error = %OneLine(&message), "invalid request: not sent");
             Error::InvalidRequest {
                 operation: operation.id,
                 message,
@@ -222,7 +222,7 @@ impl ServiceClient {
                         attempt,
                         sent = failure.sent,
                         elapsed = ?took,
-                        error = %failure.error,
+                        error = %OneLine(&failure.error),
                         "attempt failed"
                     );
                     let outcome = match (&failure.error, failure.sent) {

@@ -78,7 +78,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::error::{Error, Undocumented};
+use super::error::{Error, OneLine, Undocumented};
 use super::job::{Job, JobState, Progress};
 use super::retry::{BoxFuture, retry_after};
 use super::time::Clock;
@@ -792,7 +792,7 @@ where
                         tolerated = self.policy.max_transient_errors,
                         status = error.status().map(|s| s.as_u16()),
                         next_poll_in = ?at.next_poll_in,
-                        error = %error,
+                        error = %OneLine(&error),
                         "transient error tolerated"
                     );
                     self.emit(&WaitEvent::TransientError {
@@ -852,20 +852,25 @@ where
         timer: &Timer,
     ) -> WaitError<T, E> {
         let elapsed = timer.elapsed();
-        let (outcome, error) = match &failure {
-            WaitFailure::JobFailed { .. } => ("job_failed", None),
-            WaitFailure::DeadlinePassed { .. } => ("deadline_passed", None),
-            WaitFailure::TooManyTransientErrors { error, .. } => {
-                ("too_many_transient_errors", Some(error))
+        let (outcome, error, code, reason) = match &failure {
+            WaitFailure::JobFailed { code, reason, .. } => {
+                ("job_failed", None, code.as_deref(), reason.as_deref())
             }
-            WaitFailure::Api(error) => ("api_error", Some(error)),
-            WaitFailure::Cancelled => ("cancelled", None),
+            WaitFailure::DeadlinePassed { .. } => ("deadline_passed", None, None, None),
+            WaitFailure::TooManyTransientErrors { error, .. } => {
+                ("too_many_transient_errors", Some(error), None, None)
+            }
+            WaitFailure::Api(error) => ("api_error", Some(error), None, None),
+            WaitFailure::Cancelled => ("cancelled", None, None, None),
         };
+        // The job's error code and reason are server text: `Debug`, quoted and escaped.
         info!(
             outcome,
             polls,
             elapsed = ?elapsed,
-            error = error.map(field::display),
+            error = error.map(|e| field::display(OneLine(e))),
+            code = code.map(field::debug),
+            reason = reason.map(field::debug),
             "wait ended"
         );
         WaitError {

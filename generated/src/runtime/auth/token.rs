@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tracing::{debug, info, trace};
 
 use super::super::connection::Connection;
-use super::super::error::Error;
+use super::super::error::{Error, OneLine};
 use super::super::retry::BoxFuture;
 use super::super::secret::Secret;
 use super::super::time::Clock;
@@ -327,7 +327,7 @@ impl CachedToken {
                 }
                 Err(e) => {
                     if let Some(e) = e.try_clone() {
-                        debug!(fetch = n, error = %e, "sharing the failure of the fetch waited for");
+                        debug!(fetch = n, error = %OneLine(&e), "sharing the failure of the fetch waited for");
                         return Err(e);
                     }
                 }
@@ -374,7 +374,7 @@ impl CachedToken {
                     Error::Auth(_) => e,
                     other => Error::Auth(Box::new(other)),
                 };
-                info!(fetch = n, elapsed = ?started.elapsed(), error = %e, "token fetch failed");
+                info!(fetch = n, elapsed = ?started.elapsed(), error = %OneLine(&e), "token fetch failed");
                 flight.last = e.try_clone().map(|shared| (n, Err(shared)));
                 Err(e)
             }
