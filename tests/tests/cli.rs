@@ -658,6 +658,9 @@ fn help_documents_commands_variables_and_exit_statuses() {
         "3  the deadline passed",
         "4  API or authentication error",
         "at most 57 requests",
+        "--verbose",
+        "-vv",
+        "RUST_LOG",
     ] {
         assert!(
             out.stdout.contains(needle),
@@ -768,6 +771,142 @@ fn secrets_are_never_printed() {
     }
 }
 
+/// `-vv` shows the runtime's spans and events on standard error (requests, responses, token
+/// fetches, AK/SK signing, state changes), for every kind of credentials, and never a secret;
+/// `-v` only the INFO ones; `RUST_LOG` alone turns them on too; without either standard error
+/// has none of them.
+#[test]
+fn verbose_traces_the_runtime_without_secrets() {
+    let sim = JobSim::start();
+    sim.script(
+        "ims",
+        "traced",
+        Script::new([Step::progress(Phase::Succeeded, 100)]),
+    );
+    let ims = sim.service("ims");
+    let secrets = [
+        jobsim::TOKEN,
+        "jobsim-password",
+        "sk-SECRET-1",
+        "st-SECRET-2",
+        "url-SECRET-3",
+    ];
+    // The IAM URL with a user name and password in it: shown without them.
+    let auth_url = format!(
+        "{}/v3",
+        sim.url().replacen("http://", "http://u:url-SECRET-3@", 1)
+    );
+    let password_env = [
+        ("OS_USERNAME", "user"),
+        ("OS_PASSWORD", "jobsim-password"),
+        ("OS_USER_DOMAIN_NAME", "domain"),
+        ("OS_AUTH_URL", auth_url.as_str()),
+        // No project id: IAM says it (the token's project).
+        ("OS_PROJECT_NAME", "eu-de"),
+    ];
+    let aksk_env = [
+        ("HUAWEICLOUD_SDK_AK", jobsim::ACCESS_KEY),
+        ("HUAWEICLOUD_SDK_SK", "sk-SECRET-1"),
+        ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "st-SECRET-2"),
+        TOKEN_ENV[1],
+    ];
+    let get = args(&sim, "get", ims, "traced");
+    let request = [
+        "DEBUG",
+        "request{",
+        r#"service="otc_ims_jobs""#,
+        r#"operation="ShowJob""#,
+        r#"path="/v1/{project_id}/jobs/{job_id}""#,
+        "response",
+        "status=200",
+        r#"request_id="jobsim-"#,
+    ];
+    let access_key = format!("access_key={}", jobsim::ACCESS_KEY);
+    let project_id = format!(r#"project_id="{}""#, jobsim::PROJECT_ID);
+    // Each kind of credentials, and what its run shows besides the request.
+    type Env<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Env<'_>, &[&str]); 3] = [
+        (
+            &TOKEN_ENV,
+            &[
+                "settings chosen",
+                r#"credentials="token""#,
+                r#"auth="token""#,
+            ],
+        ),
+        (
+            &aksk_env,
+            &[
+                r#"credentials="aksk""#,
+                r#"auth="aksk""#,
+                "signing the request",
+                &access_key,
+                "security_token=true",
+            ],
+        ),
+        (
+            &password_env,
+            &[
+                r#"credentials="password""#,
+                "requesting an IAM token",
+                "endpoint=http://***@127.0.0.1",
+                "token fetched",
+                &project_id,
+            ],
+        ),
+    ];
+    for (env, parts) in cases {
+        let out = run(&with(get.clone(), &["-vv"]), env);
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stdout.starts_with("job:       traced ("), "{out:?}");
+        let has_line = |parts: &[&str]| {
+            out.stderr
+                .lines()
+                .any(|l| parts.iter().all(|p| l.contains(p)))
+        };
+        assert!(has_line(&request), "{}", out.stderr);
+        for part in parts {
+            assert!(out.stderr.contains(part), "{part}: {}", out.stderr);
+        }
+        assert!(!out.stderr.contains("TRACE"), "{}", out.stderr);
+        for s in secrets {
+            assert!(!out.all().contains(s), "{s} printed: {}", out.stderr);
+        }
+        // Without -v: nothing but the job.
+        let quiet = run(&get, env);
+        assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""), "{quiet:?}");
+        assert!(quiet.stdout.starts_with("job:       traced ("), "{quiet:?}");
+    }
+    // -v: state changes and how the wait ended, no request; the line-per-state reporter.
+    sim.script("ims", "waited", Script::succeeds());
+    let out = run(
+        &with(args(&sim, "wait", ims, "waited"), &["-v"]),
+        &TOKEN_ENV,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    for part in [
+        "INFO",
+        "job state changed",
+        "wait ended",
+        r#"outcome="succeeded""#,
+    ] {
+        assert!(out.stderr.contains(part), "{part}: {}", out.stderr);
+    }
+    assert!(!out.stderr.contains("DEBUG"), "{}", out.stderr);
+    assert!(!out.stderr.contains(jobsim::TOKEN), "{}", out.stderr);
+    // RUST_LOG alone.
+    let env = [TOKEN_ENV[0], TOKEN_ENV[1], ("RUST_LOG", "cloudjobs=debug")];
+    let out = run(&get, &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .lines()
+            .any(|l| request.iter().all(|p| l.contains(p))),
+        "{}",
+        out.stderr
+    );
+}
+
 /// Server text reaches the terminal escaped: before the fix a failure reason with escape
 /// sequences could retitle the terminal, clear the screen or fake output lines.
 #[test]
@@ -831,6 +970,8 @@ fn readme_documents_the_command_line() {
         "| 4 |",
         "57",
         "14.6",
+        "-vv",
+        "RUST_LOG",
     ] {
         assert!(
             section.contains(needle),

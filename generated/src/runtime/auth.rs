@@ -60,6 +60,17 @@ impl Auth {
         Auth::Cached(CachedToken::new(source, options))
     }
 
+    /// What kind of authentication this is, for tracing: `none`, `token`, `token_source`
+    /// (IAM password or a custom [`TokenSource`]) or `aksk`.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Auth::None => "none",
+            Auth::Token(_) => "token",
+            Auth::Cached(_) => "token_source",
+            Auth::AkSk(_) => "aksk",
+        }
+    }
+
     /// Adds the credentials to a request about to be sent; returns the token used, when a
     /// `401` answer should replace it.
     pub(crate) async fn authorize(

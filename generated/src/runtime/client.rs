@@ -4,14 +4,17 @@
 use std::fmt;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT,
+};
 use reqwest::{StatusCode, Url};
+use tracing::{Instrument as _, debug, info, info_span, trace};
 
 use super::config::Config;
-use super::error::{ConfigError, Error};
-use super::retry::{Outcome, RetryState};
+use super::error::{ConfigError, Error, OneLine};
+use super::retry::{Outcome, RetryState, is_retried_status};
 use super::secret::{Secret, redact_reqwest_error, redact_url};
-use super::transport::{RawResponse, Request, Service, dot_segment, mark_sensitive};
+use super::transport::{RawResponse, Request, Service, dot_segment, mark_sensitive, request_id_of};
 
 /// A client for one service: the shared [`Config`] plus the service's resolved endpoint.
 ///
@@ -47,6 +50,16 @@ struct Failure {
     sent: bool,
 }
 
+/// Why a failed attempt is tried again, as the `reason` of a `retrying` event.
+fn failure_reason(failure: &Failure) -> &'static str {
+    match (&failure.error, failure.sent) {
+        (Error::Timeout { .. }, false) => "connect timeout",
+        (Error::Timeout { .. }, true) => "timeout",
+        (_, false) => "connect error",
+        (_, true) => "transport error",
+    }
+}
+
 impl ServiceClient {
     /// Resolves the service's endpoint from the configuration.
     pub fn new(config: &Config, service: &'static Service) -> Result<Self, ConfigError> {
@@ -75,29 +88,60 @@ impl ServiceClient {
 
     /// Sends a request (with authentication, timeouts and retries as configured) and reads
     /// the whole response.
+    ///
+    /// Traced as a `request` span (INFO) with the service, the operation id, the method, the
+    /// path *template* (never the filled-in path or the query, which may carry ids or
+    /// secrets) and the kind of authentication; inside it one event per attempt and per
+    /// retry decision (see ARCHITECTURE.md, "Tracing").
     pub async fn execute<E>(&self, request: Request) -> Result<RawResponse, Error<E>> {
         let operation = request.operation;
-        if let Some(message) = request.error.clone() {
-            return Err(Error::InvalidRequest {
+        let span = info_span!(
+            "request",
+            service = self.service.name,
+            operation = operation.id,
+            method = %operation.method,
+            path = operation.path,
+            auth = if operation.authenticated {
+                self.config.auth().kind()
+            } else {
+                "none"
+            },
+        );
+        let (status, headers, body) = self
+            .checked_send(&request)
+            .instrument(span)
+            .await
+            .map_err(Error::into_typed)?;
+        Ok(RawResponse::new(operation, status, headers, body))
+    }
+
+    /// Refuses a request that cannot be sent as built, else sends it.
+    async fn checked_send(
+        &self,
+        request: &Request,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
+        let operation = request.operation;
+        let invalid = |message: String| {
+            debug!(error = %OneLine(&message), "invalid request: not sent");
+            Error::InvalidRequest {
                 operation: operation.id,
                 message,
-            });
+            }
+        };
+        if let Some(message) = request.error.clone() {
+            return Err(invalid(message));
         }
         if let Some(segment) = dot_segment(&request.path) {
-            return Err(Error::InvalidRequest {
-                operation: operation.id,
-                message: format!(
-                    "the path has a `{segment}` segment, which URL parsers remove (the request \
-                     would go to another resource)"
-                ),
-            });
+            return Err(invalid(format!(
+                "the path has a `{segment}` segment, which URL parsers remove (the request \
+                 would go to another resource)"
+            )));
         }
         let url = match request.query_string() {
             q if q.is_empty() => format!("{}{}", self.base_url, request.path),
             q => format!("{}{}?{}", self.base_url, request.path, q),
         };
-        let (status, headers, body) = self.send(&request, &url).await.map_err(Error::into_typed)?;
-        Ok(RawResponse::new(operation, status, headers, body))
+        self.send(request, &url).await
     }
 
     /// Sends a request (authenticated, retried and refreshed as configured) and reads the
@@ -116,29 +160,71 @@ impl ServiceClient {
         let idempotent = operation.is_idempotent();
         let mut retry = RetryState::new(&connection.retry);
         let mut refreshed = false;
+        let mut attempt: u32 = 0;
         loop {
+            attempt += 1;
+            trace!(attempt, "sending");
             let started = std::time::Instant::now();
             let result = self.attempt(request, &url).await;
             let took = started.elapsed();
             let delay = match result {
                 Ok(answer) => {
-                    if answer.status == StatusCode::UNAUTHORIZED
+                    let status = answer.status;
+                    debug!(
+                        attempt,
+                        status = status.as_u16(),
+                        request_id = request_id_of(&answer.headers),
+                        elapsed = ?took,
+                        "response"
+                    );
+                    if status == StatusCode::UNAUTHORIZED
                         && !refreshed
                         && let Some(token) = &answer.token
                         && self.config.auth().rejected(token).await
                     {
                         // One more attempt with a new token; the first was refused, not
                         // processed, so this is safe for any method.
+                        info!(
+                            attempt,
+                            status = 401,
+                            "token refused: sending again with a new token"
+                        );
                         refreshed = true;
                         continue;
                     }
-                    let outcome = Outcome::Status(answer.status, &answer.headers);
+                    let outcome = Outcome::Status(status, &answer.headers);
                     match retry.next_delay(idempotent, outcome, took, &connection.clock) {
-                        Some(delay) => delay,
-                        None => return Ok((answer.status, answer.headers, answer.body)),
+                        Some(delay) => {
+                            info!(
+                                attempt,
+                                status = status.as_u16(),
+                                reason = "status",
+                                retry_after = answer.headers.contains_key(RETRY_AFTER),
+                                delay = ?delay,
+                                "retrying"
+                            );
+                            delay
+                        }
+                        None => {
+                            if idempotent && is_retried_status(status) {
+                                debug!(
+                                    attempt,
+                                    status = status.as_u16(),
+                                    "not retried: the retry policy allows no further attempt"
+                                );
+                            }
+                            return Ok((status, answer.headers, answer.body));
+                        }
                     }
                 }
                 Err(failure) => {
+                    debug!(
+                        attempt,
+                        sent = failure.sent,
+                        elapsed = ?took,
+                        error = %OneLine(&failure.error),
+                        "attempt failed"
+                    );
                     let outcome = match (&failure.error, failure.sent) {
                         (Error::Transport { .. } | Error::Timeout { .. }, false) => {
                             Outcome::NotSent
@@ -147,8 +233,24 @@ impl ServiceClient {
                         _ => return Err(failure.error),
                     };
                     match retry.next_delay(idempotent, outcome, took, &connection.clock) {
-                        Some(delay) => delay,
-                        None => return Err(failure.error),
+                        Some(delay) => {
+                            info!(
+                                attempt,
+                                reason = failure_reason(&failure),
+                                delay = ?delay,
+                                "retrying"
+                            );
+                            delay
+                        }
+                        None => {
+                            if idempotent || !failure.sent {
+                                debug!(
+                                    attempt,
+                                    "not retried: the retry policy allows no further attempt"
+                                );
+                            }
+                            return Err(failure.error);
+                        }
                     }
                 }
             };

@@ -436,6 +436,32 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+/// Text for a tracing field: `T`'s `Display` on one line, each control character escaped
+/// (`\n`, `\u{1b}`), so that server text in an error cannot fake a line of a log or act on a
+/// terminal. Formatted only when a subscriber records the field.
+pub(crate) struct OneLine<T>(pub(crate) T);
+
+impl<T: fmt::Display> fmt::Display for OneLine<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Escaping<'a, 'b>(&'a mut fmt::Formatter<'b>);
+        impl fmt::Write for Escaping<'_, '_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                for c in s.chars() {
+                    if c.is_control() {
+                        for e in c.escape_default() {
+                            self.0.write_char(e)?;
+                        }
+                    } else {
+                        self.0.write_char(c)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+        fmt::write(&mut Escaping(f), format_args!("{}", self.0))
+    }
+}
+
 /// At most 512 bytes of a body, cut at a character boundary, for messages (invalid UTF-8
 /// replaced).
 pub(crate) fn snippet(raw: &[u8]) -> String {
@@ -461,6 +487,12 @@ pub(crate) fn snippet(raw: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_escapes_control_characters() {
+        let shown = OneLine("a\nb\u{1b}[2J\rc ü").to_string();
+        assert_eq!(shown, "a\\nb\\u{1b}[2J\\rc ü");
+    }
 
     #[test]
     fn snippets_are_cut_at_character_boundaries() {

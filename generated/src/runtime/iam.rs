@@ -294,11 +294,24 @@ impl PasswordAuth {
         let mut request = Request::new(&CREATE_TOKEN, CREATE_TOKEN.path.to_owned());
         request.query("nocatalog", "true", QueryStyle::Form);
         request.json(&body);
+        // The project and the endpoint, never the password (nor the user: the request
+        // span and the IAM answer identify the call well enough).
+        tracing::debug!(
+            endpoint = %redact_url(client.base_url()),
+            scope = if id.is_some() { "project_id" } else { "project_name" },
+            project = id.or(name),
+            "requesting an IAM token (password)"
+        );
         let response = client.execute(request).await?;
         if !response.status().is_success() {
+            tracing::debug!(
+                status = response.code(),
+                request_id = response.request_id(),
+                "IAM refused the token request"
+            );
             return response.unexpected();
         }
-        read_token(
+        let token = read_token(
             response.header("X-Subject-Token"),
             response.body(),
             |message| {
@@ -311,7 +324,20 @@ impl PasswordAuth {
                     snippet: String::new(),
                 }))
             },
-        )
+        )?;
+        tracing::debug!(
+            status = response.code(),
+            request_id = response.request_id(),
+            validity = match (token.lifetime(), token.expires_at()) {
+                (Some(_), _) => "body: expires_at - issued_at",
+                (None, Some(_)) => "body: expires_at",
+                (None, None) => "default lifetime (the body has no expiry)",
+            },
+            lifetime = ?token.lifetime(),
+            project_id = token.project_id(),
+            "IAM token received"
+        );
+        Ok(token)
     }
 }
 

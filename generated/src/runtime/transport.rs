@@ -430,10 +430,15 @@ impl Head {
 
     /// The request id (`X-Request-Id` or the service's equivalent), when the server sent one.
     pub fn request_id(&self) -> Option<&str> {
-        REQUEST_ID_HEADERS
-            .iter()
-            .find_map(|h| self.headers.get(*h)?.to_str().ok())
+        request_id_of(&self.headers)
     }
+}
+
+/// The request id among `headers`, when the server sent one (see [`Head::request_id`]).
+pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<&str> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok())
 }
 
 /// A complete response before it is typed; generated code turns it into a [`Response`] or an

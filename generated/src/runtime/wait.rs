@@ -78,10 +78,13 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::error::{Error, Undocumented};
+use super::error::{Error, OneLine, Undocumented};
 use super::job::{Job, JobState, Progress};
 use super::retry::{BoxFuture, retry_after};
 use super::time::Clock;
+
+use tracing::field;
+use tracing::{Instrument as _, debug, info, info_span};
 
 type SleepFn = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>;
 type RandomFn = Arc<dyn Fn() -> f64 + Send + Sync>;
@@ -647,10 +650,25 @@ where
 
     /// Waits (the same as `.await`, without requiring the futures to be `Send`).
     ///
+    /// Traced as a `wait` span (INFO; the polls' `request` spans nest in it), with an event
+    /// for every poll (DEBUG), every state and progress change and tolerated error, and how
+    /// waiting ended (INFO), alongside the [`Wait::on_event`] callback.
+    ///
     /// # Errors
     ///
     /// See [`wait_for`].
-    pub async fn run(mut self) -> Result<T, WaitError<T, E>> {
+    pub async fn run(self) -> Result<T, WaitError<T, E>> {
+        self.polls().instrument(info_span!("wait")).await
+    }
+
+    async fn polls(mut self) -> Result<T, WaitError<T, E>> {
+        debug!(
+            initial_interval = ?self.policy.initial_interval,
+            max_interval = ?self.policy.max_interval,
+            timeout = ?self.policy.timeout,
+            max_transient_errors = self.policy.max_transient_errors,
+            "waiting for the job"
+        );
         let timer = Timer::start(self.policy.clock.clone());
         let mut polls: u32 = 0;
         let mut consecutive: u32 = 0;
@@ -683,7 +701,25 @@ where
                         elapsed,
                         next_poll_in,
                     };
+                    // Server text (the status) as `Debug`: quoted, control characters escaped.
+                    debug!(
+                        poll = polls,
+                        elapsed = ?elapsed,
+                        state = %state.kind(),
+                        status = state.status().map(field::debug),
+                        progress = progress.map(field::display),
+                        next_poll_in = ?next_poll_in,
+                        "poll answered"
+                    );
                     if last_state.as_ref() != Some(&state) {
+                        info!(
+                            poll = polls,
+                            elapsed = ?elapsed,
+                            previous = last_state.as_ref().map(|s| field::display(s.kind())),
+                            state = %state.kind(),
+                            status = state.status().map(field::debug),
+                            "job state changed"
+                        );
                         self.emit(&WaitEvent::StateChanged {
                             previous: last_state.take(),
                             state: state.clone(),
@@ -694,6 +730,12 @@ where
                     if let Some(p) = progress
                         && last_progress != progress
                     {
+                        info!(
+                            poll = polls,
+                            previous = last_progress.map(field::display),
+                            progress = %p,
+                            "job progress changed"
+                        );
                         self.emit(&WaitEvent::ProgressChanged {
                             previous: last_progress,
                             progress: p,
@@ -703,7 +745,15 @@ where
                     }
                     last_progress = progress;
                     match state {
-                        JobState::Succeeded { .. } => return Ok(job),
+                        JobState::Succeeded { .. } => {
+                            info!(
+                                outcome = "succeeded",
+                                polls,
+                                elapsed = ?timer.elapsed(),
+                                "wait ended"
+                            );
+                            return Ok(job);
+                        }
                         JobState::Failed {
                             ref status,
                             ref code,
@@ -736,6 +786,15 @@ where
                         elapsed,
                         next_poll_in: self.next_gap(elapsed, delay),
                     };
+                    info!(
+                        poll = polls,
+                        consecutive,
+                        tolerated = self.policy.max_transient_errors,
+                        status = error.status().map(|s| s.as_u16()),
+                        next_poll_in = ?at.next_poll_in,
+                        error = %OneLine(&error),
+                        "transient error tolerated"
+                    );
                     self.emit(&WaitEvent::TransientError {
                         error: &error,
                         consecutive,
@@ -752,6 +811,9 @@ where
                 let failure = WaitFailure::DeadlinePassed { timeout };
                 return Err(self.stop(failure, last, polls, &timer));
             };
+            if gap < delay {
+                debug!(gap = ?gap, "the next poll is the last: at the deadline");
+            }
             let sleep = self.policy.sleep(gap);
             if let Raced::Cancelled = race(&mut self.cancel, sleep).await {
                 return Err(self.stop(WaitFailure::Cancelled, last, polls, &timer));
@@ -789,11 +851,33 @@ where
         polls: u32,
         timer: &Timer,
     ) -> WaitError<T, E> {
+        let elapsed = timer.elapsed();
+        let (outcome, error, code, reason) = match &failure {
+            WaitFailure::JobFailed { code, reason, .. } => {
+                ("job_failed", None, code.as_deref(), reason.as_deref())
+            }
+            WaitFailure::DeadlinePassed { .. } => ("deadline_passed", None, None, None),
+            WaitFailure::TooManyTransientErrors { error, .. } => {
+                ("too_many_transient_errors", Some(error), None, None)
+            }
+            WaitFailure::Api(error) => ("api_error", Some(error), None, None),
+            WaitFailure::Cancelled => ("cancelled", None, None, None),
+        };
+        // The job's error code and reason are server text: `Debug`, quoted and escaped.
+        info!(
+            outcome,
+            polls,
+            elapsed = ?elapsed,
+            error = error.map(|e| field::display(OneLine(e))),
+            code = code.map(field::debug),
+            reason = reason.map(field::debug),
+            "wait ended"
+        );
         WaitError {
             failure,
             last,
             polls,
-            elapsed: timer.elapsed(),
+            elapsed,
         }
     }
 }

@@ -45,6 +45,12 @@ IAM password tokens are cached in the user's cache directory (CLOUDJOBS_CACHE_DI
 $XDG_CACHE_HOME/cloudjobs or ~/.cache/cloudjobs), per IAM URL, user, account and
 project; --no-token-cache turns that off.
 
+Diagnostics on standard error (never a secret; nothing without -v or RUST_LOG):
+  -v     retries, token fetches, job state changes, how a wait ended
+  -vv    also every request (operation, path template) and response (status, request id)
+  -vvv   also token cache hits and the start of each attempt
+  RUST_LOG (tracing filter directives, such as cloudjobs=debug) replaces -v when set.
+
 Exit status:
   0  the job succeeded (get: the job was read, whatever its state)
   1  the job failed
@@ -68,6 +74,11 @@ pub struct Cli {
     /// Print JSON on standard output (for scripts) instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Show what is done on standard error: -v retries, token fetches and state changes,
+    /// -vv every request, -vvv everything (see Diagnostics below).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 
     /// What to do.
     #[command(subcommand)]

@@ -65,6 +65,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e).into(),
     };
+    init_tracing(cli.verbose, std::env::var("RUST_LOG").ok());
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -175,6 +176,7 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         Ok(s) => s,
         Err(u) => return usage(u),
     };
+    trace_settings(&settings);
     let base = match base_config(&settings, service).build() {
         Ok(c) => c,
         Err(e) => return usage(Usage(e.to_string())),
@@ -308,7 +310,11 @@ where
         .max_interval(args.max_interval.max(args.interval))
         .timeout(args.timeout)
         .max_transient_errors(args.max_errors);
-    let mut reporter = Reporter::new(std::io::stderr().is_terminal(), ctx.service, &ctx.job_id);
+    // With diagnostics on, one line per state change: a live bar would fight with them.
+    let tracing_on =
+        tracing::level_filters::LevelFilter::current() != tracing::level_filters::LevelFilter::OFF;
+    let live = std::io::stderr().is_terminal() && !tracing_on;
+    let mut reporter = Reporter::new(live, ctx.service, &ctx.job_id);
     let outcome = {
         let reporter = &mut reporter;
         wait_for(poll, policy)
@@ -422,4 +428,38 @@ fn hint_for<E>(e: &Error<E>) -> &'static str {
         }
         _ => "",
     }
+}
+
+/// Sends tracing to standard error when asked: `RUST_LOG` (filter directives) when set,
+/// else `-v` INFO, `-vv` DEBUG, `-vvv` TRACE of `cloudjobs` itself. Neither: no subscriber is
+/// installed, so the runtime's tracing costs nothing. Plain text, never colors.
+fn init_tracing(verbose: u8, rust_log: Option<String>) {
+    let directives = match (rust_log.filter(|v| !v.trim().is_empty()), verbose) {
+        (Some(rust_log), _) => rust_log,
+        (None, 0) => return,
+        (None, 1) => "cloudjobs=info".to_owned(),
+        (None, 2) => "cloudjobs=debug".to_owned(),
+        (None, _) => "cloudjobs=trace".to_owned(),
+    };
+    let filter = tracing_subscriber::EnvFilter::builder().parse_lossy(directives);
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Which credentials and endpoints the settings chose (DEBUG): kinds, sources and
+/// identifiers only.
+fn trace_settings(settings: &Settings) {
+    tracing::debug!(
+        credentials = settings.resolved.credential.kind(),
+        source = %settings.resolved.source,
+        region = settings.region(),
+        endpoint = settings
+            .endpoint
+            .as_deref()
+            .map(|u| tracing::field::display(cloudjobs::runtime::secret::redact_url(u))),
+        project_id = settings.project_id(),
+        "settings chosen"
+    );
 }

@@ -157,6 +157,16 @@ impl fmt::Debug for TemporaryKeys {
 }
 
 impl Cacheable for TemporaryKeys {
+    const NOUN: &'static str = "temporary AK/SK";
+
+    fn expiry_source(&self) -> &'static str {
+        if self.expires_at.is_some() {
+            "expires_at"
+        } else {
+            "default_lifetime"
+        }
+    }
+
     fn lifetime(&self, now: SystemTime) -> Option<Duration> {
         self.expires_at
             .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -324,6 +334,16 @@ impl AkSk {
         headers: &mut HeaderMap,
         body: &[u8],
     ) {
+        // The access key id is an identifier (like a user name), shown to tell credentials
+        // apart; the secret key, the security token and the signature never are.
+        tracing::debug!(
+            access_key = %keys.access_key,
+            project_id = self.project_id.as_deref(),
+            domain_id = self.domain_id.as_deref(),
+            security_token = keys.security_token.is_some(),
+            temporary = matches!(self.keys, Keys::Temporary(_)),
+            "signing the request (SDK-HMAC-SHA256)"
+        );
         let date = basic_utc(self.clock.now());
         let mut set = |name: &'static str, value: &str, sensitive: bool| {
             if let Ok(mut value) = HeaderValue::from_str(value) {

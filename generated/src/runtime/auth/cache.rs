@@ -5,18 +5,28 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
+
+use tracing::{debug, info, trace};
 
 use super::super::connection::Connection;
-use super::super::error::Error;
+use super::super::error::{Error, OneLine};
 use super::super::retry::BoxFuture;
 use super::super::secret::Secret;
 use super::super::time::Clock;
 
 /// A credential the cache can hold.
 pub(crate) trait Cacheable: Clone + Send + Sync + 'static {
+    /// What it is, in trace messages ("token").
+    const NOUN: &'static str;
     /// How long the value is valid from `now`; `None` when its issuer did not say.
     fn lifetime(&self, now: SystemTime) -> Option<Duration>;
+    /// Where the validity came from (`expires_at`, `lifetime`, `default_lifetime`), traced.
+    fn expiry_source(&self) -> &'static str;
+    /// The project the value is scoped to, when its issuer said (traced).
+    fn project_id(&self) -> Option<&str> {
+        None
+    }
     /// Whether a request that carried `used` carried this value.
     fn carries(&self, used: &Secret) -> bool;
 }
@@ -192,10 +202,13 @@ impl<V: Cacheable> Cache<V> {
 
     fn fresh(&self) -> Option<V> {
         let now = self.inner.options.clock.now();
-        self.lock_current()
-            .as_ref()
-            .filter(|h| now < h.refresh_at)
-            .map(|h| h.value.clone())
+        let held = self.lock_current().clone().filter(|h| now < h.refresh_at)?;
+        trace!(
+            refresh_in = ?held.refresh_at.duration_since(now).unwrap_or_default(),
+            "{} cache hit",
+            V::NOUN
+        );
+        Some(held.value)
     }
 
     /// A valid value: the cached one, or a new one from the source, fetched once for everyone
@@ -205,6 +218,13 @@ impl<V: Cacheable> Cache<V> {
             return Ok(value);
         }
         let arrived_during = self.inner.in_flight.load(Ordering::SeqCst);
+        if arrived_during != 0 {
+            debug!(
+                fetch = arrived_during,
+                "waiting for the {} fetch in flight",
+                V::NOUN
+            );
+        }
         let mut flight = self.inner.flight.lock().await;
         if let Some(value) = self.fresh() {
             return Ok(value);
@@ -215,9 +235,18 @@ impl<V: Cacheable> Cache<V> {
             && *n == arrived_during
         {
             match outcome {
-                Ok(value) => return Ok(value.clone()),
+                Ok(value) => {
+                    debug!(fetch = n, "sharing the {} of the fetch waited for", V::NOUN);
+                    return Ok(value.clone());
+                }
                 Err(e) => {
                     if let Some(e) = e.try_clone() {
+                        debug!(
+                            fetch = n,
+                            error = %OneLine(&e),
+                            "sharing the failure of the {} fetch waited for",
+                            V::NOUN
+                        );
                         return Err(e);
                     }
                 }
@@ -227,6 +256,17 @@ impl<V: Cacheable> Cache<V> {
         self.inner.in_flight.store(n, Ordering::SeqCst);
         let _mark = InFlight(&self.inner.in_flight);
         self.inner.fetches.fetch_add(1, Ordering::SeqCst);
+        debug!(
+            fetch = n,
+            reason = if self.holds_value() {
+                "expiring"
+            } else {
+                "none cached"
+            },
+            "fetching a {}",
+            V::NOUN
+        );
+        let started = Instant::now();
         match self.inner.source.fetch(connection).await {
             Ok(value) => {
                 let options = &self.inner.options;
@@ -235,6 +275,15 @@ impl<V: Cacheable> Cache<V> {
                     refresh_at: refresh_at(value.lifetime(now), options, now),
                     value,
                 };
+                info!(
+                    fetch = n,
+                    expiry = held.value.expiry_source(),
+                    refresh_in = ?held.refresh_at.duration_since(now).unwrap_or_default(),
+                    project_id = held.value.project_id(),
+                    elapsed = ?started.elapsed(),
+                    "{} fetched",
+                    V::NOUN
+                );
                 *self.lock_current() = Some(held.clone());
                 flight.last = Some((n, Ok(held.value.clone())));
                 Ok(held.value)
@@ -244,6 +293,13 @@ impl<V: Cacheable> Cache<V> {
                     Error::Auth(_) => e,
                     other => Error::Auth(Box::new(other)),
                 };
+                info!(
+                    fetch = n,
+                    elapsed = ?started.elapsed(),
+                    error = %OneLine(&e),
+                    "{} fetch failed",
+                    V::NOUN
+                );
                 flight.last = e.try_clone().map(|shared| (n, Err(shared)));
                 Err(e)
             }
@@ -257,6 +313,9 @@ impl<V: Cacheable> Cache<V> {
         let mut current = self.lock_current();
         if current.as_ref().is_some_and(|h| h.value.carries(used)) {
             *current = None;
+            debug!("{} refused (401): dropped from the cache", V::NOUN);
+        } else {
+            debug!("{} refused (401): already replaced by a newer one", V::NOUN);
         }
         if matches!(&flight.last, Some((_, Ok(v))) if v.carries(used)) {
             flight.last = None;

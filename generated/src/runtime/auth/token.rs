@@ -26,6 +26,17 @@ enum Expiry {
     After(Duration),
 }
 
+impl Expiry {
+    /// Where the validity came from, for tracing.
+    fn source(self) -> &'static str {
+        match self {
+            Expiry::Unknown => "default_lifetime",
+            Expiry::At(_) => "expires_at",
+            Expiry::After(_) => "lifetime",
+        }
+    }
+}
+
 impl Token {
     /// A token valid until `expires_at` (by the local clock), or for
     /// [`TokenCacheOptions::default_lifetime`] when `None`.
@@ -128,8 +139,18 @@ impl Token {
 }
 
 impl Cacheable for Token {
+    const NOUN: &'static str = "token";
+
     fn lifetime(&self, now: SystemTime) -> Option<Duration> {
         self.lifetime_from(now)
+    }
+
+    fn expiry_source(&self) -> &'static str {
+        self.expiry.source()
+    }
+
+    fn project_id(&self) -> Option<&str> {
+        self.project_id.as_deref()
     }
 
     fn carries(&self, used: &Secret) -> bool {

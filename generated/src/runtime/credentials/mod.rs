@@ -551,6 +551,7 @@ impl Chain {
             }
         }
         let Some((credential, source)) = chosen else {
+            tracing::info!(tried = %trail.join("; "), "no credentials found");
             return Err(CredentialError::new(
                 None,
                 None,
@@ -575,6 +576,14 @@ impl Chain {
                 ),
             ));
         }
+        for step in &trail {
+            tracing::debug!(step = %step, "credential source tried");
+        }
+        tracing::info!(
+            source = %source,
+            credential = credential.kind(),
+            "credentials chosen"
+        );
         Ok(Resolved {
             settings,
             credential,
