@@ -837,7 +837,7 @@ fn verbose_traces_the_runtime_without_secrets() {
         (
             &aksk_env,
             &[
-                r#"credentials="aksk""#,
+                r#"credentials="AK/SK""#,
                 r#"auth="aksk""#,
                 "signing the request",
                 &access_key,
@@ -847,7 +847,7 @@ fn verbose_traces_the_runtime_without_secrets() {
         (
             &password_env,
             &[
-                r#"credentials="password""#,
+                r#"credentials="IAM password""#,
                 "requesting an IAM token",
                 "endpoint=http://***@127.0.0.1",
                 "token fetched",
