@@ -839,62 +839,30 @@ impl<'a> ApiDiff<'a> {
         (ok, err)
     }
 
-    /// `(name, type)` of the positional arguments of the client method.
-    fn args(&self, op: &Operation, old: bool) -> Vec<(String, String)> {
-        let ty = |t: &Ty| {
-            if *t == Ty::String {
-                "impl Into<String>".to_owned()
-            } else if old {
-                self.old_ty(t)
-            } else {
-                self.new_ty(t)
-            }
+    /// `(name, type, what it sets)` of the client method's arguments (`required`) or of the
+    /// builder's setters, by the emitter's own rule ([`Operation::inputs`]).
+    fn inputs(&self, op: &Operation, old: bool, required: bool) -> Vec<(String, String, String)> {
+        let api = if old { self.old } else { self.new };
+        let renames = if old { &self.renames } else { &HashMap::new() };
+        let named = |id: TypeId| {
+            let name = api.types.get(id).map_or("?", |t| t.name.as_str());
+            renames
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.to_owned())
         };
-        let mut out: Vec<(String, String)> = op
-            .params
-            .iter()
-            .filter(|p| p.required)
-            .map(|p| (p.name.clone(), ty(&p.ty)))
-            .collect();
-        if let Some(body) = op.body.as_ref().filter(|b| b.required) {
-            out.push((
-                "body".into(),
-                if old {
-                    self.old_ty(&body.ty)
-                } else {
-                    self.new_ty(&body.ty)
-                },
-            ));
-        }
-        out
+        (op.inputs().iter().filter(|i| i.required == required))
+            .map(|i| {
+                let what = i.param.map_or("the request body".into(), param_word);
+                (i.name.to_owned(), i.arg_type(&named, "BTreeMap"), what)
+            })
+            .collect()
     }
 
-    /// `(name, argument type, what it sets)` of the builder's setters.
-    fn setters(&self, op: &Operation, old: bool) -> Vec<(String, String, String)> {
-        let ty = |t: &Ty| {
-            if *t == Ty::String {
-                "impl Into<String>".to_owned()
-            } else if old {
-                self.old_ty(t)
-            } else {
-                self.new_ty(t)
-            }
-        };
-        let mut out: Vec<(String, String, String)> = op
-            .params
-            .iter()
-            .filter(|p| !p.required)
-            .map(|p: &Param| (p.name.clone(), ty(&p.ty), param_word(p)))
-            .collect();
-        if let Some(body) = op.body.as_ref().filter(|b| !b.required) {
-            let t = if old {
-                self.old_ty(&body.ty)
-            } else {
-                self.new_ty(&body.ty)
-            };
-            out.push(("body".into(), t, "the request body".into()));
-        }
-        out
+    /// `(name, type)` of the positional arguments of the client method.
+    fn args(&self, op: &Operation, old: bool) -> Vec<(String, String)> {
+        let args = self.inputs(op, old, true);
+        args.into_iter().map(|(n, t, _)| (n, t)).collect()
     }
 
     fn job_body(&self, op: &Operation, old: bool) -> Option<String> {
@@ -1081,7 +1049,7 @@ impl<'a> ApiDiff<'a> {
             );
         }
         let builder = &n.builder_name;
-        let (a, b) = (self.setters(o, true), self.setters(n, false));
+        let (a, b) = (self.inputs(o, true, false), self.inputs(n, false, false));
         for (name, ty, _) in &a {
             match b.iter().find(|(m, ..)| m == name) {
                 None => {
