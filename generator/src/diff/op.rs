@@ -13,6 +13,7 @@ use super::spec::{Cx, Op};
 use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
 use crate::error::child;
 use crate::ir::{Operation, ParamLocation, ResponseBody, StatusMatch, Ty};
+use crate::lower::Declared;
 
 /// A paired operation: both versions in the document and lowered, and its Rust names.
 pub(super) struct OpPair<'c, 'a, 'v> {
@@ -198,31 +199,23 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
     }
 
     fn parameters(&mut self) {
-        let docs = self.cx.docs();
-        let params = Pair::new(
-            params(docs.old.raw(), self.ops.old),
-            params(docs.new.raw(), self.ops.new),
-        );
-        for np in &params.new {
-            let key = param_key(self.ops.new, np);
-            match params
-                .old
-                .iter()
-                .find(|p| param_key(self.ops.old, p) == key)
-            {
+        let (ops, key) = (self.ops, param_key);
+        for np in &ops.new.params {
+            let k = key(ops.new, np);
+            match ops.old.params.iter().find(|p| key(ops.old, p) == k) {
                 Some(op) => self.parameter_kept(Pair::new(op, np)),
                 None => self.parameter_added(np),
             }
         }
-        for op in &params.old {
-            let key = param_key(self.ops.old, op);
-            if !params.new.iter().any(|p| param_key(self.ops.new, p) == key) {
+        for op in &ops.old.params {
+            let k = key(ops.old, op);
+            if !ops.new.params.iter().any(|p| key(ops.new, p) == k) {
                 self.parameter_removed(op);
             }
         }
     }
 
-    fn parameter_added(&mut self, p: &Param<'a>) {
+    fn parameter_added(&mut self, p: &'c Declared) {
         let docs = self.cx.docs();
         let required = p.required();
         let summary = effective(docs.new, &param_schema(docs.new, p), 0).summary();
@@ -254,7 +247,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
             required_word(required).unwrap_or_default()
         );
         self.push(
-            At::new(Scope::Parameter, &p.label(), ""),
+            At::new(Scope::Parameter, &label(p), ""),
             ChangeKind::ParameterAdded,
             Pair::new(None, Some(summary)),
             description,
@@ -262,7 +255,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         );
     }
 
-    fn parameter_removed(&mut self, p: &Param<'a>) {
+    fn parameter_removed(&mut self, p: &'c Declared) {
         let docs = self.cx.docs();
         let summary = effective(docs.old, &param_schema(docs.old, p), 0).summary();
         let mut impact = Impact::default();
@@ -289,7 +282,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
             "servers may ignore or refuse it".into()
         });
         self.push(
-            At::new(Scope::Parameter, &p.label(), ""),
+            At::new(Scope::Parameter, &label(p), ""),
             ChangeKind::ParameterRemoved,
             Pair::new(Some(summary.clone()), None),
             format!("removed (was {summary})"),
@@ -297,25 +290,26 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         );
     }
 
-    fn parameter_kept(&mut self, p: Pair<&Param<'a>>) {
+    fn parameter_kept(&mut self, p: Pair<&'c Declared>) {
         let lowered = Pair::new(
             lowered_param(self.ir.old, p.old),
             lowered_param(self.ir.new, p.new),
         );
-        let label = p.new.label();
+        let label = label(p.new);
         let at = At::new(Scope::Parameter, &label, "");
-        if p.old.name != p.new.name {
+        let names = p.map(|p| p.data().name.clone());
+        if names.changed() {
             self.push(
                 at,
                 ChangeKind::ParameterRenamed,
-                Pair::new(Some(p.old.name.clone()), Some(p.new.name.clone())),
-                format!("renamed from `{}`", p.old.name),
+                names.clone().map(Some),
+                format!("renamed from `{}`", names.old),
                 Impact::compatible(
                     "path parameters are positional: renaming one changes neither requests nor calls",
                 ),
             );
         }
-        let required = p.map(Param::required);
+        let required = p.map(Declared::required);
         if required.changed() {
             let impact = self.required_impact(lowered, required.new);
             self.push(
@@ -326,8 +320,8 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
                 impact,
             );
         }
-        let style = p.map(Param::style);
-        if style.changed() && p.new.location != "path" {
+        let style = p.map(Declared::style);
+        if style.changed() && p.new.location() != Some(ParamLocation::Path) {
             self.push(
                 at,
                 ChangeKind::StyleChanged,
@@ -336,7 +330,9 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
                 Impact::wire("the server reads the value written another way"),
             );
         }
-        if let Some((values, description, impact)) = deprecation(p.map(|p| deprecated(p.value))) {
+        if let Some((values, description, impact)) =
+            deprecation(p.map(|p| p.data().deprecated == Some(true)))
+        {
             self.push(at, ChangeKind::Deprecated, values, description, impact);
         }
         let docs = self.cx.docs();
@@ -712,111 +708,38 @@ fn authentication(raw: &Value, op: &Value) -> Authentication {
     }
 }
 
-/// A parameter after `$ref` resolution and path-level merging.
-struct Param<'a> {
-    name: String,
-    location: String,
-    value: &'a Value,
-    pointer: String,
-}
-
-impl Param<'_> {
-    fn required(&self) -> bool {
-        self.location == "path" || self.value.get("required") == Some(&Value::Bool(true))
-    }
-
-    fn label(&self) -> String {
-        format!("{} in {}", self.name, self.location)
-    }
-
-    /// `form, explode` — how the value is written.
-    fn style(&self) -> String {
-        let default_style = match self.location.as_str() {
-            "query" | "cookie" => "form",
-            _ => "simple",
-        };
-        let style = self
-            .value
-            .get("style")
-            .and_then(Value::as_str)
-            .unwrap_or(default_style);
-        let explode = self
-            .value
-            .get("explode")
-            .and_then(Value::as_bool)
-            .unwrap_or(style == "form");
-        format!("{style}{}", if explode { ", explode" } else { "" })
-    }
-}
-
-fn params<'a>(raw: &'a Value, op: &Op<'a>) -> Vec<Param<'a>> {
-    let mut out: Vec<Param<'a>> = Vec::new();
-    let lists = [
-        (op.item.value, child(&op.item.pointer, &["parameters"])),
-        (op.value, child(&op.pointer, &["parameters"])),
-    ];
-    for (holder, at) in &lists {
-        let Some(Value::Array(list)) = holder.get("parameters") else {
-            continue;
-        };
-        for (i, p) in list.iter().enumerate() {
-            let node = resolve(raw, p, &child(at, &[&i.to_string()]));
-            let (Some(name), Some(location)) = (
-                node.value.get("name").and_then(Value::as_str),
-                node.value.get("in").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            out.retain(|q| !(q.name == name && q.location == location));
-            out.push(Param {
-                name: name.to_owned(),
-                location: location.to_owned(),
-                value: node.value,
-                pointer: node.pointer,
-            });
-        }
-    }
-    out
+fn label(p: &Declared) -> String {
+    format!("{} in {}", p.data().name, p.location_word())
 }
 
 /// How parameters are paired: path parameters by their place in the template (renaming one
 /// changes nothing on the wire), the others by location and name.
-fn param_key(op: &Op<'_>, p: &Param<'_>) -> String {
-    if p.location == "path" {
+fn param_key(op: &Op<'_>, p: &Declared) -> String {
+    let (name, location) = (&p.data().name, p.location_word());
+    if location == "path" {
         let names = crate::lower::template_names(&op.path);
-        if let Some(i) = names.iter().position(|n| *n == p.name) {
+        if let Some(i) = names.iter().position(|n| n == name) {
             return format!("path#{i}");
         }
     }
-    if p.location == "header" {
-        return format!("header:{}", p.name.to_ascii_lowercase());
+    if location == "header" {
+        return format!("header:{}", name.to_ascii_lowercase());
     }
-    format!("{}:{}", p.location, p.name)
+    format!("{location}:{name}")
 }
 
-fn param_schema<'a>(doc: &Doc<'a>, p: &Param<'a>) -> Node<'a> {
-    if let Some(schema) = p.value.get("schema") {
-        return resolve(doc.raw(), schema, &child(&p.pointer, &["schema"]));
+fn param_schema<'a>(doc: &Doc<'a>, p: &Declared) -> Node<'a> {
+    match p.schema_pointer() {
+        Some(pointer) => doc.node(&pointer),
+        None => Node::missing(child(&p.pointer, &["schema"])),
     }
-    if let Some(Value::Object(content)) = p.value.get("content") {
-        if let Some((media, m)) = content.iter().next() {
-            if let Some(schema) = m.get("schema") {
-                let at = child(&p.pointer, &["content", media, "schema"]);
-                return resolve(doc.raw(), schema, &at);
-            }
-        }
-    }
-    Node::missing(child(&p.pointer, &["schema"]))
 }
 
-fn lowered_param<'a>(op: Option<&'a Operation>, p: &Param<'_>) -> Option<&'a crate::ir::Param> {
+/// The lowered parameter (`None`: a cookie, or a header the runtime sets).
+fn lowered_param<'a>(op: Option<&'a Operation>, p: &Declared) -> Option<&'a crate::ir::Param> {
+    let (location, name) = (p.location()?, &p.data().name);
     op?.params.iter().find(|q| {
-        q.wire == p.name
-            && match q.location {
-                ParamLocation::Path => p.location == "path",
-                ParamLocation::Query(_) => p.location == "query",
-                ParamLocation::Header => p.location == "header",
-            }
+        q.wire == *name && std::mem::discriminant(&q.location) == std::mem::discriminant(&location)
     })
 }
 

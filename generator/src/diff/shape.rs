@@ -4,34 +4,35 @@
 //! diff sees every schema the way the generated code does.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use openapiv3::{AdditionalProperties, Schema};
 use serde_json::Value;
 
-use crate::error::{Error, ErrorKind, child};
+use crate::error::child;
 use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP};
-use crate::load::{Document, percent_decode, resolve_pointer};
-use crate::lower::schema::{AllOf, AllOfShape, Class, Schemas, classify, merge_all_of};
+use crate::load::{Document, follow, resolve_pointer};
+use crate::lower::refs::Refs;
+use crate::lower::schema::{AllOf, AllOfShape, Class, classify, merge_all_of};
 
 /// Schemas nested deeper than this are not compared (a guard, not a limit real specs reach).
 pub(crate) const MAX_DEPTH: usize = 48;
 
 static NULL: Value = Value::Null;
 
-/// One version of a document, read by the comparison: the raw tree, and typed schemas by
-/// pointer (parsed once).
+/// One version of a document, read by the comparison: the raw tree, and typed nodes read
+/// through lowering's own reference reader.
 pub(crate) struct Doc<'a> {
     pub(crate) doc: &'a Document,
-    typed: RefCell<HashMap<String, Option<Rc<Schema>>>>,
+    refs: RefCell<Refs<'a>>,
 }
 
 impl<'a> Doc<'a> {
     pub(crate) fn new(doc: &'a Document) -> Self {
         Self {
             doc,
-            typed: RefCell::default(),
+            refs: RefCell::new(Refs::new(doc)),
         }
     }
 
@@ -39,46 +40,20 @@ impl<'a> Doc<'a> {
         &self.doc.raw
     }
 
+    /// Runs `f` with the document's reference reader.
+    pub(crate) fn with_refs<T>(&self, f: impl FnOnce(&mut Refs<'a>) -> T) -> T {
+        f(&mut self.refs.borrow_mut())
+    }
+
     /// The typed schema at a node (`None` when it is not one).
     fn typed(&self, node: &Node<'_>) -> Option<Rc<Schema>> {
-        if let Some(hit) = self.typed.borrow().get(&node.pointer) {
-            return hit.clone();
-        }
-        let schema = serde_json::from_value::<Schema>(node.value.clone())
-            .ok()
-            .map(Rc::new);
-        self.typed
-            .borrow_mut()
-            .insert(node.pointer.clone(), schema.clone());
-        schema
+        self.refs.borrow_mut().at(&node.pointer)
     }
 
     /// The node a pointer names, `$ref`s followed.
     pub(crate) fn node(&self, pointer: &str) -> Node<'a> {
         let value = resolve_pointer(self.raw(), pointer).unwrap_or(&NULL);
         resolve(self.raw(), value, pointer)
-    }
-}
-
-impl Schemas for &Doc<'_> {
-    fn schema(&mut self, reference: &str, at: &str) -> Result<(String, Rc<Schema>), Error> {
-        let node = reference
-            .strip_prefix('#')
-            .map(|fragment| self.node(&format!("#{}", percent_decode(fragment))));
-        let schema = node.as_ref().and_then(|n| self.typed(n));
-        match (node, schema) {
-            (Some(node), Some(schema)) => Ok((node.pointer, schema)),
-            _ => Err(Error::new(
-                ErrorKind::Invalid,
-                self.file(),
-                at,
-                format!("`$ref: {reference}` names no schema"),
-            )),
-        }
-    }
-
-    fn file(&self) -> &str {
-        &self.doc.file
     }
 }
 
@@ -101,29 +76,16 @@ impl Node<'_> {
 
 /// Follows `$ref` chains from `value` (found at `pointer`) inside the document `raw`.
 pub(crate) fn resolve<'a>(raw: &'a Value, value: &'a Value, pointer: &str) -> Node<'a> {
-    let mut node = Node {
-        value,
-        pointer: pointer.to_owned(),
+    let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+        return Node {
+            value,
+            pointer: pointer.to_owned(),
+        };
     };
-    for _ in 0..32 {
-        let Some(reference) = node.value.get("$ref").and_then(Value::as_str) else {
-            return node;
-        };
-        let Some(fragment) = reference.strip_prefix('#') else {
-            return Node::missing(node.pointer);
-        };
-        let target = format!("#{}", percent_decode(fragment));
-        match resolve_pointer(raw, &target) {
-            Some(v) => {
-                node = Node {
-                    value: v,
-                    pointer: target,
-                }
-            }
-            None => return Node::missing(target),
-        }
+    match follow(raw, reference, pointer) {
+        Ok((pointer, value)) => Node { value, pointer },
+        Err(_) => Node::missing(pointer.to_owned()),
     }
-    Node::missing(node.pointer)
 }
 
 /// The name of a component schema (`#/components/schemas/Job` → `Job`), when the pointer is
@@ -327,7 +289,8 @@ pub(crate) fn effective<'a>(doc: &Doc<'a>, node: &Node<'a>, depth: usize) -> Eff
             return overlay(effective(doc, &only, depth + 1), e);
         }
         Class::AllOf(members, extra) if deeper => {
-            return match merge_all_of(&mut &*doc, members, extra, &node.pointer) {
+            let merged = merge_all_of(&mut doc.refs.borrow_mut(), members, extra, &node.pointer);
+            return match merged {
                 Ok(merged) => merged_all_of(doc, e, &merged, depth),
                 Err(_) => overlay(Eff::empty(&node.pointer), e),
             };

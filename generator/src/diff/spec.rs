@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::op::OpPair;
 use super::rust::{RustView, normalize_path};
 use super::schema::{Cmp, Dir, Place, Sides};
-use super::shape::{Doc, Node, resolve};
+use super::shape::{Doc, resolve};
 use super::{
     At, Change, ChangeKind, Impact, OperationDiff, OperationStatus, Pair, Scope, Spec, SpecDiff,
     change,
@@ -16,23 +16,24 @@ use super::{
 use crate::error::child;
 use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP};
 use crate::ir::{Api, Operation, Server};
+use crate::load::resolve_pointer;
+use crate::lower::{Declared, Site, declared_params, sites};
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-/// An operation in a document.
+/// An operation in a document, found and with its parameters merged as lowering does.
 pub(super) struct Op<'a> {
     pub(super) method: &'static str,
     pub(super) path: String,
-    pub(super) pointer: String,
+    pub(super) site: Site,
+    /// Its parameters.
+    pub(super) params: Vec<Declared>,
+    /// The operation's node in the raw tree, and its pointer.
     pub(super) value: &'a Value,
-    pub(super) item: Node<'a>,
+    pub(super) pointer: String,
 }
 
 impl Op<'_> {
     pub(super) fn id(&self) -> Option<&str> {
-        self.value.get("operationId").and_then(Value::as_str)
+        self.site.op.operation_id.as_deref()
     }
 
     pub(super) fn title(&self) -> String {
@@ -86,26 +87,23 @@ impl Op<'_> {
     }
 }
 
-fn operations(raw: &Value) -> Vec<Op<'_>> {
-    let mut out = Vec::new();
-    let Some(paths) = raw.get("paths").and_then(Value::as_object) else {
-        return out;
-    };
-    for (path, item) in paths {
-        let item = resolve(raw, item, &child("#/paths", &[path]));
-        for method in METHODS {
-            if let Some(value) = item.value.get(*method).filter(|v| v.is_object()) {
-                out.push(Op {
-                    method,
-                    path: path.clone(),
-                    pointer: child(&item.pointer, &[method]),
-                    value,
-                    item: item.clone(),
-                });
-            }
+fn operations<'a>(doc: &Doc<'a>) -> Vec<Op<'a>> {
+    let sites = doc
+        .with_refs(|refs| sites(&doc.doc.spec, refs))
+        .unwrap_or_default();
+    let ops = sites.into_iter().map(|site| {
+        let params = doc.with_refs(|refs| declared_params(refs, &site));
+        let pointer = child(&site.item_pointer, &[site.method]);
+        Op {
+            method: site.method,
+            path: site.path.clone(),
+            value: resolve_pointer(doc.raw(), &pointer).unwrap_or(&Value::Null),
+            pointer,
+            params: params.unwrap_or_default(),
+            site,
         }
-    }
-    out
+    });
+    ops.collect()
 }
 
 /// Compares two versions of a document into `out` (either may be missing).
@@ -117,7 +115,7 @@ pub(super) fn diff_documents(old: Option<&Spec>, new: Option<&Spec>, out: &mut S
             (None, Some(s)) => (s, false),
             _ => return,
         };
-        for op in operations(&spec.doc.raw) {
+        for op in operations(&Doc::new(&spec.doc)) {
             out.operations.push(op.alone(&spec.api, removed));
         }
         return;
@@ -132,7 +130,7 @@ pub(super) fn diff_documents(old: Option<&Spec>, new: Option<&Spec>, out: &mut S
     let cx = Cx { specs, sides };
     out.api
         .extend(servers(specs.map(|s| s.api.servers.as_slice())));
-    let ops = specs.map(|s| operations(&s.doc.raw));
+    let ops = docs.as_ref().map(|d| operations(d));
     cx.operations(&ops, &mut out.operations);
     cx.schemas(&mut out.schemas);
 }
@@ -248,7 +246,7 @@ impl<'a> Cx<'a, '_> {
     /// Component schemas under another name with the same content; the names on each side.
     fn renamed_schemas(
         &self,
-        names: &Pair<Vec<(String, &Value)>>,
+        names: &Pair<Vec<(String, &'a Value)>>,
         out: &mut Vec<Change>,
     ) -> Pair<HashSet<String>> {
         let mut renamed = Pair::new(HashSet::new(), HashSet::new());
@@ -293,7 +291,7 @@ impl<'a> Cx<'a, '_> {
     }
 
     /// A component schema no operation uses, in both versions.
-    fn detached_schema(&self, name: &str, values: Pair<&&Value>) -> Vec<Change> {
+    fn detached_schema(&self, name: &str, values: Pair<&&'a Value>) -> Vec<Change> {
         let at = child("#/components/schemas", &[name]);
         let mut cmp = self.cmp(Dir::Detached, Scope::Schema, name);
         let place = |view: &RustView<'_>| {

@@ -15,6 +15,7 @@ use openapiv3::{
 };
 use serde_json::Value;
 
+use super::refs::Refs;
 use super::{Lowerer, last_token};
 use crate::error::{Error, ErrorKind, child};
 use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP as TIMESTAMP_EXTENSION};
@@ -127,25 +128,6 @@ impl Class<'_> {
     }
 }
 
-/// Where the schemas behind `$ref`s come from: the lowerer's typed cache, or a document the
-/// spec diff reads.
-pub(crate) trait Schemas {
-    /// The schema a local `$ref` names (chains followed), with its pointer.
-    fn schema(&mut self, reference: &str, at: &str) -> Result<(String, Rc<Schema>), Error>;
-    /// The document's file, for errors.
-    fn file(&self) -> &str;
-}
-
-impl Schemas for Lowerer<'_> {
-    fn schema(&mut self, reference: &str, at: &str) -> Result<(String, Rc<Schema>), Error> {
-        self.fetch::<Schema>(reference, at)
-    }
-
-    fn file(&self) -> &str {
-        &self.doc.file
-    }
-}
-
 /// An `allOf` merged: the properties of its object members (nested `allOf`s and `$ref`s
 /// followed; members with no type and no properties only add documentation), and the
 /// members that are not objects.
@@ -180,7 +162,7 @@ impl AllOf {
 
 /// Merges the members of the `allOf` at `pointer` (and the properties beside it, `extra`).
 pub(crate) fn merge_all_of(
-    source: &mut impl Schemas,
+    source: &mut Refs<'_>,
     members: &[ReferenceOr<Schema>],
     extra: Option<&openapiv3::AnySchema>,
     pointer: &str,
@@ -211,7 +193,7 @@ pub(crate) fn merge_all_of(
 
 /// Collects the properties of an `allOf` member (following `$ref`s and nested `allOf`s).
 fn collect_object(
-    source: &mut impl Schemas,
+    source: &mut Refs<'_>,
     member: SRef<'_>,
     pointer: &str,
     merged: &mut AllOf,
@@ -219,7 +201,7 @@ fn collect_object(
 ) -> Result<(), Error> {
     let (schema, at): (Rc<Schema>, String) = match member {
         SRef::Ref(reference) => {
-            let (target, schema) = source.schema(reference, pointer)?;
+            let (target, schema) = source.fetch::<Schema>(reference, pointer)?;
             if seen.contains(&target) {
                 return Err(Error::new(
                     ErrorKind::Recursive,
@@ -747,7 +729,7 @@ impl Lowerer<'_> {
         pointer: &str,
         name: &str,
     ) -> Result<TypeKind, Error> {
-        let merged = merge_all_of(self, members, extra, pointer)?;
+        let merged = merge_all_of(&mut self.refs, members, extra, pointer)?;
         match merged.shape() {
             AllOfShape::Struct => Ok(TypeKind::Struct(self.build_struct(merged.parts, name)?)),
             AllOfShape::Single(only, only_pointer) => {
