@@ -421,6 +421,30 @@ pub enum HeaderTy {
     Boolean,
 }
 
+impl HeaderTy {
+    /// The Rust type of the field (for the emitter and the spec diff's messages).
+    pub fn rust(self) -> &'static str {
+        match self {
+            HeaderTy::String => "String",
+            HeaderTy::Secret => "rt::Secret",
+            HeaderTy::Integer => "i64",
+            HeaderTy::Number => "f64",
+            HeaderTy::Boolean => "bool",
+        }
+    }
+}
+
+impl ResponseHeader {
+    /// The field's Rust type: an `Option` unless the header is required.
+    pub fn rust(&self) -> String {
+        if self.required {
+            self.ty.rust().to_owned()
+        } else {
+            format!("Option<{}>", self.ty.rust())
+        }
+    }
+}
+
 /// How to read a job out of an operation's success body (from `x-cloudjobs-job`).
 #[derive(Debug, Clone)]
 pub struct JobSpec {

@@ -267,6 +267,19 @@ fn expectations(case: &str) -> Option<(bool, Vec<Expected>)> {
                 (K::FieldAdded, "response 200 `progress`", C),
             ],
         ),
+        "response_headers" => (
+            true,
+            vec![
+                // The first documented header changes what `send()` returns.
+                (K::HeaderAdded, "response header `Location`", R),
+                (K::RequiredChanged, "response header `X-Request-Id`", R),
+                (K::TypeChanged, "response header `X-RateLimit-Remaining`", R),
+                (K::HeaderAdded, "response header `X-Trace`", C),
+                (K::HeaderAdded, "response header `X-Region`", R),
+                (K::HeaderRemoved, "response header `X-Legacy-Flag`", R),
+                (K::HeaderRemoved, "response header `X-Request-Id`", R),
+            ],
+        ),
         "reformatted" | "documentation_only" => (false, vec![]),
         _ => return None,
     })

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::headers::diff_headers;
 use super::job::diff_job;
 use super::rust::normalize_path;
 use super::schema::{Dir, Place};
@@ -85,6 +86,9 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         self.parameters();
         self.request_body();
         self.responses();
+        if let (Some(old), Some(new)) = (self.ir.old, self.ir.new) {
+            diff_headers(Pair::new(old, new), &self.method, &mut self.changes);
+        }
         let jobs = self.ir.map(|o| o.and_then(|o| o.job.as_ref()));
         diff_job(jobs, &mut self.changes);
         merge_statuses(self.changes)

@@ -825,10 +825,13 @@ impl<'a> ApiDiff<'a> {
                 n.to_owned()
             }
         };
-        let ok = match &op.success.kind {
+        let mut ok = match &op.success.kind {
             OutcomeKind::Single(body) => self.body(api, body, old),
             OutcomeKind::Enum(id) => name(*id),
         };
+        if let Some(h) = &op.success_headers {
+            ok = format!("{ok}, {}", h.name);
+        }
         let err = match &op.failure.kind {
             OutcomeKind::Single(ResponseBody::Json(ty)) => {
                 self.body(api, &ResponseBody::Json(ty.clone()), old)
@@ -939,7 +942,108 @@ impl<'a> ApiDiff<'a> {
         self.diff_signature(o, n, &method);
         self.diff_send(o, n, &method);
         self.diff_builder(o, n, &method);
+        self.diff_response_headers(o, n);
         self.diff_job_impl(o, n);
+    }
+
+    /// The struct of the documented success headers: the type, then its fields.
+    fn diff_response_headers(&mut self, o: &Operation, n: &Operation) {
+        let (a, b) = (o.success_headers.as_ref(), n.success_headers.as_ref());
+        let (x, y) = match (a, b) {
+            (None, None) => return,
+            (Some(x), None) => {
+                let reason = format!("Code naming `{}` stops compiling.", x.name);
+                let values = Pair::new(Some("a struct".into()), None);
+                self.push(
+                    RustAction::Removed,
+                    RustItem::Type,
+                    x.name.clone(),
+                    values,
+                    true,
+                    reason,
+                );
+                return self.detail("was a struct".into());
+            }
+            (None, Some(y)) => {
+                let values = Pair::new(None, Some("a struct".into()));
+                let reason = "A new type: the documented response headers.".into();
+                self.push(
+                    RustAction::Added,
+                    RustItem::Type,
+                    y.name.clone(),
+                    values,
+                    false,
+                    reason,
+                );
+                return self.detail("a struct".into());
+            }
+            (Some(x), Some(y)) => (x, y),
+        };
+        if x.name != y.name {
+            let reason = format!(
+                "Code naming `{}` stops compiling: the type is now `{}`.",
+                x.name, y.name
+            );
+            let values = Pair::new(Some(x.name.clone()), Some(y.name.clone()));
+            self.push(
+                RustAction::Renamed,
+                RustItem::Type,
+                y.name.clone(),
+                values,
+                true,
+                reason,
+            );
+        }
+        for f in &x.fields {
+            let path = format!("{}::{}", y.name, f.name);
+            match y.fields.iter().find(|g| g.name == f.name) {
+                None => {
+                    let reason = format!("Code using `{path}` stops compiling.");
+                    let values = Pair::new(Some(f.rust()), None);
+                    self.push(
+                        RustAction::Removed,
+                        RustItem::Field,
+                        path,
+                        values,
+                        true,
+                        reason,
+                    );
+                }
+                Some(g) if g.rust() != f.rust() => {
+                    let reason = format!("Code using `{path}` as `{}` stops compiling.", f.rust());
+                    let values = Pair::new(Some(f.rust()), Some(g.rust()));
+                    self.push(
+                        RustAction::Changed,
+                        RustItem::Field,
+                        path,
+                        values,
+                        true,
+                        reason,
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        for g in y
+            .fields
+            .iter()
+            .filter(|g| !x.fields.iter().any(|f| f.name == g.name))
+        {
+            let path = format!("{}::{}", y.name, g.name);
+            let reason = format!(
+                "`{}` is only read from responses: code reading it is unaffected.",
+                y.name
+            );
+            let values = Pair::new(None, Some(g.rust()));
+            self.push(
+                RustAction::Added,
+                RustItem::Field,
+                path,
+                values,
+                false,
+                reason,
+            );
+        }
     }
 
     /// The client method: its name and positional arguments.
