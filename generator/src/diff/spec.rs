@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::op::OpPair;
 use super::rust::{RustView, normalize_path};
 use super::schema::{Cmp, Dir, Place, Sides};
-use super::shape::{Doc, resolve};
+use super::shape::Doc;
 use super::{
     At, Change, ChangeKind, Impact, OperationDiff, OperationStatus, Pair, Scope, Spec, SpecDiff,
     change,
@@ -16,22 +16,20 @@ use super::{
 use crate::error::child;
 use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP};
 use crate::ir::{Api, Operation, Server};
-use crate::load::resolve_pointer;
 use crate::lower::{Declared, Site, declared_params, sites};
 
 /// An operation in a document, found and with its parameters merged as lowering does.
-pub(super) struct Op<'a> {
+pub(super) struct Op {
     pub(super) method: &'static str,
     pub(super) path: String,
     pub(super) site: Site,
     /// Its parameters.
     pub(super) params: Vec<Declared>,
-    /// The operation's node in the raw tree, and its pointer.
-    pub(super) value: &'a Value,
+    /// Where the operation is (under the path item's `$ref` target, for a reference).
     pub(super) pointer: String,
 }
 
-impl Op<'_> {
+impl Op {
     pub(super) fn id(&self) -> Option<&str> {
         self.site.op.operation_id.as_deref()
     }
@@ -87,7 +85,7 @@ impl Op<'_> {
     }
 }
 
-fn operations<'a>(doc: &Doc<'a>) -> Vec<Op<'a>> {
+fn operations<'a>(doc: &Doc<'a>) -> Vec<Op> {
     let sites = doc
         .with_refs(|refs| sites(&doc.doc.spec, refs))
         .unwrap_or_default();
@@ -97,7 +95,6 @@ fn operations<'a>(doc: &Doc<'a>) -> Vec<Op<'a>> {
         Op {
             method: site.method,
             path: site.path.clone(),
-            value: resolve_pointer(doc.raw(), &pointer).unwrap_or(&Value::Null),
             pointer,
             params: params.unwrap_or_default(),
             site,
@@ -138,12 +135,12 @@ pub(super) fn diff_documents(old: Option<&Spec>, new: Option<&Spec>, out: &mut S
 /// Operations paired: same method and path (parameter names aside), then same
 /// `operationId`. Gives the pairs and the new operations left over (added); the old ones
 /// left over stay in `old_left` (removed).
-fn pair_operations<'o, 'a>(
-    old_left: &mut Vec<&'o Op<'a>>,
-    new: &'o [Op<'a>],
-) -> (Vec<Pair<&'o Op<'a>>>, Vec<&'o Op<'a>>) {
+fn pair_operations<'o>(
+    old_left: &mut Vec<&'o Op>,
+    new: &'o [Op],
+) -> (Vec<Pair<&'o Op>>, Vec<&'o Op>) {
     let mut pairs = Vec::new();
-    let mut added: Vec<&Op<'_>> = Vec::new();
+    let mut added: Vec<&Op> = Vec::new();
     for n in new {
         let key = normalize_path(&n.path);
         match old_left
@@ -187,8 +184,8 @@ impl<'a> Cx<'a, '_> {
     }
 
     /// Operations in the new version's order, removed ones last.
-    fn operations(&self, ops: &Pair<Vec<Op<'a>>>, out: &mut Vec<OperationDiff>) {
-        let mut old_left: Vec<&Op<'_>> = ops.old.iter().collect();
+    fn operations(&self, ops: &Pair<Vec<Op>>, out: &mut Vec<OperationDiff>) {
+        let mut old_left: Vec<&Op> = ops.old.iter().collect();
         let (pairs, added) = pair_operations(&mut old_left, &ops.new);
         for n in &ops.new {
             if let Some(pair) = pairs.iter().find(|p| std::ptr::eq(p.new, n)) {
@@ -208,17 +205,17 @@ impl<'a> Cx<'a, '_> {
     /// Component schemas renamed, and changes of the ones no operation uses (operations
     /// report the others, through `$ref`s).
     fn schemas(&self, out: &mut Vec<Change>) {
-        let names = self.docs().map(|d| component_schemas(d.raw()));
-        let used = self.docs().map(|d| used_schemas(d.raw()));
+        let names = self.docs().map(|d| component_schemas(&d.doc.raw));
+        let used = self.docs().map(|d| used_schemas(&d.doc.raw));
         let renamed = self.renamed_schemas(&names, out);
-        for (name, value) in &names.old {
+        for (name, _) in &names.old {
             if renamed.old.contains(name) || used.old.contains(name) {
                 continue;
             }
             match names.new.iter().find(|(n, _)| n == name) {
                 // Operations use it now: they report what changed.
                 Some(_) if used.new.contains(name) => {}
-                Some((_, nv)) => out.extend(self.detached_schema(name, Pair::new(value, nv))),
+                Some(_) => out.extend(self.detached_schema(name)),
                 None => out.push(self.schema_removed(name)),
             }
         }
@@ -291,7 +288,7 @@ impl<'a> Cx<'a, '_> {
     }
 
     /// A component schema no operation uses, in both versions.
-    fn detached_schema(&self, name: &str, values: Pair<&&'a Value>) -> Vec<Change> {
+    fn detached_schema(&self, name: &str) -> Vec<Change> {
         let at = child("#/components/schemas", &[name]);
         let mut cmp = self.cmp(Dir::Detached, Scope::Schema, name);
         let place = |view: &RustView<'_>| {
@@ -302,10 +299,7 @@ impl<'a> Cx<'a, '_> {
                 optional: Some(false),
             }
         };
-        let nodes = Pair::new(
-            resolve(self.docs().old.raw(), values.old, &at),
-            resolve(self.docs().new.raw(), values.new, &at),
-        );
+        let nodes = Pair::new(self.docs().old.node(&at), self.docs().new.node(&at));
         let places = self.rust().map(place);
         cmp.compare("", nodes.as_ref(), places);
         cmp.out

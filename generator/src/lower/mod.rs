@@ -7,6 +7,7 @@
 //! fallback with a [`Warning`] or an [`Error`] naming the node.
 
 mod cycles;
+pub(crate) mod facts;
 mod jobs;
 mod ops;
 pub(crate) mod refs;
