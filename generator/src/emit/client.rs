@@ -348,7 +348,9 @@ fn capitalized(word: &str) -> String {
         .unwrap_or_default()
 }
 
-fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident) -> TokenStream {
+/// The request with its path: `/v1/{project_id}/jobs` → [Text("/v1/"), Param("project_id",
+/// ..), Text("/jobs")].
+fn new_request(op: &Operation, operation_static: &proc_macro2::Ident) -> TokenStream {
     // The path: `/v1/{project_id}/jobs` → [Text("/v1/"), Param("project_id", ..), Text("/jobs")].
     let mut pieces = Vec::new();
     let mut has_params = false;
@@ -383,15 +385,18 @@ fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident)
         rest = &rest[start + len + 1..];
     }
     literal.push_str(rest);
-    let new_request = if has_params {
+    if has_params {
         if !literal.is_empty() {
             pieces.push(quote!(rt::PathPart::Text(#literal)));
         }
         quote!(rt::Request::with_path(&#operation_static, &[#(#pieces),*]))
     } else {
         quote!(rt::Request::new(&#operation_static, #literal.to_owned()))
-    };
+    }
+}
 
+fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident) -> TokenStream {
+    let new_request = new_request(op, operation_static);
     let mut statements = Vec::new();
     for p in &op.params {
         let name = ident(&p.name);

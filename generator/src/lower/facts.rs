@@ -322,44 +322,50 @@ pub(crate) fn facts(schema: &Schema) -> Facts {
         }
         SchemaKind::Any(any) => {
             f.format = any.format.clone();
-            given = Given {
-                lengths: [any.min_length, any.max_length],
-                pattern: any.pattern.clone(),
-                range: [any.minimum.map(num), any.maximum.map(num)],
-                exclusive: [
-                    any.exclusive_minimum == Some(true),
-                    any.exclusive_maximum == Some(true),
-                ],
-                multiple_of: any.multiple_of.map(num),
-                items: [any.min_items, any.max_items],
-                unique: any.unique_items == Some(true),
-                properties: [any.min_properties, any.max_properties],
-            };
-            let values: Vec<Value> = any
-                .enumeration
-                .iter()
-                .filter(|v| !v.is_null())
-                .cloned()
-                .collect();
-            f.kind = Some(match any.typ.as_deref() {
-                Some("string") => Kind::String,
-                Some("integer") => Kind::Integer,
-                Some("number") => Kind::Number,
-                Some("boolean") => Kind::Boolean,
-                Some("array") => Kind::Array,
-                Some("object") => Kind::Object,
-                Some(_) => Kind::Any,
-                None if any.items.is_some() => Kind::Array,
-                None if !values.is_empty() && values.iter().all(Value::is_string) => Kind::String,
-                None if any.not.is_some() => Kind::Not,
-                None => Kind::Any,
-            });
+            let (kind, any_given, values) = any_facts(any);
+            (f.kind, given) = (kind, any_given);
             values
         }
     };
     f.constraints = given.list();
     (f.values, f.open) = known_values(values, data);
     f
+}
+
+/// The JSON type, constraints and `enum` values of a schema that mixes keywords (or has no
+/// `type`).
+fn any_facts(any: &openapiv3::AnySchema) -> (Option<Kind>, Given, Vec<Value>) {
+    let given = Given {
+        lengths: [any.min_length, any.max_length],
+        pattern: any.pattern.clone(),
+        range: [any.minimum.map(num), any.maximum.map(num)],
+        exclusive: [
+            any.exclusive_minimum == Some(true),
+            any.exclusive_maximum == Some(true),
+        ],
+        multiple_of: any.multiple_of.map(num),
+        items: [any.min_items, any.max_items],
+        unique: any.unique_items == Some(true),
+        properties: [any.min_properties, any.max_properties],
+    };
+    let values: Vec<Value> = (any.enumeration.iter())
+        .filter(|v| !v.is_null())
+        .cloned()
+        .collect();
+    let kind = match any.typ.as_deref() {
+        Some("string") => Kind::String,
+        Some("integer") => Kind::Integer,
+        Some("number") => Kind::Number,
+        Some("boolean") => Kind::Boolean,
+        Some("array") => Kind::Array,
+        Some("object") => Kind::Object,
+        Some(_) => Kind::Any,
+        None if any.items.is_some() => Kind::Array,
+        None if !values.is_empty() && values.iter().all(Value::is_string) => Kind::String,
+        None if any.not.is_some() => Kind::Not,
+        None => Kind::Any,
+    };
+    (Some(kind), given, values)
 }
 
 /// The known values of a schema: those its `enum` lists (without `null`), else those of its
