@@ -319,6 +319,35 @@ fn fixtures_are_classified_as_expected() {
 }
 
 #[test]
+fn status_ranges_written_in_lower_case_are_compared() {
+    let text = r#"
+openapi: 3.0.3
+info: {title: Jobs, version: "1"}
+paths:
+  /jobs:
+    get:
+      responses:
+        "200": {description: OK}
+        "4xx":
+          description: Failed.
+          content:
+            application/json:
+              schema:
+                type: object
+                properties: {code: {type: string}, message: {type: string}}
+"#;
+    let spec = |text: &str| Spec::from_text("specs/jobs.yaml", "jobs.yaml", "jobs", text).unwrap();
+    let new = text.replace(", message: {type: string}", "");
+    let d = diff_spec("specs/jobs.yaml", Some(&spec(text)), Some(&spec(&new)));
+    assert!(
+        d.changes()
+            .any(|c| c.kind == ChangeKind::FieldRemoved && c.place() == "response 4XX `message`"),
+        "{}",
+        report(vec![d.clone()]).render(Format::Text)
+    );
+}
+
+#[test]
 fn renames_are_rust_renames_not_removals() {
     let renamed = case_diff("renamed_component");
     assert!(

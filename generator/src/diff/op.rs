@@ -762,7 +762,8 @@ fn responses(doc: &Doc<'_>, op: &Op) -> Vec<(String, Content)> {
     let keyed = all.responses.iter().map(|(s, r)| (s.to_string(), r));
     let keyed = keyed.chain(all.default.iter().map(|r| ("default".to_owned(), r)));
     let content = |(status, r): (String, &ReferenceOr<Response>)| {
-        let at = child(&op.pointer, &["responses", &status]);
+        let written = doc.written_key(&child(&op.pointer, &["responses"]), &status);
+        let at = child(&op.pointer, &["responses", &written]);
         let (pointer, response) = match r {
             ReferenceOr::Item(r) => (at, Rc::new(r.clone())),
             ReferenceOr::Reference { reference } => doc

@@ -12,7 +12,7 @@ use openapiv3::{AdditionalProperties, ReferenceOr, Schema};
 use serde_json::Value;
 
 use crate::error::child;
-use crate::load::Document;
+use crate::load::{Document, resolve_pointer};
 use crate::lower::facts::{Facts, Kind, facts};
 use crate::lower::refs::Refs;
 use crate::lower::schema::{AllOf, AllOfShape, Class, SRef, classify, merge_all_of};
@@ -37,6 +37,14 @@ impl<'a> Doc<'a> {
     /// Runs `f` with the document's reference reader.
     pub(crate) fn with_refs<T>(&self, f: impl FnOnce(&mut Refs<'a>) -> T) -> T {
         f(&mut self.refs.borrow_mut())
+    }
+
+    /// A key of the object at `pointer` as the document writes it (`4xx` for the status
+    /// range `4XX`), for pointers into it.
+    pub(crate) fn written_key(&self, pointer: &str, key: &str) -> String {
+        let object = resolve_pointer(&self.doc.raw, pointer).and_then(Value::as_object);
+        let written = object.and_then(|o| o.keys().find(|k| k.eq_ignore_ascii_case(key)));
+        written.map_or_else(|| key.to_owned(), String::clone)
     }
 
     /// The schema at `pointer`, a `$ref` there followed.
