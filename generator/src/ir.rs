@@ -326,6 +326,61 @@ pub struct Operation {
     pub success_headers: Option<ResponseHeaders>,
 }
 
+impl Operation {
+    /// What a call of the operation takes, in order: its parameters, then its body. The
+    /// required ones are the client method's positional arguments, the others the request
+    /// builder's setters; the emitter and the spec diff both read the Rust API from here.
+    pub fn inputs(&self) -> Vec<Input<'_>> {
+        let params = self.params.iter().map(|p| Input {
+            name: &p.name,
+            ty: &p.ty,
+            required: p.required,
+            param: Some(p),
+            docs: &p.docs,
+        });
+        let body = self.body.iter().map(|b| Input {
+            name: "body",
+            ty: &b.ty,
+            required: b.required,
+            param: None,
+            docs: &b.docs,
+        });
+        params.chain(body).collect()
+    }
+}
+
+/// One input of a client call: a parameter or the request body.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The Rust name (`body` for the request body).
+    pub name: &'a str,
+    /// The value's type.
+    pub ty: &'a Ty,
+    /// Required: a positional argument of the client method; else a builder setter.
+    pub required: bool,
+    /// The parameter it sets (`None`: the request body).
+    pub param: Option<&'a Param>,
+    /// Its documentation.
+    pub docs: &'a Docs,
+}
+
+impl Input<'_> {
+    /// Whether the method or setter takes `impl Into<String>` and converts: a `String`
+    /// parameter.
+    pub fn into_string(&self) -> bool {
+        self.param.is_some() && *self.ty == Ty::String
+    }
+
+    /// The type the method or setter takes, as Rust writes it (see [`Ty::rust`]).
+    pub fn arg_type(&self, named: &dyn Fn(TypeId) -> String, map: &str) -> String {
+        if self.into_string() {
+            "impl Into<String>".to_owned()
+        } else {
+            self.ty.rust(named, map)
+        }
+    }
+}
+
 /// The response headers an operation documents for its successes: a generated struct that
 /// implements the runtime's `FromHeaders`.
 #[derive(Debug, Clone)]
@@ -364,6 +419,30 @@ pub enum HeaderTy {
     Number,
     /// `type: boolean`.
     Boolean,
+}
+
+impl HeaderTy {
+    /// The Rust type of the field (for the emitter and the spec diff's messages).
+    pub fn rust(self) -> &'static str {
+        match self {
+            HeaderTy::String => "String",
+            HeaderTy::Secret => "rt::Secret",
+            HeaderTy::Integer => "i64",
+            HeaderTy::Number => "f64",
+            HeaderTy::Boolean => "bool",
+        }
+    }
+}
+
+impl ResponseHeader {
+    /// The field's Rust type: an `Option` unless the header is required.
+    pub fn rust(&self) -> String {
+        if self.required {
+            self.ty.rust().to_owned()
+        } else {
+            format!("Option<{}>", self.ty.rust())
+        }
+    }
 }
 
 /// How to read a job out of an operation's success body (from `x-cloudjobs-job`).

@@ -512,23 +512,64 @@ pub fn resolve_pointer<'a>(raw: &'a Value, pointer: &str) -> Option<&'a Value> {
     raw.pointer(path)
 }
 
+/// References followed before a chain counts as a cycle.
+const MAX_HOPS: usize = 32;
+
+/// Why a reference leads nowhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RefError {
+    /// Into another document; `at` is the pointer of the `$ref` that says so.
+    NotLocal { reference: String, at: String },
+    /// To nothing.
+    Dangling,
+    /// Round in circles.
+    Cycle,
+}
+
+/// Where a `$ref` (found at `at`) leads: chains of references followed, fragments
+/// percent-decoded. Gives the final target's pointer and node.
+pub(crate) fn follow<'a>(
+    raw: &'a Value,
+    reference: &str,
+    at: &str,
+) -> Result<(String, &'a Value), RefError> {
+    let local = |reference: &str, at: &str| {
+        (reference
+            .strip_prefix('#')
+            .map(|f| format!("#{}", percent_decode(f))))
+        .ok_or_else(|| RefError::NotLocal {
+            reference: reference.to_owned(),
+            at: at.to_owned(),
+        })
+    };
+    let mut target = local(reference, at)?;
+    for _ in 0..=MAX_HOPS {
+        let node = resolve_pointer(raw, &target).ok_or(RefError::Dangling)?;
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(next) => target = local(next, &child(&target, &["$ref"]))?,
+            None => return Ok((target, node)),
+        }
+    }
+    Err(RefError::Cycle)
+}
+
 /// `node`, or what its `$ref` names: a chain of local references followed (their fragments
 /// percent-decoded), for tools that read the raw tree of a [`Document`].
 ///
 /// # Errors
 ///
-/// A reference that is not local or names nothing, or a chain of more than 64.
-pub fn follow_refs<'a>(raw: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
-    for _ in 0..64 {
-        let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
-            return Ok(node);
-        };
-        node = reference
-            .strip_prefix('#')
-            .and_then(|fragment| resolve_pointer(raw, &format!("#{}", percent_decode(fragment))))
-            .ok_or_else(|| format!("`$ref: {reference}` names nothing in this document"))?;
+/// A reference that is not local or names nothing, or a chain of more than 32.
+pub fn follow_refs<'a>(raw: &'a Value, node: &'a Value) -> Result<&'a Value, String> {
+    let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
+        return Ok(node);
+    };
+    match follow(raw, reference, "#") {
+        Ok((_, target)) => Ok(target),
+        Err(RefError::Cycle) => Err("a chain of more than 32 `$ref`s".to_owned()),
+        Err(_) => Err(format!(
+            "`$ref: {reference}` names nothing in this document"
+        )),
     }
-    Err("a chain of more than 64 `$ref`s".to_owned())
 }
 
 /// Decodes `%XX` escapes (`$ref` values are URI fragments; so are request paths).

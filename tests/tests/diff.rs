@@ -262,6 +262,19 @@ fn expectations(case: &str) -> Option<(bool, Vec<Expected>)> {
                 (K::FieldAdded, "response 200 `progress`", C),
             ],
         ),
+        "response_headers" => (
+            true,
+            vec![
+                // The first documented header changes what `send()` returns.
+                (K::HeaderAdded, "response header `Location`", R),
+                (K::RequiredChanged, "response header `X-Request-Id`", R),
+                (K::TypeChanged, "response header `X-RateLimit-Remaining`", R),
+                (K::HeaderAdded, "response header `X-Trace`", C),
+                (K::HeaderAdded, "response header `X-Region`", R),
+                (K::HeaderRemoved, "response header `X-Legacy-Flag`", R),
+                (K::HeaderRemoved, "response header `X-Request-Id`", R),
+            ],
+        ),
         "reformatted" | "documentation_only" => (false, vec![]),
         _ => return None,
     })
@@ -298,6 +311,35 @@ fn fixtures_are_classified_as_expected() {
         assert!(left.is_empty(), "{case}: unexpected changes {left:#?}");
         assert_eq!(d.breaking(), breaking, "{case}");
     }
+}
+
+#[test]
+fn status_ranges_written_in_lower_case_are_compared() {
+    let text = r#"
+openapi: 3.0.3
+info: {title: Jobs, version: "1"}
+paths:
+  /jobs:
+    get:
+      responses:
+        "200": {description: OK}
+        "4xx":
+          description: Failed.
+          content:
+            application/json:
+              schema:
+                type: object
+                properties: {code: {type: string}, message: {type: string}}
+"#;
+    let spec = |text: &str| Spec::from_text("specs/jobs.yaml", "jobs.yaml", "jobs", text).unwrap();
+    let new = text.replace(", message: {type: string}", "");
+    let d = diff_spec("specs/jobs.yaml", Some(&spec(text)), Some(&spec(&new)));
+    assert!(
+        d.changes()
+            .any(|c| c.kind == ChangeKind::FieldRemoved && c.place() == "response 4XX `message`"),
+        "{}",
+        report(vec![d.clone()]).render(Format::Text)
+    );
 }
 
 #[test]

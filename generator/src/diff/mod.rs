@@ -44,6 +44,7 @@
 //! assert!(text.contains("response 200 `progress`: field removed"), "{text}");
 //! ```
 
+mod headers;
 mod job;
 mod op;
 mod render;
@@ -275,6 +276,8 @@ pub enum Scope {
     RequestBody,
     /// Responses (`name` lists the statuses).
     Response,
+    /// A documented header of the success responses (`name` is the header).
+    ResponseHeader,
     /// A component schema (`name` is the schema's name).
     Schema,
     /// The job semantics (`x-cloudjobs-job`).
@@ -322,11 +325,15 @@ pub enum ChangeKind {
     ResponseAdded,
     /// A documented response status gone.
     ResponseRemoved,
+    /// A new documented header of the success responses.
+    HeaderAdded,
+    /// A documented header of the success responses gone.
+    HeaderRemoved,
     /// A new object property.
     FieldAdded,
     /// An object property gone.
     FieldRemoved,
-    /// Required or optional (a property, a parameter, a body).
+    /// Required or optional (a property, a parameter, a body, a response header).
     RequiredChanged,
     /// `nullable`.
     NullableChanged,
@@ -418,6 +425,7 @@ impl Change {
             Scope::Parameter => format!("parameter `{}`", self.name),
             Scope::RequestBody => "request body".to_owned(),
             Scope::Response => format!("response {}", self.name),
+            Scope::ResponseHeader => format!("response header `{}`", self.name),
             Scope::Schema => format!("schema `{}`", self.name),
             Scope::Job => "job (`x-cloudjobs-job`)".to_owned(),
         };

@@ -2,22 +2,26 @@
 //! responses and job semantics.
 
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
-use serde_json::Value;
+use indexmap::IndexMap;
+use openapiv3::{MediaType, ReferenceOr, RequestBody, Response};
 
+use super::headers::diff_headers;
 use super::job::diff_job;
 use super::rust::normalize_path;
 use super::schema::{Dir, Place};
-use super::shape::{Doc, Node, effective, resolve};
+use super::shape::{Doc, Node, effective};
 use super::spec::{Cx, Op};
 use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
 use crate::error::child;
 use crate::ir::{Operation, ParamLocation, ResponseBody, StatusMatch, Ty};
+use crate::lower::Declared;
 
 /// A paired operation: both versions in the document and lowered, and its Rust names.
 pub(super) struct OpPair<'c, 'a, 'v> {
     cx: &'c Cx<'a, 'v>,
-    ops: Pair<&'c Op<'a>>,
+    ops: Pair<&'c Op>,
     ir: Pair<Option<&'a Operation>>,
     /// `` `Client::show_job` ``.
     method: String,
@@ -38,10 +42,6 @@ fn now_required(required: bool) -> String {
     }
 }
 
-fn deprecated(v: &Value) -> bool {
-    v.get("deprecated") == Some(&Value::Bool(true))
-}
-
 fn deprecation(values: Pair<bool>) -> Option<(Pair<Option<String>>, String, Impact)> {
     values.changed().then(|| {
         (
@@ -57,7 +57,7 @@ fn deprecation(values: Pair<bool>) -> Option<(Pair<Option<String>>, String, Impa
 }
 
 impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
-    pub(super) fn new(cx: &'c Cx<'a, 'v>, ops: Pair<&'c Op<'a>>) -> Self {
+    pub(super) fn new(cx: &'c Cx<'a, 'v>, ops: Pair<&'c Op>) -> Self {
         let ir = Pair::new(
             ops.old.lowered(&cx.specs.old.api),
             ops.new.lowered(&cx.specs.new.api),
@@ -84,6 +84,9 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         self.parameters();
         self.request_body();
         self.responses();
+        if let (Some(old), Some(new)) = (self.ir.old, self.ir.new) {
+            diff_headers(Pair::new(old, new), &self.method, &mut self.changes);
+        }
         let jobs = self.ir.map(|o| o.and_then(|o| o.job.as_ref()));
         diff_job(jobs, &mut self.changes);
         merge_statuses(self.changes)
@@ -152,7 +155,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
             );
         }
         if let Some((values, description, impact)) =
-            deprecation(self.ops.map(|op| deprecated(op.value)))
+            deprecation(self.ops.map(|op| op.site.op.deprecated))
         {
             self.op_change(ChangeKind::Deprecated, values, description, impact);
         }
@@ -161,8 +164,8 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
     fn security(&mut self) {
         let docs = self.cx.docs();
         let auth = Pair::new(
-            authentication(docs.old.raw(), self.ops.old.value),
-            authentication(docs.new.raw(), self.ops.new.value),
+            authentication(&docs.old.doc.spec, &self.ops.old.site.op),
+            authentication(&docs.new.doc.spec, &self.ops.new.site.op),
         );
         if !auth.changed() {
             return;
@@ -198,31 +201,23 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
     }
 
     fn parameters(&mut self) {
-        let docs = self.cx.docs();
-        let params = Pair::new(
-            params(docs.old.raw(), self.ops.old),
-            params(docs.new.raw(), self.ops.new),
-        );
-        for np in &params.new {
-            let key = param_key(self.ops.new, np);
-            match params
-                .old
-                .iter()
-                .find(|p| param_key(self.ops.old, p) == key)
-            {
+        let (ops, key) = (self.ops, param_key);
+        for np in &ops.new.params {
+            let k = key(ops.new, np);
+            match ops.old.params.iter().find(|p| key(ops.old, p) == k) {
                 Some(op) => self.parameter_kept(Pair::new(op, np)),
                 None => self.parameter_added(np),
             }
         }
-        for op in &params.old {
-            let key = param_key(self.ops.old, op);
-            if !params.new.iter().any(|p| param_key(self.ops.new, p) == key) {
+        for op in &ops.old.params {
+            let k = key(ops.old, op);
+            if !ops.new.params.iter().any(|p| key(ops.new, p) == k) {
                 self.parameter_removed(op);
             }
         }
     }
 
-    fn parameter_added(&mut self, p: &Param<'a>) {
+    fn parameter_added(&mut self, p: &'c Declared) {
         let docs = self.cx.docs();
         let required = p.required();
         let summary = effective(docs.new, &param_schema(docs.new, p), 0).summary();
@@ -254,7 +249,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
             required_word(required).unwrap_or_default()
         );
         self.push(
-            At::new(Scope::Parameter, &p.label(), ""),
+            At::new(Scope::Parameter, &label(p), ""),
             ChangeKind::ParameterAdded,
             Pair::new(None, Some(summary)),
             description,
@@ -262,7 +257,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         );
     }
 
-    fn parameter_removed(&mut self, p: &Param<'a>) {
+    fn parameter_removed(&mut self, p: &'c Declared) {
         let docs = self.cx.docs();
         let summary = effective(docs.old, &param_schema(docs.old, p), 0).summary();
         let mut impact = Impact::default();
@@ -289,7 +284,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
             "servers may ignore or refuse it".into()
         });
         self.push(
-            At::new(Scope::Parameter, &p.label(), ""),
+            At::new(Scope::Parameter, &label(p), ""),
             ChangeKind::ParameterRemoved,
             Pair::new(Some(summary.clone()), None),
             format!("removed (was {summary})"),
@@ -297,25 +292,26 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         );
     }
 
-    fn parameter_kept(&mut self, p: Pair<&Param<'a>>) {
+    fn parameter_kept(&mut self, p: Pair<&'c Declared>) {
         let lowered = Pair::new(
             lowered_param(self.ir.old, p.old),
             lowered_param(self.ir.new, p.new),
         );
-        let label = p.new.label();
+        let label = label(p.new);
         let at = At::new(Scope::Parameter, &label, "");
-        if p.old.name != p.new.name {
+        let names = p.map(|p| p.data().name.clone());
+        if names.changed() {
             self.push(
                 at,
                 ChangeKind::ParameterRenamed,
-                Pair::new(Some(p.old.name.clone()), Some(p.new.name.clone())),
-                format!("renamed from `{}`", p.old.name),
+                names.clone().map(Some),
+                format!("renamed from `{}`", names.old),
                 Impact::compatible(
                     "path parameters are positional: renaming one changes neither requests nor calls",
                 ),
             );
         }
-        let required = p.map(Param::required);
+        let required = p.map(Declared::required);
         if required.changed() {
             let impact = self.required_impact(lowered, required.new);
             self.push(
@@ -326,8 +322,8 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
                 impact,
             );
         }
-        let style = p.map(Param::style);
-        if style.changed() && p.new.location != "path" {
+        let style = p.map(Declared::style);
+        if style.changed() && p.new.location() != Some(ParamLocation::Path) {
             self.push(
                 at,
                 ChangeKind::StyleChanged,
@@ -336,7 +332,9 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
                 Impact::wire("the server reads the value written another way"),
             );
         }
-        if let Some((values, description, impact)) = deprecation(p.map(|p| deprecated(p.value))) {
+        if let Some((values, description, impact)) =
+            deprecation(p.map(|p| p.data().deprecated == Some(true)))
+        {
             self.push(at, ChangeKind::Deprecated, values, description, impact);
         }
         let docs = self.cx.docs();
@@ -383,11 +381,6 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
 
     fn request_body(&mut self) {
         let docs = self.cx.docs();
-        let body = |doc: &Doc<'a>, op: &Op<'a>| {
-            op.value
-                .get("requestBody")
-                .map(|b| resolve(doc.raw(), b, &child(&op.pointer, &["requestBody"])))
-        };
         match (body(docs.old, self.ops.old), body(docs.new, self.ops.new)) {
             (None, None) => {}
             (None, Some(b)) => self.body_added(&b),
@@ -400,7 +393,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         self.builder.trim_matches('`').to_owned()
     }
 
-    fn body_added(&mut self, b: &Node<'a>) {
+    fn body_added(&mut self, b: &Content) {
         let impact = if body_required(b) {
             Impact::both(
                 format!("calls of {} need a new argument, `body`", self.method),
@@ -423,7 +416,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         );
     }
 
-    fn body_removed(&mut self, a: &Node<'a>) {
+    fn body_removed(&mut self, a: &Content) {
         let rust = self.ir.old.and_then(|x| x.body.as_ref()).map(|body| {
             if body.required {
                 format!(
@@ -447,8 +440,8 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         );
     }
 
-    fn body_kept(&mut self, b: Pair<Node<'a>>) {
-        let required = b.as_ref().map(|b| body_required(b));
+    fn body_kept(&mut self, b: Pair<Content>) {
+        let required = b.as_ref().map(body_required);
         if required.changed() {
             let impact = self.body_required_impact(required.new);
             self.body_change(
@@ -458,7 +451,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
                 impact,
             );
         }
-        let media = b.as_ref().map(|b| media_of(b));
+        let media = b.as_ref().map(media_of);
         if essence(&media.old) != essence(&media.new) {
             let description = media_description(&media);
             self.body_change(
@@ -552,8 +545,8 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
     fn responses(&mut self) {
         let docs = self.cx.docs();
         let responses = Pair::new(
-            responses(docs.old.raw(), self.ops.old),
-            responses(docs.new.raw(), self.ops.new),
+            responses(docs.old, self.ops.old),
+            responses(docs.new, self.ops.new),
         );
         for (status, b) in &responses.new {
             match responses.old.iter().find(|(s, _)| s == status) {
@@ -568,7 +561,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         }
     }
 
-    fn response_added(&mut self, status: &str, b: &Node<'a>) {
+    fn response_added(&mut self, status: &str, b: &Content) {
         let success = is_success(status);
         let mut impact = Impact::default().with_rust(self.outcome(success));
         if impact.rust.is_none() {
@@ -595,7 +588,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         );
     }
 
-    fn response_removed(&mut self, status: &str, a: &Node<'a>) {
+    fn response_removed(&mut self, status: &str, a: &Content) {
         let success = is_success(status);
         let mut impact = Impact::default().with_rust(self.outcome(success));
         if impact.rust.is_none() {
@@ -614,7 +607,7 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         );
     }
 
-    fn response_kept(&mut self, status: &str, r: Pair<&Node<'a>>) {
+    fn response_kept(&mut self, status: &str, r: Pair<&Content>) {
         let media = r.map(media_of);
         if essence(&media.old) != essence(&media.new) {
             let mut impact = Impact::default().with_rust(self.outcome(is_success(status)));
@@ -693,148 +686,111 @@ impl Authentication {
     }
 }
 
-fn authentication(raw: &Value, op: &Value) -> Authentication {
-    let security = op.get("security").or_else(|| raw.get("security"));
-    let mut schemes = BTreeSet::new();
-    let mut any_empty = false;
-    if let Some(Value::Array(reqs)) = security {
-        for r in reqs {
-            match r.as_object() {
-                Some(m) if !m.is_empty() => schemes.extend(m.keys().cloned()),
-                _ => any_empty = true,
-            }
-        }
-    }
+fn authentication(spec: &openapiv3::OpenAPI, op: &openapiv3::Operation) -> Authentication {
+    let security = op.security.as_ref().or(spec.security.as_ref());
+    let reqs = security.map_or(&[][..], Vec::as_slice);
     // An empty requirement makes authentication optional.
+    let any_empty = reqs.iter().any(|r| r.is_empty());
+    let schemes: BTreeSet<String> = reqs.iter().flat_map(|r| r.keys().cloned()).collect();
     Authentication {
         required: !schemes.is_empty() && !any_empty,
         schemes,
     }
 }
 
-/// A parameter after `$ref` resolution and path-level merging.
-struct Param<'a> {
-    name: String,
-    location: String,
-    value: &'a Value,
-    pointer: String,
-}
-
-impl Param<'_> {
-    fn required(&self) -> bool {
-        self.location == "path" || self.value.get("required") == Some(&Value::Bool(true))
-    }
-
-    fn label(&self) -> String {
-        format!("{} in {}", self.name, self.location)
-    }
-
-    /// `form, explode` — how the value is written.
-    fn style(&self) -> String {
-        let default_style = match self.location.as_str() {
-            "query" | "cookie" => "form",
-            _ => "simple",
-        };
-        let style = self
-            .value
-            .get("style")
-            .and_then(Value::as_str)
-            .unwrap_or(default_style);
-        let explode = self
-            .value
-            .get("explode")
-            .and_then(Value::as_bool)
-            .unwrap_or(style == "form");
-        format!("{style}{}", if explode { ", explode" } else { "" })
-    }
-}
-
-fn params<'a>(raw: &'a Value, op: &Op<'a>) -> Vec<Param<'a>> {
-    let mut out: Vec<Param<'a>> = Vec::new();
-    let lists = [
-        (op.item.value, child(&op.item.pointer, &["parameters"])),
-        (op.value, child(&op.pointer, &["parameters"])),
-    ];
-    for (holder, at) in &lists {
-        let Some(Value::Array(list)) = holder.get("parameters") else {
-            continue;
-        };
-        for (i, p) in list.iter().enumerate() {
-            let node = resolve(raw, p, &child(at, &[&i.to_string()]));
-            let (Some(name), Some(location)) = (
-                node.value.get("name").and_then(Value::as_str),
-                node.value.get("in").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            out.retain(|q| !(q.name == name && q.location == location));
-            out.push(Param {
-                name: name.to_owned(),
-                location: location.to_owned(),
-                value: node.value,
-                pointer: node.pointer,
-            });
-        }
-    }
-    out
+fn label(p: &Declared) -> String {
+    format!("{} in {}", p.data().name, p.location_word())
 }
 
 /// How parameters are paired: path parameters by their place in the template (renaming one
 /// changes nothing on the wire), the others by location and name.
-fn param_key(op: &Op<'_>, p: &Param<'_>) -> String {
-    if p.location == "path" {
+fn param_key(op: &Op, p: &Declared) -> String {
+    let (name, location) = (&p.data().name, p.location_word());
+    if location == "path" {
         let names = crate::lower::template_names(&op.path);
-        if let Some(i) = names.iter().position(|n| *n == p.name) {
+        if let Some(i) = names.iter().position(|n| n == name) {
             return format!("path#{i}");
         }
     }
-    if p.location == "header" {
-        return format!("header:{}", p.name.to_ascii_lowercase());
+    if location == "header" {
+        return format!("header:{}", name.to_ascii_lowercase());
     }
-    format!("{}:{}", p.location, p.name)
+    format!("{location}:{name}")
 }
 
-fn param_schema<'a>(doc: &Doc<'a>, p: &Param<'a>) -> Node<'a> {
-    if let Some(schema) = p.value.get("schema") {
-        return resolve(doc.raw(), schema, &child(&p.pointer, &["schema"]));
+fn param_schema<'a>(doc: &Doc<'a>, p: &Declared) -> Node {
+    match p.schema_pointer() {
+        Some(pointer) => doc.node(&pointer),
+        None => Node::missing(&child(&p.pointer, &["schema"])),
     }
-    if let Some(Value::Object(content)) = p.value.get("content") {
-        if let Some((media, m)) = content.iter().next() {
-            if let Some(schema) = m.get("schema") {
-                let at = child(&p.pointer, &["content", media, "schema"]);
-                return resolve(doc.raw(), schema, &at);
-            }
-        }
-    }
-    Node::missing(child(&p.pointer, &["schema"]))
 }
 
-fn lowered_param<'a>(op: Option<&'a Operation>, p: &Param<'_>) -> Option<&'a crate::ir::Param> {
+/// The lowered parameter (`None`: a cookie, or a header the runtime sets).
+fn lowered_param<'a>(op: Option<&'a Operation>, p: &Declared) -> Option<&'a crate::ir::Param> {
+    let (location, name) = (p.location()?, &p.data().name);
     op?.params.iter().find(|q| {
-        q.wire == p.name
-            && match q.location {
-                ParamLocation::Path => p.location == "path",
-                ParamLocation::Query(_) => p.location == "query",
-                ParamLocation::Header => p.location == "header",
-            }
+        q.wire == *name && std::mem::discriminant(&q.location) == std::mem::discriminant(&location)
     })
 }
 
-fn body_required(b: &Node<'_>) -> bool {
-    b.value.get("required") == Some(&Value::Bool(true))
+/// A request body or a response, `$ref` followed: where it is and what it holds.
+pub(super) struct Content {
+    pointer: String,
+    required: bool,
+    content: IndexMap<String, MediaType>,
+}
+
+fn body(doc: &Doc<'_>, op: &Op) -> Option<Content> {
+    let at = child(&op.pointer, &["requestBody"]);
+    let (pointer, body) = match op.site.op.request_body.as_ref()? {
+        ReferenceOr::Item(b) => (at, Rc::new(b.clone())),
+        ReferenceOr::Reference { reference } => doc
+            .with_refs(|r| r.fetch::<RequestBody>(reference, &at))
+            .ok()?,
+    };
+    let (required, content) = (body.required, body.content.clone());
+    Some(Content {
+        pointer,
+        required,
+        content,
+    })
+}
+
+/// The responses by status (`200`, `4XX`, `default` last), as lowering reads them.
+fn responses(doc: &Doc<'_>, op: &Op) -> Vec<(String, Content)> {
+    let all = &op.site.op.responses;
+    let keyed = all.responses.iter().map(|(s, r)| (s.to_string(), r));
+    let keyed = keyed.chain(all.default.iter().map(|r| ("default".to_owned(), r)));
+    let content = |(status, r): (String, &ReferenceOr<Response>)| {
+        let written = doc.written_key(&child(&op.pointer, &["responses"]), &status);
+        let at = child(&op.pointer, &["responses", &written]);
+        let (pointer, response) = match r {
+            ReferenceOr::Item(r) => (at, Rc::new(r.clone())),
+            ReferenceOr::Reference { reference } => doc
+                .with_refs(|refs| refs.fetch::<Response>(reference, &at))
+                .ok()?,
+        };
+        let content = response.content.clone();
+        let required = false;
+        Some((
+            status,
+            Content {
+                pointer,
+                required,
+                content,
+            },
+        ))
+    };
+    keyed.filter_map(content).collect()
+}
+
+fn body_required(b: &Content) -> bool {
+    b.required
 }
 
 /// The media type the generator uses (lowering's choice).
-fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Value)> {
-    let (chosen, _) = crate::lower::pick_media(content.keys())?;
-    content.get_key_value(&chosen)
-}
-
-fn media_of(node: &Node<'_>) -> Option<String> {
-    node.value
-        .get("content")
-        .and_then(Value::as_object)
-        .and_then(|c| pick_media(c).map(|(t, _)| t.clone()))
+fn media_of(c: &Content) -> Option<String> {
+    crate::lower::pick_media(c.content.keys()).map(|(t, _)| t)
 }
 
 fn media_description(media: &Pair<Option<String>>) -> String {
@@ -845,13 +801,12 @@ fn media_description(media: &Pair<Option<String>>) -> String {
     )
 }
 
-fn media_schema<'a>(doc: &Doc<'a>, node: &Node<'a>) -> Option<Node<'a>> {
-    let content = node.value.get("content")?.as_object()?;
-    let (media, m) = pick_media(content)?;
-    let at = child(&node.pointer, &["content", media, "schema"]);
-    Some(match m.get("schema") {
-        Some(schema) => resolve(doc.raw(), schema, &at),
-        None => Node::missing(at),
+fn media_schema(doc: &Doc<'_>, c: &Content) -> Option<Node> {
+    let media = media_of(c)?;
+    let at = child(&c.pointer, &["content", &media, "schema"]);
+    Some(match c.content.get(&media)?.schema {
+        Some(_) => doc.node(&at),
+        None => Node::missing(&at),
     })
 }
 
@@ -864,23 +819,6 @@ fn essence(media: &Option<String>) -> Option<String> {
             .trim()
             .to_ascii_lowercase()
     })
-}
-
-fn responses<'a>(raw: &'a Value, op: &Op<'a>) -> Vec<(String, Node<'a>)> {
-    let Some(Value::Object(map)) = op.value.get("responses") else {
-        return Vec::new();
-    };
-    map.iter()
-        .map(|(status, r)| {
-            let key = if status == "default" {
-                status.clone()
-            } else {
-                status.to_ascii_uppercase()
-            };
-            let at = child(&op.pointer, &["responses", status]);
-            (key, resolve(raw, r, &at))
-        })
-        .collect()
 }
 
 /// Changes identical for several statuses (one error schema for 400, 401 and 403) are

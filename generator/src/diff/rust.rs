@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Pair, RustAction, RustChange, RustItem};
 use crate::ir::{
-    Api, Field, Operation, Outcome, OutcomeKind, Param, ResponseBody, StringEnum, Struct, Ty,
-    TypeDef, TypeId, TypeKind,
+    Api, Field, Operation, Outcome, OutcomeKind, Param, ResponseBody, ResponseHeaders, StringEnum,
+    Struct, Ty, TypeDef, TypeId, TypeKind,
 };
 
 /// Deep enough for any real schema; a guard against pathological alias chains.
@@ -287,6 +287,9 @@ pub(super) fn diff_apis(old: Option<&Api>, new: Option<&Api>) -> Vec<RustChange>
         (Some(o), Some(n)) => ApiDiff::new(o, n).run(),
     }
 }
+
+/// Whether a change of a member (its action, name and old text) breaks code, and why.
+type Says<'s> = &'s dyn Fn(RustAction, &str, Option<&str>) -> (bool, String);
 
 struct ApiDiff<'a> {
     old: &'a Api,
@@ -593,60 +596,95 @@ impl<'a> ApiDiff<'a> {
         }
     }
 
-    fn diff_enum(&mut self, name: &str, a: &StringEnum, b: &StringEnum) {
-        for v in &a.variants {
-            match b.variants.iter().find(|w| w.name == v.name) {
-                        None => self.push(RustAction::Removed, RustItem::Variant, format!("{name}::{}", v.name), Pair::new(Some(format!("{:?}", v.wire)), None), true, format!(
-                                "Code naming `{name}::{}` stops compiling; the value still decodes, as `{name}::Unknown({:?})`.",
-                                v.name, v.wire
-                            )),
-                        Some(w) if w.wire != v.wire => self.push(RustAction::Changed, RustItem::Variant, format!("{name}::{}", v.name), Pair::new(Some(format!("{:?}", v.wire)), Some(format!("{:?}", w.wire))), true, format!("`{name}::{}` now stands for another value.", v.name)),
-                        Some(_) => {}
-                    }
+    /// Members of an item compared by name: `(name, text)` on each side, where the text is a
+    /// type or a value and a different one is a change. `says` gives whether each added,
+    /// removed or changed member breaks code, and why (from its name and old text).
+    fn diff_members(
+        &mut self,
+        item: RustItem,
+        owner: &str,
+        members: Pair<&[(String, String)]>,
+        says: Says<'_>,
+    ) {
+        let find = |list: &[(String, String)], m: &str| -> Option<String> {
+            list.iter().find(|(n, _)| n == m).map(|(_, t)| t.clone())
+        };
+        for (m, x) in members.old {
+            let (action, new) = match find(members.new, m) {
+                None => (RustAction::Removed, None),
+                Some(y) if y != *x => (RustAction::Changed, Some(y)),
+                Some(_) => continue,
+            };
+            let (breaking, reason) = says(action, m, Some(x));
+            let values = Pair::new(Some(x.clone()), new);
+            self.push(
+                action,
+                item,
+                format!("{owner}::{m}"),
+                values,
+                breaking,
+                reason,
+            );
         }
-        for w in &b.variants {
-            if !a.variants.iter().any(|v| v.name == w.name) {
-                self.push(RustAction::Added, RustItem::Variant, format!("{name}::{}", w.name), Pair::new(None, Some(format!("{:?}", w.wire))), true, format!(
-                                "An exhaustive `match` on `{name}` needs a new arm (the enum is not `#[non_exhaustive]`)."
-                            ));
+        for (m, y) in members.new {
+            if find(members.old, m).is_none() {
+                let (breaking, reason) = says(RustAction::Added, m, None);
+                let values = Pair::new(None, Some(y.clone()));
+                self.push(
+                    RustAction::Added,
+                    item,
+                    format!("{owner}::{m}"),
+                    values,
+                    breaking,
+                    reason,
+                );
             }
         }
     }
 
+    fn diff_enum(&mut self, name: &str, a: &StringEnum, b: &StringEnum) {
+        let values = |e: &StringEnum| -> Vec<(String, String)> {
+            e.variants
+                .iter()
+                .map(|v| (v.name.clone(), format!("{:?}", v.wire)))
+                .collect()
+        };
+        let says = |action, v: &str, wire: Option<&str>| match action {
+            RustAction::Removed => (
+                true,
+                format!(
+                    "Code naming `{name}::{v}` stops compiling; the value still decodes, as `{name}::Unknown({})`.",
+                    wire.unwrap_or_default()
+                ),
+            ),
+            RustAction::Changed => (true, format!("`{name}::{v}` now stands for another value.")),
+            _ => (
+                true,
+                format!(
+                    "An exhaustive `match` on `{name}` needs a new arm (the enum is not `#[non_exhaustive]`)."
+                ),
+            ),
+        };
+        let (old, new) = (values(a), values(b));
+        self.diff_members(RustItem::Variant, name, Pair::new(&old, &new), &says);
+    }
+
     fn diff_variants(&mut self, name: &str, old: &[(String, String)], new: &[(String, String)]) {
-        for (v, payload) in old {
-            match new.iter().find(|(w, _)| w == v) {
-                None => self.push(
-                    RustAction::Removed,
-                    RustItem::Variant,
-                    format!("{name}::{v}"),
-                    Pair::new(Some(payload.clone()), None),
-                    true,
-                    format!("Code naming `{name}::{v}` stops compiling."),
+        let says = |action, v: &str, payload: Option<&str>| match action {
+            RustAction::Removed => (true, format!("Code naming `{name}::{v}` stops compiling.")),
+            RustAction::Changed => (
+                true,
+                format!(
+                    "Code using `{name}::{v}` with a `{}` stops compiling.",
+                    payload.unwrap_or_default()
                 ),
-                Some((_, p)) if p != payload => self.push(
-                    RustAction::Changed,
-                    RustItem::Variant,
-                    format!("{name}::{v}"),
-                    Pair::new(Some(payload.clone()), Some(p.clone())),
-                    true,
-                    format!("Code using `{name}::{v}` with a `{payload}` stops compiling."),
-                ),
-                Some(_) => {}
-            }
-        }
-        for (w, payload) in new {
-            if !old.iter().any(|(v, _)| v == w) {
-                self.push(
-                    RustAction::Added,
-                    RustItem::Variant,
-                    format!("{name}::{w}"),
-                    Pair::new(None, Some(payload.clone())),
-                    true,
-                    format!("An exhaustive `match` on `{name}` needs a new arm."),
-                );
-            }
-        }
+            ),
+            _ => (
+                true,
+                format!("An exhaustive `match` on `{name}` needs a new arm."),
+            ),
+        };
+        self.diff_members(RustItem::Variant, name, Pair::new(old, new), &says);
     }
 
     fn diff_struct(&mut self, name: &str, a: &Struct, b: &Struct, new_id: TypeId) {
@@ -825,10 +863,13 @@ impl<'a> ApiDiff<'a> {
                 n.to_owned()
             }
         };
-        let ok = match &op.success.kind {
+        let mut ok = match &op.success.kind {
             OutcomeKind::Single(body) => self.body(api, body, old),
             OutcomeKind::Enum(id) => name(*id),
         };
+        if let Some(h) = &op.success_headers {
+            ok = format!("{ok}, {}", h.name);
+        }
         let err = match &op.failure.kind {
             OutcomeKind::Single(ResponseBody::Json(ty)) => {
                 self.body(api, &ResponseBody::Json(ty.clone()), old)
@@ -839,62 +880,30 @@ impl<'a> ApiDiff<'a> {
         (ok, err)
     }
 
-    /// `(name, type)` of the positional arguments of the client method.
-    fn args(&self, op: &Operation, old: bool) -> Vec<(String, String)> {
-        let ty = |t: &Ty| {
-            if *t == Ty::String {
-                "impl Into<String>".to_owned()
-            } else if old {
-                self.old_ty(t)
-            } else {
-                self.new_ty(t)
-            }
+    /// `(name, type, what it sets)` of the client method's arguments (`required`) or of the
+    /// builder's setters, by the emitter's own rule ([`Operation::inputs`]).
+    fn inputs(&self, op: &Operation, old: bool, required: bool) -> Vec<(String, String, String)> {
+        let api = if old { self.old } else { self.new };
+        let renames = if old { &self.renames } else { &HashMap::new() };
+        let named = |id: TypeId| {
+            let name = api.types.get(id).map_or("?", |t| t.name.as_str());
+            renames
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.to_owned())
         };
-        let mut out: Vec<(String, String)> = op
-            .params
-            .iter()
-            .filter(|p| p.required)
-            .map(|p| (p.name.clone(), ty(&p.ty)))
-            .collect();
-        if let Some(body) = op.body.as_ref().filter(|b| b.required) {
-            out.push((
-                "body".into(),
-                if old {
-                    self.old_ty(&body.ty)
-                } else {
-                    self.new_ty(&body.ty)
-                },
-            ));
-        }
-        out
+        (op.inputs().iter().filter(|i| i.required == required))
+            .map(|i| {
+                let what = i.param.map_or("the request body".into(), param_word);
+                (i.name.to_owned(), i.arg_type(&named, "BTreeMap"), what)
+            })
+            .collect()
     }
 
-    /// `(name, argument type, what it sets)` of the builder's setters.
-    fn setters(&self, op: &Operation, old: bool) -> Vec<(String, String, String)> {
-        let ty = |t: &Ty| {
-            if *t == Ty::String {
-                "impl Into<String>".to_owned()
-            } else if old {
-                self.old_ty(t)
-            } else {
-                self.new_ty(t)
-            }
-        };
-        let mut out: Vec<(String, String, String)> = op
-            .params
-            .iter()
-            .filter(|p| !p.required)
-            .map(|p: &Param| (p.name.clone(), ty(&p.ty), param_word(p)))
-            .collect();
-        if let Some(body) = op.body.as_ref().filter(|b| !b.required) {
-            let t = if old {
-                self.old_ty(&body.ty)
-            } else {
-                self.new_ty(&body.ty)
-            };
-            out.push(("body".into(), t, "the request body".into()));
-        }
-        out
+    /// `(name, type)` of the positional arguments of the client method.
+    fn args(&self, op: &Operation, old: bool) -> Vec<(String, String)> {
+        let args = self.inputs(op, old, true);
+        args.into_iter().map(|(n, t, _)| (n, t)).collect()
     }
 
     fn job_body(&self, op: &Operation, old: bool) -> Option<String> {
@@ -971,7 +980,81 @@ impl<'a> ApiDiff<'a> {
         self.diff_signature(o, n, &method);
         self.diff_send(o, n, &method);
         self.diff_builder(o, n, &method);
+        self.diff_response_headers(o, n);
         self.diff_job_impl(o, n);
+    }
+
+    /// The struct of the documented success headers: the type, then its fields.
+    fn diff_response_headers(&mut self, o: &Operation, n: &Operation) {
+        let (a, b) = (o.success_headers.as_ref(), n.success_headers.as_ref());
+        let (x, y) = match (a, b) {
+            (None, None) => return,
+            (Some(x), None) => {
+                let reason = format!("Code naming `{}` stops compiling.", x.name);
+                let values = Pair::new(Some("a struct".into()), None);
+                self.push(
+                    RustAction::Removed,
+                    RustItem::Type,
+                    x.name.clone(),
+                    values,
+                    true,
+                    reason,
+                );
+                return self.detail("was a struct".into());
+            }
+            (None, Some(y)) => {
+                let values = Pair::new(None, Some("a struct".into()));
+                let reason = "A new type: the documented response headers.".into();
+                self.push(
+                    RustAction::Added,
+                    RustItem::Type,
+                    y.name.clone(),
+                    values,
+                    false,
+                    reason,
+                );
+                return self.detail("a struct".into());
+            }
+            (Some(x), Some(y)) => (x, y),
+        };
+        if x.name != y.name {
+            let reason = format!(
+                "Code naming `{}` stops compiling: the type is now `{}`.",
+                x.name, y.name
+            );
+            let values = Pair::new(Some(x.name.clone()), Some(y.name.clone()));
+            self.push(
+                RustAction::Renamed,
+                RustItem::Type,
+                y.name.clone(),
+                values,
+                true,
+                reason,
+            );
+        }
+        let fields = |h: &ResponseHeaders| -> Vec<(String, String)> {
+            h.fields
+                .iter()
+                .map(|f| (f.name.clone(), f.rust()))
+                .collect()
+        };
+        let owner = &y.name;
+        let says = |action, f: &str, ty: Option<&str>| match action {
+            RustAction::Removed => (true, format!("Code using `{owner}::{f}` stops compiling.")),
+            RustAction::Changed => (
+                true,
+                format!(
+                    "Code using `{owner}::{f}` as `{}` stops compiling.",
+                    ty.unwrap_or_default()
+                ),
+            ),
+            _ => (
+                false,
+                format!("`{owner}` is only read from responses: code reading it is unaffected."),
+            ),
+        };
+        let (old, new) = (fields(x), fields(y));
+        self.diff_members(RustItem::Field, owner, Pair::new(&old, &new), &says);
     }
 
     /// The client method: its name and positional arguments.
@@ -1080,44 +1163,45 @@ impl<'a> ApiDiff<'a> {
                 ),
             );
         }
-        let builder = &n.builder_name;
-        let (a, b) = (self.setters(o, true), self.setters(n, false));
-        for (name, ty, _) in &a {
-            match b.iter().find(|(m, ..)| m == name) {
-                None => {
-                    let now_arg = self.args(n, false).iter().any(|(m, _)| m == name);
-                    self.push(RustAction::Removed, RustItem::Setter, format!("builder::{builder}::{name}"), Pair::new(Some(format!("fn {name}(self, value: {ty})")), None), true, if now_arg {
-                            format!("Code calling `.{name}(..)` stops compiling: it is now an argument of `{method}`.")
-                        } else {
-                            format!("Code calling `.{name}(..)` stops compiling.")
-                        });
-                }
-                Some((_, ty2, _)) if ty2 != ty => self.push(
-                    RustAction::Changed,
-                    RustItem::Setter,
-                    format!("builder::{builder}::{name}"),
-                    Pair::new(
-                        Some(format!("fn {name}(self, value: {ty})")),
-                        Some(format!("fn {name}(self, value: {ty2})")),
-                    ),
-                    true,
-                    format!("Code calling `.{name}(..)` with a `{ty}` stops compiling."),
+        let (a, b) = (self.inputs(o, true, false), self.inputs(n, false, false));
+        let setters = |list: &[(String, String, String)]| -> Vec<(String, String)> {
+            (list.iter())
+                .map(|(name, ty, _)| (name.clone(), format!("fn {name}(self, value: {ty})")))
+                .collect()
+        };
+        let args: Vec<String> = self.args(n, false).into_iter().map(|(m, _)| m).collect();
+        let says = |action, name: &str, _: Option<&str>| match action {
+            RustAction::Removed if args.iter().any(|m| m == name) => (
+                true,
+                format!(
+                    "Code calling `.{name}(..)` stops compiling: it is now an argument of `{method}`."
                 ),
-                Some(_) => {}
+            ),
+            RustAction::Removed => (true, format!("Code calling `.{name}(..)` stops compiling.")),
+            RustAction::Changed => {
+                let ty = a
+                    .iter()
+                    .find(|(m, ..)| m == name)
+                    .map(|(_, t, _)| t.as_str());
+                (
+                    true,
+                    format!(
+                        "Code calling `.{name}(..)` with a `{}` stops compiling.",
+                        ty.unwrap_or_default()
+                    ),
+                )
             }
-        }
-        for (name, ty, what) in &b {
-            if !a.iter().any(|(m, ..)| m == name) {
-                self.push(
-                    RustAction::Added,
-                    RustItem::Setter,
-                    format!("builder::{builder}::{name}"),
-                    Pair::new(None, Some(format!("fn {name}(self, value: {ty})"))),
+            _ => {
+                let what = b.iter().find(|(m, ..)| m == name).map(|(.., w)| w.as_str());
+                (
                     false,
-                    format!("Sets {what}; optional."),
-                );
+                    format!("Sets {}; optional.", what.unwrap_or_default()),
+                )
             }
-        }
+        };
+        let owner = format!("builder::{}", n.builder_name);
+        let (old, new) = (setters(&a), setters(&b));
+        self.diff_members(RustItem::Setter, &owner, Pair::new(&old, &new), &says);
     }
 
     /// The `Job` impl of the success body.

@@ -7,12 +7,12 @@ use serde_json::Value;
 
 use super::rust::RustView;
 use super::shape::{
-    Additional, Bound, CONSTRAINTS, Doc, Eff, Kind, MAX_DEPTH, Node, component_name, effective,
-    value_text, values_text,
+    Additional, Doc, Eff, MAX_DEPTH, Node, component_name, effective, value_text, values_text,
 };
 use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
 use crate::error::child;
 use crate::ir::{Field, Ty};
+use crate::lower::facts::{Bound, Constraint, Kind};
 
 /// Which way the data flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         ty.as_ref().map(|t| self.view(old).render(t))
     }
 
-    fn effective(&self, old: bool, node: &Node<'a>) -> Eff<'a> {
+    fn effective(&self, old: bool, node: &Node) -> Eff {
         let doc = if old {
             self.sides.docs.old
         } else {
@@ -178,7 +178,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     }
 
     /// Compares two schemas at `path`.
-    pub(crate) fn compare(&mut self, path: &str, nodes: Pair<&Node<'a>>, places: Pair<Place>) {
+    pub(crate) fn compare(&mut self, path: &str, nodes: Pair<&Node>, places: Pair<Place>) {
         let key = (nodes.old.pointer.clone(), nodes.new.pointer.clone());
         if self.stack.contains(&key) || self.stack.len() >= MAX_DEPTH || self.budget == 0 {
             return;
@@ -193,7 +193,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         self.stack.pop();
     }
 
-    fn compare_eff(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
+    fn compare_eff(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
         let rust_change = self.rust_type_change(p);
         self.nullability(path, e, p);
         if e.old.kind != e.new.kind {
@@ -217,7 +217,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         }
     }
 
-    fn nullability(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
+    fn nullability(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
         let nullable = e.as_ref().map(|e| e.nullable);
         if !nullable.changed() {
             return;
@@ -260,7 +260,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     fn kind_changed(
         &mut self,
         path: &str,
-        e: &Pair<Eff<'a>>,
+        e: &Pair<Eff>,
         p: &Pair<Place>,
         rust_change: Option<String>,
     ) {
@@ -294,7 +294,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         self.type_changed(path, e, impact);
     }
 
-    fn type_changed(&mut self, path: &str, e: &Pair<Eff<'a>>, impact: Impact) {
+    fn type_changed(&mut self, path: &str, e: &Pair<Eff>, impact: Impact) {
         let summary = e.as_ref().map(|e| e.summary());
         self.push(
             path,
@@ -309,14 +309,14 @@ impl<'a, 'v> Cmp<'a, 'v> {
     fn format(
         &mut self,
         path: &str,
-        e: &Pair<Eff<'a>>,
+        e: &Pair<Eff>,
         p: &Pair<Place>,
         rust_change: Option<String>,
     ) -> bool {
         if e.old.timestamp == e.new.timestamp && e.old.format == e.new.format {
             return false;
         }
-        let words = e.as_ref().map(|e| format_word(e));
+        let words = e.as_ref().map(format_word);
         let narrows = narrows_format(&e.old, &e.new);
         let explains = rust_change.is_some();
         let mut impact = Impact::default().with_rust(rust_change);
@@ -350,7 +350,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     }
 
     /// Defaults, `readOnly`/`writeOnly` and deprecation: documentation for the generated code.
-    fn documented(&mut self, path: &str, e: &Pair<Eff<'a>>) {
+    fn documented(&mut self, path: &str, e: &Pair<Eff>) {
         let default = e.as_ref().map(|e| e.default.clone());
         let same_number = match (&default.old, &default.new) {
             (Some(Value::Number(a)), Some(Value::Number(b))) => a.as_f64() == b.as_f64(),
@@ -469,7 +469,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     fn values(
         &mut self,
         path: &str,
-        e: &Pair<Eff<'a>>,
+        e: &Pair<Eff>,
         p: &Pair<Place>,
         rust_change: Option<&str>,
     ) -> bool {
@@ -500,7 +500,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         rust_change.is_some() && (enums.old.is_some() || enums.new.is_some())
     }
 
-    fn enum_added_or_removed(&mut self, path: &str, e: &Pair<Eff<'a>>, rust_change: Option<&str>) {
+    fn enum_added_or_removed(&mut self, path: &str, e: &Pair<Eff>, rust_change: Option<&str>) {
         let now_enum = e.old.values.is_empty();
         let mut impact = Impact::default().with_rust(rust_change.map(str::to_owned));
         if now_enum && !e.new.open && self.dir.request() {
@@ -523,7 +523,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         &mut self,
         path: &str,
         text: &str,
-        e: &Pair<Eff<'a>>,
+        e: &Pair<Eff>,
         p: &Pair<Place>,
         enums: Pair<Option<&str>>,
     ) {
@@ -585,7 +585,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         );
     }
 
-    fn openness(&mut self, path: &str, e: &Pair<Eff<'a>>) {
+    fn openness(&mut self, path: &str, e: &Pair<Eff>) {
         let mut impact = Impact::default();
         if !e.new.open && self.dir.request() {
             impact = impact.with_wire(Some(
@@ -609,13 +609,14 @@ impl<'a, 'v> Cmp<'a, 'v> {
         );
     }
 
-    fn constraints(&mut self, path: &str, e: &Pair<Eff<'a>>) {
-        for (key, bound) in CONSTRAINTS {
-            let last = |e: &Eff<'a>| -> Option<Value> {
+    fn constraints(&mut self, path: &str, e: &Pair<Eff>) {
+        for c in Constraint::ALL {
+            let (key, bound) = (c.keyword(), &c.bound());
+            let last = |e: &Eff| -> Option<Value> {
                 e.constraints
                     .iter()
                     .rev()
-                    .find(|(k, _)| k == key)
+                    .find(|(k, _)| *k == c)
                     .map(|(_, v)| v.clone())
             };
             let (a, b) = (last(&e.old), last(&e.new));
@@ -651,11 +652,11 @@ impl<'a, 'v> Cmp<'a, 'v> {
         }
     }
 
-    fn items(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
-        let node = |e: &Eff<'a>| {
+    fn items(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
+        let node = |e: &Eff| {
             e.items
                 .clone()
-                .unwrap_or_else(|| Node::missing(child(&e.pointer, &["items"])))
+                .unwrap_or_else(|| Node::missing(&child(&e.pointer, &["items"])))
         };
         let place = |view: &RustView<'_>, p: &Place| {
             let ty = p.ty.as_ref().and_then(|t| view.items(t));
@@ -673,7 +674,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         self.compare(&join(path, "[]"), nodes.as_ref(), places);
     }
 
-    fn object(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
+    fn object(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
         for (name, onode) in &e.old.props {
             let field_path = join(path, name);
             match e.new.props.iter().find(|(m, _)| m == name) {
@@ -695,8 +696,8 @@ impl<'a, 'v> Cmp<'a, 'v> {
         &mut self,
         path: &str,
         name: &str,
-        node: &Node<'a>,
-        e: &Pair<Eff<'a>>,
+        node: &Node,
+        e: &Pair<Eff>,
         p: &Pair<Place>,
     ) {
         let old_field = p
@@ -736,8 +737,8 @@ impl<'a, 'v> Cmp<'a, 'v> {
         &mut self,
         path: &str,
         name: &str,
-        nodes: Pair<&Node<'a>>,
-        e: &Pair<Eff<'a>>,
+        nodes: Pair<&Node>,
+        e: &Pair<Eff>,
         p: &Pair<Place>,
     ) {
         let places = Pair::new(
@@ -800,14 +801,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         );
     }
 
-    fn field_added(
-        &mut self,
-        path: &str,
-        name: &str,
-        node: &Node<'a>,
-        e: &Pair<Eff<'a>>,
-        p: &Pair<Place>,
-    ) {
+    fn field_added(&mut self, path: &str, name: &str, node: &Node, e: &Pair<Eff>, p: &Pair<Place>) {
         let required = e.new.required.contains(name);
         let new_field = p
             .new
@@ -857,10 +851,10 @@ impl<'a, 'v> Cmp<'a, 'v> {
     }
 
     /// Properties the schema does not name.
-    fn additional(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
-        let allowed = |a: &Additional<'_>| !matches!(a, Additional::Allowed(false));
+    fn additional(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
+        let allowed = |a: &Additional| !matches!(a, Additional::Allowed(false));
         let (was, is) = (allowed(&e.old.additional), allowed(&e.new.additional));
-        let word = |a: &Additional<'_>| match a {
+        let word = |a: &Additional| match a {
             Additional::Unspecified => "unspecified (allowed)".to_owned(),
             Additional::Allowed(b) => b.to_string(),
             Additional::Schema(_) => "a schema".to_owned(),
@@ -928,7 +922,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
 
     /// The alternatives of a `oneOf`/`anyOf`: components paired by name, inline ones by
     /// position.
-    fn members(&mut self, path: &str, e: &Pair<Eff<'a>>, p: &Pair<Place>) {
+    fn members(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
         let labels = e.as_ref().map(|e| {
             e.members
                 .iter()
@@ -975,7 +969,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         path: &str,
         index: Pair<usize>,
         label: &str,
-        e: &Pair<Eff<'a>>,
+        e: &Pair<Eff>,
         p: &Pair<Place>,
     ) {
         let place = |old: bool, place: &Place, i: usize| Place {
@@ -1036,7 +1030,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         );
     }
 
-    fn discriminator(&mut self, path: &str, e: &Pair<Eff<'a>>) {
+    fn discriminator(&mut self, path: &str, e: &Pair<Eff>) {
         let word = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
         let mut impact = Impact::rust(
             "decoding picks the alternative by another property: responses may decode differently or fail",
@@ -1061,7 +1055,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     }
 }
 
-fn format_word(e: &Eff<'_>) -> String {
+fn format_word(e: &Eff) -> String {
     match (&e.format, e.timestamp) {
         (Some(f), true) => format!("{f} (x-cloudjobs-timestamp)"),
         (None, true) => "x-cloudjobs-timestamp".into(),
@@ -1071,8 +1065,8 @@ fn format_word(e: &Eff<'_>) -> String {
 }
 
 /// Whether the new format accepts fewer values than the old one.
-fn narrows_format(old: &Eff<'_>, new: &Eff<'_>) -> bool {
-    let rank = |e: &Eff<'_>| -> Option<u8> {
+fn narrows_format(old: &Eff, new: &Eff) -> bool {
+    let rank = |e: &Eff| -> Option<u8> {
         match (e.kind, e.format.as_deref()) {
             (Kind::Integer, Some("int8" | "uint8")) => Some(1),
             (Kind::Integer, Some("int16" | "uint16")) => Some(2),

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::op::OpPair;
 use super::rust::{RustView, normalize_path};
 use super::schema::{Cmp, Dir, Place, Sides};
-use super::shape::{Doc, Node, resolve};
+use super::shape::Doc;
 use super::{
     At, Change, ChangeKind, Impact, OperationDiff, OperationStatus, Pair, Scope, Spec, SpecDiff,
     change,
@@ -16,23 +16,22 @@ use super::{
 use crate::error::child;
 use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP};
 use crate::ir::{Api, Operation, Server};
+use crate::lower::{Declared, Site, declared_params, sites};
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-/// An operation in a document.
-pub(super) struct Op<'a> {
+/// An operation in a document, found and with its parameters merged as lowering does.
+pub(super) struct Op {
     pub(super) method: &'static str,
     pub(super) path: String,
+    pub(super) site: Site,
+    /// Its parameters.
+    pub(super) params: Vec<Declared>,
+    /// Where the operation is (under the path item's `$ref` target, for a reference).
     pub(super) pointer: String,
-    pub(super) value: &'a Value,
-    pub(super) item: Node<'a>,
 }
 
-impl Op<'_> {
+impl Op {
     pub(super) fn id(&self) -> Option<&str> {
-        self.value.get("operationId").and_then(Value::as_str)
+        self.site.op.operation_id.as_deref()
     }
 
     pub(super) fn title(&self) -> String {
@@ -86,26 +85,22 @@ impl Op<'_> {
     }
 }
 
-fn operations(raw: &Value) -> Vec<Op<'_>> {
-    let mut out = Vec::new();
-    let Some(paths) = raw.get("paths").and_then(Value::as_object) else {
-        return out;
-    };
-    for (path, item) in paths {
-        let item = resolve(raw, item, &child("#/paths", &[path]));
-        for method in METHODS {
-            if let Some(value) = item.value.get(*method).filter(|v| v.is_object()) {
-                out.push(Op {
-                    method,
-                    path: path.clone(),
-                    pointer: child(&item.pointer, &[method]),
-                    value,
-                    item: item.clone(),
-                });
-            }
+fn operations<'a>(doc: &Doc<'a>) -> Vec<Op> {
+    let sites = doc
+        .with_refs(|refs| sites(&doc.doc.spec, refs))
+        .unwrap_or_default();
+    let ops = sites.into_iter().map(|site| {
+        let params = doc.with_refs(|refs| declared_params(refs, &site));
+        let pointer = child(&site.item_pointer, &[site.method]);
+        Op {
+            method: site.method,
+            path: site.path.clone(),
+            pointer,
+            params: params.unwrap_or_default(),
+            site,
         }
-    }
-    out
+    });
+    ops.collect()
 }
 
 /// Compares two versions of a document into `out` (either may be missing).
@@ -117,7 +112,7 @@ pub(super) fn diff_documents(old: Option<&Spec>, new: Option<&Spec>, out: &mut S
             (None, Some(s)) => (s, false),
             _ => return,
         };
-        for op in operations(&spec.doc.raw) {
+        for op in operations(&Doc::new(&spec.doc)) {
             out.operations.push(op.alone(&spec.api, removed));
         }
         return;
@@ -132,7 +127,7 @@ pub(super) fn diff_documents(old: Option<&Spec>, new: Option<&Spec>, out: &mut S
     let cx = Cx { specs, sides };
     out.api
         .extend(servers(specs.map(|s| s.api.servers.as_slice())));
-    let ops = specs.map(|s| operations(&s.doc.raw));
+    let ops = docs.as_ref().map(|d| operations(d));
     cx.operations(&ops, &mut out.operations);
     cx.schemas(&mut out.schemas);
 }
@@ -140,12 +135,12 @@ pub(super) fn diff_documents(old: Option<&Spec>, new: Option<&Spec>, out: &mut S
 /// Operations paired: same method and path (parameter names aside), then same
 /// `operationId`. Gives the pairs and the new operations left over (added); the old ones
 /// left over stay in `old_left` (removed).
-fn pair_operations<'o, 'a>(
-    old_left: &mut Vec<&'o Op<'a>>,
-    new: &'o [Op<'a>],
-) -> (Vec<Pair<&'o Op<'a>>>, Vec<&'o Op<'a>>) {
+fn pair_operations<'o>(
+    old_left: &mut Vec<&'o Op>,
+    new: &'o [Op],
+) -> (Vec<Pair<&'o Op>>, Vec<&'o Op>) {
     let mut pairs = Vec::new();
-    let mut added: Vec<&Op<'_>> = Vec::new();
+    let mut added: Vec<&Op> = Vec::new();
     for n in new {
         let key = normalize_path(&n.path);
         match old_left
@@ -189,8 +184,8 @@ impl<'a> Cx<'a, '_> {
     }
 
     /// Operations in the new version's order, removed ones last.
-    fn operations(&self, ops: &Pair<Vec<Op<'a>>>, out: &mut Vec<OperationDiff>) {
-        let mut old_left: Vec<&Op<'_>> = ops.old.iter().collect();
+    fn operations(&self, ops: &Pair<Vec<Op>>, out: &mut Vec<OperationDiff>) {
+        let mut old_left: Vec<&Op> = ops.old.iter().collect();
         let (pairs, added) = pair_operations(&mut old_left, &ops.new);
         for n in &ops.new {
             if let Some(pair) = pairs.iter().find(|p| std::ptr::eq(p.new, n)) {
@@ -210,17 +205,17 @@ impl<'a> Cx<'a, '_> {
     /// Component schemas renamed, and changes of the ones no operation uses (operations
     /// report the others, through `$ref`s).
     fn schemas(&self, out: &mut Vec<Change>) {
-        let names = self.docs().map(|d| component_schemas(d.raw()));
-        let used = self.docs().map(|d| used_schemas(d.raw()));
+        let names = self.docs().map(|d| component_schemas(&d.doc.raw));
+        let used = self.docs().map(|d| used_schemas(&d.doc.raw));
         let renamed = self.renamed_schemas(&names, out);
-        for (name, value) in &names.old {
+        for (name, _) in &names.old {
             if renamed.old.contains(name) || used.old.contains(name) {
                 continue;
             }
             match names.new.iter().find(|(n, _)| n == name) {
                 // Operations use it now: they report what changed.
                 Some(_) if used.new.contains(name) => {}
-                Some((_, nv)) => out.extend(self.detached_schema(name, Pair::new(value, nv))),
+                Some(_) => out.extend(self.detached_schema(name)),
                 None => out.push(self.schema_removed(name)),
             }
         }
@@ -248,7 +243,7 @@ impl<'a> Cx<'a, '_> {
     /// Component schemas under another name with the same content; the names on each side.
     fn renamed_schemas(
         &self,
-        names: &Pair<Vec<(String, &Value)>>,
+        names: &Pair<Vec<(String, &'a Value)>>,
         out: &mut Vec<Change>,
     ) -> Pair<HashSet<String>> {
         let mut renamed = Pair::new(HashSet::new(), HashSet::new());
@@ -293,7 +288,7 @@ impl<'a> Cx<'a, '_> {
     }
 
     /// A component schema no operation uses, in both versions.
-    fn detached_schema(&self, name: &str, values: Pair<&&Value>) -> Vec<Change> {
+    fn detached_schema(&self, name: &str) -> Vec<Change> {
         let at = child("#/components/schemas", &[name]);
         let mut cmp = self.cmp(Dir::Detached, Scope::Schema, name);
         let place = |view: &RustView<'_>| {
@@ -304,10 +299,7 @@ impl<'a> Cx<'a, '_> {
                 optional: Some(false),
             }
         };
-        let nodes = Pair::new(
-            resolve(self.docs().old.raw(), values.old, &at),
-            resolve(self.docs().new.raw(), values.new, &at),
-        );
+        let nodes = Pair::new(self.docs().old.node(&at), self.docs().new.node(&at));
         let places = self.rust().map(place);
         cmp.compare("", nodes.as_ref(), places);
         cmp.out

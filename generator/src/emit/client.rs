@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 use super::types::is_display;
 use super::{Cx, docs, ident};
 use crate::ir::{
-    Docs, Media, Operation, Outcome, OutcomeKind, Param, ParamLocation, QueryStyle, ResponseBody,
+    Docs, Input, Media, Operation, Outcome, OutcomeKind, ParamLocation, QueryStyle, ResponseBody,
     StatusMatch, Ty,
 };
 
@@ -94,11 +94,12 @@ fn emit_service(cx: &Cx<'_>) -> TokenStream {
     }
 }
 
-/// The argument type of a required parameter and how it is stored.
-fn arg(cx: &Cx<'_>, ty: &Ty) -> (TokenStream, bool) {
-    match ty {
-        Ty::String => (quote!(impl Into<String>), true),
-        other => (cx.ty(other, true), false),
+/// The type a method argument or setter takes.
+fn arg(cx: &Cx<'_>, input: &Input<'_>) -> TokenStream {
+    if input.into_string() {
+        quote!(impl Into<String>)
+    } else {
+        cx.ty(input.ty, true)
     }
 }
 
@@ -149,32 +150,21 @@ fn emit_method(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     let method = ident(&op.method_name);
     let builder = ident(&op.builder_name);
     let doc = docs::attrs(&operation_docs(op));
-    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-    let mut args = Vec::new();
-    let mut inits = Vec::new();
-    for p in &required {
-        let name = ident(&p.name);
-        let (ty, into) = arg(cx, &p.ty);
-        args.push(quote!(#name: #ty));
-        inits.push(if into {
-            quote!(#name: #name.into())
-        } else {
-            quote!(#name)
-        });
-    }
-    for p in op.params.iter().filter(|p| !p.required) {
-        let name = ident(&p.name);
-        inits.push(quote!(#name: None));
-    }
-    if let Some(body) = &op.body {
-        let ty = cx.ty(&body.ty, true);
-        if body.required {
-            args.push(quote!(body: #ty));
-            inits.push(quote!(body));
-        } else {
-            inits.push(quote!(body: None));
+    let inputs = op.inputs();
+    let args: Vec<TokenStream> = (inputs.iter().filter(|i| i.required))
+        .map(|i| {
+            let (name, ty) = (ident(i.name), arg(cx, i));
+            quote!(#name: #ty)
+        })
+        .collect();
+    let inits = inputs.iter().map(|i| {
+        let name = ident(i.name);
+        match (i.required, i.into_string()) {
+            (false, _) => quote!(#name: None),
+            (true, true) => quote!(#name: #name.into()),
+            (true, false) => quote!(#name),
         }
-    }
+    });
     let params_doc = param_list_docs(op);
     let allow = if args.len() > 6 {
         quote!(#[allow(clippy::too_many_arguments)])
@@ -254,67 +244,19 @@ fn emit_builder(cx: &Cx<'_>, op: &Operation) -> TokenStream {
         op.path,
         method.trim_start_matches("r#")
     );
-    // Fields.
-    let mut fields = Vec::new();
-    for p in &op.params {
-        let name = ident(&p.name);
-        let ty = cx.ty(&p.ty, true);
-        fields.push(if p.required {
+    let inputs = op.inputs();
+    let fields = inputs.iter().map(|i| {
+        let (name, ty) = (ident(i.name), cx.ty(i.ty, true));
+        if i.required {
             quote!(pub(super) #name: #ty)
         } else {
             quote!(pub(super) #name: Option<#ty>)
-        });
-    }
-    if let Some(body) = &op.body {
-        let ty = cx.ty(&body.ty, true);
-        fields.push(if body.required {
-            quote!(pub(super) body: #ty)
-        } else {
-            quote!(pub(super) body: Option<#ty>)
-        });
-    }
-    // Setters for optional parameters and an optional body.
-    let mut setters = Vec::new();
-    for p in op.params.iter().filter(|p| !p.required) {
-        let name = ident(&p.name);
-        let mut d = p.docs.clone();
-        d.notes.insert(
-            0,
-            format!(
-                "{} parameter `{}`.",
-                capitalized(location_word(p.location)),
-                p.wire
-            ),
-        );
-        let doc = docs::attrs(&d);
-        let (ty, into) = arg(cx, &p.ty);
-        let value = if into {
-            quote!(value.into())
-        } else {
-            quote!(value)
-        };
-        setters.push(quote! {
-            #doc
-            pub fn #name(mut self, value: #ty) -> Self {
-                self.#name = Some(#value);
-                self
-            }
-        });
-    }
-    if let Some(body) = op.body.as_ref().filter(|b| !b.required) {
-        let ty = cx.ty(&body.ty, true);
-        let doc = docs::attrs(&Docs {
-            summary: Some("The request body.".into()),
-            ..body.docs.clone()
-        });
-        setters.push(quote! {
-            #doc
-            pub fn body(mut self, value: #ty) -> Self {
-                self.body = Some(value);
-                self
-            }
-        });
-    }
+        }
+    });
+    let setters = inputs
+        .iter()
+        .filter(|i| !i.required)
+        .map(|i| emit_setter(cx, i));
     let ok = ok_type(cx, &op.success);
     // `Response<T, H>`: `H` reads the documented success headers, when there are any.
     let ok = match &op.success_headers {
@@ -372,6 +314,33 @@ fn emit_builder(cx: &Cx<'_>, op: &Operation) -> TokenStream {
     }
 }
 
+/// A builder setter: an optional parameter or an optional body.
+fn emit_setter(cx: &Cx<'_>, input: &Input<'_>) -> TokenStream {
+    let name = ident(input.name);
+    let mut d = input.docs.clone();
+    match input.param {
+        Some(p) => {
+            let what = capitalized(location_word(p.location));
+            d.notes.insert(0, format!("{what} parameter `{}`.", p.wire));
+        }
+        None => d.summary = Some("The request body.".into()),
+    }
+    let doc = docs::attrs(&d);
+    let ty = arg(cx, input);
+    let value = if input.into_string() {
+        quote!(value.into())
+    } else {
+        quote!(value)
+    };
+    quote! {
+        #doc
+        pub fn #name(mut self, value: #ty) -> Self {
+            self.#name = Some(#value);
+            self
+        }
+    }
+}
+
 fn capitalized(word: &str) -> String {
     let mut c = word.chars();
     c.next()
@@ -379,7 +348,9 @@ fn capitalized(word: &str) -> String {
         .unwrap_or_default()
 }
 
-fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident) -> TokenStream {
+/// The request with its path: `/v1/{project_id}/jobs` → [Text("/v1/"), Param("project_id",
+/// ..), Text("/jobs")].
+fn new_request(op: &Operation, operation_static: &proc_macro2::Ident) -> TokenStream {
     // The path: `/v1/{project_id}/jobs` → [Text("/v1/"), Param("project_id", ..), Text("/jobs")].
     let mut pieces = Vec::new();
     let mut has_params = false;
@@ -414,15 +385,18 @@ fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident)
         rest = &rest[start + len + 1..];
     }
     literal.push_str(rest);
-    let new_request = if has_params {
+    if has_params {
         if !literal.is_empty() {
             pieces.push(quote!(rt::PathPart::Text(#literal)));
         }
         quote!(rt::Request::with_path(&#operation_static, &[#(#pieces),*]))
     } else {
         quote!(rt::Request::new(&#operation_static, #literal.to_owned()))
-    };
+    }
+}
 
+fn emit_send(cx: &Cx<'_>, op: &Operation, operation_static: &proc_macro2::Ident) -> TokenStream {
+    let new_request = new_request(op, operation_static);
     let mut statements = Vec::new();
     for p in &op.params {
         let name = ident(&p.name);

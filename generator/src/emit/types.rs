@@ -6,8 +6,8 @@ use quote::quote;
 use super::docs;
 use super::{Cx, ident};
 use crate::ir::{
-    Docs, Field, HeaderTy, Operation, ResponseBody, ResponseEnum, ResponseHeaders, StringEnum,
-    Struct, Ty, TypeDef, TypeKind, Union,
+    Docs, Field, Operation, ResponseBody, ResponseEnum, ResponseHeaders, StringEnum, Struct, Ty,
+    TypeDef, TypeKind, Union,
 };
 
 pub(super) fn emit_types(cx: &Cx<'_>) -> TokenStream {
@@ -30,14 +30,8 @@ fn emit_response_headers(op: &Operation, headers: &ResponseHeaders) -> TokenStre
     );
     let fields = headers.fields.iter().map(|h| {
         let field = ident(&h.name);
-        let ty = match h.ty {
-            HeaderTy::String => quote!(String),
-            HeaderTy::Secret => quote!(rt::Secret),
-            HeaderTy::Integer => quote!(i64),
-            HeaderTy::Number => quote!(f64),
-            HeaderTy::Boolean => quote!(bool),
-        };
-        let ty = if h.required { ty } else { quote!(Option<#ty>) };
+        // A fixed type path: the text always lexes.
+        let ty: TokenStream = h.rust().parse().unwrap_or_default();
         let mut d = h.docs.clone();
         d.notes.push(format!("Header: `{}`.", h.wire));
         let doc = docs::attrs(&d);

@@ -7,12 +7,14 @@
 //! fallback with a [`Warning`] or an [`Error`] naming the node.
 
 mod cycles;
+pub(crate) mod facts;
 mod jobs;
 mod ops;
+pub(crate) mod refs;
 pub(crate) mod schema;
 
-pub(crate) use ops::pick_media;
 pub use ops::template_names;
+pub(crate) use ops::{Declared, Site, declared_params, pick_media, sites};
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -24,6 +26,7 @@ use crate::extensions::SERVICE;
 use crate::ir::{Api, Server, ServiceNames, TypeDef, TypeId};
 use crate::load::{Document, resolve_pointer};
 use crate::names::Names;
+use refs::Refs;
 
 /// Lowers a loaded document; `module` is the Rust module name, `source` the spec path shown in
 /// the generated header.
@@ -138,8 +141,8 @@ pub(crate) struct Lowerer<'d> {
     component_names: HashMap<String, String>,
     pub(crate) type_names: Names,
     pub(crate) warnings: Vec<Warning>,
-    /// Typed nodes fetched by pointer (`$ref` targets).
-    cache: HashMap<String, Rc<dyn std::any::Any>>,
+    /// `$ref` targets, read once.
+    pub(crate) refs: Refs<'d>,
 }
 
 impl<'d> Lowerer<'d> {
@@ -151,7 +154,7 @@ impl<'d> Lowerer<'d> {
             component_names: HashMap::new(),
             type_names: Names::for_types(),
             warnings: doc.warnings.clone(),
-            cache: HashMap::new(),
+            refs: Refs::new(doc),
         }
     }
 
@@ -230,44 +233,7 @@ impl<'d> Lowerer<'d> {
         reference: &str,
         at: &str,
     ) -> Result<(String, Rc<T>), Error> {
-        let mut target = self.local_target(reference, at)?;
-        let mut hops = 0;
-        while let Some(next) = self.raw_ref_at(&target) {
-            hops += 1;
-            if hops > 32 {
-                return Err(self.error(
-                    ErrorKind::Recursive,
-                    at,
-                    format!("`$ref: {reference}` leads into a cycle of references"),
-                ));
-            }
-            target = self.local_target(&next, &child(&target, &["$ref"]))?;
-        }
-        if let Some(hit) = self.cache.get(&target) {
-            if let Ok(typed) = Rc::clone(hit).downcast::<T>() {
-                return Ok((target, typed));
-            }
-        }
-        let raw = resolve_pointer(&self.doc.raw, &target).ok_or_else(|| {
-            self.error(
-                ErrorKind::DanglingRef,
-                at,
-                format!("`$ref: {reference}` points at nothing in this document"),
-            )
-        })?;
-        let typed: T = serde_json::from_value(raw.clone()).map_err(|e| {
-            self.error(
-                ErrorKind::Invalid,
-                &target,
-                format!(
-                    "the target of `$ref` at {at} is not a valid {}: {e}",
-                    short_type_name::<T>()
-                ),
-            )
-        })?;
-        let typed = Rc::new(typed);
-        self.cache.insert(target.clone(), typed.clone());
-        Ok((target, typed))
+        self.refs.fetch(reference, at)
     }
 
     /// Reserves a type slot for the schema at `pointer`, named `name` (already claimed).
@@ -331,11 +297,6 @@ impl<'d> Lowerer<'d> {
 fn normalize_ref(reference: &str) -> Option<String> {
     let fragment = reference.strip_prefix('#')?;
     Some(format!("#{}", crate::load::percent_decode(fragment)))
-}
-
-fn short_type_name<T>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    full.rsplit("::").next().unwrap_or(full)
 }
 
 /// The last reference token of a pointer, unescaped (`#/components/schemas/Job` → `Job`).

@@ -1,5 +1,6 @@
 //! Operations: parameters, bodies and responses.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use openapiv3::{
@@ -9,6 +10,7 @@ use openapiv3::{
 };
 
 use super::Lowerer;
+use super::refs::Refs;
 use super::schema::{SRef, compact_json};
 use crate::error::{Error, child};
 use crate::ir::{
@@ -27,25 +29,191 @@ const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-fn method_op<'p>(item: &'p PathItem, method: &str) -> Option<&'p OaOperation> {
-    match method {
-        "get" => item.get.as_ref(),
-        "put" => item.put.as_ref(),
-        "post" => item.post.as_ref(),
-        "delete" => item.delete.as_ref(),
-        "options" => item.options.as_ref(),
-        "head" => item.head.as_ref(),
-        "patch" => item.patch.as_ref(),
-        "trace" => item.trace.as_ref(),
-        _ => None,
+/// The operations of a path item, in a fixed order of methods.
+fn methods(item: &PathItem) -> impl Iterator<Item = (&'static str, &OaOperation)> {
+    let ops = [
+        &item.get,
+        &item.put,
+        &item.post,
+        &item.delete,
+        &item.options,
+        &item.head,
+        &item.patch,
+        &item.trace,
+    ];
+    METHODS
+        .iter()
+        .zip(ops)
+        .filter_map(|(m, op)| Some((*m, op.as_ref()?)))
+}
+
+/// An operation of the document, `$ref`s of its path item followed.
+pub(crate) struct Site {
+    /// The path template.
+    pub(crate) path: String,
+    /// The method, lower case.
+    pub(crate) method: &'static str,
+    /// The operation's pointer.
+    pub(crate) pointer: String,
+    /// The path item it is in.
+    pub(crate) item: Rc<PathItem>,
+    /// The path item's pointer (its target, for a `$ref`).
+    pub(crate) item_pointer: String,
+    /// The operation.
+    pub(crate) op: OaOperation,
+}
+
+/// Every operation of a document: paths in document order, methods in a fixed order. How
+/// lowering and the spec diff find operations.
+pub(crate) fn sites(spec: &openapiv3::OpenAPI, refs: &mut Refs<'_>) -> Result<Vec<Site>, Error> {
+    let mut out = Vec::new();
+    for (path, item) in &spec.paths.paths {
+        let path_pointer = child("#/paths", &[path]);
+        let (item_pointer, item) = match item {
+            ReferenceOr::Item(item) => (path_pointer.clone(), Rc::new(item.clone())),
+            ReferenceOr::Reference { reference } => {
+                refs.fetch::<PathItem>(reference, &path_pointer)?
+            }
+        };
+        for (method, op) in methods(&item) {
+            out.push(Site {
+                path: path.clone(),
+                method,
+                pointer: child(&path_pointer, &[method]),
+                item: Rc::clone(&item),
+                item_pointer: item_pointer.clone(),
+                op: op.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A declared parameter, `$ref` followed.
+#[derive(Clone)]
+pub(crate) struct Declared {
+    /// The parameter.
+    pub(crate) param: Parameter,
+    /// Where it is declared (the `$ref` target for a reference).
+    pub(crate) pointer: String,
+}
+
+impl Declared {
+    pub(crate) fn data(&self) -> &ParameterData {
+        self.param.parameter_data_ref()
+    }
+
+    /// Where it goes (`None`: a cookie, which the generated code does not send).
+    pub(crate) fn location(&self) -> Option<ParamLocation> {
+        Some(match &self.param {
+            Parameter::Path { .. } => ParamLocation::Path,
+            Parameter::Header { .. } => ParamLocation::Header,
+            Parameter::Query { style, .. } => {
+                let explode = self.data().explode.unwrap_or(true);
+                ParamLocation::Query(match style {
+                    openapiv3::QueryStyle::Form if explode => QueryStyle::Form,
+                    openapiv3::QueryStyle::Form => QueryStyle::FormNoExplode,
+                    openapiv3::QueryStyle::SpaceDelimited => QueryStyle::SpaceDelimited,
+                    openapiv3::QueryStyle::PipeDelimited => QueryStyle::PipeDelimited,
+                    openapiv3::QueryStyle::DeepObject => QueryStyle::DeepObject,
+                })
+            }
+            Parameter::Cookie { .. } => return None,
+        })
+    }
+
+    /// `path`, `query`, `header` or `cookie`.
+    pub(crate) fn location_word(&self) -> &'static str {
+        match &self.param {
+            Parameter::Path { .. } => "path",
+            Parameter::Query { .. } => "query",
+            Parameter::Header { .. } => "header",
+            Parameter::Cookie { .. } => "cookie",
+        }
+    }
+
+    /// Required: path parameters always are.
+    pub(crate) fn required(&self) -> bool {
+        self.data().required || matches!(self.param, Parameter::Path { .. })
+    }
+
+    /// How the value is written: `form, explode`, `simple`.
+    pub(crate) fn style(&self) -> String {
+        let style = match &self.param {
+            Parameter::Query { style, .. } => match style {
+                openapiv3::QueryStyle::Form => "form",
+                openapiv3::QueryStyle::SpaceDelimited => "spaceDelimited",
+                openapiv3::QueryStyle::PipeDelimited => "pipeDelimited",
+                openapiv3::QueryStyle::DeepObject => "deepObject",
+            },
+            Parameter::Path { style, .. } => match style {
+                openapiv3::PathStyle::Matrix => "matrix",
+                openapiv3::PathStyle::Label => "label",
+                openapiv3::PathStyle::Simple => "simple",
+            },
+            Parameter::Header { .. } => "simple",
+            Parameter::Cookie { .. } => "form",
+        };
+        let explode = self.data().explode.unwrap_or(style == "form");
+        format!("{style}{}", if explode { ", explode" } else { "" })
+    }
+
+    /// The pointer of its schema (of the first media type's, for a parameter with
+    /// `content`), when it has one.
+    pub(crate) fn schema_pointer(&self) -> Option<String> {
+        match &self.data().format {
+            ParameterSchemaOrContent::Schema(_) => Some(child(&self.pointer, &["schema"])),
+            ParameterSchemaOrContent::Content(content) => {
+                let (media, m) = content.iter().next()?;
+                m.schema.as_ref()?;
+                Some(child(&self.pointer, &["content", media, "schema"]))
+            }
+        }
     }
 }
 
-/// A parameter after `$ref` resolution.
-struct Resolved {
-    data: ParameterData,
-    location: ParamLocation,
-    pointer: String,
+/// An operation's parameters: the path item's, then the operation's, an operation's
+/// parameter replacing the path item's of the same name and place. How lowering and the
+/// spec diff read parameters.
+pub(crate) fn declared_params(refs: &mut Refs<'_>, site: &Site) -> Result<Vec<Declared>, Error> {
+    let lists = [
+        (&site.item.parameters, site.item_pointer.clone()),
+        (
+            &site.op.parameters,
+            child(&site.item_pointer, &[site.method]),
+        ),
+    ];
+    let mut out: Vec<Declared> = Vec::new();
+    for (list, at) in lists {
+        for (i, p) in list.iter().enumerate() {
+            let at = child(&at, &["parameters", &i.to_string()]);
+            let d = match p {
+                ReferenceOr::Item(p) => Declared {
+                    param: p.clone(),
+                    pointer: at,
+                },
+                ReferenceOr::Reference { reference } => {
+                    let (pointer, p) = refs.fetch::<Parameter>(reference, &at)?;
+                    Declared {
+                        param: (*p).clone(),
+                        pointer,
+                    }
+                }
+            };
+            out.retain(|o| {
+                !(o.data().name == d.data().name && o.location_word() == d.location_word())
+            });
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// The names an operation's Rust items get.
+struct OpNames {
+    id: String,
+    method_name: String,
+    builder_name: String,
 }
 
 impl Lowerer<'_> {
@@ -53,64 +221,30 @@ impl Lowerer<'_> {
         let mut method_names = Names::with_reserved(CLIENT_METHODS);
         let mut builder_names = Names::with_reserved(&["Client"]);
         let mut out = Vec::new();
-        let paths: Vec<(String, ReferenceOr<PathItem>)> = self
-            .doc
-            .spec
-            .paths
-            .paths
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (path, item) in &paths {
-            let path_pointer = child("#/paths", &[path]);
-            let item = match item {
-                ReferenceOr::Item(item) => std::rc::Rc::new(item.clone()),
-                ReferenceOr::Reference { reference } => {
-                    self.fetch::<PathItem>(reference, &path_pointer)?.1
-                }
+        for site in sites(&self.doc.spec, &mut self.refs)? {
+            let (method, path) = (site.method, &site.path);
+            let id = (site.op.operation_id.clone()).unwrap_or_else(|| format!("{method} {path}"));
+            let names = OpNames {
+                method_name: method_names.claim(&snake(&id, "operation")),
+                builder_name: builder_names.claim(&camel(&id, "Operation")),
+                id,
             };
-            for method in METHODS {
-                let Some(op) = method_op(&item, method) else {
-                    continue;
-                };
-                let pointer = child(&path_pointer, &[method]);
-                let id = op
-                    .operation_id
-                    .clone()
-                    .unwrap_or_else(|| format!("{method} {path}"));
-                let method_name = method_names.claim(&snake(&id, "operation"));
-                let builder_name = builder_names.claim(&camel(&id, "Operation"));
-                let operation = self.lower_operation(
-                    path,
-                    method,
-                    op,
-                    &item,
-                    &pointer,
-                    id,
-                    method_name,
-                    builder_name,
-                )?;
-                out.push(operation);
-            }
+            out.push(self.lower_operation(&site, names)?);
         }
         Ok(out)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn lower_operation(
-        &mut self,
-        path: &str,
-        method: &str,
-        op: &OaOperation,
-        item: &PathItem,
-        pointer: &str,
-        id: String,
-        method_name: String,
-        builder_name: String,
-    ) -> Result<Operation, Error> {
+    fn lower_operation(&mut self, site: &Site, names: OpNames) -> Result<Operation, Error> {
+        let OpNames {
+            id,
+            method_name,
+            builder_name,
+        } = names;
+        let (op, pointer) = (&site.op, site.pointer.as_str());
         let security = op.security.as_ref().or(self.doc.spec.security.as_ref());
         let authenticated = security.is_some_and(|reqs| reqs.iter().any(|r| !r.is_empty()));
-        let params = self.lower_params(path, op, item, pointer, &builder_name)?;
+        let declared = declared_params(&mut self.refs, site)?;
+        let params = self.lower_params(site, &declared, &builder_name)?;
         let body = match &op.request_body {
             Some(body) => {
                 self.lower_body(body, &child(pointer, &["requestBody"]), &builder_name)?
@@ -118,7 +252,7 @@ impl Lowerer<'_> {
             None => None,
         };
         let fixed_headers = if op.request_body.is_none() {
-            self.fixed_content_type(op, item, pointer)?
+            self.fixed_content_type(&declared)
         } else {
             Vec::new()
         };
@@ -134,8 +268,8 @@ impl Lowerer<'_> {
             id,
             method_name,
             builder_name,
-            http_method: method.to_ascii_uppercase(),
-            path: path.to_owned(),
+            http_method: site.method.to_ascii_uppercase(),
+            path: site.path.clone(),
             docs: Docs {
                 summary: op.summary.clone(),
                 description: op.description.clone(),
@@ -157,102 +291,29 @@ impl Lowerer<'_> {
     /// A required `Content-Type` header parameter on an operation without a body: some APIs
     /// refuse such a GET without it. Its value: the schema's default, its only enum value,
     /// the parameter's example, else `application/json`.
-    fn fixed_content_type(
-        &mut self,
-        op: &OaOperation,
-        item: &PathItem,
-        pointer: &str,
-    ) -> Result<Vec<(String, String)>, Error> {
-        let path_pointer = pointer
-            .rsplit_once('/')
-            .map_or(pointer, |(p, _)| p)
-            .to_owned();
-        let all = item
-            .parameters
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p, child(&path_pointer, &["parameters", &i.to_string()])))
-            .chain(
-                op.parameters
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (p, child(pointer, &["parameters", &i.to_string()]))),
-            )
-            .collect::<Vec<_>>();
-        for (param, at) in all {
-            // Resolving warns of cookie parameters; `lower_params` has said so already.
-            let warned = self.warnings.len();
-            let resolved = self.resolve_param(param, &at)?;
-            self.warnings.truncate(warned);
-            let Some(r) = resolved else {
-                continue;
-            };
-            if r.location != ParamLocation::Header
-                || !r.data.required
-                || !r.data.name.eq_ignore_ascii_case("content-type")
-            {
-                continue;
-            }
-            let raw = self.doc.raw.pointer(r.pointer.trim_start_matches('#'));
-            let text =
-                |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_owned);
-            let value = raw
-                .and_then(|p| {
-                    text(p.pointer("/schema/default"))
-                        .or_else(|| {
-                            p.pointer("/schema/enum")
-                                .and_then(|e| e.as_array())
-                                .filter(|e| e.len() == 1)
-                                .and_then(|e| text(e.first()))
-                        })
-                        .or_else(|| text(p.get("example")))
-                })
-                .unwrap_or_else(|| "application/json".to_owned());
-            return Ok(vec![("Content-Type".to_owned(), value)]);
-        }
-        Ok(Vec::new())
-    }
-
-    fn resolve_param(
-        &mut self,
-        param: &ReferenceOr<Parameter>,
-        pointer: &str,
-    ) -> Result<Option<Resolved>, Error> {
-        let (param, pointer) = match param {
-            ReferenceOr::Item(p) => (p.clone(), pointer.to_owned()),
-            ReferenceOr::Reference { reference } => {
-                let (target, p) = self.fetch::<Parameter>(reference, pointer)?;
-                ((*p).clone(), target)
-            }
+    fn fixed_content_type(&self, declared: &[Declared]) -> Vec<(String, String)> {
+        let Some(d) = declared.iter().find(|d| {
+            d.location() == Some(ParamLocation::Header)
+                && d.data().required
+                && d.data().name.eq_ignore_ascii_case("content-type")
+        }) else {
+            return Vec::new();
         };
-        let (data, location) = match param {
-            Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path),
-            Parameter::Header { parameter_data, .. } => (parameter_data, ParamLocation::Header),
-            Parameter::Query {
-                parameter_data,
-                style,
-                ..
-            } => {
-                let explode = parameter_data.explode.unwrap_or(true);
-                let style = match style {
-                    openapiv3::QueryStyle::Form if explode => QueryStyle::Form,
-                    openapiv3::QueryStyle::Form => QueryStyle::FormNoExplode,
-                    openapiv3::QueryStyle::SpaceDelimited => QueryStyle::SpaceDelimited,
-                    openapiv3::QueryStyle::PipeDelimited => QueryStyle::PipeDelimited,
-                    openapiv3::QueryStyle::DeepObject => QueryStyle::DeepObject,
-                };
-                (parameter_data, ParamLocation::Query(style))
-            }
-            Parameter::Cookie { parameter_data, .. } => {
-                self.warn(&pointer, format!("cookie parameter `{}` is not supported and is not sent; set the cookie on your own reqwest::Client if the API needs it", parameter_data.name));
-                return Ok(None);
-            }
-        };
-        Ok(Some(Resolved {
-            data,
-            location,
-            pointer,
-        }))
+        let raw = self.doc.raw.pointer(d.pointer.trim_start_matches('#'));
+        let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_owned);
+        let value = raw
+            .and_then(|p| {
+                text(p.pointer("/schema/default"))
+                    .or_else(|| {
+                        p.pointer("/schema/enum")
+                            .and_then(|e| e.as_array())
+                            .filter(|e| e.len() == 1)
+                            .and_then(|e| text(e.first()))
+                    })
+                    .or_else(|| text(p.get("example")))
+            })
+            .unwrap_or_else(|| "application/json".to_owned());
+        vec![("Content-Type".to_owned(), value)]
     }
 
     /// Header parameters that the runtime sets itself (authentication, content negotiation).
@@ -287,129 +348,115 @@ impl Lowerer<'_> {
 
     fn lower_params(
         &mut self,
-        path: &str,
-        op: &OaOperation,
-        item: &PathItem,
-        pointer: &str,
+        site: &Site,
+        declared: &[Declared],
         builder_name: &str,
     ) -> Result<Vec<Param>, Error> {
-        let path_pointer = pointer
-            .rsplit_once('/')
-            .map_or(pointer, |(p, _)| p)
-            .to_owned();
-        let mut resolved: Vec<Resolved> = Vec::new();
-        for (i, p) in item.parameters.iter().enumerate() {
-            if let Some(r) =
-                self.resolve_param(p, &child(&path_pointer, &["parameters", &i.to_string()]))?
-            {
-                resolved.push(r);
-            }
-        }
-        for (i, p) in op.parameters.iter().enumerate() {
-            if let Some(r) =
-                self.resolve_param(p, &child(pointer, &["parameters", &i.to_string()]))?
-            {
-                // An operation's parameter replaces the path item's one of the same name and place.
-                resolved.retain(|old| {
-                    !(old.data.name == r.data.name && same_place(old.location, r.location))
-                });
-                resolved.push(r);
-            }
-        }
-        // Path parameters in the order the template names them; undeclared ones are added.
-        let template: Vec<String> = template_names(path);
-        let mut ordered: Vec<Resolved> = Vec::new();
-        for name in &template {
-            match resolved
-                .iter()
-                .position(|r| r.location == ParamLocation::Path && r.data.name == *name)
-            {
-                Some(i) => ordered.push(resolved.remove(i)),
-                None => {
-                    self.warn(pointer, format!("path parameter `{{{name}}}` is not declared; taken as a required string"));
-                    ordered.push(Resolved {
-                        data: ParameterData {
-                            name: name.clone(),
-                            description: None,
-                            required: true,
-                            deprecated: None,
-                            format: ParameterSchemaOrContent::Schema(ReferenceOr::Item(
-                                string_schema(),
-                            )),
-                            example: None,
-                            examples: Default::default(),
-                            explode: None,
-                            extensions: Default::default(),
-                        },
-                        location: ParamLocation::Path,
-                        pointer: pointer.to_owned(),
-                    });
-                }
-            }
-        }
-        for r in resolved
-            .iter()
-            .filter(|r| r.location == ParamLocation::Path)
-        {
-            self.warn(
-                &r.pointer,
-                format!(
-                    "path parameter `{}` does not appear in the path template; ignored",
-                    r.data.name
-                ),
-            );
-        }
-        resolved.retain(|r| r.location != ParamLocation::Path);
-        // Then required others, then optional ones, each in spec order.
-        resolved.sort_by_key(|r| !r.data.required);
-        ordered.extend(resolved);
-
+        let ordered = self.order_params(site, declared);
         let mut names = Names::with_reserved(BUILDER_MEMBERS);
-        if op.request_body.is_some() {
+        if site.op.request_body.is_some() {
             names = Names::with_reserved(&[BUILDER_MEMBERS, &["body"]].concat());
         }
         let mut params = Vec::with_capacity(ordered.len());
-        for r in ordered {
-            if r.location == ParamLocation::Header && self.handled_by_runtime(&r.data.name) {
+        for (d, location) in ordered {
+            if location == ParamLocation::Header && self.handled_by_runtime(&d.data().name) {
                 continue;
             }
-            let hint = format!("{builder_name}{}", camel(&r.data.name, "Param"));
-            let (ty, docs) = match &r.data.format {
-                ParameterSchemaOrContent::Schema(schema) => {
-                    let schema_pointer = child(&r.pointer, &["schema"]);
-                    let schema = SRef::from(schema);
-                    let ty = self.ty(schema, &schema_pointer, &hint)?;
-                    let mut docs = self.docs_of(schema, &schema_pointer);
-                    if r.data.description.is_some() {
-                        docs.description = r.data.description.clone();
-                    }
-                    (ty, docs)
-                }
-                ParameterSchemaOrContent::Content(_) => (
-                    Ty::String,
-                    Docs { description: r.data.description.clone(), notes: vec!["Serialized by the caller (the spec gives this parameter a media type).".into()], ..Docs::default() },
-                ),
-            };
-            let mut docs = docs;
-            if let Some(example) = &r.data.example {
-                docs.example = Some(compact_json(example));
-            }
-            docs.deprecated |= r.data.deprecated.unwrap_or(false);
-            let ty = if r.location == ParamLocation::Path {
-                self.path_param_ty(ty, &r.pointer)
-            } else {
-                ty
-            };
-            params.push(Param {
-                name: names.claim(&snake(&r.data.name, "param")),
-                wire: r.data.name.clone(),
-                location: r.location,
-                ty,
-                required: r.data.required || r.location == ParamLocation::Path,
-                docs,
-            });
+            params.push(self.lower_param(&d, location, &mut names, builder_name)?);
         }
         Ok(params)
+    }
+
+    /// Path parameters in the order the template names them (undeclared ones added as
+    /// strings), then required others, then optional ones, each in spec order. Cookies are
+    /// left out, with a warning.
+    fn order_params<'d>(
+        &mut self,
+        site: &Site,
+        declared: &'d [Declared],
+    ) -> Vec<(Cow<'d, Declared>, ParamLocation)> {
+        let mut sent = Vec::new();
+        for d in declared {
+            match d.location() {
+                Some(location) => sent.push((Cow::Borrowed(d), location)),
+                None => self.warn(&d.pointer, format!("cookie parameter `{}` is not supported and is not sent; set the cookie on your own reqwest::Client if the API needs it", d.data().name)),
+            }
+        }
+        let mut ordered = Vec::new();
+        for name in template_names(&site.path) {
+            let at = sent
+                .iter()
+                .position(|(d, l)| *l == ParamLocation::Path && d.data().name == name);
+            match at {
+                Some(i) => ordered.push(sent.remove(i)),
+                None => {
+                    self.warn(&site.pointer, format!("path parameter `{{{name}}}` is not declared; taken as a required string"));
+                    let d = undeclared_path_param(name, &site.pointer);
+                    ordered.push((Cow::Owned(d), ParamLocation::Path));
+                }
+            }
+        }
+        for (d, _) in sent.iter().filter(|(_, l)| *l == ParamLocation::Path) {
+            let name = &d.data().name;
+            let message =
+                format!("path parameter `{name}` does not appear in the path template; ignored");
+            self.warn(&d.pointer, message);
+        }
+        sent.retain(|(_, l)| *l != ParamLocation::Path);
+        sent.sort_by_key(|(d, _)| !d.data().required);
+        ordered.extend(sent);
+        ordered
+    }
+
+    fn lower_param(
+        &mut self,
+        d: &Declared,
+        location: ParamLocation,
+        names: &mut Names,
+        builder_name: &str,
+    ) -> Result<Param, Error> {
+        let data = d.data();
+        let hint = format!("{builder_name}{}", camel(&data.name, "Param"));
+        let (ty, mut docs) = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => {
+                let schema_pointer = child(&d.pointer, &["schema"]);
+                let schema = SRef::from(schema);
+                let ty = self.ty(schema, &schema_pointer, &hint)?;
+                let mut docs = self.docs_of(schema, &schema_pointer);
+                if data.description.is_some() {
+                    docs.description = data.description.clone();
+                }
+                (ty, docs)
+            }
+            ParameterSchemaOrContent::Content(_) => (
+                Ty::String,
+                Docs {
+                    description: data.description.clone(),
+                    notes: vec![
+                        "Serialized by the caller (the spec gives this parameter a media type)."
+                            .into(),
+                    ],
+                    ..Docs::default()
+                },
+            ),
+        };
+        if let Some(example) = &data.example {
+            docs.example = Some(compact_json(example));
+        }
+        docs.deprecated |= data.deprecated.unwrap_or(false);
+        let ty = if location == ParamLocation::Path {
+            self.path_param_ty(ty, &d.pointer)
+        } else {
+            ty
+        };
+        Ok(Param {
+            name: names.claim(&snake(&data.name, "param")),
+            wire: data.name.clone(),
+            location,
+            ty,
+            required: d.required(),
+            docs,
+        })
     }
 
     /// Path parameters are formatted with `Display`: containers are taken as strings.
@@ -733,15 +780,6 @@ fn merge_headers(per_response: Vec<Vec<ResponseHeader>>) -> Option<Vec<ResponseH
     (!fields.is_empty()).then_some(fields)
 }
 
-fn same_place(a: ParamLocation, b: ParamLocation) -> bool {
-    matches!(
-        (a, b),
-        (ParamLocation::Path, ParamLocation::Path)
-            | (ParamLocation::Header, ParamLocation::Header)
-            | (ParamLocation::Query(_), ParamLocation::Query(_))
-    )
-}
-
 fn is_scalar(ty: &Ty) -> bool {
     matches!(
         ty,
@@ -851,5 +889,27 @@ pub(crate) fn status_word(status: StatusMatch) -> String {
         },
         StatusMatch::Range(n) => format!("Status{n}xx"),
         StatusMatch::Default => "Default".into(),
+    }
+}
+
+/// A path parameter the template names and no declaration does: a required string.
+fn undeclared_path_param(name: String, pointer: &str) -> Declared {
+    let parameter_data = ParameterData {
+        name,
+        description: None,
+        required: true,
+        deprecated: None,
+        format: ParameterSchemaOrContent::Schema(ReferenceOr::Item(string_schema())),
+        example: None,
+        examples: Default::default(),
+        explode: None,
+        extensions: Default::default(),
+    };
+    Declared {
+        param: Parameter::Path {
+            parameter_data,
+            style: openapiv3::PathStyle::Simple,
+        },
+        pointer: pointer.to_owned(),
     }
 }

@@ -15,6 +15,8 @@ use openapiv3::{
 };
 use serde_json::Value;
 
+use super::facts::{Constraint, Facts, Kind, facts, known_values};
+use super::refs::Refs;
 use super::{Lowerer, last_token};
 use crate::error::{Error, ErrorKind, child};
 use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP as TIMESTAMP_EXTENSION};
@@ -127,25 +129,6 @@ impl Class<'_> {
     }
 }
 
-/// Where the schemas behind `$ref`s come from: the lowerer's typed cache, or a document the
-/// spec diff reads.
-pub(crate) trait Schemas {
-    /// The schema a local `$ref` names (chains followed), with its pointer.
-    fn schema(&mut self, reference: &str, at: &str) -> Result<(String, Rc<Schema>), Error>;
-    /// The document's file, for errors.
-    fn file(&self) -> &str;
-}
-
-impl Schemas for Lowerer<'_> {
-    fn schema(&mut self, reference: &str, at: &str) -> Result<(String, Rc<Schema>), Error> {
-        self.fetch::<Schema>(reference, at)
-    }
-
-    fn file(&self) -> &str {
-        &self.doc.file
-    }
-}
-
 /// An `allOf` merged: the properties of its object members (nested `allOf`s and `$ref`s
 /// followed; members with no type and no properties only add documentation), and the
 /// members that are not objects.
@@ -180,7 +163,7 @@ impl AllOf {
 
 /// Merges the members of the `allOf` at `pointer` (and the properties beside it, `extra`).
 pub(crate) fn merge_all_of(
-    source: &mut impl Schemas,
+    source: &mut Refs<'_>,
     members: &[ReferenceOr<Schema>],
     extra: Option<&openapiv3::AnySchema>,
     pointer: &str,
@@ -211,7 +194,7 @@ pub(crate) fn merge_all_of(
 
 /// Collects the properties of an `allOf` member (following `$ref`s and nested `allOf`s).
 fn collect_object(
-    source: &mut impl Schemas,
+    source: &mut Refs<'_>,
     member: SRef<'_>,
     pointer: &str,
     merged: &mut AllOf,
@@ -219,7 +202,7 @@ fn collect_object(
 ) -> Result<(), Error> {
     let (schema, at): (Rc<Schema>, String) = match member {
         SRef::Ref(reference) => {
-            let (target, schema) = source.schema(reference, pointer)?;
+            let (target, schema) = source.fetch::<Schema>(reference, pointer)?;
             if seen.contains(&target) {
                 return Err(Error::new(
                     ErrorKind::Recursive,
@@ -281,22 +264,14 @@ fn collect_object(
     Ok(())
 }
 
-fn string_enum_values(data: &SchemaData, values: &[Option<String>]) -> Vec<String> {
-    let mut out: Vec<String> = values.iter().flatten().cloned().collect();
-    if out.is_empty() {
-        out = extensible_values(data);
-    }
-    out
-}
-
-fn extensible_values(data: &SchemaData) -> Vec<String> {
-    match data.extensions.get(EXTENSIBLE_ENUM) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
+/// The known string values: the `enum`'s, else the `x-extensible-enum`'s ([`known_values`]).
+fn string_values(listed: Vec<String>, data: &SchemaData) -> Vec<String> {
+    let (values, _) = known_values(listed.into_iter().map(Value::String).collect(), data);
+    let strings = values.into_iter().filter_map(|v| match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    });
+    strings.collect()
 }
 
 fn integer_ty(format: Option<&str>) -> Ty {
@@ -333,7 +308,7 @@ pub(crate) fn classify(schema: &Schema) -> Class<'_> {
     }
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) => {
-            let values = string_enum_values(data, &s.enumeration);
+            let values = string_values(s.enumeration.iter().flatten().cloned().collect(), data);
             if !values.is_empty() {
                 Class::Enum(values)
             } else if matches!(
@@ -419,11 +394,7 @@ fn classify_any<'s>(data: &SchemaData, any: &'s openapiv3::AnySchema) -> Class<'
             .collect();
         let non_null = any.enumeration.iter().filter(|v| !v.is_null()).count();
         if strings.len() == non_null && (typ.is_none() || typ == Some("string")) {
-            let values = if strings.is_empty() {
-                extensible_values(data)
-            } else {
-                strings
-            };
+            let values = string_values(strings, data);
             if !values.is_empty() {
                 return Class::Enum(values);
             }
@@ -747,7 +718,7 @@ impl Lowerer<'_> {
         pointer: &str,
         name: &str,
     ) -> Result<TypeKind, Error> {
-        let merged = merge_all_of(self, members, extra, pointer)?;
+        let merged = merge_all_of(&mut self.refs, members, extra, pointer)?;
         match merged.shape() {
             AllOfShape::Struct => Ok(TypeKind::Struct(self.build_struct(merged.parts, name)?)),
             AllOfShape::Single(only, only_pointer) => {
@@ -792,55 +763,12 @@ impl Lowerer<'_> {
 
     pub(crate) fn docs(&self, schema: &Schema) -> Docs {
         let data = &schema.schema_data;
-        let mut notes = Vec::new();
-        match &schema.schema_kind {
-            SchemaKind::Type(Type::String(s)) => {
-                if let Some(range) = range_note(s.min_length, s.max_length) {
-                    notes.push(format!("Length: {range}"));
-                }
-                if let Some(p) = &s.pattern {
-                    notes.push(format!("Pattern: `{p}`"));
-                }
-                if let VariantOrUnknownOrEmpty::Unknown(f) = &s.format {
-                    notes.push(format!("Format: `{f}`"));
-                }
-                let extensible = extensible_values(data);
-                if !extensible.is_empty() && s.enumeration.is_empty() {
-                    notes.push(
-                        "Other values may appear: the list of known values is not closed.".into(),
-                    );
-                }
-            }
-            SchemaKind::Type(Type::Integer(i)) => {
-                if let Some(r) = bound_note(
-                    i.minimum.map(|v| v.to_string()),
-                    i.exclusive_minimum,
-                    i.maximum.map(|v| v.to_string()),
-                    i.exclusive_maximum,
-                ) {
-                    notes.push(format!("Range: {r}"));
-                }
-            }
-            SchemaKind::Type(Type::Number(n)) => {
-                if let Some(r) = bound_note(
-                    n.minimum.map(|v| v.to_string()),
-                    n.exclusive_minimum,
-                    n.maximum.map(|v| v.to_string()),
-                    n.exclusive_maximum,
-                ) {
-                    notes.push(format!("Range: {r}"));
-                }
-            }
-            SchemaKind::Type(Type::Array(a)) => {
-                if let Some(range) = range_note(a.min_items, a.max_items) {
-                    notes.push(format!("Items: {range}"));
-                }
-                if a.unique_items {
-                    notes.push("Items are unique.".into());
-                }
-            }
-            _ => {}
-        }
+        let f = facts(schema);
+        // Constraints are documented for schemas with a `type` only.
+        let mut notes = match schema.schema_kind {
+            SchemaKind::Type(_) => constraint_notes(&f),
+            _ => Vec::new(),
+        };
         if let Some(default) = &data.default {
             notes.push(format!("Default: `{}`", compact_json(default)));
         }
@@ -858,6 +786,73 @@ impl Lowerer<'_> {
             deprecated: data.deprecated,
         }
     }
+}
+
+/// Notes on lengths, patterns, unusual formats, open enums, ranges and item counts.
+fn constraint_notes(f: &Facts) -> Vec<String> {
+    use Constraint as C;
+    let text = |c| f.constraint(c).map(|v| v.to_string());
+    let given = |c| f.constraint(c).is_some();
+    let mut notes = Vec::new();
+    match f.kind {
+        Some(Kind::String) => {
+            if let Some(range) = range_note(text(C::MinLength), text(C::MaxLength)) {
+                notes.push(format!("Length: {range}"));
+            }
+            if let Some(Value::String(p)) = f.constraint(C::Pattern) {
+                notes.push(format!("Pattern: `{p}`"));
+            }
+            let known = ["date", "date-time", "password", "byte", "binary"];
+            if let Some(format) = f.format.as_deref().filter(|f| !known.contains(f)) {
+                notes.push(format!("Format: `{format}`"));
+            }
+            if f.open {
+                notes.push(
+                    "Other values may appear: the list of known values is not closed.".into(),
+                );
+            }
+        }
+        Some(Kind::Integer | Kind::Number) => {
+            let low = (text(C::Minimum)).map(|m| {
+                format!(
+                    "{} {m}",
+                    if given(C::ExclusiveMinimum) {
+                        ">"
+                    } else {
+                        ">="
+                    }
+                )
+            });
+            let high = (text(C::Maximum)).map(|m| {
+                format!(
+                    "{} {m}",
+                    if given(C::ExclusiveMaximum) {
+                        "<"
+                    } else {
+                        "<="
+                    }
+                )
+            });
+            let range = match (low, high) {
+                (None, None) => None,
+                (Some(l), Some(h)) => Some(format!("{l} and {h}")),
+                (Some(x), None) | (None, Some(x)) => Some(x),
+            };
+            if let Some(r) = range {
+                notes.push(format!("Range: {r}"));
+            }
+        }
+        Some(Kind::Array) => {
+            if let Some(range) = range_note(text(C::MinItems), text(C::MaxItems)) {
+                notes.push(format!("Items: {range}"));
+            }
+            if given(C::UniqueItems) {
+                notes.push("Items are unique.".into());
+            }
+        }
+        _ => {}
+    }
+    notes
 }
 
 fn string_enum(values: &[String]) -> StringEnum {
@@ -920,27 +915,12 @@ fn name_from_pointer(pointer: &str) -> String {
         .join("")
 }
 
-fn range_note(min: Option<usize>, max: Option<usize>) -> Option<String> {
+fn range_note(min: Option<String>, max: Option<String>) -> Option<String> {
     match (min, max) {
         (None, None) => None,
         (Some(a), Some(b)) => Some(format!("{a}..={b}")),
         (Some(a), None) => Some(format!("at least {a}")),
         (None, Some(b)) => Some(format!("at most {b}")),
-    }
-}
-
-fn bound_note(
-    min: Option<String>,
-    min_ex: bool,
-    max: Option<String>,
-    max_ex: bool,
-) -> Option<String> {
-    let low = min.map(|m| format!("{} {m}", if min_ex { ">" } else { ">=" }));
-    let high = max.map(|m| format!("{} {m}", if max_ex { "<" } else { "<=" }));
-    match (low, high) {
-        (None, None) => None,
-        (Some(l), Some(h)) => Some(format!("{l} and {h}")),
-        (Some(x), None) | (None, Some(x)) => Some(x),
     }
 }
 
