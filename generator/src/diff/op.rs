@@ -351,14 +351,14 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
 
     fn required_impact(&self, lowered: Pair<Option<&crate::ir::Param>>, now: bool) -> Impact {
         let mut impact = Impact::default();
-        if let (Some(a), Some(b)) = (lowered.old, lowered.new) {
-            if a.required != b.required {
-                impact = impact.with_rust(Some(format!(
-                    "{} is now {}",
-                    self.rust_word(Some(a)).unwrap_or_default(),
-                    self.rust_word(Some(b)).unwrap_or_default()
-                )));
-            }
+        if let (Some(a), Some(b)) = (lowered.old, lowered.new)
+            && a.required != b.required
+        {
+            impact = impact.with_rust(Some(format!(
+                "{} is now {}",
+                self.rust_word(Some(a)).unwrap_or_default(),
+                self.rust_word(Some(b)).unwrap_or_default()
+            )));
         }
         if now {
             impact = impact.with_wire(Some("requests without it are refused".into()));
@@ -826,8 +826,8 @@ fn essence(media: &Option<String>) -> Option<String> {
 fn merge_statuses(changes: Vec<Change>) -> Vec<Change> {
     let mut out: Vec<Change> = Vec::with_capacity(changes.len());
     for c in changes {
-        if c.scope == Scope::Response {
-            if let Some(same) = out.iter_mut().find(|x| {
+        if c.scope == Scope::Response
+            && let Some(same) = out.iter_mut().find(|x| {
                 x.scope == Scope::Response
                     && x.path == c.path
                     && x.kind == c.kind
@@ -837,10 +837,10 @@ fn merge_statuses(changes: Vec<Change>) -> Vec<Change> {
                     && x.reason == c.reason
                     && x.breaking_rust == c.breaking_rust
                     && x.breaking_wire == c.breaking_wire
-            }) {
-                same.name = format!("{}, {}", same.name, c.name);
-                continue;
-            }
+            })
+        {
+            same.name = format!("{}, {}", same.name, c.name);
+            continue;
         }
         out.push(c);
     }

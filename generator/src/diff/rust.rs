@@ -1243,10 +1243,10 @@ fn args_summary(a: &[(String, String)], b: &[(String, String)]) -> String {
         }
     }
     for (n, t) in a {
-        if let Some((_, t2)) = b.iter().find(|(m, _)| m == n) {
-            if t2 != t {
-                parts.push(format!("argument `{n}` is now `{t2}`, not `{t}`"));
-            }
+        if let Some((_, t2)) = b.iter().find(|(m, _)| m == n)
+            && t2 != t
+        {
+            parts.push(format!("argument `{n}` is now `{t2}`, not `{t}`"));
         }
     }
     if parts.is_empty() {

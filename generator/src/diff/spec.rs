@@ -454,10 +454,10 @@ fn used_schemas(raw: &Value) -> HashSet<String> {
                         let name = rest.split('/').next().unwrap_or(rest);
                         used.insert(name.replace("~1", "/").replace("~0", "~"));
                     }
-                    if seen.insert(target.clone()) {
-                        if let Some(t) = crate::load::resolve_pointer(raw, &target) {
-                            stack.push(t);
-                        }
+                    if seen.insert(target.clone())
+                        && let Some(t) = crate::load::resolve_pointer(raw, &target)
+                    {
+                        stack.push(t);
                     }
                 }
                 stack.extend(map.values());

@@ -42,10 +42,10 @@ pub(crate) fn lines(docs: &Docs) -> Vec<String> {
     if let Some(summary) = &docs.summary {
         paragraph(&mut out, summary);
     }
-    if let Some(description) = &docs.description {
-        if docs.summary.as_deref().map(str::trim) != Some(description.trim()) {
-            paragraph(&mut out, description);
-        }
+    if let Some(description) = &docs.description
+        && docs.summary.as_deref().map(str::trim) != Some(description.trim())
+    {
+        paragraph(&mut out, description);
     }
     if docs.deprecated {
         paragraph(&mut out, "**Deprecated** in the spec.");

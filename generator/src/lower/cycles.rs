@@ -73,10 +73,10 @@ fn refuse_unsatisfiable(types: &[TypeDef], file: &str) -> Result<(), Error> {
                 let start = stack.iter().position(|(k, _)| k == m).unwrap_or(0);
                 return Some(stack[start..].to_vec());
             }
-            if state[*m] == 0 {
-                if let Some(cycle) = visit(*m, edges, state, stack) {
-                    return Some(cycle);
-                }
+            if state[*m] == 0
+                && let Some(cycle) = visit(*m, edges, state, stack)
+            {
+                return Some(cycle);
             }
             stack.pop();
         }
@@ -84,31 +84,31 @@ fn refuse_unsatisfiable(types: &[TypeDef], file: &str) -> Result<(), Error> {
         None
     }
     for n in 0..types.len() {
-        if state[n] == 0 {
-            if let Some(cycle) = visit(n, &edges, &mut state, &mut stack) {
-                let (first, _) = cycle[0];
-                let path: Vec<String> = cycle
-                    .iter()
-                    .map(|(id, via)| {
-                        if via.is_empty() {
-                            types[*id].name.clone()
-                        } else {
-                            format!("{}.{via}", types[*id].name)
-                        }
-                    })
-                    .collect();
-                return Err(Error::new(
-                    ErrorKind::Recursive,
-                    file,
-                    &types[first].pointer,
-                    format!(
-                        "recursive type without indirection: `{}` requires itself ({} -> {}), so no finite JSON value satisfies it; make one of these properties optional or nullable, or put it in an array",
-                        types[first].name,
-                        path.join(" -> "),
-                        types[first].name
-                    ),
-                ));
-            }
+        if state[n] == 0
+            && let Some(cycle) = visit(n, &edges, &mut state, &mut stack)
+        {
+            let (first, _) = cycle[0];
+            let path: Vec<String> = cycle
+                .iter()
+                .map(|(id, via)| {
+                    if via.is_empty() {
+                        types[*id].name.clone()
+                    } else {
+                        format!("{}.{via}", types[*id].name)
+                    }
+                })
+                .collect();
+            return Err(Error::new(
+                ErrorKind::Recursive,
+                file,
+                &types[first].pointer,
+                format!(
+                    "recursive type without indirection: `{}` requires itself ({} -> {}), so no finite JSON value satisfies it; make one of these properties optional or nullable, or put it in an array",
+                    types[first].name,
+                    path.join(" -> "),
+                    types[first].name
+                ),
+            ));
         }
     }
     Ok(())

@@ -83,10 +83,10 @@ impl<'d> Refs<'d> {
         pointer: &str,
         raw: &Value,
     ) -> Result<Rc<T>, serde_json::Error> {
-        if let Some(hit) = self.cache.get(pointer) {
-            if let Ok(typed) = Rc::clone(hit).downcast::<T>() {
-                return Ok(typed);
-            }
+        if let Some(hit) = self.cache.get(pointer)
+            && let Ok(typed) = Rc::clone(hit).downcast::<T>()
+        {
+            return Ok(typed);
         }
         let typed = Rc::new(serde_json::from_value::<T>(raw.clone())?);
         self.cache.insert(pointer.to_owned(), typed.clone());
