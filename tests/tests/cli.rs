@@ -1031,16 +1031,30 @@ fn token_cache_on_disk_serves_later_and_concurrent_runs() {
     let name = entries[0].file_name().unwrap().to_str().unwrap().to_owned();
     assert!(!name.contains("user") && !name.contains("domain"), "{name}");
 
+    // A cached token the server refuses (revoked): the 401 fetches a new one from IAM, not
+    // the same one from disk again.
+    let mut entry: Value = serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
+    entry["token"] = json!("revoked-token");
+    std::fs::write(&entries[0], entry.to_string()).unwrap();
+    let out = run(&get, &env("user"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(iam_requests(&sim), 2);
+    assert!(
+        !std::fs::read_to_string(&entries[0])
+            .unwrap()
+            .contains("revoked-token")
+    );
+
     // A corrupt entry is a miss, and is replaced.
     std::fs::write(&entries[0], b"{not json").unwrap();
     assert_eq!(run(&get, &env("user")).code, 0);
-    assert_eq!(iam_requests(&sim), 2);
+    assert_eq!(iam_requests(&sim), 3);
     let text = std::fs::read_to_string(&entries[0]).unwrap();
     assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
 
     // Other credentials never get that token.
     assert_eq!(run(&get, &env("another-user")).code, 0);
-    assert_eq!(iam_requests(&sim), 3);
+    assert_eq!(iam_requests(&sim), 4);
 
     // Two runs at once, with nothing cached: one asks IAM, the other waits and reads.
     for e in std::fs::read_dir(&cache_dir).unwrap() {

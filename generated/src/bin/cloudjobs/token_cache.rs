@@ -43,7 +43,8 @@ pub fn directory(env: &dyn Env) -> Option<PathBuf> {
 pub struct DiskCached {
     inner: PasswordAuth,
     dir: PathBuf,
-    /// The token this run read from disk, so a `401` for it fetches a new one.
+    /// The token this run last handed out (read from disk or fetched), so that a `401` for
+    /// it fetches a new one instead of reading it back.
     served: Mutex<Option<Secret>>,
 }
 
@@ -73,6 +74,8 @@ impl DiskCached {
         }
         let token = self.inner.fetch(connection).await?;
         let _ = write(&file, &token);
+        // Asked again in this run means refused: never read this one back from disk.
+        *self.served.lock().unwrap_or_else(PoisonError::into_inner) = Some(token.value().clone());
         Ok(token)
     }
 
