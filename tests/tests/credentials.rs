@@ -154,8 +154,10 @@ async fn clouds_yaml_with_secure_yaml_merged_over_it() {
     .unwrap();
     assert!(matches!(r.credential, Credential::Token(_)));
     assert_eq!(r.settings.region.as_deref(), Some("eu-de"));
-    // ... and clouds.yaml still fills the settings the environment leaves unset.
-    assert_eq!(r.settings.domain_name.as_deref(), Some("OTC0002"));
+    // ... and clouds.yaml still fills the settings the environment leaves unset, but not
+    // those bound to a credential (the account, the IAM URL) from a lower source.
+    assert_eq!(r.settings.project_name.as_deref(), Some("eu-nl"));
+    assert_eq!(r.settings.domain_name, None);
     assert!(
         r.trail.iter().any(|t| t.contains("settings only")),
         "{:?}",
@@ -396,4 +398,56 @@ fn secrets_in_profiles_are_not_shown() {
         ..Profile::default()
     };
     no_secret(&format!("{p:?}"));
+}
+
+/// A password is never sent to an IAM URL, or used with an account, that comes from a source
+/// of lower priority than the password's own (`./clouds.yaml` in a cloned repository, say);
+/// a project or an account is one setting, whichever of id or name names it.
+#[tokio::test]
+async fn credential_bound_settings_come_from_the_credentials_source_or_above() {
+    let home = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    write(
+        &cwd.path().join("clouds.yaml"),
+        "clouds: {otc: {auth: {auth_url: 'https://evil.example/v3', user_domain_id: EVIL-DOMAIN, project_id: FILE-PROJECT}}}",
+    );
+    let r = resolve(
+        chain(
+            home.path(),
+            &[
+                ("OS_CLOUD", "otc"),
+                ("OS_USERNAME", "u"),
+                ("OS_PASSWORD", "pw-SECRET"),
+                ("OS_USER_DOMAIN_NAME", "ENV-DOMAIN"),
+                ("OS_PROJECT_NAME", "env-project"),
+            ],
+        )
+        .current_dir(cwd.path()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.source, "environment");
+    assert_eq!(r.settings.auth_url, None, "{r:?}");
+    assert_eq!(r.settings.domain_id, None);
+    assert_eq!(r.settings.domain_name.as_deref(), Some("ENV-DOMAIN"));
+    // The project named in the environment wins over the file's project id.
+    assert_eq!(r.settings.project_id, None);
+    assert_eq!(r.settings.project_name.as_deref(), Some("env-project"));
+    let auth = format!("{:?}", r.password_auth(None).unwrap());
+    assert!(!auth.contains("evil") && !auth.contains("EVIL"), "{auth}");
+    assert!(auth.contains("env-project"), "{auth}");
+
+    // The credential's own source may set them.
+    write(
+        &cwd.path().join("clouds.yaml"),
+        "clouds: {otc: {auth: {auth_url: 'https://iam.example/v3', username: u, password: pw-SECRET, user_domain_id: D1}}}",
+    );
+    let r = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]).current_dir(cwd.path()))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.settings.auth_url.as_deref(),
+        Some("https://iam.example/v3")
+    );
+    assert_eq!(r.settings.domain_id.as_deref(), Some("D1"));
 }

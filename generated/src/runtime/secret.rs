@@ -79,16 +79,26 @@ impl<'de> serde::Deserialize<'de> for Secret {
 }
 
 /// `url` as it may be shown (in `Debug`, errors, logs): a user name and password in it
-/// (`https://user:password@host/`) are replaced by `***`. Text that is not a URL is scanned
-/// the same way (`scheme://userinfo@...`).
+/// (`https://user:password@host/`) are replaced by `***`. A URL that does not parse (a
+/// password with `/` or `#` in it breaks the authority) is redacted up to its last `@`, which
+/// may hide more than the userinfo but never less.
 pub fn redact_url(url: &str) -> Cow<'_, str> {
     let Some(scheme_end) = url.find("://") else {
         return Cow::Borrowed(url);
     };
     let authority_start = scheme_end + 3;
     let rest = &url[authority_start..];
-    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_len].rfind('@') {
+    if let Ok(parsed) = reqwest::Url::parse(url) {
+        if parsed.username().is_empty() && parsed.password().is_none() {
+            return Cow::Borrowed(url);
+        }
+        // The userinfo of a parsed URL ends at the `@` before its host.
+        let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_len].rfind('@') {
+            return Cow::Owned(format!("{}***{}", &url[..authority_start], &rest[at..]));
+        }
+    }
+    match rest.rfind('@') {
         Some(at) => Cow::Owned(format!("{}***{}", &url[..authority_start], &rest[at..])),
         None => Cow::Borrowed(url),
     }
@@ -120,6 +130,10 @@ mod tests {
             ("https://host", "https://host"),
             ("not a url", "not a url"),
             ("x://u:SECRET@h?a=@b", "x://***@h?a=@b"),
+            // A password that breaks the authority: redacted up to the last `@`.
+            ("https://user:pa/SECRET@host", "https://***@host"),
+            ("https://user:pa#SECRET@host/x", "https://***@host/x"),
+            ("https://user:pa?SECRET@host", "https://***@host"),
         ] {
             assert_eq!(redact_url(url), shown, "{url}");
         }

@@ -150,11 +150,19 @@ fn explicit(conn: &Connection, env: &dyn Env) -> Profile {
         p.security_token = p
             .security_token
             .or_else(|| from_env(vars::SECURITY_TOKEN).map(Secret::new));
+        p.domain_id = p.domain_id.or_else(|| from_env(vars::DOMAIN_ID));
     } else if p.user_name.is_some() || p.password.is_some() {
         p.user_name = p.user_name.or_else(|| from_env(vars::USERNAME));
         p.password = p
             .password
             .or_else(|| from_env(vars::PASSWORD).map(Secret::new));
+        // The account and the IAM URL go with the password (the chain takes them only from
+        // the credential's source or above).
+        if p.domain_name.is_none() {
+            p.domain_name = from_env(vars::DOMAIN_NAME);
+            p.domain_id = from_env(vars::DOMAIN_ID);
+        }
+        p.auth_url = p.auth_url.or_else(|| from_env(vars::AUTH_URL));
     }
     p
 }

@@ -28,7 +28,7 @@ use reqwest::{Method, Url};
 use std::time::{Duration, SystemTime};
 
 use super::super::connection::Connection;
-use super::super::error::Error;
+use super::super::error::{Error, OneLine};
 use super::super::retry::BoxFuture;
 use super::super::secret::Secret;
 use super::super::time::{Clock, basic_utc};
@@ -337,7 +337,7 @@ impl AkSk {
         // The access key id is an identifier (like a user name), shown to tell credentials
         // apart; the secret key, the security token and the signature never are.
         tracing::debug!(
-            access_key = %keys.access_key,
+            access_key = %OneLine(&keys.access_key),
             project_id = self.project_id.as_deref(),
             domain_id = self.domain_id.as_deref(),
             security_token = keys.security_token.is_some(),

@@ -8,9 +8,9 @@ use crate::runtime::auth::{Auth, KeySource, TemporaryKeys};
 use crate::runtime::client::ServiceClient;
 use crate::runtime::config::Config;
 use crate::runtime::connection::Connection;
-use crate::runtime::error::{DecodeError, Error};
+use crate::runtime::error::{DecodeError, Error, OneLine};
 use crate::runtime::retry::BoxFuture;
-use crate::runtime::secret::Secret;
+use crate::runtime::secret::{Secret, redact_url};
 use crate::runtime::time::Timestamp;
 use crate::runtime::transport::{Operation, Request, Service};
 
@@ -41,7 +41,7 @@ pub struct InstanceMetadata {
 impl fmt::Debug for InstanceMetadata {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InstanceMetadata")
-            .field("url", &self.url)
+            .field("url", &redact_url(&self.url))
             .finish_non_exhaustive()
     }
 }
@@ -63,7 +63,7 @@ impl InstanceMetadata {
                 *source.first.lock().unwrap_or_else(PoisonError::into_inner) = Some(keys);
                 Ok(source)
             }
-            Err(e) => Err(format!("not usable ({e})")),
+            Err(e) => Err(format!("not usable ({})", OneLine(&e))),
         }
     }
 

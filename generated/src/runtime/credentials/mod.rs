@@ -39,8 +39,9 @@ pub use metadata::InstanceMetadata;
 use super::auth::{AkSk, Auth};
 use super::config::{Config, ConfigBuilder};
 use super::connection::Connection;
+use super::error::OneLine;
 use super::iam::{PasswordAuth, ProjectScope};
-use super::secret::Secret;
+use super::secret::{Secret, redact_url};
 
 /// Settings and credential parts, as one source gives them (every field optional).
 ///
@@ -81,7 +82,7 @@ impl fmt::Debug for Profile {
             .field("project_name", &self.project_name)
             .field("domain_name", &self.domain_name)
             .field("domain_id", &self.domain_id)
-            .field("auth_url", &self.auth_url)
+            .field("auth_url", &self.auth_url.as_deref().map(redact_url))
             .field("token", &self.token)
             .field("user_name", &self.user_name)
             .field("password", &self.password)
@@ -93,19 +94,31 @@ impl fmt::Debug for Profile {
 }
 
 impl Profile {
-    /// Fills each unset setting from `other` (credential parts are not merged).
-    fn fill_settings_from(&mut self, other: &Profile) {
+    /// Fills each unset setting from `other` (credential parts are not merged). A project and
+    /// an account are each one setting, by id or by name: the first source that names one
+    /// decides it, so `--project-name prod` is not overridden by an `OS_PROJECT_ID` of
+    /// another project. With `credential_bound`, the settings that say where and as whom a
+    /// credential is used (the IAM URL, the account) are filled too; the chain passes it only
+    /// for sources up to the one the credential comes from, so a password is never sent to
+    /// an IAM URL from a source of lower priority than its own.
+    fn fill_settings_from(&mut self, other: &Profile, credential_bound: bool) {
         fn fill(slot: &mut Option<String>, from: &Option<String>) {
             if slot.is_none() {
                 slot.clone_from(from);
             }
         }
         fill(&mut self.region, &other.region);
-        fill(&mut self.project_id, &other.project_id);
-        fill(&mut self.project_name, &other.project_name);
-        fill(&mut self.domain_name, &other.domain_name);
-        fill(&mut self.domain_id, &other.domain_id);
-        fill(&mut self.auth_url, &other.auth_url);
+        if self.project_id.is_none() && self.project_name.is_none() {
+            self.project_id.clone_from(&other.project_id);
+            self.project_name.clone_from(&other.project_name);
+        }
+        if credential_bound {
+            if self.domain_id.is_none() && self.domain_name.is_none() {
+                self.domain_id.clone_from(&other.domain_id);
+                self.domain_name.clone_from(&other.domain_name);
+            }
+            fill(&mut self.auth_url, &other.auth_url);
+        }
     }
 }
 
@@ -338,9 +351,7 @@ impl Resolved {
             user_name,
             password.clone(),
         );
-        if s.domain_name.is_none()
-            && let Some(id) = &s.domain_id
-        {
+        if let Some(id) = &s.domain_id {
             auth = auth.domain_id(id);
         }
         auth = match scope {
@@ -521,7 +532,7 @@ impl Chain {
             let Some(found) = source(self)? else {
                 continue;
             };
-            settings.fill_settings_from(&found.profile);
+            settings.fill_settings_from(&found.profile, chosen.is_none());
             if chosen.is_some() {
                 trail.push(format!(
                     "{}: settings only (a credential was found before)",
@@ -541,17 +552,19 @@ impl Chain {
             match &self.metadata {
                 Some(url) => match InstanceMetadata::probe(url, connection).await {
                     Ok(source) => {
-                        let name = format!("instance metadata ({url})");
+                        let name = format!("instance metadata ({})", redact_url(url));
                         trail.push(format!("{name}: temporary AK/SK (used)"));
                         chosen = Some((Credential::InstanceMetadata(source), name));
                     }
-                    Err(why) => trail.push(format!("instance metadata ({url}): {why}")),
+                    Err(why) => {
+                        trail.push(format!("instance metadata ({}): {why}", redact_url(url)))
+                    }
                 },
                 None => trail.push("instance metadata: turned off".to_owned()),
             }
         }
         let Some((credential, source)) = chosen else {
-            tracing::info!(tried = %trail.join("; "), "no credentials found");
+            tracing::info!(tried = %OneLine(trail.join("; ")), "no credentials found");
             return Err(CredentialError::new(
                 None,
                 None,
@@ -577,7 +590,7 @@ impl Chain {
             ));
         }
         for step in &trail {
-            tracing::debug!(step = %step, "credential source tried");
+            tracing::debug!(step = %OneLine(step), "credential source tried");
         }
         tracing::info!(
             source = %source,
