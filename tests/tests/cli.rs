@@ -1023,6 +1023,16 @@ fn token_cache_on_disk_serves_later_and_concurrent_runs() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
+        let salt = cache_dir.join("salt");
+        assert_eq!(
+            std::fs::metadata(&salt).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(std::fs::read(&salt).unwrap().len(), 32);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&entries[0]), 0o600);
         assert_eq!(mode(&cache_dir), 0o700);
@@ -1076,10 +1086,28 @@ fn token_cache_on_disk_serves_later_and_concurrent_runs() {
         "two concurrent runs, one token"
     );
 
+    // A cache directory others may write to is not used (they could plant or swap
+    // entries); the run still works, asking IAM.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&cache_dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let before_open = iam_requests(&sim);
+        let out = run(&get, &env("user"));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(
+            iam_requests(&sim) - before_open,
+            1,
+            "the open directory is not read"
+        );
+        std::fs::set_permissions(&cache_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+
     // --no-token-cache asks every time.
+    let before = iam_requests(&sim);
     let no_cache = with(get.clone(), &["--no-token-cache"]);
     assert_eq!(run(&no_cache, &env("user")).code, 0);
-    assert_eq!(iam_requests(&sim) - before, 2);
+    assert_eq!(iam_requests(&sim) - before, 1);
 }
 
 /// `--os-cloud` (or `OS_CLOUD`) reads clouds.yaml from the home directory, with secure.yaml

@@ -139,11 +139,12 @@ impl PasswordAuth {
 
 impl PasswordAuth {
     /// A key that names this credential and scope at `connection`'s IAM endpoint: a hex
-    /// HMAC-SHA256, keyed by the password, of the IAM URL, account, user and project. Two
-    /// keys are equal only for the same password, so a cache keyed by it (the command line's
-    /// token cache on disk) never hands a token to other credentials; the key does not
-    /// reveal the password. `None` when there is no project to scope to.
-    pub fn cache_key(&self, connection: &Connection) -> Option<String> {
+    /// HMAC-SHA256, keyed by the password, of `salt`, the IAM URL, account, user and project.
+    /// Two keys are equal only for the same password, so a cache keyed by it (the command
+    /// line's token cache on disk) never hands a token to other credentials; with a secret
+    /// random `salt` the key is no password verifier for whoever sees it. `None` when there
+    /// is no project to scope to.
+    pub fn cache_key(&self, connection: &Connection, salt: &[u8]) -> Option<String> {
         let scope = match self.scope_for(connection)? {
             ProjectScope::Id(id) => format!("id:{id}"),
             ProjectScope::Name(name) => format!("name:{name}"),
@@ -158,7 +159,11 @@ impl PasswordAuth {
         };
         let text = [iam.as_str(), &domain, &self.user_name, &scope].join("\n");
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, self.password.expose().as_bytes());
-        let tag = ring::hmac::sign(&key, text.as_bytes());
+        let mut context = ring::hmac::Context::with_key(&key);
+        context.update(salt);
+        context.update(b"\n");
+        context.update(text.as_bytes());
+        let tag = context.sign();
         Some(tag.as_ref().iter().map(|b| format!("{b:02x}")).collect())
     }
 }
