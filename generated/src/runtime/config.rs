@@ -266,6 +266,9 @@ mod tests {
     fn endpoint_follows_the_region_across_clouds() {
         let region = |r: &str| endpoint(Config::builder().region(r)).unwrap();
         assert_eq!(region("eu-nl"), "https://iam.eu-nl.otc.example");
+        // A fixed URL naming the region wins over the server open to every region: the
+        // Swiss IAM for eu-ch2, not another cloud's.
+        assert_eq!(region("eu-ch2"), "https://iam-pub.eu-ch2.example");
         assert_eq!(region("cn-north-4"), "https://iam.cn-north-4.hwc.example");
         assert_eq!(
             endpoint(

@@ -145,12 +145,19 @@ impl Connection {
             let listed = servers
                 .iter()
                 .find(|s| region_var(s).is_some_and(|allowed| allowed.contains(&region)));
+            // A fixed URL whose host names the region (`iam-pub.eu-ch2.sc.otc...` for
+            // `eu-ch2`): that region's own server, before any server open to every region.
+            let named = || {
+                servers.iter().find(|s| {
+                    region_var(s).is_none() && host_labels(s.url).any(|label| label == region)
+                })
+            };
             let open = || {
                 servers
                     .iter()
                     .find(|s| region_var(s).is_some_and(<[&str]>::is_empty))
             };
-            if let Some(server) = listed.or_else(open) {
+            if let Some(server) = listed.or_else(named).or_else(open) {
                 return Some(server);
             }
         }
@@ -162,7 +169,9 @@ impl Connection {
     ///
     /// When a region is set and the spec lists several servers (one per cloud, say), the
     /// first server whose `region` variable lists that region is used; failing that, the first
-    /// whose `region` variable accepts any value; failing that, the first server.
+    /// server without a `region` variable whose host names the region (a label of its host
+    /// such as `eu-ch2`); failing that, the first whose `region` variable accepts any value;
+    /// failing that, the first server.
     pub fn endpoint_for(&self, service: &Service) -> Result<String, ConfigError> {
         if let Some(url) = self.inner.endpoints.get(service.name) {
             return Ok(url.trim_end_matches('/').to_owned());
@@ -211,6 +220,14 @@ impl Connection {
         }
         Ok(url.trim_end_matches('/').to_owned())
     }
+}
+
+/// The dot-separated labels of a server URL's host (`https://iam.eu-de.example/v3` → `iam`,
+/// `eu-de`, `example`).
+fn host_labels(url: &str) -> impl Iterator<Item = &str> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = rest.split(['/', ':', '?', '#']).next().unwrap_or_default();
+    host.split('.')
 }
 
 /// An explicit endpoint must be an `http` or `https` URL with a host.
