@@ -131,6 +131,13 @@ impl ServiceClient {
         if let Some(message) = request.error.clone() {
             return Err(invalid(message));
         }
+        if !request.path.starts_with('/') {
+            // Glued to the endpoint, a path without its `/` could change the host.
+            return Err(Error::InvalidRequest {
+                operation: operation.id,
+                message: "the path does not start with `/`".to_owned(),
+            });
+        }
         if let Some(segment) = dot_segment(&request.path) {
             return Err(invalid(format!(
                 "the path has a `{segment}` segment, which URL parsers remove (the request \
@@ -372,6 +379,25 @@ impl ServiceClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_path_without_its_slash_is_refused() {
+        static SERVICE: Service = Service {
+            name: "t",
+            title: "T",
+            servers: &[],
+        };
+        let config = Config::builder()
+            .endpoint("t", "http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let client = ServiceClient::new(&config, &SERVICE).unwrap();
+        let e = client
+            .execute::<()>(Request::new(&OP, ".evil.example/x".into()))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("does not start with `/`"), "{e}");
+    }
     use crate::runtime::{Operation, RetryPolicy};
     use reqwest::Method;
 

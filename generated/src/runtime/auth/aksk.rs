@@ -287,7 +287,8 @@ impl AkSk {
     /// may change (`User-Agent`, `Accept`) after signing.
     pub fn sign(&self, method: &Method, url: &Url, headers: &mut HeaderMap, body: &[u8]) {
         if let Keys::Permanent(keys) = &self.keys {
-            self.sign_with(keys, method, url, headers, body);
+            // A value that cannot be a header leaves the request unsigned (and refused).
+            let _ = self.sign_with(keys, method, url, headers, body);
         }
     }
 
@@ -301,14 +302,20 @@ impl AkSk {
         headers: &mut HeaderMap,
         body: &[u8],
     ) -> Result<Option<Secret>, Error> {
+        let unusable = |message: String| Error::InvalidRequest {
+            operation: "sign (AK/SK)",
+            message,
+        };
         match &self.keys {
             Keys::Permanent(keys) => {
-                self.sign_with(keys, method, url, headers, body);
+                self.sign_with(keys, method, url, headers, body)
+                    .map_err(unusable)?;
                 Ok(None)
             }
             Keys::Temporary(cache) => {
                 let keys = cache.current(connection).await?;
-                self.sign_with(&keys.signing(), method, url, headers, body);
+                self.sign_with(&keys.signing(), method, url, headers, body)
+                    .map_err(unusable)?;
                 Ok(Some(keys.security_token))
             }
         }
@@ -326,6 +333,8 @@ impl AkSk {
         }
     }
 
+    /// Signs with `keys`; fails (naming the header, never its value) when a value cannot be
+    /// a header value.
     fn sign_with(
         &self,
         keys: &Signing,
@@ -333,7 +342,7 @@ impl AkSk {
         url: &Url,
         headers: &mut HeaderMap,
         body: &[u8],
-    ) {
+    ) -> Result<(), String> {
         // The access key id is an identifier (like a user name), shown to tell credentials
         // apart; the secret key, the security token and the signature never are.
         tracing::debug!(
@@ -345,12 +354,17 @@ impl AkSk {
             "signing the request (SDK-HMAC-SHA256)"
         );
         let date = basic_utc(self.clock.now());
-        let mut set = |name: &'static str, value: &str, sensitive: bool| {
-            if let Ok(mut value) = HeaderValue::from_str(value) {
-                value.set_sensitive(sensitive);
-                headers.insert(HeaderName::from_static(name), value);
-            }
-        };
+        let mut unusable = None;
+        let mut set =
+            |name: &'static str, value: &str, sensitive: bool| match HeaderValue::from_str(value) {
+                Ok(mut value) => {
+                    value.set_sensitive(sensitive);
+                    headers.insert(HeaderName::from_static(name), value);
+                }
+                Err(_) => {
+                    unusable.get_or_insert(name);
+                }
+            };
         set("x-sdk-date", &date, false);
         if let Some(id) = &self.project_id {
             set("x-project-id", id, false);
@@ -360,6 +374,10 @@ impl AkSk {
         }
         if let Some(token) = &keys.security_token {
             set("x-security-token", token.expose(), true);
+        }
+        if let Some(name) = unusable {
+            // Signing without it would only earn an unexplained 401.
+            return Err(format!("the {name} has characters a header cannot carry"));
         }
         trim_header_values(headers);
         let mut signed: Vec<(String, Vec<u8>)> = vec![("host".to_owned(), host(url).into_bytes())];
@@ -391,10 +409,11 @@ impl AkSk {
             body,
             &date,
         );
-        if let Ok(mut value) = HeaderValue::from_str(&authorization) {
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
-        }
+        let mut value = HeaderValue::from_str(&authorization)
+            .map_err(|_| "the access key has characters a header cannot carry".to_owned())?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+        Ok(())
     }
 }
 
@@ -729,6 +748,30 @@ mod tests {
         );
         // What is sent is what was signed.
         assert_eq!(headers["x-env"], "env-1");
+    }
+
+    /// A value that cannot be a header is an error naming the header, not an unsigned
+    /// request that the gateway refuses without saying why.
+    #[tokio::test]
+    async fn unusable_header_values_are_errors() {
+        let config = crate::runtime::Config::builder().build().unwrap();
+        let url = Url::parse("https://service.example/v1").unwrap();
+        let aksk = AkSk::new("AK", "sk-SECRET").project_id("p\n1");
+        let e = aksk
+            .sign_current(
+                config.connection(),
+                &Method::GET,
+                &url,
+                &mut HeaderMap::new(),
+                b"",
+            )
+            .await
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("x-project-id") && !text.contains("SECRET"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use crate::runtime::auth::{Auth, KeySource, TemporaryKeys};
 use crate::runtime::client::ServiceClient;
@@ -133,7 +134,8 @@ impl KeySource for InstanceMetadata {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take();
-            match first {
+            // The probe's keys, unless the first request comes after they expired.
+            match first.filter(|k| k.expires_at().is_none_or(|at| at > SystemTime::now())) {
                 Some(keys) => Ok(keys),
                 None => self.request(connection).await,
             }
