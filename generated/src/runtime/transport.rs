@@ -790,34 +790,40 @@ impl HeaderText for bool {
     }
 }
 
-/// A documented header that every success response must carry.
+/// A documented header that every success response must carry: a response without it, or
+/// with a value that is not a `T`, is an error (whose message never shows the value: it may
+/// be a credential).
 pub fn required_header<T: HeaderText>(
     headers: &HeaderMap,
     name: &'static str,
 ) -> Result<T, HeaderError> {
-    optional_header(headers, name)?.ok_or_else(|| HeaderError {
+    let Some(text) = header_text(headers, name) else {
+        return Err(HeaderError {
+            header: name,
+            message: "the response lacks this required header".to_owned(),
+        });
+    };
+    T::from_header_text(&text).ok_or_else(|| HeaderError {
         header: name,
-        message: "the response lacks this required header".to_owned(),
+        message: format!("the value is not {}", T::EXPECTED),
     })
 }
 
-/// A documented header that may be absent. Its text is read as UTF-8 (invalid bytes
-/// replaced); a value that is not a `T` is an error, whose message never shows the value
-/// (it may be a credential).
+/// A documented header that may be absent. A value that is not a `T` (an HTTP-date where the
+/// spec says seconds, say) reads as absent rather than failing the whole response: servers
+/// send what they send, and the raw value stays in [`Response::headers`].
 pub fn optional_header<T: HeaderText>(
     headers: &HeaderMap,
     name: &'static str,
 ) -> Result<Option<T>, HeaderError> {
-    let Some(value) = headers.get(name) else {
-        return Ok(None);
-    };
-    let text = String::from_utf8_lossy(value.as_bytes());
-    T::from_header_text(&text)
-        .map(Some)
-        .ok_or_else(|| HeaderError {
-            header: name,
-            message: format!("the value is not {}", T::EXPECTED),
-        })
+    Ok(header_text(headers, name).and_then(|text| T::from_header_text(&text)))
+}
+
+/// A header's text as UTF-8 (invalid bytes replaced), when present.
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 impl<T, H> Deref for Response<T, H> {
@@ -934,7 +940,12 @@ mod tests {
         assert_eq!(typed.1, None);
         let e = required_header::<String>(raw.headers(), "X-Missing").unwrap_err();
         assert_eq!(e.header, "X-Missing");
-        let e = optional_header::<i64>(raw.headers(), "x-request-id").unwrap_err();
+        // An optional header that is not its type reads as absent; a required one fails.
+        assert_eq!(
+            optional_header::<i64>(raw.headers(), "x-request-id"),
+            Ok(None)
+        );
+        let e = required_header::<i64>(raw.headers(), "x-request-id").unwrap_err();
         assert!(e.message.contains("integer") && !e.message.contains("req-1"));
         assert!(!debug.contains("SECRET"), "{debug}");
         assert!(debug.contains("req-1"), "{debug}");
