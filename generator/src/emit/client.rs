@@ -373,10 +373,11 @@ fn new_request(op: &Operation, operation_static: &proc_macro2::Ident) -> TokenSt
                     literal.clear();
                 }
                 let name = ident(&p.name);
-                pieces.push(if p.ty == Ty::String {
-                    quote!(rt::PathPart::Param(#wire, &self.#name))
-                } else {
-                    quote!(rt::PathPart::Param(#wire, &self.#name.to_string()))
+                pieces.push(match p.ty {
+                    Ty::String => quote!(rt::PathPart::Param(#wire, &self.#name)),
+                    // A secret has no `Display`: its value goes on the wire as it is.
+                    Ty::Secret => quote!(rt::PathPart::Param(#wire, self.#name.expose())),
+                    _ => quote!(rt::PathPart::Param(#wire, &self.#name.to_string())),
                 });
                 has_params = true;
             }
@@ -508,7 +509,12 @@ fn dispatch_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
             let patterns: Vec<TokenStream> = match success.cases.as_slice() {
                 // One documented success: any 2xx is read as it.
                 [] | [_] => vec![quote!(200..=299)],
-                cases => cases.iter().map(|c| status_pattern(c.status)).collect(),
+                cases => {
+                    // Exact statuses before ranges, so that no pattern is unreachable.
+                    let mut statuses: Vec<StatusMatch> = cases.iter().map(|c| c.status).collect();
+                    statuses.sort();
+                    statuses.into_iter().map(status_pattern).collect()
+                }
             };
             arms.push(match (&op.success_headers, body) {
                 (None, _) => quote!(#(#patterns)|* => #read,),
@@ -530,7 +536,10 @@ fn dispatch_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
         }
         OutcomeKind::Enum(id) => {
             let name = ident(&cx.api.types[*id].name);
-            for case in &success.cases {
+            // Exact statuses before ranges before `default`, so that none is unreachable.
+            let mut cases: Vec<_> = success.cases.iter().collect();
+            cases.sort_by_key(|c| c.status);
+            for case in cases {
                 let pattern = status_pattern(case.status);
                 let variant = ident(&case.variant);
                 let read = match &case.body {

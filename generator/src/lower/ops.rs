@@ -383,7 +383,11 @@ impl Lowerer<'_> {
             }
         }
         let mut ordered = Vec::new();
-        for name in template_names(&site.path) {
+        let mut names = template_names(&site.path);
+        // A name used twice in the template (`/a/{id}/b/{id}`) is one argument.
+        let mut seen = std::collections::BTreeSet::new();
+        names.retain(|name| seen.insert(name.clone()));
+        for name in names {
             let at = sent
                 .iter()
                 .position(|(d, l)| *l == ParamLocation::Path && d.data().name == name);
@@ -607,7 +611,14 @@ impl Lowerer<'_> {
                 failure.push(case)
             }
         }
-        let success_headers = merge_headers(headers).map(|fields| ResponseHeaders {
+        let (merged, conflicts) = merge_headers(headers);
+        for wire in conflicts {
+            self.warn(
+                &child(pointer, &["responses"]),
+                format!("header `{wire}` has different types in different success responses; read as text"),
+            );
+        }
+        let success_headers = merged.map(|fields| ResponseHeaders {
             name: self
                 .type_names
                 .claim(&format!("{builder_name}ResponseHeaders")),
@@ -636,9 +647,29 @@ impl Lowerer<'_> {
         response: &Response,
         at: &str,
     ) -> Result<Vec<ResponseHeader>, Error> {
-        let mut out = Vec::new();
+        let mut out: Vec<ResponseHeader> = Vec::new();
         for (wire, header) in &response.headers {
             let header_at = child(at, &["headers", wire]);
+            let valid_name = !wire.is_empty()
+                && wire
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !valid_name {
+                self.warn(
+                    &header_at,
+                    format!("`{wire}` is not an HTTP header name; left out"),
+                );
+                continue;
+            }
+            if out.iter().any(|h| h.wire.eq_ignore_ascii_case(wire)) {
+                self.warn(
+                    &header_at,
+                    format!(
+                        "header `{wire}` is listed twice (names ignore case); the first is kept"
+                    ),
+                );
+                continue;
+            }
             let (header, header_at) = match header {
                 ReferenceOr::Item(h) => (Rc::new(h.clone()), header_at),
                 ReferenceOr::Reference { reference } => {
@@ -655,7 +686,17 @@ impl Lowerer<'_> {
                             self.fetch::<Schema>(reference, &schema_at)?.1
                         }
                     };
-                    header_ty(wire, &schema)
+                    let ty = header_ty(wire, &schema);
+                    if ty == HeaderTy::String
+                        && !matches!(&schema.schema_kind, SchemaKind::Type(Type::String(_)))
+                        && !wire.eq_ignore_ascii_case("retry-after")
+                    {
+                        self.warn(
+                            &schema_at,
+                            format!("header `{wire}` is not a string, number, integer or boolean; read as text"),
+                        );
+                    }
+                    ty
                 }
                 ParameterSchemaOrContent::Content(_) => header_ty(wire, &string_schema()),
             };
@@ -729,10 +770,15 @@ const CREDENTIAL_HEADERS: &[&str] = &[
     "set-cookie",
 ];
 
-/// How a response header's value is read, from its schema.
+/// How a response header's value is read, from its schema. `Retry-After` is text whatever
+/// the spec says: servers send seconds or an HTTP-date (RFC 9110), and a typed field would
+/// turn every response with the other form into an error.
 fn header_ty(wire: &str, schema: &Schema) -> HeaderTy {
     if CREDENTIAL_HEADERS.contains(&wire.to_ascii_lowercase().as_str()) {
         return HeaderTy::Secret;
+    }
+    if wire.eq_ignore_ascii_case("retry-after") {
+        return HeaderTy::String;
     }
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(s))
@@ -751,11 +797,15 @@ fn header_ty(wire: &str, schema: &Schema) -> HeaderTy {
 }
 
 /// The headers of all success responses, one field per name (compared ignoring case, as
-/// HTTP does): required only when every success response requires it. `None` when no
-/// success response documents a header.
-fn merge_headers(per_response: Vec<Vec<ResponseHeader>>) -> Option<Vec<ResponseHeader>> {
+/// HTTP does; each response lists a name once): required only when every success response
+/// requires it; text when responses disagree on its type (those names are returned too).
+/// `None` when no success response documents a header.
+fn merge_headers(
+    per_response: Vec<Vec<ResponseHeader>>,
+) -> (Option<Vec<ResponseHeader>>, Vec<String>) {
     let count = per_response.len();
     let mut merged: Vec<(ResponseHeader, usize)> = Vec::new();
+    let mut conflicts = Vec::new();
     for header in per_response.into_iter().flatten() {
         match merged
             .iter_mut()
@@ -763,6 +813,15 @@ fn merge_headers(per_response: Vec<Vec<ResponseHeader>>) -> Option<Vec<ResponseH
         {
             Some((known, seen)) => {
                 known.required &= header.required;
+                if known.ty != header.ty {
+                    if known.ty == HeaderTy::Secret || header.ty == HeaderTy::Secret {
+                        // A credential in any response stays one in all.
+                        known.ty = HeaderTy::Secret;
+                    } else if known.ty != HeaderTy::String {
+                        known.ty = HeaderTy::String;
+                        conflicts.push(known.wire.clone());
+                    }
+                }
                 *seen += 1;
             }
             None => merged.push((header, 1)),
@@ -777,7 +836,7 @@ fn merge_headers(per_response: Vec<Vec<ResponseHeader>>) -> Option<Vec<ResponseH
             h
         })
         .collect();
-    (!fields.is_empty()).then_some(fields)
+    ((!fields.is_empty()).then_some(fields), conflicts)
 }
 
 fn is_scalar(ty: &Ty) -> bool {
