@@ -510,10 +510,20 @@ fn dispatch_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
                 // One documented success: any 2xx is read as it.
                 [] | [_] => vec![quote!(200..=299)],
                 cases => {
-                    // Exact statuses before ranges, so that no pattern is unreachable.
-                    let mut statuses: Vec<StatusMatch> = cases.iter().map(|c| c.status).collect();
-                    statuses.sort();
-                    statuses.into_iter().map(status_pattern).collect()
+                    // One arm for all: a status its range (or `default`) covers adds nothing.
+                    let statuses: Vec<StatusMatch> = cases.iter().map(|c| c.status).collect();
+                    let covered = |s: &StatusMatch| match *s {
+                        StatusMatch::Code(n) => statuses.iter().any(|o| {
+                            *o == StatusMatch::Range(n / 100) || *o == StatusMatch::Default
+                        }),
+                        StatusMatch::Range(_) => statuses.contains(&StatusMatch::Default),
+                        StatusMatch::Default => false,
+                    };
+                    let mut kept: Vec<StatusMatch> =
+                        statuses.iter().copied().filter(|s| !covered(s)).collect();
+                    kept.sort();
+                    kept.dedup();
+                    kept.into_iter().map(status_pattern).collect()
                 }
             };
             arms.push(match (&op.success_headers, body) {
