@@ -10,7 +10,9 @@ use reqwest::header::{
 use reqwest::{StatusCode, Url};
 use tracing::{Instrument as _, debug, info, info_span, trace};
 
+use super::auth::Auth;
 use super::config::Config;
+use super::connection::Connection;
 use super::error::{ConfigError, Error, OneLine};
 use super::retry::{Outcome, RetryState, is_retried_status};
 use super::secret::{Secret, redact_reqwest_error, redact_url};
@@ -69,6 +71,20 @@ impl ServiceClient {
             service,
             base_url,
         })
+    }
+
+    /// A client for `service` that sends no credentials (for the requests that obtain them),
+    /// at `endpoint` when given, else where `connection` puts the service.
+    pub(crate) fn unauthenticated(
+        connection: &Connection,
+        service: &'static Service,
+        endpoint: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let connection = match endpoint {
+            Some(url) => connection.with_endpoint(service.name, url)?,
+            None => connection.clone(),
+        };
+        Self::new(&Config::new(connection, Auth::None), service)
     }
 
     /// The service this client talks to.

@@ -14,9 +14,8 @@ use serde::Serialize;
 
 use super::auth::{Auth, CachedToken, Token, TokenCacheOptions, TokenSource};
 use super::client::ServiceClient;
-use super::config::Config;
 use super::connection::Connection;
-use super::error::{DecodeError, Error};
+use super::error::Error;
 use super::retry::BoxFuture;
 use super::secret::{Secret, redact_url};
 use super::time::Timestamp;
@@ -256,16 +255,8 @@ impl PasswordAuth {
                     .to_owned(),
             )
         })?;
-        let connection = match &self.iam_endpoint {
-            Some(url) => connection
-                .with_endpoint(IAM.name, url)
-                .map_err(|e| invalid(format!("IAM endpoint: {e}")))?,
-            None => connection.clone(),
-        };
-        // The token request itself is not authenticated.
-        let config = Config::new(connection, Auth::None);
-        let client =
-            ServiceClient::new(&config, &IAM).map_err(|e| invalid(format!("IAM endpoint: {e}")))?;
+        let client = ServiceClient::unauthenticated(connection, &IAM, self.iam_endpoint.as_deref())
+            .map_err(|e| invalid(format!("IAM endpoint: {e}")))?;
         let (id, name) = match &scope {
             ProjectScope::Id(id) => (Some(id.as_str()), None),
             ProjectScope::Name(name) => (None, Some(name.as_str())),
@@ -276,15 +267,13 @@ impl PasswordAuth {
                     methods: ["password"],
                     password: PasswordMethod {
                         user: User {
-                            domain: match &self.domain_id {
-                                Some(id) => IdOrName {
-                                    id: Some(id),
-                                    name: None,
-                                },
-                                None => IdOrName {
-                                    id: None,
-                                    name: Some(&self.domain_name),
-                                },
+                            // By id when given, else by name.
+                            domain: IdOrName {
+                                id: self.domain_id.as_deref(),
+                                name: self
+                                    .domain_id
+                                    .is_none()
+                                    .then_some(self.domain_name.as_str()),
                             },
                             name: &self.user_name,
                             password: &self.password,
@@ -319,16 +308,7 @@ impl PasswordAuth {
         let token = read_token(
             response.header("X-Subject-Token"),
             response.body(),
-            |message| {
-                Error::Decode(Box::new(DecodeError {
-                    operation: CREATE_TOKEN.id,
-                    status: response.status(),
-                    request_id: response.request_id().map(str::to_owned),
-                    path: "X-Subject-Token (header)".to_owned(),
-                    message,
-                    snippet: String::new(),
-                }))
-            },
+            |message| response.decode_error("X-Subject-Token (header)", message),
         )?;
         tracing::debug!(
             status = response.code(),

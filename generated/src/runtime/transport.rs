@@ -504,15 +504,31 @@ impl RawResponse {
     pub fn json<T: DeserializeOwned, E>(self) -> Result<Response<T>, Error<E>> {
         match decode::<T>(&self.body) {
             Ok(body) => Ok(self.into_response(body)),
-            Err((path, message)) => Err(Error::Decode(Box::new(DecodeError {
-                operation: self.operation.id,
-                status: self.head.status,
-                request_id: self.head.request_id().map(str::to_owned),
-                path,
-                message,
-                snippet: snippet(&self.body),
-            }))),
+            Err((path, message)) => {
+                let mut error = self.decode_error(path, message);
+                if let Error::Decode(e) = &mut error {
+                    e.snippet = snippet(&self.body);
+                }
+                Err(error)
+            }
         }
+    }
+
+    /// A [`Error::Decode`] for this response: what at `path` (a body field, `Name (header)`)
+    /// is not as the spec says. No snippet: the caller adds one when the body is at fault.
+    pub(crate) fn decode_error<E>(
+        &self,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Error<E> {
+        Error::Decode(Box::new(DecodeError {
+            operation: self.operation.id,
+            status: self.head.status,
+            request_id: self.head.request_id().map(str::to_owned),
+            path: path.into(),
+            message: message.into(),
+            snippet: String::new(),
+        }))
     }
 
     /// A success response without a body (whatever the server sent is ignored).
@@ -547,16 +563,8 @@ impl RawResponse {
     /// that is missing, or a value that does not read as its type, is an [`Error::Decode`]
     /// whose path names the header.
     pub fn typed_headers<H: FromHeaders, E>(&self) -> Result<H, Error<E>> {
-        H::from_headers(&self.head.headers).map_err(|e| {
-            Error::Decode(Box::new(DecodeError {
-                operation: self.operation.id,
-                status: self.head.status,
-                request_id: self.head.request_id().map(str::to_owned),
-                path: format!("{} (header)", e.header),
-                message: e.message,
-                snippet: String::new(),
-            }))
-        })
+        H::from_headers(&self.head.headers)
+            .map_err(|e| self.decode_error(format!("{} (header)", e.header), e.message))
     }
 
     /// A status the spec does not document (or documents without a body).

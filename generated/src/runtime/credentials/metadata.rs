@@ -5,11 +5,10 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
-use crate::runtime::auth::{Auth, KeySource, TemporaryKeys};
+use crate::runtime::auth::{KeySource, TemporaryKeys};
 use crate::runtime::client::ServiceClient;
-use crate::runtime::config::Config;
 use crate::runtime::connection::Connection;
-use crate::runtime::error::{DecodeError, Error, OneLine};
+use crate::runtime::error::{Error, OneLine};
 use crate::runtime::retry::BoxFuture;
 use crate::runtime::secret::{Secret, redact_url};
 use crate::runtime::time::Timestamp;
@@ -69,33 +68,18 @@ impl InstanceMetadata {
     }
 
     async fn request(&self, connection: &Connection) -> Result<TemporaryKeys, Error> {
-        let connection = connection
-            .with_endpoint(METADATA.name, &self.url)
+        let client = ServiceClient::unauthenticated(connection, &METADATA, Some(&self.url))
             .map_err(|e| Error::InvalidRequest {
                 operation: SECURITY_KEY.id,
                 message: format!("metadata address: {e}"),
             })?;
-        let config = Config::new(connection, Auth::None);
-        let client = ServiceClient::new(&config, &METADATA).map_err(|e| Error::InvalidRequest {
-            operation: SECURITY_KEY.id,
-            message: format!("metadata address: {e}"),
-        })?;
         let response = client
             .execute(Request::new(&SECURITY_KEY, SECURITY_KEY.path.to_owned()))
             .await?;
         if !response.status().is_success() {
             return response.unexpected();
         }
-        let bad = |message: &str| {
-            Error::Decode(Box::new(DecodeError {
-                operation: SECURITY_KEY.id,
-                status: response.status(),
-                request_id: response.request_id().map(str::to_owned),
-                path: "credential".to_owned(),
-                message: message.to_owned(),
-                snippet: String::new(),
-            }))
-        };
+        let bad = |message: &str| response.decode_error("credential", message);
         let body: serde_json::Value =
             serde_json::from_slice(response.body()).map_err(|_| bad("the body is not JSON"))?;
         let credential = &body["credential"];

@@ -327,25 +327,37 @@ impl Resolved {
                 s,
                 scope.as_ref(),
             )),
-            Credential::Password { .. } => match self.password_auth(scope) {
-                Some(auth) => Auth::password(auth),
-                None => Auth::None,
-            },
+            Credential::Password {
+                user_name,
+                password,
+            } => Auth::password(self.password_with(user_name, password, scope)),
         }
     }
 
     /// The IAM password credentials for the project `scope` names (as [`Resolved::auth`]),
     /// when the credential is a password: to cache its tokens elsewhere, say.
     pub fn password_auth(&self, scope: Option<ProjectScope>) -> Option<PasswordAuth> {
-        let Credential::Password {
-            user_name,
-            password,
-        } = &self.credential
-        else {
-            return None;
-        };
+        match &self.credential {
+            Credential::Password {
+                user_name,
+                password,
+            } => Some(self.password_with(
+                user_name,
+                password,
+                scope.or_else(|| self.default_scope()),
+            )),
+            _ => None,
+        }
+    }
+
+    /// A user's password with the settings' account and IAM URL, scoped to `scope`.
+    fn password_with(
+        &self,
+        user_name: &str,
+        password: &Secret,
+        scope: Option<ProjectScope>,
+    ) -> PasswordAuth {
         let s = &self.settings;
-        let scope = scope.or_else(|| self.default_scope());
         let mut auth = PasswordAuth::new(
             s.domain_name.clone().unwrap_or_default(),
             user_name,
@@ -362,7 +374,7 @@ impl Resolved {
         if let Some(url) = &s.auth_url {
             auth = auth.iam_endpoint(url);
         }
-        Some(auth)
+        auth
     }
 
     /// The settings' project: by id, else by name.
