@@ -2,7 +2,8 @@
 //! `xtask` for the `cargo xtask docs` tests, and cargo itself run from a test.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -84,4 +85,54 @@ pub fn build_binary(bin: &str, extra: &[&str]) -> Result<PathBuf, String> {
         })
         .and_then(|m| m["executable"].as_str().map(PathBuf::from))
         .ok_or_else(|| format!("cargo reported no {bin} executable"))
+}
+
+/// The workspace binary `bin`, from the variable `override_var` when set, else built once
+/// per test process (see [`build_binary`]) and kept in `cell`.
+pub fn binary_once(
+    cell: &'static OnceLock<PathBuf>,
+    override_var: &str,
+    bin: &str,
+    extra: &[&str],
+) -> &'static Path {
+    cell.get_or_init(|| {
+        if let Some(path) = std::env::var_os(override_var) {
+            return PathBuf::from(path);
+        }
+        build_binary(bin, extra).unwrap_or_else(|e| panic!("cannot build the {bin} binary: {e}"))
+    })
+}
+
+/// What a run of a binary printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit status (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output, as text.
+    pub stdout: String,
+    /// Standard error, as text.
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Self {
+        Self {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Standard output as JSON (a test failure when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+
+    /// Both outputs, for "never printed" checks.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
 }

@@ -12,48 +12,19 @@
 use std::ffi::OsStr;
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use cloudjobs::apis::registry;
-use cloudjobs_tests::binaries;
+use cloudjobs_tests::binaries::{self, Run};
 use cloudjobs_tests::jobsim::{self, JobSim, Phase, Script, SimService, Step};
 use serde_json::{Value, json};
 
-/// The `cloudjobs` binary.
+/// The `cloudjobs` binary (with the waiter example, which the tests also build).
 fn binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(bin) = std::env::var_os("CLOUDJOBS_BIN") {
-            return PathBuf::from(bin);
-        }
-        build_binary().unwrap_or_else(|e| panic!("cannot build the cloudjobs binary: {e}"))
-    })
-}
-
-fn build_binary() -> Result<PathBuf, String> {
-    // With the waiter example, which the tests also build.
-    binaries::build_binary("cloudjobs", &["--example", "wait"])
-}
-
-/// What a run printed and how it ended.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
+    binaries::binary_once(&BIN, "CLOUDJOBS_BIN", "cloudjobs", &["--example", "wait"])
 }
 
 /// Runs the binary with `args` and only the environment `env` (plus nothing inherited), with a
@@ -79,16 +50,7 @@ fn run<A: AsRef<OsStr> + Debug>(args: &[A], env: &[(&str, &str)]) -> Run {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().expect("read cloudjobs's output");
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    Run::from(child.wait_with_output().expect("read cloudjobs's output"))
 }
 
 /// Arguments for `command` of `service`'s `job` on `sim`, with fast polling for `wait` and

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use cloudjobs_tests::binaries;
+use cloudjobs_tests::binaries::{self, Run};
 use cloudjobs_tests::paths::project_root;
 
 const PYTHON_ENV: &str = "CLOUDJOBS_PYTHON";
@@ -75,31 +75,7 @@ fn python() -> Option<PathBuf> {
 /// The xtask binary.
 fn xtask() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(bin) = std::env::var_os("CLOUDJOBS_XTASK") {
-            return PathBuf::from(bin);
-        }
-        build_xtask().unwrap_or_else(|e| panic!("cannot build the xtask binary: {e}"))
-    })
-}
-
-fn build_xtask() -> Result<PathBuf, String> {
-    binaries::build_binary("xtask", &[])
-}
-
-/// What a run printed and how it ended.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
+    binaries::binary_once(&BIN, "CLOUDJOBS_XTASK", "xtask", &[])
 }
 
 /// Runs `xtask docs ARGS` in the repository root with the reader's interpreter and `env`.
@@ -119,12 +95,7 @@ fn docs(args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         command.env(k, v);
     }
-    let out = command.output().expect("run xtask");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(command.output().expect("run xtask"))
 }
 
 fn diff_cases() -> Vec<(String, String)> {
