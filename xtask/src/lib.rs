@@ -2,3 +2,4 @@
 //! (`src/main.rs`) dispatches the commands.
 
 pub mod diff;
+pub mod regen;

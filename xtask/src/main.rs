@@ -196,48 +196,30 @@ fn stale_files(dir: &Path, files: &[OutputFile]) -> Vec<PathBuf> {
                 .iter()
                 .any(|f| Some(f.name.as_str()) == p.file_name().and_then(|n| n.to_str()))
         })
-        .filter(|p| std::fs::read_to_string(p).is_ok_and(|s| s.starts_with("// @generated")))
+        .filter(|p| {
+            std::fs::read_to_string(p).is_ok_and(|s| s.starts_with(xtask::regen::GENERATED_MARK))
+        })
         .collect()
 }
 
+/// Regenerates `generated/src/apis/` all or nothing ([`xtask::regen::write_tree`]).
 fn regen(root: &Path) -> Result<(), String> {
     let started = Instant::now();
     let files = generate(root)?;
     let dir = apis_dir(root);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    // Write everything to temporary files first, then rename: a failure part-way leaves
-    // the previous generation in place.
-    let mut staged = Vec::new();
-    for f in &files {
-        let tmp = dir.join(format!(".{}.tmp", f.name));
-        if let Err(e) = std::fs::write(&tmp, &f.contents) {
-            for (t, _) in &staged {
-                let _ = std::fs::remove_file(t);
-            }
-            let _ = std::fs::remove_file(&tmp);
-            return Err(format!("{}: {e}; nothing was changed", tmp.display()));
-        }
-        staged.push((tmp, dir.join(&f.name)));
-    }
-    let mut changed = 0;
-    for (tmp, target) in &staged {
-        let same = std::fs::read(target).ok() == std::fs::read(tmp).ok();
-        if same {
-            std::fs::remove_file(tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        } else {
-            std::fs::rename(tmp, target).map_err(|e| format!("{}: {e}", target.display()))?;
-            changed += 1;
-        }
-    }
-    for stale in stale_files(&dir, &files) {
-        std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?;
-        println!("removed {} (its spec is gone)", stale.display());
-        changed += 1;
+    let outputs: Vec<(String, String)> = files
+        .iter()
+        .map(|f| (f.name.clone(), f.contents.clone()))
+        .collect();
+    let written = xtask::regen::write_tree(&dir, &outputs, &mut |_| Ok(()))?;
+    for removed in &written.removed {
+        println!("removed generated/src/apis/{removed} (its spec is gone)");
     }
     report(&files);
     println!(
-        "regen: {} spec(s), {changed} file(s) changed, {:.1} ms",
+        "regen: {} spec(s), {} file(s) changed, {:.1} ms",
         files.iter().filter(|f| f.source.is_some()).count(),
+        written.changed.len() + written.removed.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
     Ok(())
@@ -246,6 +228,7 @@ fn regen(root: &Path) -> Result<(), String> {
 fn check(root: &Path) -> Result<(), String> {
     let files = generate(root)?;
     let dir = apis_dir(root);
+    xtask::regen::recover(&dir)?;
     let mut stale = 0;
     for f in &files {
         let path = dir.join(&f.name);
