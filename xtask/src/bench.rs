@@ -30,6 +30,8 @@ use std::time::{Duration, Instant};
 
 use cloudjobs_codegen::{EmitOptions, generate_file, module_name, project::spec_files};
 
+use xtask::cli::{BenchArgs, corpus_dir};
+
 use crate::tools::{cargo, run};
 
 /// The cargo-progenitor version compared against (the one `../shared/ANCHORS.md` measured).
@@ -643,7 +645,8 @@ fn success_example(raw: &serde_json::Value, path: &str, method: &str) -> Option<
 }
 
 /// `cargo xtask bench [--no-build] [--corpus DIR]`.
-pub fn run_bench(root: &Path, args: &[String]) -> Result<(), String> {
+pub fn run_bench(root: &Path, args: &BenchArgs) -> Result<(), String> {
+    let corpus = corpus_dir(root, args.corpus.as_ref(), "bench --corpus DIR")?;
     if cfg!(debug_assertions) {
         // The generator's speed in a debug build means nothing (progenitor is installed as a
         // release build): run this command from a release build of xtask instead.
@@ -659,17 +662,13 @@ pub fn run_bench(root: &Path, args: &[String]) -> Result<(), String> {
                 "xtask",
                 "--",
                 "bench",
+                "--corpus",
             ])
-            .args(args)
+            .arg(&corpus)
+            .args(args.no_build.then_some("--no-build"))
             .current_dir(root));
     }
-    let no_build = args.iter().any(|a| a == "--no-build");
-    let corpus = args
-        .iter()
-        .position(|a| a == "--corpus")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/corpus/specs"));
+    let no_build = args.no_build;
     let progenitor = progenitor(root)?;
     let scratch = root.join("target/bench");
     for sub in ["ours", "progenitor"] {

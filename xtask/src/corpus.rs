@@ -6,10 +6,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use cloudjobs_codegen::{EmitOptions, generate_file};
+use xtask::cli::{CorpusArgs, corpus_dir};
 
 struct Row {
     spec: String,
@@ -20,13 +21,9 @@ struct Row {
     warnings: usize,
 }
 
-pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let generate_only = args.iter().any(|a| a == "--generate-only");
-    let dir = args
-        .iter()
-        .find(|a| !a.starts_with("--"))
-        .map(PathBuf::from);
-    let dir = dir.unwrap_or_else(|| root.join("../shared/corpus/specs"));
+pub fn run(root: &Path, args: &CorpusArgs) -> Result<(), String> {
+    let generate_only = args.generate_only;
+    let dir = corpus_dir(root, args.dir.as_ref(), "corpus DIR")?;
     let specs = cloudjobs_codegen::project::spec_files(&dir).map_err(|e| e.to_string())?;
     if specs.is_empty() {
         return Err(format!("no specs in {}", dir.display()));

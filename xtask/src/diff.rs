@@ -18,111 +18,57 @@ use cloudjobs_codegen::diff::{Format, Report, Spec, diff_spec};
 /// The folder of specs, relative to the repository root.
 const SPECS: &str = "specs";
 
-/// Usage of the command.
-pub const USAGE: &str = "\
-cargo xtask diff [BASE] [HEAD] [--format text|markdown|json]
+/// `cargo xtask diff [BASE] [HEAD] [--format text|markdown|json]`.
+///
+/// Compares every spec in specs/ at two git revisions by meaning ($refs resolved; key order,
+/// formatting and comments ignored) and says, per spec and operation, what changed and
+/// whether it breaks code using the generated crate or requests on the wire. Exit code: 0
+/// when nothing is breaking, 1 when something is, 2 on bad input.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct DiffArgs {
+    /// A git revision (default: the merge base of `main` and HEAD).
+    pub base: Option<String>,
+    /// A git revision (default: the work tree, including uncommitted changes).
+    pub head: Option<String>,
+    /// `text`, `markdown` (to paste into a pull request) or `json`.
+    #[arg(short, long, default_value = "text")]
+    pub format: Format,
+}
 
-  Compares every spec in specs/ at two git revisions by meaning ($refs resolved; key order,
-  formatting and comments ignored) and says, per spec and operation, what changed and
-  whether it breaks code using the generated crate or requests on the wire.
-
-  BASE      a git revision (default: the merge base of `main` and HEAD)
-  HEAD      a git revision (default: the work tree, including uncommitted changes)
-  --format  text (default), markdown (to paste into a pull request) or json
-
-  Exit code: 0 when nothing is breaking, 1 when something is, 2 on bad input.
-";
+/// The command parsed on its own, for [`run_captured`].
+#[derive(Debug, clap::Parser)]
+#[command(name = "cargo xtask diff", no_binary_name = true)]
+struct Standalone {
+    #[command(flatten)]
+    args: DiffArgs,
+}
 
 /// What a run printed, and its exit code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// 0: nothing breaking; 1: something breaking; 2: bad input.
-    pub code: u8,
-    /// The report (or the usage).
-    pub stdout: String,
-    /// Errors.
-    pub stderr: String,
+pub use crate::outcome::Outcome;
+
+/// Runs the command for `cargo xtask diff` in the repository at `root`, printing.
+pub fn run(root: &Path, args: &DiffArgs) -> ExitCode {
+    execute(root, args).print()
 }
 
-/// Runs the command for `cargo xtask diff ARGS` in the repository at `root`, printing.
-pub fn run(root: &Path, args: &[String]) -> ExitCode {
-    let outcome = run_captured(root, args);
-    print!("{}", outcome.stdout);
-    eprint!("{}", outcome.stderr);
-    ExitCode::from(outcome.code)
-}
-
-/// Runs the command and returns what it would print.
+/// Parses `args` as `cargo xtask diff` does, runs the command and returns what it would
+/// print.
 pub fn run_captured(root: &Path, args: &[String]) -> Outcome {
-    let bad = |message: String| Outcome {
-        code: 2,
-        stdout: String::new(),
-        stderr: format!("error: {message}\n"),
-    };
-    let options = match parse(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            return Outcome {
-                code: 0,
-                stdout: USAGE.to_owned(),
-                stderr: String::new(),
-            };
-        }
-        Err(e) => return bad(format!("{e}\n\n{USAGE}")),
-    };
-    match report(root, options.base.as_deref(), options.head.as_deref()) {
+    match <Standalone as clap::Parser>::try_parse_from(args) {
+        Ok(parsed) => execute(root, &parsed.args),
+        Err(e) => Outcome::from_clap(&e),
+    }
+}
+
+fn execute(root: &Path, args: &DiffArgs) -> Outcome {
+    match report(root, args.base.as_deref(), args.head.as_deref()) {
         Ok(report) => Outcome {
             code: u8::from(report.breaking()),
-            stdout: report.render(options.format),
+            stdout: report.render(args.format),
             stderr: String::new(),
         },
-        Err(e) => bad(e),
+        Err(e) => Outcome::bad(e),
     }
-}
-
-/// Parsed arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Options {
-    base: Option<String>,
-    head: Option<String>,
-    format: Format,
-}
-
-/// `None` when help was asked for.
-fn parse(args: &[String]) -> Result<Option<Options>, String> {
-    let mut positional = Vec::new();
-    let mut format = Format::Text;
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "-h" | "--help" | "help" => return Ok(None),
-            "--format" | "-f" => {
-                let value = iter
-                    .next()
-                    .ok_or_else(|| "`--format` needs a value: text, markdown or json".to_owned())?;
-                format = value.parse()?;
-            }
-            other if other.starts_with("--format=") => {
-                format = other["--format=".len()..].parse()?;
-            }
-            other if other.starts_with('-') && other.len() > 1 => {
-                return Err(format!("unknown option `{other}`"));
-            }
-            other => positional.push(other.to_owned()),
-        }
-    }
-    if positional.len() > 2 {
-        return Err(format!(
-            "too many revisions ({}): give at most BASE and HEAD",
-            positional.join(" ")
-        ));
-    }
-    let mut positional = positional.into_iter();
-    Ok(Some(Options {
-        base: positional.next(),
-        head: positional.next(),
-        format,
-    }))
 }
 
 /// Compares the specs at `base` (default: the merge base of `main` and HEAD) with the ones
@@ -332,45 +278,61 @@ mod tests {
         s.split_whitespace().map(str::to_owned).collect()
     }
 
+    fn parse(s: &str) -> Result<DiffArgs, String> {
+        <Standalone as clap::Parser>::try_parse_from(args(s))
+            .map(|p| p.args)
+            .map_err(|e| e.to_string())
+    }
+
     #[test]
     fn arguments_parse() {
         assert_eq!(
-            parse(&args("main HEAD --format markdown")),
-            Ok(Some(Options {
+            parse("main HEAD --format markdown"),
+            Ok(DiffArgs {
                 base: Some("main".into()),
                 head: Some("HEAD".into()),
                 format: Format::Markdown,
-            }))
+            })
         );
         assert_eq!(
-            parse(&args("--format=json")),
-            Ok(Some(Options {
+            parse("--format=json"),
+            Ok(DiffArgs {
                 base: None,
                 head: None,
                 format: Format::Json,
-            }))
+            })
         );
-        assert_eq!(parse(&args("--help")), Ok(None));
-        assert!(parse(&args("a b c")).unwrap_err().contains("too many"));
         assert!(
-            parse(&args("--format yaml"))
+            parse("a b c")
+                .unwrap_err()
+                .contains("unexpected argument 'c'")
+        );
+        assert!(
+            parse("--format yaml")
                 .unwrap_err()
                 .contains("unknown format")
         );
         assert!(
-            parse(&args("--format"))
+            parse("--format")
                 .unwrap_err()
-                .contains("needs a value")
+                .contains("a value is required")
         );
         assert!(
-            parse(&args("--colour"))
+            parse("--colour")
                 .unwrap_err()
-                .contains("unknown option")
+                .contains("unexpected argument '--colour'")
         );
     }
 
     #[test]
-    fn bad_arguments_exit_2_with_usage() {
+    fn help_exits_0_and_bad_arguments_exit_2_with_usage() {
+        let help = run_captured(Path::new("."), &args("--help"));
+        assert_eq!(help.code, 0);
+        assert!(
+            help.stdout.contains("Usage: cargo xtask diff"),
+            "{}",
+            help.stdout
+        );
         let out = run_captured(Path::new("."), &args("--format xml"));
         assert_eq!(out.code, 2);
         assert!(
@@ -378,6 +340,6 @@ mod tests {
             "{}",
             out.stderr
         );
-        assert!(out.stderr.contains("cargo xtask diff [BASE] [HEAD]"));
+        assert!(out.stderr.contains("try '--help'"), "{}", out.stderr);
     }
 }

@@ -1,5 +1,7 @@
 //! The parts of `cargo xtask` that tests call directly, as a library; the binary
 //! (`src/main.rs`) dispatches the commands.
 
+pub mod cli;
 pub mod diff;
+pub mod outcome;
 pub mod regen;

@@ -9,54 +9,34 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::{CommandFactory as _, Parser as _};
 use cloudjobs_codegen::EmitOptions;
 use cloudjobs_codegen::project::{OutputFile, generate_dir};
-
-const HELP: &str = "\
-cargo xtask <command>
-
-  regen            regenerate generated/src/apis/ from specs/ (all or nothing)
-  check            exit 1 with a diff when generated/src/apis/ is stale
-  validate         validate specs/ with openapi-spec-validator (installed, pinned, into target/tools)
-  corpus [DIR] [--generate-only]
-                   generate and `cargo check` every spec in DIR (default ../shared/corpus/specs)
-  diff [BASE] [HEAD] [--format text|markdown|json]
-                   what the spec changes between two revisions mean for users (default: the
-                   merge base with main, and the work tree); exit 1 when something breaks
-  docs diff OLD NEW | docs check [SPEC...] [--doc FILE] | docs pull [SPEC...]
-                   follow the cloud documents the specs come from: what changed in a
-                   document, what a spec lacks or contradicts (`cargo xtask docs help`)
-  test             everything CI runs: fmt, clippy, validate, check, all tests, docs
-  man [DIR]        write the `cloudjobs` manual page to DIR/cloudjobs.1 (default target/man)
-  bench [--no-build] [--corpus DIR]
-                   regen time, clean build, crates, lines, decode speed vs cargo-progenitor
-  help             this text
-";
+use xtask::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match args.first().map(String::as_str) {
-        Some("help" | "--help" | "-h") | None => {
-            print!("{HELP}");
-            return ExitCode::SUCCESS;
-        }
-        Some(command) => command,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let Some(command) = cli.command else {
+        let _ = Cli::command().print_help();
+        return ExitCode::SUCCESS;
     };
     let root = match workspace_root() {
         Ok(root) => root,
         Err(message) => return fail(&message),
     };
     let result = match command {
-        "regen" => regen(&root),
-        "check" => check(&root),
-        "validate" => tools::validate_specs(&root),
-        "corpus" => corpus::run(&root, &args[1..]),
-        "diff" => return xtask::diff::run(&root, &args[1..]),
-        "docs" => return docs::run(&root, &args[1..]),
-        "test" => tools::test_all(&root),
-        "bench" => bench::run_bench(&root, &args[1..]),
-        "man" => man(&root, args.get(1).map(PathBuf::from)),
-        other => Err(format!("unknown command `{other}`\n\n{HELP}")),
+        Command::Regen => regen(&root),
+        Command::Check => check(&root),
+        Command::Validate => tools::validate_specs(&root),
+        Command::Corpus(args) => corpus::run(&root, &args),
+        Command::Diff(args) => return xtask::diff::run(&root, &args),
+        Command::Docs { args } => return docs::run(&root, &args),
+        Command::Test => tools::test_all(&root),
+        Command::Bench(args) => bench::run_bench(&root, &args),
+        Command::Man { dir } => man(&root, &dir.unwrap_or_else(|| root.join("target/man"))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -66,8 +46,7 @@ fn main() -> ExitCode {
 
 /// Builds the command line and writes its manual page (rendered by the binary itself, from
 /// the same clap definition as `--help`) to `dir/cloudjobs.1`.
-fn man(root: &Path, dir: Option<PathBuf>) -> Result<(), String> {
-    let dir = dir.unwrap_or_else(|| root.join("target").join("man"));
+fn man(root: &Path, dir: &Path) -> Result<(), String> {
     tools::run(tools::cargo().current_dir(root).args([
         "build",
         "--quiet",
@@ -95,7 +74,7 @@ fn man(root: &Path, dir: Option<PathBuf>) -> Result<(), String> {
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let file = dir.join("cloudjobs.1");
     std::fs::write(&file, &output.stdout).map_err(|e| format!("{}: {e}", file.display()))?;
     println!("man: wrote {}", file.display());

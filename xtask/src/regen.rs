@@ -205,11 +205,11 @@ fn swap(
 ) -> Result<(), String> {
     let previous = sibling(dir, "previous")?;
     let had_folder = dir.exists();
-    if had_folder {
-        if let Err(e) = fault(&Step::MoveAside).and_then(|()| std::fs::rename(dir, &previous)) {
-            let _ = std::fs::remove_dir_all(staging);
-            return Err(format!("{}: {e}; nothing was changed", dir.display()));
-        }
+    if had_folder
+        && let Err(e) = fault(&Step::MoveAside).and_then(|()| std::fs::rename(dir, &previous))
+    {
+        let _ = std::fs::remove_dir_all(staging);
+        return Err(format!("{}: {e}; nothing was changed", dir.display()));
     }
     if let Err(e) = fault(&Step::MoveIn).and_then(|()| std::fs::rename(staging, dir)) {
         let restored = !had_folder || std::fs::rename(&previous, dir).is_ok();
