@@ -451,3 +451,339 @@ async fn credential_bound_settings_come_from_the_credentials_source_or_above() {
     );
     assert_eq!(r.settings.domain_id.as_deref(), Some("D1"));
 }
+
+/// Mounts an IAM token endpoint that answers every request with a token.
+async fn mount_iam(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("X-Subject-Token", "tok-SECRET")
+                .set_body_json(serde_json::json!({"token": {"project": {"id": "p1"}}})),
+        )
+        .mount(server)
+        .await;
+}
+
+/// Asks for a token with the password credentials `r` resolved to, as a client would; the
+/// outcome does not matter, only what reached the server.
+async fn ask_iam(r: &Resolved) {
+    use cloudjobs::runtime::{ProjectScope, TokenSource};
+    let auth = r
+        .password_auth(Some(ProjectScope::Name("eu-de".into())))
+        .expect("a password credential");
+    let config = Config::builder().build().unwrap();
+    let _ = auth.fetch(config.connection()).await;
+}
+
+async fn passwords_received(server: &MockServer) -> usize {
+    let received = server.received_requests().await.unwrap();
+    received
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("pw-SECRET"))
+        .count()
+}
+
+/// Before the fix `clouds.yaml` and `secure.yaml` were searched independently: a
+/// `./clouds.yaml` (a cloned repository's) got the password of the home folder's
+/// `secure.yaml`, and the password went to that `clouds.yaml`'s `auth_url`. Now `secure.yaml`
+/// is merged only from the chosen `clouds.yaml`'s own folder.
+#[tokio::test]
+async fn secure_yaml_is_merged_only_from_the_folder_of_the_chosen_clouds_yaml() {
+    let home = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await; // the IAM URL the repository's clouds.yaml names
+    mount_iam(&server).await;
+    write(&home.path().join(".config/openstack/secure.yaml"), SECURE);
+    let repository_clouds = format!(
+        "clouds: {{otc: {{region_name: eu-de, auth: {{auth_url: '{}/v3', username: u, \
+         user_domain_name: D, project_name: eu-de}}}}}}",
+        server.uri()
+    );
+    write(&cwd.path().join("clouds.yaml"), &repository_clouds);
+    let chain = || chain(home.path(), &[("OS_CLOUD", "otc")]).current_dir(cwd.path());
+    match resolve(chain()).await {
+        Ok(r) => ask_iam(&r).await,
+        Err(e) => {
+            // The user name without a password, in the file that has it.
+            assert_eq!(e.key.as_deref(), Some("clouds.otc.auth.password"), "{e}");
+            assert_eq!(e.file, Some(cwd.path().join("clouds.yaml")));
+            no_secret(&e.to_string());
+        }
+    }
+    assert_eq!(
+        passwords_received(&server).await,
+        0,
+        "the home secure.yaml's password reached the URL of ./clouds.yaml"
+    );
+
+    // A secure.yaml beside that clouds.yaml is still merged (and a loopback http IAM works).
+    write(&cwd.path().join("secure.yaml"), SECURE);
+    let r = resolve(chain()).await.unwrap();
+    assert!(
+        matches!(&r.credential, Credential::Password { password, .. } if password.expose() == "pw-SECRET")
+    );
+    ask_iam(&r).await;
+    assert_eq!(passwords_received(&server).await, 1);
+    // So is the home secure.yaml, with the home clouds.yaml.
+    std::fs::remove_dir_all(cwd.path()).unwrap();
+    write(&home.path().join(".config/openstack/clouds.yaml"), CLOUDS);
+    let r = resolve(chain()).await.unwrap();
+    assert!(matches!(r.credential, Credential::Password { .. }), "{r:?}");
+}
+
+/// Before the fix a password went to a plain-http IAM URL on any host, in clear, and a
+/// `clouds.yaml` `auth_url` was not checked at all. Now `http` is refused before anything is
+/// sent (except to loopback, or when allowed), naming where the URL came from.
+#[tokio::test]
+async fn a_plain_http_iam_url_off_this_machine_is_refused_before_anything_is_sent() {
+    let home = tempfile::tempdir().unwrap();
+    let password = [
+        ("OS_USERNAME", "u"),
+        ("OS_PASSWORD", "pw-SECRET"),
+        ("OS_USER_DOMAIN_NAME", "D"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut vars = password.to_vec();
+        vars.extend_from_slice(extra);
+        chain(home.path(), &vars)
+    };
+    let e = resolve(with(&[(
+        "OS_AUTH_URL",
+        "http://u:url-SECRET@iam.example.invalid/v3",
+    )]))
+    .await
+    .unwrap_err();
+    let text = e.to_string();
+    assert_eq!(e.key.as_deref(), Some("OS_AUTH_URL"), "{text}");
+    assert!(
+        text.contains("plain http") && text.contains("environment"),
+        "{text}"
+    );
+    assert!(text.contains("CLOUDJOBS_ALLOW_HTTP_IAM=1"), "{text}");
+    assert!(
+        !text.contains("url-SECRET") && text.contains("***@iam.example.invalid"),
+        "{text}"
+    );
+    no_secret(&text);
+
+    // Allowed explicitly: resolved, and the request goes (and fails: no such host).
+    let r = resolve(with(&[
+        ("OS_AUTH_URL", "http://iam.example.invalid/v3"),
+        ("CLOUDJOBS_ALLOW_HTTP_IAM", "1"),
+    ]))
+    .await
+    .unwrap();
+    assert!(matches!(r.credential, Credential::Password { .. }));
+    let r = resolve(
+        with(&[("OS_AUTH_URL", "http://iam.example.invalid/v3")]).allow_plaintext_http_iam(true),
+    )
+    .await
+    .unwrap();
+    assert!(format!("{:?}", r.password_auth(None)).contains("allow_plaintext_http: true"));
+    // https, and http to this machine, need nothing.
+    for url in [
+        "https://iam.example.invalid/v3",
+        "http://127.0.0.1:9/v3",
+        "http://localhost:9",
+    ] {
+        let vars = [("OS_AUTH_URL", url)];
+        let mut all = password.to_vec();
+        all.extend_from_slice(&vars);
+        resolve(chain(home.path(), &all)).await.unwrap();
+    }
+
+    // The same from clouds.yaml, named by file and key.
+    let dir = home.path().join(".config/openstack");
+    let file = dir.join("clouds.yaml");
+    write(
+        &file,
+        "clouds: {otc: {auth: {auth_url: 'http://iam.example.invalid/v3', username: u, \
+         password: pw-SECRET, user_domain_name: D}}}",
+    );
+    let e = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.file.as_deref(), Some(file.as_path()), "{e}");
+    assert_eq!(e.key.as_deref(), Some("clouds.otc.auth.auth_url"), "{e}");
+    assert!(e.to_string().contains("plain http"), "{e}");
+    no_secret(&e.to_string());
+    // An auth_url that is no http(s) URL at all is an error, whatever the credential.
+    for url in [
+        "iam.example.invalid/v3",
+        "ftp://iam.example.invalid",
+        "file:///etc/passwd",
+    ] {
+        write(
+            &file,
+            &format!("clouds: {{otc: {{auth: {{auth_url: '{url}', token: tok-SECRET}}}}}}"),
+        );
+        let e = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.key.as_deref(),
+            Some("clouds.otc.auth.auth_url"),
+            "{url}: {e}"
+        );
+        assert!(e.to_string().contains("is not an http(s) URL"), "{e}");
+    }
+    // secure.yaml may set it too; the error then names the file where the value is wrong
+    // only through the key (both files are named in the trail of a successful run).
+    write(&file, "clouds: {otc: {auth: {token: tok-SECRET}}}");
+    write(
+        &dir.join("secure.yaml"),
+        "clouds: {otc: {auth: {auth_url: 'not a url'}}}",
+    );
+    let e = resolve(chain(home.path(), &[("OS_CLOUD", "otc")]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("clouds.otc.auth.auth_url"), "{e}");
+}
+
+/// Runs the chain on a thread of its own, so that a hang fails the test instead of stalling
+/// the suite.
+fn resolve_within(chain: Chain, limit: Duration) -> Result<Resolved, CredentialError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _ = tx.send(runtime.block_on(chain.resolve()));
+    });
+    rx.recv_timeout(limit)
+        .expect("the chain answers within the limit")
+}
+
+/// Before the fix `clouds.yaml` went to yaml-rust2's recursive loader: 542 bytes of aliases
+/// of aliases expanded to gigabytes ("billion laughs"), and deep nesting overflowed the stack
+/// (killing the process). Now aliases count at their expanded size, nesting and size are
+/// capped, and each is an error naming the file, at once.
+#[test]
+fn alias_bombs_deep_nesting_and_huge_or_special_files_are_refused_naming_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("clouds.yaml");
+    let run = |text: &[u8]| {
+        std::fs::write(&file, text).unwrap();
+        let started = std::time::Instant::now();
+        let e = resolve_within(
+            chain(
+                home.path(),
+                &[
+                    ("OS_CLOUD", "otc"),
+                    ("OS_CLIENT_CONFIG_FILE", file.to_str().unwrap()),
+                ],
+            ),
+            Duration::from_secs(20),
+        )
+        .unwrap_err();
+        assert_eq!(e.file.as_deref(), Some(file.as_path()), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{e}");
+        e.to_string()
+    };
+    // Billion laughs: nine levels of nine aliases each, 9^9 values expanded.
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for (prev, name) in ('a'..='h').zip('b'..='i') {
+        let list = vec![format!("*{prev}"); 9].join(", ");
+        bomb.push_str(&format!("{name}: &{name} [{list}]\n"));
+    }
+    bomb.push_str("clouds: {otc: {auth: {token: tok-SECRET, x: *i}}}\n");
+    assert!(bomb.len() < 600, "{}", bomb.len());
+    let e = run(bomb.as_bytes());
+    assert!(e.contains("more than 100000 values"), "{e}");
+    // Deep nesting: 300,000 levels of block sequences in 600 kB.
+    let deep = format!("{}x\n", "- ".repeat(300_000));
+    let e = run(deep.as_bytes());
+    assert!(e.contains("more than 64 levels deep"), "{e}");
+    let e = run(format!("{}x", "[".repeat(200)).as_bytes());
+    assert!(e.contains("more than 64 levels deep"), "{e}");
+    // Too large to read at all (2 MiB).
+    let mut huge = b"clouds: {otc: {auth: {token: tok-SECRET}}}\n".to_vec();
+    huge.resize(2 * 1024 * 1024, b'#');
+    let e = run(&huge);
+    assert!(e.contains("larger than 1 MiB"), "{e}");
+    no_secret(&e);
+
+    // A FIFO (or a device) is not opened: opening one for reading waits for a writer.
+    let fifo = home.path().join("fifo.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    for special in [made.then_some(fifo.as_path()), Some(Path::new("/dev/zero"))]
+        .into_iter()
+        .flatten()
+    {
+        let e = resolve_within(
+            chain(
+                home.path(),
+                &[
+                    ("OS_CLOUD", "otc"),
+                    ("OS_CLIENT_CONFIG_FILE", special.to_str().unwrap()),
+                ],
+            ),
+            Duration::from_secs(20),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        assert_eq!(e.file.as_deref(), Some(special));
+    }
+}
+
+/// Before the fix a metadata address that accepted connections and never answered cost every
+/// run without credentials 3 attempts of 5 s. Now the probe waits at most 1 s, is not
+/// repeated without an answer, and the address is not asked again by the process.
+#[test]
+fn a_silent_metadata_service_is_asked_once_and_briefly() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut open = Vec::new(); // held open, never answered
+        for stream in listener.incoming().flatten() {
+            count.fetch_add(1, Ordering::SeqCst);
+            open.push(stream);
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let silent = || chain(home.path(), &[("CLOUDJOBS_METADATA_URL", &url)]);
+    let started = std::time::Instant::now();
+    let e = resolve_within(silent(), Duration::from_secs(30)).unwrap_err();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "gave up after {took:?}: {e}");
+    assert!(e.to_string().contains("no answer after"), "{e}");
+    // Give a retry the time it would take to show.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "one connection only");
+    // The same process does not ask again.
+    let started = std::time::Instant::now();
+    let e = resolve_within(silent(), Duration::from_secs(30)).unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(500), "{e}");
+    assert!(e.to_string().contains("did not answer earlier"), "{e}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+/// A metadata service that answers `503` is asked again (it is there, and busy); one that
+/// answers `404` is not.
+#[tokio::test]
+async fn a_metadata_service_that_answers_an_error_is_retried_only_on_5xx() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/openstack/latest/securitykey"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let calls = mount_metadata(&server, Duration::from_secs(3600)).await;
+    let r = resolve(chain(
+        home.path(),
+        &[("CLOUDJOBS_METADATA_URL", &server.uri())],
+    ))
+    .await
+    .unwrap();
+    assert!(matches!(r.credential, Credential::InstanceMetadata(_)));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "asked again after the 503");
+}

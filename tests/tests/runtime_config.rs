@@ -141,3 +141,73 @@ fn endpoints_from_the_region_or_explicit() {
             .is_err()
     );
 }
+
+/// Before the fix an IAM password went to a plain `http` IAM endpoint on any host, in clear.
+/// Every route to IAM is checked where the token is requested: `PasswordAuth::iam_endpoint`
+/// and the configuration's `iam_tokens` endpoint. The HTTP client sends everything through a
+/// local proxy (the mock server), so the test sees whether anything was sent, and nothing
+/// leaves the machine.
+#[tokio::test]
+async fn plain_http_iam_endpoints_are_refused_before_sending() {
+    use cloudjobs::runtime::{Error, PasswordAuth, TokenSource};
+    let proxy = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).insert_header("X-Subject-Token", "tok"))
+        .mount(&proxy)
+        .await;
+    // Building a configuration installs the TLS crypto provider reqwest needs.
+    Config::builder().build().unwrap();
+    let client = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(proxy.uri()).unwrap())
+        .build()
+        .unwrap();
+    let proxied = || Config::builder().http_client(client.clone());
+    let password = || PasswordAuth::new("dom", "user", "pw-SECRET").project_name("eu-de");
+    let plain = proxied().build().unwrap();
+    let via_builder = password().iam_endpoint("http://u:url-SECRET@iam.example.invalid/v3");
+    let via_endpoint = proxied()
+        .endpoint("iam_tokens", "http://iam.example.invalid")
+        .build()
+        .unwrap();
+    for (auth, config, source) in [
+        (via_builder, &plain, "PasswordAuth::iam_endpoint"),
+        (password(), &via_endpoint, "iam_tokens"),
+    ] {
+        let e = auth.fetch(config.connection()).await.unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, Error::InvalidRequest { .. }), "{text}");
+        assert!(
+            text.contains("plain http") && text.contains(source),
+            "{text}"
+        );
+        assert!(!text.contains("SECRET"), "{text}");
+    }
+    assert_eq!(
+        proxy.received_requests().await.unwrap().len(),
+        0,
+        "nothing sent"
+    );
+    // Allowed explicitly, the request is sent.
+    let token = password()
+        .iam_endpoint("http://iam.example.invalid/v3")
+        .allow_plaintext_http()
+        .fetch(plain.connection())
+        .await
+        .unwrap();
+    assert_eq!(token.value().expose(), "tok");
+    let received = proxy.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].url.host_str(), Some("iam.example.invalid"));
+    // Loopback http needs nothing.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).insert_header("X-Subject-Token", "tok"))
+        .mount(&server)
+        .await;
+    let token = password()
+        .iam_endpoint(format!("{}/v3", server.uri()))
+        .fetch(Config::builder().build().unwrap().connection())
+        .await
+        .unwrap();
+    assert_eq!(token.value().expose(), "tok");
+}

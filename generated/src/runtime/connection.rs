@@ -132,6 +132,18 @@ impl Connection {
         })
     }
 
+    /// The same connection with at most `timeout` per attempt (connecting included) and no
+    /// retries: for a probe that must give up quickly (the instance metadata service).
+    pub(crate) fn for_probe(&self, timeout: Duration) -> Connection {
+        let mut settings = (*self.inner).clone();
+        settings.timeout = settings.timeout.min(timeout);
+        settings.connect_timeout = settings.connect_timeout.min(timeout);
+        settings.retry = RetryPolicy::none();
+        Connection {
+            inner: Arc::new(settings),
+        }
+    }
+
     /// The server of `service` to build the endpoint from (see [`Config::endpoint_for`]).
     fn server_for(&self, service: &Service) -> Option<&'static Server> {
         let servers: &'static [Server] = service.servers;

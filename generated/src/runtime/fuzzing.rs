@@ -1,5 +1,5 @@
 //! Entry points for the fuzz targets (`tests/fuzz/`): the runtime's parsers of server input
-//! that are not public API on their own. Hidden from the documentation; not for applications,
+//! and of local configuration files that are not public API on their own. Hidden from the documentation; not for applications,
 //! and not covered by semantic versioning.
 
 use std::time::{Duration, SystemTime};
@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 
 use super::auth::Token;
+use super::credentials::{Credential, CredentialError, Profile};
 use super::error::Error;
 
 /// The delay a `Retry-After` header with these bytes asks for, read at `now`; `None` when the
@@ -45,4 +46,15 @@ pub fn token_refresh_at(token: &Token, now: SystemTime) -> SystemTime {
 /// its own schedule says `scheduled` and `policy_max` is the policy's longest interval.
 pub fn waiter_gap(scheduled: Duration, retry_after: Duration, policy_max: Duration) -> Duration {
     super::wait::gap_after_error(scheduled, Some(retry_after), policy_max)
+}
+
+/// The `clouds.yaml` loader: the cloud `otc` of `clouds` (as the file `fuzz/clouds.yaml`) with
+/// `secure` (as `fuzz/secure.yaml`) merged over it, read and checked as the credential chain
+/// reads and checks a `clouds.yaml`: the cloud's settings and its complete credential, if it
+/// has one, or an error naming the file.
+pub fn clouds_yaml(
+    clouds: &str,
+    secure: Option<&str>,
+) -> Result<(Profile, Option<Credential>), CredentialError> {
+    super::credentials::clouds_yaml_for_fuzzing(clouds, secure)
 }

@@ -52,6 +52,10 @@ pub struct PasswordAuth {
     pub(crate) password: Secret,
     pub(crate) scope: Option<ProjectScope>,
     pub(crate) iam_endpoint: Option<String>,
+    /// Where [`PasswordAuth::iam_endpoint`] came from, for messages (`OS_AUTH_URL`, a file's
+    /// key); `None`: set by the program.
+    pub(crate) iam_endpoint_source: Option<String>,
+    pub(crate) allow_plaintext_http: bool,
     pub(crate) cache: TokenCacheOptions,
 }
 
@@ -67,6 +71,7 @@ impl fmt::Debug for PasswordAuth {
                 "iam_endpoint",
                 &self.iam_endpoint.as_deref().map(redact_url),
             )
+            .field("allow_plaintext_http", &self.allow_plaintext_http)
             .finish_non_exhaustive()
     }
 }
@@ -88,6 +93,8 @@ impl PasswordAuth {
             password: password.into(),
             scope: None,
             iam_endpoint: None,
+            iam_endpoint_source: None,
+            allow_plaintext_http: false,
             cache: TokenCacheOptions::default(),
         }
     }
@@ -115,8 +122,29 @@ impl PasswordAuth {
     /// usually end in (`https://iam.eu-de.otc.t-systems.com` or
     /// `https://iam.eu-de.otc.t-systems.com/v3`); by default it comes from the configuration
     /// like every other service's (the `iam_tokens` endpoint, or the region).
+    ///
+    /// The password is sent only over `https`, or over plain `http` to a loopback address
+    /// (`127.0.0.0/8`, `::1`, `localhost`: a local test server or tunnel); any other `http`
+    /// URL is refused before anything is sent, unless [`PasswordAuth::allow_plaintext_http`].
     pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
         self.iam_endpoint = Some(iam_base(&url.into()));
+        self.iam_endpoint_source = None;
+        self
+    }
+
+    /// [`PasswordAuth::iam_endpoint`], named by where it came from (for messages).
+    pub(crate) fn iam_endpoint_from(mut self, url: &str, source: String) -> Self {
+        self.iam_endpoint = Some(iam_base(url));
+        self.iam_endpoint_source = Some(source);
+        self
+    }
+
+    /// Sends the password to a plain `http` IAM endpoint on another host too, **unencrypted**:
+    /// anyone on the network path can read it. For a test installation behind a trusted
+    /// network only; the command line's `--insecure-http-iam` and the chain's
+    /// `CLOUDJOBS_ALLOW_HTTP_IAM=1` turn this on.
+    pub fn allow_plaintext_http(mut self) -> Self {
+        self.allow_plaintext_http = true;
         self
     }
 
@@ -232,6 +260,59 @@ pub fn iam_base(url: &str) -> String {
     url.strip_suffix("/v3").unwrap_or(url).to_owned()
 }
 
+/// Why a password must not be sent to the IAM endpoint `url`, if it must not: `url` is not an
+/// `http(s)` URL with a host, or it is plain `http` to a host that is not a loopback address
+/// (`127.0.0.0/8`, `::1`, `localhost`) and `allow_plaintext_http` is false. The one rule for
+/// every IAM URL a password goes to (the request itself checks it, whatever set the URL; the
+/// credential chain and the command line check it early, naming where the URL came from).
+/// The message shows the URL without its userinfo.
+///
+/// ```
+/// use cloudjobs::runtime::iam::check_iam_url;
+///
+/// assert!(check_iam_url("https://iam.eu-de.otc.t-systems.com/v3", false).is_ok());
+/// assert!(check_iam_url("http://127.0.0.1:8080/v3", false).is_ok());
+/// assert!(check_iam_url("http://iam.example.com/v3", false).is_err());
+/// assert!(check_iam_url("http://iam.example.com/v3", true).is_ok());
+/// ```
+pub fn check_iam_url(url: &str, allow_plaintext_http: bool) -> Result<(), String> {
+    let parsed = match reqwest::Url::parse(url.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => u,
+        _ => {
+            return Err(format!(
+                "`{}` is not an http(s) URL (such as https://iam.eu-de.otc.t-systems.com/v3)",
+                redact_url(url)
+            ));
+        }
+    };
+    if parsed.scheme() == "https" || allow_plaintext_http || is_loopback(&parsed) {
+        return Ok(());
+    }
+    Err(format!(
+        "`{}` is plain http: the password would cross the network unencrypted. Use https \
+         (plain http is accepted only to 127.0.0.1, ::1 or localhost), or allow it explicitly \
+         with CLOUDJOBS_ALLOW_HTTP_IAM=1 (command line: --insecure-http-iam; library: \
+         PasswordAuth::allow_plaintext_http)",
+        redact_url(url)
+    ))
+}
+
+/// Whether the URL's host is this machine: `127.0.0.0/8`, `::1` (also as `::ffff:127.x.y.z`),
+/// `localhost`.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => host.eq_ignore_ascii_case("localhost") || host.eq_ignore_ascii_case("localhost."),
+    }
+}
+
 impl TokenSource for PasswordAuth {
     fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<Token, Error>> {
         Box::pin(self.request_token(connection))
@@ -257,6 +338,17 @@ impl PasswordAuth {
         })?;
         let client = ServiceClient::unauthenticated(connection, &IAM, self.iam_endpoint.as_deref())
             .map_err(|e| invalid(format!("IAM endpoint: {e}")))?;
+        // Every route to IAM passes here: PasswordAuth::iam_endpoint (the chain's `OS_AUTH_URL`,
+        // clouds.yaml, flags) or the connection's `iam_tokens` endpoint.
+        if let Err(why) = check_iam_url(client.base_url(), self.allow_plaintext_http) {
+            let source = match (&self.iam_endpoint, &self.iam_endpoint_source) {
+                (Some(_), Some(source)) => source.as_str(),
+                (Some(_), None) => "PasswordAuth::iam_endpoint",
+                (None, _) => "the `iam_tokens` endpoint of the configuration",
+            };
+            tracing::debug!(source, "IAM endpoint refused: the password is not sent");
+            return Err(invalid(format!("IAM endpoint (from {source}): {why}")));
+        }
         let (id, name) = match &scope {
             ProjectScope::Id(id) => (Some(id.as_str()), None),
             ProjectScope::Name(name) => (None, Some(name.as_str())),
@@ -467,6 +559,41 @@ mod tests {
         for header in [None, Some(""), Some("  ")] {
             let e = read(header, "{}").unwrap_err();
             assert!(e.to_string().contains("X-Subject-Token"), "{e}");
+        }
+    }
+
+    /// Before the fix a password went to any `http` IAM URL in clear.
+    #[test]
+    fn plain_http_iam_urls_are_refused_except_on_loopback() {
+        for url in [
+            "http://127.0.0.1:8080/v3",
+            "http://127.5.6.7",
+            "http://[::1]:9/v3",
+            "http://[::ffff:127.0.0.1]/",
+            "http://localhost:1",
+            "http://LOCALHOST",
+            "https://iam.example.invalid/v3",
+        ] {
+            assert_eq!(check_iam_url(url, false), Ok(()), "{url}");
+        }
+        for url in [
+            "http://iam.example.invalid/v3",
+            "http://localhost.evil.example/",
+            "http://127.0.0.1.evil.example/",
+            "http://10.0.0.1/",
+            "http://[::2]/",
+            "http://u:url-SECRET@iam.example.invalid",
+        ] {
+            let e = check_iam_url(url, false).unwrap_err();
+            assert!(
+                e.contains("plain http") && !e.contains("SECRET"),
+                "{url}: {e}"
+            );
+            assert_eq!(check_iam_url(url, true), Ok(()), "{url}");
+        }
+        for url in ["ftp://iam.example", "iam.example/v3", "", "file:///etc/x"] {
+            let e = check_iam_url(url, true).unwrap_err();
+            assert!(e.contains("not an http(s) URL"), "{url}: {e}");
         }
     }
 

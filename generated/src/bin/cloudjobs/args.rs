@@ -34,13 +34,15 @@ wins; the credential comes whole from the first source that has one):
                                                  CLOUDJOBS_CAE_ENVIRONMENT_ID
   3. clouds.yaml, the cloud named by OS_CLOUD (--os-cloud): OS_CLIENT_CONFIG_FILE, or
      ./clouds.yaml, ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml, with
-     secure.yaml from the same places merged over it
+     the secure.yaml of the same folder (only that one) merged over it
   4. the Huawei Cloud credentials file: HUAWEICLOUD_SDK_CREDENTIALS_FILE or
      ~/.huaweicloud/credentials, section [basic] (ak, sk, project_id, security_token,
      iam_endpoint)
   5. the instance metadata service of an ECS with an agency (temporary AK/SK);
      CLOUDJOBS_METADATA_URL moves it, CLOUDJOBS_METADATA_URL=off skips it
 Secrets are best passed as variables or files, never as flags; they are never printed.
+An IAM password goes only to an https IAM URL, or to http on 127.0.0.1, ::1 or localhost;
+--insecure-http-iam (or CLOUDJOBS_ALLOW_HTTP_IAM=1) sends it to other http URLs, unencrypted.
 IAM password tokens are cached in the user's cache directory (CLOUDJOBS_CACHE_DIR, else
 $XDG_CACHE_HOME/cloudjobs or ~/.cache/cloudjobs), per IAM URL, user, account and
 project; --no-token-cache turns that off.
@@ -168,6 +170,11 @@ pub struct Connection {
     /// Ask IAM for a new token every time instead of reusing a cached one.
     #[arg(long, global = true, help_heading = "Credentials")]
     pub no_token_cache: bool,
+    /// Send the IAM password to a plain http IAM URL on another host too: UNENCRYPTED, anyone
+    /// on the network path can read it [env: CLOUDJOBS_ALLOW_HTTP_IAM=1]. Without it only
+    /// https, or http to 127.0.0.1, ::1 or localhost.
+    #[arg(long, global = true, help_heading = "Credentials")]
+    pub insecure_http_iam: bool,
     /// The services' extra parameters, by flag (`environment-id`): flags derived from the
     /// registry at start-up (see [`with_service_flags`]).
     #[arg(skip)]

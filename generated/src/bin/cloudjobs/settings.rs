@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use cloudjobs::runtime::credentials::{Chain, Credential, Lookup, Profile, Resolved, vars};
+use cloudjobs::runtime::iam::check_iam_url;
 use cloudjobs::runtime::secret::redact_url;
 use cloudjobs::runtime::{Auth, ProjectScope, Secret};
 
@@ -181,7 +182,20 @@ pub async fn resolve(
         check_url("--auth-url / OS_AUTH_URL", &url)?;
     }
     let params = service_params(conn, service, env)?;
-    let mut chain = Chain::with_env(env.lookup()).explicit(explicit(conn, env));
+    let explicit = explicit(conn, env);
+    let mut chain = Chain::with_env(env.lookup());
+    if conn.insecure_http_iam {
+        chain = chain.allow_plaintext_http_iam(true);
+    }
+    // A password named by a flag goes to the flag's (or OS_AUTH_URL's) IAM URL: refused here,
+    // by its name, when the chain (and the token request) would refuse it.
+    if explicit.password.is_some()
+        && let Some(url) = &explicit.auth_url
+        && let Err(why) = check_iam_url(url, chain.allows_plaintext_http_iam())
+    {
+        return Err(Usage(format!("--auth-url / OS_AUTH_URL: {why}")));
+    }
+    let mut chain = chain.explicit(explicit);
     if let Some(dir) = env.current_dir() {
         chain = chain.current_dir(dir);
     }

@@ -1,16 +1,21 @@
 //! `clouds.yaml` and `secure.yaml`, as the OpenStack tools read them: the cloud named by
 //! `OS_CLOUD`, its `auth` section and `region_name`, with `secure.yaml` merged over it.
+//!
+//! `secure.yaml` is read only from the folder of the `clouds.yaml` chosen: a `./clouds.yaml`
+//! (in a cloned repository, say) never gets the password of `~/.config/openstack/secure.yaml`,
+//! which would then be sent to whatever `auth_url` that `clouds.yaml` names. Both files are
+//! read within the limits of [`files`](super::files) and [`yaml`](super::yaml).
 
 use std::path::{Path, PathBuf};
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 use super::env::vars;
-use super::{Chain, CredentialError, Found, KeyNames, Profile};
+use super::{Chain, CredentialError, Found, KeyNames, Profile, files, yaml};
 use crate::runtime::secret::Secret;
 
-/// The cloud of `clouds.yaml` the chain names, merged with `secure.yaml`; `None` when no
-/// cloud is named. A named cloud that no file has is an error.
+/// The cloud of `clouds.yaml` the chain names, merged with the `secure.yaml` beside it;
+/// `None` when no cloud is named. A named cloud that no file has is an error.
 pub(super) fn read(chain: &Chain) -> Result<Option<Found>, CredentialError> {
     let Some(cloud) = &chain.cloud else {
         return Ok(None);
@@ -20,7 +25,12 @@ pub(super) fn read(chain: &Chain) -> Result<Option<Found>, CredentialError> {
         Some(file) => vec![file.clone()],
         None => search_path(chain, "clouds"),
     };
-    let Some(file) = candidates.iter().find(|p| p.is_file()) else {
+    let found = match &explicit {
+        // An explicit file is read whatever it is (the reader refuses what is no file).
+        Some(file) if file.exists() => Some(file),
+        _ => candidates.iter().find(|p| p.is_file()),
+    };
+    let Some(file) = found else {
         return Err(CredentialError::new(
             explicit.as_deref(),
             None,
@@ -30,32 +40,62 @@ pub(super) fn read(chain: &Chain) -> Result<Option<Found>, CredentialError> {
             ),
         ));
     };
-    let mut merged = cloud_section(file, cloud)?.ok_or_else(|| {
+    let text = files::read_text(file)?;
+    // Only beside the chosen clouds.yaml (see the module documentation).
+    let folder = file.parent().unwrap_or(Path::new("."));
+    let secure = ["secure.yaml", "secure.yml"]
+        .iter()
+        .map(|name| folder.join(name))
+        .find(|p| p.is_file());
+    let secure_text = match &secure {
+        Some(path) => Some((files::read_text(path)?, path.as_path())),
+        None => None,
+    };
+    let profile = from_text(
+        &text,
+        file,
+        secure_text.as_ref().map(|(t, p)| (t.as_str(), *p)),
+        cloud,
+    )?;
+    Ok(Some(found_for(profile, file, cloud)))
+}
+
+/// The source a cloud's profile came from, with the names of its keys.
+pub(super) fn found_for(profile: Profile, file: &Path, cloud: &str) -> Found {
+    let source = format!("clouds.yaml (cloud {cloud}, {})", file.display());
+    let key = |name: &str| format!("clouds.{cloud}.auth.{name}");
+    Found::new(profile, &source, Some(file)).named(KeyNames {
+        access_key: key("ak"),
+        secret_key: key("sk"),
+        user_name: key("username"),
+        password: key("password"),
+        auth_url: key("auth_url"),
+    })
+}
+
+/// The profile of `cloud` from the text of a `clouds.yaml` (read from `file`) and of the
+/// `secure.yaml` beside it, if there is one.
+pub(super) fn from_text(
+    clouds: &str,
+    file: &Path,
+    secure: Option<(&str, &Path)>,
+    cloud: &str,
+) -> Result<Profile, CredentialError> {
+    let mut merged = cloud_section(clouds, file, cloud)?.ok_or_else(|| {
         CredentialError::new(
             Some(file),
             Some(&format!("clouds.{cloud}")),
             format!("no cloud `{cloud}` in this file (OS_CLOUD names it)"),
         )
     })?;
-    let secure = search_path(chain, "secure")
-        .into_iter()
-        .find(|p| p.is_file());
-    if let Some(secure) = &secure
-        && let Some(overlay) = cloud_section(secure, cloud)?
+    let mut secure_file = None;
+    if let Some((text, path)) = secure
+        && let Some(overlay) = cloud_section(text, path, cloud)?
     {
         merge(&mut merged, overlay);
+        secure_file = Some(path);
     }
-    let profile = profile(&merged, file, cloud, secure.as_deref())?;
-    let source = format!("clouds.yaml (cloud {cloud}, {})", file.display());
-    let key = |name: &str| format!("clouds.{cloud}.auth.{name}");
-    Ok(Some(Found::new(profile, &source, Some(file)).named(
-        KeyNames {
-            access_key: key("ak"),
-            secret_key: key("sk"),
-            user_name: key("username"),
-            password: key("password"),
-        },
-    )))
+    profile(&merged, file, cloud, secure_file)
 }
 
 /// `./NAME.yaml`, `~/.config/openstack/NAME.yaml`, `/etc/openstack/NAME.yaml` (also `.yml`).
@@ -86,15 +126,9 @@ fn list(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-/// The `clouds.<cloud>` mapping of a file, if it has one.
-fn cloud_section(file: &Path, cloud: &str) -> Result<Option<Yaml>, CredentialError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| CredentialError::new(Some(file), None, format!("cannot be read: {e}")))?;
-    let docs = YamlLoader::load_from_str(&text)
-        .map_err(|e| CredentialError::new(Some(file), None, format!("is not YAML: {e}")))?;
-    let Some(doc) = docs.into_iter().next() else {
-        return Ok(None);
-    };
+/// The `clouds.<cloud>` mapping of a file's text, if it has one.
+fn cloud_section(text: &str, file: &Path, cloud: &str) -> Result<Option<Yaml>, CredentialError> {
+    let doc = yaml::load(text, file)?;
     let clouds = match &doc["clouds"] {
         Yaml::Hash(_) => &doc["clouds"],
         Yaml::BadValue => return Ok(None),

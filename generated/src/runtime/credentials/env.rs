@@ -47,6 +47,17 @@ pub mod vars {
     pub const CREDENTIALS_FILE: &[&str] = &["HUAWEICLOUD_SDK_CREDENTIALS_FILE"];
     /// The instance metadata service's address (`http://169.254.169.254` by default), or `off`.
     pub const METADATA_URL: &[&str] = &["CLOUDJOBS_METADATA_URL"];
+    /// `1` (or `true`, `yes`): send IAM passwords to a plain `http` IAM URL on any host, unencrypted
+    /// (see [`PasswordAuth::allow_plaintext_http`](crate::runtime::PasswordAuth::allow_plaintext_http)).
+    pub const ALLOW_HTTP_IAM: &[&str] = &["CLOUDJOBS_ALLOW_HTTP_IAM"];
+}
+
+/// Whether a yes/no variable says yes (`1`, `true`, `yes`, any case).
+pub(super) fn is_yes(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes"
+    )
 }
 
 /// The first of `names` that is set (and not blank), with its name.
@@ -84,5 +95,7 @@ pub(super) fn read(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Found, Cre
         secret_key: names(vars::SECRET_KEY),
         user_name: names(vars::USERNAME),
         password: names(vars::PASSWORD),
+        // The variable that is set, not the list.
+        auth_url: first(lookup, vars::AUTH_URL).map_or_else(|| names(vars::AUTH_URL), |(n, _)| n),
     }))
 }

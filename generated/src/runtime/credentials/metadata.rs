@@ -1,9 +1,15 @@
 //! Temporary AK/SK from the instance metadata service of an ECS with an agency
 //! (`GET /openstack/latest/securitykey`), as the official SDKs read it.
+//!
+//! Off an ECS the address usually answers nothing at all, and the chain asks it only when no
+//! other source has a credential: the probe waits at most [`PROBE_TIMEOUT`], is not repeated
+//! after no answer, and an address that did not answer is not asked again by this process.
+//! Only an answer that says "try again" (`429`, `5xx`) is retried.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::runtime::auth::{KeySource, TemporaryKeys};
 use crate::runtime::client::ServiceClient;
@@ -20,6 +26,15 @@ static METADATA: Service = Service {
     title: "ECS instance metadata",
     servers: &[],
 };
+
+/// How long the first request to the service may take, connecting included.
+pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Attempts of a probe answered `429` or `5xx` (no answer at all is not tried again).
+const PROBE_ATTEMPTS: u32 = 3;
+
+/// The addresses that gave no answer to a probe in this process.
+static SILENT: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 
 static SECURITY_KEY: Operation = Operation {
     id: "ShowMetadataSecurityKey",
@@ -55,15 +70,83 @@ impl InstanceMetadata {
         }
     }
 
-    /// Asks the service once: the source, holding those keys, or why it cannot be used.
+    /// Asks the service: the source, holding those keys, or why it cannot be used. Waits at
+    /// most [`PROBE_TIMEOUT`] for an answer; without one, the address is remembered as silent
+    /// for the rest of the process.
     pub(super) async fn probe(url: &str, connection: &Connection) -> Result<Self, String> {
         let source = Self::new(url);
-        match source.request(connection).await {
-            Ok(keys) => {
-                *source.first.lock().unwrap_or_else(PoisonError::into_inner) = Some(keys);
-                Ok(source)
+        let shown = redact_url(&source.url).into_owned();
+        if SILENT
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&source.url)
+        {
+            tracing::debug!(
+                url = %shown,
+                "instance metadata service not asked: it did not answer earlier in this process"
+            );
+            return Err("not asked (it did not answer earlier in this process)".to_owned());
+        }
+        let quick = connection.for_probe(PROBE_TIMEOUT);
+        let started = Instant::now();
+        tracing::debug!(
+            url = %shown,
+            timeout = ?PROBE_TIMEOUT,
+            "asking the instance metadata service (no other source has a credential)"
+        );
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match source.request(&quick).await {
+                Ok(keys) => {
+                    *source.first.lock().unwrap_or_else(PoisonError::into_inner) = Some(keys);
+                    return Ok(source);
+                }
+                Err(e) => e,
+            };
+            let waited = started.elapsed();
+            match error.status() {
+                None if matches!(error, Error::Timeout { .. } | Error::Transport { .. }) => {
+                    SILENT
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(source.url.clone());
+                    tracing::info!(
+                        url = %shown,
+                        waited = ?waited,
+                        error = %OneLine(&error),
+                        "no instance metadata service (no answer): not asked again in this process"
+                    );
+                    return Err(format!(
+                        "no answer after {} ms ({})",
+                        waited.as_millis(),
+                        OneLine(&error)
+                    ));
+                }
+                Some(status)
+                    if (status.is_server_error() || status.as_u16() == 429)
+                        && attempt < PROBE_ATTEMPTS =>
+                {
+                    let delay = Duration::from_millis(200) * attempt;
+                    tracing::info!(
+                        url = %shown,
+                        status = status.as_u16(),
+                        attempt,
+                        delay = ?delay,
+                        "instance metadata service answered an error: asking again"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                _ => {
+                    tracing::debug!(
+                        url = %shown,
+                        waited = ?waited,
+                        error = %OneLine(&error),
+                        "instance metadata service not usable"
+                    );
+                    return Err(format!("not usable ({})", OneLine(&error)));
+                }
             }
-            Err(e) => Err(format!("not usable ({})", OneLine(&e))),
         }
     }
 

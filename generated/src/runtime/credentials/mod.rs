@@ -8,8 +8,12 @@
 //! 3. `clouds.yaml`, as the OpenStack tools, the Open Telekom Cloud Terraform provider and
 //!    gophertelekomcloud read it: the cloud named by `OS_CLOUD` (or [`Chain::cloud`]), from
 //!    `OS_CLIENT_CONFIG_FILE` or the first of `./clouds.yaml`,
-//!    `~/.config/openstack/clouds.yaml`, `/etc/openstack/clouds.yaml`, with `secure.yaml`
-//!    (same places) merged over it;
+//!    `~/.config/openstack/clouds.yaml`, `/etc/openstack/clouds.yaml`, with the `secure.yaml`
+//!    (or `secure.yml`) of the same folder merged over it. Only that folder's: a
+//!    `./clouds.yaml` in a cloned repository never gets the password of
+//!    `~/.config/openstack/secure.yaml`, to send it to an `auth_url` of its own. Files are
+//!    read only when they are regular files of at most 1 MiB, YAML nested at most 64 levels
+//!    deep with at most 100,000 values (aliases counted expanded);
 //! 4. the Huawei Cloud SDK credentials file (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` or
 //!    `~/.huaweicloud/credentials`, INI, section `[basic]`);
 //! 5. the instance metadata service of an ECS with an agency: temporary AK/SK and security
@@ -20,15 +24,23 @@
 //! source that sets one wins. The credential comes whole from the first source that has any
 //! part of one: a token, else an access key and secret key, else a user name and password;
 //! an incomplete one is an error naming the source and the missing key, never a silent skip.
-//! A file that cannot be read as its format is an error naming the file and the key.
+//! A file that cannot be read as its format is an error naming the file and the key; so is an
+//! IAM URL (`OS_AUTH_URL`, `auth_url`, `iam_endpoint`) that is not an `http(s)` URL.
+//!
+//! A password is sent only to an `https` IAM URL, or a plain `http` one on this machine
+//! (`127.0.0.0/8`, `::1`, `localhost`); any other `http` IAM URL is an error naming where it
+//! came from, before anything is sent, unless `CLOUDJOBS_ALLOW_HTTP_IAM=1` (or
+//! [`Chain::allow_plaintext_http_iam`]) allows it, unencrypted.
 //!
 //! Every source tried is recorded in [`Resolved::trail`] (and traced), with why it was
 //! skipped or what it gave; never a secret.
 
 mod clouds;
 mod env;
+mod files;
 mod metadata;
 mod profile_file;
+mod yaml;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -40,7 +52,7 @@ use super::auth::{AkSk, Auth};
 use super::config::{Config, ConfigBuilder};
 use super::connection::Connection;
 use super::error::OneLine;
-use super::iam::{PasswordAuth, ProjectScope};
+use super::iam::{PasswordAuth, ProjectScope, check_iam_url};
 use super::secret::{Secret, redact_url};
 
 /// Settings and credential parts, as one source gives them (every field optional).
@@ -210,6 +222,7 @@ pub(crate) struct KeyNames {
     pub(crate) secret_key: String,
     pub(crate) user_name: String,
     pub(crate) password: String,
+    pub(crate) auth_url: String,
 }
 
 impl KeyNames {
@@ -219,6 +232,7 @@ impl KeyNames {
             secret_key: "secret key".into(),
             user_name: "user name".into(),
             password: "password".into(),
+            auth_url: "auth_url".into(),
         }
     }
 }
@@ -237,6 +251,31 @@ impl Found {
     pub(crate) fn named(mut self, names: KeyNames) -> Self {
         self.names = names;
         self
+    }
+
+    /// Where this source's IAM URL is set, for messages: the source and its key.
+    fn auth_url_origin(&self) -> String {
+        format!("{}, {}", self.source, self.names.auth_url)
+    }
+
+    /// This source's IAM URL, if it sets one, must be an `http(s)` URL with a host (whether
+    /// or not a password goes to it). The value is not quoted: the file shows it.
+    fn check_auth_url(&self) -> Result<(), CredentialError> {
+        let Some(url) = &self.profile.auth_url else {
+            return Ok(());
+        };
+        match reqwest::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
+            _ => Err(CredentialError::new(
+                self.file.as_deref(),
+                Some(&self.names.auth_url),
+                format!(
+                    "is not an http(s) URL (such as https://iam.eu-de.otc.t-systems.com/v3; in \
+                     {})",
+                    self.source
+                ),
+            )),
+        }
     }
 
     /// The complete credential of this source, if it has one.
@@ -301,6 +340,10 @@ pub struct Resolved {
     pub source: String,
     /// Every source tried, in order, with what came of it (no secrets).
     pub trail: Vec<String>,
+    /// Where `settings.auth_url` came from (source and key), for messages.
+    auth_url_origin: Option<String>,
+    /// Whether a password may go to a plain `http` IAM URL on another host.
+    allow_plaintext_http_iam: bool,
 }
 
 impl Resolved {
@@ -372,7 +415,14 @@ impl Resolved {
             _ => auth,
         };
         if let Some(url) = &s.auth_url {
-            auth = auth.iam_endpoint(url);
+            let origin = self
+                .auth_url_origin
+                .clone()
+                .unwrap_or_else(|| "the settings".to_owned());
+            auth = auth.iam_endpoint_from(url, origin);
+        }
+        if self.allow_plaintext_http_iam {
+            auth = auth.allow_plaintext_http();
         }
         auth
     }
@@ -429,6 +479,7 @@ pub struct Chain {
     current_dir: Option<PathBuf>,
     system_dir: PathBuf,
     metadata: Option<String>,
+    allow_plaintext_http_iam: bool,
 }
 
 impl fmt::Debug for Chain {
@@ -438,7 +489,8 @@ impl fmt::Debug for Chain {
             .field("cloud", &self.cloud)
             .field("home", &self.home)
             .field("current_dir", &self.current_dir)
-            .field("metadata", &self.metadata)
+            .field("metadata", &self.metadata.as_deref().map(redact_url))
+            .field("allow_plaintext_http_iam", &self.allow_plaintext_http_iam)
             .finish_non_exhaustive()
     }
 }
@@ -471,6 +523,8 @@ impl Chain {
             None => Some(DEFAULT_METADATA_URL.to_owned()),
         };
         let cloud = env::first(&lookup, vars::CLOUD).map(|(_, v)| v.trim().to_owned());
+        let allow_plaintext_http_iam =
+            env::first(&lookup, vars::ALLOW_HTTP_IAM).is_some_and(|(_, v)| env::is_yes(&v));
         Self {
             lookup: Box::new(lookup),
             explicit: Profile::default(),
@@ -479,6 +533,7 @@ impl Chain {
             current_dir: None,
             system_dir: PathBuf::from("/etc/openstack"),
             metadata,
+            allow_plaintext_http_iam,
         }
     }
 
@@ -518,6 +573,19 @@ impl Chain {
         self
     }
 
+    /// Lets a password go to a plain `http` IAM URL on any host, **unencrypted** (default: only
+    /// `https`, or `http` to `127.0.0.0/8`, `::1`, `localhost`; `CLOUDJOBS_ALLOW_HTTP_IAM=1`
+    /// sets it too). See [`PasswordAuth::allow_plaintext_http`].
+    pub fn allow_plaintext_http_iam(mut self, allow: bool) -> Self {
+        self.allow_plaintext_http_iam = allow;
+        self
+    }
+
+    /// Whether [`Chain::allow_plaintext_http_iam`] (or `CLOUDJOBS_ALLOW_HTTP_IAM`) allows it.
+    pub fn allows_plaintext_http_iam(&self) -> bool {
+        self.allow_plaintext_http_iam
+    }
+
     fn var(&self, names: &[&str]) -> Option<String> {
         env::first(&self.lookup, names).map(|(_, v)| v.trim().to_owned())
     }
@@ -528,6 +596,7 @@ impl Chain {
         let mut trail = Vec::new();
         let mut settings = Profile::default();
         let mut chosen: Option<(Credential, String)> = None;
+        let mut auth_url_origin: Option<(Option<PathBuf>, String, String)> = None;
         let sources: [Source; 4] = [
             |c| {
                 Ok(Some(Found::new(
@@ -544,6 +613,14 @@ impl Chain {
             let Some(found) = source(self)? else {
                 continue;
             };
+            found.check_auth_url()?;
+            if chosen.is_none() && settings.auth_url.is_none() && found.profile.auth_url.is_some() {
+                auth_url_origin = Some((
+                    found.file.clone(),
+                    found.names.auth_url.clone(),
+                    found.auth_url_origin(),
+                ));
+            }
             settings.fill_settings_from(&found.profile, chosen.is_none());
             if chosen.is_some() {
                 trail.push(format!(
@@ -601,6 +678,18 @@ impl Chain {
                 ),
             ));
         }
+        // The password's IAM URL, checked before anything is sent (the token request checks
+        // it again, whatever set it).
+        if let (Credential::Password { .. }, Some(url), Some((file, key, origin))) =
+            (&credential, &settings.auth_url, &auth_url_origin)
+            && let Err(why) = check_iam_url(url, self.allow_plaintext_http_iam)
+        {
+            return Err(CredentialError::new(
+                file.as_deref(),
+                Some(key),
+                format!("IAM URL for the password of {source} (from {origin}): {why}"),
+            ));
+        }
         for step in &trail {
             tracing::debug!(step = %OneLine(step), "credential source tried");
         }
@@ -614,6 +703,8 @@ impl Chain {
             credential,
             source,
             trail,
+            auth_url_origin: auth_url_origin.map(|(_, _, origin)| origin),
+            allow_plaintext_http_iam: self.allow_plaintext_http_iam,
         })
     }
 
@@ -639,4 +730,20 @@ impl Config {
             .build()
             .map_err(|e| CredentialError::new(None, None, e.to_string()))
     }
+}
+
+/// The fuzz target `clouds_yaml` (see [`crate::runtime::fuzzing::clouds_yaml`]): the cloud
+/// `otc` of `clouds` (as `fuzz/clouds.yaml`) with `secure` (as `fuzz/secure.yaml`) merged
+/// over it, checked as the chain checks a source.
+pub(crate) fn clouds_yaml_for_fuzzing(
+    clouds: &str,
+    secure: Option<&str>,
+) -> Result<(Profile, Option<Credential>), CredentialError> {
+    let file = Path::new("fuzz/clouds.yaml");
+    let secure = secure.map(|text| (text, Path::new("fuzz/secure.yaml")));
+    let profile = clouds::from_text(clouds, file, secure, "otc")?;
+    let found = clouds::found_for(profile, file, "otc");
+    found.check_auth_url()?;
+    let credential = found.credential()?;
+    Ok((found.profile, credential))
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::env::vars;
-use super::{Chain, CredentialError, Found, KeyNames, Profile};
+use super::{Chain, CredentialError, Found, KeyNames, Profile, files};
 use crate::runtime::secret::Secret;
 
 /// The `[basic]` section of the file, when there is a file.
@@ -16,7 +16,7 @@ pub(super) fn read(chain: &Chain) -> Result<Option<Found>, CredentialError> {
         (None, Some(home)) => home.join(".huaweicloud").join("credentials"),
         (None, None) => return Ok(None),
     };
-    if !file.is_file() {
+    if !file.exists() || (explicit.is_none() && !file.is_file()) {
         return match explicit {
             Some(_) => Err(CredentialError::new(
                 Some(&file),
@@ -26,8 +26,7 @@ pub(super) fn read(chain: &Chain) -> Result<Option<Found>, CredentialError> {
             None => Ok(None),
         };
     }
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| CredentialError::new(Some(&file), None, format!("cannot be read: {e}")))?;
+    let text = files::read_text(&file)?;
     let mut section = String::new();
     let mut profile = Profile::default();
     for (n, raw) in text.lines().enumerate() {
@@ -80,6 +79,7 @@ pub(super) fn read(chain: &Chain) -> Result<Option<Found>, CredentialError> {
             secret_key: "[basic] sk".into(),
             user_name: "[basic] user name".into(),
             password: "[basic] password".into(),
+            auth_url: "[basic] iam_endpoint".into(),
         },
     )))
 }
