@@ -392,4 +392,44 @@ mod tests {
             .unwrap();
         assert!(e.0.starts_with("no project id"), "{}", e.0);
     }
+
+    /// Before the fix `--password` with `--auth-url http://...` sent the password in clear.
+    #[tokio::test]
+    async fn a_flag_password_is_not_sent_to_a_plain_http_iam_url() {
+        let mut c = Connection {
+            region: Some("eu-de".into()),
+            project_id: Some("p".into()),
+            username: Some("u".into()),
+            password: Some("pw-SECRET".into()),
+            domain_name: Some("d".into()),
+            auth_url: Some("http://u:url-SECRET@iam.example.invalid/v3".into()),
+            ..Connection::default()
+        };
+        let e = resolve(&c, service("ims"), &env(&[]))
+            .await
+            .err()
+            .unwrap()
+            .0;
+        assert!(
+            e.starts_with("--auth-url / OS_AUTH_URL: `http://***@iam"),
+            "{e}"
+        );
+        assert!(e.contains("plain http") && !e.contains("SECRET"), "{e}");
+        // The same URL from OS_AUTH_URL.
+        c.auth_url = None;
+        let vars = env(&[("OS_AUTH_URL", "http://iam.example.invalid/v3")]);
+        let e = resolve(&c, service("ims"), &vars).await.err().unwrap().0;
+        assert!(e.contains("plain http"), "{e}");
+        // Allowed by the flag or the variable; loopback needs neither.
+        c.insecure_http_iam = true;
+        assert!(resolve(&c, service("ims"), &vars).await.is_ok());
+        c.insecure_http_iam = false;
+        let allowed = env(&[
+            ("OS_AUTH_URL", "http://iam.example.invalid/v3"),
+            ("CLOUDJOBS_ALLOW_HTTP_IAM", "1"),
+        ]);
+        assert!(resolve(&c, service("ims"), &allowed).await.is_ok());
+        let local = env(&[("OS_AUTH_URL", "http://127.0.0.1:9/v3")]);
+        assert!(resolve(&c, service("ims"), &local).await.is_ok());
+    }
 }
