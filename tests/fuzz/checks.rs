@@ -219,3 +219,71 @@ pub fn server_input(data: &[u8]) {
     }
     assert!(fuzzing::iam_token(None, body).is_err());
 }
+
+/// The secret the `clouds_yaml` check plants wherever the input has `$$`.
+pub const PLANTED_SECRET: &str = "fz-SECRET-7d1c";
+
+/// The `clouds_yaml` target: arbitrary bytes as a `clouds.yaml` and the `secure.yaml` beside
+/// it (split at the first NUL byte; no NUL: no `secure.yaml`), the cloud `otc` read through
+/// the chain's loader (`fuzzing::clouds_yaml`). Every `$$` becomes [`PLANTED_SECRET`], so
+/// the fuzzer can put a known secret anywhere.
+///
+/// The loader gives the cloud's settings and credential or an error; it never panics (and,
+/// under libFuzzer, never overflows its stack or runs out of memory or time). An error names
+/// `fuzz/clouds.yaml` or `fuzz/secure.yaml` and never shows the planted secret. The `Debug`
+/// of a result does not depend on its secrets (token, password, secret key, security token).
+pub fn clouds_yaml(data: &[u8]) {
+    use cloudjobs::runtime::credentials::Credential;
+
+    let (clouds, secure) = match data.iter().position(|b| *b == 0) {
+        Some(i) => (&data[..i], Some(&data[i + 1..])),
+        None => (data, None),
+    };
+    let plant = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace("$$", PLANTED_SECRET);
+    let clouds = plant(clouds);
+    let secure = secure.map(plant);
+    match fuzzing::clouds_yaml(&clouds, secure.as_deref()) {
+        Err(error) => {
+            let text = error.to_string();
+            let file = error.file.as_deref().and_then(|f| f.to_str());
+            assert!(
+                matches!(file, Some("fuzz/clouds.yaml" | "fuzz/secure.yaml")),
+                "{text}"
+            );
+            assert!(text.starts_with(file.unwrap_or_default()), "{text}");
+            assert!(!text.contains(PLANTED_SECRET), "{text}");
+            assert!(!format!("{error:?}").contains(PLANTED_SECRET), "{error:?}");
+        }
+        Ok((profile, credential)) => {
+            // With every secret replaced, `Debug` must print the same: it shows none of them.
+            let other = |s: &Option<Secret>| s.as_ref().map(|_| Secret::new("other"));
+            let mut replaced = profile.clone();
+            replaced.token = other(&profile.token);
+            replaced.password = other(&profile.password);
+            replaced.secret_key = other(&profile.secret_key);
+            replaced.security_token = other(&profile.security_token);
+            let replaced_credential = credential.as_ref().map(|c| match c {
+                Credential::Token(_) => Credential::Token(Secret::new("other")),
+                Credential::Password { user_name, .. } => Credential::Password {
+                    user_name: user_name.clone(),
+                    password: Secret::new("other"),
+                },
+                Credential::AkSk {
+                    access_key,
+                    security_token,
+                    ..
+                } => Credential::AkSk {
+                    access_key: access_key.clone(),
+                    secret_key: Secret::new("other"),
+                    security_token: other(security_token),
+                },
+                other => other.clone(),
+            });
+            assert_eq!(
+                format!("{profile:?} {credential:?}"),
+                format!("{replaced:?} {replaced_credential:?}"),
+                "Debug shows a secret"
+            );
+        }
+    }
+}

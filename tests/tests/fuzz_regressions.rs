@@ -73,6 +73,53 @@ fn server_input_checks_pass_on_seeds_and_past_failures() {
     run_all("server_input", checks::server_input);
 }
 
+#[test]
+fn clouds_yaml_checks_pass_on_seeds_and_past_failures() {
+    run_all("clouds_yaml", checks::clouds_yaml);
+}
+
+/// `regressions/clouds_yaml/billion-laughs` and `deep-block-sequences` (found by review
+/// before the target existed): yaml-rust2's loader expanded 420 bytes of aliases of aliases
+/// to 9^9 values (memory exhausted), and nested block sequences recursed once per level (a
+/// large enough file overflowed the stack). Both are errors naming the file now, at once.
+#[test]
+fn alias_bombs_and_deep_nesting_in_clouds_yaml_are_refused_at_once() {
+    for (name, expected) in [
+        ("billion-laughs", "more than 100000 values"),
+        ("deep-block-sequences", "more than 64 levels deep"),
+    ] {
+        let path = cloudjobs_tests::paths::project_root()
+            .join("tests/fuzz/regressions/clouds_yaml")
+            .join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let started = std::time::Instant::now();
+        let e = cloudjobs::runtime::fuzzing::clouds_yaml(&text, None).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2), "{name}");
+        assert_eq!(
+            e.file.as_deref(),
+            Some(std::path::Path::new("fuzz/clouds.yaml"))
+        );
+        assert!(e.to_string().contains(expected), "{name}: {e}");
+    }
+    // The seeds reach the end of the loader too: a password merged from secure.yaml, a
+    // shared auth section by alias.
+    let seed = |name: &str| {
+        let path = cloudjobs_tests::paths::project_root()
+            .join("tests/fuzz/seeds/clouds_yaml")
+            .join(name);
+        let text = std::fs::read_to_string(path).unwrap();
+        let (clouds, secure) = text
+            .split_once('\0')
+            .map_or((text.as_str(), None), |(c, s)| (c, Some(s)));
+        cloudjobs::runtime::fuzzing::clouds_yaml(clouds, secure)
+    };
+    let (profile, credential) = seed("password-in-secure-yaml").unwrap();
+    assert_eq!(profile.password.unwrap().expose(), "$$");
+    assert_eq!(credential.unwrap().kind(), "IAM password");
+    let (profile, _) = seed("aliases").unwrap();
+    assert_eq!(profile.domain_name.as_deref(), Some("D"));
+}
+
 /// `regressions/server_input/http-date-year-overflow`: a `Retry-After` date in the year
 /// 999999999999 overflowed the day arithmetic (a panic in the retry layer and the waiter).
 #[test]
