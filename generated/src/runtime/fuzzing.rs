@@ -1,6 +1,6 @@
 //! Entry points for the fuzz targets (`tests/fuzz/`): the runtime's parsers of server input
-//! and of local configuration files that are not public API on their own. Hidden from the documentation; not for applications,
-//! and not covered by semantic versioning.
+//! and of local configuration files that are not public API on their own. Hidden from the
+//! documentation; not for applications, and not covered by semantic versioning.
 
 use std::time::{Duration, SystemTime};
 
