@@ -3,7 +3,7 @@
 //! Kept identical to the README by `tests/tests/readme.rs`.
 
 use cloudjobs::apis::registry;
-use cloudjobs::runtime::registry::JobQuery;
+use cloudjobs::runtime::any_service::JobQuery;
 use cloudjobs::runtime::wait::{WaitPolicy, wait_for};
 use cloudjobs::runtime::{Auth, Config, Job};
 

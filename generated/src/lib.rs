@@ -23,7 +23,10 @@
 //! ```
 
 pub mod apis;
-pub mod runtime;
+/// The hand-written runtime the generated clients call ([`cloudjobs_runtime`], re-exported):
+/// configuration, authentication, errors, the registry's types and the job waiter.
+#[doc(inline)]
+pub use cloudjobs_runtime as runtime;
 
 pub use apis::*;
 pub use runtime::{Config, Error, Response};

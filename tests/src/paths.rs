@@ -20,42 +20,9 @@ pub fn project_root() -> PathBuf {
     ROOT.get_or_init(find_project_root).clone()
 }
 
-/// [`project_root`], uncached.
+/// [`project_root`], uncached: the one lookup `cargo xtask` uses too.
 fn find_project_root() -> PathBuf {
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    let current = std::env::current_dir().ok();
-    manifest
-        .iter()
-        .chain(&current)
-        .find_map(|start| find_root(start))
-        .unwrap_or_else(|| {
-            let shown = |p: &Option<PathBuf>, none: &str| {
-                p.as_ref()
-                    .map_or_else(|| none.to_owned(), |p| p.display().to_string())
-            };
-            panic!(
-                "cannot find the cloudjobs project root (a Cargo.toml with [workspace] next to \
-                 xtask/) at or above CARGO_MANIFEST_DIR ({}) or the current folder ({}): run the \
-                 tests with cargo, or from inside the project",
-                shown(&manifest, "not set"),
-                shown(&current, "unknown"),
-            )
-        })
-}
-
-/// The nearest folder at or above `start` that is the project root.
-fn find_root(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .find(|dir| is_project_root(dir))
-        .map(Path::to_path_buf)
-}
-
-/// Whether `dir` holds the workspace manifest (a `[workspace]` table) and `xtask/`.
-fn is_project_root(dir: &Path) -> bool {
-    dir.join("xtask").is_dir()
-        && std::fs::read_to_string(dir.join("Cargo.toml"))
-            .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"))
+    cloudjobs_codegen::project::root::project_root().unwrap_or_else(|message| panic!("{message}"))
 }
 
 /// Copies the project at `from` into `to` (created), leaving out build output (`target/`)

@@ -70,18 +70,39 @@ fn args(sim: &JobSim, command: &str, service: &SimService, job: &str) -> Vec<Str
         )
     });
     for param in &service.required_params {
-        let flag = registered
-            .param(&param.name)
-            .unwrap_or_else(|| {
-                panic!(
-                    "{}: no parameter {} in the registry",
-                    service.name, param.name
-                )
-            })
-            .flag;
-        a.extend([format!("--{flag}"), param.sample.clone()]);
+        assert!(
+            registered.param(&param.name).is_some(),
+            "{}: no parameter {} in the registry",
+            service.name,
+            param.name
+        );
+        a.extend([
+            published_flag(registered.name, &param.name),
+            param.sample.clone(),
+        ]);
     }
     a
+}
+
+/// The flag the command line gives `service`'s parameter `param` (`--environment-id`), as
+/// `cloudjobs services --json` publishes it.
+fn published_flag(service: &str, param: &str) -> String {
+    static LISTING: OnceLock<Value> = OnceLock::new();
+    let listing = LISTING.get_or_init(|| {
+        let out = run(&["services", "--json"], &[]);
+        assert_eq!(out.code, 0, "cloudjobs services --json: {}", out.stderr);
+        serde_json::from_str(&out.stdout).expect("cloudjobs services --json prints JSON")
+    });
+    listing["services"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["name"] == service)
+        .flat_map(|s| s["params"].as_array().into_iter().flatten())
+        .find(|p| p["name"] == param)
+        .and_then(|p| p["flag"].as_str())
+        .unwrap_or_else(|| panic!("cloudjobs services --json lists no flag for {service} {param}"))
+        .to_owned()
 }
 
 /// `a` followed by `extra`.
@@ -922,8 +943,8 @@ fn readme_documents_the_command_line() {
     let section = &readme[start..];
     let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
     for needle in [
-        "cargo install --path generated --features cli",
-        "cargo run -p cloudjobs --features cli --",
+        "cargo install --locked --path cli",
+        "cargo run -p cloudjobs-cli --",
         "cloudjobs get",
         "cloudjobs wait",
         "OS_AUTH_TOKEN",

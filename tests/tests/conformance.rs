@@ -42,8 +42,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use cloudjobs::apis::registry;
+use cloudjobs::runtime::any_service::{JobQuery, JobService};
 use cloudjobs::runtime::header::HeaderMap;
-use cloudjobs::runtime::registry::{JobQuery, JobService};
 use cloudjobs::runtime::{
     Auth, Config, ConfigBuilder, Error, Method, Operation, PasswordAuth, Request, Response,
     RetryPolicy, Service, ServiceClient, encode_path,

@@ -1,5 +1,5 @@
 //! `cargo xtask diff`: the semantic spec diff (`cloudjobs_codegen::diff`) and the git side
-//! (`xtask::diff`).
+//! (`xtask::git_diff`).
 //!
 //! - every fixture pair in `fixtures/diff/<case>/{old,new}.yaml`, reported in the three
 //!   formats and pinned with insta snapshots, plus the classification each case must give;
@@ -18,7 +18,7 @@ use cloudjobs_codegen::diff::{
     Change, ChangeKind, Class, Format, Report, RustAction, Spec, SpecDiff, SpecStatus, diff_spec,
 };
 use serde_json::Value;
-use xtask::diff as xtask_diff;
+use xtask::git_diff as xtask_diff;
 
 use cloudjobs_tests::paths::project_root;
 

@@ -89,7 +89,7 @@ fn documented_in(
 #[tokio::test]
 async fn every_registered_job_api_decodes_its_documented_responses() {
     use cloudjobs::apis::registry;
-    use cloudjobs::runtime::registry::JobQuery;
+    use cloudjobs::runtime::any_service::JobQuery;
 
     let root = cloudjobs_tests::paths::project_root();
     let specs = cloudjobs_codegen::project::spec_files(&root.join("specs")).unwrap();
@@ -123,10 +123,10 @@ async fn every_registered_job_api_decodes_its_documented_responses() {
                 .filter(|p| p.required)
                 .fold(JobQuery::new("p", "j"), |q, p| {
                     let value = match p.kind {
-                        cloudjobs::runtime::registry::ParamKind::Integer
-                        | cloudjobs::runtime::registry::ParamKind::Number => "1",
-                        cloudjobs::runtime::registry::ParamKind::Boolean => "true",
-                        cloudjobs::runtime::registry::ParamKind::Text => "x",
+                        cloudjobs::runtime::any_service::ParamKind::Integer
+                        | cloudjobs::runtime::any_service::ParamKind::Number => "1",
+                        cloudjobs::runtime::any_service::ParamKind::Boolean => "true",
+                        cloudjobs::runtime::any_service::ParamKind::Text => "x",
                     };
                     q.param(p.name, value)
                 });

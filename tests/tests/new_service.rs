@@ -129,15 +129,7 @@ fn a_new_job_spec_is_a_new_service_after_regen() {
     );
     cargo(
         &copy,
-        &[
-            "build",
-            "-p",
-            "cloudjobs",
-            "--features",
-            "cli",
-            "--bin",
-            "cloudjobs",
-        ],
+        &["build", "-p", "cloudjobs-cli", "--bin", "cloudjobs"],
     );
     let binary = paths::project_root().join("target/new-service/debug/cloudjobs");
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cloudjobs::apis::registry;
-use cloudjobs::runtime::registry::{JobClient, JobQuery};
+use cloudjobs::runtime::any_service::{JobClient, JobQuery};
 use cloudjobs::runtime::wait::{WaitPolicy, wait_for};
 use cloudjobs::runtime::{
     AkSk, Auth, Config, Error, Job, PasswordAuth, Request, RetryPolicy, ServiceClient, StateKind,

@@ -9,7 +9,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use cloudjobs::apis::registry;
 use cloudjobs::otc_ims_jobs::{JobStatus, ShowJobResponse};
-use cloudjobs::runtime::registry::{JobQuery, JobService, ParamPlace};
+use cloudjobs::runtime::any_service::{JobQuery, JobService, ParamPlace};
 use cloudjobs::runtime::wait::{WaitEvent, WaitFailure, WaitPolicy, wait_for};
 use cloudjobs::runtime::{
     Auth, Clock, Config, Error, Job, JobState, Progress, RetryPolicy, StateKind,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::diff::DiffArgs;
+use crate::git_diff::DiffArgs;
 
 /// `cargo xtask <command>`.
 #[derive(Debug, Parser)]

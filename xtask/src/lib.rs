@@ -2,6 +2,6 @@
 //! (`src/main.rs`) dispatches the commands.
 
 pub mod cli;
-pub mod diff;
+pub mod git_diff;
 pub mod outcome;
 pub mod regen;

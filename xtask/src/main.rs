@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         let _ = Cli::command().print_help();
         return ExitCode::SUCCESS;
     };
-    let root = match workspace_root() {
+    let root = match cloudjobs_codegen::project::root::project_root() {
         Ok(root) => root,
         Err(message) => return fail(&message),
     };
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Command::Check => check(&root),
         Command::Validate => tools::validate_specs(&root),
         Command::Corpus(args) => corpus::run(&root, &args),
-        Command::Diff(args) => return xtask::diff::run(&root, &args),
+        Command::Diff(args) => return xtask::git_diff::run(&root, &args),
         Command::Docs { args } => return docs::run(&root, &args),
         Command::Test => tools::test_all(&root),
         Command::Bench(args) => bench::run_bench(&root, &args),
@@ -51,9 +51,7 @@ fn man(root: &Path, dir: &Path) -> Result<(), String> {
         "build",
         "--quiet",
         "-p",
-        "cloudjobs",
-        "--features",
-        "cli",
+        "cloudjobs-cli",
         "--bin",
         "cloudjobs",
     ]))?;
@@ -85,45 +83,6 @@ fn man(root: &Path, dir: &Path) -> Result<(), String> {
 fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::FAILURE
-}
-
-/// The root of the checkout to work on, found at run time: the workspace around the
-/// `CARGO_MANIFEST_DIR` that `cargo run` (so `cargo xtask`) sets for this process, else the
-/// workspace around the current folder (the binary run directly).
-///
-/// Never the compile-time `env!("CARGO_MANIFEST_DIR")`: checkouts that share a target folder
-/// share the xtask binary too (cargo finds it fresh when a checkout's sources are no newer
-/// than the build), and that path names the checkout the binary was built in.
-fn workspace_root() -> Result<PathBuf, String> {
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    let current = std::env::current_dir().ok();
-    if let Some(root) = manifest.iter().chain(&current).find_map(|d| find_root(d)) {
-        return Ok(root);
-    }
-    let shown = |dir: &Option<PathBuf>, none: &str| {
-        dir.as_ref()
-            .map_or_else(|| none.to_owned(), |d| d.display().to_string())
-    };
-    Err(format!(
-        "cannot find the project root (a Cargo.toml with [workspace] next to xtask/) at or \
-         above CARGO_MANIFEST_DIR ({}) or the current folder ({}): run `cargo xtask` inside \
-         the project",
-        shown(&manifest, "not set"),
-        shown(&current, "unknown"),
-    ))
-}
-
-/// The nearest folder at or above `start` that is the project root: its Cargo.toml has a
-/// `[workspace]` table, and it has `xtask/`.
-fn find_root(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .find(|dir| {
-            dir.join("xtask").is_dir()
-                && std::fs::read_to_string(dir.join("Cargo.toml"))
-                    .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"))
-        })
-        .map(Path::to_path_buf)
 }
 
 /// Where generated modules go.

@@ -231,8 +231,8 @@ impl rt::job::Job for types::ShowJobResponse {
     }
 }
 /// The job services of this API, one per job operation: the entries of the crate's job registry.
-pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
-    rt::registry::JobService {
+pub static JOB_SERVICES: [rt::any_service::JobService; 1] = [
+    rt::any_service::JobService {
         name: "cae",
         aliases: &["cloud-application-engine"],
         title: "Huawei Cloud CAE - Obtaining Job Details",
@@ -244,23 +244,19 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
         job_id_param: "job_id",
         project_param: Some("project_id"),
         params: &[
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "X-Environment-ID",
-                place: rt::registry::ParamPlace::Header,
-                kind: rt::registry::ParamKind::Text,
+                place: rt::any_service::ParamPlace::Header,
+                kind: rt::any_service::ParamKind::Text,
                 required: true,
                 summary: "Environment ID.",
-                flag: "environment-id",
-                env: "CLOUDJOBS_CAE_ENVIRONMENT_ID",
             },
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "X-Enterprise-Project-ID",
-                place: rt::registry::ParamPlace::Header,
-                kind: rt::registry::ParamKind::Text,
+                place: rt::any_service::ParamPlace::Header,
+                kind: rt::any_service::ParamKind::Text,
                 required: false,
                 summary: "Enterprise project ID.",
-                flag: "enterprise-project-id",
-                env: "CLOUDJOBS_CAE_ENTERPRISE_PROJECT_ID",
             },
         ],
         states: &SHOW_JOB_JOB_STATES,
@@ -270,8 +266,8 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
 /// Reads one job with `ShowJob`, for the registry.
 fn poll_show_job<'a>(
     inner: &'a rt::ServiceClient,
-    query: &'a rt::registry::JobQuery,
-) -> rt::BoxFuture<'a, rt::registry::PollResult> {
+    query: &'a rt::any_service::JobQuery,
+) -> rt::BoxFuture<'a, rt::any_service::PollResult> {
     Box::pin(async move {
         let client = Client::from_service_client(inner.clone());
         #[allow(unused_mut)]
@@ -289,8 +285,8 @@ fn poll_show_job<'a>(
         request
             .send()
             .await
-            .map(|response| response.map(rt::registry::AnyJob::new))
-            .map_err(rt::registry::json_error)
+            .map(|response| response.map(rt::any_service::AnyJob::new))
+            .map_err(rt::any_service::json_error)
     })
 }
 /// The types of this API: its schemas, plus the per-operation response and error

@@ -207,8 +207,8 @@ impl rt::job::Job for types::ShowJobDetailResponse {
     }
 }
 /// The job services of this API, one per job operation: the entries of the crate's job registry.
-pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
-    rt::registry::JobService {
+pub static JOB_SERVICES: [rt::any_service::JobService; 1] = [
+    rt::any_service::JobService {
         name: "gaussdb",
         aliases: &["opengauss", "gaussdb-opengauss"],
         title: "Open Telekom Cloud GaussDB (openGauss) - Obtaining Task Information",
@@ -227,8 +227,8 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
 /// Reads one job with `ShowJobDetail`, for the registry.
 fn poll_show_job_detail<'a>(
     inner: &'a rt::ServiceClient,
-    query: &'a rt::registry::JobQuery,
-) -> rt::BoxFuture<'a, rt::registry::PollResult> {
+    query: &'a rt::any_service::JobQuery,
+) -> rt::BoxFuture<'a, rt::any_service::PollResult> {
     Box::pin(async move {
         let client = Client::from_service_client(inner.clone());
         #[allow(unused_mut)]
@@ -236,8 +236,8 @@ fn poll_show_job_detail<'a>(
         request
             .send()
             .await
-            .map(|response| response.map(rt::registry::AnyJob::new))
-            .map_err(rt::registry::json_error)
+            .map(|response| response.map(rt::any_service::AnyJob::new))
+            .map_err(rt::any_service::json_error)
     })
 }
 /// The types of this API: its schemas, plus the per-operation response and error

@@ -329,8 +329,8 @@ impl rt::job::Job for types::ListJobsResponse {
     }
 }
 /// The job services of this API, one per job operation: the entries of the crate's job registry.
-pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
-    rt::registry::JobService {
+pub static JOB_SERVICES: [rt::any_service::JobService; 1] = [
+    rt::any_service::JobService {
         name: "geminidb",
         aliases: &["gaussdb-nosql"],
         title: "Open Telekom Cloud GeminiDB - Querying Tasks and Details",
@@ -342,59 +342,47 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
         job_id_param: "id",
         project_param: Some("project_id"),
         params: &[
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "start_time",
-                place: rt::registry::ParamPlace::Query,
-                kind: rt::registry::ParamKind::Text,
+                place: rt::any_service::ParamPlace::Query,
+                kind: rt::any_service::ParamKind::Text,
                 required: false,
                 summary: "Start of the queried period.",
-                flag: "start-time",
-                env: "CLOUDJOBS_GEMINIDB_START_TIME",
             },
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "end_time",
-                place: rt::registry::ParamPlace::Query,
-                kind: rt::registry::ParamKind::Text,
+                place: rt::any_service::ParamPlace::Query,
+                kind: rt::any_service::ParamKind::Text,
                 required: false,
                 summary: "End of the queried period.",
-                flag: "end-time",
-                env: "CLOUDJOBS_GEMINIDB_END_TIME",
             },
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "status",
-                place: rt::registry::ParamPlace::Query,
-                kind: rt::registry::ParamKind::Text,
+                place: rt::any_service::ParamPlace::Query,
+                kind: rt::any_service::ParamKind::Text,
                 required: false,
                 summary: "Only tasks in this state.",
-                flag: "status",
-                env: "CLOUDJOBS_GEMINIDB_STATUS",
             },
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "name",
-                place: rt::registry::ParamPlace::Query,
-                kind: rt::registry::ParamKind::Text,
+                place: rt::any_service::ParamPlace::Query,
+                kind: rt::any_service::ParamKind::Text,
                 required: false,
                 summary: "Only tasks of this kind.",
-                flag: "name",
-                env: "CLOUDJOBS_GEMINIDB_NAME",
             },
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "offset",
-                place: rt::registry::ParamPlace::Query,
-                kind: rt::registry::ParamKind::Integer,
+                place: rt::any_service::ParamPlace::Query,
+                kind: rt::any_service::ParamKind::Integer,
                 required: false,
                 summary: "Number of tasks to skip.",
-                flag: "offset",
-                env: "CLOUDJOBS_GEMINIDB_OFFSET",
             },
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "limit",
-                place: rt::registry::ParamPlace::Query,
-                kind: rt::registry::ParamKind::Integer,
+                place: rt::any_service::ParamPlace::Query,
+                kind: rt::any_service::ParamKind::Integer,
                 required: false,
                 summary: "Number of tasks to return.",
-                flag: "limit",
-                env: "CLOUDJOBS_GEMINIDB_LIMIT",
             },
         ],
         states: &LIST_JOBS_JOB_STATES,
@@ -404,8 +392,8 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
 /// Reads one job with `ListJobs`, for the registry.
 fn poll_list_jobs<'a>(
     inner: &'a rt::ServiceClient,
-    query: &'a rt::registry::JobQuery,
-) -> rt::BoxFuture<'a, rt::registry::PollResult> {
+    query: &'a rt::any_service::JobQuery,
+) -> rt::BoxFuture<'a, rt::any_service::PollResult> {
     Box::pin(async move {
         let client = Client::from_service_client(inner.clone());
         #[allow(unused_mut)]
@@ -436,8 +424,8 @@ fn poll_list_jobs<'a>(
         request
             .send()
             .await
-            .map(|response| response.map(rt::registry::AnyJob::new))
-            .map_err(rt::registry::json_error)
+            .map(|response| response.map(rt::any_service::AnyJob::new))
+            .map_err(rt::any_service::json_error)
     })
 }
 /// The types of this API: its schemas, plus the per-operation response and error

@@ -214,8 +214,8 @@ impl rt::job::Job for types::ShowBackgroundTaskResponse {
     }
 }
 /// The job services of this API, one per job operation: the entries of the crate's job registry.
-pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
-    rt::registry::JobService {
+pub static JOB_SERVICES: [rt::any_service::JobService; 1] = [
+    rt::any_service::JobService {
         name: "kafka",
         aliases: &["dms-kafka", "distributed-message-service"],
         title: "Open Telekom Cloud DMS for Kafka - Querying a Background Task",
@@ -227,14 +227,12 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
         job_id_param: "task_id",
         project_param: Some("project_id"),
         params: &[
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "instance_id",
-                place: rt::registry::ParamPlace::Path,
-                kind: rt::registry::ParamKind::Text,
+                place: rt::any_service::ParamPlace::Path,
+                kind: rt::any_service::ParamKind::Text,
                 required: true,
                 summary: "ID of the Kafka instance the task belongs to.",
-                flag: "instance-id",
-                env: "CLOUDJOBS_KAFKA_INSTANCE_ID",
             },
         ],
         states: &SHOW_BACKGROUND_TASK_JOB_STATES,
@@ -244,8 +242,8 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
 /// Reads one job with `ShowBackgroundTask`, for the registry.
 fn poll_show_background_task<'a>(
     inner: &'a rt::ServiceClient,
-    query: &'a rt::registry::JobQuery,
-) -> rt::BoxFuture<'a, rt::registry::PollResult> {
+    query: &'a rt::any_service::JobQuery,
+) -> rt::BoxFuture<'a, rt::any_service::PollResult> {
     Box::pin(async move {
         let client = Client::from_service_client(inner.clone());
         #[allow(unused_mut)]
@@ -258,8 +256,8 @@ fn poll_show_background_task<'a>(
         request
             .send()
             .await
-            .map(|response| response.map(rt::registry::AnyJob::new))
-            .map_err(rt::registry::json_error)
+            .map(|response| response.map(rt::any_service::AnyJob::new))
+            .map_err(rt::any_service::json_error)
     })
 }
 /// The types of this API: its schemas, plus the per-operation response and error

@@ -256,8 +256,8 @@ impl rt::job::Job for types::ShowJobResponse {
     }
 }
 /// The job services of this API, one per job operation: the entries of the crate's job registry.
-pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
-    rt::registry::JobService {
+pub static JOB_SERVICES: [rt::any_service::JobService; 1] = [
+    rt::any_service::JobService {
         name: "ims",
         aliases: &["otc-ims", "image"],
         title: "Open Telekom Cloud IMS - Asynchronous Job Query",
@@ -276,8 +276,8 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
 /// Reads one job with `ShowJob`, for the registry.
 fn poll_show_job<'a>(
     inner: &'a rt::ServiceClient,
-    query: &'a rt::registry::JobQuery,
-) -> rt::BoxFuture<'a, rt::registry::PollResult> {
+    query: &'a rt::any_service::JobQuery,
+) -> rt::BoxFuture<'a, rt::any_service::PollResult> {
     Box::pin(async move {
         let client = Client::from_service_client(inner.clone());
         #[allow(unused_mut)]
@@ -285,8 +285,8 @@ fn poll_show_job<'a>(
         request
             .send()
             .await
-            .map(|response| response.map(rt::registry::AnyJob::new))
-            .map_err(rt::registry::json_error)
+            .map(|response| response.map(rt::any_service::AnyJob::new))
+            .map_err(rt::any_service::json_error)
     })
 }
 /// The types of this API: its schemas, plus the per-operation response and error

@@ -9,7 +9,7 @@
 //!     println!("{:<12} {}", service.name, service.title);
 //! }
 //! ```
-use crate::runtime::registry::{JobService, find_in};
+use crate::runtime::any_service::{JobService, find_in};
 /// Every job service, sorted by name.
 pub static SERVICES: &[&JobService; 18] = &[
     &super::bms_jobs::JOB_SERVICES[0],

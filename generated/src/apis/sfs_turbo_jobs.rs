@@ -242,8 +242,8 @@ impl rt::job::Job for types::ShowJobDetailResponse {
     }
 }
 /// The job services of this API, one per job operation: the entries of the crate's job registry.
-pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
-    rt::registry::JobService {
+pub static JOB_SERVICES: [rt::any_service::JobService; 1] = [
+    rt::any_service::JobService {
         name: "sfs-turbo",
         aliases: &["sfsturbo"],
         title: "Open Telekom Cloud SFS Turbo - Querying the Status of a Task",
@@ -262,8 +262,8 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
 /// Reads one job with `ShowJobDetail`, for the registry.
 fn poll_show_job_detail<'a>(
     inner: &'a rt::ServiceClient,
-    query: &'a rt::registry::JobQuery,
-) -> rt::BoxFuture<'a, rt::registry::PollResult> {
+    query: &'a rt::any_service::JobQuery,
+) -> rt::BoxFuture<'a, rt::any_service::PollResult> {
     Box::pin(async move {
         let client = Client::from_service_client(inner.clone());
         #[allow(unused_mut)]
@@ -272,9 +272,9 @@ fn poll_show_job_detail<'a>(
             .send()
             .await
             .map(|response| {
-                response.without_typed_headers().map(rt::registry::AnyJob::new)
+                response.without_typed_headers().map(rt::any_service::AnyJob::new)
             })
-            .map_err(rt::registry::json_error)
+            .map_err(rt::any_service::json_error)
     })
 }
 /// The types of this API: its schemas, plus the per-operation response and error

@@ -233,8 +233,8 @@ impl rt::job::Job for types::ShowGaussMySqlJobInfoResponse {
     }
 }
 /// The job services of this API, one per job operation: the entries of the crate's job registry.
-pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
-    rt::registry::JobService {
+pub static JOB_SERVICES: [rt::any_service::JobService; 1] = [
+    rt::any_service::JobService {
         name: "taurusdb",
         aliases: &["gaussdb-mysql"],
         title: "Open Telekom Cloud TaurusDB - Obtaining Information About a Task with a Specified ID",
@@ -246,14 +246,12 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
         job_id_param: "id",
         project_param: Some("project_id"),
         params: &[
-            rt::registry::JobParam {
+            rt::any_service::JobParam {
                 name: "X-Language",
-                place: rt::registry::ParamPlace::Header,
-                kind: rt::registry::ParamKind::Text,
+                place: rt::any_service::ParamPlace::Header,
+                kind: rt::any_service::ParamKind::Text,
                 required: false,
                 summary: "Language of the response messages.",
-                flag: "language",
-                env: "CLOUDJOBS_TAURUSDB_LANGUAGE",
             },
         ],
         states: &SHOW_GAUSS_MY_SQL_JOB_INFO_JOB_STATES,
@@ -263,8 +261,8 @@ pub static JOB_SERVICES: [rt::registry::JobService; 1] = [
 /// Reads one job with `ShowGaussMySqlJobInfo`, for the registry.
 fn poll_show_gauss_my_sql_job_info<'a>(
     inner: &'a rt::ServiceClient,
-    query: &'a rt::registry::JobQuery,
-) -> rt::BoxFuture<'a, rt::registry::PollResult> {
+    query: &'a rt::any_service::JobQuery,
+) -> rt::BoxFuture<'a, rt::any_service::PollResult> {
     Box::pin(async move {
         let client = Client::from_service_client(inner.clone());
         #[allow(unused_mut)]
@@ -278,8 +276,8 @@ fn poll_show_gauss_my_sql_job_info<'a>(
         request
             .send()
             .await
-            .map(|response| response.map(rt::registry::AnyJob::new))
-            .map_err(rt::registry::json_error)
+            .map(|response| response.map(rt::any_service::AnyJob::new))
+            .map_err(rt::any_service::json_error)
     })
 }
 /// The types of this API: its schemas, plus the per-operation response and error

@@ -1,6 +1,6 @@
 //! `impl rt::job::Job` for the success body of each job operation.
 
-use heck::{ToKebabCase, ToShoutySnakeCase};
+use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -61,26 +61,18 @@ fn emit_job_services(cx: &Cx<'_>) -> TokenStream {
             let required = p.required;
             let summary =
                 first_sentence(p.docs.description.as_deref().or(p.docs.summary.as_deref()));
-            let flag = param_flag(wire);
-            let env = format!(
-                "CLOUDJOBS_{}_{}",
-                name.to_shouty_snake_case(),
-                flag.to_shouty_snake_case()
-            );
             quote! {
-                rt::registry::JobParam {
+                rt::any_service::JobParam {
                     name: #wire,
-                    place: rt::registry::ParamPlace::#place,
-                    kind: rt::registry::ParamKind::#kind,
+                    place: rt::any_service::ParamPlace::#place,
+                    kind: rt::any_service::ParamKind::#kind,
                     required: #required,
                     summary: #summary,
-                    flag: #flag,
-                    env: #env,
                 }
             }
         });
         statics.push(quote! {
-            rt::registry::JobService {
+            rt::any_service::JobService {
                 name: #name,
                 aliases: &[#(#aliases),*],
                 title: #title,
@@ -101,7 +93,7 @@ fn emit_job_services(cx: &Cx<'_>) -> TokenStream {
     let doc = " The job services of this API, one per job operation: the entries of the crate's job registry.";
     quote! {
         #[doc = #doc]
-        pub static JOB_SERVICES: [rt::registry::JobService; #count] = [#(#statics),*];
+        pub static JOB_SERVICES: [rt::any_service::JobService; #count] = [#(#statics),*];
         #(#polls)*
     }
 }
@@ -155,8 +147,8 @@ fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ide
         #[doc = #doc]
         fn #poll<'a>(
             inner: &'a rt::ServiceClient,
-            query: &'a rt::registry::JobQuery,
-        ) -> rt::BoxFuture<'a, rt::registry::PollResult> {
+            query: &'a rt::any_service::JobQuery,
+        ) -> rt::BoxFuture<'a, rt::any_service::PollResult> {
             Box::pin(async move {
                 let client = Client::from_service_client(inner.clone());
                 #[allow(unused_mut)]
@@ -165,8 +157,8 @@ fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ide
                 request
                     .send()
                     .await
-                    .map(|response| #untyped.map(rt::registry::AnyJob::new))
-                    .map_err(rt::registry::json_error)
+                    .map(|response| #untyped.map(rt::any_service::AnyJob::new))
+                    .map_err(rt::any_service::json_error)
             })
         }
     }
@@ -184,15 +176,6 @@ fn param_kind(cx: &Cx<'_>, ty: &Ty) -> &'static str {
         },
         _ => "text",
     }
-}
-
-/// The command-line flag of a parameter: its name without an `X-` prefix, in kebab case.
-pub(crate) fn param_flag(wire: &str) -> String {
-    let bare = wire
-        .strip_prefix("X-")
-        .or_else(|| wire.strip_prefix("x-"))
-        .unwrap_or(wire);
-    bare.to_kebab_case()
 }
 
 /// The first sentence (or line) of a description, for one-line help.

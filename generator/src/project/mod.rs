@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-mod registry;
+mod registry_file;
+pub mod root;
 
 use crate::{EmitOptions, Error, ErrorKind, Generated, generate_file, module_name};
 
@@ -80,7 +81,7 @@ pub fn generate_dir(
         let module = module_name(path);
         let started = Instant::now();
         match generate_file(path, &label, &module, options) {
-            Ok(_) if module == registry::MODULE => errors.push(Error::new(
+            Ok(_) if module == registry_file::MODULE => errors.push(Error::new(
                 ErrorKind::Invalid,
                 &label,
                 "#",
@@ -111,9 +112,9 @@ pub fn generate_dir(
         .iter()
         .map(|f| f.name.trim_end_matches(".rs").to_owned())
         .collect();
-    let registry = registry::registry_rs(&apis, options, label_prefix)?;
+    let registry = registry_file::registry_rs(&apis, options, label_prefix)?;
     out.push(OutputFile {
-        name: format!("{}.rs", registry::MODULE),
+        name: format!("{}.rs", registry_file::MODULE),
         contents: registry,
         source: None,
     });
@@ -136,7 +137,7 @@ pub fn mod_rs(modules: &[String], generated_by: &str, label_prefix: &str) -> Str
     }
     s.push_str(&format!(
         "\n#[rustfmt::skip]\npub mod {};\n",
-        registry::MODULE
+        registry_file::MODULE
     ));
     s
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cloudjobs::runtime::registry::ParamPlace;
+use cloudjobs::runtime::any_service::ParamPlace;
 use cloudjobs_codegen::ir::{Access, Api, JobService, ParamLocation, StateLists};
 use cloudjobs_codegen::load::{self, percent_decode};
 use serde_json::Value;

@@ -1,0 +1,300 @@
+//! The command line, as clap parses it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use clap::{Arg, ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+
+use super::service;
+use super::values::parse_duration;
+
+const AFTER_HELP: &str = "\
+Services: `cloudjobs services` lists every job API this build knows, with its aliases and
+the extra parameters its job call needs (flags under \"Service parameters\").
+
+Where settings and credentials come from, in this order (the first that sets a setting
+wins; the credential comes whole from the first source that has one):
+  1. flags (a credential named by a flag takes its other parts from the variables)
+  2. environment variables:
+     OS_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID   project id (--project-id)
+     OS_PROJECT_NAME                             project name, to scope an IAM password
+                                                 token and look up the project id
+     OS_REGION_NAME                              region (--region)
+     CLOUDJOBS_ENDPOINT                          the job API's URL (--endpoint)
+     OS_AUTH_URL, HUAWEICLOUD_SDK_IAM_ENDPOINT   IAM endpoint, with or without /v3
+     OS_AUTH_TOKEN                               a token (--token)
+     HUAWEICLOUD_SDK_AK, OS_ACCESS_KEY           access key (--access-key)
+     HUAWEICLOUD_SDK_SK, OS_SECRET_KEY           secret key (--secret-key)
+     HUAWEICLOUD_SDK_SECURITY_TOKEN, OS_SECURITY_TOKEN
+                                                 security token of temporary AK/SK
+     OS_USERNAME, OS_PASSWORD                    IAM user and password
+     OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME         the user's account (domain) name
+     OS_USER_DOMAIN_ID, HUAWEICLOUD_SDK_DOMAIN_ID the account (domain) id
+     CLOUDJOBS_<SERVICE>_<PARAM>                 a service's extra parameter, such as
+                                                 CLOUDJOBS_CAE_ENVIRONMENT_ID
+  3. clouds.yaml, the cloud named by OS_CLOUD (--os-cloud): OS_CLIENT_CONFIG_FILE, or
+     ./clouds.yaml, ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml, with
+     the secure.yaml of the same folder (only that one) merged over it
+  4. the Huawei Cloud credentials file: HUAWEICLOUD_SDK_CREDENTIALS_FILE or
+     ~/.huaweicloud/credentials, section [basic] (ak, sk, project_id, security_token,
+     iam_endpoint)
+  5. the instance metadata service of an ECS with an agency (temporary AK/SK);
+     CLOUDJOBS_METADATA_URL moves it, CLOUDJOBS_METADATA_URL=off skips it
+Secrets are best passed as variables or files, never as flags; they are never printed.
+An IAM password goes only to an https IAM URL, or to http on 127.0.0.1, ::1 or localhost;
+--insecure-http-iam (or CLOUDJOBS_ALLOW_HTTP_IAM=1) sends it to other http URLs, unencrypted.
+IAM password tokens are cached in the user's cache directory (CLOUDJOBS_CACHE_DIR, else
+$XDG_CACHE_HOME/cloudjobs or ~/.cache/cloudjobs), per IAM URL, user, account and
+project; --no-token-cache turns that off.
+
+Diagnostics on standard error (never a secret; nothing without -v or RUST_LOG):
+  -v     retries, token fetches, job state changes, how a wait ended
+  -vv    also every request (operation, path template) and response (status, request id)
+  -vvv   also token cache hits and the start of each attempt
+  RUST_LOG (tracing filter directives, such as cloudjobs=debug) replaces -v when set.
+
+Exit status:
+  0  the job succeeded (get: the job was read, whatever its state)
+  1  the job failed
+  2  usage error (unknown service, malformed id, missing settings or credentials)
+  3  the deadline passed before the job ended (wait --timeout)
+  4  API or authentication error
+  130 interrupted (Ctrl-C)
+
+Polling (wait): first poll at once, then gaps from --interval growing 1.5x up to
+--max-interval, +-10% jitter. With the defaults a 20-minute job takes at most 57 requests,
+and its end is seen on average at most 14.6 s late (at worst 29.7 s).";
+
+/// Read or wait for an asynchronous job of an Open Telekom Cloud or Huawei Cloud service.
+#[derive(Debug, Parser)]
+#[command(name = "cloudjobs", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Where and as whom to call the API.
+    #[command(flatten)]
+    pub conn: Connection,
+
+    /// Print JSON on standard output (for scripts) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Show what is done on standard error: -v retries, token fetches and state changes,
+    /// -vv every request, -vvv everything (see Diagnostics below).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the job services: names, aliases, calls and extra parameters.
+    Services,
+    /// Print a job: state, progress, sub-tasks, resources, error.
+    Get {
+        /// A service name or alias (`cloudjobs services` lists them), or a module name.
+        service: String,
+        /// The job id the API returned when it started the job.
+        job_id: String,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on standard
+    /// output, such as `cloudjobs completions bash > ~/.local/share/bash-completion/completions/cloudjobs`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output (`cargo xtask man` writes it to a file).
+    #[command(hide = true)]
+    Man,
+    /// Wait until a job ends, showing its progress; the exit status tells how it ended.
+    Wait {
+        /// A service name or alias (`cloudjobs services` lists them), or a module name.
+        service: String,
+        /// The job id the API returned when it started the job.
+        job_id: String,
+        /// How to poll.
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+}
+
+/// How `wait` polls.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Give up (exit status 3) when the job has not ended after this long (such as 90s, 30m, 2h).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// The first gap between two polls.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// The largest gap between two polls.
+    #[arg(long, value_name = "DURATION", default_value = "27s", value_parser = parse_duration)]
+    pub max_interval: Duration,
+    /// Failed polls (timeouts, connection errors, 429, 5xx) tolerated in a row; each poll is
+    /// one request.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_errors: u32,
+}
+
+/// Connection settings; each falls back to environment variables (see the end of --help).
+///
+/// The secret flags take any value, even one that starts with `-`
+/// (`allow_hyphen_values`), so that a secret is never echoed as an "unexpected argument".
+#[derive(Debug, Default, Args)]
+pub struct Connection {
+    /// Project id [env: OS_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID].
+    #[arg(long, global = true, value_name = "ID", help_heading = "Connection")]
+    pub project_id: Option<String>,
+    /// Project name, for IAM password authentication [env: OS_PROJECT_NAME].
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Connection")]
+    pub project_name: Option<String>,
+    /// Region, such as eu-de or cn-north-4 [env: OS_REGION_NAME].
+    #[arg(
+        long,
+        global = true,
+        value_name = "REGION",
+        help_heading = "Connection"
+    )]
+    pub region: Option<String>,
+    /// The job API's URL, instead of the one made from the region [env: CLOUDJOBS_ENDPOINT].
+    #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
+    pub endpoint: Option<String>,
+    /// IAM endpoint for password authentication [env: OS_AUTH_URL].
+    #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
+    pub auth_url: Option<String>,
+    /// The cloud of clouds.yaml to use [env: OS_CLOUD].
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Connection")]
+    pub os_cloud: Option<String>,
+    /// Ask IAM for a new token every time instead of reusing a cached one.
+    #[arg(long, global = true, help_heading = "Credentials")]
+    pub no_token_cache: bool,
+    /// Send the IAM password to a plain http IAM URL on another host too: UNENCRYPTED, anyone
+    /// on the network path can read it [env: CLOUDJOBS_ALLOW_HTTP_IAM=1]. Without it only
+    /// https, or http to 127.0.0.1, ::1 or localhost.
+    #[arg(long, global = true, help_heading = "Credentials")]
+    pub insecure_http_iam: bool,
+    /// The services' extra parameters, by flag (`environment-id`): flags derived from the
+    /// registry at start-up (see [`with_service_flags`]).
+    #[arg(skip)]
+    pub params: BTreeMap<String, String>,
+    /// Timeout of one HTTP request.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, help_heading = "Connection")]
+    pub request_timeout: Duration,
+    /// A token; prefer OS_AUTH_TOKEN (command lines are visible to other users).
+    #[arg(
+        long,
+        global = true,
+        value_name = "TOKEN",
+        help_heading = "Credentials",
+        allow_hyphen_values = true
+    )]
+    pub token: Option<String>,
+    /// Access key id [env: HUAWEICLOUD_SDK_AK, OS_ACCESS_KEY].
+    #[arg(long, global = true, value_name = "AK", help_heading = "Credentials")]
+    pub access_key: Option<String>,
+    /// Secret key; prefer HUAWEICLOUD_SDK_SK.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SK",
+        help_heading = "Credentials",
+        allow_hyphen_values = true
+    )]
+    pub secret_key: Option<String>,
+    /// Security token of temporary AK/SK; prefer HUAWEICLOUD_SDK_SECURITY_TOKEN.
+    #[arg(
+        long,
+        global = true,
+        value_name = "TOKEN",
+        help_heading = "Credentials",
+        allow_hyphen_values = true
+    )]
+    pub security_token: Option<String>,
+    /// IAM user name [env: OS_USERNAME].
+    #[arg(long, global = true, value_name = "USER", help_heading = "Credentials")]
+    pub username: Option<String>,
+    /// IAM password; prefer OS_PASSWORD.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PASSWORD",
+        help_heading = "Credentials",
+        allow_hyphen_values = true
+    )]
+    pub password: Option<String>,
+    /// The user's account (domain) name [env: OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME].
+    #[arg(
+        long,
+        global = true,
+        value_name = "DOMAIN",
+        help_heading = "Credentials"
+    )]
+    pub domain_name: Option<String>,
+}
+
+/// The long flags of the command line itself, which service parameters must not take.
+pub fn reserved_flags() -> Vec<String> {
+    let command = Cli::command();
+    let own = command.get_arguments();
+    let sub = command.get_subcommands().flat_map(|c| c.get_arguments());
+    let mut flags: Vec<String> = own
+        .chain(sub)
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .chain(["help".to_owned(), "version".to_owned()])
+        .collect();
+    flags.sort();
+    flags.dedup();
+    flags
+}
+
+/// The command line with one global `--<flag>` per extra parameter of the registered job
+/// services (`--environment-id` for CAE's `X-Environment-ID`, ...).
+pub fn with_service_flags() -> clap::Command {
+    let mut command = Cli::command();
+    for (flag, users) in service::param_flags(&reserved_flags()) {
+        let names: Vec<String> = users
+            .iter()
+            .map(|(s, p)| {
+                format!(
+                    "{} {} `{}`, env {}",
+                    s.name,
+                    p.place,
+                    p.name,
+                    service::env_for(s, p)
+                )
+            })
+            .collect();
+        let summary = users.first().map_or("", |(_, p)| p.summary);
+        command = command.arg(
+            Arg::new(flag.clone())
+                .long(flag)
+                .global(true)
+                .value_name("VALUE")
+                .help_heading("Service parameters")
+                .help(format!(
+                    "{} [{}]",
+                    summary.trim_end_matches('.'),
+                    names.join("; ")
+                )),
+        );
+    }
+    command
+}
+
+/// Parses what [`with_service_flags`] matched: the derived arguments, plus the service flags
+/// that were given.
+pub fn from_matches(matches: &ArgMatches) -> Result<Cli, clap::Error> {
+    let mut cli = Cli::from_arg_matches(matches)?;
+    let sub = matches.subcommand().map(|(_, m)| m);
+    for flag in service::param_flags(&reserved_flags()).into_keys() {
+        let value = sub
+            .and_then(|m| m.try_get_one::<String>(&flag).ok().flatten())
+            .or_else(|| matches.try_get_one::<String>(&flag).ok().flatten());
+        if let Some(value) = value {
+            cli.conn.params.insert(flag, value.clone());
+        }
+    }
+    Ok(cli)
+}

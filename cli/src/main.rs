@@ -1,0 +1,464 @@
+//! `cloudjobs`: read or wait for an asynchronous job of any job service of the registry
+//! (`cloudjobs services` lists them) from the command line: `get` prints a job, `wait` waits
+//! for it. Run `cloudjobs --help`.
+//!
+//! Hand-written, a crate of its own (`cloudjobs-cli`; `cargo install --locked --path cli`)
+//! on the public API of `cloudjobs`: it sees nothing the library does not offer every user.
+
+mod args;
+mod output;
+mod service;
+mod settings;
+mod token_cache;
+mod values;
+
+use std::fmt;
+use std::future::Future;
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use cloudjobs::runtime::any_service::{JobQuery, RegistryError};
+use cloudjobs::runtime::wait::{WaitError, WaitFailure, WaitPolicy, wait_for};
+use cloudjobs::runtime::{
+    Auth, Config, Error, Job, ProjectScope, Response, RetryPolicy, StatusCode,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use args::{Cli, Command, WaitArgs};
+use output::{Reporter, Shown, line, one_line, print, print_json, print_raw};
+use service::Service;
+use settings::{Env, ProcessEnv, Settings};
+use values::{Usage, check_id};
+
+/// How the command ended, as its exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// The job succeeded (`get`: the job was read).
+    Ok = 0,
+    /// The job failed.
+    JobFailed = 1,
+    /// Usage error.
+    Usage = 2,
+    /// The deadline passed.
+    Deadline = 3,
+    /// API or authentication error.
+    Api = 4,
+    /// Interrupted (Ctrl-C).
+    Interrupted = 130,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// Runs the command line with the process's arguments and environment.
+fn main() -> ExitCode {
+    let cli = match args::with_service_flags()
+        .try_get_matches()
+        .and_then(|m| args::from_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e).into(),
+    };
+    init_tracing(cli.verbose, std::env::var("RUST_LOG").ok());
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            line(&format!("cloudjobs: cannot start the async runtime: {e}"));
+            return Exit::Api.into();
+        }
+    };
+    runtime.block_on(run(cli, &ProcessEnv)).into()
+}
+
+/// Help and version as clap prints them; any other parse error as one line, status 2.
+fn usage_error(e: &clap::Error) -> Exit {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            Exit::Ok
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            Exit::Usage
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            let first = first.trim().trim_start_matches("error: ");
+            line(&format!(
+                "cloudjobs: {first}; run `cloudjobs --help` for usage"
+            ));
+            Exit::Usage
+        }
+    }
+}
+
+/// A usage problem, printed as one line.
+fn usage(u: Usage) -> Exit {
+    line(&format!("cloudjobs: {}", one_line(&u.0)));
+    Exit::Usage
+}
+
+/// What one command needs, whatever the service.
+struct Ctx {
+    service: Service,
+    job_id: String,
+    json: bool,
+    /// `None` for `get`.
+    wait: Option<WaitArgs>,
+}
+
+async fn run(cli: Cli, env: &dyn Env) -> Exit {
+    let (service, job_id, wait) = match cli.command {
+        Command::Services => {
+            let reserved = args::reserved_flags();
+            if cli.json {
+                print_json(
+                    &serde_json::to_string_pretty(&service::listing_json(&reserved))
+                        .unwrap_or_default(),
+                );
+            } else {
+                print(&service::listing(&reserved));
+            }
+            return Exit::Ok;
+        }
+        Command::Completions { shell } => {
+            let mut command = args::with_service_flags();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command, "cloudjobs", &mut out);
+            print_raw(&String::from_utf8_lossy(&out));
+            return Exit::Ok;
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            return match clap_mangen::Man::new(args::with_service_flags()).render(&mut out) {
+                Ok(()) => {
+                    print_raw(&String::from_utf8_lossy(&out));
+                    Exit::Ok
+                }
+                Err(e) => {
+                    line(&format!("cloudjobs: cannot render the manual page: {e}"));
+                    Exit::Api
+                }
+            };
+        }
+        Command::Get { service, job_id } => (service, job_id, None),
+        Command::Wait {
+            service,
+            job_id,
+            wait,
+        } => (service, job_id, Some(wait)),
+    };
+    let service = match service::parse(&service) {
+        Ok(s) => s,
+        Err(u) => return usage(u),
+    };
+    if let Err(u) = check_id(
+        "job id",
+        &job_id,
+        "pass the id the API returned when it started the job",
+    ) {
+        return usage(u);
+    }
+    let settings = match settings::resolve(&cli.conn, service, env).await {
+        Ok(s) => s,
+        Err(u) => return usage(u),
+    };
+    trace_settings(&settings);
+    let base = match base_config(&settings, service).build() {
+        Ok(c) => c,
+        Err(e) => return usage(Usage(e.to_string())),
+    };
+    let cache = (!cli.conn.no_token_cache)
+        .then(|| token_cache::directory(env))
+        .flatten();
+    let auth_for = |scope: ProjectScope| match (
+        &cache,
+        settings.resolved.password_auth(Some(scope.clone())),
+    ) {
+        (Some(dir), Some(password)) => {
+            Auth::token_source(token_cache::DiskCached::new(password, dir.clone()))
+        }
+        _ => settings.auth(scope),
+    };
+    let (project_id, auth) = match settings.project_id() {
+        Some(id) => (id.to_owned(), auth_for(ProjectScope::Id(id.to_owned()))),
+        None => match discover_project(&settings, &base, auth_for).await {
+            Ok(found) => found,
+            Err(exit) => return exit,
+        },
+    };
+    let mut builder = base_config(&settings, service).auth(auth);
+    if wait.is_some() {
+        // While waiting, the waiter is the one retry loop (one request per poll, its backoff,
+        // its error bound); the client's own retries would multiply requests and delays.
+        builder = builder.retry(RetryPolicy::none());
+    }
+    let config = match builder.build() {
+        Ok(c) => c,
+        Err(e) => return usage(Usage(e.to_string())),
+    };
+    let ctx = Ctx {
+        service,
+        job_id,
+        json: cli.json,
+        wait,
+    };
+    let query = settings.params.iter().fold(
+        JobQuery::new(project_id.as_str(), ctx.job_id.as_str()),
+        |q, (name, value)| q.param(*name, value.as_str()),
+    );
+    match service.client(&config, query) {
+        Ok(client) => act(&ctx, || client.get()).await,
+        Err(RegistryError::Config(e)) => usage(Usage(format!(
+            "{e}; pass --region with a region the API serves, or --endpoint"
+        ))),
+        Err(e) => usage(Usage(e.to_string())),
+    }
+}
+
+/// The configuration without authentication.
+fn base_config(settings: &Settings, service: Service) -> cloudjobs::runtime::ConfigBuilder {
+    let mut builder = Config::builder().timeout(settings.request_timeout);
+    if let Some(region) = settings.region() {
+        builder = builder.region(region);
+    }
+    if let Some(url) = &settings.endpoint {
+        builder = builder.endpoint(service.module, url);
+    }
+    builder
+}
+
+/// The project id, from IAM: the password token scoped to the project named by
+/// `--project-name` / `OS_PROJECT_NAME` (or to the region's default project) says its id.
+/// The token is kept with the authentication returned, so the job requests reuse it: one
+/// IAM request in all.
+async fn discover_project(
+    settings: &Settings,
+    config: &Config,
+    auth_for: impl Fn(ProjectScope) -> Auth,
+) -> Result<(String, Auth), Exit> {
+    if !settings.is_password() {
+        return Err(usage(Usage(
+            "no project id: pass --project-id or set OS_PROJECT_ID".to_owned(),
+        )));
+    }
+    let Some(name) = settings
+        .project_name()
+        .or(settings.region())
+        .map(str::to_owned)
+    else {
+        return Err(usage(Usage(
+            "no project id: pass --project-id, or set OS_PROJECT_ID or OS_PROJECT_NAME".to_owned(),
+        )));
+    };
+    let auth = auth_for(ProjectScope::Name(name.clone()));
+    let Auth::Cached(cache) = &auth else {
+        unreachable!("password authentication caches its token")
+    };
+    let token = cache.current(config.connection()).await.map_err(|e| {
+        if matches!(&e, Error::Auth(inner) if matches!(**inner, Error::InvalidRequest { .. })) {
+            usage(Usage(format!(
+                "{e}; set OS_AUTH_URL to the IAM endpoint, or pass --project-id"
+            )))
+        } else {
+            api_error("authentication failed", &e, false)
+        }
+    })?;
+    match token.project_id() {
+        Some(id) => Ok((id.to_owned(), auth.clone())),
+        None => {
+            line(&format!(
+                "cloudjobs: IAM did not say the id of project `{name}`; pass --project-id"
+            ));
+            Err(Exit::Api)
+        }
+    }
+}
+
+/// `get` or `wait`, for any service.
+async fn act<B, E, F, Fut>(ctx: &Ctx, mut poll: F) -> Exit
+where
+    B: Job + Serialize,
+    E: fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Response<B>, Error<E>>>,
+{
+    let Some(args) = &ctx.wait else {
+        return match poll().await {
+            Ok(job) => {
+                show(ctx, &job, None);
+                Exit::Ok
+            }
+            Err(e) => api_error("reading the job failed", &e, ctx.json),
+        };
+    };
+    let policy = WaitPolicy::default()
+        .initial_interval(args.interval)
+        .max_interval(args.max_interval.max(args.interval))
+        .timeout(args.timeout)
+        .max_transient_errors(args.max_errors);
+    // With diagnostics on, one line per state change: a live bar would fight with them.
+    let tracing_on =
+        tracing::level_filters::LevelFilter::current() != tracing::level_filters::LevelFilter::OFF;
+    let live = std::io::stderr().is_terminal() && !tracing_on;
+    let mut reporter = Reporter::new(live, ctx.service, &ctx.job_id);
+    let outcome = {
+        let reporter = &mut reporter;
+        wait_for(poll, policy)
+            .on_event(move |event| reporter.event(event))
+            .cancel_on(async {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    // No signal handling here: never cancel.
+                    std::future::pending::<()>().await;
+                }
+            })
+            .run()
+            .await
+    };
+    reporter.finish();
+    match outcome {
+        Ok(job) => {
+            show(ctx, &job, Some(("succeeded", None)));
+            Exit::Ok
+        }
+        Err(e) => waited_in_vain(ctx, e),
+    }
+}
+
+/// Prints a job; `outcome` (for `wait`) adds how waiting ended.
+fn show<B: Job + Serialize>(ctx: &Ctx, job: &Response<B>, outcome: Option<(&str, Option<&str>)>) {
+    let shown = Shown {
+        service: ctx.service,
+        job_id: &ctx.job_id,
+        job,
+    };
+    if ctx.json {
+        let mut value = shown.json();
+        if let (Some((outcome, message)), Some(map)) = (outcome, value.as_object_mut()) {
+            map.insert("outcome".into(), json!(outcome));
+            map.insert("message".into(), json!(message));
+        }
+        print_json(&serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        print(&shown.text());
+    }
+}
+
+/// How a wait that did not end in success is reported.
+fn waited_in_vain<B, E>(ctx: &Ctx, e: WaitError<Response<B>, E>) -> Exit
+where
+    B: Job + Serialize,
+    E: fmt::Debug,
+{
+    let message = one_line(&e.to_string());
+    let (outcome, exit, hint) = match e.failure() {
+        WaitFailure::JobFailed { .. } => ("failed", Exit::JobFailed, ""),
+        WaitFailure::DeadlinePassed { .. } => (
+            "deadline",
+            Exit::Deadline,
+            "; wait longer with --timeout, or run `cloudjobs wait` again",
+        ),
+        WaitFailure::Cancelled => ("cancelled", Exit::Interrupted, ""),
+        WaitFailure::TooManyTransientErrors { error, .. } | WaitFailure::Api(error) => {
+            ("error", Exit::Api, hint_for(error))
+        }
+        _ => ("error", Exit::Api, ""),
+    };
+    match (e.last_job(), ctx.json) {
+        (Some(job), _) => show(ctx, job, Some((outcome, Some(&message)))),
+        (None, true) => print_json(
+            &serde_json::to_string_pretty(&json!({
+                "service": ctx.service.name,
+                "job_id": ctx.job_id,
+                "outcome": outcome,
+                "message": message,
+            }))
+            .unwrap_or_default(),
+        ),
+        (None, false) => {}
+    }
+    line(&format!("cloudjobs: {message}{hint}"));
+    exit
+}
+
+/// Reports an API or authentication error on one line; exit status 4.
+fn api_error<E>(what: &str, e: &Error<E>, json: bool) -> Exit {
+    let message = one_line(&e.to_string());
+    if json {
+        print_json(
+            &serde_json::to_string_pretty(&json!({
+                "outcome": "error",
+                "message": message,
+                "status": e.status().map(|s| s.as_u16()),
+                "request_id": e.request_id(),
+            }))
+            .unwrap_or_default(),
+        );
+    }
+    line(&format!("cloudjobs: {what}: {message}{}", hint_for(e)));
+    Exit::Api
+}
+
+/// What to do about an error.
+fn hint_for<E>(e: &Error<E>) -> &'static str {
+    if matches!(e, Error::Auth(_)) {
+        return "; check the credentials (OS_USERNAME, OS_PASSWORD, OS_USER_DOMAIN_NAME, OS_AUTH_URL)";
+    }
+    if e.is_connect() {
+        return "; check --region / --endpoint and the network";
+    }
+    match e.status() {
+        Some(StatusCode::UNAUTHORIZED) => "; check the credentials (is the token still valid?)",
+        Some(StatusCode::FORBIDDEN) => "; the credentials lack permission for this API or project",
+        Some(StatusCode::NOT_FOUND) => {
+            "; check the job id, --project-id and --region (jobs are per project and region)"
+        }
+        _ => "",
+    }
+}
+
+/// Sends tracing to standard error when asked: `RUST_LOG` (filter directives) when set,
+/// else `-v` INFO, `-vv` DEBUG, `-vvv` TRACE of `cloudjobs` itself. Neither: no subscriber is
+/// installed, so the runtime's tracing costs nothing. Plain text, never colors.
+fn init_tracing(verbose: u8, rust_log: Option<String>) {
+    let directives = match (rust_log.filter(|v| !v.trim().is_empty()), verbose) {
+        (Some(rust_log), _) => rust_log,
+        (None, 0) => return,
+        (None, 1) => "cloudjobs=info".to_owned(),
+        (None, 2) => "cloudjobs=debug".to_owned(),
+        (None, _) => "cloudjobs=trace".to_owned(),
+    };
+    let filter = tracing_subscriber::EnvFilter::builder().parse_lossy(directives);
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Which credentials and endpoints the settings chose (DEBUG): kinds, sources and
+/// identifiers only.
+fn trace_settings(settings: &Settings) {
+    tracing::debug!(
+        credentials = settings.resolved.credential.kind(),
+        source = %settings.resolved.source,
+        region = settings.region(),
+        endpoint = settings
+            .endpoint
+            .as_deref()
+            .map(|u| tracing::field::display(cloudjobs::runtime::secret::redact_url(u))),
+        project_id = settings.project_id(),
+        "settings chosen"
+    );
+}

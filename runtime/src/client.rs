@@ -1,0 +1,459 @@
+//! Sending: a [`ServiceClient`] is a [`Config`] plus one service's endpoint; it
+//! authenticates, sends, retries and reads every request of the generated clients.
+
+use std::fmt;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT,
+};
+use reqwest::{StatusCode, Url};
+use tracing::{Instrument as _, debug, info, info_span, trace};
+
+use super::auth::Auth;
+use super::config::Config;
+use super::connection::Connection;
+use super::error::{ConfigError, Error, OneLine};
+use super::retry::{Outcome, RetryState, is_retried_status};
+use super::secret::{Secret, redact_reqwest_error, redact_url};
+use super::transport::{RawResponse, Request, Service, dot_segment, mark_sensitive, request_id_of};
+
+/// A client for one service: the shared [`Config`] plus the service's resolved endpoint.
+///
+/// Generated clients wrap one of these; it is cheap to clone.
+#[derive(Clone)]
+pub struct ServiceClient {
+    config: Config,
+    service: &'static Service,
+    base_url: String,
+}
+
+impl fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("service", &self.service.name)
+            .field("base_url", &redact_url(&self.base_url))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A complete response, as one attempt read it.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    /// The token the request carried, when a `401` should replace it.
+    token: Option<Secret>,
+}
+
+/// Why one attempt failed, and whether anything was sent.
+struct Failure {
+    error: Error,
+    sent: bool,
+}
+
+/// Why a failed attempt is tried again, as the `reason` of a `retrying` event.
+fn failure_reason(failure: &Failure) -> &'static str {
+    match (&failure.error, failure.sent) {
+        (Error::Timeout { .. }, false) => "connect timeout",
+        (Error::Timeout { .. }, true) => "timeout",
+        (_, false) => "connect error",
+        (_, true) => "transport error",
+    }
+}
+
+impl ServiceClient {
+    /// Resolves the service's endpoint from the configuration.
+    pub fn new(config: &Config, service: &'static Service) -> Result<Self, ConfigError> {
+        let base_url = config.connection().endpoint_for(service)?;
+        Ok(Self {
+            config: config.clone(),
+            service,
+            base_url,
+        })
+    }
+
+    /// A client for `service` that sends no credentials (for the requests that obtain them),
+    /// at `endpoint` when given, else where `connection` puts the service.
+    pub(crate) fn unauthenticated(
+        connection: &Connection,
+        service: &'static Service,
+        endpoint: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let connection = match endpoint {
+            Some(url) => connection.with_endpoint(service.name, url)?,
+            None => connection.clone(),
+        };
+        Self::new(&Config::new(connection, Auth::None), service)
+    }
+
+    /// The service this client talks to.
+    pub fn service(&self) -> &'static Service {
+        self.service
+    }
+
+    /// The endpoint every path is appended to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The configuration this client was made from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Sends a request (with authentication, timeouts and retries as configured) and reads
+    /// the whole response.
+    ///
+    /// Traced as a `request` span (INFO) with the service, the operation id, the method, the
+    /// path *template* (never the filled-in path or the query, which may carry ids or
+    /// secrets) and the kind of authentication; inside it one event per attempt and per
+    /// retry decision (see ARCHITECTURE.md, "Tracing").
+    pub async fn execute<E>(&self, request: Request) -> Result<RawResponse, Error<E>> {
+        let operation = request.operation;
+        let span = info_span!(
+            "request",
+            service = self.service.name,
+            operation = operation.id,
+            method = %operation.method,
+            path = operation.path,
+            auth = if operation.authenticated {
+                self.config.auth().kind()
+            } else {
+                "none"
+            },
+        );
+        let (status, headers, body) = self
+            .checked_send(&request)
+            .instrument(span)
+            .await
+            .map_err(Error::into_typed)?;
+        Ok(RawResponse::new(operation, status, headers, body))
+    }
+
+    /// Refuses a request that cannot be sent as built, else sends it.
+    async fn checked_send(
+        &self,
+        request: &Request,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
+        let operation = request.operation;
+        let invalid = |message: String| {
+            debug!(error = %OneLine(&message), "invalid request: not sent");
+            Error::InvalidRequest {
+                operation: operation.id,
+                message,
+            }
+        };
+        if let Some(message) = request.error.clone() {
+            return Err(invalid(message));
+        }
+        if !request.path.starts_with('/') {
+            // Glued to the endpoint, a path without its `/` could change the host.
+            return Err(Error::InvalidRequest {
+                operation: operation.id,
+                message: "the path does not start with `/`".to_owned(),
+            });
+        }
+        if let Some(segment) = dot_segment(&request.path) {
+            return Err(invalid(format!(
+                "the path has a `{segment}` segment, which URL parsers remove (the request \
+                 would go to another resource)"
+            )));
+        }
+        let url = match request.query_string() {
+            q if q.is_empty() => format!("{}{}", self.base_url, request.path),
+            q => format!("{}{}?{}", self.base_url, request.path, q),
+        };
+        self.send(request, &url).await
+    }
+
+    /// Sends a request (authenticated, retried and refreshed as configured) and reads the
+    /// whole response, within the configured limits.
+    async fn send(
+        &self,
+        request: &Request,
+        url: &str,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
+        let connection = self.config.connection().settings();
+        let operation = request.operation;
+        let url = Url::parse(url).map_err(|e| Error::InvalidRequest {
+            operation: operation.id,
+            message: format!("`{}` is not a valid URL: {e}", redact_url(url)),
+        })?;
+        let idempotent = operation.is_idempotent();
+        let mut retry = RetryState::new(&connection.retry);
+        let mut refreshed = false;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            trace!(attempt, "sending");
+            let started = std::time::Instant::now();
+            let result = self.attempt(request, &url).await;
+            let took = started.elapsed();
+            let delay = match result {
+                Ok(answer) => {
+                    let status = answer.status;
+                    debug!(
+                        attempt,
+                        status = status.as_u16(),
+                        request_id = request_id_of(&answer.headers),
+                        elapsed = ?took,
+                        "response"
+                    );
+                    if status == StatusCode::UNAUTHORIZED
+                        && !refreshed
+                        && let Some(token) = &answer.token
+                        && self.config.auth().rejected(token).await
+                    {
+                        // One more attempt with a new token; the first was refused, not
+                        // processed, so this is safe for any method.
+                        info!(
+                            attempt,
+                            status = 401,
+                            "token refused: sending again with a new token"
+                        );
+                        refreshed = true;
+                        continue;
+                    }
+                    let outcome = Outcome::Status(status, &answer.headers);
+                    match retry.next_delay(idempotent, outcome, took, &connection.clock) {
+                        Some(delay) => {
+                            info!(
+                                attempt,
+                                status = status.as_u16(),
+                                reason = "status",
+                                retry_after = answer.headers.contains_key(RETRY_AFTER),
+                                delay = ?delay,
+                                "retrying"
+                            );
+                            delay
+                        }
+                        None => {
+                            if idempotent && is_retried_status(status) {
+                                debug!(
+                                    attempt,
+                                    status = status.as_u16(),
+                                    "not retried: the retry policy allows no further attempt"
+                                );
+                            }
+                            return Ok((status, answer.headers, answer.body));
+                        }
+                    }
+                }
+                Err(failure) => {
+                    debug!(
+                        attempt,
+                        sent = failure.sent,
+                        elapsed = ?took,
+                        error = %OneLine(&failure.error),
+                        "attempt failed"
+                    );
+                    let outcome = match (&failure.error, failure.sent) {
+                        (Error::Transport { .. } | Error::Timeout { .. }, false) => {
+                            Outcome::NotSent
+                        }
+                        (Error::Transport { .. } | Error::Timeout { .. }, true) => Outcome::Failed,
+                        _ => return Err(failure.error),
+                    };
+                    match retry.next_delay(idempotent, outcome, took, &connection.clock) {
+                        Some(delay) => {
+                            info!(
+                                attempt,
+                                reason = failure_reason(&failure),
+                                delay = ?delay,
+                                "retrying"
+                            );
+                            delay
+                        }
+                        None => {
+                            if idempotent || !failure.sent {
+                                debug!(
+                                    attempt,
+                                    "not retried: the retry policy allows no further attempt"
+                                );
+                            }
+                            return Err(failure.error);
+                        }
+                    }
+                }
+            };
+            connection.retry.sleep(delay).await;
+        }
+    }
+
+    /// One attempt: authenticate, send, read the body.
+    async fn attempt(&self, request: &Request, url: &Url) -> Result<Answer, Failure> {
+        let connection = self.config.connection().settings();
+        let operation = request.operation;
+        let not_sent = |error| Failure { error, sent: false };
+        let mut headers = request.headers.clone();
+        let body: &[u8] = request.body.as_ref().map_or(&[], |b| b.bytes.as_ref());
+        // Authentication first: AK/SK signs the headers present now.
+        let token = if operation.authenticated {
+            self.config
+                .auth()
+                .authorize(
+                    self.config.connection(),
+                    operation.id,
+                    &operation.method,
+                    url,
+                    &mut headers,
+                    body,
+                )
+                .await
+                .map_err(not_sent)?
+        } else {
+            None
+        };
+        if !headers.contains_key(ACCEPT) {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
+        if connection.per_request_user_agent {
+            headers.insert(USER_AGENT, connection.user_agent.clone());
+        }
+        let mut http = reqwest::Request::new(operation.method.clone(), url.clone());
+        if let Some(body) = &request.body {
+            let content_type = HeaderValue::from_str(&body.content_type).map_err(|_| {
+                not_sent(Error::InvalidRequest {
+                    operation: operation.id,
+                    message: format!("`{}` is not a valid content type", body.content_type),
+                })
+            })?;
+            headers.insert(CONTENT_TYPE, content_type);
+            *http.body_mut() = Some(body.bytes.clone().into());
+        }
+        *http.headers_mut() = headers;
+        *http.timeout_mut() = Some(connection.timeout);
+        let response = connection
+            .http
+            .execute(http)
+            .await
+            .map_err(|e| self.failure(operation.id, e))?;
+        let status = response.status();
+        let mut headers = response.headers().clone();
+        mark_sensitive(&mut headers);
+        let body = self
+            .read_body(operation.id, response)
+            .await
+            .map_err(|error| Failure { error, sent: true })?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+            token,
+        })
+    }
+
+    async fn read_body(
+        &self,
+        operation: &'static str,
+        mut response: reqwest::Response,
+    ) -> Result<Bytes, Error> {
+        let limit = self.config.connection().max_body_bytes();
+        let declared = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(Error::BodyTooLarge { operation, limit });
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.failure(operation, e).error)?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(Error::BodyTooLarge { operation, limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+
+    /// A transport error, and whether the request may have been sent.
+    fn failure(&self, operation: &'static str, source: reqwest::Error) -> Failure {
+        let connection = self.config.connection();
+        let source = redact_reqwest_error(source);
+        let sent = !source.is_connect();
+        let error = if source.is_timeout() {
+            Error::Timeout {
+                operation,
+                after: if sent {
+                    connection.timeout()
+                } else {
+                    connection.connect_timeout().min(connection.timeout())
+                },
+            }
+        } else {
+            Error::Transport { operation, source }
+        };
+        Failure { error, sent }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_path_without_its_slash_is_refused() {
+        static SERVICE: Service = Service {
+            name: "t",
+            title: "T",
+            servers: &[],
+        };
+        let config = Config::builder()
+            .endpoint("t", "http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let client = ServiceClient::new(&config, &SERVICE).unwrap();
+        let e = client
+            .execute::<()>(Request::new(&OP, ".evil.example/x".into()))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("does not start with `/`"), "{e}");
+    }
+    use crate::{Operation, RetryPolicy};
+    use reqwest::Method;
+
+    static OP: Operation = Operation {
+        id: "Test",
+        method: Method::GET,
+        path: "/t",
+        authenticated: false,
+    };
+
+    /// Before the fix reqwest's error carried the URL with its password into `Display` and
+    /// `Debug`.
+    #[tokio::test]
+    async fn transport_errors_do_not_show_userinfo() {
+        static SERVICE: Service = Service {
+            name: "t",
+            title: "T",
+            servers: &[],
+        };
+        let config = Config::builder()
+            .endpoint("t", "http://user:SECRET@127.0.0.1:1")
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let client = ServiceClient::new(&config, &SERVICE).unwrap();
+        assert!(!format!("{client:?}").contains("SECRET"));
+        let e = client
+            .execute::<()>(Request::new(&OP, "/t".into()))
+            .await
+            .unwrap_err();
+        let mut shown = format!("{e} {e:?}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            shown.push_str(&format!(" {s} {s:?}"));
+            source = s.source();
+        }
+        assert!(matches!(e, Error::Transport { .. }), "{shown}");
+        assert!(
+            !shown.contains("SECRET") && shown.contains("127.0.0.1"),
+            "{shown}"
+        );
+    }
+}

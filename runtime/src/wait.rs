@@ -1,0 +1,1008 @@
+//! One way to wait for a job of any service: poll until it succeeds or fails.
+//!
+//! [`wait_for`] takes any closure that starts one "job details" call (a generated builder's
+//! `.send()`, for example) and a [`WaitPolicy`], and returns the final job, or a
+//! [`WaitError`] that says why waiting stopped and keeps the last job seen.
+//!
+//! ```no_run
+//! use cloudjobs::otc_ims_jobs;
+//! use cloudjobs::runtime::wait::{WaitPolicy, wait_for};
+//! use cloudjobs::runtime::{Auth, Config, Job};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::builder()
+//!     .region("eu-de")
+//!     .auth(Auth::token(std::env::var("OS_AUTH_TOKEN")?))
+//!     .build()?;
+//! let ims = otc_ims_jobs::Client::new(&config)?;
+//! let (project, job_id) = ("ac234de25c6741d2b1273da49eea1b9e", "ff8080814dbd65d7014dbe0d84db0013");
+//! let job = wait_for(|| ims.show_job(project, job_id).send(), WaitPolicy::default())
+//!     .on_event(|event| eprintln!("{event}"))
+//!     .await?;
+//! println!("done: {} -> {:?}", job.state(), job.resource_ids());
+//! # Ok(()) }
+//! ```
+//!
+//! # How often it polls, and how late it notices the end
+//!
+//! The first poll is sent at once. After poll *n* the waiter sleeps
+//! `min(max_interval, initial_interval × factor^(n-1))`, multiplied by a random factor drawn
+//! uniformly from `[1 - jitter, 1 + jitter]` (so that many waiters started together do not
+//! poll together). The default policy: `initial_interval` 1 s, `factor` 1.5, `max_interval`
+//! 27 s, `jitter` 0.1, so after about a minute every gap between two polls lies between
+//! 24.3 s and 29.7 s.
+//!
+//! For a job that takes 20 minutes, under the default policy (measured on an injected clock by
+//! `tests/tests/wait.rs`, `default_policy_polling_figures`, for the smallest and largest jitter
+//! draws and 300 random ones):
+//!
+//! - **requests: at most 57** (60 was the goal), counting the first poll and the one that sees
+//!   the end, when no poll fails (each failed poll adds one, plus the client's retries).
+//!   Fixed-interval waiters send 1,201 (1 s interval) or 121 (10 s, 5 s late on average).
+//! - **lateness on average: at most 14.6 s** (15 s was the goal). *Lateness* is the time from
+//!   the job's end to the first poll that sees it (network time left out); the average is
+//!   over an end time uniformly distributed over the first 20 minutes. Whatever the draws, the
+//!   average over any stretch of whole gaps is at most half the largest gap (an end inside a
+//!   gap of length `g` is on average `g / 2` late): at most 14.85 s.
+//! - **lateness at worst: 29.7 s**, the largest gap.
+//!
+//! Both 60 requests and 15 s as a *worst* case cannot be had together: at most 15 s late means
+//! gaps of at most 15 s, so at least 80 polls in 20 minutes. The default keeps the request
+//! bound and meets 15 s on average. A caller who needs a tighter worst case sets
+//! [`WaitPolicy::max_interval`] (the worst case is `max_interval × (1 + jitter)`, the number
+//! of requests about `1200 s / max_interval`).
+//!
+//! # Errors, unknown states, deadline, cancellation
+//!
+//! - A status the spec does not list is *unknown*: never terminal, waiting goes on.
+//! - Transient errors ([`Error::is_transient`]: timeouts, transport errors, 408, 429, 5xx but
+//!   501) are tolerated up to [`WaitPolicy::max_transient_errors`] in a row; a `Retry-After`
+//!   header lengthens the next gap, up to [`WaitPolicy::max_interval`]. Any other error ends
+//!   the wait at once.
+//! - A status is classified ignoring ASCII case (`success` counts as a listed `SUCCESS`).
+//! - The deadline ([`WaitPolicy::timeout`], default 1 hour from the first poll) is checked
+//!   before each sleep: when the next poll would come after it, the last poll is sent at the
+//!   deadline instead, and if the job has not ended then, waiting stops with
+//!   [`WaitFailure::DeadlinePassed`]. A poll under way is not cut short by the deadline (the
+//!   client's timeout and retry policy bound it).
+//! - [`Wait::cancel_on`] stops the wait (a sleep or a poll under way) as soon as a future
+//!   completes, for example on Ctrl-C.
+//!
+//! Every state change, every progress change and every tolerated error is reported to the
+//! callback given to [`Wait::on_event`].
+
+use std::fmt;
+use std::future::{Future, IntoFuture, poll_fn};
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::error::{Error, OneLine, Undocumented};
+use super::job::{Job, JobState, Progress};
+use super::retry::{BoxFuture, retry_after};
+use super::time::Clock;
+
+use tracing::field;
+use tracing::{Instrument as _, debug, info, info_span};
+
+type SleepFn = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>;
+type RandomFn = Arc<dyn Fn() -> f64 + Send + Sync>;
+
+/// How a job is waited for: the polling schedule, the deadline and the error bound.
+///
+/// The default: first poll at once, then gaps of 1 s growing by a factor of 1.5 up to 27 s,
+/// each jittered by ±10 %; a deadline of 1 hour; at most 10 transient errors in a row. See
+/// the [module documentation](self) for what that means in requests and lateness.
+///
+/// ```
+/// use std::time::Duration;
+/// use cloudjobs::runtime::wait::WaitPolicy;
+///
+/// let policy = WaitPolicy::default()
+///     .initial_interval(Duration::from_secs(2))
+///     .max_interval(Duration::from_secs(15))
+///     .timeout(Duration::from_secs(30 * 60));
+/// assert_eq!(policy.interval_bounds(1), (Duration::from_millis(1800), Duration::from_millis(2200)));
+/// ```
+#[derive(Clone)]
+pub struct WaitPolicy {
+    initial_interval: Duration,
+    factor: f64,
+    max_interval: Duration,
+    jitter: f64,
+    timeout: Option<Duration>,
+    max_transient_errors: u32,
+    clock: Option<Clock>,
+    sleep: Option<SleepFn>,
+    random: Option<RandomFn>,
+}
+
+impl Default for WaitPolicy {
+    fn default() -> Self {
+        Self {
+            initial_interval: Duration::from_secs(1),
+            factor: 1.5,
+            max_interval: Duration::from_secs(27),
+            jitter: 0.1,
+            timeout: Some(Duration::from_secs(3600)),
+            max_transient_errors: 10,
+            clock: None,
+            sleep: None,
+            random: None,
+        }
+    }
+}
+
+impl fmt::Debug for WaitPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitPolicy")
+            .field("initial_interval", &self.initial_interval)
+            .field("factor", &self.factor)
+            .field("max_interval", &self.max_interval)
+            .field("jitter", &self.jitter)
+            .field("timeout", &self.timeout)
+            .field("max_transient_errors", &self.max_transient_errors)
+            .field("clock", &self.clock)
+            .field("custom_sleep", &self.sleep.is_some())
+            .field("custom_random", &self.random.is_some())
+            .finish()
+    }
+}
+
+impl WaitPolicy {
+    /// The default policy (see the type's documentation).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The gap after the first poll, before jitter (default 1 s).
+    pub fn initial_interval(mut self, interval: Duration) -> Self {
+        self.initial_interval = interval;
+        self
+    }
+
+    /// How much each gap grows over the one before, until [`WaitPolicy::max_interval`]
+    /// (default 1.5). Values below 1 (and NaN) are taken as 1: a fixed interval.
+    pub fn factor(mut self, factor: f64) -> Self {
+        self.factor = if factor >= 1.0 && factor.is_finite() {
+            factor
+        } else {
+            1.0
+        };
+        self
+    }
+
+    /// The largest gap between two polls, before jitter (default 27 s).
+    pub fn max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = interval;
+        self
+    }
+
+    /// How far each gap may be moved at random, as a fraction of it (default 0.1: ±10 %).
+    /// Clamped to `0.0..=1.0`; 0 turns jitter off.
+    pub fn jitter(mut self, fraction: f64) -> Self {
+        self.jitter = if fraction.is_nan() {
+            0.0
+        } else {
+            fraction.clamp(0.0, 1.0)
+        };
+        self
+    }
+
+    /// How long to wait at most, from the first poll (default 1 hour).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// No deadline: wait until the job ends, an error ends the wait, or it is cancelled.
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+
+    /// How many transient errors in a row are tolerated (default 10); the next one ends the
+    /// wait with [`WaitFailure::TooManyTransientErrors`]. A successful poll resets the count;
+    /// 0 tolerates none.
+    pub fn max_transient_errors(mut self, errors: u32) -> Self {
+        self.max_transient_errors = errors;
+        self
+    }
+
+    /// Reads the time from `clock` instead of the monotonic system clock; for tests and
+    /// simulations (together with [`WaitPolicy::sleep_with`]).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Sleeps with `sleep` instead of `tokio::time::sleep`: for tests (advance a simulated
+    /// clock and return at once) or for applications with their own timer.
+    pub fn sleep_with(
+        mut self,
+        sleep: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static,
+    ) -> Self {
+        self.sleep = Some(Arc::new(sleep));
+        self
+    }
+
+    /// Draws the jitter's random numbers from `random` (each a number in `[0, 1]`; values
+    /// outside are clamped) instead of the built-in source: for tests and simulations.
+    pub fn random_with(mut self, random: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
+        self.random = Some(Arc::new(random));
+        self
+    }
+
+    /// The smallest and largest gap the policy may sleep after poll number `poll` (1 for the
+    /// first poll), jitter included.
+    pub fn interval_bounds(&self, poll: u32) -> (Duration, Duration) {
+        let nominal = self.nominal_interval(poll);
+        (
+            scale(nominal, 1.0 - self.jitter),
+            scale(nominal, 1.0 + self.jitter),
+        )
+    }
+
+    /// The gap after poll number `poll`, before jitter.
+    fn nominal_interval(&self, poll: u32) -> Duration {
+        let cap = self.max_interval.as_secs_f64();
+        let mut secs = self.initial_interval.as_secs_f64().min(cap);
+        for _ in 1..poll {
+            if secs >= cap {
+                break;
+            }
+            secs = (secs * self.factor).min(cap);
+        }
+        Duration::try_from_secs_f64(secs).unwrap_or(self.max_interval)
+    }
+
+    /// The jittered gap after poll number `poll`.
+    fn interval(&self, poll: u32) -> Duration {
+        let nominal = self.nominal_interval(poll);
+        if self.jitter == 0.0 {
+            return nominal;
+        }
+        let draw = match &self.random {
+            Some(random) => random(),
+            None => super::retry::random_unit(),
+        };
+        let draw = if draw.is_nan() {
+            0.5
+        } else {
+            draw.clamp(0.0, 1.0)
+        };
+        scale(nominal, 1.0 + self.jitter * (2.0 * draw - 1.0))
+    }
+
+    async fn sleep(&self, delay: Duration) {
+        match &self.sleep {
+            Some(sleep) => sleep(delay).await,
+            None => tokio::time::sleep(delay).await,
+        }
+    }
+}
+
+/// `duration × factor`, saturating, never negative.
+fn scale(duration: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(duration.as_secs_f64() * factor.max(0.0)).unwrap_or(Duration::MAX)
+}
+
+/// Why waiting stopped without a successful job.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WaitFailure<E = Undocumented> {
+    /// The job ended unsuccessfully.
+    JobFailed {
+        /// The status as sent.
+        status: String,
+        /// The error code, when the API reports one.
+        code: Option<String>,
+        /// Why it failed, when the API says.
+        reason: Option<String>,
+    },
+    /// The deadline passed before the job ended.
+    DeadlinePassed {
+        /// The deadline that passed ([`WaitPolicy::timeout`]).
+        timeout: Duration,
+    },
+    /// More transient errors in a row than [`WaitPolicy::max_transient_errors`] allows.
+    TooManyTransientErrors {
+        /// How many there were in a row.
+        consecutive: u32,
+        /// The last one.
+        error: Error<E>,
+    },
+    /// A poll failed with an error that trying again will not fix (`401`, `403`, `404`, a
+    /// body that does not match the spec, ...).
+    Api(Error<E>),
+    /// The future given to [`Wait::cancel_on`] completed.
+    Cancelled,
+}
+
+/// Why waiting stopped without a successful job, with the last job seen.
+///
+/// `T` is what the poll returns (a [`Response`](crate::Response) of a job type),
+/// `E` the operation's typed error body.
+pub struct WaitError<T, E = Undocumented> {
+    failure: WaitFailure<E>,
+    last: Option<T>,
+    polls: u32,
+    elapsed: Duration,
+}
+
+impl<T: Job, E> WaitError<T, E> {
+    /// Why waiting stopped.
+    pub fn failure(&self) -> &WaitFailure<E> {
+        &self.failure
+    }
+
+    /// Why waiting stopped, dropping the rest.
+    pub fn into_failure(self) -> WaitFailure<E> {
+        self.failure
+    }
+
+    /// The last job a poll returned (for a failed job: the failed job), if any poll
+    /// succeeded.
+    pub fn last_job(&self) -> Option<&T> {
+        self.last.as_ref()
+    }
+
+    /// The last job a poll returned, taken out of the error.
+    pub fn into_last_job(self) -> Option<T> {
+        self.last
+    }
+
+    /// The state of the last job seen.
+    pub fn last_state(&self) -> Option<JobState> {
+        self.last.as_ref().map(Job::state)
+    }
+
+    /// How many polls were sent (failed ones included).
+    pub fn polls(&self) -> u32 {
+        self.polls
+    }
+
+    /// How long waiting took.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// Whether the job itself failed (as opposed to the waiting).
+    pub fn is_job_failed(&self) -> bool {
+        matches!(self.failure, WaitFailure::JobFailed { .. })
+    }
+
+    /// Whether the deadline passed.
+    pub fn is_deadline(&self) -> bool {
+        matches!(self.failure, WaitFailure::DeadlinePassed { .. })
+    }
+
+    /// Whether waiting was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.failure, WaitFailure::Cancelled)
+    }
+
+    /// The API error that ended the wait, if one did (too many transient errors, or a
+    /// non-transient one).
+    pub fn api_error(&self) -> Option<&Error<E>> {
+        match &self.failure {
+            WaitFailure::TooManyTransientErrors { error, .. } | WaitFailure::Api(error) => {
+                Some(error)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl<T: Job, E: fmt::Debug> fmt::Debug for WaitError<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitError")
+            .field("failure", &self.failure)
+            .field("last_state", &self.last_state())
+            .field("polls", &self.polls)
+            .field("elapsed", &self.elapsed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Job, E> fmt::Display for WaitError<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.failure {
+            WaitFailure::JobFailed {
+                status,
+                code,
+                reason,
+            } => {
+                write!(f, "the job failed ({status})")?;
+                match (code, reason) {
+                    (Some(c), Some(r)) => write!(f, ": {c}: {r}")?,
+                    (Some(x), None) | (None, Some(x)) => write!(f, ": {x}")?,
+                    (None, None) => {}
+                }
+            }
+            WaitFailure::DeadlinePassed { timeout } => {
+                write!(f, "the job did not end within {}", Seconds(*timeout))?;
+            }
+            WaitFailure::TooManyTransientErrors { consecutive, error } => {
+                write!(
+                    f,
+                    "gave up after {consecutive} failed polls in a row: {error}"
+                )?;
+            }
+            WaitFailure::Api(error) => write!(f, "polling the job failed: {error}")?,
+            WaitFailure::Cancelled => f.write_str("waiting was cancelled")?,
+        }
+        if !self.is_job_failed() {
+            match self.last_state() {
+                Some(state) => write!(f, " (last state: {state}")?,
+                None => f.write_str(" (no state seen")?,
+            }
+            write!(
+                f,
+                ", {} poll{} in {})",
+                self.polls,
+                if self.polls == 1 { "" } else { "s" },
+                Seconds(self.elapsed)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Job, E: fmt::Debug> std::error::Error for WaitError<T, E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        None
+    }
+}
+
+/// A duration for people: `850ms`, `4.5s`, `3m12s`, `1h0m5s`.
+struct Seconds(Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if d < Duration::from_secs(1) {
+            return write!(f, "{}ms", d.as_millis());
+        }
+        if d < Duration::from_secs(60) {
+            let tenths = d.as_millis() / 100;
+            return match tenths % 10 {
+                0 => write!(f, "{}s", tenths / 10),
+                t => write!(f, "{}.{t}s", tenths / 10),
+            };
+        }
+        let s = d.as_secs();
+        match (s / 3600, s / 60 % 60, s % 60) {
+            (0, m, s) => write!(f, "{m}m{s}s"),
+            (h, m, s) => write!(f, "{h}h{m}m{s}s"),
+        }
+    }
+}
+
+/// Something the waiter saw, for the callback given to [`Wait::on_event`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WaitEvent<'a, T, E = Undocumented> {
+    /// The first state seen, and each change of state after it (a new status value).
+    StateChanged {
+        /// The state before (`None` on the first poll).
+        previous: Option<JobState>,
+        /// The state now.
+        state: JobState,
+        /// The job as the poll returned it.
+        job: &'a T,
+        /// When.
+        at: PollInfo,
+    },
+    /// The job's progress changed (reported after a state change on the same poll).
+    ProgressChanged {
+        /// The progress before.
+        previous: Option<Progress>,
+        /// The progress now.
+        progress: Progress,
+        /// The job as the poll returned it.
+        job: &'a T,
+        /// When.
+        at: PollInfo,
+    },
+    /// A poll failed with a transient error; waiting goes on.
+    TransientError {
+        /// The error.
+        error: &'a Error<E>,
+        /// How many transient errors in a row, this one included.
+        consecutive: u32,
+        /// How many are tolerated in a row ([`WaitPolicy::max_transient_errors`]).
+        tolerated: u32,
+        /// When.
+        at: PollInfo,
+    },
+}
+
+impl<T, E> WaitEvent<'_, T, E> {
+    /// When the event happened.
+    pub fn at(&self) -> PollInfo {
+        match self {
+            WaitEvent::StateChanged { at, .. }
+            | WaitEvent::ProgressChanged { at, .. }
+            | WaitEvent::TransientError { at, .. } => *at,
+        }
+    }
+}
+
+impl<T, E> fmt::Display for WaitEvent<'_, T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.at();
+        write!(f, "[{} poll {}] ", Seconds(at.elapsed), at.poll)?;
+        match self {
+            WaitEvent::StateChanged { state, .. } => write!(f, "{state}")?,
+            WaitEvent::ProgressChanged { progress, .. } => write!(f, "progress {progress}")?,
+            WaitEvent::TransientError {
+                error,
+                consecutive,
+                tolerated,
+                ..
+            } => write!(f, "error {consecutive} of {tolerated} tolerated: {error}")?,
+        }
+        if let Some(next) = at.next_poll_in {
+            write!(f, "; next poll in {}", Seconds(next))?;
+        }
+        Ok(())
+    }
+}
+
+/// When an event happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollInfo {
+    /// The number of the poll (1 for the first).
+    pub poll: u32,
+    /// Time since the first poll started.
+    pub elapsed: Duration,
+    /// How long the waiter sleeps before the next poll (`None` when there is none).
+    pub next_poll_in: Option<Duration>,
+}
+
+type EventFn<'a, T, E> = Box<dyn for<'e> FnMut(&WaitEvent<'e, T, E>) + Send + 'a>;
+
+/// Waits for a job: polls with `poll` under `policy` until the job succeeds (the final job),
+/// fails, or waiting stops ([`WaitError`]).
+///
+/// `poll` starts one "job details" call each time it is called: a generated builder's
+/// `.send()` (`|| ims.show_job(project, job).send()`), or any future that yields a
+/// [`Job`]. The returned [`Wait`] is awaited directly, or configured first with
+/// [`Wait::on_event`] and [`Wait::cancel_on`].
+///
+/// # Errors
+///
+/// A [`WaitError`]: the job failed, the deadline passed, too many transient errors, another
+/// API error, or cancellation; it keeps the last job seen.
+pub fn wait_for<'a, F, Fut, T, E>(poll: F, policy: WaitPolicy) -> Wait<'a, F, T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error<E>>>,
+    T: Job,
+{
+    Wait {
+        poll,
+        policy,
+        on_event: None,
+        cancel: None,
+    }
+}
+
+/// A wait set up by [`wait_for`]; `.await` it (or call [`Wait::run`]).
+#[must_use = "a wait does nothing until it is awaited"]
+pub struct Wait<'a, F, T, E = Undocumented> {
+    poll: F,
+    policy: WaitPolicy,
+    on_event: Option<EventFn<'a, T, E>>,
+    cancel: Option<BoxFuture<'a, ()>>,
+}
+
+impl<F, T, E> fmt::Debug for Wait<'_, F, T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wait")
+            .field("policy", &self.policy)
+            .field("on_event", &self.on_event.is_some())
+            .field("cancel", &self.cancel.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What came of racing something against cancellation.
+enum Raced<A> {
+    Done(A),
+    Cancelled,
+}
+
+impl<'a, F, Fut, T, E> Wait<'a, F, T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error<E>>>,
+    T: Job,
+{
+    /// Calls `callback` with every state change, progress change and tolerated error.
+    pub fn on_event(
+        mut self,
+        callback: impl for<'e> FnMut(&WaitEvent<'e, T, E>) + Send + 'a,
+    ) -> Self {
+        self.on_event = Some(Box::new(callback));
+        self
+    }
+
+    /// Stops waiting, with [`WaitFailure::Cancelled`], as soon as `cancel` completes (during
+    /// a sleep or a poll).
+    ///
+    /// ```no_run
+    /// # use cloudjobs::runtime::wait::{WaitPolicy, wait_for};
+    /// # async fn run(ims: cloudjobs::otc_ims_jobs::Client) {
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let wait = wait_for(|| ims.show_job("project", "job").send(), WaitPolicy::default())
+    ///     .cancel_on(async move {
+    ///         let _ = stopped.await;
+    ///     });
+    /// # drop(stop); let _ = wait.await; }
+    /// ```
+    pub fn cancel_on(mut self, cancel: impl Future<Output = ()> + Send + 'a) -> Self {
+        self.cancel = Some(Box::pin(cancel));
+        self
+    }
+
+    /// Waits (the same as `.await`, without requiring the futures to be `Send`).
+    ///
+    /// Traced as a `wait` span (INFO; the polls' `request` spans nest in it), with an event
+    /// for every poll (DEBUG), every state and progress change and tolerated error, and how
+    /// waiting ended (INFO), alongside the [`Wait::on_event`] callback.
+    ///
+    /// # Errors
+    ///
+    /// See [`wait_for`].
+    pub async fn run(self) -> Result<T, WaitError<T, E>> {
+        self.polls().instrument(info_span!("wait")).await
+    }
+
+    async fn polls(mut self) -> Result<T, WaitError<T, E>> {
+        debug!(
+            initial_interval = ?self.policy.initial_interval,
+            max_interval = ?self.policy.max_interval,
+            timeout = ?self.policy.timeout,
+            max_transient_errors = self.policy.max_transient_errors,
+            "waiting for the job"
+        );
+        let timer = Timer::start(self.policy.clock.clone());
+        let mut polls: u32 = 0;
+        let mut consecutive: u32 = 0;
+        let mut last: Option<T> = None;
+        let mut last_state: Option<JobState> = None;
+        let mut last_progress: Option<Progress> = None;
+        loop {
+            polls = polls.saturating_add(1);
+            let outcome = match race(&mut self.cancel, (self.poll)()).await {
+                Raced::Done(outcome) => outcome,
+                Raced::Cancelled => {
+                    return Err(self.stop(WaitFailure::Cancelled, last, polls, &timer));
+                }
+            };
+            let elapsed = timer.elapsed();
+            let mut delay = self.policy.interval(polls);
+            match outcome {
+                Ok(job) => {
+                    consecutive = 0;
+                    let state = job.state();
+                    let progress = job.progress();
+                    let terminal = state.is_terminal();
+                    let next_poll_in = if terminal {
+                        None
+                    } else {
+                        self.next_gap(elapsed, delay)
+                    };
+                    let at = PollInfo {
+                        poll: polls,
+                        elapsed,
+                        next_poll_in,
+                    };
+                    // Server text (the status) as `Debug`: quoted, control characters escaped.
+                    debug!(
+                        poll = polls,
+                        elapsed = ?elapsed,
+                        state = %state.kind(),
+                        status = state.status().map(field::debug),
+                        progress = progress.map(field::display),
+                        next_poll_in = ?next_poll_in,
+                        "poll answered"
+                    );
+                    if last_state.as_ref() != Some(&state) {
+                        info!(
+                            poll = polls,
+                            elapsed = ?elapsed,
+                            previous = last_state.as_ref().map(|s| field::display(s.kind())),
+                            state = %state.kind(),
+                            status = state.status().map(field::debug),
+                            "job state changed"
+                        );
+                        self.emit(&WaitEvent::StateChanged {
+                            previous: last_state.take(),
+                            state: state.clone(),
+                            job: &job,
+                            at,
+                        });
+                    }
+                    if let Some(p) = progress
+                        && last_progress != progress
+                    {
+                        info!(
+                            poll = polls,
+                            previous = last_progress.map(field::display),
+                            progress = %p,
+                            "job progress changed"
+                        );
+                        self.emit(&WaitEvent::ProgressChanged {
+                            previous: last_progress,
+                            progress: p,
+                            job: &job,
+                            at,
+                        });
+                    }
+                    last_progress = progress;
+                    match state {
+                        JobState::Succeeded { .. } => {
+                            info!(
+                                outcome = "succeeded",
+                                polls,
+                                elapsed = ?timer.elapsed(),
+                                "wait ended"
+                            );
+                            return Ok(job);
+                        }
+                        JobState::Failed {
+                            ref status,
+                            ref code,
+                            ref reason,
+                        } => {
+                            let failure = WaitFailure::JobFailed {
+                                status: status.clone(),
+                                code: code.clone(),
+                                reason: reason.clone(),
+                            };
+                            return Err(self.stop(failure, Some(job), polls, &timer));
+                        }
+                        _ => {}
+                    }
+                    last_state = Some(state);
+                    last = Some(job);
+                }
+                Err(error) if error.is_transient() => {
+                    consecutive = consecutive.saturating_add(1);
+                    if consecutive > self.policy.max_transient_errors {
+                        let failure = WaitFailure::TooManyTransientErrors { consecutive, error };
+                        return Err(self.stop(failure, last, polls, &timer));
+                    }
+                    let wanted = error
+                        .api()
+                        .and_then(|e| retry_after(e.headers(), self.now()));
+                    delay = gap_after_error(delay, wanted, self.policy.max_interval);
+                    let at = PollInfo {
+                        poll: polls,
+                        elapsed,
+                        next_poll_in: self.next_gap(elapsed, delay),
+                    };
+                    info!(
+                        poll = polls,
+                        consecutive,
+                        tolerated = self.policy.max_transient_errors,
+                        status = error.status().map(|s| s.as_u16()),
+                        next_poll_in = ?at.next_poll_in,
+                        error = %OneLine(&error),
+                        "transient error tolerated"
+                    );
+                    self.emit(&WaitEvent::TransientError {
+                        error: &error,
+                        consecutive,
+                        tolerated: self.policy.max_transient_errors,
+                        at,
+                    });
+                }
+                Err(error) => {
+                    return Err(self.stop(WaitFailure::Api(error), last, polls, &timer));
+                }
+            }
+            let Some(gap) = self.next_gap(elapsed, delay) else {
+                let timeout = self.policy.timeout.unwrap_or(Duration::MAX);
+                let failure = WaitFailure::DeadlinePassed { timeout };
+                return Err(self.stop(failure, last, polls, &timer));
+            };
+            if gap < delay {
+                debug!(gap = ?gap, "the next poll is the last: at the deadline");
+            }
+            let sleep = self.policy.sleep(gap);
+            if let Raced::Cancelled = race(&mut self.cancel, sleep).await {
+                return Err(self.stop(WaitFailure::Cancelled, last, polls, &timer));
+            }
+        }
+    }
+
+    /// The sleep before the next poll, `elapsed` after the first poll started: `delay`, or
+    /// what is left until the deadline; `None` when the deadline has passed.
+    fn next_gap(&self, elapsed: Duration, delay: Duration) -> Option<Duration> {
+        match self.policy.timeout {
+            None => Some(delay),
+            Some(timeout) if elapsed >= timeout => None,
+            Some(timeout) => Some(delay.min(timeout - elapsed)),
+        }
+    }
+
+    fn now(&self) -> SystemTime {
+        self.policy
+            .clock
+            .as_ref()
+            .map_or_else(SystemTime::now, Clock::now)
+    }
+
+    fn emit(&mut self, event: &WaitEvent<'_, T, E>) {
+        if let Some(callback) = self.on_event.as_mut() {
+            callback(event);
+        }
+    }
+
+    fn stop(
+        &self,
+        failure: WaitFailure<E>,
+        last: Option<T>,
+        polls: u32,
+        timer: &Timer,
+    ) -> WaitError<T, E> {
+        let elapsed = timer.elapsed();
+        let (outcome, error, code, reason) = match &failure {
+            WaitFailure::JobFailed { code, reason, .. } => {
+                ("job_failed", None, code.as_deref(), reason.as_deref())
+            }
+            WaitFailure::DeadlinePassed { .. } => ("deadline_passed", None, None, None),
+            WaitFailure::TooManyTransientErrors { error, .. } => {
+                ("too_many_transient_errors", Some(error), None, None)
+            }
+            WaitFailure::Api(error) => ("api_error", Some(error), None, None),
+            WaitFailure::Cancelled => ("cancelled", None, None, None),
+        };
+        // The job's error code and reason are server text: `Debug`, quoted and escaped.
+        info!(
+            outcome,
+            polls,
+            elapsed = ?elapsed,
+            error = error.map(|e| field::display(OneLine(e))),
+            code = code.map(field::debug),
+            reason = reason.map(field::debug),
+            "wait ended"
+        );
+        WaitError {
+            failure,
+            last,
+            polls,
+            elapsed,
+        }
+    }
+}
+
+impl<'a, F, Fut, T, E> IntoFuture for Wait<'a, F, T, E>
+where
+    F: FnMut() -> Fut + Send + 'a,
+    Fut: Future<Output = Result<T, Error<E>>> + Send + 'a,
+    T: Job + 'a,
+    E: Send + 'a,
+{
+    type Output = Result<T, WaitError<T, E>>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// The gap after a transient error: the schedule's, lengthened by the server's `Retry-After`
+/// up to the longest gap the policy allows (the deadline then bounds it too): one answer
+/// asking for years must not stall a job that ends in seconds.
+pub(crate) fn gap_after_error(
+    scheduled: Duration,
+    retry_after: Option<Duration>,
+    max_interval: Duration,
+) -> Duration {
+    match retry_after {
+        Some(wanted) => scheduled.max(wanted.min(max_interval)),
+        None => scheduled,
+    }
+}
+
+/// Runs `future` unless `cancel` completes first (checked first, so a cancellation that has
+/// happened wins).
+async fn race<A>(
+    cancel: &mut Option<BoxFuture<'_, ()>>,
+    future: impl Future<Output = A>,
+) -> Raced<A> {
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        if let Some(c) = cancel.as_mut()
+            && c.as_mut().poll(cx).is_ready()
+        {
+            *cancel = None;
+            return Poll::Ready(Raced::Cancelled);
+        }
+        future.as_mut().poll(cx).map(Raced::Done)
+    })
+    .await
+}
+
+/// Time since waiting started, by the monotonic clock or an injected one.
+enum Timer {
+    Monotonic(Instant),
+    Injected(Clock, SystemTime),
+}
+
+impl Timer {
+    fn start(clock: Option<Clock>) -> Self {
+        match clock {
+            None => Timer::Monotonic(Instant::now()),
+            Some(clock) => {
+                let now = clock.now();
+                Timer::Injected(clock, now)
+            }
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match self {
+            Timer::Monotonic(start) => start.elapsed(),
+            Timer::Injected(clock, start) => clock.now().duration_since(*start).unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_grows_to_the_cap() {
+        let p = WaitPolicy::default().jitter(0.0);
+        let gaps: Vec<u128> = (1..=10).map(|n| p.interval(n).as_millis()).collect();
+        assert_eq!(
+            gaps,
+            [
+                1000, 1500, 2250, 3375, 5062, 7593, 11390, 17085, 25628, 27000
+            ]
+        );
+        assert_eq!(p.interval(u32::MAX), Duration::from_secs(27));
+        let fixed = WaitPolicy::default().factor(f64::NAN).jitter(0.0);
+        assert_eq!(fixed.interval(50), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn jitter_stays_in_its_bounds() {
+        let p = WaitPolicy::default();
+        let (lo, hi) = p.interval_bounds(40);
+        assert_eq!(
+            (lo, hi),
+            (Duration::from_millis(24_300), Duration::from_millis(29_700))
+        );
+        let draws: Vec<Duration> = (0..500).map(|_| p.interval(40)).collect();
+        assert!(draws.iter().all(|d| (lo..=hi).contains(d)));
+        assert!(draws.iter().any(|d| *d != draws[0]));
+        let lowest = WaitPolicy::default().random_with(|| -3.0).interval(40);
+        let highest = WaitPolicy::default()
+            .random_with(|| f64::INFINITY)
+            .interval(40);
+        assert_eq!((lowest, highest), (lo, hi));
+        assert_eq!(
+            WaitPolicy::default().jitter(7.0).interval_bounds(1).0,
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn durations_for_people() {
+        let s = |ms: u64| Seconds(Duration::from_millis(ms)).to_string();
+        assert_eq!(s(850), "850ms");
+        assert_eq!(s(4_500), "4.5s");
+        assert_eq!(s(27_000), "27s");
+        assert_eq!(s(192_000), "3m12s");
+        assert_eq!(s(3_605_000), "1h0m5s");
+    }
+}
