@@ -209,7 +209,7 @@ pub mod builder {
         /// not negative.
         ///
         /// - Query parameter `offset`.
-        /// - Range: \\>= 0
+        /// - Range: \>= 0
         /// - Default: `0`
         pub fn offset(mut self, value: i32) -> Self {
             self.offset = Some(value);

@@ -136,14 +136,20 @@ fn body_type(cx: &Cx<'_>, body: &ResponseBody) -> TokenStream {
 fn operation_docs(op: &Operation) -> Docs {
     let mut d = op.docs.clone();
     if d.summary.is_none() && d.description.is_none() {
-        d.summary = Some(format!("`{} {}`", op.http_method, op.path));
+        d.summary = Some(request_line(op));
     } else {
         d.notes.push(format!(
-            "`{} {}` (operation `{}`)",
-            op.http_method, op.path, op.id
+            "{} (operation {})",
+            request_line(op),
+            docs::code(&op.id)
         ));
     }
     d
+}
+
+/// `` `GET /path` ``, as inline code.
+fn request_line(op: &Operation) -> String {
+    docs::code(&format!("{} {}", op.http_method, op.path))
 }
 
 fn emit_method(cx: &Cx<'_>, op: &Operation) -> TokenStream {
@@ -193,10 +199,10 @@ fn param_list_docs(op: &Operation) -> TokenStream {
             .unwrap_or("");
         let text = docs::sanitize(text).replace('\n', " ");
         lines.push(format!(
-            "- `{}` ({} `{}`): {}",
+            "- `{}` ({} {}): {}",
             p.name.trim_start_matches("r#"),
             location_word(p.location),
-            p.wire,
+            docs::code(&p.wire),
             text.trim()
         ));
     }
@@ -238,12 +244,11 @@ fn emit_builder(cx: &Cx<'_>, op: &Operation) -> TokenStream {
             .trim_start_matches("r#")
             .to_shouty_snake_case()
     );
-    let builder_doc = format!(
-        " A `{} {}` request: made by [`Client::{}`], sent with `.send().await` or `.await`.",
-        op.http_method,
-        op.path,
+    let builder_doc = docs::doc_line(&format!(
+        "A {} request: made by [`Client::{}`], sent with `.send().await` or `.await`.",
+        request_line(op),
         method.trim_start_matches("r#")
-    );
+    ));
     let inputs = op.inputs();
     let fields = inputs.iter().map(|i| {
         let (name, ty) = (ident(i.name), cx.ty(i.ty, true));
@@ -321,7 +326,8 @@ fn emit_setter(cx: &Cx<'_>, input: &Input<'_>) -> TokenStream {
     match input.param {
         Some(p) => {
             let what = capitalized(location_word(p.location));
-            d.notes.insert(0, format!("{what} parameter `{}`.", p.wire));
+            d.notes
+                .insert(0, format!("{what} parameter {}.", docs::code(&p.wire)));
         }
         None => d.summary = Some("The request body.".into()),
     }

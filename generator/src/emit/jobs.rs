@@ -4,7 +4,7 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Cx, ident};
+use super::{Cx, docs, ident};
 use crate::ir::{Access, JobSpec, Operation, Param, ParamLocation, StateLists, Step, Ty};
 
 pub(super) fn emit_jobs(cx: &Cx<'_>) -> TokenStream {
@@ -138,7 +138,10 @@ fn emit_poll(cx: &Cx<'_>, op: &Operation, job: &JobSpec, poll: &proc_macro2::Ide
             }
         }
     });
-    let doc = format!(" Reads one job with `{id}`, for the registry.");
+    let doc = docs::doc_line(&format!(
+        "Reads one job with {}, for the registry.",
+        docs::code(id)
+    ));
     let untyped = match op.success_headers {
         Some(_) => quote!(response.without_typed_headers()),
         None => quote!(response),
@@ -427,10 +430,10 @@ fn emit_job(cx: &Cx<'_>, op: &Operation, job: &JobSpec) -> TokenStream {
             }
         });
     }
-    let doc = format!(
-        " The job read from the response of `{}`, as the spec's `x-cloudjobs-job` says.",
-        op.id
-    );
+    let doc = docs::doc_line(&format!(
+        "The job read from the response of {}, as the spec's `x-cloudjobs-job` says.",
+        docs::code(&op.id)
+    ));
     quote! {
         static #states_static: rt::job::StateLists = #states;
         #extra_statics

@@ -23,17 +23,17 @@ pub(super) fn emit_types(cx: &Cx<'_>) -> TokenStream {
 /// The struct of an operation's documented success headers, and how it is read.
 fn emit_response_headers(op: &Operation, headers: &ResponseHeaders) -> TokenStream {
     let name = ident(&headers.name);
-    let summary = format!(
-        " The headers documented for the successful responses of `{}`: read from every \
+    let summary = docs::doc_line(&format!(
+        "The headers documented for the successful responses of {}: read from every \
          success response, a missing required one is an error.",
-        op.id
-    );
+        docs::code(&op.id)
+    ));
     let fields = headers.fields.iter().map(|h| {
         let field = ident(&h.name);
         // A fixed type path: the text always lexes.
         let ty: TokenStream = h.rust().parse().unwrap_or_default();
         let mut d = h.docs.clone();
-        d.notes.push(format!("Header: `{}`.", h.wire));
+        d.notes.push(format!("Header: {}.", docs::code(&h.wire)));
         let doc = docs::attrs(&d);
         quote! {
             #doc
@@ -100,17 +100,17 @@ fn emit_type(cx: &Cx<'_>, def: &TypeDef) -> TokenStream {
 fn default_summary(def: &TypeDef) -> String {
     match def.pointer.strip_prefix("#/components/schemas/") {
         Some(schema) if !schema.contains('/') => format!(
-            "The `{}` schema.",
-            schema.replace("~1", "/").replace("~0", "~")
+            "The {} schema.",
+            docs::code(&schema.replace("~1", "/").replace("~0", "~"))
         ),
-        _ => format!("The schema at `{}`.", def.pointer),
+        _ => format!("The schema at {}.", docs::code(&def.pointer)),
     }
 }
 
 fn field_docs(field: &Field) -> Docs {
     let mut d = field.docs.clone();
     if d.summary.is_none() && d.description.is_none() {
-        d.summary = Some(format!("The `{}` property.", field.wire));
+        d.summary = Some(format!("The {} property.", docs::code(&field.wire)));
     }
     d
 }
@@ -185,7 +185,7 @@ fn emit_enum(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
     let variants = e.variants.iter().map(|v| {
         let vname = ident(&v.name);
         let wire = &v.wire;
-        let vdoc = format!(" `{}`", wire.replace('`', "'"));
+        let vdoc = docs::doc_line(&docs::code(wire));
         quote! {
             #[doc = #vdoc]
             #[serde(rename = #wire)]
@@ -229,17 +229,17 @@ fn emit_union(cx: &Cx<'_>, name: &proc_macro2::Ident, doc: TokenStream, u: &Unio
     let variants = u.variants.iter().map(|v| {
         let vname = ident(&v.name);
         let ty = cx.ty(&v.ty, false);
-        let vdoc = match v.tags.as_slice() {
-            [] => format!(" A `{}`.", bare(&v.name)),
+        let vdoc = docs::doc_line(&match v.tags.as_slice() {
+            [] => format!("A `{}`.", bare(&v.name)),
             tags => format!(
-                " Selected by `{}` = {}.",
-                u.discriminator.as_deref().unwrap_or(""),
+                "Selected by {} = {}.",
+                docs::code(u.discriminator.as_deref().unwrap_or("")),
                 tags.iter()
-                    .map(|t| format!("`{t}`"))
+                    .map(|t| docs::code(t))
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
-        };
+        });
         quote! {
             #[doc = #vdoc]
             #vname(#ty),

@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::facts::{Constraint, Facts, Kind, facts, known_values};
 use super::refs::Refs;
 use super::{Lowerer, last_token};
+use crate::emit::docs::code;
 use crate::error::{Error, ErrorKind, child};
 use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP as TIMESTAMP_EXTENSION};
 use crate::ir::{
@@ -770,7 +771,7 @@ impl Lowerer<'_> {
             _ => Vec::new(),
         };
         if let Some(default) = &data.default {
-            notes.push(format!("Default: `{}`", compact_json(default)));
+            notes.push(format!("Default: {}", code(&compact_json(default))));
         }
         if data.read_only {
             notes.push("Read-only: sent by the server, ignored in requests.".into());
@@ -800,11 +801,11 @@ fn constraint_notes(f: &Facts) -> Vec<String> {
                 notes.push(format!("Length: {range}"));
             }
             if let Some(Value::String(p)) = f.constraint(C::Pattern) {
-                notes.push(format!("Pattern: `{p}`"));
+                notes.push(format!("Pattern: {}", code(p)));
             }
             let known = ["date", "date-time", "password", "byte", "binary"];
             if let Some(format) = f.format.as_deref().filter(|f| !known.contains(f)) {
-                notes.push(format!("Format: `{format}`"));
+                notes.push(format!("Format: {}", code(format)));
             }
             if f.open {
                 notes.push(
