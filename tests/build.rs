@@ -10,7 +10,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use cloudjobs_codegen::{EmitOptions, generate_file, module_name, project::spec_files};
+use cloudjobs_codegen::project::{spec_file_name, spec_files};
+use cloudjobs_codegen::{EmitOptions, generate_file, module_name};
 
 /// A variable cargo sets for build scripts.
 fn cargo_var(name: &str) -> PathBuf {
@@ -45,12 +46,9 @@ fn main() {
     for path in specs {
         watch(&path);
         let module = module_name(&path);
-        let label = format!(
-            "tests/fixtures/ok/{}",
-            path.file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-        );
+        // A name outside the safe set was refused by `spec_files` already.
+        let name = spec_file_name(&path).unwrap_or_else(|e| panic!("{e}"));
+        let label = format!("tests/fixtures/ok/{name}");
         let generated = match generate_file(&path, &label, &module, &options) {
             Ok(g) => g,
             Err(e) => panic!("fixture does not generate: {e}"),

@@ -193,3 +193,39 @@ fn a_failed_generation_reports_every_broken_spec() {
     .unwrap_err();
     assert_eq!(errors.len(), 7);
 }
+
+#[test]
+fn spec_file_names_with_line_breaks_are_refused() {
+    let spec =
+        std::fs::read_to_string(project_root().join("tests/fixtures/ok/enums.yaml")).unwrap();
+    for name in [
+        "a\nb.yaml",
+        "a\rb.yml",
+        "jobs\n#![x] fn x().json",
+        "-jobs.yaml",
+        "jobs `x`.yaml",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ok-jobs.yaml"), &spec).unwrap();
+        std::fs::write(dir.path().join(name), &spec).unwrap();
+        let error = spec_files(dir.path()).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Invalid, "{name:?}: {error}");
+        let message = error.to_string();
+        assert!(message.contains(&format!("{name:?}")), "{message}");
+        assert!(!message.contains(['\n', '\r']), "{message:?}");
+        assert!(message.contains("rename the file"), "{message}");
+        let errors = generate_dir(dir.path(), "specs", &EmitOptions::default()).unwrap_err();
+        assert_eq!(errors, [error], "{name:?}");
+    }
+    // Every spec and fixture has a safe name; other files are not specs.
+    for dir in ["specs", "tests/fixtures/ok", "tests/fixtures/bad"] {
+        assert!(
+            !spec_files(&project_root().join(dir)).unwrap().is_empty(),
+            "{dir}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes\n.txt"), "").unwrap();
+    std::fs::write(dir.path().join("NEG-oas31_x.v2.json"), "{}").unwrap();
+    assert_eq!(spec_files(dir.path()).unwrap().len(), 1);
+}
