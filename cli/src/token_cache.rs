@@ -8,14 +8,17 @@
 //! - The directory must be the user's own and private (`0700`; created so, or left alone
 //!   and not used when someone else owns it or may write to it). Each file is written
 //!   `0600` to a new, randomly named temporary file and renamed over the old one, so a
-//!   reader sees a whole file or none; a file that is not private is not read.
+//!   reader sees a whole file or none. Every file is opened without following a symbolic
+//!   link and without waiting (a FIFO would hang the run), and used only when it then is a
+//!   regular file of the user's, closed to others (`0600`); else the cache goes on without
+//!   it, and `-v` says why.
 //! - A lock file per key serializes the runs that need a new token: the first asks IAM, the
 //!   others wait (polling, so Ctrl-C and `--timeout` still work; at most [`LOCK_WAIT`]) and
 //!   read its token.
 //! - An unreadable, corrupt or expired entry is a miss (and overwritten); a token refused
 //!   with `401` in this run is not read back, and its entry is removed.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -69,23 +72,25 @@ impl DiskCached {
     }
 
     async fn token(&self, connection: &Connection) -> Result<Token, Error> {
-        let key = match private_dir(&self.dir).and_then(|()| salt(&self.dir)) {
-            Ok(salt) => self.inner.cache_key(connection, &salt),
+        let cache = private_dir(&self.dir)
+            .and_then(|owner| salt(&self.dir, owner).map(|salt| (owner, salt)));
+        let (owner, key) = match cache {
+            Ok((owner, salt)) => (owner, self.inner.cache_key(connection, &salt)),
             Err(why) => {
                 tracing::warn!(dir = %self.dir.display(), %why, "token cache not used");
-                None
+                return self.inner.fetch(connection).await;
             }
         };
         let Some(key) = key else {
             return self.inner.fetch(connection).await;
         };
         let file = self.dir.join(format!("{key}.json"));
-        if let Some(token) = self.read(&file) {
+        if let Some(token) = self.read(&file, owner) {
             return Ok(token);
         }
         // Another run may be asking IAM right now: wait for it, then look again.
-        let _lock = lock(&self.dir.join(format!("{key}.lock"))).await;
-        if let Some(token) = self.read(&file) {
+        let _lock = lock(&self.dir.join(format!("{key}.lock")), owner).await;
+        if let Some(token) = self.read(&file, owner) {
             return Ok(token);
         }
         let token = self.inner.fetch(connection).await?;
@@ -101,8 +106,13 @@ impl DiskCached {
     }
 
     /// A valid, private entry that this run has not handed out before.
-    fn read(&self, file: &Path) -> Option<Token> {
-        let bytes = read_private(file)?;
+    fn read(&self, file: &Path, owner: Owner) -> Option<Token> {
+        let bytes = read_private(file, owner).unwrap_or_else(|why| {
+            // Not read, and replaced (by a rename, which follows no link) once a token is
+            // fetched.
+            tracing::warn!(file = %file.display(), %why, "token cache entry not used");
+            None
+        })?;
         let entry: Entry = serde_json::from_slice(&bytes).ok()?;
         let expires = UNIX_EPOCH.checked_add(Duration::from_secs(entry.expires_at))?;
         let left = expires.duration_since(SystemTime::now()).ok()?;
@@ -141,14 +151,12 @@ struct Entry {
     project_id: Option<String>,
 }
 
-/// Takes the lock file, polling so that the task can be cancelled; `None` (go on without
-/// it) when it cannot be opened or is held longer than [`LOCK_WAIT`].
-async fn lock(path: &Path) -> Option<File> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
+/// Takes the lock file (made `0600`), polling so that the task can be cancelled; `None` (go
+/// on without it) when it cannot be opened, is no private file of the user's or is held
+/// longer than [`LOCK_WAIT`].
+async fn lock(path: &Path, owner: Owner) -> Option<File> {
+    let file = private::open_lock(path, owner)
+        .map_err(|why| tracing::warn!(file = %path.display(), %why, "token cache lock not used"))
         .ok()?;
     let started = std::time::Instant::now();
     loop {
@@ -162,10 +170,12 @@ async fn lock(path: &Path) -> Option<File> {
     }
 }
 
-/// The cache's salt: random bytes in `<dir>/salt`, made on first use.
-fn salt(dir: &Path) -> Result<Vec<u8>, String> {
+/// The cache's salt: random bytes in `<dir>/salt`, made on first use; an error when the file
+/// is there but is not a private file of the user's.
+fn salt(dir: &Path, owner: Owner) -> Result<Vec<u8>, String> {
     let path = dir.join("salt");
-    if let Some(bytes) = read_private(&path) {
+    let stored = read_private(&path, owner).map_err(|why| format!("{}: {why}", path.display()))?;
+    if let Some(bytes) = stored {
         if bytes.len() == SALT_LEN {
             return Ok(bytes);
         }
@@ -176,8 +186,8 @@ fn salt(dir: &Path) -> Result<Vec<u8>, String> {
         .map_err(|_| "no random numbers".to_owned())?;
     write_new_private(dir, &path, &bytes).map_err(|e| e.to_string())?;
     // Another run may have written its salt first: use whatever is there now.
-    match read_private(&path) {
-        Some(stored) if stored.len() == SALT_LEN => Ok(stored),
+    match read_private(&path, owner) {
+        Ok(Some(stored)) if stored.len() == SALT_LEN => Ok(stored),
         _ => Err(format!("{} cannot be read back", path.display())),
     }
 }
@@ -228,8 +238,19 @@ mod private {
     //! Files and directories only their owner may read or change.
 
     use std::fs::{self, File, OpenOptions};
-    use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
+    use std::os::unix::fs::{
+        DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _,
+    };
     use std::path::Path;
+
+    /// The user who owns the cache: this process's, as the owner of a file it creates.
+    pub type Owner = u32;
+
+    /// Flags for every open of a file of the cache: no symbolic link is followed (a planted
+    /// one would point the cache at any file of the user's), and no open waits (a FIFO
+    /// would hang the run until someone writes to it). What is opened is then checked with
+    /// `fstat` ([`check`]), so nothing can be swapped in between.
+    const FLAGS: i32 = libc::O_NOFOLLOW | libc::O_NONBLOCK;
 
     /// A new file (never an existing one, nor through a link), `0600`.
     pub fn create(path: &Path) -> std::io::Result<File> {
@@ -237,11 +258,67 @@ mod private {
             .write(true)
             .create_new(true)
             .mode(0o600)
+            .custom_flags(FLAGS)
             .open(path)
     }
 
-    /// Creates `dir` (`0700`) or checks that it is ours and closed to others.
-    pub fn dir(dir: &Path) -> Result<(), String> {
+    /// An existing private file of `owner`'s, for reading; `Ok(None)` when there is none.
+    pub fn open(path: &Path, owner: Owner) -> Result<Option<File>, String> {
+        match OpenOptions::new().read(true).custom_flags(FLAGS).open(path) {
+            Ok(file) => check(&file, owner).map(|()| Some(file)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(open_error(&e)),
+        }
+    }
+
+    /// The lock file, made `0600` when there is none (one left `0644` by an older version is
+    /// made `0600` when it is the user's own regular file).
+    pub fn open_lock(path: &Path, owner: Owner) -> Result<File, String> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(FLAGS)
+            .open(path)
+            .map_err(|e| open_error(&e))?;
+        let meta = file.metadata().map_err(|e| e.to_string())?;
+        if meta.is_file() && meta.uid() == owner && meta.mode() & 0o077 != 0 {
+            file.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("cannot be made private: {e}"))?;
+        }
+        check(&file, owner)?;
+        Ok(file)
+    }
+
+    /// Why an open failed, in words.
+    fn open_error(e: &std::io::Error) -> String {
+        match e.raw_os_error() {
+            // O_NOFOLLOW on a link.
+            Some(libc::ELOOP) => "is a symbolic link".into(),
+            // O_NONBLOCK, for writing, on a FIFO nobody reads.
+            Some(libc::ENXIO) => "is not a regular file".into(),
+            _ => e.to_string(),
+        }
+    }
+
+    /// Checks an open file (`fstat`): a regular file of `owner`'s, closed to others.
+    fn check(file: &File, owner: Owner) -> Result<(), String> {
+        let meta = file.metadata().map_err(|e| e.to_string())?;
+        if !meta.is_file() {
+            return Err("is not a regular file".into());
+        }
+        if meta.uid() != owner {
+            return Err("belongs to another user".into());
+        }
+        if meta.mode() & 0o077 != 0 {
+            return Err("is open to other users (it must be 0600)".into());
+        }
+        Ok(())
+    }
+
+    /// Creates `dir` (`0700`) or checks that it is ours and closed to others; the user.
+    pub fn dir(dir: &Path) -> Result<Owner, String> {
         if !dir.exists() {
             fs::DirBuilder::new()
                 .recursive(true)
@@ -256,29 +333,20 @@ mod private {
         if meta.mode() & 0o077 != 0 {
             return Err("is open to other users (it must be 0700)".into());
         }
-        if Some(meta.uid()) != own_uid(dir) {
-            return Err("belongs to another user".into());
+        match own_uid(dir) {
+            Some(uid) if uid == meta.uid() => Ok(uid),
+            _ => Err("belongs to another user".into()),
         }
-        Ok(())
-    }
-
-    /// Whether a file is a regular file of the directory's owner, closed to others.
-    pub fn is_private_file(meta: &fs::Metadata, dir_uid: Option<u32>) -> bool {
-        meta.is_file() && meta.mode() & 0o077 == 0 && Some(meta.uid()) == dir_uid
     }
 
     /// This process's user, as the owner of a file it creates in `dir`.
-    pub fn own_uid(dir: &Path) -> Option<u32> {
+    fn own_uid(dir: &Path) -> Option<u32> {
         let probe = dir.join(format!(".probe-{}", std::process::id()));
         let _ = fs::remove_file(&probe);
         let file = create(&probe).ok()?;
         let uid = file.metadata().ok().map(|m| m.uid());
         let _ = fs::remove_file(&probe);
         uid
-    }
-
-    pub fn dir_uid(dir: &Path) -> Option<u32> {
-        fs::symlink_metadata(dir).ok().map(|m| m.uid())
     }
 }
 
@@ -289,34 +357,45 @@ mod private {
     use std::fs::{self, File, OpenOptions};
     use std::path::Path;
 
+    /// No owner is checked.
+    pub type Owner = ();
+
     pub fn create(path: &Path) -> std::io::Result<File> {
         OpenOptions::new().write(true).create_new(true).open(path)
     }
 
-    pub fn dir(dir: &Path) -> Result<(), String> {
+    pub fn open(path: &Path, (): Owner) -> Result<Option<File>, String> {
+        match File::open(path) {
+            Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => Ok(Some(file)),
+            Ok(_) => Err("is not a regular file".into()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    pub fn open_lock(path: &Path, (): Owner) -> Result<File, String> {
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn dir(dir: &Path) -> Result<Owner, String> {
         fs::create_dir_all(dir).map_err(|e| e.to_string())
-    }
-
-    pub fn is_private_file(meta: &fs::Metadata, _: Option<u32>) -> bool {
-        meta.is_file()
-    }
-
-    pub fn dir_uid(_: &Path) -> Option<u32> {
-        None
     }
 }
 
-use private::{create as create_private, dir as private_dir};
+use private::{Owner, create as create_private, dir as private_dir};
 
-/// The contents of a private file of the cache directory (see [`private::is_private_file`]).
-fn read_private(path: &Path) -> Option<Vec<u8>> {
-    let dir = path.parent()?;
-    let mut file = File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !private::is_private_file(&meta, private::dir_uid(dir)) {
-        return None;
-    }
+/// The contents of a private file of the cache directory (see [`private::open`]):
+/// `Ok(None)` when there is none, an error saying why when it is not private.
+fn read_private(path: &Path, owner: Owner) -> Result<Option<Vec<u8>>, String> {
+    let Some(mut file) = private::open(path, owner)? else {
+        return Ok(None);
+    };
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    file.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    Ok(Some(bytes))
 }

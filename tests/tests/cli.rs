@@ -1161,3 +1161,105 @@ fn completions_and_manual_page() {
     );
     assert!(out.stdout.contains("no\\-token\\-cache"));
 }
+
+/// The token cache follows no planted link and waits on no FIFO: every file is opened with
+/// `O_NOFOLLOW | O_NONBLOCK` and checked (a regular file of the user's, `0600`) before it is
+/// read or locked; a refused file is not used, the run goes on (and `-v` says why). The lock
+/// files are `0600` like every other file of the cache. A hang is bounded by `run`'s limit.
+#[cfg(unix)]
+#[test]
+fn token_cache_follows_no_link_and_waits_on_no_fifo() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let sim = JobSim::start();
+    sim.script("ims", "job", Script::never_ends());
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().join("cloudjobs");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let auth_url = format!("{}/v3", sim.url());
+    let env = [
+        ("OS_USERNAME", "user"),
+        ("OS_PASSWORD", "jobsim-password"),
+        ("OS_USER_DOMAIN_NAME", "domain"),
+        ("OS_AUTH_URL", auth_url.as_str()),
+        ("OS_PROJECT_ID", jobsim::PROJECT_ID),
+        ("CLOUDJOBS_CACHE_DIR", cache_dir.to_str().unwrap()),
+        ("CLOUDJOBS_METADATA_URL", "off"),
+    ];
+    let get = with(args(&sim, "get", sim.service("ims"), "job"), &["-v"]);
+    let out = run(&get, &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    let with_extension = |ext: &str| -> std::path::PathBuf {
+        let found: Vec<_> = std::fs::read_dir(&cache_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == ext))
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].clone()
+    };
+    let (entry, lock) = (with_extension("json"), with_extension("lock"));
+    let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+    // Every file the cache made is private.
+    for e in std::fs::read_dir(&cache_dir).unwrap() {
+        let path = e.unwrap().path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    assert_eq!(mode(&lock), 0o600);
+
+    // A lock file that is a link to a file elsewhere (and missing there): not followed, so
+    // nothing is created or locked there; the run asks IAM without the lock.
+    let target = elsewhere.path().join("planted-lock");
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&target, &lock).unwrap();
+    let before = iam_requests(&sim);
+    let out = run(&get, &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(iam_requests(&sim) - before, 1);
+    assert!(!target.exists(), "the planted lock link was followed");
+    assert!(out.stderr.contains("symbolic link"), "{}", out.stderr);
+    std::fs::remove_file(&lock).unwrap();
+
+    // An entry that is a link to a private file elsewhere: not read (IAM is asked), and the
+    // link is replaced by the new entry while its target stays as it was.
+    let planted = elsewhere.path().join("planted-entry");
+    let text = std::fs::read_to_string(&entry).unwrap();
+    let planted_text = text.replace(
+        serde_json::from_str::<Value>(&text).unwrap()["token"]
+            .as_str()
+            .unwrap(),
+        "planted-token",
+    );
+    std::fs::write(&planted, &planted_text).unwrap();
+    std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::remove_file(&entry).unwrap();
+    std::os::unix::fs::symlink(&planted, &entry).unwrap();
+    let before = iam_requests(&sim);
+    let out = run(&get, &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    let planted_sent = sim.requests().iter().any(|r| {
+        r.headers
+            .iter()
+            .any(|(name, value)| name == "x-auth-token" && value == "planted-token")
+    });
+    assert!(!planted_sent, "the linked entry was read");
+    assert_eq!(iam_requests(&sim) - before, 1);
+    assert!(!std::fs::symlink_metadata(&entry).unwrap().is_symlink());
+    assert_eq!(std::fs::read_to_string(&planted).unwrap(), planted_text);
+
+    // FIFOs as the salt, an entry or the lock: no open waits for a writer; the run works
+    // (with no entry, so that the lock is taken).
+    for fifo in [cache_dir.join("salt"), entry.clone(), lock.clone()] {
+        std::fs::remove_file(&entry).ok();
+        let kept = elsewhere.path().join("kept");
+        std::fs::rename(&fifo, &kept).ok();
+        let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+        assert!(made.success());
+        let out = run(&get, &env);
+        assert_eq!(out.code, 0, "{}: {out:?}", fifo.display());
+        assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
+        std::fs::remove_file(&fifo).unwrap();
+        std::fs::rename(&kept, &fifo).ok();
+    }
+}
