@@ -683,6 +683,43 @@ SOURCE_KEYS = {
     "checked", "operation", "note", "accepted",
 }
 SOURCE_FORMATS = ("rst", "html", "page-text")
+# What a source's `repository`, `branch` and `path` may be (the same rules as
+# xtask/src/docs/spec.rs): they become parts of download URLs and folder names.
+REPO_OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+BRANCH_CHARS = re.compile(r"[A-Za-z0-9._+/-]{1,255}")
+UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def source_place_problem(key: str, value: str) -> str | None:
+    """What is wrong with a source's `repository`, `branch` or `path`, or None."""
+    if key == "repository":
+        owner, slash, name = value.partition("/")
+        if not slash or not REPO_OWNER.fullmatch(owner) or not REPO_NAME.fullmatch(name) or name in (".", ".."):
+            return "not `owner/name` (owner: letters, digits and `-`; name: letters, digits, `.`, `_` and `-`)"
+    elif key == "branch":
+        segments = value.split("/")
+        if (
+            not BRANCH_CHARS.fullmatch(value)
+            or ".." in value
+            or value.endswith(".")
+            or any(not s or s.startswith(".") or s.endswith(".lock") for s in segments)
+        ):
+            return "not a branch name (letters, digits, `.`, `_`, `-`, `+` and `/`-separated segments; no `..`, no segment empty or starting with `.`)"
+    elif key == "path":
+        if not value or len(value.encode("utf-8", "surrogatepass")) > 1024:
+            return "is empty or longer than 1024 bytes: not a relative file path in the repository"
+        if value.startswith("/"):
+            return "is absolute: not a relative file path in the repository"
+        if UNSAFE_CHARS.search(value):
+            return "contains a control character: not a relative file path in the repository"
+        if any(c in value for c in "\\?#%"):
+            return "contains `\\`, `?`, `#` or `%`: not a relative file path in the repository"
+        if any(s in ("", ".", "..") for s in value.split("/")):
+            return "has an empty, `.` or `..` segment: not a relative file path in the repository"
+    return None
+
+
 ACCEPTED_KINDS = ("missing", "extra", "type", "mandatory", "enum", "status", "example", "path")
 
 
@@ -741,6 +778,13 @@ def check_info_extensions(doc, errors: list[str], path: str) -> None:
             errors.append(f"{path}: {ptr(at, 'url')}: {url!r} is not an http(s) URL")
         if isinstance(src.get("format"), str) and src["format"] not in SOURCE_FORMATS:
             errors.append(f"{path}: {ptr(at, 'format')}: {src['format']!r} is not one of {', '.join(SOURCE_FORMATS)}")
+        for key in ("repository", "branch", "path"):
+            if key not in src:
+                continue
+            value = src[key]
+            problem = "must be a string" if not isinstance(value, str) else source_place_problem(key, value)
+            if problem:
+                errors.append(f"{path}: {ptr(at, key)}: {value!r}: {problem}")
         rev = src.get("revision")
         if isinstance(rev, str) and rev != "unknown" and not re.fullmatch(r"[0-9a-f]{40}", rev):
             errors.append(f"{path}: {ptr(at, 'revision')}: a full 40-digit commit id, or `unknown`")

@@ -15,6 +15,7 @@ mod fetch;
 mod model;
 mod reader;
 mod render;
+mod safe;
 mod spec;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +28,7 @@ use check::CheckResult;
 use compare::Change;
 use fetch::{Fetcher, sha256_hex};
 use model::DocModel;
-use spec::{Source, SpecFile, extension, find_spec, spec_label};
+use spec::{Source, SpecFile, find_spec, spec_label};
 
 /// The env var that moves the download folder (default `target/docs`).
 pub const DOCS_DIR_ENV: &str = "CLOUDJOBS_DOCS_DIR";
@@ -98,8 +99,24 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     ExitCode::from(outcome.code)
 }
 
-/// Runs the command and returns what it would print.
+/// Runs the command and returns what it would print, with every control character of
+/// document or spec text escaped ([`safe::terminal`]; a JSON report stays the same JSON,
+/// [`safe::terminal_json`]): no document can drive the terminal.
 pub fn run_captured(root: &Path, args: &[String]) -> Outcome {
+    let raw = run_unescaped(root, args);
+    let stdout = if raw.stdout.trim_start().starts_with(['{', '[']) {
+        safe::terminal_json(&raw.stdout).into_owned()
+    } else {
+        safe::terminal(&raw.stdout).into_owned()
+    };
+    Outcome {
+        code: raw.code,
+        stdout,
+        stderr: safe::terminal(&raw.stderr).into_owned(),
+    }
+}
+
+fn run_unescaped(root: &Path, args: &[String]) -> Outcome {
     let (command, rest) = match args.split_first() {
         Some((c, rest)) => (c.as_str(), rest),
         None => ("help", args),
@@ -249,7 +266,9 @@ fn docs_dir(root: &Path) -> PathBuf {
 
 /// Where a source's current version is saved: `<docs>/<spec>/<file name>` (the primary
 /// entry keeps the URL's file name; a later entry with the same name gets its number).
-fn download_path(root: &Path, spec: &SpecFile, index: usize) -> PathBuf {
+/// Every segment is checked to be one ([`safe::inside`]): nothing is written outside the
+/// download folder.
+fn download_path(root: &Path, spec: &SpecFile, index: usize) -> Result<PathBuf, String> {
     let name = spec.sources[index].file_name();
     let clash = spec.sources[..index].iter().any(|s| s.file_name() == name);
     let name = if clash {
@@ -257,7 +276,28 @@ fn download_path(root: &Path, spec: &SpecFile, index: usize) -> PathBuf {
     } else {
         name
     };
-    docs_dir(root).join(&spec.stem).join(name)
+    safe::inside(&docs_dir(root), &[&spec.stem, &name])
+        .map_err(|e| format!("{}: source {index}: download path: {e}", spec.label))
+}
+
+/// Where the recorded revision of a source is saved:
+/// `<docs>/<spec>/recorded-<revision, 10 digits>/<file name>`.
+fn recorded_path(
+    root: &Path,
+    spec: &SpecFile,
+    index: usize,
+    revision: &str,
+) -> Result<PathBuf, String> {
+    let current = download_path(root, spec, index)?;
+    let name = current
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("{}: source {index}: no file name", spec.label))?;
+    // `revision` is 40 hex digits (checked when the spec was loaded); `get` keeps a bad
+    // one whole, and `inside` refuses it then.
+    let folder = format!("recorded-{}", revision.get(..10).unwrap_or(revision));
+    safe::inside(&docs_dir(root), &[&spec.stem, &folder, name])
+        .map_err(|e| format!("{}: source {index}: download path: {e}", spec.label))
 }
 
 /// How a file is named in reports: relative to the repository root when inside it.
@@ -371,7 +411,7 @@ fn check_one(
                     "{label}: no info.x-cloudjobs-sources, so no document to check against (give --doc FILE)"
                 ));
             };
-            let file = download_path(root, &spec, 0);
+            let file = download_path(root, &spec, 0)?;
             if !file.is_file() {
                 let bytes = fetcher(fetch)?.get(&primary.url)?;
                 save(&file, &bytes)?;
@@ -461,6 +501,9 @@ pub struct PulledSource {
     /// What went wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The file saved (for the check that follows).
+    #[serde(skip)]
+    pub saved: Option<PathBuf>,
 }
 
 /// One spec, pulled.
@@ -571,8 +614,9 @@ fn pull_one(root: &Path, path: &Path, label: &str, fetcher: &Fetcher) -> PulledS
         ));
     }
     let primary = &spec.sources[0];
-    if out.sources[0].status != SourceStatus::Failed {
-        let file = download_path(root, &spec, 0);
+    if out.sources[0].status != SourceStatus::Failed
+        && let Some(file) = out.sources[0].saved.clone()
+    {
         match reader::read(root, &file, &primary.format) {
             Ok(model) => {
                 out.check = Some(check_model(
@@ -609,6 +653,14 @@ fn pull_source(
         recorded_revision: None,
         diff: None,
         error: None,
+        saved: None,
+    };
+    let file = match download_path(root, spec, index) {
+        Ok(f) => f,
+        Err(e) => {
+            pulled.error = Some(e);
+            return pulled;
+        }
     };
     let bytes = match fetcher.get(&source.url) {
         Ok(b) => b,
@@ -618,12 +670,12 @@ fn pull_source(
         }
     };
     let sha = sha256_hex(&bytes);
-    let file = download_path(root, spec, index);
     if let Err(e) = save(&file, &bytes) {
         pulled.error = Some(e);
         return pulled;
     }
     pulled.file = Some(shown_path(root, &file));
+    pulled.saved = Some(file.clone());
     pulled.status = match source.known_sha256() {
         None => SourceStatus::Unrecorded,
         Some(r) if r.eq_ignore_ascii_case(&sha) => SourceStatus::Unchanged,
@@ -638,18 +690,10 @@ fn pull_source(
     };
     pulled.recorded_revision = Some(revision.to_owned());
     let short = revision.get(..10).unwrap_or(revision);
-    let old_file = file
-        .parent()
-        .unwrap_or(root)
-        .join(format!("recorded-{short}"))
-        .join(file.file_name().map_or_else(
-            || format!("document.{}", extension(&source.format)).into(),
-            |n| n.to_os_string(),
-        ));
-    let diff = fetcher
-        .get(&url)
-        .and_then(|old| save(&old_file, &old))
-        .and_then(|()| {
+    let diff = recorded_path(root, spec, index, revision)
+        .and_then(|old_file| Ok((old_file, fetcher.get(&url)?)))
+        .and_then(|(old_file, old)| save(&old_file, &old).map(|()| old_file))
+        .and_then(|old_file| {
             let old = reader::read(root, &old_file, &source.format)?;
             let new = reader::read(root, &file, &source.format)?;
             Ok(DiffReport {

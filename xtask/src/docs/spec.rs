@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::safe::{one_segment, shown};
+
 /// One entry of `info.x-cloudjobs-sources`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +93,49 @@ impl Source {
         Some(format!("{prefix}{revision}/{path}"))
     }
 
+    /// Checks what downloads and file names are made of (`url`, `format`, `repository`,
+    /// `branch`, `path`, `revision`, `sha256`); an error is the key and what is wrong.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        check_url(&self.url).map_err(|e| ("url", e))?;
+        if !["rst", "html", "page-text"].contains(&self.format.as_str()) {
+            return Err((
+                "format",
+                format!(
+                    "`{}` is not one of rst, html, page-text",
+                    shown(&self.format)
+                ),
+            ));
+        }
+        if let Some(r) = &self.repository {
+            check_repository(r).map_err(|e| ("repository", e))?;
+        }
+        if let Some(b) = &self.branch {
+            check_branch(b).map_err(|e| ("branch", e))?;
+        }
+        if let Some(p) = &self.path {
+            check_repo_path(p).map_err(|e| ("path", e))?;
+        }
+        if self.revision != "unknown" && !is_lower_hex(&self.revision, 40) {
+            return Err((
+                "revision",
+                format!(
+                    "`{}` is not a full 40-digit commit id (lower-case hex) or `unknown`",
+                    shown(&self.revision)
+                ),
+            ));
+        }
+        if self.sha256 != "unknown" && !is_lower_hex(&self.sha256, 64) {
+            return Err((
+                "sha256",
+                format!(
+                    "`{}` is not 64 lower-case hex digits or `unknown`",
+                    shown(&self.sha256)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The file name downloads of this source get: the last segment of the URL path.
     pub fn file_name(&self) -> String {
         let no_query = self.url.split(['?', '#']).next().unwrap_or(&self.url);
@@ -110,6 +155,100 @@ impl Source {
         } else {
             cleaned
         }
+    }
+}
+
+fn is_lower_hex(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// An `http(s)` URL.
+fn check_url(url: &str) -> Result<(), String> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| format!("`{}` is not a URL: {e}", shown(url)))?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+        return Err(format!("`{}` is not an http(s) URL", shown(url)));
+    }
+    Ok(())
+}
+
+/// `owner/name` as GitHub allows them: the owner of ASCII letters, digits and `-` (not
+/// first, at most 39), the name of ASCII letters, digits, `.`, `_` and `-` (not `.` or
+/// `..`, at most 100).
+fn check_repository(repository: &str) -> Result<(), String> {
+    let bad = || {
+        format!(
+            "`{}` is not `owner/name` (owner: letters, digits and `-`; name: letters, digits, `.`, `_` and `-`)",
+            shown(repository)
+        )
+    };
+    let (owner, name) = repository.split_once('/').ok_or_else(bad)?;
+    let owner_ok = (1..=39).contains(&owner.len())
+        && !owner.starts_with('-')
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let name_ok = (1..=100).contains(&name.len())
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if owner_ok && name_ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+/// A branch name git accepts, of ASCII letters, digits and `.`, `_`, `-`, `+`, `/`: segments
+/// separated by `/`, none empty, starting with `.` or ending with `.lock`, no `..`, not
+/// ending with `.`.
+fn check_branch(branch: &str) -> Result<(), String> {
+    let ok = (1..=255).contains(&branch.len())
+        && branch
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+' | b'/'))
+        && !branch.contains("..")
+        && !branch.ends_with('.')
+        && branch
+            .split('/')
+            .all(|s| !s.is_empty() && !s.starts_with('.') && !s.ends_with(".lock"));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a branch name (letters, digits, `.`, `_`, `-`, `+` and `/`-separated segments; no `..`, no segment empty or starting with `.`)",
+            shown(branch)
+        ))
+    }
+}
+
+/// A file in a repository: relative, `/`-separated segments, none empty, `.` or `..`, no
+/// control character, `\`, `?`, `#` or `%` (a URL would read those as something else).
+fn check_repo_path(path: &str) -> Result<(), String> {
+    let problem = if path.is_empty() || path.len() > 1024 {
+        Some("is empty or longer than 1024 bytes")
+    } else if path.starts_with('/') {
+        Some("is absolute")
+    } else if path.chars().any(super::safe::is_unsafe) {
+        Some("contains a control character")
+    } else if path.contains(['\\', '?', '#', '%']) {
+        Some("contains `\\`, `?`, `#` or `%`")
+    } else if path
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        Some("has an empty, `.` or `..` segment")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(format!(
+            "`{}` {p}: not a relative file path in the repository",
+            shown(path)
+        )),
+        None => Ok(()),
     }
 }
 
@@ -148,13 +287,22 @@ impl SpecFile {
         let sources = match raw.pointer("/info/x-cloudjobs-sources") {
             None => Vec::new(),
             Some(v) => Vec::<Source>::deserialize(v).map_err(|e| {
-                format!("{label}: #/info/x-cloudjobs-sources: {e} (see specs/README.md)")
+                format!(
+                    "{label}: #/info/x-cloudjobs-sources: {} (see specs/README.md)",
+                    shown(&e.to_string())
+                )
             })?,
         };
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("spec")
+        for (i, source) in sources.iter().enumerate() {
+            source.check().map_err(|(key, e)| {
+                format!("{label}: #/info/x-cloudjobs-sources/{i}/{key}: {e} (see specs/README.md)")
+            })?;
+        }
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("spec");
+        let stem = one_segment(stem)
+            .map_err(|e| {
+                format!("{label}: the spec's file name cannot name its download folder: {e}")
+            })?
             .to_owned();
         Ok(SpecFile {
             label: label.to_owned(),
