@@ -1,6 +1,5 @@
 //! What the command line prints: a job as text or JSON, and the progress of a wait.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::Duration;
@@ -212,35 +211,10 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Whether a character would act on a terminal (or reorder text) rather than show: C0 and
-/// C1 control characters, `DEL`, and the bidirectional formatting characters.
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        )
-}
-
 /// Text that is safe to print to a terminal: each control character written as an escape
 /// (`\u{1b}`, `\n`), so that server text (a failure reason, a status) cannot move the
 /// cursor, clear the screen, retitle the terminal or fake a line of output.
-pub fn safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else if is_unsafe(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
+pub use cloudjobs::runtime::text::terminal_safe as safe;
 
 /// A line on standard error (ignoring a closed pipe), with control characters escaped.
 pub fn line(text: &str) {
@@ -250,23 +224,14 @@ pub fn line(text: &str) {
 /// Text on standard output (ignoring a closed pipe), with control characters escaped except
 /// line breaks.
 pub fn print(text: &str) {
-    let text: String = text.split('\n').map(safe).collect::<Vec<_>>().join("\n");
-    write_out(&text);
+    write_out(&cloudjobs::runtime::text::terminal_lines(text));
 }
 
 /// JSON on standard output. JSON already escapes C0 control characters; C1 ones and the
 /// bidirectional formatting characters, which JSON allows raw, are written as `\uXXXX`
 /// escapes too, so a terminal shows them inert (the JSON means the same).
 pub fn print_json(json: &str) {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        if is_unsafe(c) && c != '\n' {
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push(c);
-        }
-    }
-    write_out(&out);
+    write_out(&cloudjobs::runtime::text::terminal_json(json));
 }
 
 /// Text the command line made itself (a completion script, the manual page), as it is.

@@ -436,8 +436,8 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Text for a tracing field: `T`'s `Display` on one line, each control character escaped
-/// (`\n`, `\u{1b}`), so that server text in an error cannot fake a line of a log or act on a
+/// Text for a tracing field: `T`'s `Display` on one line, each unsafe character escaped
+/// ([`crate::text`]: `\n`, `\u{1b}`, `\u{202e}`), so that server text in an error cannot fake a line of a log or act on a
 /// terminal. Formatted only when a subscriber records the field.
 pub(crate) struct OneLine<T>(pub(crate) T);
 
@@ -447,13 +447,7 @@ impl<T: fmt::Display> fmt::Display for OneLine<T> {
         impl fmt::Write for Escaping<'_, '_> {
             fn write_str(&mut self, s: &str) -> fmt::Result {
                 for c in s.chars() {
-                    if c.is_control() {
-                        for e in c.escape_default() {
-                            self.0.write_char(e)?;
-                        }
-                    } else {
-                        self.0.write_char(c)?;
-                    }
+                    crate::text::push_escaped(self.0, c);
                 }
                 Ok(())
             }

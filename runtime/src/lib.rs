@@ -37,6 +37,7 @@ pub mod iam;
 pub mod job;
 pub mod retry;
 pub mod secret;
+pub mod text;
 pub mod time;
 pub mod transport;
 pub mod wait;

@@ -1,11 +1,9 @@
 //! Text from specs and documents is not trusted: what may become a path segment is checked
 //! here ([`one_segment`], [`inside`]), and what reaches a terminal is escaped ([`shown`],
-//! [`terminal`]), with the command line's convention (`generated/src/bin/cloudjobs/output.rs`):
+//! [`terminal`]), with the runtime's rule (`cloudjobs_runtime::text`), which the command line follows too:
 //! control characters as Rust escapes (`\u{1b}`, `\n`), bidirectional formatting characters
 //! as `\u{202e}`.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 /// The longest file or folder name most file systems take.
@@ -50,63 +48,11 @@ pub fn inside(base: &Path, segments: &[&str]) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-/// Whether a character would act on a terminal (or reorder text) rather than show: C0 and
-/// C1 control characters, `DEL`, and the bidirectional formatting characters.
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-        )
-}
-
-/// Text for one place of a line: every control character escaped, line breaks included.
-pub fn shown(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else if is_unsafe(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// A whole report or error text for a terminal: control characters escaped except the line
-/// breaks that structure it.
-pub fn terminal(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(text.split('\n').map(shown).collect::<Vec<_>>().join("\n"))
-}
-
-/// A JSON report for a terminal. serde_json escapes C0 control characters; C1 ones and the
-/// bidirectional formatting characters, which JSON allows raw, become `\uXXXX` escapes too
-/// (the JSON means the same).
-pub fn terminal_json(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(|c| c != '\n' && is_unsafe(c)) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if c != '\n' && is_unsafe(c) {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                let _ = write!(out, "\\u{unit:04x}");
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
+/// The runtime's one rule for text on a terminal, shared with the command line.
+pub use cloudjobs_runtime::text::{
+    is_terminal_unsafe as is_unsafe, terminal_json, terminal_lines as terminal,
+    terminal_safe as shown,
+};
 
 #[cfg(test)]
 mod tests {
