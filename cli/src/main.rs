@@ -430,15 +430,22 @@ fn hint_for<E>(e: &Error<E>) -> &'static str {
 }
 
 /// Sends tracing to standard error when asked: `RUST_LOG` (filter directives) when set,
-/// else `-v` INFO, `-vv` DEBUG, `-vvv` TRACE of `cloudjobs` itself. Neither: no subscriber is
+/// else `-v` INFO, `-vv` DEBUG, `-vvv` TRACE of the command line and the runtime. Neither: no subscriber is
 /// installed, so the runtime's tracing costs nothing. Plain text, never colors.
 fn init_tracing(verbose: u8, rust_log: Option<String>) {
     let directives = match (rust_log.filter(|v| !v.trim().is_empty()), verbose) {
         (Some(rust_log), _) => rust_log,
         (None, 0) => return,
-        (None, 1) => "cloudjobs=info".to_owned(),
-        (None, 2) => "cloudjobs=debug".to_owned(),
-        (None, _) => "cloudjobs=trace".to_owned(),
+        (None, level) => {
+            let level = match level {
+                1 => "info",
+                2 => "debug",
+                _ => "trace",
+            };
+            // The command line's own events, and the runtime's (its own crate since the
+            // re-cut), named each rather than caught by a prefix.
+            format!("cloudjobs={level},cloudjobs_runtime={level}")
+        }
     };
     let filter = tracing_subscriber::EnvFilter::builder().parse_lossy(directives);
     let _ = tracing_subscriber::fmt()
