@@ -39,18 +39,15 @@ pub fn cargo() -> Command {
     command
 }
 
-/// Builds the workspace binary `bin` (with `extra` arguments for cargo, such as
-/// `["--example", "wait"]`) in the profile and target folder of the running test, and returns
-/// its path, as cargo reports it.
-pub fn build_binary(bin: &str, extra: &[&str]) -> Result<PathBuf, String> {
+/// `cargo SUBCOMMAND...` in the project root, in the profile and target folder of the running
+/// test (so it reuses the test's build instead of making another).
+pub fn cargo_like_this_test(subcommand: &[&str]) -> Command {
     let mut command = cargo();
-    command
-        .current_dir(project_root())
-        .args(["build", "--workspace", "--bin", bin])
-        .args(extra)
-        .args(["--message-format", "json-render-diagnostics"]);
+    command.current_dir(project_root()).args(subcommand);
     // The running test is <target>/<profile>/deps/<name>-<hash>.
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let Ok(exe) = std::env::current_exe() else {
+        return command;
+    };
     if let Some(profile_dir) = exe.parent().and_then(Path::parent) {
         match profile_dir.file_name().and_then(|n| n.to_str()) {
             Some("debug") | None => {}
@@ -68,6 +65,17 @@ pub fn build_binary(bin: &str, extra: &[&str]) -> Result<PathBuf, String> {
             command.arg("--target-dir").arg(target);
         }
     }
+    command
+}
+
+/// Builds the workspace binary `bin` (with `extra` arguments for cargo, such as
+/// `["--example", "wait"]`) in the profile and target folder of the running test, and returns
+/// its path, as cargo reports it.
+pub fn build_binary(bin: &str, extra: &[&str]) -> Result<PathBuf, String> {
+    let mut command = cargo_like_this_test(&["build", "--workspace", "--bin", bin]);
+    command
+        .args(extra)
+        .args(["--message-format", "json-render-diagnostics"]);
     let output = command
         .stderr(Stdio::inherit())
         .output()
