@@ -714,6 +714,52 @@ mod tests {
         assert!(Shape::of(&raw, l.items[0]).property("t").is_some());
     }
 
+    /// A change that makes one key of a source hostile.
+    type Spoil = fn(&mut Source);
+
+    /// A valid versioned source, for the tests to spoil one key of.
+    fn versioned() -> Source {
+        Source {
+            url: format!("{GITHUB_RAW}/o/r/main/a/b.rst"),
+            format: "rst".into(),
+            repository: Some("o/r".into()),
+            branch: Some("main".into()),
+            path: Some("a/b.rst".into()),
+            revision: "0123456789012345678901234567890123456789".into(),
+            sha256: "unknown".into(),
+            checked: None,
+            operation: None,
+            note: None,
+            accepted: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn hostile_sources_are_refused_naming_the_key() {
+        assert_eq!(versioned().check(), Ok(()));
+        let cases: [(&str, Spoil); 9] = [
+            ("revision", |s| s.revision = "x/../../..".into()),
+            ("revision", |s| {
+                s.revision = "0123456789é/../../xtask?".into()
+            }),
+            ("revision", |s| s.revision = "0123456789".into()),
+            ("repository", |s| s.repository = Some("o/..".into())),
+            ("repository", |s| s.repository = Some("o/r/../x".into())),
+            ("branch", |s| s.branch = Some("main\n".into())),
+            ("path", |s| {
+                s.path = Some("../xtask/tools/docmodel/rst.py".into())
+            }),
+            ("path", |s| s.path = Some("a/b.rst?x".into())),
+            ("url", |s| s.url = "file:///etc/passwd".into()),
+        ];
+        for (key, spoil) in cases {
+            let mut source = versioned();
+            spoil(&mut source);
+            let refused = source.check().expect_err(key);
+            assert_eq!(refused.0, key, "{refused:?}");
+        }
+    }
+
     #[test]
     fn recorded_revision_url() {
         let source = Source {
