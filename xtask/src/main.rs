@@ -121,22 +121,11 @@ fn report(files: &[OutputFile]) {
     }
 }
 
-/// Generated files in the output folder that no spec produces any more.
-fn stale_files(dir: &Path, files: &[OutputFile]) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .filter(|p| {
-            !files
-                .iter()
-                .any(|f| Some(f.name.as_str()) == p.file_name().and_then(|n| n.to_str()))
-        })
-        .filter(|p| {
-            std::fs::read_to_string(p).is_ok_and(|s| s.starts_with(xtask::regen::GENERATED_MARK))
-        })
+/// Each generated file's name and contents.
+fn outputs(files: &[OutputFile]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .map(|f| (f.name.clone(), f.contents.clone()))
         .collect()
 }
 
@@ -145,11 +134,7 @@ fn regen(root: &Path) -> Result<(), String> {
     let started = Instant::now();
     let files = generate(root)?;
     let dir = apis_dir(root);
-    let outputs: Vec<(String, String)> = files
-        .iter()
-        .map(|f| (f.name.clone(), f.contents.clone()))
-        .collect();
-    let written = xtask::regen::write_tree(&dir, &outputs, &mut |_| Ok(()))?;
+    let written = xtask::regen::write_tree(&dir, &outputs(&files), &mut |_| Ok(()))?;
     for removed in &written.removed {
         println!("removed generated/src/apis/{removed} (its spec is gone)");
     }
@@ -167,29 +152,22 @@ fn check(root: &Path) -> Result<(), String> {
     let files = generate(root)?;
     let dir = apis_dir(root);
     xtask::regen::recover(&dir)?;
-    let mut stale = 0;
-    for f in &files {
-        let path = dir.join(&f.name);
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current != f.contents {
-            stale += 1;
-            let diff = similar::TextDiff::from_lines(&current, &f.contents);
-            let shown = format!("generated/src/apis/{}", f.name);
-            print!(
-                "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{shown}"), &format!("b/{shown}"))
-            );
-        }
-    }
-    for path in stale_files(&dir, &files) {
-        stale += 1;
-        println!(
-            "{} is generated but no spec produces it any more",
-            path.display()
+    let planned = xtask::regen::planned(&dir, &outputs(&files))?;
+    for f in files.iter().filter(|f| planned.changed.contains(&f.name)) {
+        let current = std::fs::read_to_string(dir.join(&f.name)).unwrap_or_default();
+        let diff = similar::TextDiff::from_lines(&current, &f.contents);
+        let shown = format!("generated/src/apis/{}", f.name);
+        print!(
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{shown}"), &format!("b/{shown}"))
         );
     }
+    for name in &planned.removed {
+        println!("generated/src/apis/{name} is generated but no spec produces it any more");
+    }
+    let stale = planned.changed.len() + planned.removed.len();
     if stale > 0 {
         return Err(format!(
             "{stale} generated file(s) are stale: run `cargo xtask regen` and commit the result"

@@ -66,13 +66,23 @@ pub fn write_tree(
     }
     let staging = sibling(dir, "staging")?;
     remove_if_present(&staging)?;
-    let staged = stage(dir, &staging, &current, files, fault);
+    let staged = stage(dir, &staging, &current, files, &written.changed, fault);
     if let Err(e) = staged {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(format!("{e}; nothing was changed"));
     }
     swap(dir, &staging, fault)?;
     Ok(written)
+}
+
+/// What [`write_tree`] would change in `dir` to make it hold `files`, without changing
+/// anything (`cargo xtask check`).
+///
+/// # Errors
+///
+/// When the folder cannot be read.
+pub fn planned(dir: &Path, files: &[(String, String)]) -> Result<Written, String> {
+    Ok(plan(&read_folder(dir)?, files))
 }
 
 /// Puts back a folder that a killed run left renamed aside, and removes a leftover staging
@@ -152,12 +162,14 @@ fn plan(current: &[Existing], files: &[(String, String)]) -> Written {
     written
 }
 
-/// Fills the staging folder: new contents written, unchanged and hand-written files linked.
+/// Fills the staging folder: the `changed` files written, the unchanged and hand-written
+/// ones linked.
 fn stage(
     dir: &Path,
     staging: &Path,
     current: &[Existing],
     files: &[(String, String)],
+    changed: &[String],
     fault: &mut dyn FnMut(&Step) -> io::Result<()>,
 ) -> Result<(), String> {
     std::fs::create_dir_all(staging).map_err(|e| format!("{}: {e}", staging.display()))?;
@@ -168,10 +180,7 @@ fn stage(
         link_or_copy(dir, staging, &c.name, fault)?;
     }
     for (name, contents) in files {
-        let unchanged = current
-            .iter()
-            .any(|c| &c.name == name && c.contents == contents.as_bytes());
-        if unchanged {
+        if !changed.contains(name) {
             link_or_copy(dir, staging, name, fault)?;
         } else {
             let path = staging.join(name);
