@@ -230,6 +230,8 @@ pub fn test_all(root: &Path) -> Result<(), String> {
             "doc",
             "--no-deps",
             "-p",
+            "cloudjobs-runtime",
+            "-p",
             "cloudjobs",
             "-p",
             "cloudjobs-codegen",
