@@ -435,8 +435,9 @@ fn bad_input_exits_2_naming_the_problem() {
 // pull, against a local server
 // ---------------------------------------------------------------------------------------
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 that answers GETs from a path → body table (404
-/// otherwise) and logs the paths asked for; stopped when dropped.
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers GETs from a path → body table, then
+/// from a path → `Location` table with `302 Found` (404 otherwise), and logs the paths asked
+/// for; stopped when dropped.
 struct Server {
     port: u16,
     stop: Arc<AtomicBool>,
@@ -446,6 +447,10 @@ struct Server {
 
 impl Server {
     fn start(files: Vec<(String, Vec<u8>)>) -> Server {
+        Server::with_redirects(files, Vec::new())
+    }
+
+    fn with_redirects(files: Vec<(String, Vec<u8>)>, redirects: Vec<(String, String)>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -476,12 +481,16 @@ impl Server {
                     .unwrap_or("")
                     .to_owned();
                 log2.lock().unwrap().push(path.clone());
-                let (status, body) = match files.iter().find(|(p, _)| *p == path) {
-                    Some((_, body)) => ("200 OK", body.clone()),
-                    None => ("404 Not Found", b"not found".to_vec()),
+                let redirect = redirects.iter().find(|(p, _)| *p == path);
+                let (status, body, location) = match files.iter().find(|(p, _)| *p == path) {
+                    Some((_, body)) => ("200 OK", body.clone(), String::new()),
+                    None => match redirect {
+                        Some((_, to)) => ("302 Found", Vec::new(), format!("Location: {to}\r\n")),
+                        None => ("404 Not Found", b"not found".to_vec(), String::new()),
+                    },
                 };
                 let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n",
+                    "HTTP/1.1 {status}\r\n{location}Content-Length: {}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n",
                     body.len()
                 );
                 let _ = stream.write_all(head.as_bytes());
@@ -693,4 +702,185 @@ fn pull_downloads_tells_what_changed_diffs_and_checks() {
         "{}",
         out.stdout
     );
+}
+
+/// A spec whose only source is the RST at `url` (`recorded_sha` recorded), with
+/// `revision` and `path` as given: the keys a hostile spec would choose.
+fn single_source_spec(dir: &Path, url: &str, revision: &str, path: &str) -> PathBuf {
+    let clean = std::fs::read_to_string(fixtures().join("check/clean.yaml")).unwrap();
+    let start = clean.find("  x-cloudjobs-sources:").unwrap();
+    let end = clean.find("paths:").unwrap();
+    let sources = format!(
+        "  x-cloudjobs-sources:
+    - url: {url}
+      format: rst
+      repository: demo-docs/backup-service
+      branch: main
+      path: {path}
+      revision: {revision}
+      sha256: {}
+",
+        sha256(b"recorded")
+    );
+    let text = format!("{}{sources}{}", &clean[..start], &clean[end..]);
+    let spec = dir.join("backup-jobs.yaml");
+    std::fs::write(&spec, text).unwrap();
+    spec
+}
+
+/// Every file under `dir`, relative to it.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn pull_follows_redirects_only_within_the_host_it_asked() {
+    let tmp = TempDir::new("redirects");
+    let rst_url =
+        format!("https://raw.githubusercontent.com/demo-docs/backup-service/main/{RST_PATH}");
+    let asked = format!("/raw/demo-docs/backup-service/main/{RST_PATH}");
+    // The other host (the metadata service, on a cloud VM) serves whatever it is asked.
+    let other = Server::start(vec![("/latest/meta-data".into(), b"secret".to_vec())]);
+    let host = Server::with_redirects(
+        vec![(
+            "/moved/page.rst".into(),
+            std::fs::read(fixtures().join("check/document.rst")).unwrap(),
+        )],
+        vec![
+            (asked.clone(), format!("{}/latest/meta-data", other.url())),
+            ("/loop/a".into(), "/loop/b".into()),
+            ("/loop/b".into(), "/loop/a".into()),
+            ("/same/start".into(), "/moved/page.rst".into()),
+        ],
+    );
+    let spec = single_source_spec(&tmp.0, &rst_url, "unknown", RST_PATH);
+    let spec_arg = spec.display().to_string();
+    let downloads = tmp.0.join("docs");
+    let base = format!("{}/raw", host.url());
+    let env = [
+        ("CLOUDJOBS_DOCS_BASE_URL", base.as_str()),
+        ("CLOUDJOBS_DOCS_DIR", downloads.to_str().unwrap()),
+    ];
+
+    // To another host: an error naming both URLs; the other host is never asked.
+    let out = docs(&["pull", &spec_arg], &env);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(&format!("{}{asked}", host.url()))
+            && out
+                .stdout
+                .contains(&format!("{}/latest/meta-data", other.url()))
+            && out.stdout.contains("redirected to another host"),
+        "{}",
+        out.stdout
+    );
+    assert!(other.log.lock().unwrap().is_empty(), "{:?}", other.log);
+    assert!(!downloads.exists() || files_under(&downloads).is_empty());
+
+    // A loop: bounded, and said so.
+    let map = format!("{rst_url}={}/loop/a", host.url());
+    let env_loop = [
+        ("CLOUDJOBS_DOCS_URL_MAP", map.as_str()),
+        ("CLOUDJOBS_DOCS_DIR", downloads.to_str().unwrap()),
+    ];
+    let out = docs(&["pull", &spec_arg], &env_loop);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("redirects in a row"), "{}", out.stdout);
+    let loops = host
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|p| p.starts_with("/loop/"))
+        .count();
+    assert!(
+        (2..=7).contains(&loops),
+        "{loops} requests for a redirect loop"
+    );
+
+    // Within the same host: followed, and the document is read.
+    let map = format!("{rst_url}={}/same/start", host.url());
+    let env_same = [
+        ("CLOUDJOBS_DOCS_URL_MAP", map.as_str()),
+        ("CLOUDJOBS_DOCS_DIR", downloads.to_str().unwrap()),
+    ];
+    let out = docs(&["pull", &spec_arg], &env_same);
+    assert!(
+        !out.stdout.contains("redirected to another host")
+            && !out.stdout.contains("redirects in a row")
+            && out.stdout.contains("saved as"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        host.log
+            .lock()
+            .unwrap()
+            .contains(&"/moved/page.rst".to_owned())
+    );
+}
+
+#[test]
+fn a_hostile_spec_cannot_make_pull_write_outside_its_folder_or_fetch_anything() {
+    let tmp = TempDir::new("hostile-pull");
+    let server = Server::start(vec![(
+        "/raw/demo-docs/backup-service/main/x.rst".into(),
+        b"Title\n=====\n".to_vec(),
+    )]);
+    let base = format!("{}/raw", server.url());
+    let downloads = tmp.0.join("target/docs");
+    let env = [
+        ("CLOUDJOBS_DOCS_BASE_URL", base.as_str()),
+        ("CLOUDJOBS_DOCS_DIR", downloads.to_str().unwrap()),
+    ];
+    let url = "https://raw.githubusercontent.com/demo-docs/backup-service/main/x.rst";
+    let hostile = [
+        // (revision, path, the key the error must name)
+        ("x/../../../../xtask/tools/docmodel", "x.rst", "revision"),
+        (
+            "0123456789abcdef0123456789abcdef0123456?",
+            "x.rst",
+            "revision",
+        ),
+        ("éééééééééé", "x.rst", "revision"),
+        ("unknown", "../../../xtask/tools/docmodel/rst.py", "path"),
+        ("unknown", "/etc/passwd", "path"),
+        ("unknown", "a/\u{1b}[2Jb.rst", "path"),
+    ];
+    for (revision, path, key) in hostile {
+        let quoted = serde_json::to_string(path).unwrap();
+        let spec = single_source_spec(&tmp.0, url, revision, &quoted);
+        let out = docs(&["pull", &spec.display().to_string()], &env);
+        assert_eq!(
+            out.code, 2,
+            "{revision} {path}: {}{}",
+            out.stdout, out.stderr
+        );
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(all.contains(key), "{revision} {path}: {all}");
+        assert!(
+            !all.contains('\u{1b}'),
+            "raw escape reached the terminal: {all:?}"
+        );
+    }
+    assert!(server.log.lock().unwrap().is_empty(), "{:?}", server.log);
+    let written: Vec<String> = files_under(&tmp.0)
+        .into_iter()
+        .filter(|f| f != "backup-jobs.yaml")
+        .collect();
+    assert!(written.is_empty(), "{written:?}");
 }

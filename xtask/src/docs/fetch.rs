@@ -5,6 +5,11 @@
 //! Hosts can be replaced for tests and mirrors: `CLOUDJOBS_DOCS_BASE_URL` replaces
 //! `https://raw.githubusercontent.com`; `CLOUDJOBS_DOCS_URL_MAP` holds `FROM=TO` URL prefix
 //! rewrites separated by `;` (the longest matching prefix wins).
+//!
+//! Redirects are followed only within the origin (scheme, host, port) of the URL requested,
+//! at most [`MAX_REDIRECTS`] in a row: a document host that redirects elsewhere (on a cloud
+//! VM, to the metadata service, say) is an error naming both URLs, and nothing is fetched
+//! from the other host.
 
 use std::time::Duration;
 
@@ -16,6 +21,8 @@ pub const BASE_URL_ENV: &str = "CLOUDJOBS_DOCS_BASE_URL";
 pub const URL_MAP_ENV: &str = "CLOUDJOBS_DOCS_URL_MAP";
 /// The most bytes a document may have.
 const MAX_BYTES: usize = 16 * 1024 * 1024;
+/// The most redirects followed in a row.
+pub const MAX_REDIRECTS: usize = 5;
 
 /// A downloader.
 pub struct Fetcher {
@@ -54,6 +61,7 @@ impl Fetcher {
             .user_agent(concat!("cloudjobs-xtask-docs/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(30))
             .timeout(Duration::from_secs(120))
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -113,6 +121,31 @@ impl Fetcher {
             Ok(body)
         })
     }
+}
+
+/// Same origin only, at most [`MAX_REDIRECTS`] hops; anything else is an error that names
+/// the URL requested and the one redirected to.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        // `previous` starts with the URL requested; the attempt's URL is the next hop.
+        let Some(first) = attempt.previous().first().cloned() else {
+            return attempt.error("a redirect without a request");
+        };
+        let hops = attempt.previous().len();
+        if first.origin() != attempt.url().origin() {
+            let message = format!(
+                "{first} redirected to another host, {}: only redirects within the same \
+                 scheme, host and port are followed",
+                attempt.url()
+            );
+            attempt.error(message)
+        } else if hops > MAX_REDIRECTS {
+            let message = format!("{first}: more than {MAX_REDIRECTS} redirects in a row");
+            attempt.error(message)
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// An error with its causes (`error sending request: connection refused`).
