@@ -115,6 +115,37 @@ impl<E> Error<E> {
         }
     }
 
+    /// Whether the server said the caller sends too fast ([`is_throttling`]: `429`, or a
+    /// gateway's throttling code such as `APIGW.0308`).
+    pub fn is_throttled(&self) -> bool {
+        match self {
+            Error::Api(e) => is_throttling(e.status, e.code.as_deref()),
+            Error::Auth(e) => e.is_throttled(),
+            _ => false,
+        }
+    }
+
+    /// The host a connection could not be made to (refused, DNS, TLS handshake), when this
+    /// is such an error.
+    pub(crate) fn unreachable_host(&self) -> Option<String> {
+        match self {
+            Error::Transport { source, .. } if source.is_connect() => Some(
+                source
+                    .url()
+                    .and_then(|u| {
+                        let host = u.host_str()?;
+                        Some(match u.port() {
+                            Some(port) => format!("{host}:{port}"),
+                            None => host.to_owned(),
+                        })
+                    })
+                    .unwrap_or_else(|| "the server".to_owned()),
+            ),
+            Error::Auth(e) => e.unreachable_host(),
+            _ => None,
+        }
+    }
+
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -143,12 +174,21 @@ impl<E> Error<E> {
         }
     }
 
-    /// Whether trying the same request again later may succeed: transport errors, timeouts,
-    /// 408, 429 and 5xx statuses other than 501.
+    /// Whether trying the same request again later may succeed: transport errors (a refused
+    /// connection included), timeouts, and the transient statuses of
+    /// [`is_transient_status`]: `408`, `429`, and `5xx` but `501` and `505`.
+    ///
+    /// This is the one definition of transient: the client's retries
+    /// ([`RetryPolicy`](crate::RetryPolicy)) and the waiter's tolerated errors
+    /// ([`WaitPolicy::max_transient_errors`](crate::wait::WaitPolicy::max_transient_errors))
+    /// both use it. The waiter treats a connection that could not be made before any poll
+    /// reached the server apart: see [`WaitFailure::Unreachable`](crate::wait::WaitFailure::Unreachable).
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { .. } | Error::Timeout { .. } => true,
-            Error::Api(e) => is_transient_status(e.status),
+            Error::Api(e) => {
+                is_transient_status(e.status) || is_throttling(e.status, e.code.as_deref())
+            }
             Error::Auth(e) => e.is_transient(),
             _ => false,
         }
@@ -221,9 +261,34 @@ impl Error {
     }
 }
 
-/// Whether a status is worth retrying: 408, 429, and 5xx except 501 Not Implemented.
-pub(crate) fn is_transient_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429) || (status.is_server_error() && status.as_u16() != 501)
+/// Whether a status is worth trying again later: the one definition of a transient status,
+/// for the client's retries and the waiter alike.
+///
+/// - `408 Request Timeout` and `429 Too Many Requests`: the request was fine, the moment was
+///   not.
+/// - Every `5xx` (`500` included: the job services answer a passing `500` when a backend
+///   restarts, and a job-details call is safe to repeat) but `501 Not Implemented` and
+///   `505 HTTP Version Not Supported`, which say the request itself will never work.
+/// - No other `4xx`: a wrong token, a missing job or a bad parameter does not fix itself.
+pub fn is_transient_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429)
+        || (status.is_server_error() && !matches!(status.as_u16(), 501 | 505))
+}
+
+/// The error codes with which the OTC and Huawei Cloud gateways say "too many requests",
+/// whatever the HTTP status: `APIGW.0308` ("The throttling threshold has been reached"), and
+/// the per-service throttling codes the specs document (`CCE.02429001`).
+pub const THROTTLING_CODES: &[&str] = &["APIGW.0308", "CCE.02429001"];
+
+/// Whether an answer says the caller sends too fast: `429`, or one of the
+/// [`THROTTLING_CODES`] with any status.
+pub fn is_throttling(status: StatusCode, code: Option<&str>) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || code.is_some_and(|c| {
+            THROTTLING_CODES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(c.trim()))
+        })
 }
 
 impl<E> fmt::Display for Error<E> {

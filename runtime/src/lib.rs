@@ -26,6 +26,7 @@
 
 pub mod any_service;
 pub mod auth;
+mod backoff;
 pub mod client;
 pub mod config;
 pub mod connection;

@@ -1,28 +1,33 @@
 //! When and how long to wait before trying a request again.
 //!
 //! Only requests that can safely be repeated are retried: an idempotent request (GET, HEAD,
-//! OPTIONS, PUT, DELETE, TRACE) after a transport error, a timeout, or a `429`, `502`, `503`
-//! or `504`; any request (POST included) only after a connect error, when nothing was sent.
-//! Delays grow exponentially with full jitter, a `Retry-After` header (seconds or HTTP-date)
-//! is honoured, and both the number of attempts and the total time are bounded.
+//! OPTIONS, PUT, DELETE, TRACE) after a transport error, a timeout, or a *transient* status
+//! ([`crate::error::is_transient_status`], the one definition the waiter uses too: `408`,
+//! `429`, and `5xx` but `501` and `505`); any request (POST included) only after a connect
+//! error, when nothing was sent. Delays grow exponentially with full jitter (the backoff of
+//! `backoff.rs`, shared with the waiter), a `Retry-After` header (seconds or HTTP-date) is
+//! honoured, and both the number of attempts and the total time are bounded.
+//!
+//! # Inside a wait: one budget
+//!
+//! While [`wait_for`](crate::wait::wait_for) runs a poll, the client sends each request once
+//! and hands every failure to the waiter: a retry is then the waiter's next poll, placed by
+//! the waiter's schedule (which honours `Retry-After`, slows down when throttled and bounds
+//! errors with [`WaitPolicy::max_transient_errors`](crate::wait::WaitPolicy::max_transient_errors)
+//! and its deadline). Retries never come on top of the wait's schedule, so a `Config` with the
+//! default [`RetryPolicy`] can be handed to a waiter as it is.
 
 use std::fmt;
-use std::future::Future;
-use std::hash::{BuildHasher, RandomState};
-use std::pin::Pin;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 
-use super::time::{Clock, parse_http_date};
-
-/// A boxed future, as [`RetryPolicy::sleep_with`] and
-/// [`TokenSource`](crate::TokenSource) use.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-type SleepFn = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>;
+pub use super::backoff::BoxFuture;
+pub(crate) use super::backoff::retry_after;
+use super::backoff::{Backoff, Sleeper, full, random_unit};
+use super::error::is_transient_status;
+use super::time::Clock;
 
 /// How failed requests are retried.
 ///
@@ -36,29 +41,37 @@ type SleepFn = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>;
 /// | --- | --- | --- |
 /// | connect error (nothing sent) | yes | yes |
 /// | timeout, connection reset | yes | no |
-/// | `429`, `502`, `503`, `504` | yes | no |
+/// | `408`, `429`, `5xx` but `501` and `505` | yes | no |
 /// | any other status | no | no |
+///
+/// The statuses are those [`Error::is_transient`](crate::Error::is_transient) calls transient
+/// (the waiter's definition too): `501 Not Implemented` and `505 HTTP Version Not Supported`
+/// say the request itself will never work; every other server error, a request timeout (`408`)
+/// and throttling (`429`) may pass.
 ///
 /// A `Retry-After` header on a retried status sets the delay instead of the backoff; when it
 /// asks for more time than is left of [`RetryPolicy::max_elapsed`], the response is returned
-/// as it is.
+/// as it is. Inside a [`wait_for`](crate::wait::wait_for) no request is retried by the client:
+/// see the [module documentation](self).
 #[derive(Clone)]
 pub struct RetryPolicy {
     max_attempts: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
+    backoff: Backoff,
     max_elapsed: Duration,
-    sleep: Option<SleepFn>,
+    sleep: Sleeper,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_attempts: 3,
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(10),
+            backoff: Backoff {
+                initial: Duration::from_millis(500),
+                factor: 2.0,
+                max: Duration::from_secs(10),
+            },
             max_elapsed: Duration::from_secs(120),
-            sleep: None,
+            sleep: Sleeper::default(),
         }
     }
 }
@@ -67,10 +80,10 @@ impl fmt::Debug for RetryPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetryPolicy")
             .field("max_attempts", &self.max_attempts)
-            .field("initial_backoff", &self.initial_backoff)
-            .field("max_backoff", &self.max_backoff)
+            .field("initial_backoff", &self.backoff.initial)
+            .field("max_backoff", &self.backoff.max)
             .field("max_elapsed", &self.max_elapsed)
-            .field("custom_sleep", &self.sleep.is_some())
+            .field("custom_sleep", &self.sleep.is_custom())
             .finish()
     }
 }
@@ -97,13 +110,13 @@ impl RetryPolicy {
 
     /// The upper bound of the first delay; each further delay's bound doubles.
     pub fn initial_backoff(mut self, delay: Duration) -> Self {
-        self.initial_backoff = delay;
+        self.backoff.initial = delay;
         self
     }
 
     /// The largest upper bound a backoff delay can have.
     pub fn max_backoff(mut self, delay: Duration) -> Self {
-        self.max_backoff = delay;
+        self.backoff.max = delay;
         self
     }
 
@@ -123,7 +136,7 @@ impl RetryPolicy {
         mut self,
         sleep: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static,
     ) -> Self {
-        self.sleep = Some(Arc::new(sleep));
+        self.sleep = Sleeper::with(sleep);
         self
     }
 
@@ -134,20 +147,11 @@ impl RetryPolicy {
 
     /// The upper bound of the delay before retry number `retry` (1 for the first retry).
     pub(crate) fn backoff_bound(&self, retry: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(retry.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        self.initial_backoff
-            .checked_mul(factor)
-            .unwrap_or(Duration::MAX)
-            .min(self.max_backoff)
+        self.backoff.nominal(retry)
     }
 
     pub(crate) async fn sleep(&self, delay: Duration) {
-        match &self.sleep {
-            Some(sleep) => sleep(delay).await,
-            None => tokio::time::sleep(delay).await,
-        }
+        self.sleep.sleep(delay).await;
     }
 }
 
@@ -161,9 +165,25 @@ pub(crate) enum Outcome<'a> {
     Failed,
 }
 
-/// Whether a status is retried (for idempotent requests).
+/// Whether a status is retried (for idempotent requests): the one definition of transient.
 pub(crate) fn is_retried_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+    is_transient_status(status)
+}
+
+tokio::task_local! {
+    /// Set while a waiter runs a poll: the client then sends each request once.
+    static IN_WAIT: ();
+}
+
+/// Runs `poll` as a waiter's poll: the client sends each of its requests once, and the
+/// waiter's schedule is the only retry loop.
+pub(crate) async fn as_wait_poll<F: std::future::Future>(poll: F) -> F::Output {
+    IN_WAIT.scope((), poll).await
+}
+
+/// Whether the current task is a waiter's poll.
+pub(crate) fn in_wait_poll() -> bool {
+    IN_WAIT.try_with(|()| ()).is_ok()
 }
 
 /// The retry bookkeeping of one call.
@@ -171,6 +191,8 @@ pub(crate) struct RetryState<'p> {
     policy: &'p RetryPolicy,
     attempts: u32,
     spent: Duration,
+    /// Inside a wait: no retries (the waiter's schedule is the budget).
+    in_wait: bool,
 }
 
 impl<'p> RetryState<'p> {
@@ -179,6 +201,7 @@ impl<'p> RetryState<'p> {
             policy,
             attempts: 0,
             spent: Duration::ZERO,
+            in_wait: in_wait_poll(),
         }
     }
 
@@ -202,10 +225,11 @@ impl<'p> RetryState<'p> {
             Outcome::Failed if idempotent => None,
             Outcome::Failed => return None,
         };
-        if self.attempts >= self.policy.max_attempts {
+        if self.in_wait || self.attempts >= self.policy.max_attempts {
             return None;
         }
-        let delay = retry_after.unwrap_or_else(|| jitter(self.policy.backoff_bound(self.attempts)));
+        let delay = retry_after
+            .unwrap_or_else(|| full(self.policy.backoff_bound(self.attempts), random_unit()));
         let spent = self.spent.saturating_add(delay);
         if spent > self.policy.max_elapsed {
             return None;
@@ -215,34 +239,10 @@ impl<'p> RetryState<'p> {
     }
 }
 
-/// The delay a `Retry-After` header asks for: a number of seconds or an HTTP-date (a date in
-/// the past means no delay). `None` when absent or unreadable.
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = parse_http_date(value)?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// A delay drawn uniformly from `[0, bound]`.
-fn jitter(bound: Duration) -> Duration {
-    Duration::try_from_secs_f64(bound.as_secs_f64() * random_unit()).unwrap_or(bound)
-}
-
-/// A number drawn uniformly from `[0, 1]`, for jitter (retries and the job waiter).
-pub(crate) fn random_unit() -> f64 {
-    // std's RandomState is randomly keyed per instance: enough randomness for jitter without
-    // a random-number crate.
-    let bits = RandomState::new().hash_one(0u8) >> 11;
-    bits as f64 / (1u64 << 53) as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use reqwest::header::{HeaderValue, RETRY_AFTER};
 
     fn headers(retry_after: Option<&str>) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -263,16 +263,6 @@ mod tests {
     }
 
     #[test]
-    fn jitter_stays_in_bounds() {
-        let bound = Duration::from_millis(300);
-        let draws: Vec<Duration> = (0..200).map(|_| jitter(bound)).collect();
-        assert!(draws.iter().all(|d| *d <= bound));
-        // Not all the same: it is random.
-        assert!(draws.iter().any(|d| *d != draws[0]));
-        assert_eq!(jitter(Duration::ZERO), Duration::ZERO);
-    }
-
-    #[test]
     fn what_is_retried() {
         let p = RetryPolicy::new().max_attempts(10);
         let clock = Clock::system();
@@ -282,12 +272,12 @@ mod tests {
                 .next_delay(idempotent, outcome, Duration::ZERO, &clock)
                 .is_some()
         };
-        for code in [429, 502, 503, 504] {
+        for code in [408, 429, 500, 502, 503, 504, 599] {
             let s = StatusCode::from_u16(code).unwrap();
             assert!(retried(true, Outcome::Status(s, &h)), "{code}");
             assert!(!retried(false, Outcome::Status(s, &h)), "{code}");
         }
-        for code in [200, 400, 401, 404, 409, 500, 501] {
+        for code in [200, 400, 401, 404, 409, 501, 505] {
             let s = StatusCode::from_u16(code).unwrap();
             assert!(!retried(true, Outcome::Status(s, &h)), "{code}");
         }
@@ -295,6 +285,23 @@ mod tests {
         assert!(retried(false, Outcome::NotSent));
         assert!(retried(true, Outcome::Failed));
         assert!(!retried(false, Outcome::Failed));
+    }
+
+    /// Inside a waiter's poll the client sends once: the waiter's schedule is the budget.
+    #[tokio::test]
+    async fn nothing_is_retried_inside_a_wait() {
+        let p = RetryPolicy::new().max_attempts(10);
+        let clock = Clock::system();
+        assert!(!in_wait_poll());
+        let retried = as_wait_poll(async {
+            assert!(in_wait_poll());
+            RetryState::new(&p)
+                .next_delay(true, Outcome::NotSent, Duration::ZERO, &clock)
+                .is_some()
+        })
+        .await;
+        assert!(!retried);
+        assert!(!in_wait_poll());
     }
 
     #[test]
@@ -350,32 +357,6 @@ mod tests {
             state.next_delay(true, Outcome::Status(s, &h), took, &clock),
             None
         );
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(
-            retry_after(&headers(Some("120")), now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(
-            retry_after(&headers(Some(" 0 ")), now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(
-            retry_after(&headers(Some("Sun, 06 Nov 1994 08:50:07 GMT")), now),
-            Some(Duration::from_secs(30))
-        );
-        // In the past: no wait.
-        assert_eq!(
-            retry_after(&headers(Some("Sun, 06 Nov 1994 08:00:00 GMT")), now),
-            Some(Duration::ZERO)
-        );
-        for bad in ["-1", "soon", "1.5", ""] {
-            assert_eq!(retry_after(&headers(Some(bad)), now), None, "{bad}");
-        }
-        assert_eq!(retry_after(&headers(None), now), None);
     }
 
     #[test]

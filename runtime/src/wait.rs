@@ -74,20 +74,17 @@
 use std::fmt;
 use std::future::{Future, IntoFuture, poll_fn};
 use std::pin::pin;
-use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
+use super::backoff::{Backoff, Random, Sleeper, Timer, proportional, retry_after, scale};
 use super::error::{Error, OneLine, Undocumented};
 use super::job::{Job, JobState, Progress};
-use super::retry::{BoxFuture, retry_after};
+use super::retry::{BoxFuture, as_wait_poll};
 use super::time::Clock;
 
 use tracing::field;
 use tracing::{Instrument as _, debug, info, info_span};
-
-type SleepFn = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>;
-type RandomFn = Arc<dyn Fn() -> f64 + Send + Sync>;
 
 /// How a job is waited for: the polling schedule, the deadline and the error bound.
 ///
@@ -107,29 +104,31 @@ type RandomFn = Arc<dyn Fn() -> f64 + Send + Sync>;
 /// ```
 #[derive(Clone)]
 pub struct WaitPolicy {
-    initial_interval: Duration,
-    factor: f64,
-    max_interval: Duration,
+    backoff: Backoff,
     jitter: f64,
     timeout: Option<Duration>,
     max_transient_errors: u32,
+    max_connect_attempts: u32,
     clock: Option<Clock>,
-    sleep: Option<SleepFn>,
-    random: Option<RandomFn>,
+    sleep: Sleeper,
+    random: Random,
 }
 
 impl Default for WaitPolicy {
     fn default() -> Self {
         Self {
-            initial_interval: Duration::from_secs(1),
-            factor: 1.5,
-            max_interval: Duration::from_secs(27),
+            backoff: Backoff {
+                initial: Duration::from_secs(1),
+                factor: 1.5,
+                max: Duration::from_secs(27),
+            },
             jitter: 0.1,
             timeout: Some(Duration::from_secs(3600)),
             max_transient_errors: 10,
+            max_connect_attempts: 3,
             clock: None,
-            sleep: None,
-            random: None,
+            sleep: Sleeper::default(),
+            random: Random::default(),
         }
     }
 }
@@ -137,15 +136,16 @@ impl Default for WaitPolicy {
 impl fmt::Debug for WaitPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitPolicy")
-            .field("initial_interval", &self.initial_interval)
-            .field("factor", &self.factor)
-            .field("max_interval", &self.max_interval)
+            .field("initial_interval", &self.backoff.initial)
+            .field("factor", &self.backoff.factor)
+            .field("max_interval", &self.backoff.max)
             .field("jitter", &self.jitter)
             .field("timeout", &self.timeout)
             .field("max_transient_errors", &self.max_transient_errors)
+            .field("max_connect_attempts", &self.max_connect_attempts)
             .field("clock", &self.clock)
-            .field("custom_sleep", &self.sleep.is_some())
-            .field("custom_random", &self.random.is_some())
+            .field("custom_sleep", &self.sleep.is_custom())
+            .field("custom_random", &self.random.is_custom())
             .finish()
     }
 }
@@ -158,14 +158,14 @@ impl WaitPolicy {
 
     /// The gap after the first poll, before jitter (default 1 s).
     pub fn initial_interval(mut self, interval: Duration) -> Self {
-        self.initial_interval = interval;
+        self.backoff.initial = interval;
         self
     }
 
     /// How much each gap grows over the one before, until [`WaitPolicy::max_interval`]
     /// (default 1.5). Values below 1 (and NaN) are taken as 1: a fixed interval.
     pub fn factor(mut self, factor: f64) -> Self {
-        self.factor = if factor >= 1.0 && factor.is_finite() {
+        self.backoff.factor = if factor >= 1.0 && factor.is_finite() {
             factor
         } else {
             1.0
@@ -175,7 +175,7 @@ impl WaitPolicy {
 
     /// The largest gap between two polls, before jitter (default 27 s).
     pub fn max_interval(mut self, interval: Duration) -> Self {
-        self.max_interval = interval;
+        self.backoff.max = interval;
         self
     }
 
@@ -210,6 +210,17 @@ impl WaitPolicy {
         self
     }
 
+    /// How many times in all a poll is tried while no poll of this wait has reached the
+    /// server and the connection cannot be made (refused, DNS, TLS handshake) (default 3,
+    /// 0.5 s then 1 s apart); then waiting stops with [`WaitFailure::Unreachable`], naming the
+    /// host. A wrong endpoint is not a passing outage: waiting for it would only delay the
+    /// error. Once a poll has reached the server, a refused connection is a transient error
+    /// like any other. At least 1.
+    pub fn max_connect_attempts(mut self, attempts: u32) -> Self {
+        self.max_connect_attempts = attempts.max(1);
+        self
+    }
+
     /// Reads the time from `clock` instead of the monotonic system clock; for tests and
     /// simulations (together with [`WaitPolicy::sleep_with`]).
     pub fn clock(mut self, clock: Clock) -> Self {
@@ -223,14 +234,14 @@ impl WaitPolicy {
         mut self,
         sleep: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static,
     ) -> Self {
-        self.sleep = Some(Arc::new(sleep));
+        self.sleep = Sleeper::with(sleep);
         self
     }
 
     /// Draws the jitter's random numbers from `random` (each a number in `[0, 1]`; values
     /// outside are clamped) instead of the built-in source: for tests and simulations.
     pub fn random_with(mut self, random: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
-        self.random = Some(Arc::new(random));
+        self.random = Random::with(random);
         self
     }
 
@@ -246,15 +257,7 @@ impl WaitPolicy {
 
     /// The gap after poll number `poll`, before jitter.
     fn nominal_interval(&self, poll: u32) -> Duration {
-        let cap = self.max_interval.as_secs_f64();
-        let mut secs = self.initial_interval.as_secs_f64().min(cap);
-        for _ in 1..poll {
-            if secs >= cap {
-                break;
-            }
-            secs = (secs * self.factor).min(cap);
-        }
-        Duration::try_from_secs_f64(secs).unwrap_or(self.max_interval)
+        self.backoff.nominal(poll)
     }
 
     /// The jittered gap after poll number `poll`.
@@ -263,30 +266,16 @@ impl WaitPolicy {
         if self.jitter == 0.0 {
             return nominal;
         }
-        let draw = match &self.random {
-            Some(random) => random(),
-            None => super::retry::random_unit(),
-        };
-        let draw = if draw.is_nan() {
-            0.5
-        } else {
-            draw.clamp(0.0, 1.0)
-        };
-        scale(nominal, 1.0 + self.jitter * (2.0 * draw - 1.0))
+        proportional(nominal, self.jitter, self.random.unit())
     }
 
     async fn sleep(&self, delay: Duration) {
-        match &self.sleep {
-            Some(sleep) => sleep(delay).await,
-            None => tokio::time::sleep(delay).await,
-        }
+        self.sleep.sleep(delay).await;
     }
 }
 
-/// `duration × factor`, saturating, never negative.
-fn scale(duration: Duration, factor: f64) -> Duration {
-    Duration::try_from_secs_f64(duration.as_secs_f64() * factor.max(0.0)).unwrap_or(Duration::MAX)
-}
+/// The gap before the first quick retry of a poll that could not connect (doubling).
+const QUICK_RETRY: Duration = Duration::from_millis(500);
 
 /// Why waiting stopped without a successful job.
 #[derive(Debug)]
@@ -311,6 +300,16 @@ pub enum WaitFailure<E = Undocumented> {
         /// How many there were in a row.
         consecutive: u32,
         /// The last one.
+        error: Error<E>,
+    },
+    /// No poll reached the server: the connection could not be made (refused, DNS, TLS
+    /// handshake) [`WaitPolicy::max_connect_attempts`] times in a row.
+    Unreachable {
+        /// The host (and port) that could not be reached.
+        host: String,
+        /// How many polls were tried.
+        attempts: u32,
+        /// The last error.
         error: Error<E>,
     },
     /// A poll failed with an error that trying again will not fix (`401`, `403`, `404`, a
@@ -387,9 +386,9 @@ impl<T: Job, E> WaitError<T, E> {
     /// non-transient one).
     pub fn api_error(&self) -> Option<&Error<E>> {
         match &self.failure {
-            WaitFailure::TooManyTransientErrors { error, .. } | WaitFailure::Api(error) => {
-                Some(error)
-            }
+            WaitFailure::TooManyTransientErrors { error, .. }
+            | WaitFailure::Api(error)
+            | WaitFailure::Unreachable { error, .. } => Some(error),
             _ => None,
         }
     }
@@ -431,6 +430,15 @@ impl<T: Job, E> fmt::Display for WaitError<T, E> {
                 )?;
             }
             WaitFailure::Api(error) => write!(f, "polling the job failed: {error}")?,
+            WaitFailure::Unreachable {
+                host,
+                attempts,
+                error,
+            } => write!(
+                f,
+                "could not connect to {host} ({attempts} tr{}; is the endpoint right?): {error}",
+                if *attempts == 1 { "y" } else { "ies" }
+            )?,
             WaitFailure::Cancelled => f.write_str("waiting was cancelled")?,
         }
         if !self.is_job_failed() {
@@ -663,13 +671,15 @@ where
 
     async fn polls(mut self) -> Result<T, WaitError<T, E>> {
         debug!(
-            initial_interval = ?self.policy.initial_interval,
-            max_interval = ?self.policy.max_interval,
+            initial_interval = ?self.policy.backoff.initial,
+            max_interval = ?self.policy.backoff.max,
             timeout = ?self.policy.timeout,
             max_transient_errors = self.policy.max_transient_errors,
             "waiting for the job"
         );
-        let timer = Timer::start(self.policy.clock.clone());
+        let timer = Timer::start(self.policy.clock.as_ref());
+        let mut reached = false;
+        let mut refused: u32 = 0;
         let mut polls: u32 = 0;
         let mut consecutive: u32 = 0;
         let mut last: Option<T> = None;
@@ -677,7 +687,7 @@ where
         let mut last_progress: Option<Progress> = None;
         loop {
             polls = polls.saturating_add(1);
-            let outcome = match race(&mut self.cancel, (self.poll)()).await {
+            let outcome = match race(&mut self.cancel, as_wait_poll((self.poll)())).await {
                 Raced::Done(outcome) => outcome,
                 Raced::Cancelled => {
                     return Err(self.stop(WaitFailure::Cancelled, last, polls, &timer));
@@ -685,7 +695,32 @@ where
             };
             let elapsed = timer.elapsed();
             let mut delay = self.policy.interval(polls);
+            let host = match &outcome {
+                Err(e) if !reached => e.unreachable_host(),
+                _ => None,
+            };
+            reached |= host.is_none() && !matches!(&outcome, Err(e) if e.status().is_none());
             match outcome {
+                Err(error) if let Some(host) = host => {
+                    refused = refused.saturating_add(1);
+                    if refused >= self.policy.max_connect_attempts {
+                        let failure = WaitFailure::Unreachable {
+                            host,
+                            attempts: refused,
+                            error,
+                        };
+                        return Err(self.stop(failure, last, polls, &timer));
+                    }
+                    delay = scale(QUICK_RETRY, f64::from(1u32 << refused.min(8)) / 2.0);
+                    info!(
+                        poll = polls,
+                        attempts = refused,
+                        host = %OneLine(&host),
+                        next_poll_in = ?delay,
+                        error = %OneLine(&error),
+                        "could not connect; trying again soon"
+                    );
+                }
                 Ok(job) => {
                     consecutive = 0;
                     let state = job.state();
@@ -780,7 +815,7 @@ where
                     let wanted = error
                         .api()
                         .and_then(|e| retry_after(e.headers(), self.now()));
-                    delay = gap_after_error(delay, wanted, self.policy.max_interval);
+                    delay = gap_after_error(delay, wanted, self.policy.backoff.max);
                     let at = PollInfo {
                         poll: polls,
                         elapsed,
@@ -861,6 +896,7 @@ where
                 ("too_many_transient_errors", Some(error), None, None)
             }
             WaitFailure::Api(error) => ("api_error", Some(error), None, None),
+            WaitFailure::Unreachable { error, .. } => ("unreachable", Some(error), None, None),
             WaitFailure::Cancelled => ("cancelled", None, None, None),
         };
         // The job's error code and reason are server text: `Debug`, quoted and escaped.
@@ -928,31 +964,6 @@ async fn race<A>(
         future.as_mut().poll(cx).map(Raced::Done)
     })
     .await
-}
-
-/// Time since waiting started, by the monotonic clock or an injected one.
-enum Timer {
-    Monotonic(Instant),
-    Injected(Clock, SystemTime),
-}
-
-impl Timer {
-    fn start(clock: Option<Clock>) -> Self {
-        match clock {
-            None => Timer::Monotonic(Instant::now()),
-            Some(clock) => {
-                let now = clock.now();
-                Timer::Injected(clock, now)
-            }
-        }
-    }
-
-    fn elapsed(&self) -> Duration {
-        match self {
-            Timer::Monotonic(start) => start.elapsed(),
-            Timer::Injected(clock, start) => clock.now().duration_since(*start).unwrap_or_default(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -72,8 +72,9 @@ async fn count(server: &MockServer) -> usize {
 }
 
 #[tokio::test]
-async fn idempotent_requests_are_retried_on_429_502_503_504() {
-    for status in [429, 502, 503, 504] {
+async fn idempotent_requests_are_retried_on_transient_statuses() {
+    // The one definition of transient (`Error::is_transient`, the waiter's too).
+    for status in [408, 429, 500, 502, 503, 504] {
         let server = MockServer::start().await;
         failing_first(&server, 2, ResponseTemplate::new(status)).await;
         let (policy, delays) = recorded(RetryPolicy::new().max_attempts(3));
@@ -100,7 +101,7 @@ async fn delete_is_idempotent_and_retried() {
 
 #[tokio::test]
 async fn other_statuses_are_not_retried() {
-    for status in [400, 401, 403, 404, 409, 500, 501] {
+    for status in [400, 401, 403, 404, 409, 501, 505] {
         let server = MockServer::start().await;
         failing_first(&server, 1, ResponseTemplate::new(status)).await;
         let (policy, delays) = recorded(RetryPolicy::new());
@@ -347,4 +348,47 @@ async fn real_sleeps_are_used_without_an_injected_sleep() {
     assert_eq!(count(&server).await, 3);
     // Two jittered waits of at most 20 and 40 ms.
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// Inside a wait the client sends each poll once: the waiter's schedule is the one budget, so
+/// the README's example (a default `Config`, retries on, handed to `wait_for`) does not nest
+/// two retry loops.
+#[tokio::test]
+async fn inside_a_wait_each_poll_is_sent_once() {
+    use cloudjobs::runtime::wait::{WaitPolicy, wait_for};
+    let server = MockServer::start().await;
+    failing_first(&server, 3, ResponseTemplate::new(503)).await;
+    let (policy, delays) = recorded(RetryPolicy::new().max_attempts(5));
+    let client = client(&server.uri(), policy);
+    let sleeps: Delays = Arc::default();
+    let s = sleeps.clone();
+    let wait = WaitPolicy::default()
+        .max_transient_errors(1)
+        .sleep_with(move |d| {
+            s.lock().unwrap().push(d);
+            Box::pin(async {})
+        });
+    #[derive(Debug)]
+    struct Done;
+    impl cloudjobs::runtime::Job for Done {
+        fn state_lists(&self) -> &'static cloudjobs::runtime::job::StateLists {
+            &cloudjobs::runtime::job::StateLists {
+                pending: &[],
+                running: &[],
+                succeeded: &["OK"],
+                failed: &[],
+            }
+        }
+        fn status(&self) -> Option<&str> {
+            Some("OK")
+        }
+    }
+    let e = wait_for(|| async { get(&client).await.map(|_| Done) }, wait)
+        .await
+        .unwrap_err();
+    // Two polls (one error tolerated, the second ends the wait), one request each.
+    assert_eq!(e.polls(), 2, "{e}");
+    assert_eq!(count(&server).await, 2);
+    assert!(delays.lock().unwrap().is_empty(), "the client slept");
+    assert_eq!(sleeps.lock().unwrap().len(), 1);
 }

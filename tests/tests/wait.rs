@@ -913,3 +913,115 @@ fn readme_waiter_example_is_the_built_example() {
         "README.md and generated/examples/wait.rs differ"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// A connection that was never established (issue 24, item 7).
+
+/// A port of 127.0.0.1 that refuses connections: bound, then closed.
+fn refused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Before the fix a wrong endpoint made the waiter retry "connection refused" as a transient
+/// error for 1 m 43 s: now three quick tries (0.5 s and 1 s apart), then an error that names
+/// the host.
+#[tokio::test]
+async fn a_wrong_endpoint_fails_fast_naming_the_host() {
+    let sim = JobSim::start();
+    let service = sim.service("ims").clone();
+    let port = refused_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let clock = SimClock::default();
+    let sleeps = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&sleeps);
+    let tick = clock.clone();
+    let policy = clock.policy(WaitPolicy::default()).sleep_with(move |d| {
+        recorded.lock().unwrap().push(d);
+        let tick = tick.clone();
+        Box::pin(async move {
+            tick.0.fetch_add(d.as_nanos() as u64, Ordering::SeqCst);
+        })
+    });
+    // The default retry policy: inside a wait it does not add its own tries.
+    let config = Config::builder()
+        .endpoint(&service.module, &url)
+        .auth(Auth::token(jobsim::TOKEN))
+        .build()
+        .unwrap();
+    let client = registered(&service)
+        .client(&config, JobQuery::new(PROJECT, "j"))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = wait_for(|| client.get(), policy).await.unwrap_err();
+    let WaitFailure::Unreachable { host, attempts, .. } = e.failure() else {
+        panic!("{e}")
+    };
+    assert_eq!(
+        (host.as_str(), *attempts),
+        (&*format!("127.0.0.1:{port}"), 3)
+    );
+    assert_eq!(
+        *sleeps.lock().unwrap(),
+        [Duration::from_millis(500), Duration::from_secs(1)]
+    );
+    assert!(
+        e.to_string()
+            .starts_with(&format!("could not connect to 127.0.0.1:{port} (3 tries")),
+        "{e}"
+    );
+    assert!(e.api_error().is_some_and(Error::is_connect));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // A TLS handshake with a server that speaks no TLS: the same.
+    let config = Config::builder()
+        .endpoint(&service.module, sim.url().replace("http://", "https://"))
+        .auth(Auth::token(jobsim::TOKEN))
+        .build()
+        .unwrap();
+    let client = registered(&service)
+        .client(&config, JobQuery::new(PROJECT, "j"))
+        .unwrap();
+    let policy = SimClock::default().policy(WaitPolicy::default());
+    let e = wait_for(|| client.get(), policy).await.unwrap_err();
+    assert!(
+        matches!(e.failure(), WaitFailure::Unreachable { attempts: 3, .. }),
+        "{e}"
+    );
+}
+
+/// Once a poll has reached the server, a refused connection is a passing outage: tolerated as
+/// any transient error.
+#[tokio::test]
+async fn refused_after_the_server_answered_is_transient() {
+    let clock = SimClock::default();
+    let port = refused_port();
+    let config = Config::builder()
+        .endpoint("otc_ims_jobs", format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let ims = cloudjobs::otc_ims_jobs::Client::new(&config).unwrap();
+    let calls = Arc::new(AtomicU64::new(0));
+    let policy = clock.policy(WaitPolicy::default().max_transient_errors(5));
+    let e = wait_for(
+        || {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            let ims = ims.clone();
+            async move {
+                match n {
+                    0 => Ok(ims_job(JobStatus::Running)),
+                    _ => ims.show_job("p", "j").send().await.map(|r| r.into_body()),
+                }
+            }
+        },
+        policy,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            e.failure(),
+            WaitFailure::TooManyTransientErrors { consecutive: 6, .. }
+        ),
+        "{e}"
+    );
+}
