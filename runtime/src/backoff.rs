@@ -76,17 +76,21 @@ impl Random {
     }
 }
 
-/// Exponential bounds: `initial × factor^(n-1)`, capped at `max`.
+/// Exponential bounds: `initial × factor^(n-1)`, capped at `max` (the plain backoff of the
+/// client's retries and of the waiter).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Backoff {
-    pub(crate) initial: Duration,
-    pub(crate) factor: f64,
-    pub(crate) max: Duration,
+pub struct Backoff {
+    /// The first bound.
+    pub initial: Duration,
+    /// How much each bound grows over the one before (at least 1).
+    pub factor: f64,
+    /// The largest bound.
+    pub max: Duration,
 }
 
 impl Backoff {
     /// The bound for step `n` (1 for the first).
-    pub(crate) fn nominal(&self, n: u32) -> Duration {
+    pub fn nominal(&self, n: u32) -> Duration {
         let cap = self.max.as_secs_f64();
         let mut secs = self.initial.as_secs_f64().min(cap);
         for _ in 1..n {

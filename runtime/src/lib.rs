@@ -37,6 +37,7 @@ pub mod fuzzing;
 pub mod iam;
 pub mod job;
 pub mod retry;
+pub mod schedule;
 pub mod secret;
 pub mod text;
 pub mod time;
