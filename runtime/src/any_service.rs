@@ -512,6 +512,9 @@ impl Job for AnyJob {
     fn resource_ids(&self) -> Vec<String> {
         self.job.resource_ids()
     }
+    fn confirm(&self) -> super::job::Confirm {
+        self.job.confirm()
+    }
 }
 
 #[cfg(test)]

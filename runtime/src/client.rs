@@ -13,8 +13,9 @@ use tracing::{Instrument as _, debug, info, info_span, trace};
 use super::auth::Auth;
 use super::config::Config;
 use super::connection::Connection;
+use super::error::is_throttling;
 use super::error::{ConfigError, Error, OneLine};
-use super::retry::{Outcome, RetryState, is_retried_status};
+use super::retry::{Outcome, RetryState, is_retried_status, pause};
 use super::secret::{Secret, redact_reqwest_error, redact_url};
 use super::transport::{RawResponse, Request, Service, dot_segment, mark_sensitive, request_id_of};
 
@@ -186,9 +187,21 @@ impl ServiceClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            let limit = self.config.rate_limit();
+            let hold = limit.reserve(&self.base_url, connection.clock.now());
+            if !hold.is_zero() {
+                debug!(attempt, delay = ?hold, "rate limit: waiting for a token");
+                pause(&connection.retry, hold).await;
+            }
             trace!(attempt, "sending");
             let started = std::time::Instant::now();
             let result = self.attempt(request, &url).await;
+            if let Ok(answer) = &result {
+                match is_throttling(answer.status, None) {
+                    true => limit.throttled(&self.base_url, connection.clock.now()),
+                    false => limit.answered(&self.base_url, connection.clock.now()),
+                }
+            }
             let took = started.elapsed();
             let delay = match result {
                 Ok(answer) => {

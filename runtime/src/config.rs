@@ -11,6 +11,7 @@ use reqwest::header::HeaderValue;
 use super::auth::Auth;
 use super::connection::{Connection, Settings, build_http_client};
 pub use super::error::ConfigError;
+use super::ratelimit::RateLimit;
 use super::retry::RetryPolicy;
 use super::time::Clock;
 
@@ -28,6 +29,7 @@ pub struct Config {
 struct Parts {
     connection: Connection,
     auth: Auth,
+    rate_limit: RateLimit,
 }
 
 impl AsRef<Connection> for Config {
@@ -45,10 +47,28 @@ impl Config {
 
     /// A configuration made of `connection` and `auth` (to authenticate requests of another
     /// connection, or a connection's requests differently).
+    ///
+    /// It has a [`RateLimit`] of its own (the default); [`Config::with_rate_limit`] shares one.
     pub fn new(connection: Connection, auth: Auth) -> Self {
+        Self::with_rate_limit(connection, auth, RateLimit::default())
+    }
+
+    /// A configuration made of `connection` and `auth` whose requests take their tokens from
+    /// `rate_limit` (to share one limit between configurations).
+    pub fn with_rate_limit(connection: Connection, auth: Auth, rate_limit: RateLimit) -> Self {
         Self {
-            inner: Arc::new(Parts { connection, auth }),
+            inner: Arc::new(Parts {
+                connection,
+                auth,
+                rate_limit,
+            }),
         }
+    }
+
+    /// The token buckets every request of this configuration (every client, every wait)
+    /// takes its tokens from, one per endpoint.
+    pub fn rate_limit(&self) -> &RateLimit {
+        &self.inner.rate_limit
     }
 
     /// Endpoints, HTTP client, timeouts, retries and limits: everything but authentication.
@@ -91,6 +111,7 @@ pub struct ConfigBuilder {
     max_body_bytes: usize,
     clock: Clock,
     http: Option<reqwest::Client>,
+    rate_limit: RateLimit,
 }
 
 /// The default `User-Agent`.
@@ -110,6 +131,7 @@ impl Default for ConfigBuilder {
             max_body_bytes: 16 * 1024 * 1024,
             clock: Clock::system(),
             http: None,
+            rate_limit: RateLimit::default(),
         }
     }
 }
@@ -183,6 +205,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// How fast requests may go to each endpoint (default [`RateLimit::default`]: 20 a
+    /// second, bursts of 100), shared by every client and every wait made from the
+    /// configuration.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
     /// Uses a `reqwest::Client` you configured (proxy, TLS roots, ...) instead of building one.
     ///
     /// Its redirect policy applies as it is. The client built otherwise follows redirects only
@@ -218,7 +248,11 @@ impl ConfigBuilder {
             clock: self.clock,
             http,
         })?;
-        Ok(Config::new(connection, self.auth))
+        Ok(Config::with_rate_limit(
+            connection,
+            self.auth,
+            self.rate_limit,
+        ))
     }
 }
 

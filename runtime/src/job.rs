@@ -222,6 +222,25 @@ impl fmt::Display for Progress {
     }
 }
 
+/// When a terminal state is believed: how a job API that is known to report an ending too
+/// early (success while sub-jobs still run) is confirmed. The spec says so (`confirm` in
+/// `x-cloudjobs-job`), the generator implements [`Job::confirm`], the waiter follows it.
+///
+/// Only the server's state ends a wait; this only asks for more of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Confirm {
+    /// The first terminal read ends the wait (the default).
+    #[default]
+    Once,
+    /// `N` consecutive reads of the same terminal state (as Terraform's
+    /// `ContinuousTargetOccurence`); 0 and 1 mean [`Confirm::Once`].
+    Reads(u32),
+    /// Terminal only when every sub-task is terminal too (and the API lists as many as it
+    /// announces).
+    SubtasksTerminal,
+}
+
 /// One sub-task (sub-job) of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubTask {
@@ -297,6 +316,11 @@ pub trait Job: fmt::Debug + Send + Sync {
         Vec::new()
     }
 
+    /// How a terminal state is confirmed before a wait ends (default [`Confirm::Once`]).
+    fn confirm(&self) -> Confirm {
+        Confirm::Once
+    }
+
     /// The job's state.
     fn state(&self) -> JobState {
         JobState::from_status(
@@ -350,6 +374,9 @@ impl<T: Job, H: fmt::Debug + Send + Sync> Job for super::Response<T, H> {
     }
     fn resource_ids(&self) -> Vec<String> {
         self.body().resource_ids()
+    }
+    fn confirm(&self) -> Confirm {
+        self.body().confirm()
     }
 }
 

@@ -34,8 +34,10 @@ pub mod credentials;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hints;
 pub mod iam;
 pub mod job;
+pub mod ratelimit;
 pub mod retry;
 pub mod schedule;
 pub mod secret;
@@ -51,8 +53,10 @@ pub use client::ServiceClient;
 pub use config::{Config, ConfigBuilder};
 pub use connection::Connection;
 pub use error::{ApiError, ConfigError, DecodeError, Error, Undocumented};
+pub use hints::DurationHints;
 pub use iam::{IAM, PasswordAuth, ProjectScope};
-pub use job::{Job, JobState, Progress, StateKind, SubTask};
+pub use job::{Confirm, Job, JobState, Progress, StateKind, SubTask};
+pub use ratelimit::RateLimit;
 pub use retry::{BoxFuture, RetryPolicy};
 pub use secret::Secret;
 pub use time::{Clock, Timestamp};
@@ -60,7 +64,7 @@ pub use transport::{
     FromHeaders, Head, HeaderError, Operation, PathPart, QueryStyle, RawResponse, Request,
     Response, Server, ServerVariable, Service, encode_path,
 };
-pub use wait::{PollInfo, Wait, WaitError, WaitEvent, WaitFailure, WaitPolicy, wait_for};
+pub use wait::{Eta, PollInfo, Wait, WaitError, WaitEvent, WaitFailure, WaitPolicy, wait_for};
 
 /// HTTP types used in the runtime's public API, re-exported so users need no `http` dependency.
 pub use reqwest::{Method, StatusCode, Url, header};

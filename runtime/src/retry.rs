@@ -171,19 +171,28 @@ pub(crate) fn is_retried_status(status: StatusCode) -> bool {
 }
 
 tokio::task_local! {
-    /// Set while a waiter runs a poll: the client then sends each request once.
-    static IN_WAIT: ();
+    /// Set while a waiter runs a poll (with the waiter's sleep): the client then sends each
+    /// request once, and waits for the rate limit with the waiter's sleep.
+    static IN_WAIT: Sleeper;
 }
 
 /// Runs `poll` as a waiter's poll: the client sends each of its requests once, and the
-/// waiter's schedule is the only retry loop.
-pub(crate) async fn as_wait_poll<F: std::future::Future>(poll: F) -> F::Output {
-    IN_WAIT.scope((), poll).await
+/// waiter's schedule is the only retry loop; a rate limit's wait sleeps with `sleep`.
+pub(crate) async fn as_wait_poll<F: std::future::Future>(sleep: Sleeper, poll: F) -> F::Output {
+    IN_WAIT.scope(sleep, poll).await
 }
 
 /// Whether the current task is a waiter's poll.
 pub(crate) fn in_wait_poll() -> bool {
-    IN_WAIT.try_with(|()| ()).is_ok()
+    IN_WAIT.try_with(|_| ()).is_ok()
+}
+
+/// Sleeps `delay` with the waiter's sleep inside a wait's poll, else with `policy`'s.
+pub(crate) async fn pause(policy: &RetryPolicy, delay: Duration) {
+    match IN_WAIT.try_with(Sleeper::clone) {
+        Ok(sleeper) => sleeper.sleep(delay).await,
+        Err(_) => policy.sleep(delay).await,
+    }
 }
 
 /// The retry bookkeeping of one call.
@@ -293,7 +302,7 @@ mod tests {
         let p = RetryPolicy::new().max_attempts(10);
         let clock = Clock::system();
         assert!(!in_wait_poll());
-        let retried = as_wait_poll(async {
+        let retried = as_wait_poll(Sleeper::default(), async {
             assert!(in_wait_poll());
             RetryState::new(&p)
                 .next_delay(true, Outcome::NotSent, Duration::ZERO, &clock)

@@ -79,8 +79,12 @@ use std::time::{Duration, SystemTime};
 
 use super::backoff::{Backoff, Random, Sleeper, Timer, proportional, retry_after, scale};
 use super::error::{Error, OneLine, Undocumented};
-use super::job::{Job, JobState, Progress};
+use super::hints::DurationHints;
+use super::job::{Confirm, Job, JobState, Progress, StateKind};
 use super::retry::{BoxFuture, as_wait_poll};
+use super::schedule::{
+    Estimate, Estimator, Phase, SchedulePolicy, Situation, is_overdue, next_gap,
+};
 use super::time::Clock;
 
 use tracing::field;
@@ -109,6 +113,9 @@ pub struct WaitPolicy {
     timeout: Option<Duration>,
     max_transient_errors: u32,
     max_connect_attempts: u32,
+    schedule: SchedulePolicy,
+    hints: Option<(DurationHints, String, String)>,
+    confirm: Option<Confirm>,
     clock: Option<Clock>,
     sleep: Sleeper,
     random: Random,
@@ -126,6 +133,9 @@ impl Default for WaitPolicy {
             timeout: Some(Duration::from_secs(3600)),
             max_transient_errors: 10,
             max_connect_attempts: 3,
+            schedule: SchedulePolicy::default(),
+            hints: None,
+            confirm: None,
             clock: None,
             sleep: Sleeper::default(),
             random: Random::default(),
@@ -143,6 +153,9 @@ impl fmt::Debug for WaitPolicy {
             .field("timeout", &self.timeout)
             .field("max_transient_errors", &self.max_transient_errors)
             .field("max_connect_attempts", &self.max_connect_attempts)
+            .field("schedule", &self.schedule)
+            .field("hints", &self.hints.as_ref().map(|(_, s, t)| (s, t)))
+            .field("confirm", &self.confirm)
             .field("clock", &self.clock)
             .field("custom_sleep", &self.sleep.is_custom())
             .field("custom_random", &self.random.is_custom())
@@ -221,6 +234,53 @@ impl WaitPolicy {
         self
     }
 
+    /// Whether polls are placed from the job's progress (default `true`; see the
+    /// [module documentation](self)); `false` is the plain backoff, whatever the job reports.
+    pub fn progress_aware(mut self, on: bool) -> Self {
+        self.schedule.enabled = on;
+        self
+    }
+
+    /// How late, on average, a predicted end should be seen (default 2.5 s): polls around the
+    /// predicted end are twice this apart.
+    pub fn target_lateness(mut self, lateness: Duration) -> Self {
+        self.schedule.target_lateness = lateness;
+        self
+    }
+
+    /// The longest gap while a predicted end is far (default 10 minutes).
+    pub fn max_sparse_interval(mut self, interval: Duration) -> Self {
+        self.schedule.max_sparse_gap = interval;
+        self
+    }
+
+    /// The shortest gap between two polls of this wait, before jitter (default none): at most
+    /// one poll per `interval` (the requests of all waits of a [`Config`](crate::Config) are
+    /// bounded by its [`RateLimit`](crate::ratelimit::RateLimit) too).
+    pub fn min_interval(mut self, interval: Duration) -> Self {
+        self.schedule.min_gap = interval;
+        self
+    }
+
+    /// Uses the durations of past jobs of `service` and `job_type` as the prior of a job
+    /// that reports no progress, and records this job's duration there when it succeeds (off
+    /// by default).
+    pub fn duration_hints(
+        mut self,
+        hints: DurationHints,
+        service: impl Into<String>,
+        job_type: impl Into<String>,
+    ) -> Self {
+        self.hints = Some((hints, service.into(), job_type.into()));
+        self
+    }
+
+    /// How a terminal state is confirmed, instead of what the job says ([`Job::confirm`]).
+    pub fn confirm(mut self, confirm: Confirm) -> Self {
+        self.confirm = Some(confirm);
+        self
+    }
+
     /// Reads the time from `clock` instead of the monotonic system clock; for tests and
     /// simulations (together with [`WaitPolicy::sleep_with`]).
     pub fn clock(mut self, clock: Clock) -> Self {
@@ -261,6 +321,7 @@ impl WaitPolicy {
     }
 
     /// The jittered gap after poll number `poll`.
+    #[cfg(test)]
     fn interval(&self, poll: u32) -> Duration {
         let nominal = self.nominal_interval(poll);
         if self.jitter == 0.0 {
@@ -555,6 +616,14 @@ impl<T, E> fmt::Display for WaitEvent<'_, T, E> {
         if let Some(next) = at.next_poll_in {
             write!(f, "; next poll in {}", Seconds(next))?;
         }
+        if let Some(eta) = at.estimate {
+            write!(
+                f,
+                "; eta {} ±{}",
+                Seconds(eta.remaining),
+                Seconds(eta.spread)
+            )?;
+        }
         Ok(())
     }
 }
@@ -568,6 +637,23 @@ pub struct PollInfo {
     pub elapsed: Duration,
     /// How long the waiter sleeps before the next poll (`None` when there is none).
     pub next_poll_in: Option<Duration>,
+    /// When the job is expected to end, when the waiter has an estimate (from its progress,
+    /// or from past durations).
+    pub estimate: Option<Eta>,
+}
+
+/// When a job is expected to end, for a progress bar. An estimate, never a promise: only
+/// the server's state ends a wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Eta {
+    /// The expected end, counted from the first poll.
+    pub end: Duration,
+    /// The expected time left, from the poll that reported the event.
+    pub remaining: Duration,
+    /// The uncertainty of `end` (about one standard deviation).
+    pub spread: Duration,
+    /// When the next poll is sent, counted from the first poll.
+    pub next_poll_at: Option<Duration>,
 }
 
 type EventFn<'a, T, E> = Box<dyn for<'e> FnMut(&WaitEvent<'e, T, E>) + Send + 'a>;
@@ -615,6 +701,81 @@ impl<F, T, E> fmt::Debug for Wait<'_, F, T, E> {
             .field("cancel", &self.cancel.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// The bookkeeping of one wait.
+struct Run<T> {
+    timer: Timer,
+    polls: u32,
+    /// Transient errors in a row.
+    consecutive: u32,
+    /// Polls in a row that could not connect, before any reached the server.
+    refused: u32,
+    /// Whether any poll reached the server.
+    reached: bool,
+    last: Option<T>,
+    last_state: Option<JobState>,
+    last_progress: Option<Progress>,
+    estimator: Estimator,
+    saw_progress: bool,
+    estimate: Option<Estimate>,
+    /// Polls since the estimate became overdue.
+    overdue: u32,
+    /// The throttling slowdown, at least 1.
+    slowdown: f64,
+    /// Terminal reads of the same kind in a row.
+    terminal_reads: u32,
+}
+
+impl<T> Run<T> {
+    fn new(timer: Timer) -> Self {
+        Self {
+            timer,
+            polls: 0,
+            consecutive: 0,
+            refused: 0,
+            reached: false,
+            last: None,
+            last_state: None,
+            last_progress: None,
+            estimator: Estimator::new(),
+            saw_progress: false,
+            estimate: None,
+            overdue: 0,
+            slowdown: 1.0,
+            terminal_reads: 0,
+        }
+    }
+
+    fn info(&self, elapsed: Duration, next_poll_in: Option<Duration>) -> PollInfo {
+        PollInfo {
+            poll: self.polls,
+            elapsed,
+            next_poll_in,
+            estimate: self.estimate.map(|e| Eta {
+                end: e.end,
+                remaining: e.end.saturating_sub(elapsed),
+                spread: e.spread,
+                next_poll_at: next_poll_in.map(|gap| elapsed + gap),
+            }),
+        }
+    }
+}
+
+/// What comes after a poll.
+enum Next<T, E> {
+    Sleep(Duration),
+    Done(T),
+    Stop(WaitFailure<E>),
+}
+
+/// The largest throttling slowdown.
+const MAX_SLOWDOWN: f64 = 8.0;
+
+/// The slowdown after a poll that was not throttled: back towards 1 by a tenth.
+fn recovered(slowdown: f64) -> f64 {
+    let next = slowdown * 0.9;
+    if next < 1.05 { 1.0 } else { next }
 }
 
 /// What came of racing something against cancellation.
@@ -675,194 +836,320 @@ where
             max_interval = ?self.policy.backoff.max,
             timeout = ?self.policy.timeout,
             max_transient_errors = self.policy.max_transient_errors,
+            progress_aware = self.policy.schedule.enabled,
             "waiting for the job"
         );
-        let timer = Timer::start(self.policy.clock.as_ref());
-        let mut reached = false;
-        let mut refused: u32 = 0;
-        let mut polls: u32 = 0;
-        let mut consecutive: u32 = 0;
-        let mut last: Option<T> = None;
-        let mut last_state: Option<JobState> = None;
-        let mut last_progress: Option<Progress> = None;
+        let mut run = Run::new(Timer::start(self.policy.clock.as_ref()));
         loop {
-            polls = polls.saturating_add(1);
-            let outcome = match race(&mut self.cancel, as_wait_poll((self.poll)())).await {
+            run.polls = run.polls.saturating_add(1);
+            let poll = as_wait_poll(self.policy.sleep.clone(), (self.poll)());
+            let outcome = match race(&mut self.cancel, poll).await {
                 Raced::Done(outcome) => outcome,
-                Raced::Cancelled => {
-                    return Err(self.stop(WaitFailure::Cancelled, last, polls, &timer));
-                }
+                Raced::Cancelled => return Err(self.stop(WaitFailure::Cancelled, run)),
             };
-            let elapsed = timer.elapsed();
-            let mut delay = self.policy.interval(polls);
-            let host = match &outcome {
-                Err(e) if !reached => e.unreachable_host(),
-                _ => None,
+            let elapsed = run.timer.elapsed();
+            let draw = if self.policy.jitter == 0.0 {
+                0.5
+            } else {
+                self.policy.random.unit()
             };
-            reached |= host.is_none() && !matches!(&outcome, Err(e) if e.status().is_none());
-            match outcome {
-                Err(error) if let Some(host) = host => {
-                    refused = refused.saturating_add(1);
-                    if refused >= self.policy.max_connect_attempts {
-                        let failure = WaitFailure::Unreachable {
-                            host,
-                            attempts: refused,
-                            error,
-                        };
-                        return Err(self.stop(failure, last, polls, &timer));
-                    }
-                    delay = scale(QUICK_RETRY, f64::from(1u32 << refused.min(8)) / 2.0);
+            let next = match outcome {
+                Ok(job) => self.on_job(&mut run, job, elapsed, draw),
+                Err(error) => self.on_error(&mut run, error, elapsed, draw),
+            };
+            let gap = match next {
+                Next::Sleep(gap) => gap,
+                Next::Done(job) => {
                     info!(
-                        poll = polls,
-                        attempts = refused,
-                        host = %OneLine(&host),
-                        next_poll_in = ?delay,
-                        error = %OneLine(&error),
-                        "could not connect; trying again soon"
+                        outcome = "succeeded",
+                        polls = run.polls,
+                        elapsed = ?run.timer.elapsed(),
+                        "wait ended"
                     );
-                }
-                Ok(job) => {
-                    consecutive = 0;
-                    let state = job.state();
-                    let progress = job.progress();
-                    let terminal = state.is_terminal();
-                    let next_poll_in = if terminal {
-                        None
-                    } else {
-                        self.next_gap(elapsed, delay)
-                    };
-                    let at = PollInfo {
-                        poll: polls,
-                        elapsed,
-                        next_poll_in,
-                    };
-                    // Server text (the status) as `Debug`: quoted, control characters escaped.
-                    debug!(
-                        poll = polls,
-                        elapsed = ?elapsed,
-                        state = %state.kind(),
-                        status = state.status().map(field::debug),
-                        progress = progress.map(field::display),
-                        next_poll_in = ?next_poll_in,
-                        "poll answered"
-                    );
-                    if last_state.as_ref() != Some(&state) {
-                        info!(
-                            poll = polls,
-                            elapsed = ?elapsed,
-                            previous = last_state.as_ref().map(|s| field::display(s.kind())),
-                            state = %state.kind(),
-                            status = state.status().map(field::debug),
-                            "job state changed"
-                        );
-                        self.emit(&WaitEvent::StateChanged {
-                            previous: last_state.take(),
-                            state: state.clone(),
-                            job: &job,
-                            at,
-                        });
+                    if let Some((hints, service, job_type)) = &self.policy.hints {
+                        hints.record(service, job_type, elapsed);
                     }
-                    if let Some(p) = progress
-                        && last_progress != progress
-                    {
-                        info!(
-                            poll = polls,
-                            previous = last_progress.map(field::display),
-                            progress = %p,
-                            "job progress changed"
-                        );
-                        self.emit(&WaitEvent::ProgressChanged {
-                            previous: last_progress,
-                            progress: p,
-                            job: &job,
-                            at,
-                        });
-                    }
-                    last_progress = progress;
-                    match state {
-                        JobState::Succeeded { .. } => {
-                            info!(
-                                outcome = "succeeded",
-                                polls,
-                                elapsed = ?timer.elapsed(),
-                                "wait ended"
-                            );
-                            return Ok(job);
-                        }
-                        JobState::Failed {
-                            ref status,
-                            ref code,
-                            ref reason,
-                        } => {
-                            let failure = WaitFailure::JobFailed {
-                                status: status.clone(),
-                                code: code.clone(),
-                                reason: reason.clone(),
-                            };
-                            return Err(self.stop(failure, Some(job), polls, &timer));
-                        }
-                        _ => {}
-                    }
-                    last_state = Some(state);
-                    last = Some(job);
+                    return Ok(job);
                 }
-                Err(error) if error.is_transient() => {
-                    consecutive = consecutive.saturating_add(1);
-                    if consecutive > self.policy.max_transient_errors {
-                        let failure = WaitFailure::TooManyTransientErrors { consecutive, error };
-                        return Err(self.stop(failure, last, polls, &timer));
-                    }
-                    let wanted = error
-                        .api()
-                        .and_then(|e| retry_after(e.headers(), self.now()));
-                    delay = gap_after_error(delay, wanted, self.policy.backoff.max);
-                    let at = PollInfo {
-                        poll: polls,
-                        elapsed,
-                        next_poll_in: self.next_gap(elapsed, delay),
-                    };
-                    info!(
-                        poll = polls,
-                        consecutive,
-                        tolerated = self.policy.max_transient_errors,
-                        status = error.status().map(|s| s.as_u16()),
-                        next_poll_in = ?at.next_poll_in,
-                        error = %OneLine(&error),
-                        "transient error tolerated"
-                    );
-                    self.emit(&WaitEvent::TransientError {
-                        error: &error,
-                        consecutive,
-                        tolerated: self.policy.max_transient_errors,
-                        at,
-                    });
-                }
-                Err(error) => {
-                    return Err(self.stop(WaitFailure::Api(error), last, polls, &timer));
-                }
-            }
-            let Some(gap) = self.next_gap(elapsed, delay) else {
-                let timeout = self.policy.timeout.unwrap_or(Duration::MAX);
-                let failure = WaitFailure::DeadlinePassed { timeout };
-                return Err(self.stop(failure, last, polls, &timer));
+                Next::Stop(failure) => return Err(self.stop(failure, run)),
             };
-            if gap < delay {
-                debug!(gap = ?gap, "the next poll is the last: at the deadline");
-            }
-            let sleep = self.policy.sleep(gap);
-            if let Raced::Cancelled = race(&mut self.cancel, sleep).await {
-                return Err(self.stop(WaitFailure::Cancelled, last, polls, &timer));
+            if let Raced::Cancelled = race(&mut self.cancel, self.policy.sleep(gap)).await {
+                return Err(self.stop(WaitFailure::Cancelled, run));
             }
         }
     }
 
-    /// The sleep before the next poll, `elapsed` after the first poll started: `delay`, or
-    /// what is left until the deadline; `None` when the deadline has passed.
-    fn next_gap(&self, elapsed: Duration, delay: Duration) -> Option<Duration> {
+    /// The estimate after the poll at `elapsed`: from the progress seen, else (for a job that
+    /// never reported progress) the prior of the duration hints.
+    fn estimate(&self, run: &Run<T>, elapsed: Duration) -> Option<Estimate> {
+        if let Some(estimate) = run.estimator.estimate(elapsed) {
+            return Some(estimate);
+        }
+        if run.saw_progress {
+            return None;
+        }
+        let (hints, service, job_type) = self.policy.hints.as_ref()?;
+        hints.prior(service, job_type)
+    }
+
+    /// The planned sleep after the poll at `elapsed` (jittered, cut at the deadline), and the
+    /// rule that placed it; `None` when the deadline has passed.
+    fn planned(&self, run: &Run<T>, elapsed: Duration, draw: f64) -> Option<(Duration, Phase)> {
+        let situation = Situation {
+            now: elapsed,
+            polls: run.polls,
+            estimate: run.estimate,
+            overdue_polls: run.overdue,
+            slowdown: run.slowdown,
+            deadline: self.policy.timeout,
+        };
+        let plan = next_gap(&self.policy.schedule, &self.policy.backoff, &situation)?;
+        let gap = match self.policy.jitter {
+            0.0 => plan.gap,
+            jitter => proportional(plan.gap, jitter, draw),
+        };
+        Some((self.cut(elapsed, gap)?, plan.phase))
+    }
+
+    /// `gap`, or what is left until the deadline; `None` when it has passed.
+    fn cut(&self, elapsed: Duration, gap: Duration) -> Option<Duration> {
         match self.policy.timeout {
-            None => Some(delay),
+            None => Some(gap),
             Some(timeout) if elapsed >= timeout => None,
-            Some(timeout) => Some(delay.min(timeout - elapsed)),
+            Some(timeout) => Some(gap.min(timeout - elapsed)),
+        }
+    }
+
+    fn deadline_passed(&self) -> WaitFailure<E> {
+        WaitFailure::DeadlinePassed {
+            timeout: self.policy.timeout.unwrap_or(Duration::MAX),
+        }
+    }
+
+    /// A poll answered with a job.
+    fn on_job(&mut self, run: &mut Run<T>, job: T, elapsed: Duration, draw: f64) -> Next<T, E> {
+        run.consecutive = 0;
+        run.reached = true;
+        run.slowdown = recovered(run.slowdown);
+        let state = job.state();
+        let progress = job.progress();
+        run.saw_progress |= progress.is_some();
+        run.estimator.observe(elapsed, progress);
+        run.estimate = self.estimate(run, elapsed);
+        run.overdue = match &run.estimate {
+            Some(e) if is_overdue(e, elapsed) => run.overdue.saturating_add(1),
+            _ => 0,
+        };
+        let confirmed = self.confirmed(run, &job, &state);
+        let planned = if confirmed {
+            None
+        } else {
+            self.planned(run, elapsed, draw).map(|(gap, phase)| {
+                if state.is_terminal() {
+                    // Confirming an ending: read again soon.
+                    (gap.min(self.policy.schedule.target_lateness * 2), phase)
+                } else {
+                    (gap, phase)
+                }
+            })
+        };
+        let at = run.info(elapsed, planned.map(|(gap, _)| gap));
+        // Server text (the status) as `Debug`: quoted, control characters escaped.
+        debug!(
+            poll = run.polls,
+            elapsed = ?elapsed,
+            state = %state.kind(),
+            status = state.status().map(field::debug),
+            progress = progress.map(field::display),
+            next_poll_in = ?at.next_poll_in,
+            phase = planned.map(|(_, phase)| field::debug(phase)),
+            eta = run.estimate.map(|e| field::debug(e.end.saturating_sub(elapsed))),
+            "poll answered"
+        );
+        self.report_changes(run, &job, &state, progress, at);
+        if confirmed {
+            match state {
+                JobState::Succeeded { .. } => return Next::Done(job),
+                JobState::Failed {
+                    status,
+                    code,
+                    reason,
+                } => {
+                    run.last = Some(job);
+                    return Next::Stop(WaitFailure::JobFailed {
+                        status,
+                        code,
+                        reason,
+                    });
+                }
+                _ => {}
+            }
+        }
+        run.last_state = Some(state);
+        run.last = Some(job);
+        match planned {
+            Some((gap, _)) => Next::Sleep(gap),
+            None => Next::Stop(self.deadline_passed()),
+        }
+    }
+
+    /// Whether a state ends the wait: terminal, and confirmed as the job (or the policy) asks.
+    fn confirmed(&self, run: &mut Run<T>, job: &T, state: &JobState) -> bool {
+        if !state.is_terminal() {
+            run.terminal_reads = 0;
+            return false;
+        }
+        let again = run
+            .last_state
+            .as_ref()
+            .is_some_and(|s| s.kind() == state.kind());
+        run.terminal_reads = if again {
+            run.terminal_reads.saturating_add(1)
+        } else {
+            1
+        };
+        match self.policy.confirm.unwrap_or_else(|| job.confirm()) {
+            Confirm::Reads(n) => run.terminal_reads >= n.max(1),
+            Confirm::SubtasksTerminal if state.kind() == StateKind::Succeeded => {
+                let tasks = job.subtasks();
+                let listed = tasks.len() as u64;
+                tasks.iter().all(|t| t.state.is_terminal())
+                    && job.subtask_total().is_none_or(|total| listed >= total)
+            }
+            _ => true,
+        }
+    }
+
+    /// Reports a state change and a progress change (tracing and the callback).
+    fn report_changes(
+        &mut self,
+        run: &mut Run<T>,
+        job: &T,
+        state: &JobState,
+        progress: Option<Progress>,
+        at: PollInfo,
+    ) {
+        if run.last_state.as_ref() != Some(state) {
+            info!(
+                poll = run.polls,
+                elapsed = ?at.elapsed,
+                previous = run.last_state.as_ref().map(|s| field::display(s.kind())),
+                state = %state.kind(),
+                status = state.status().map(field::debug),
+                "job state changed"
+            );
+            self.emit(&WaitEvent::StateChanged {
+                previous: run.last_state.take(),
+                state: state.clone(),
+                job,
+                at,
+            });
+        }
+        if let Some(p) = progress
+            && run.last_progress != progress
+        {
+            info!(
+                poll = run.polls,
+                previous = run.last_progress.map(field::display),
+                progress = %p,
+                "job progress changed"
+            );
+            self.emit(&WaitEvent::ProgressChanged {
+                previous: run.last_progress,
+                progress: p,
+                job,
+                at,
+            });
+        }
+        run.last_progress = progress;
+    }
+
+    /// A poll failed.
+    fn on_error(
+        &mut self,
+        run: &mut Run<T>,
+        error: Error<E>,
+        elapsed: Duration,
+        draw: f64,
+    ) -> Next<T, E> {
+        let host = (!run.reached).then(|| error.unreachable_host()).flatten();
+        run.reached |= error.status().is_some();
+        if let Some(host) = host {
+            return self.on_unreachable(run, error, host, elapsed);
+        }
+        if !error.is_transient() {
+            return Next::Stop(WaitFailure::Api(error));
+        }
+        run.consecutive = run.consecutive.saturating_add(1);
+        if run.consecutive > self.policy.max_transient_errors {
+            let consecutive = run.consecutive;
+            return Next::Stop(WaitFailure::TooManyTransientErrors { consecutive, error });
+        }
+        let wanted = error
+            .api()
+            .and_then(|e| retry_after(e.headers(), self.now()));
+        let before = self.planned(run, elapsed, draw);
+        if error.is_throttled() {
+            run.slowdown = (run.slowdown * 2.0).min(MAX_SLOWDOWN);
+        }
+        let gap = match wanted {
+            // The server said when: that, within the longest interval.
+            Some(_) => before.map(|(gap, _)| gap_after_error(gap, wanted, self.policy.backoff.max)),
+            None => self.planned(run, elapsed, draw).map(|(gap, _)| gap),
+        }
+        .and_then(|gap| self.cut(elapsed, gap));
+        let at = run.info(elapsed, gap);
+        info!(
+            poll = run.polls,
+            consecutive = run.consecutive,
+            tolerated = self.policy.max_transient_errors,
+            status = error.status().map(|s| s.as_u16()),
+            throttled = error.is_throttled(),
+            slowdown = run.slowdown,
+            next_poll_in = ?at.next_poll_in,
+            error = %OneLine(&error),
+            "transient error tolerated"
+        );
+        self.emit(&WaitEvent::TransientError {
+            error: &error,
+            consecutive: run.consecutive,
+            tolerated: self.policy.max_transient_errors,
+            at,
+        });
+        match gap {
+            Some(gap) => Next::Sleep(gap),
+            None => Next::Stop(self.deadline_passed()),
+        }
+    }
+
+    /// A poll could not connect, and no poll has reached the server yet.
+    fn on_unreachable(
+        &self,
+        run: &mut Run<T>,
+        error: Error<E>,
+        host: String,
+        elapsed: Duration,
+    ) -> Next<T, E> {
+        run.refused = run.refused.saturating_add(1);
+        if run.refused >= self.policy.max_connect_attempts {
+            return Next::Stop(WaitFailure::Unreachable {
+                host,
+                attempts: run.refused,
+                error,
+            });
+        }
+        let quick = scale(QUICK_RETRY, f64::from(1u32 << run.refused.min(8)) / 2.0);
+        info!(
+            poll = run.polls,
+            attempts = run.refused,
+            host = %OneLine(&host),
+            next_poll_in = ?quick,
+            error = %OneLine(&error),
+            "could not connect; trying again soon"
+        );
+        match self.cut(elapsed, quick) {
+            Some(gap) => Next::Sleep(gap),
+            None => Next::Stop(self.deadline_passed()),
         }
     }
 
@@ -879,14 +1166,9 @@ where
         }
     }
 
-    fn stop(
-        &self,
-        failure: WaitFailure<E>,
-        last: Option<T>,
-        polls: u32,
-        timer: &Timer,
-    ) -> WaitError<T, E> {
-        let elapsed = timer.elapsed();
+    fn stop(&self, failure: WaitFailure<E>, run: Run<T>) -> WaitError<T, E> {
+        let elapsed = run.timer.elapsed();
+        let (polls, last) = (run.polls, run.last);
         let (outcome, error, code, reason) = match &failure {
             WaitFailure::JobFailed { code, reason, .. } => {
                 ("job_failed", None, code.as_deref(), reason.as_deref())
