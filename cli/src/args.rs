@@ -1,16 +1,22 @@
 //! The command line, as clap parses it.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::time::Duration;
+
+use clap::error::ErrorKind;
+use cloudjobs::apis::registry;
 
 use clap::{Arg, ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
-use super::service;
-use super::values::parse_duration;
+use super::service::{self, Service};
+use super::values::{Usage, parse_duration};
 
 const AFTER_HELP: &str = "\
 Services: `cloudjobs services` lists every job API this build knows, with its aliases and
-the extra parameters its job call needs (flags under \"Service parameters\").
+the extra parameters its job call needs; `cloudjobs services <name>` shows one. Those
+flags (under \"Service parameters\" in `cloudjobs get --help`) belong to `get` and `wait`
+of their own service only; `cloudjobs get <service> --help` shows that service's alone.
 
 Where settings and credentials come from, in this order (the first that sets a setting
 wins; the credential comes whole from the first source that has one):
@@ -67,7 +73,12 @@ and its end is seen on average at most 14.6 s late (at worst 29.7 s).";
 
 /// Read or wait for an asynchronous job of an Open Telekom Cloud or Huawei Cloud service.
 #[derive(Debug, Parser)]
-#[command(name = "cloudjobs", version, after_help = AFTER_HELP)]
+#[command(
+    name = "cloudjobs",
+    version,
+    after_help = AFTER_HELP,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Where and as whom to call the API.
     #[command(flatten)]
@@ -90,8 +101,11 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the job services: names, aliases, calls and extra parameters.
-    Services,
+    /// List the job services: names, aliases, calls and extra parameters (with their flags).
+    Services {
+        /// Show only this service (a name, an alias or a module name).
+        service: Option<String>,
+    },
     /// Print a job: state, progress, sub-tasks, resources, error.
     Get {
         /// A service name or alias (`cloudjobs services` lists them), or a module name.
@@ -108,6 +122,12 @@ pub enum Command {
     /// Print the manual page (roff) on standard output (`cargo xtask man` writes it to a file).
     #[command(hide = true)]
     Man,
+    /// Print the help of a command (`cloudjobs help get`, `cloudjobs help get kafka` with
+    /// that service's own flags only).
+    Help {
+        /// The command, and for `get` and `wait` a service.
+        command: Vec<String>,
+    },
     /// Wait until a job ends, showing its progress; the exit status tells how it ended.
     Wait {
         /// A service name or alias (`cloudjobs services` lists them), or a module name.
@@ -249,11 +269,21 @@ pub fn reserved_flags() -> Vec<String> {
     flags
 }
 
-/// The command line with one global `--<flag>` per extra parameter of the registered job
-/// services (`--environment-id` for CAE's `X-Environment-ID`, ...).
-pub fn with_service_flags() -> clap::Command {
+/// The command line, with one `--<flag>` on `get` and `wait` per extra parameter of the
+/// registered job services (`--environment-id` for CAE's `X-Environment-ID`, ...): every
+/// service's flags, or only those of `only` (the help of `cloudjobs get kafka --help`).
+/// They are not global: `services` and `completions` take none, and a flag of another
+/// service is refused by [`check_service_flags`].
+pub fn command(only: Option<Service>) -> clap::Command {
     let mut command = Cli::command();
     for (flag, users) in service::param_flags(&reserved_flags()) {
+        let users: Vec<_> = users
+            .into_iter()
+            .filter(|(s, _)| only.is_none_or(|o| o.name == s.name))
+            .collect();
+        let Some((_, first)) = users.first() else {
+            continue;
+        };
         let names: Vec<String> = users
             .iter()
             .map(|(s, p)| {
@@ -266,35 +296,96 @@ pub fn with_service_flags() -> clap::Command {
                 )
             })
             .collect();
-        let summary = users.first().map_or("", |(_, p)| p.summary);
-        command = command.arg(
-            Arg::new(flag.clone())
-                .long(flag)
-                .global(true)
-                .value_name("VALUE")
-                .help_heading("Service parameters")
-                .help(format!(
-                    "{} [{}]",
-                    summary.trim_end_matches('.'),
-                    names.join("; ")
-                )),
-        );
+        let arg = Arg::new(flag.clone())
+            .long(flag)
+            .value_name("VALUE")
+            .help_heading("Service parameters")
+            .help(format!(
+                "{} [{}]",
+                first.summary.trim_end_matches('.'),
+                names.join("; ")
+            ));
+        command = command
+            .mut_subcommand("get", |c| c.arg(arg.clone()))
+            .mut_subcommand("wait", |c| c.arg(arg));
     }
     command
 }
 
-/// Parses what [`with_service_flags`] matched: the derived arguments, plus the service flags
-/// that were given.
+/// The service flags given that `service` does not take, as a usage error naming the
+/// service, whose flag it is, and the service's own flags.
+pub fn check_service_flags(
+    service: Service,
+    given: &BTreeMap<String, String>,
+) -> Result<(), Usage> {
+    let reserved = reserved_flags();
+    let own: Vec<String> = service
+        .params
+        .iter()
+        .map(|p| service::flag_for(service, p, &reserved))
+        .collect();
+    let Some(foreign) = given.keys().find(|f| !own.contains(f)) else {
+        return Ok(());
+    };
+    let owners: Vec<&str> = service::param_flags(&reserved)
+        .get(foreign)
+        .into_iter()
+        .flatten()
+        .map(|(s, _)| s.name)
+        .collect();
+    let theirs = match owners.as_slice() {
+        [] => String::new(),
+        [one] => format!(" (it is {one}'s)"),
+        many => format!(" (it is a flag of {})", many.join(", ")),
+    };
+    let takes = if own.is_empty() {
+        format!("{} takes no service flags", service.name)
+    } else {
+        let flags: Vec<String> = own.iter().map(|f| format!("--{f}")).collect();
+        format!("{}'s own flags are {}", service.name, flags.join(", "))
+    };
+    Err(Usage(format!(
+        "--{foreign} is not a flag of {}{theirs}: {takes} (`cloudjobs services {}`)",
+        service.name, service.name
+    )))
+}
+
+/// Parses what [`command`] matched: the derived arguments, plus the service flags that were
+/// given (to `get` or `wait`).
 pub fn from_matches(matches: &ArgMatches) -> Result<Cli, clap::Error> {
     let mut cli = Cli::from_arg_matches(matches)?;
     let sub = matches.subcommand().map(|(_, m)| m);
     for flag in service::param_flags(&reserved_flags()).into_keys() {
-        let value = sub
-            .and_then(|m| m.try_get_one::<String>(&flag).ok().flatten())
-            .or_else(|| matches.try_get_one::<String>(&flag).ok().flatten());
+        let value = sub.and_then(|m| m.try_get_one::<String>(&flag).ok().flatten());
         if let Some(value) = value {
             cli.conn.params.insert(flag, value.clone());
         }
     }
     Ok(cli)
+}
+
+/// Parses `args` (the program name first). `--help` after `get <service>` or
+/// `wait <service>` shows that service's flags only.
+pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    match command(None).try_get_matches_from(args) {
+        Ok(matches) => from_matches(&matches),
+        Err(e) if e.kind() == ErrorKind::DisplayHelp => Err(service_help(args).unwrap_or(e)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The help of `get` or `wait` with the flags of the service `args` name, when they name a
+/// known one.
+fn service_help(args: &[OsString]) -> Option<clap::Error> {
+    let without_help = args
+        .iter()
+        .filter(|a| !matches!(a.to_str(), Some("--help" | "-h")));
+    let matches = command(None)
+        .ignore_errors(true)
+        .try_get_matches_from(without_help)
+        .ok()?;
+    let (_, sub) = matches.subcommand()?;
+    let name = sub.try_get_one::<String>("service").ok().flatten()?;
+    let service = registry::find(name)?;
+    command(Some(service)).try_get_matches_from(args).err()
 }

@@ -57,13 +57,14 @@ impl From<Exit> for ExitCode {
 
 /// Runs the command line with the process's arguments and environment.
 fn main() -> ExitCode {
-    let cli = match args::with_service_flags()
-        .try_get_matches()
-        .and_then(|m| args::from_matches(&m))
-    {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match args::parse(&argv) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(&e).into(),
+        Err(e) => return usage_error(&e, &argv).into(),
     };
+    if let Command::Help { command } = &cli.command {
+        return help(command).into();
+    }
     init_tracing(cli.verbose, std::env::var("RUST_LOG").ok());
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -78,8 +79,10 @@ fn main() -> ExitCode {
     runtime.block_on(run(cli, &ProcessEnv)).into()
 }
 
-/// Help and version as clap prints them; any other parse error as one line, status 2.
-fn usage_error(e: &clap::Error) -> Exit {
+/// Help and version as clap prints them; any other parse error as clap words it, whole (the
+/// subject, the usage, a "did you mean"), after `cloudjobs: `, pointing at the help of the
+/// command it is about; status 2.
+fn usage_error(e: &clap::Error, argv: &[std::ffi::OsString]) -> Exit {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
@@ -91,16 +94,64 @@ fn usage_error(e: &clap::Error) -> Exit {
         }
         _ => {
             let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments");
-            let first = first.trim().trim_start_matches("error: ");
-            line(&format!(
-                "cloudjobs: {first}; run `cloudjobs --help` for usage"
-            ));
+            let command = help_command(&rendered, argv);
+            for (i, text) in rendered.trim_end().lines().enumerate() {
+                if i == 0 {
+                    line(&format!(
+                        "cloudjobs: {}",
+                        text.trim_start_matches("error: ")
+                    ));
+                } else if text.starts_with("For more information, try ") {
+                    line(&format!("For more information, run `{command} --help`."));
+                } else {
+                    line(text);
+                }
+            }
             Exit::Usage
         }
+    }
+}
+
+/// The command an error's usage line is about: `cloudjobs get` for
+/// `Usage: cloudjobs get [OPTIONS] <SERVICE> <JOB_ID>`; without one (an invalid value), the
+/// first subcommand among the arguments.
+fn help_command(rendered: &str, argv: &[std::ffi::OsString]) -> String {
+    let subcommands: Vec<String> = args::command(None)
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    let from_args = || {
+        argv.iter()
+            .skip(1)
+            .filter_map(|a| a.to_str())
+            .find(|a| subcommands.iter().any(|s| s == a))
+            .map_or_else(|| "cloudjobs".to_owned(), |s| format!("cloudjobs {s}"))
+    };
+    rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(|usage| {
+            usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|c| c.starts_with("cloudjobs"))
+        .unwrap_or_else(from_args)
+}
+
+/// `cloudjobs help [<command> [<service>]]`: the help `cloudjobs <command> [<service>] --help`
+/// prints.
+fn help(command: &[String]) -> Exit {
+    let argv: Vec<std::ffi::OsString> = std::iter::once("cloudjobs")
+        .chain(command.iter().map(String::as_str))
+        .chain(["--help"])
+        .map(Into::into)
+        .collect();
+    match args::parse(&argv) {
+        Err(e) => usage_error(&e, &argv),
+        Ok(_) => Exit::Ok,
     }
 }
 
@@ -121,20 +172,10 @@ struct Ctx {
 
 async fn run(cli: Cli, env: &dyn Env) -> Exit {
     let (service, job_id, wait) = match cli.command {
-        Command::Services => {
-            let reserved = args::reserved_flags();
-            if cli.json {
-                print_json(
-                    &serde_json::to_string_pretty(&service::listing_json(&reserved))
-                        .unwrap_or_default(),
-                );
-            } else {
-                print(&service::listing(&reserved));
-            }
-            return Exit::Ok;
-        }
+        Command::Services { service } => return services(service.as_deref(), cli.json),
+        Command::Help { .. } => return Exit::Ok,
         Command::Completions { shell } => {
-            let mut command = args::with_service_flags();
+            let mut command = args::command(None);
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut command, "cloudjobs", &mut out);
             print_raw(&String::from_utf8_lossy(&out));
@@ -142,7 +183,7 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         }
         Command::Man => {
             let mut out = Vec::new();
-            return match clap_mangen::Man::new(args::with_service_flags()).render(&mut out) {
+            return match clap_mangen::Man::new(args::command(None)).render(&mut out) {
                 Ok(()) => {
                     print_raw(&String::from_utf8_lossy(&out));
                     Exit::Ok
@@ -164,6 +205,9 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         Ok(s) => s,
         Err(u) => return usage(u),
     };
+    if let Err(u) = args::check_service_flags(service, &cli.conn.params) {
+        return usage(u);
+    }
     if let Err(u) = check_id(
         "job id",
         &job_id,
@@ -226,6 +270,24 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         ))),
         Err(e) => usage(Usage(e.to_string())),
     }
+}
+
+/// `cloudjobs services [<name>]`.
+fn services(name: Option<&str>, json: bool) -> Exit {
+    let only = match name.map(service::parse).transpose() {
+        Ok(only) => only,
+        Err(u) => return usage(u),
+    };
+    let reserved = args::reserved_flags();
+    if json {
+        print_json(
+            &serde_json::to_string_pretty(&service::listing_json(&reserved, only))
+                .unwrap_or_default(),
+        );
+    } else {
+        print(&service::listing(&reserved, only));
+    }
+    Exit::Ok
 }
 
 /// The configuration without authentication.

@@ -18,12 +18,33 @@ pub type Service = &'static JobService;
 pub fn parse(text: &str) -> Result<Service, Usage> {
     registry::find(text).ok_or_else(|| {
         let names: Vec<&str> = registry::SERVICES.iter().map(|s| s.name).collect();
+        let tip = suggest(text)
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
         Usage(format!(
-            "unknown service `{}`: use one of {} (`cloudjobs services` lists them)",
+            "unknown service `{}`: {tip}use one of {} (`cloudjobs services` lists them)",
             text.escape_debug(),
             names.join(", ")
         ))
     })
+}
+
+/// The service name closest to a mistyped one (`imss` → `ims`), by the similarity clap uses
+/// for its own "did you mean" (Jaro above 0.7), over names, aliases and module names.
+fn suggest(text: &str) -> Option<&'static str> {
+    let typed = text.to_ascii_lowercase();
+    let typed = typed.as_str();
+    registry::SERVICES
+        .iter()
+        .flat_map(|s| {
+            std::iter::once(s.name)
+                .chain(s.aliases.iter().copied())
+                .chain([s.module])
+                .map(move |candidate| (strsim::jaro(typed, candidate), s.name))
+        })
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
 }
 
 /// A region the API serves, for messages: the default of the first server's `region`.
@@ -87,10 +108,18 @@ pub fn param_flags(reserved: &[String]) -> BTreeMap<String, Vec<(Service, &'stat
     flags
 }
 
-/// `cloudjobs services` as text: one block per service.
-pub fn listing(reserved: &[String]) -> String {
+/// The services `cloudjobs services` shows: all, or the one named.
+fn shown(only: Option<Service>) -> impl Iterator<Item = Service> {
+    registry::SERVICES
+        .iter()
+        .copied()
+        .filter(move |s| only.is_none_or(|o| o.name == s.name))
+}
+
+/// `cloudjobs services [<name>]` as text: one block per service.
+pub fn listing(reserved: &[String], only: Option<Service>) -> String {
     let mut out = String::new();
-    for service in registry::SERVICES {
+    for service in shown(only) {
         let aliases = if service.aliases.is_empty() {
             String::new()
         } else {
@@ -132,10 +161,9 @@ fn call(service: Service) -> String {
     }
 }
 
-/// `cloudjobs services --json`.
-pub fn listing_json(reserved: &[String]) -> serde_json::Value {
-    let services = registry::SERVICES
-        .iter()
+/// `cloudjobs services [<name>] --json`.
+pub fn listing_json(reserved: &[String], only: Option<Service>) -> serde_json::Value {
+    let services = shown(only)
         .map(|s| {
             serde_json::json!({
                 "name": s.name,

@@ -586,16 +586,33 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
             "set OS_USER_DOMAIN_NAME",
         ),
         (
-            vec!["wait", "ims", "job", "--timeout", "soon"],
+            vec!["get", "imss", "job", "--endpoint", url],
             TOKEN_ENV.to_vec(),
-            "invalid value 'soon' for '--timeout",
+            "unknown service `imss`: did you mean `ims`? use one of ",
         ),
         (
-            vec!["get", "ims", "job", "--frobnicate"],
+            vec![
+                "get",
+                "ims",
+                "job",
+                "--endpoint",
+                url,
+                "--instance-id",
+                "i-1",
+            ],
             TOKEN_ENV.to_vec(),
-            "unexpected argument '--frobnicate'",
+            "--instance-id is not a flag of ims (it is kafka's): ims takes no service flags (`cloudjobs services ims`)",
         ),
-        (vec!["get", "ims"], TOKEN_ENV.to_vec(), "required"),
+        (
+            vec!["wait", "cae", "job", "--endpoint", url, "--limit", "3"],
+            TOKEN_ENV.to_vec(),
+            "--limit is not a flag of cae (it is geminidb's): cae's own flags are --environment-id, --enterprise-project-id",
+        ),
+        (
+            vec!["services", "kafak"],
+            vec![],
+            "unknown service `kafak`: did you mean `kafka`?",
+        ),
     ];
     for (a, env, expected) in cases {
         let out = run(&a, &env);
@@ -612,6 +629,140 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
     assert!(
         sim.requests().is_empty(),
         "no request is sent on a usage error"
+    );
+}
+
+/// Argument errors as clap words them, whole: the subject (which argument, which
+/// subcommand), the usage of the command they are about, clap's "did you mean", and a hint
+/// at that command's own help. Before: one line, "the following required arguments were not
+/// provided:" and no more, and every hint at `cloudjobs --help`.
+#[test]
+fn argument_errors_keep_their_subject_and_suggest() {
+    let cases: [(&[&str], &[&str]); 6] = [
+        (
+            &["get", "ims"],
+            &[
+                "cloudjobs: the following required arguments were not provided:",
+                "  <JOB_ID>",
+                "Usage: cloudjobs get <SERVICE> <JOB_ID>",
+                "For more information, run `cloudjobs get --help`.",
+            ],
+        ),
+        (
+            &["wiat", "ims", "job"],
+            &[
+                "cloudjobs: unrecognized subcommand 'wiat'",
+                "tip: a similar subcommand exists: 'wait'",
+                "For more information, run `cloudjobs --help`.",
+            ],
+        ),
+        (
+            &["get", "ims", "job", "--projet-id", "p"],
+            &[
+                "cloudjobs: unexpected argument '--projet-id' found",
+                "tip: a similar argument exists: '--project-id'",
+                "For more information, run `cloudjobs get --help`.",
+            ],
+        ),
+        (
+            &["wait", "ims", "job", "--timeout", "soon"],
+            &[
+                "cloudjobs: invalid value 'soon' for '--timeout <DURATION>'",
+                "For more information, run `cloudjobs wait --help`.",
+            ],
+        ),
+        (
+            &["get", "ims", "job", "--frobnicate"],
+            &["cloudjobs: unexpected argument '--frobnicate' found"],
+        ),
+        (
+            &["help", "wiat"],
+            &["tip: a similar subcommand exists: 'wait'"],
+        ),
+    ];
+    for (a, expected) in cases {
+        let out = run(a, &TOKEN_ENV);
+        assert_eq!(out.code, 2, "{a:?}: {out:?}");
+        assert_eq!(out.stdout, "", "{a:?}");
+        assert!(
+            out.stderr.starts_with("cloudjobs: "),
+            "{a:?}: {}",
+            out.stderr
+        );
+        for needle in expected {
+            assert!(
+                out.stderr.contains(needle),
+                "{a:?} lacks {needle:?}:\n{}",
+                out.stderr
+            );
+        }
+        assert!(
+            !out.stderr.contains("try '--help'"),
+            "{a:?}: {}",
+            out.stderr
+        );
+    }
+    // `help` answers --help itself, and names a command's help.
+    let out = run(&["help", "--help"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("Usage: cloudjobs help"),
+        "{}",
+        out.stdout
+    );
+    let out = run(&["help", "wait"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("--max-interval"), "{}", out.stdout);
+}
+
+/// Service parameters are flags of `get` and `wait` only, each refused for a service that
+/// does not take it (see `usage_errors_exit_2_with_one_line_that_says_what_to_do`); the help
+/// of `get <service>` and `cloudjobs services <service>` show that service's own. Before:
+/// every flag was global, in every subcommand's help, and ignored where it meant nothing.
+#[test]
+fn service_flags_belong_to_their_services() {
+    let out = run(&["get", "kafka", "--help"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("--instance-id"), "{}", out.stdout);
+    assert!(!out.stdout.contains("--environment-id"), "{}", out.stdout);
+    let out = run(&["help", "wait", "cae"], &[]);
+    assert!(out.stdout.contains("--environment-id"), "{}", out.stdout);
+    assert!(!out.stdout.contains("--instance-id"), "{}", out.stdout);
+    let out = run(&["get", "--help"], &[]);
+    assert!(out.stdout.contains("--instance-id") && out.stdout.contains("--environment-id"));
+    for a in [
+        &["services", "--help"][..],
+        &["completions", "--help"],
+        &["--help"],
+    ] {
+        let out = run(a, &[]);
+        assert_eq!(out.code, 0, "{a:?}: {out:?}");
+        assert!(
+            !out.stdout.contains("--instance-id <"),
+            "{a:?}: {}",
+            out.stdout
+        );
+    }
+    let out = run(&["services", "kafka"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("kafka "), "{}", out.stdout);
+    assert!(out.stdout.contains("--instance-id"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("\ncae"),
+        "one service only: {}",
+        out.stdout
+    );
+    let out = run(&["services", "cae", "--json"], &[]);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["services"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["services"][0]["name"], "cae");
+    // Placed before the subcommand, a service flag is clap's unexpected argument.
+    let out = run(&["--instance-id", "i", "get", "kafka", "job"], &TOKEN_ENV);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("'get --instance-id' exists"),
+        "{}",
+        out.stderr
     );
 }
 
