@@ -433,9 +433,9 @@ where
             "; wait longer with --timeout, or run `cloudjobs wait` again",
         ),
         WaitFailure::Cancelled => ("cancelled", Exit::Interrupted, ""),
-        WaitFailure::TooManyTransientErrors { error, .. } | WaitFailure::Api(error) => {
-            ("error", Exit::Api, hint_for(error))
-        }
+        WaitFailure::TooManyTransientErrors { error, .. }
+        | WaitFailure::Unreachable { error, .. }
+        | WaitFailure::Api(error) => ("error", Exit::Api, hint_for(error)),
         _ => ("error", Exit::Api, ""),
     };
     match (e.last_job(), ctx.json) {

@@ -222,6 +222,19 @@ pub async fn resolve(
         params,
         request_timeout: conn.request_timeout,
     };
+    // The IAM URL comes from the settings or from the region; with neither, say which flags
+    // set them (rather than the library's builder calls, at the token request).
+    if settings.is_password()
+        && settings.resolved.settings.auth_url.is_none()
+        && settings.region().is_none()
+    {
+        return Err(Usage(format!(
+            "IAM password authentication ({}) needs the IAM endpoint: pass --auth-url or set \
+             OS_AUTH_URL (such as https://iam.eu-de.otc.t-systems.com/v3, or auth_url in \
+             clouds.yaml), or pass --region (or set OS_REGION_NAME) to use that region's IAM",
+            settings.resolved.source
+        )));
+    }
     if settings.project_id().is_none() && !settings.is_password() {
         return Err(Usage(
             "no project id: pass --project-id or set OS_PROJECT_ID (or HUAWEICLOUD_SDK_PROJECT_ID)"

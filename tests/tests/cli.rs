@@ -608,6 +608,17 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
             TOKEN_ENV.to_vec(),
             "--limit is not a flag of cae (it is geminidb's): cae's own flags are --environment-id, --enterprise-project-id",
         ),
+        // Item 9 of #24: was exit 4, "call ConfigBuilder::region".
+        (
+            vec!["get", "ims", "job", "--endpoint", url, "--no-token-cache"],
+            vec![
+                ("OS_USERNAME", "u"),
+                ("OS_PASSWORD", "p"),
+                ("OS_USER_DOMAIN_NAME", "d"),
+                ("OS_PROJECT_ID", "p"),
+            ],
+            "IAM password authentication (environment) needs the IAM endpoint: pass --auth-url or set OS_AUTH_URL",
+        ),
         (
             vec!["services", "kafak"],
             vec![],
@@ -625,6 +636,12 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
             out.stderr
         );
         assert!(out.stderr.contains(expected), "{a:?}: {}", out.stderr);
+        // The command line's flags, not the library's builder calls.
+        assert!(
+            !out.stderr.contains("ConfigBuilder"),
+            "{a:?}: {}",
+            out.stderr
+        );
     }
     assert!(
         sim.requests().is_empty(),
