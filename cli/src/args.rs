@@ -187,6 +187,16 @@ pub struct Connection {
     /// The cloud of clouds.yaml to use [env: OS_CLOUD].
     #[arg(long, global = true, value_name = "NAME", help_heading = "Connection")]
     pub os_cloud: Option<String>,
+    /// A PEM bundle of the CA certificates to trust instead of the system's [env: OS_CACERT;
+    /// clouds.yaml `cacert`]. The system's roots can also be replaced by SSL_CERT_FILE or
+    /// SSL_CERT_DIR.
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Connection")]
+    pub os_cacert: Option<String>,
+    /// Check no TLS certificate: INSECURE, anyone on the network path can read and change the
+    /// traffic, credentials included [env: OS_INSECURE=true; clouds.yaml `insecure: true`
+    /// or `verify: false`].
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub insecure: bool,
     /// Ask IAM for a new token every time instead of reusing a cached one.
     #[arg(long, global = true, help_heading = "Credentials")]
     pub no_token_cache: bool,

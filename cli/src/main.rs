@@ -220,6 +220,13 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         Err(u) => return usage(u),
     };
     trace_settings(&settings);
+    if settings.resolved.tls().is_insecure() {
+        line(
+            "cloudjobs: WARNING: TLS certificates are NOT verified (--insecure, OS_INSECURE, or \
+             insecure: true / verify: false in clouds.yaml): anyone on the network path can \
+             read and change this traffic, credentials included",
+        );
+    }
     let base = match base_config(&settings, service).build() {
         Ok(c) => c,
         Err(e) => return usage(Usage(e.to_string())),
@@ -293,6 +300,9 @@ fn services(name: Option<&str>, json: bool) -> Exit {
 /// The configuration without authentication.
 fn base_config(settings: &Settings, service: Service) -> cloudjobs::runtime::ConfigBuilder {
     let mut builder = Config::builder().timeout(settings.request_timeout);
+    if let Some(http) = settings.resolved.http_client() {
+        builder = builder.http_client(http.clone());
+    }
     if let Some(region) = settings.region() {
         builder = builder.region(region);
     }

@@ -140,6 +140,8 @@ fn explicit(conn: &Connection, env: &dyn Env) -> Profile {
         security_token: secret(&conn.security_token),
         user_name: text(&conn.username),
         password: secret(&conn.password),
+        ca_file: text(&conn.os_cacert),
+        insecure: conn.insecure.then_some(true),
         ..Profile::default()
     };
     let from_env = |names: &[&str]| first(env, names);

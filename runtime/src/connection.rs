@@ -272,22 +272,328 @@ fn check_server_value(name: &str, value: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// The default `User-Agent` (as `ConfigBuilder` sends it).
+const USER_AGENT: &str = concat!("cloudjobs/", env!("CARGO_PKG_VERSION"));
+
+/// The default connect timeout (as `ConfigBuilder` has it).
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub(crate) fn build_http_client(
     user_agent: &HeaderValue,
     connect_timeout: Duration,
 ) -> Result<reqwest::Client, ConfigError> {
-    // reqwest is built without a rustls crypto provider so that the C-heavy aws-lc-rs is not
-    // compiled; ring is installed as the process default unless the application installed one.
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race against another thread installing a provider is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
+    build_client_with(user_agent, connect_timeout, &Tls::default())
+}
+
+/// An HTTP client as [`ConfigBuilder::build`](super::ConfigBuilder::build) makes one (the
+/// default user agent, same-origin redirects, a 10 s connect timeout) that trusts what
+/// `tls` says; give it to [`ConfigBuilder::http_client`](super::ConfigBuilder::http_client).
+/// [`Resolved::config_builder`](super::credentials::Resolved::config_builder) does this for
+/// the CA settings of the credential chain (`OS_CACERT`, `cacert`, `insecure`).
+pub fn http_client(tls: &Tls) -> Result<reqwest::Client, ConfigError> {
+    let user_agent = HeaderValue::from_static(USER_AGENT);
+    build_client_with(&user_agent, DEFAULT_CONNECT_TIMEOUT, tls)
+}
+
+fn build_client_with(
+    user_agent: &HeaderValue,
+    connect_timeout: Duration,
+    tls: &Tls,
+) -> Result<reqwest::Client, ConfigError> {
     reqwest::Client::builder()
         .user_agent(user_agent.clone())
         .connect_timeout(connect_timeout)
         .redirect(same_origin_redirects())
+        .tls_backend_preconfigured(tls.client_config()?)
         .build()
         .map_err(|e| ConfigError::new(format!("HTTP client: {e}")))
+}
+
+/// Which server certificates HTTPS connections trust.
+///
+/// - [`Tls::default`]: the system's roots, as reqwest trusts them (on Linux the system's CA
+///   store, or the files `SSL_CERT_FILE` / `SSL_CERT_DIR` name). They are read once per
+///   process, at the first TLS handshake: a run that only speaks plain `http` reads none.
+/// - [`Tls::ca_file`]: only the certificates of one PEM bundle (`OS_CACERT`, `cacert` in
+///   `clouds.yaml`), as the OpenStack tools use it: the system's roots are not trusted then.
+/// - [`Tls::insecure`]: no certificate is checked (`insecure: true`, `verify: false`).
+///   Anyone on the network path can then read and change every request, credentials
+///   included: for a test cloud, never for a real one.
+#[derive(Clone, Default)]
+pub struct Tls {
+    roots: Roots,
+}
+
+#[derive(Clone, Default)]
+enum Roots {
+    #[default]
+    System,
+    Only {
+        file: std::path::PathBuf,
+        certs: Arc<Vec<rustls::pki_types::CertificateDer<'static>>>,
+    },
+    Insecure,
+}
+
+impl fmt::Debug for Tls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.roots {
+            Roots::System => f.write_str("Tls(system roots)"),
+            Roots::Only { file, certs } => {
+                write!(f, "Tls({} certificates of {})", certs.len(), file.display())
+            }
+            Roots::Insecure => f.write_str("Tls(INSECURE: certificates not verified)"),
+        }
+    }
+}
+
+impl Tls {
+    /// Trusts only the certificates of the PEM file `file` (one or more `CERTIFICATE`
+    /// blocks); fails, naming the file, when it cannot be read or holds none.
+    pub fn ca_file(file: impl AsRef<std::path::Path>) -> Result<Tls, ConfigError> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject as _;
+        let file = file.as_ref();
+        let error = |why: String| ConfigError::new(format!("CA file {}: {why}", file.display()));
+        let metadata =
+            std::fs::metadata(file).map_err(|e| error(format!("cannot be read: {e}")))?;
+        if !metadata.is_file() || metadata.len() > 16 * 1024 * 1024 {
+            return Err(error("is not a regular file of at most 16 MiB".to_owned()));
+        }
+        let certs = CertificateDer::pem_file_iter(file)
+            .map_err(|e| error(format!("cannot be read: {e}")))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| error(format!("is not a PEM bundle: {e}")))?;
+        if certs.is_empty() {
+            return Err(error("holds no PEM CERTIFICATE".to_owned()));
+        }
+        // Checked now, so that a bad certificate is an error here, not at the first request.
+        let mut store = rustls::RootCertStore::empty();
+        let (added, _) = store.add_parsable_certificates(certs.iter().cloned());
+        if added == 0 {
+            return Err(error("holds no usable CA certificate".to_owned()));
+        }
+        Ok(Tls {
+            roots: Roots::Only {
+                file: file.to_owned(),
+                certs: Arc::new(certs),
+            },
+        })
+    }
+
+    /// Checks no certificate at all: **anyone on the network path can read and change the
+    /// traffic, tokens and passwords included.**
+    pub fn insecure() -> Tls {
+        Tls {
+            roots: Roots::Insecure,
+        }
+    }
+
+    /// Whether certificates go unchecked ([`Tls::insecure`]).
+    pub fn is_insecure(&self) -> bool {
+        matches!(self.roots, Roots::Insecure)
+    }
+
+    /// Whether this is the default (the system's roots).
+    pub fn is_default(&self) -> bool {
+        matches!(self.roots, Roots::System)
+    }
+
+    /// The rustls configuration: the verifier chosen, HTTP/1.1 (and h2 with the `http2`
+    /// feature) by ALPN.
+    fn client_config(&self) -> Result<rustls::ClientConfig, ConfigError> {
+        // reqwest is built without a rustls crypto provider so that the C-heavy aws-lc-rs is
+        // not compiled; ring is installed as the process default unless the application
+        // installed one.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // Losing a race against another thread installing a provider is fine.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let provider = rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+        let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = match &self.roots {
+            Roots::System => Arc::new(tls::SystemRoots::new(provider.clone())),
+            Roots::Only { certs, .. } => {
+                let mut store = rustls::RootCertStore::empty();
+                store.add_parsable_certificates(certs.iter().cloned());
+                rustls::client::WebPkiServerVerifier::builder_with_provider(
+                    Arc::new(store),
+                    provider.clone(),
+                )
+                .build()
+                .map_err(|e| ConfigError::new(format!("TLS roots: {e}")))?
+            }
+            Roots::Insecure => {
+                tracing::warn!(
+                    "TLS certificate verification is OFF: anyone on the network path can read \
+                     and change the traffic, credentials included"
+                );
+                Arc::new(tls::Unverified::new(provider.clone()))
+            }
+        };
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .map_err(|e| ConfigError::new(format!("TLS: {e}")))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        config.alpn_protocols = if cfg!(feature = "http2") {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        } else {
+            vec![b"http/1.1".to_vec()]
+        };
+        Ok(config)
+    }
+}
+
+/// The certificate verifiers of [`Tls`].
+mod tls {
+    use std::sync::{Arc, OnceLock};
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, Error, SignatureScheme};
+
+    /// The system's roots (rustls-platform-verifier, as reqwest uses them), loaded at the
+    /// first certificate to verify and kept for the process: building a client, or talking
+    /// plain `http`, reads no CA file.
+    #[derive(Debug)]
+    pub(super) struct SystemRoots {
+        provider: Arc<CryptoProvider>,
+    }
+
+    impl SystemRoots {
+        pub(super) fn new(provider: Arc<CryptoProvider>) -> Self {
+            Self { provider }
+        }
+
+        fn verifier(&self) -> Result<&'static rustls_platform_verifier::Verifier, Error> {
+            static LOADED: OnceLock<Result<rustls_platform_verifier::Verifier, Error>> =
+                OnceLock::new();
+            LOADED
+                .get_or_init(|| {
+                    tracing::debug!("loading the system's CA certificates");
+                    rustls_platform_verifier::Verifier::new(self.provider.clone())
+                })
+                .as_ref()
+                .map_err(Clone::clone)
+        }
+    }
+
+    impl ServerCertVerifier for SystemRoots {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            server_name: &ServerName<'_>,
+            ocsp_response: &[u8],
+            now: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
+            self.verifier()?.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            )
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.provider.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.provider.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.provider
+                .signature_verification_algorithms
+                .supported_schemes()
+        }
+    }
+
+    /// Accepts any certificate (the handshake's signatures are still checked, against the
+    /// certificate the server sent).
+    #[derive(Debug)]
+    pub(super) struct Unverified {
+        provider: Arc<CryptoProvider>,
+    }
+
+    impl Unverified {
+        pub(super) fn new(provider: Arc<CryptoProvider>) -> Self {
+            Self { provider }
+        }
+    }
+
+    impl ServerCertVerifier for Unverified {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.provider.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.provider.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.provider
+                .signature_verification_algorithms
+                .supported_schemes()
+        }
+    }
 }
 
 /// The most redirects followed in a row (reqwest's default).

@@ -202,6 +202,26 @@ fn profile(
         Ok(None)
     };
     let secret = |keys: &[&str]| any(keys).map(|v| v.map(Secret::new));
+    // `insecure: true` and `verify: false` (a boolean, or its text) as the OpenStack tools
+    // read them; `insecure` wins.
+    let flag = |key: &str| -> Result<Option<bool>, CredentialError> {
+        match &section[key] {
+            Yaml::BadValue | Yaml::Null => Ok(None),
+            Yaml::Boolean(b) => Ok(Some(*b)),
+            Yaml::String(s) if matches!(s.trim(), "true" | "True" | "yes") => Ok(Some(true)),
+            Yaml::String(s) if matches!(s.trim(), "false" | "False" | "no") => Ok(Some(false)),
+            _ => Err(CredentialError::new(
+                Some(secure.unwrap_or(file)),
+                Some(&format!("clouds.{cloud}.{key}")),
+                "is not true or false",
+            )),
+        }
+    };
+    let insecure = match (flag("insecure")?, flag("verify")?) {
+        (Some(insecure), _) => Some(insecure),
+        (None, Some(verify)) => Some(!verify),
+        (None, None) => None,
+    };
     Ok(Profile {
         region: text(&["region_name"])?,
         project_id: any(&["project_id", "tenant_id"])?,
@@ -215,5 +235,7 @@ fn profile(
         access_key: any(&["ak", "access_key"])?,
         secret_key: secret(&["sk", "secret_key"])?,
         security_token: secret(&["security_token"])?,
+        ca_file: text(&["cacert"])?,
+        insecure,
     })
 }

@@ -39,6 +39,10 @@ pub mod vars {
     pub const SECRET_KEY: &[&str] = &["HUAWEICLOUD_SDK_SK", "OS_SECRET_KEY"];
     /// Security token of temporary AK/SK.
     pub const SECURITY_TOKEN: &[&str] = &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "OS_SECURITY_TOKEN"];
+    /// A PEM bundle of CA certificates to trust instead of the system's.
+    pub const CA_FILE: &[&str] = &["OS_CACERT"];
+    /// `true` (or `1`, `yes`): check no TLS certificate (insecure).
+    pub const INSECURE: &[&str] = &["OS_INSECURE"];
     /// The cloud of `clouds.yaml` to use.
     pub const CLOUD: &[&str] = &["OS_CLOUD"];
     /// An explicit `clouds.yaml`.
@@ -88,6 +92,8 @@ pub(super) fn read(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Found, Cre
         access_key: get(vars::ACCESS_KEY),
         secret_key: first(lookup, vars::SECRET_KEY).map(|(_, v)| Secret::new(v)),
         security_token: first(lookup, vars::SECURITY_TOKEN).map(|(_, v)| Secret::new(v)),
+        ca_file: get(vars::CA_FILE),
+        insecure: get(vars::INSECURE).map(|v| is_yes(&v)),
     };
     let names = |vars: &[&str]| vars.join(" or ");
     Ok(Found::new(profile, "environment", None).named(KeyNames {

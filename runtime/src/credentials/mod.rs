@@ -50,7 +50,7 @@ pub use metadata::InstanceMetadata;
 
 use super::auth::{AkSk, Auth};
 use super::config::{Config, ConfigBuilder};
-use super::connection::Connection;
+use super::connection::{self, Connection, Tls};
 use super::error::OneLine;
 use super::iam::{PasswordAuth, ProjectScope, check_iam_url};
 use super::secret::{Secret, redact_url};
@@ -84,6 +84,12 @@ pub struct Profile {
     pub secret_key: Option<Secret>,
     /// Security token of temporary AK/SK.
     pub security_token: Option<Secret>,
+    /// A PEM bundle of the CA certificates to trust instead of the system's (`OS_CACERT`,
+    /// `cacert` in `clouds.yaml`), as the OpenStack tools read it.
+    pub ca_file: Option<String>,
+    /// `true`: check no TLS certificate (`OS_INSECURE`, `insecure: true` or `verify: false` in
+    /// `clouds.yaml`; see [`Tls::insecure`]).
+    pub insecure: Option<bool>,
 }
 
 impl fmt::Debug for Profile {
@@ -101,6 +107,8 @@ impl fmt::Debug for Profile {
             .field("access_key", &self.access_key)
             .field("secret_key", &self.secret_key)
             .field("security_token", &self.security_token)
+            .field("ca_file", &self.ca_file)
+            .field("insecure", &self.insecure)
             .finish()
     }
 }
@@ -120,6 +128,10 @@ impl Profile {
             }
         }
         fill(&mut self.region, &other.region);
+        fill(&mut self.ca_file, &other.ca_file);
+        if self.insecure.is_none() {
+            self.insecure = other.insecure;
+        }
         if self.project_id.is_none() && self.project_name.is_none() {
             self.project_id.clone_from(&other.project_id);
             self.project_name.clone_from(&other.project_name);
@@ -344,6 +356,10 @@ pub struct Resolved {
     auth_url_origin: Option<String>,
     /// Whether a password may go to a plain `http` IAM URL on another host.
     allow_plaintext_http_iam: bool,
+    /// Which server certificates are trusted (`settings.ca_file`, `settings.insecure`).
+    tls: Tls,
+    /// An HTTP client trusting them, when they are not the default.
+    http: Option<reqwest::Client>,
 }
 
 impl Resolved {
@@ -437,11 +453,29 @@ impl Resolved {
         }
     }
 
-    /// A configuration builder with the region and the authentication set.
+    /// Which server certificates the settings trust: the system's, only those of
+    /// `ca_file`, or none checked (`insecure`, which wins over `ca_file`, as with the
+    /// OpenStack tools).
+    pub fn tls(&self) -> &Tls {
+        &self.tls
+    }
+
+    /// An HTTP client that trusts what [`Resolved::tls`] says, when that is not the default
+    /// (for [`ConfigBuilder::http_client`]).
+    pub fn http_client(&self) -> Option<&reqwest::Client> {
+        self.http.as_ref()
+    }
+
+    /// A configuration builder with the region, the authentication and, when the settings
+    /// name a CA file or turn verification off, an HTTP client that does so (then
+    /// [`ConfigBuilder::connect_timeout`] no longer applies: it is 10 s).
     pub fn config_builder(&self) -> ConfigBuilder {
         let mut builder = Config::builder().auth(self.auth(None));
         if let Some(region) = &self.settings.region {
             builder = builder.region(region);
+        }
+        if let Some(http) = &self.http {
+            builder = builder.http_client(http.clone());
         }
         builder
     }
@@ -698,6 +732,7 @@ impl Chain {
             credential = credential.kind(),
             "credentials chosen"
         );
+        let (tls, http) = tls_of(&settings)?;
         Ok(Resolved {
             settings,
             credential,
@@ -705,6 +740,8 @@ impl Chain {
             trail,
             auth_url_origin: auth_url_origin.map(|(_, _, origin)| origin),
             allow_plaintext_http_iam: self.allow_plaintext_http_iam,
+            tls,
+            http,
         })
     }
 
@@ -717,6 +754,34 @@ impl Chain {
             .map_err(|e| CredentialError::new(None, None, e.to_string()))?;
         self.resolve_with(connection.connection()).await
     }
+}
+
+/// The TLS settings of `settings`, checked (the CA file read), with a client trusting them
+/// when they are not the default.
+fn tls_of(settings: &Profile) -> Result<(Tls, Option<reqwest::Client>), CredentialError> {
+    let tls = match (settings.insecure, &settings.ca_file) {
+        (Some(true), _) => {
+            tracing::warn!(
+                "TLS certificate verification is turned off (OS_INSECURE, insecure: true or \
+                 verify: false)"
+            );
+            Tls::insecure()
+        }
+        (_, Some(file)) => Tls::ca_file(file).map_err(|e| {
+            CredentialError::new(
+                None,
+                Some("OS_CACERT / cacert"),
+                format!("{e} (the CA certificates to trust)"),
+            )
+        })?,
+        _ => Tls::default(),
+    };
+    if tls.is_default() {
+        return Ok((tls, None));
+    }
+    let http = connection::http_client(&tls)
+        .map_err(|e| CredentialError::new(None, None, e.to_string()))?;
+    Ok((tls, Some(http)))
 }
 
 impl Config {
