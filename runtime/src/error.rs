@@ -84,6 +84,27 @@ pub enum Error<E = Undocumented> {
 }
 
 impl<E> Error<E> {
+    /// An error status as a server answers it, without a body: for poll closures of APIs that
+    /// have no generated client, and for tests and simulations of the waiter.
+    pub fn from_status(
+        operation: &'static str,
+        status: StatusCode,
+        headers: HeaderMap,
+        code: Option<String>,
+        message: Option<String>,
+    ) -> Self {
+        Error::Api(Box::new(ApiError {
+            operation,
+            status,
+            headers,
+            request_id: None,
+            code,
+            message,
+            body: None,
+            raw: Bytes::new(),
+        }))
+    }
+
     /// The operation id of the failed call.
     pub fn operation(&self) -> &'static str {
         match self {

@@ -240,6 +240,8 @@ impl Estimator {
         let spread = fit.noise / fit.rate * (1.0 / fit.n + distance * distance / fit.sxx).sqrt()
             // The rate drifts: a share of what is left.
             + 0.02 * (end - now).max(0.0);
+        // Coarse progress (sub-jobs, 10 % steps): the last step alone is that uncertain.
+        let spread = spread.max(0.4 * self.quantum() / fit.rate);
         Some(Estimate {
             end: secs(end),
             spread: secs(spread.max(0.5)),
@@ -352,13 +354,23 @@ pub fn next_gap(policy: &SchedulePolicy, backoff: &Backoff, at: &Situation) -> O
             } else if now <= to && at.overdue_polls == 0 {
                 (dense, Phase::Dense)
             } else {
+                // Past the end (or at 100 %): the end is near but unknown; half the cap keeps
+                // the lateness under today's default without its requests.
                 let grown = dense * 1.5f64.powi(at.overdue_polls.min(64) as i32);
-                (grown.min(cap.max(dense)), Phase::Overdue)
+                (grown.min((cap / 2.0).max(dense)), Phase::Overdue)
             }
         }
     };
-    let gap = (gap * at.slowdown.max(1.0))
+    // Throttled: no two polls closer than the dense gap times the slowdown (the rate drops
+    // multiplicatively; sparse gaps, already slow, stay as they are).
+    let throttle = match at.slowdown {
+        s if s > 1.0 => (2.0 * policy.target_lateness.as_secs_f64()).max(1.0) * s.min(64.0),
+        _ => 0.0,
+    };
+    let gap = gap
+        .max(throttle)
         .max(policy.min_gap.as_secs_f64())
+        .max(0.001)
         .min(left);
     Some(Plan {
         gap: secs(if gap.is_finite() { gap } else { cap }),
@@ -508,6 +520,13 @@ mod tests {
         late.overdue_polls = 2;
         let plan = next_gap(&p, &backoff(), &late).unwrap();
         assert_eq!((plan.phase, plan.gap), (Phase::Overdue, s(11.25)));
+        late.overdue_polls = 20;
+        let plan = next_gap(&p, &backoff(), &late).unwrap();
+        assert_eq!((plan.phase, plan.gap), (Phase::Overdue, s(13.5)));
+        // Throttled four times over: dense polls 20 s apart.
+        let mut slow = at(1195.0, est);
+        slow.slowdown = 4.0;
+        assert_eq!(next_gap(&p, &backoff(), &slow).unwrap().gap, s(20.0));
         let plan = next_gap(&p, &backoff(), &at(3.0, None)).unwrap();
         assert_eq!(plan.phase, Phase::Backoff);
         // Off: the plain backoff even with an estimate.

@@ -770,11 +770,12 @@ enum Next<T, E> {
 }
 
 /// The largest throttling slowdown.
-const MAX_SLOWDOWN: f64 = 8.0;
+const MAX_SLOWDOWN: f64 = 16.0;
 
-/// The slowdown after a poll that was not throttled: back towards 1 by a tenth.
+/// The slowdown after a poll that was not throttled: back towards 1 slowly (3 % a poll), so
+/// that a limit once found is kept for a while.
 fn recovered(slowdown: f64) -> f64 {
-    let next = slowdown * 0.9;
+    let next = slowdown * 0.97;
     if next < 1.05 { 1.0 } else { next }
 }
 

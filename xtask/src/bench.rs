@@ -646,6 +646,9 @@ fn success_example(raw: &serde_json::Value, path: &str, method: &str) -> Option<
 
 /// `cargo xtask bench [--no-build] [--corpus DIR]`.
 pub fn run_bench(root: &Path, args: &BenchArgs) -> Result<(), String> {
+    if args.what == Some(xtask::cli::BenchWhat::Wait) {
+        return wait::run(args.jobs);
+    }
     let corpus = corpus_dir(root, args.corpus.as_ref(), "bench --corpus DIR")?;
     if cfg!(debug_assertions) {
         // The generator's speed in a debug build means nothing (progenitor is installed as a
@@ -788,4 +791,438 @@ pub fn run_bench(root: &Path, args: &BenchArgs) -> Result<(), String> {
     );
     print!("{out}");
     Ok(())
+}
+
+/// `cargo xtask bench wait`: the job waiter (`cloudjobs_runtime::wait::wait_for`, the real
+/// code) on simulated jobs, on an injected clock (sleeping advances it at once), against
+/// today's default policy, fixed 10 s (Terraform), fixed 1 s (gophertelekomcloud) and
+/// Smithy's defaults (2 s to 120 s), with the T/(2n) bound of a schedule that knows nothing
+/// about the job. A developer tool: nothing here is asserted.
+mod wait {
+    use std::collections::VecDeque;
+    use std::fmt::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use cloudjobs_runtime::job::StateLists;
+    use cloudjobs_runtime::wait::{WaitPolicy, wait_for};
+    use cloudjobs_runtime::{Clock, DurationHints, Error, Job, JobState, StatusCode, SubTask};
+
+    static LISTS: StateLists = StateLists {
+        pending: &["PENDING"],
+        running: &["RUNNING"],
+        succeeded: &["SUCCESS"],
+        failed: &["FAILED"],
+    };
+
+    /// What a simulated poll returns.
+    #[derive(Debug)]
+    struct SimJob {
+        done: bool,
+        percent: Option<f64>,
+        tasks: Option<(u64, u64)>,
+    }
+
+    impl Job for SimJob {
+        fn state_lists(&self) -> &'static StateLists {
+            &LISTS
+        }
+        fn status(&self) -> Option<&str> {
+            Some(if self.done { "SUCCESS" } else { "RUNNING" })
+        }
+        fn percent(&self) -> Option<f64> {
+            self.percent
+        }
+        fn subtasks(&self) -> Vec<SubTask> {
+            let Some((done, total)) = self.tasks else {
+                return Vec::new();
+            };
+            (0..total)
+                .map(|i| SubTask {
+                    id: None,
+                    name: None,
+                    state: JobState::from_status(
+                        &LISTS,
+                        Some(if i < done { "SUCCESS" } else { "RUNNING" }),
+                        None,
+                        None,
+                    ),
+                })
+                .collect()
+        }
+    }
+
+    /// xorshift64*: deterministic numbers in `[0, 1)`.
+    #[derive(Clone)]
+    struct Rng(u64);
+
+    impl Rng {
+        fn new(seed: u64) -> Self {
+            Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        }
+        fn unit(&mut self) -> f64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        }
+        fn normal(&mut self) -> f64 {
+            let (a, b) = (self.unit().max(1e-12), self.unit());
+            (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
+        }
+    }
+
+    /// The scenarios.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Kind {
+        Linear,
+        Twenty,
+        Steps,
+        Stall,
+        Sits,
+        Backwards,
+        Silent,
+        History,
+        SubJobs,
+        Throttled,
+    }
+
+    const KINDS: [(Kind, &str); 10] = [
+        (Kind::Twenty, "20 min, linear %"),
+        (Kind::Linear, "linear %"),
+        (Kind::Steps, "10 % steps"),
+        (Kind::Stall, "stall in the middle"),
+        (Kind::Sits, "100 % for 2 min"),
+        (Kind::Backwards, "goes back once"),
+        (Kind::Silent, "no progress"),
+        (Kind::History, "no progress, history"),
+        (Kind::SubJobs, "sub-jobs only"),
+        (Kind::Throttled, "429 over 5/min"),
+    ];
+
+    /// One simulated job: when it ends and what it reports at each moment.
+    #[derive(Debug, Clone)]
+    struct Scenario {
+        kind: Kind,
+        /// Work time (the job's `T`).
+        work: f64,
+        /// When it ends (success).
+        end: f64,
+        /// Sub-job boundaries (fractions of `work`), for `SubJobs`.
+        cuts: Vec<f64>,
+        /// The typical duration of its type and recent durations, for `History`.
+        history: Vec<f64>,
+    }
+
+    impl Scenario {
+        fn new(kind: Kind, rng: &mut Rng) -> Self {
+            // Durations from 30 s to 2 h, log-uniform.
+            let work = match kind {
+                Kind::Twenty => 1200.0,
+                _ => 30.0 * (240f64).powf(rng.unit()),
+            };
+            let mut s = Scenario {
+                kind,
+                work,
+                end: work,
+                cuts: Vec::new(),
+                history: Vec::new(),
+            };
+            match kind {
+                Kind::Sits => s.end = work + 120.0,
+                Kind::SubJobs => {
+                    let n = 3 + (rng.unit() * 6.0) as usize;
+                    let weights: Vec<f64> = (0..n).map(|_| 0.3 + rng.unit()).collect();
+                    let total: f64 = weights.iter().sum();
+                    let mut acc = 0.0;
+                    s.cuts = weights
+                        .iter()
+                        .map(|w| {
+                            acc += w / total;
+                            acc
+                        })
+                        .collect();
+                }
+                Kind::History => {
+                    // Jobs of one type vary by about 15 %.
+                    let typical = work;
+                    s.history = (0..20)
+                        .map(|_| typical * (0.15 * rng.normal()).exp())
+                        .collect();
+                    s.work = typical * (0.15 * rng.normal()).exp();
+                    s.end = s.work;
+                }
+                _ => {}
+            }
+            s
+        }
+
+        /// What a poll at `t` sees.
+        fn job(&self, t: f64) -> SimJob {
+            let done = t >= self.end;
+            let x = (t / self.work).clamp(0.0, 1.0);
+            let floor = |f: f64| Some((f * 100.0).floor());
+            let (percent, tasks) = match self.kind {
+                Kind::Linear | Kind::Twenty | Kind::Sits | Kind::Throttled => (floor(x), None),
+                Kind::Steps => (Some((x * 10.0).floor() * 10.0), None),
+                Kind::Stall => {
+                    // 50 % at 40 % of the time, stalled until 70 %, then the rest.
+                    let p = if x < 0.4 {
+                        x / 0.8
+                    } else if x < 0.7 {
+                        0.5
+                    } else {
+                        0.5 + (x - 0.7) / 0.6
+                    };
+                    (floor(p), None)
+                }
+                Kind::Backwards => {
+                    // 60 % at half time, back to 30 %, then on to 100 %.
+                    let p = if x < 0.5 {
+                        x * 1.2
+                    } else {
+                        0.3 + (x - 0.5) * 1.4
+                    };
+                    (floor(p), None)
+                }
+                Kind::Silent | Kind::History => (None, None),
+                Kind::SubJobs => {
+                    let finished = self.cuts.iter().filter(|c| x >= **c - 1e-12).count();
+                    (None, Some((finished as u64, self.cuts.len() as u64)))
+                }
+            };
+            SimJob {
+                done,
+                percent: if done && percent.is_some() {
+                    Some(100.0)
+                } else {
+                    percent
+                },
+                tasks,
+            }
+        }
+    }
+
+    /// The waiters compared.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Waiter {
+        Default,
+        Fixed10,
+        Fixed1,
+        Smithy,
+        New,
+    }
+
+    const WAITERS: [(Waiter, &str); 5] = [
+        (Waiter::Default, "default 1s x1.5..27s"),
+        (Waiter::Fixed10, "fixed 10 s"),
+        (Waiter::Fixed1, "fixed 1 s"),
+        (Waiter::Smithy, "Smithy 2..120 s"),
+        (Waiter::New, "new waiter"),
+    ];
+
+    /// A simulated clock: sleeping advances it at once.
+    #[derive(Clone, Default)]
+    struct SimClock(Arc<AtomicU64>);
+
+    impl SimClock {
+        fn secs(&self) -> f64 {
+            Duration::from_nanos(self.0.load(Ordering::SeqCst)).as_secs_f64()
+        }
+    }
+
+    /// What one wait did.
+    struct Waited {
+        requests: usize,
+        lateness: f64,
+        early: bool,
+    }
+
+    fn policy(waiter: Waiter, clock: &SimClock, seed: u64) -> WaitPolicy {
+        let (read, tick) = (clock.clone(), clock.clone());
+        let rng = Mutex::new(Rng::new(seed));
+        let base = WaitPolicy::default()
+            .timeout(Duration::from_secs(6 * 3600))
+            .max_transient_errors(1000)
+            .clock(Clock::from_fn(move || {
+                UNIX_EPOCH + Duration::from_nanos(read.0.load(Ordering::SeqCst))
+            }))
+            .sleep_with(move |d| {
+                let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+                tick.0.fetch_add(nanos, Ordering::SeqCst);
+                Box::pin(async {})
+            })
+            .random_with(move || rng.lock().map_or(0.5, |mut r| r.unit()));
+        let fixed = |secs| {
+            base.clone()
+                .progress_aware(false)
+                .initial_interval(Duration::from_secs(secs))
+                .factor(1.0)
+                .jitter(0.0)
+        };
+        match waiter {
+            Waiter::Default => base.progress_aware(false),
+            Waiter::Fixed10 => fixed(10),
+            Waiter::Fixed1 => fixed(1),
+            // Smithy draws from [min, bound]: about the bound's middle, ±50 %.
+            Waiter::Smithy => base
+                .progress_aware(false)
+                .initial_interval(Duration::from_secs(2))
+                .factor(2.0)
+                .max_interval(Duration::from_secs(120))
+                .jitter(0.5),
+            Waiter::New => base,
+        }
+    }
+
+    /// Waits for `job` with `waiter` on a fresh simulated clock.
+    fn wait_one(
+        runtime: &tokio::runtime::Runtime,
+        job: &Scenario,
+        waiter: Waiter,
+        seed: u64,
+    ) -> Waited {
+        let clock = SimClock::default();
+        let mut policy = policy(waiter, &clock, seed);
+        if waiter == Waiter::New && job.kind == Kind::History {
+            let hints = DurationHints::new();
+            for d in &job.history {
+                hints.record("bench", "type", Duration::from_secs_f64(*d));
+            }
+            policy = policy.duration_hints(hints, "bench", "type");
+        }
+        let requests = Arc::new(Mutex::new(VecDeque::<f64>::new()));
+        let (seen, c) = (Arc::clone(&requests), clock.clone());
+        let throttled = job.kind == Kind::Throttled;
+        let result = runtime.block_on(
+            wait_for(
+                move || {
+                    let now = c.secs();
+                    let mut times = seen.lock().expect("requests");
+                    let recent = times.iter().filter(|t| now - **t < 60.0).count();
+                    times.push_back(now);
+                    let answer = if throttled && recent >= 5 {
+                        Err(Error::<cloudjobs_runtime::Undocumented>::from_status(
+                            "ShowJob",
+                            StatusCode::TOO_MANY_REQUESTS,
+                            Default::default(),
+                            Some("APIGW.0308".into()),
+                            None,
+                        ))
+                    } else {
+                        Ok(job.job(now))
+                    };
+                    std::future::ready(answer)
+                },
+                policy,
+            )
+            .run(),
+        );
+        let times = requests.lock().expect("requests");
+        let seen = *times.back().unwrap_or(&0.0);
+        Waited {
+            requests: times.len(),
+            lateness: (seen - job.end).max(0.0),
+            early: result.is_ok() && seen < job.end,
+        }
+    }
+
+    /// Mean and 95th percentile.
+    fn stats(values: &mut [f64]) -> (f64, f64) {
+        values.sort_by(f64::total_cmp);
+        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+        let p95 = values
+            .get(((values.len() as f64 * 0.95) as usize).min(values.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0);
+        (mean, p95)
+    }
+
+    /// One row of the table.
+    struct Row {
+        requests: f64,
+        late_mean: f64,
+        late_p95: f64,
+        bound: f64,
+        early: usize,
+    }
+
+    fn row(runtime: &tokio::runtime::Runtime, jobs: &[Scenario], waiter: Waiter) -> Row {
+        let waited: Vec<Waited> = jobs
+            .iter()
+            .enumerate()
+            .map(|(i, job)| wait_one(runtime, job, waiter, i as u64 + 1))
+            .collect();
+        let n = waited.len().max(1) as f64;
+        let mut late: Vec<f64> = waited.iter().map(|w| w.lateness).collect();
+        let (late_mean, late_p95) = stats(&mut late);
+        Row {
+            requests: waited.iter().map(|w| w.requests as f64).sum::<f64>() / n,
+            late_mean,
+            late_p95,
+            // No schedule blind to the job does better than T/(2n) on average.
+            bound: jobs
+                .iter()
+                .zip(&waited)
+                .map(|(j, w)| j.end / (2.0 * w.requests.max(1) as f64))
+                .sum::<f64>()
+                / n,
+            early: waited.iter().filter(|w| w.early).count(),
+        }
+    }
+
+    /// Runs every scenario with `jobs` jobs each and prints the table.
+    pub fn run(jobs: usize) -> Result<(), String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\n## cargo xtask bench wait ({jobs} jobs per scenario, 30 s to 2 h log-uniform)\n"
+        );
+        let _ = writeln!(
+            out,
+            "| scenario | waiter | requests/job | late mean s | late p95 s | T/(2n) s | early |"
+        );
+        let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        let mut goals = Vec::new();
+        for (k, (kind, name)) in KINDS.iter().enumerate() {
+            let mut rng = Rng::new(1000 + k as u64);
+            let scenarios: Vec<Scenario> =
+                (0..jobs).map(|_| Scenario::new(*kind, &mut rng)).collect();
+            let mut default = None;
+            for (waiter, label) in WAITERS {
+                let r = row(&runtime, &scenarios, waiter);
+                let _ = writeln!(
+                    out,
+                    "| {name} | {label} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
+                    r.requests, r.late_mean, r.late_p95, r.bound, r.early
+                );
+                match waiter {
+                    Waiter::Default => default = Some((r.requests, r.late_mean)),
+                    Waiter::New => {
+                        let (dr, dl) = default.unwrap_or((f64::MAX, f64::MAX));
+                        let ok = r.requests <= dr * 1.05 && r.late_mean <= dl * 1.05 + 0.05;
+                        goals.push(format!(
+                            "{name}: {:.1} requests vs {dr:.1}, {:.1} s vs {dl:.1} s late: {}{}",
+                            r.requests,
+                            r.late_mean,
+                            if ok { "ok" } else { "WORSE" },
+                            if r.early > 0 { ", ENDED EARLY" } else { "" }
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let _ = writeln!(out, "\nnew waiter against today's default (within 5 %):");
+        for g in goals {
+            let _ = writeln!(out, "- {g}");
+        }
+        println!("{out}");
+        Ok(())
+    }
 }

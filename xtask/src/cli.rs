@@ -70,6 +70,14 @@ pub struct CorpusArgs {
 /// `cargo xtask bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    /// `wait`: the job waiter's requests and lateness on simulated jobs (an injected clock,
+    /// no sleeping), against today's default and other waiters; without it, the generator
+    /// against cargo-progenitor.
+    #[arg(value_enum)]
+    pub what: Option<BenchWhat>,
+    /// `bench wait`: jobs per scenario (at least 300 for the figures).
+    #[arg(long, default_value_t = 300)]
+    pub jobs: usize,
     /// Skip the clean builds (the slow part).
     #[arg(long)]
     pub no_build: bool,
@@ -77,6 +85,13 @@ pub struct BenchArgs {
     /// ../shared/corpus/specs).
     #[arg(long, value_name = "DIR")]
     pub corpus: Option<PathBuf>,
+}
+
+/// What `cargo xtask bench` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchWhat {
+    /// The job waiter on simulated jobs.
+    Wait,
 }
 
 /// The folder of real-world specs: `given`, else `../shared/corpus/specs` beside the checkout
