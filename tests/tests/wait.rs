@@ -1025,3 +1025,40 @@ async fn refused_after_the_server_answered_is_transient() {
         "{e}"
     );
 }
+
+/// The waiter against the simulated server with a progress history and a burst of 429s, for
+/// every service that reports a percentage: it ends only on the server's success, reports an
+/// estimate (ETA) once the progress allows one, and slows down on the 429s.
+#[tokio::test]
+async fn e2e_progress_history_with_a_429_burst() {
+    let sim = JobSim::start();
+    for service in sim.services().iter().filter(|s| s.job.progress.is_some()) {
+        let name = &service.name;
+        let job = format!("progress-{name}");
+        let mut steps: Vec<Step> = (0..=9)
+            .map(|i| Step::progress(Phase::Running, i * 10))
+            .collect();
+        steps.insert(5, Step::http(429));
+        steps.insert(6, Step::http(429));
+        steps.push(Step::progress(Phase::Running, 100));
+        steps.push(Step::progress(Phase::Succeeded, 100));
+        sim.script(name, &job, Script::new(steps));
+        let out = wait_on(&sim, service, &job, WaitPolicy::default()).await;
+        assert_eq!(out.how, "succeeded", "{name}: {out:?}");
+        assert_eq!(
+            sim.requests_for(&job).len(),
+            14,
+            "{name}: one request per step"
+        );
+        assert!(
+            out.events.iter().any(|e| e.contains("; eta ")),
+            "{name}: {:?}",
+            out.events
+        );
+        let errors = out.events.iter().filter(|e| e.contains("HTTP 429")).count();
+        assert_eq!(errors, 2, "{name}");
+        // After the second 429 the gaps are at least 20 s (5 s dense gap, slowed 4x), less
+        // the jitter's 10 %.
+        assert!(out.sleeps[6] >= Duration::from_secs(18), "{:?}", out.sleeps);
+    }
+}
