@@ -168,6 +168,8 @@ struct Ctx {
     json: bool,
     /// `None` for `get`.
     wait: Option<WaitArgs>,
+    /// The kind of credential used (`token`, `AK/SK`, ...), for hints.
+    credential: &'static str,
 }
 
 async fn run(cli: Cli, env: &dyn Env) -> Exit {
@@ -265,6 +267,7 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         job_id,
         json: cli.json,
         wait,
+        credential: settings.resolved.credential.kind(),
     };
     let query = settings.params.iter().fold(
         JobQuery::new(project_id.as_str(), ctx.job_id.as_str()),
@@ -345,7 +348,7 @@ async fn discover_project(
                 "{e}; set OS_AUTH_URL to the IAM endpoint, or pass --project-id"
             )))
         } else {
-            api_error("authentication failed", &e, false)
+            api_error("authentication failed", &e, false, "IAM password")
         }
     })?;
     match token.project_id() {
@@ -373,7 +376,7 @@ where
                 show(ctx, &job, None);
                 Exit::Ok
             }
-            Err(e) => api_error("reading the job failed", &e, ctx.json),
+            Err(e) => api_error("reading the job failed", &e, ctx.json, ctx.credential),
         };
     };
     let policy = WaitPolicy::default()
@@ -445,7 +448,7 @@ where
         WaitFailure::Cancelled => ("cancelled", Exit::Interrupted, ""),
         WaitFailure::TooManyTransientErrors { error, .. }
         | WaitFailure::Unreachable { error, .. }
-        | WaitFailure::Api(error) => ("error", Exit::Api, hint_for(error)),
+        | WaitFailure::Api(error) => ("error", Exit::Api, hint_for(error, ctx.credential)),
         _ => ("error", Exit::Api, ""),
     };
     match (e.last_job(), ctx.json) {
@@ -466,7 +469,7 @@ where
 }
 
 /// Reports an API or authentication error on one line; exit status 4.
-fn api_error<E>(what: &str, e: &Error<E>, json: bool) -> Exit {
+fn api_error<E>(what: &str, e: &Error<E>, json: bool, credential: &str) -> Exit {
     let message = one_line(&e.to_string());
     if json {
         print_json(
@@ -479,12 +482,17 @@ fn api_error<E>(what: &str, e: &Error<E>, json: bool) -> Exit {
             .unwrap_or_default(),
         );
     }
-    line(&format!("cloudjobs: {what}: {message}{}", hint_for(e)));
+    line(&format!(
+        "cloudjobs: {what}: {message}{}",
+        hint_for(e, credential)
+    ));
     Exit::Api
 }
 
-/// What to do about an error.
-fn hint_for<E>(e: &Error<E>) -> &'static str {
+/// What to do about an error, with a credential of this kind ([`Credential::kind`]).
+///
+/// [`Credential::kind`]: cloudjobs::runtime::credentials::Credential::kind
+fn hint_for<E>(e: &Error<E>, credential: &str) -> &'static str {
     if matches!(e, Error::Auth(_)) {
         return "; check the credentials (OS_USERNAME, OS_PASSWORD, OS_USER_DOMAIN_NAME, OS_AUTH_URL)";
     }
@@ -492,7 +500,19 @@ fn hint_for<E>(e: &Error<E>) -> &'static str {
         return "; check --region / --endpoint and the network";
     }
     match e.status() {
-        Some(StatusCode::UNAUTHORIZED) => "; check the credentials (is the token still valid?)",
+        Some(StatusCode::UNAUTHORIZED) => match credential {
+            "token" => "; check the credentials (is the token still valid?)",
+            "AK/SK" => {
+                "; check the access key and secret key (HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK): \
+                 both of one pair, not deleted or disabled, and the project id of their account"
+            }
+            "IAM password" => {
+                "; check the credentials (OS_USERNAME, OS_PASSWORD, OS_USER_DOMAIN_NAME, OS_AUTH_URL)"
+            }
+            _ => {
+                "; the temporary keys of the instance metadata service were refused (check the ECS agency)"
+            }
+        },
         Some(StatusCode::FORBIDDEN) => "; the credentials lack permission for this API or project",
         Some(StatusCode::NOT_FOUND) => {
             "; check the job id, --project-id and --region (jobs are per project and region)"

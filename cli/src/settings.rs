@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cloudjobs::runtime::any_service::ParamKind;
 use cloudjobs::runtime::credentials::{Chain, Credential, Lookup, Profile, Resolved, vars};
 use cloudjobs::runtime::iam::check_iam_url;
 use cloudjobs::runtime::secret::redact_url;
@@ -272,12 +273,30 @@ fn service_params(
             }
             None => {}
             Some(value) if !p.kind.accepts(&value) || value.chars().any(char::is_control) => {
+                let origin = if conn.params.contains_key(&flag) {
+                    format!("--{flag}")
+                } else {
+                    variable.clone()
+                };
                 return Err(Usage(format!(
-                    "malformed value `{}` for the {} parameter `{}`: it takes {} values; {how}",
+                    "{origin}: `{}` is not {} ({}'s {} parameter `{}`: {}); pass one such as {}",
                     value.escape_debug(),
+                    match p.kind {
+                        ParamKind::Integer => "a whole number",
+                        ParamKind::Number => "a number",
+                        ParamKind::Boolean => "true or false",
+                        _ => "text without control characters",
+                    },
+                    service.name,
                     p.place,
                     p.name,
-                    p.kind
+                    p.summary.trim_end_matches('.'),
+                    match p.kind {
+                        ParamKind::Integer => "10",
+                        ParamKind::Number => "1.5",
+                        ParamKind::Boolean => "true",
+                        _ => "abc",
+                    },
                 )));
             }
             Some(value) => params.push((p.name, value.trim().to_owned())),

@@ -414,6 +414,26 @@ fn api_and_auth_errors_exit_4() {
         let out = run(&args(&sim, command, sim.service("cfw"), "job"), &env);
         assert_eq!(out.code, 4, "{out:?}");
         assert!(out.stderr.contains("HTTP 401") && out.stderr.contains("credentials"));
+        assert!(
+            out.stderr.contains("is the token still valid?"),
+            "{}",
+            out.stderr
+        );
+        // A key pair the server refuses: a hint about keys, not tokens (#24 item 11).
+        let env = [
+            ("HUAWEICLOUD_SDK_AK", "WRONGAK"),
+            ("HUAWEICLOUD_SDK_SK", "wrong-secret"),
+            TOKEN_ENV[1],
+        ];
+        let out = run(&args(&sim, command, sim.service("cfw"), "job"), &env);
+        assert_eq!(out.code, 4, "{out:?}");
+        assert!(out.stderr.contains("HTTP 401"), "{}", out.stderr);
+        assert!(!out.stderr.contains("token still valid"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("check the access key and secret key"),
+            "{}",
+            out.stderr
+        );
     }
     // IAM refuses the password.
     let auth_url = format!("{}/v3", sim.url());
@@ -618,6 +638,20 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
                 ("OS_PROJECT_ID", "p"),
             ],
             "IAM password authentication (environment) needs the IAM endpoint: pass --auth-url or set OS_AUTH_URL",
+        ),
+        // #24 item 11: was "malformed value ...; pass --limit".
+        (
+            vec![
+                "get",
+                "geminidb",
+                "job",
+                "--endpoint",
+                url,
+                "--limit",
+                "abc",
+            ],
+            TOKEN_ENV.to_vec(),
+            "--limit: `abc` is not a whole number (geminidb's query parameter `limit`",
         ),
         (
             vec!["services", "kafak"],
@@ -1306,6 +1340,19 @@ fn clouds_yaml_from_the_home_directory() {
     let out = run(&a, &home_env);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("clouds.yaml: clouds.nosuch"), "{out:?}");
+    // ... and the clouds it has (#24 item 11).
+    assert!(out.stderr.contains("it has `test`"), "{out:?}");
+    // No cloud chosen: "no credentials" says the clouds.yaml was there, unread.
+    let out = run(
+        &args(&sim, "get", sim.service("ims"), "cloud-job"),
+        &home_env,
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("no credentials found"), "{out:?}");
+    assert!(
+        out.stderr.contains("clouds.yaml (clouds `test`) was not read, as no cloud is chosen: set OS_CLOUD (or pass --os-cloud)"),
+        "{out:?}"
+    );
 }
 
 /// Shell completions and the manual page come from the same definition as `--help`,

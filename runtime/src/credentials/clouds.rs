@@ -82,10 +82,16 @@ pub(super) fn from_text(
     cloud: &str,
 ) -> Result<Profile, CredentialError> {
     let mut merged = cloud_section(clouds, file, cloud)?.ok_or_else(|| {
+        let names = cloud_names(clouds, file);
+        let there = if names.is_empty() {
+            "it names no cloud".to_owned()
+        } else {
+            format!("it has {}", names.join(", "))
+        };
         CredentialError::new(
             Some(file),
             Some(&format!("clouds.{cloud}")),
-            format!("no cloud `{cloud}` in this file (OS_CLOUD names it)"),
+            format!("no cloud `{cloud}` in this file (OS_CLOUD or --os-cloud names it); {there}"),
         )
     })?;
     let mut secure_file = None;
@@ -96,6 +102,48 @@ pub(super) fn from_text(
         secure_file = Some(path);
     }
     profile(&merged, file, cloud, secure_file)
+}
+
+/// The names of the clouds of a `clouds.yaml`'s text (none when it cannot be read), each
+/// shown as Rust's `escape_debug` would (a name is file text).
+pub(super) fn cloud_names(text: &str, file: &Path) -> Vec<String> {
+    match yaml::load(text, file) {
+        Ok(doc) => match &doc["clouds"] {
+            Yaml::Hash(clouds) => clouds
+                .keys()
+                .filter_map(Yaml::as_str)
+                .map(|n| format!("`{}`", n.escape_debug()))
+                .collect(),
+            _ => Vec::new(),
+        },
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The first `clouds.yaml` of the search path (or `OS_CLIENT_CONFIG_FILE`) when no cloud is
+/// chosen, with its clouds: for the message that no credential was found.
+pub(super) fn unchosen(chain: &Chain) -> Option<String> {
+    if chain.cloud.is_some() {
+        return None;
+    }
+    let file = match chain.var(vars::CLIENT_CONFIG_FILE) {
+        Some(file) => Some(PathBuf::from(file)).filter(|p| p.is_file()),
+        None => search_path(chain, "clouds")
+            .into_iter()
+            .find(|p| p.is_file()),
+    }?;
+    let names = files::read_text(&file)
+        .map(|text| cloud_names(&text, &file))
+        .unwrap_or_default();
+    let clouds = if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (clouds {})", names.join(", "))
+    };
+    Some(format!(
+        "{}{clouds} was not read, as no cloud is chosen: set OS_CLOUD (or pass --os-cloud) to use one",
+        file.display()
+    ))
 }
 
 /// `./NAME.yaml`, `~/.config/openstack/NAME.yaml`, `/etc/openstack/NAME.yaml` (also `.yml`).

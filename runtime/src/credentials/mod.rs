@@ -672,32 +672,10 @@ impl Chain {
             }
         }
         if chosen.is_none() {
-            match &self.metadata {
-                Some(url) => match InstanceMetadata::probe(url, connection).await {
-                    Ok(source) => {
-                        let name = format!("instance metadata ({})", redact_url(url));
-                        trail.push(format!("{name}: temporary AK/SK (used)"));
-                        chosen = Some((Credential::InstanceMetadata(source), name));
-                    }
-                    Err(why) => {
-                        trail.push(format!("instance metadata ({}): {why}", redact_url(url)))
-                    }
-                },
-                None => trail.push("instance metadata: turned off".to_owned()),
-            }
+            chosen = self.metadata_credential(connection, &mut trail).await;
         }
         let Some((credential, source)) = chosen else {
-            tracing::info!(tried = %OneLine(trail.join("; ")), "no credentials found");
-            return Err(CredentialError::new(
-                None,
-                None,
-                format!(
-                    "no credentials found; tried {}. Set OS_AUTH_TOKEN, or HUAWEICLOUD_SDK_AK and \
-                     HUAWEICLOUD_SDK_SK, or OS_USERNAME, OS_PASSWORD and OS_USER_DOMAIN_NAME, or \
-                     OS_CLOUD with a clouds.yaml",
-                    trail.join("; ")
-                ),
-            ));
+            return Err(self.no_credentials(&trail));
         };
         if matches!(credential, Credential::Password { .. })
             && settings.domain_name.is_none()
@@ -743,6 +721,48 @@ impl Chain {
             tls,
             http,
         })
+    }
+
+    /// The instance metadata service's temporary AK/SK, when it is asked and answers.
+    async fn metadata_credential(
+        &self,
+        connection: &Connection,
+        trail: &mut Vec<String>,
+    ) -> Option<(Credential, String)> {
+        let Some(url) = &self.metadata else {
+            trail.push("instance metadata: turned off".to_owned());
+            return None;
+        };
+        match InstanceMetadata::probe(url, connection).await {
+            Ok(source) => {
+                let name = format!("instance metadata ({})", redact_url(url));
+                trail.push(format!("{name}: temporary AK/SK (used)"));
+                Some((Credential::InstanceMetadata(source), name))
+            }
+            Err(why) => {
+                trail.push(format!("instance metadata ({}): {why}", redact_url(url)));
+                None
+            }
+        }
+    }
+
+    /// The error when no source has a credential: what was tried, what to set, and a
+    /// `clouds.yaml` that was not read for want of a cloud name.
+    fn no_credentials(&self, trail: &[String]) -> CredentialError {
+        tracing::info!(tried = %OneLine(trail.join("; ")), "no credentials found");
+        let unchosen = clouds::unchosen(self)
+            .map(|why| format!(" Note: {why}."))
+            .unwrap_or_default();
+        CredentialError::new(
+            None,
+            None,
+            format!(
+                "no credentials found; tried {}. Set OS_AUTH_TOKEN, or HUAWEICLOUD_SDK_AK and \
+                 HUAWEICLOUD_SDK_SK, or OS_USERNAME, OS_PASSWORD and OS_USER_DOMAIN_NAME, or \
+                 OS_CLOUD with a clouds.yaml.{unchosen}",
+                trail.join("; ")
+            ),
+        )
     }
 
     /// [`Chain::resolve_with`] with a default connection (for the metadata request).
