@@ -419,13 +419,20 @@ fn show<B: Job + Serialize>(ctx: &Ctx, job: &Response<B>, outcome: Option<(&str,
         job_id: &ctx.job_id,
         job,
     };
+    // `wait` warned when it saw the state (once).
+    if ctx.wait.is_none()
+        && let Some(warning) = shown.no_status_warning()
+    {
+        line(&warning);
+    }
     if ctx.json {
-        let mut value = shown.json();
-        if let (Some((outcome, message)), Some(map)) = (outcome, value.as_object_mut()) {
-            map.insert("outcome".into(), json!(outcome));
-            map.insert("message".into(), json!(message));
-        }
-        print_json(&serde_json::to_string_pretty(&value).unwrap_or_default());
+        let extra = match outcome {
+            Some((outcome, message)) => {
+                vec![("outcome", json!(outcome)), ("message", json!(message))]
+            }
+            None => Vec::new(),
+        };
+        print_json(&shown.json_text(&extra));
     } else {
         print(&shown.text());
     }

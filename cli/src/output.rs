@@ -49,8 +49,36 @@ impl<B: Job + Serialize> Shown<'_, B> {
                 },
             })).collect::<Vec<_>>(),
             "request_id": job.request_id(),
-            "response": serde_json::to_value(job.body()).unwrap_or(Value::Null),
         })
+    }
+
+    /// [`Shown::json`] with `extra` fields (`outcome`, `message`), then `"response"`: the body
+    /// exactly as the server sent it (unknown fields and `null`s included), as pretty JSON.
+    pub fn json_text(&self, extra: &[(&str, Value)]) -> String {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            fields: Value,
+            response: Body<'a>,
+        }
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum Body<'a> {
+            Sent(&'a serde_json::value::RawValue),
+            Decoded(Value),
+        }
+        let mut fields = self.json();
+        if let Some(map) = fields.as_object_mut() {
+            for (name, value) in extra {
+                map.insert((*name).to_owned(), value.clone());
+            }
+        }
+        let response = serde_json::from_slice(self.job.raw_body())
+            .map(Body::Sent)
+            .unwrap_or_else(|_| {
+                Body::Decoded(serde_json::to_value(self.job.body()).unwrap_or(Value::Null))
+            });
+        serde_json::to_string_pretty(&Out { fields, response }).unwrap_or_default()
     }
 
     /// The job as text, one `name: value` line each.
@@ -93,6 +121,32 @@ impl<B: Job + Serialize> Shown<'_, B> {
     }
 }
 
+impl<B: Job> Shown<'_, B> {
+    /// When the job has no status at all (the status pointer of the spec found nothing: the
+    /// server sent another shape), a warning saying so, with the body's top-level fields.
+    pub fn no_status_warning(&self) -> Option<String> {
+        if !matches!(self.job.state(), JobState::Unknown { status: None }) {
+            return None;
+        }
+        let fields = serde_json::from_slice::<Value>(self.job.raw_body())
+            .ok()
+            .and_then(|v| {
+                v.as_object()
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>().join(", "))
+            })
+            .unwrap_or_default();
+        Some(format!(
+            "warning: {} {}: the response has no job status where the spec's status pointer \
+             (x-cloudjobs-job of {}) points, so the job's state is unknown; the server may \
+             send another shape than the spec says (top-level fields: {})",
+            self.service.name,
+            self.service.operation,
+            self.service.module,
+            if fields.is_empty() { "none" } else { &fields },
+        ))
+    }
+}
+
 fn progress_json(progress: Option<Progress>) -> Value {
     match progress {
         None => Value::Null,
@@ -105,6 +159,10 @@ fn progress_json(progress: Option<Progress>) -> Value {
 /// state change (and per tolerated error).
 pub struct Reporter {
     bar: Option<ProgressBar>,
+    service: Service,
+    job_id: String,
+    /// Whether the job's missing status was reported (once per wait).
+    warned_no_status: bool,
 }
 
 impl Reporter {
@@ -118,12 +176,33 @@ impl Reporter {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Self { bar }
+        Self {
+            bar,
+            service,
+            job_id: job_id.to_owned(),
+            warned_no_status: false,
+        }
     }
 
     /// Handles one event of the waiter.
     pub fn event<B: Job, E>(&mut self, event: &WaitEvent<'_, Response<B>, E>) {
         let at = event.at();
+        if let WaitEvent::StateChanged { job, .. } = event
+            && !self.warned_no_status
+        {
+            let shown = Shown {
+                service: self.service,
+                job_id: &self.job_id,
+                job: *job,
+            };
+            if let Some(warning) = shown.no_status_warning() {
+                self.warned_no_status = true;
+                match &self.bar {
+                    Some(bar) => bar.println(safe(&warning)),
+                    None => line(&warning),
+                }
+            }
+        }
         match (&self.bar, event) {
             (Some(bar), WaitEvent::StateChanged { state, job, .. }) => {
                 show_progress(bar, job.progress());

@@ -591,6 +591,7 @@ impl RawResponse {
             head: self.head,
             body,
             typed_headers: (),
+            raw: RawBody(self.body),
         }
     }
 }
@@ -655,6 +656,18 @@ pub struct Response<T, H = ()> {
     head: Head,
     body: T,
     typed_headers: H,
+    raw: RawBody,
+}
+
+/// The body bytes as received, kept beside the typed body ([`Response::raw_body`]); `Debug`
+/// shows only their length.
+#[derive(Clone, Default)]
+struct RawBody(Bytes);
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} bytes", self.0.len())
+    }
 }
 
 impl<T> Response<T> {
@@ -664,6 +677,7 @@ impl<T> Response<T> {
             head: self.head,
             body: self.body,
             typed_headers: headers,
+            raw: self.raw,
         }
     }
 }
@@ -681,6 +695,7 @@ impl<T, H> Response<T, H> {
             head: self.head,
             body: self.body,
             typed_headers: (),
+            raw: self.raw,
         }
     }
 
@@ -714,6 +729,12 @@ impl<T, H> Response<T, H> {
         &self.body
     }
 
+    /// The body exactly as the server sent it (fields the spec does not know and `null`s
+    /// included), which the typed body was decoded from.
+    pub fn raw_body(&self) -> &[u8] {
+        &self.raw.0
+    }
+
     /// The typed body, dropping status and headers.
     pub fn into_body(self) -> T {
         self.body
@@ -725,6 +746,7 @@ impl<T, H> Response<T, H> {
             head: self.head,
             body: f(self.body),
             typed_headers: self.typed_headers,
+            raw: self.raw,
         }
     }
 }

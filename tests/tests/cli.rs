@@ -1661,3 +1661,93 @@ fn ca_roots_are_loaded_only_for_tls() {
     let out = run(&["get", "ims", "tls-job", "--endpoint", &url], &env);
     assert_eq!(out.code, 4, "{out:?}");
 }
+
+/// A loopback HTTP server that answers every request with `body` (status 200), closing each
+/// connection; at most 200 connections.
+fn fixed_body_server(body: &'static str) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(200) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// `--json`'s `"response"` is the body exactly as sent: fields the spec does not know and
+/// `null`s stay (they were dropped, the body re-serialized from the typed struct). A body
+/// whose status is not where the spec's pointer says is reported once, as a warning naming
+/// the service's operation and the fields the body has (it was only `unknown (no status)`).
+#[test]
+fn json_response_is_the_body_as_sent_and_a_missing_status_is_reported_once() {
+    const SENT: &str = r#"{"status":"SUCCESS","job_id":"j1","fail_reason":null,"entities":{"image_id":"img-1","brand_new":{"x":[1,2.50]}},"extra":"kept"}"#;
+    let url = fixed_body_server(SENT);
+    let out = run(
+        &["get", "ims", "j1", "--endpoint", &url, "--json"],
+        &TOKEN_ENV,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains(SENT), "verbatim: {}", out.stdout);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["response"], serde_json::from_str::<Value>(SENT).unwrap());
+    assert_eq!(v["state"], "succeeded");
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+
+    let other_shape = fixed_body_server(r#"{"state":"done","id":"j2"}"#);
+    let out = run(
+        &["get", "ims", "j2", "--endpoint", &other_shape],
+        &TOKEN_ENV,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("unknown (no status)"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "warning: ims ShowJob: the response has no job status where the spec's status pointer"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("top-level fields: state, id")
+            || out.stderr.contains("top-level fields: id, state"),
+        "{}",
+        out.stderr
+    );
+    let a = [
+        "wait",
+        "ims",
+        "j2",
+        "--endpoint",
+        &other_shape,
+        "--timeout",
+        "300ms",
+        "--interval",
+        "5ms",
+        "--max-interval",
+        "20ms",
+    ];
+    let out = run(&a, &TOKEN_ENV);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert_eq!(
+        out.stderr.matches("has no job status").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+}
