@@ -348,7 +348,7 @@ async fn discover_project(
                 "{e}; set OS_AUTH_URL to the IAM endpoint, or pass --project-id"
             )))
         } else {
-            api_error("authentication failed", &e, false, "IAM password")
+            api_error("authentication failed", &e, None, "IAM password")
         }
     })?;
     match token.project_id() {
@@ -376,7 +376,12 @@ where
                 show(ctx, &job, None);
                 Exit::Ok
             }
-            Err(e) => api_error("reading the job failed", &e, ctx.json, ctx.credential),
+            Err(e) => api_error(
+                "reading the job failed",
+                &e,
+                ctx.json.then_some(ctx.service),
+                ctx.credential,
+            ),
         };
     };
     let policy = WaitPolicy::default()
@@ -458,6 +463,12 @@ where
         | WaitFailure::Api(error) => ("error", Exit::Api, hint_for(error, ctx.credential)),
         _ => ("error", Exit::Api, ""),
     };
+    let error = match e.failure() {
+        WaitFailure::TooManyTransientErrors { error, .. }
+        | WaitFailure::Unreachable { error, .. }
+        | WaitFailure::Api(error) => Some(error),
+        _ => None,
+    };
     match (e.last_job(), ctx.json) {
         (Some(job), _) => show(ctx, job, Some((outcome, Some(&message)))),
         (None, true) => print_json(
@@ -466,6 +477,9 @@ where
                 "job_id": ctx.job_id,
                 "outcome": outcome,
                 "message": message,
+                "status": error.and_then(|e| e.status()).map(|s| s.as_u16()),
+                "error_code": error.and_then(|e| e.api()).and_then(|a| a.code()),
+                "request_id": error.and_then(|e| e.request_id()),
             }))
             .unwrap_or_default(),
         ),
@@ -476,14 +490,16 @@ where
 }
 
 /// Reports an API or authentication error on one line; exit status 4.
-fn api_error<E>(what: &str, e: &Error<E>, json: bool, credential: &str) -> Exit {
+fn api_error<E>(what: &str, e: &Error<E>, json: Option<Service>, credential: &str) -> Exit {
     let message = one_line(&e.to_string());
-    if json {
+    if let Some(service) = json {
         print_json(
             &serde_json::to_string_pretty(&json!({
+                "service": service.name,
                 "outcome": "error",
                 "message": message,
                 "status": e.status().map(|s| s.as_u16()),
+                "error_code": e.api().and_then(|a| a.code()),
                 "request_id": e.request_id(),
             }))
             .unwrap_or_default(),

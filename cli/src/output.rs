@@ -37,7 +37,7 @@ impl<B: Job + Serialize> Shown<'_, B> {
             "progress": progress_json(job.progress()),
             "error_code": job.error_code(),
             "error_reason": job.error_reason(),
-            "resources": job.resource_ids(),
+            "resources": resources(job),
             "subtasks": job.subtasks().iter().map(|t| json!({
                 "id": t.id,
                 "name": t.name,
@@ -93,7 +93,7 @@ impl<B: Job + Serialize> Shown<'_, B> {
         if let Some(p) = job.progress() {
             let _ = writeln!(out, "progress:  {p}");
         }
-        let resources = job.resource_ids();
+        let resources = resources(job);
         if !resources.is_empty() {
             let _ = writeln!(out, "resources: {}", safe(&resources.join(", ")));
         }
@@ -145,6 +145,16 @@ impl<B: Job> Shown<'_, B> {
             if fields.is_empty() { "none" } else { &fields },
         ))
     }
+}
+
+/// The job's resource ids, each once, in the order first named (a job and its sub-tasks
+/// often name the same one).
+fn resources<B: Job>(job: &Response<B>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    job.resource_ids()
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
 }
 
 fn progress_json(progress: Option<Progress>) -> Value {

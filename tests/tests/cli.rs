@@ -1751,3 +1751,39 @@ fn json_response_is_the_body_as_sent_and_a_missing_status_is_reported_once() {
         out.stderr
     );
 }
+
+/// `--json`'s error object names the service and carries the service's error code (#24
+/// item 12; it had neither), and a resource a job names twice is listed once.
+#[test]
+fn json_errors_name_the_service_and_resources_are_listed_once() {
+    let sim = JobSim::start();
+    let ims = sim.service("ims");
+    for command in ["get", "wait"] {
+        let out = run(
+            &with(args(&sim, command, ims, "no-such-job"), &["--json"]),
+            &TOKEN_ENV,
+        );
+        assert_eq!(out.code, 4, "{out:?}");
+        let v: Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(v["service"], "ims", "{v}");
+        assert_eq!(v["outcome"], "error", "{v}");
+        assert_eq!(v["status"], 404, "{v}");
+        assert!(v.get("error_code").is_some(), "{v}");
+    }
+    let url = fixed_body_server(
+        r#"{"status":"SUCCESS","job_id":"j","entities":{"image_id":"img-1","results":[{"image_id":"img-1"},{"image_id":"img-2"}]}}"#,
+    );
+    let out = run(&["get", "ims", "j", "--endpoint", &url], &TOKEN_ENV);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("resources: img-1, img-2\n"),
+        "{}",
+        out.stdout
+    );
+    let out = run(
+        &["get", "ims", "j", "--endpoint", &url, "--json"],
+        &TOKEN_ENV,
+    );
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["resources"], json!(["img-1", "img-2"]));
+}
