@@ -1157,6 +1157,12 @@ fn readme_documents_the_command_line() {
         "14.6",
         "-vv",
         "RUST_LOG",
+        "OS_CACERT",
+        "SSL_CERT_FILE",
+        "`--insecure`",
+        "cloudjobs services <name>",
+        "cloudjobs get <service> --help",
+        "`error_code`",
     ] {
         assert!(
             section.contains(needle),
