@@ -16,6 +16,7 @@ from typing import Any
 from . import text as T
 from .blocks import Block, Cell, Code, Document, Heading, Para, Table, collapse, collapse_lines
 from .errors import DocError
+from .limits import MAX_TABLES, Limits
 
 MODEL_VERSION = 1
 
@@ -77,14 +78,16 @@ class _State:
         return self.sub or self.section
 
 
-def assemble(doc: Document, *, source: str, fmt: str) -> dict[str, Any]:
-    """The model of one document; raises :class:`DocError` when it has no API call."""
-    return _Assembler(doc, source=source, fmt=fmt).run()
+def assemble(doc: Document, *, source: str, fmt: str, limits: Limits | None = None) -> dict[str, Any]:
+    """The model of one document; raises :class:`DocError` when it has no API call, or when
+    its field tables describe each other's fields more deeply than ``limits.max_depth``."""
+    return _Assembler(doc, source=source, fmt=fmt, limits=limits or Limits()).run()
 
 
 class _Assembler:
-    def __init__(self, doc: Document, *, source: str, fmt: str) -> None:
+    def __init__(self, doc: Document, *, source: str, fmt: str, limits: Limits) -> None:
         self.doc = doc
+        self.limits = limits
         self.source = source
         self.fmt = fmt
         self.warnings: list[str] = list(doc.warnings)
@@ -94,10 +97,19 @@ class _Assembler:
         self.endpoints: list[tuple[int, T.Endpoint, int | None]] = []  # (priority, endpoint, line)
         self.title = doc.title
         self.last_request_line: int | None = None  # index of a request-line example just read
+        self.rendered = 0  # fields rendered into the model, against limits.max_elements
 
     # -- the pass over the blocks ----------------------------------------------------------
 
     def run(self) -> dict[str, Any]:
+        tables = [b for b in self.doc.blocks if isinstance(b, Table)]
+        if len(tables) > MAX_TABLES:
+            extra = tables[MAX_TABLES]
+            raise DocError(
+                f"more than {MAX_TABLES} tables, the readers' limit (an API page has tens; linking "
+                "fields to tables takes time growing with the square of their number)",
+                **_place_of(_place(extra)),
+            )
         state = _State()
         previous: Block | None = None
         for block in self.doc.blocks:
@@ -405,6 +417,14 @@ class _Assembler:
 
     def _field_json(self, f: _Field, stack: list[_FieldTable]) -> dict[str, Any]:
         children: list[dict[str, Any]] = []
+        if len(stack) > self.limits.max_depth:
+            raise self.limits.too_deep(**_place_of(f.at), what=f"field tables (here {f.name}'s) describe fields")
+        self.rendered += 1
+        if self.rendered > self.limits.max_elements:
+            raise self.limits.too_many(
+                **_place_of(f.at),
+                what="fields, counting a table's fields again under every field it describes",
+            )
         if f.child is not None:
             if f.child in stack:
                 self.warnings.append(f"{f.at}: {f.name} refers back to {f.child.label}; not expanded again")
@@ -458,6 +478,21 @@ class _Assembler:
         """
         by_anchor: dict[str, _FieldTable] = {}
         by_number: dict[int, list[_FieldTable]] = {}
+        # Tables by their title, and by the words of it (see _name_title_targets), so that
+        # finding a field's tables does not read every table's title again.
+        self._by_title: dict[str, list[_FieldTable]] = {}
+        self._by_word: dict[str, list[_FieldTable]] = {}
+        self._by_dotted_end: dict[str, list[_FieldTable]] = {}
+        for ft in self.tables:
+            self._by_title.setdefault(T.title_words(ft.table.title).lower(), []).append(ft)
+            if ft.table.title:
+                for word in sorted(set(re.findall(r"[A-Za-z_][\w.\-]*[\w]|[A-Za-z_]", T.title_words(ft.table.title)))):
+                    self._by_word.setdefault(word, []).append(ft)
+                    for k, ch in enumerate(word):
+                        if ch == ".":
+                            ends = self._by_dotted_end.setdefault(word[k + 1 :], [])
+                            if not ends or ends[-1] is not ft:
+                                ends.append(ft)
         for ft in self.tables:
             for anchor in ft.table.anchors:
                 by_anchor.setdefault(anchor, ft)
@@ -517,8 +552,9 @@ class _Assembler:
         A candidate that does (a recursive type: ``subjobs`` of ``V2Job`` linking back to
         the top table) is skipped, so the tables always form a tree with roots.
         """
+        ancestors = self._ancestors(parent) if candidates else set()
         for child in candidates:
-            if child is parent or self._is_ancestor(child, parent):
+            if child is parent or id(child) in ancestors:
                 continue
             f.child = child
             if parent not in child.parents:
@@ -539,30 +575,31 @@ class _Assembler:
         name = T.type_name(f.type)
         if name is None:
             return []
-        matches = [t for t in self.tables if T.title_words(t.table.title).lower() == name.lower()]
-        return self._nearest(matches, ft)
+        return self._nearest(self._by_title.get(name.lower(), []), ft)
 
     def _name_title_targets(self, f: _Field, ft: _FieldTable) -> list[_FieldTable]:
         """Tables whose title names the field, best match (dotted path) and nearest first."""
         path = f"{ft.prefix}.{f.name}" if ft.prefix else f.name
-        best: list[tuple[int, _FieldTable]] = []
-        for t in self.tables:
-            if t is ft or not t.table.title:
-                continue
-            words = set(re.findall(r"[A-Za-z_][\w.\-]*[\w]|[A-Za-z_]", T.title_words(t.table.title)))
-            score = 0
-            for word in words:
-                if word == path or (("." in word) and path.endswith("." + word)):
-                    score = max(score, 3)
-                elif word == f.name:
-                    score = max(score, 2)
-                elif word.endswith("." + f.name):
-                    score = max(score, 1)
-            if score:
-                best.append((score, t))
+        # A title word scores 3 when it is the path or a dotted end of it, 2 when it is the
+        # field's name, 1 when it ends in ``.name``; a table scores its best word.
+        scores: dict[int, tuple[int, _FieldTable]] = {}
+
+        def score(tables: list[_FieldTable], value: int) -> None:
+            for t in tables:
+                if t is not ft and scores.get(id(t), (0, t))[0] < value:
+                    scores[id(t)] = (value, t)
+
+        score(self._by_word.get(path, []), 3)
+        for k, ch in enumerate(path):
+            if ch == "." and "." in path[k + 1 :]:
+                score(self._by_word.get(path[k + 1 :], []), 3)
+        score(self._by_word.get(f.name, []), 2)
+        score(self._by_dotted_end.get(f.name, []), 1)
+        order = {id(t): i for i, t in enumerate(self.tables)} if scores else {}
+        best = sorted(scores.values(), key=lambda st: order[id(st[1])])
         ordered: list[_FieldTable] = []
-        for top in sorted({score for score, _ in best}, reverse=True):
-            ordered.extend(self._nearest([t for score, t in best if score == top], ft))
+        for top in sorted({value for value, _ in best}, reverse=True):
+            ordered.extend(self._nearest([t for value, t in best if value == top], ft))
         return ordered
 
     def _nearest(self, matches: list[_FieldTable], ft: _FieldTable) -> list[_FieldTable]:
@@ -570,6 +607,17 @@ class _Assembler:
         after = [t for t in matches if t.table.ordinal > ft.table.ordinal]
         before = [t for t in matches if t.table.ordinal <= ft.table.ordinal]
         return after + before[::-1]
+
+    def _ancestors(self, table: _FieldTable) -> set[int]:
+        """The ids of the tables that contain ``table``, at any depth."""
+        seen: set[int] = set()
+        todo = list(table.parents)
+        while todo:
+            current = todo.pop()
+            if id(current) not in seen:
+                seen.add(id(current))
+                todo.extend(current.parents)
+        return seen
 
     def _is_ancestor(self, candidate: _FieldTable, table: _FieldTable) -> bool:
         seen: set[int] = set()
@@ -597,19 +645,41 @@ class _Assembler:
         return sorted(pending, key=lambda p: (depth(p[0]), p[0].table.ordinal))
 
     def _link_untitled(self) -> None:
-        """Untitled tables after the first of their section: the next object field's."""
+        """Untitled tables after the first of their section: the next object field's.
+
+        Each goes to the first earlier table of its group with an object field no table
+        describes yet, that field. A field once described stays so, so a cursor per group
+        (the first table that may still wait) and per table (its first field that may) make
+        this one pass.
+        """
         seen_groups: set[tuple[str, str | None]] = set()
+        groups: dict[tuple[str, str | None], list[_FieldTable]] = {}
+        for ft in self.tables:
+            groups.setdefault(ft.group, []).append(ft)
+        table_cursor: dict[tuple[str, str | None], int] = {}
+        field_cursor: dict[int, int] = {}
+
+        def waiting_in(table: _FieldTable) -> _Field | None:
+            k = field_cursor.get(id(table), 0)
+            while k < len(table.fields) and not (T.is_object_type(table.fields[k].type) and table.fields[k].child is None):
+                k += 1
+            field_cursor[id(table)] = k
+            return table.fields[k] if k < len(table.fields) else None
+
         for ft in self.tables:
             first = ft.group not in seen_groups
             seen_groups.add(ft.group)
             if first or ft.table.title or ft.parents:
                 continue
-            for earlier in self.tables:
-                if earlier.table.ordinal >= ft.table.ordinal or earlier.group != ft.group:
-                    continue
-                waiting = next(
-                    (f for f in earlier.fields if T.is_object_type(f.type) and f.child is None), None
-                )
+            members = groups[ft.group]
+            t = table_cursor.get(ft.group, 0)
+            while t < len(members) and waiting_in(members[t]) is None:
+                t += 1
+            table_cursor[ft.group] = t
+            for earlier in members[t:]:
+                if earlier.table.ordinal >= ft.table.ordinal:
+                    break
+                waiting = waiting_in(earlier)
                 if waiting is not None and self._attach_first(earlier, waiting, [ft]):
                     break
 
@@ -630,6 +700,14 @@ def _caption(para: Para, section: str) -> str | None:
     if T.method_line(plain) is not None:
         return None
     return plain
+
+
+def _place_of(at: str) -> dict[str, int]:
+    """``line N`` / ``table N row M`` as the keyword arguments of :class:`DocError`."""
+    match = re.match(r"(line|table) (\d+)", at)
+    if match is None:
+        return {}
+    return {match.group(1): int(match.group(2))}
 
 
 def _place(table: Table) -> str:

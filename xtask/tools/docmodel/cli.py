@@ -11,6 +11,7 @@ from typing import Sequence
 
 from . import FORMATS, read_document
 from .errors import DocError
+from .limits import SettingError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = read_document(args.file, args.format)
     except DocError as error:
         print(error.format_for(args.file), file=sys.stderr)
+        return 2
+    except SettingError as error:  # a limit variable the readers cannot use
+        print(f"{args.file}: not read: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # a bug in a reader: still one line, with the traceback on request
         if os.environ.get("DOCMODEL_DEBUG"):

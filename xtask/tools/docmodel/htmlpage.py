@@ -9,11 +9,14 @@ Table rows are placed as ``table N row M`` (N counts the page's tables from 1).
 
 from __future__ import annotations
 
+import _markupbase
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from .blocks import Block, Cell, Code, Document, Heading, Para, Row, Table, collapse, collapse_lines
 from .errors import DocError
+from .limits import Limits
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 #: An opening tag closes these open elements first (the end tags HTML lets authors omit).
@@ -42,7 +45,7 @@ _BLOCK = {
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     tag: str
     attrs: dict[str, str]
@@ -53,13 +56,68 @@ class _Node:
         return [c for c in self.children if isinstance(c, _Node) and (not tags or c.tag in tags)]
 
 
-class _TreeBuilder(HTMLParser):
-    """Builds a :class:`_Node` tree from HTML, forgiving omitted end tags."""
+#: Where a comment can end (``_markupbase``'s own pattern, for the fast path below).
+_COMMENT_CLOSE = re.compile(r"(?=--\s*>)")
+#: Whether ``parse_comment`` is ``_markupbase``'s (searching ``--\s*>``), as in the Python
+#: versions whose search costs time growing with the square of the page (before 3.11.13).
+_MARKUPBASE_COMMENTS = HTMLParser.parse_comment is _markupbase.ParserBase.parse_comment
 
-    def __init__(self) -> None:
+
+class _TreeBuilder(HTMLParser):
+    """Builds a :class:`_Node` tree from HTML, forgiving omitted end tags.
+
+    Elements nest at most ``limits.max_depth`` deep. Python's tokenizer is used with three
+    changes, none of which a well-formed page notices: a ``<`` after the page's last ``>``
+    is text (no markup can end there; the tokenizer would search the rest of the page for a
+    ``>`` at every one, time growing with the square of their number); a ``<!--`` that no
+    ``-->`` follows is known at once to be unterminated (the same search, for comments); and
+    ``<![...`` outside foreign content is a bogus comment up to the next ``>``, as HTML5
+    reads it (Python's ``_markupbase`` raises ``AssertionError`` on ``<![ x>`` and searched
+    the page for ``]]>``).
+    """
+
+    def __init__(self, limits: Limits, line_map: list[int] | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.root = _Node("#root", {}, 1)
         self.stack = [self.root]
+        self.limits = limits
+        self.line_map = line_map
+        self._indexed: str | None = None
+        self._last_comment_close = -1
+        self.elements = 0
+
+    def _count(self) -> None:
+        self.elements += 1
+        if self.elements > self.limits.max_elements:
+            raise self.limits.too_many(line=self._line(self.getpos()[0]), what="HTML elements and pieces of text")
+
+    def _line(self, line: int) -> int:
+        return self.line_map[line - 1] if self.line_map and 0 < line <= len(self.line_map) else line
+
+    def feed(self, data: str) -> None:
+        last = data.rfind(">")
+        if "<" in data[last + 1 :]:
+            data = data[: last + 1] + data[last + 1 :].replace("<", "&lt;")
+        super().feed(data)
+
+    def _index(self) -> None:
+        """Where the last comment close starts in the text being parsed (found once per text)."""
+        if self._indexed is not self.rawdata:
+            self._indexed = self.rawdata
+            self._last_comment_close = -1
+            for match in _COMMENT_CLOSE.finditer(self.rawdata):
+                self._last_comment_close = match.start()
+
+    def parse_comment(self, i: int, report: int = 1) -> int:
+        if _MARKUPBASE_COMMENTS:
+            self._index()
+            if self._last_comment_close < i + 4:
+                return -1  # what the search would find, without it
+        return super().parse_comment(i, report)
+
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        end = self.rawdata.find(">", i + 3)
+        return -1 if end < 0 else end + 1
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         closes = _CLOSES.get(tag)
@@ -71,7 +129,11 @@ class _TreeBuilder(HTMLParser):
                     break
                 if open_tag in _SCOPES or (tag in ("td", "th", "tr") and open_tag == "table"):
                     break
-        node = _Node(tag, {k: v or "" for k, v in attrs}, self.getpos()[0])
+        line = self.getpos()[0]
+        if len(self.stack) > self.limits.max_depth:
+            raise self.limits.too_deep(line=self._line(line), what=f"HTML elements (here <{tag}>) nest")
+        self._count()
+        node = _Node(tag, {k: v or "" for k, v in attrs}, line)
         self.stack[-1].children.append(node)
         if tag not in _VOID:
             self.stack.append(node)
@@ -88,12 +150,13 @@ class _TreeBuilder(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
+        self._count()
         self.stack[-1].children.append(data)
 
 
-def read_html(text: str, line_map: list[int] | None = None) -> Document:
+def read_html(text: str, line_map: list[int] | None = None, limits: Limits | None = None) -> Document:
     """The blocks of an HTML page. ``line_map[i]`` is the source line of HTML line ``i + 1``."""
-    builder = _TreeBuilder()
+    builder = _TreeBuilder(limits or Limits.from_env(), line_map)
     builder.feed(text)
     builder.close()
     walker = _Walker(line_map)

@@ -18,17 +18,20 @@ title the table that follows; JSON examples are balanced ``{...}``/``[...]`` blo
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from . import text as T
 from .blocks import Block, Cell, Code, Document, Heading, Para, Row, Table, collapse
 from .errors import DocError
+from .limits import Limits
 
 _BULLET = re.compile(r"^\s*(?:[•·●▪◦‣∙*]|-(?=\s))\s*")
 _TITLE = re.compile(r"^\s*(?:table|表)\s*\d+(?:\s|$)", re.I)
 _PIPE_SEPARATOR = re.compile(r"^\s*\|(\s*:?-{3,}:?\s*\|)+\s*$")
-_HTML_TAG = re.compile(r"<(?:table|h[1-6]|div|p|pre|caption|tr|td|th)\b[^>]*>", re.I)
+#: The start of an HTML tag that marks HTML source (the tag runs to the next ``>``).
+_HTML_TAG_START = re.compile(r"<(?:table|h[1-6]|div|p|pre|caption|tr|td|th)\b", re.I)
 
 
 @dataclass
@@ -45,22 +48,45 @@ class _Line:
         return self.text.strip()
 
 
-def read_page_text(text: str) -> Document:
+def read_page_text(text: str, limits: Limits | None = None) -> Document:
     """The blocks of copied page text (or of HTML source copied from a code viewer)."""
+    limits = limits or Limits.from_env()
+    if text.count("\n") + 1 > limits.max_elements:
+        raise limits.too_many(line=limits.max_elements + 1, what="lines")
     raw_lines = text.split("\n")
-    if len(_HTML_TAG.findall(text)) >= 3:
-        return _read_viewer_html(raw_lines)
+    if _html_tags(text, enough=3) >= 3:
+        return _read_viewer_html(raw_lines, limits)
     return _Reader([_Line(i + 1, line.rstrip()) for i, line in enumerate(raw_lines)]).read()
 
 
-def _read_viewer_html(raw_lines: list[str]) -> Document:
+def _html_tags(text: str, enough: int) -> int:
+    """How many HTML tags (``<table ...>``, ``<p>`` ...) the text has, counting to ``enough``.
+
+    What ``findall`` of ``<(?:table|...)\\b[^>]*>`` counts, in linear time: that pattern
+    searched the rest of the text for a ``>`` at every tag start with none after it.
+    """
+    count, after, last_gt = 0, 0, text.rfind(">")
+    for match in _HTML_TAG_START.finditer(text):
+        if match.start() < after:
+            continue  # inside the tag counted last
+        if match.start() > last_gt:
+            break  # no tag can end
+        end = text.find(">", match.end())
+        count += 1
+        if count >= enough:
+            break
+        after = end + 1
+    return count
+
+
+def _read_viewer_html(raw_lines: list[str], limits: Limits) -> Document:
     """HTML source as a code viewer shows it: ``|`` lines between the source lines."""
     from .htmlpage import read_html
 
     start = next((i for i, line in enumerate(raw_lines) if line.lstrip().startswith("<")), 0)
     kept = [(i + 1, line) for i, line in enumerate(raw_lines) if i >= start and line.strip() != "|"]
     html = "\n".join(line for _, line in kept)
-    return read_html(html, [number for number, _ in kept])
+    return read_html(html, [number for number, _ in kept], limits)
 
 
 class _Reader:
@@ -70,6 +96,7 @@ class _Reader:
         self.lines = lines
         self.blocks: list[Block] = []
         self.tables = 0
+        self._json_ends: list[int | None] | None = None
 
     # -- the document ----------------------------------------------------------------------
 
@@ -98,7 +125,9 @@ class _Reader:
         if numbers_end is not None:
             return numbers_end
         if body[0] in "{[":
-            end = _json_end(self.lines, i)
+            if self._json_ends is None:
+                self._json_ends = _json_ends(self.lines)
+            end = self._json_ends[i]
             if end is not None:
                 self._emit(Code(_dedent(self.lines[i:end]), line.number, "json"))
                 return end
@@ -181,8 +210,9 @@ class _Reader:
 
     # -- paragraph tables ------------------------------------------------------------------
 
-    def _paragraphs(self, i: int) -> list[tuple[int, int]]:
-        """``(start, end)`` line ranges of the paragraphs from ``i`` on (blank-separated)."""
+    def _paragraphs(self, i: int, most: int = 401) -> list[tuple[int, int]]:
+        """``(start, end)`` line ranges of the paragraphs from ``i`` on (blank-separated), at
+        most ``most``."""
         out = []
         j = i
         while j < len(self.lines):
@@ -194,7 +224,7 @@ class _Reader:
             while j < len(self.lines) and self.lines[j].body:
                 j += 1
             out.append((start, j))
-            if len(out) > 400:
+            if len(out) >= most:
                 break
         return out
 
@@ -204,7 +234,7 @@ class _Reader:
             return []
         names: list[str] = []
         roles: set[str | None] = set()
-        for start, end in self._paragraphs(i)[:8]:
+        for start, end in self._paragraphs(i, 8):
             if end - start != 1:
                 break
             role = T.column_role(self.lines[start].body)
@@ -351,13 +381,30 @@ def _join_lines(lines: list[str]) -> str:
     return "\n".join(out)
 
 
-def _json_end(lines: list[_Line], i: int) -> int | None:
-    """Index just past the balanced JSON value starting at line ``i`` (strings respected)."""
-    depth = 0
-    in_string = False
-    escaped = False
-    for j in range(i, min(len(lines), i + 5000)):
-        for ch in lines[j].text:
+#: How many lines a JSON block of page text may have.
+_JSON_LINES = 5000
+
+
+def _json_ends(lines: list[_Line]) -> list[int | None]:
+    """For every line, the index just past the balanced JSON value starting there, if one
+    ends within :data:`_JSON_LINES` lines (strings respected; a string never spans lines).
+
+    Found for all lines at once: searching from every line that starts with ``{`` took time
+    growing with the number of such lines times the window (a page of ``{`` lines, minutes).
+    Line ``j`` ends the value that starts at line ``i`` when the depth, counted from 0 at
+    line ``i``, first falls to 0 after a closing bracket of line ``j``: when
+    ``before[j] + lowest[j] <= before[i]``, ``before`` being the depth at a line's start
+    counted from the page's start and ``lowest`` the lowest depth a line reaches after one
+    of its closing brackets, relative to its start. The first such ``j`` for every ``i`` is
+    read off a stack of the lines that can still be first (nearest on top, their keys
+    falling away from the top), by bisection.
+    """
+    n = len(lines)
+    before = [0] * (n + 1)
+    keys: list[float] = [0.0] * n
+    for j, line in enumerate(lines):
+        depth, lowest, in_string, escaped = 0, None, False, False
+        for ch in line.text:
             if in_string:
                 if escaped:
                     escaped = False
@@ -371,10 +418,25 @@ def _json_end(lines: list[_Line], i: int) -> int | None:
                 depth += 1
             elif ch in "}]":
                 depth -= 1
-                if depth == 0:
-                    return j + 1
-        in_string = False  # a string never spans lines in the examples
-    return None
+                if lowest is None or depth < lowest:
+                    lowest = depth
+        before[j + 1] = before[j] + depth
+        keys[j] = float("inf") if lowest is None else before[j] + lowest
+    ends: list[int | None] = [None] * n
+    stack: list[int] = []  # line indexes, nearest last
+    stack_keys: list[float] = []  # their keys, rising towards the top
+    for i in range(n - 1, -1, -1):
+        if keys[i] != float("inf"):
+            while stack_keys and stack_keys[-1] >= keys[i]:
+                stack.pop()
+                stack_keys.pop()
+            stack.append(i)
+            stack_keys.append(keys[i])
+        # The nearest line whose key is at most before[i]: the last of the rising keys <= it.
+        k = bisect.bisect_right(stack_keys, before[i]) - 1
+        if k >= 0 and stack[k] < i + _JSON_LINES:
+            ends[i] = stack[k] + 1
+    return ends
 
 
 def _dedent(lines: list[_Line]) -> str:

@@ -9,15 +9,17 @@ it), ``code-block`` keeps its content and language verbatim, the others keep the
 from __future__ import annotations
 
 import io
+import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from docutils import nodes
 from docutils.frontend import get_default_settings
-from docutils.parsers.rst import Directive, Parser, directives, roles
-from docutils.utils import new_document
+from docutils.parsers.rst import Directive, Parser, directives, roles, states
+from docutils.utils import escape2null, new_document
 
 from .blocks import Block, Cell, Code, Document, Heading, Para, Row, Table, collapse, collapse_lines
 from .errors import DocError
+from .limits import MAX_PARAGRAPH, Limits
 
 
 class _AnyOptions(dict):  # type: ignore[type-arg]
@@ -135,8 +137,10 @@ def register_sphinx_markup() -> None:
         directives.register_directive(name, _Container)
 
 
-def read_rst(text: str, source: str) -> Document:
-    """The blocks of a reStructuredText page. Raises :class:`DocError` on a broken table."""
+def read_rst(text: str, source: str, limits: Limits | None = None) -> Document:
+    """The blocks of a reStructuredText page. Raises :class:`DocError` on a broken table,
+    and on a page over the limits (nesting, paragraph size, docutils messages)."""
+    limits = limits or Limits.from_env()
     register_sphinx_markup()
     settings = get_default_settings(Parser)
     settings.report_level = 5
@@ -146,14 +150,236 @@ def read_rst(text: str, source: str) -> Document:
     settings.raw_enabled = False
     settings.syntax_highlight = "none"
     settings.character_level_inline_markup = False
+    guard = _Guard(limits)
+    settings.cloudjobs_guard = guard
     document = new_document(source, settings)
     messages: list[nodes.system_message] = []
-    document.reporter.attach_observer(messages.append)
-    Parser().parse(text, document)
+
+    def observe(message: nodes.system_message) -> None:
+        messages.append(message)
+        guard.count(4, message.get("line"))  # the message, its paragraph and text, a problematic node
+
+    document.reporter.attach_observer(observe)
+    _GuardedParser().parse(text, document)
+    _check_depth(document, limits)
     warnings = _check_messages(messages)
     walker = _Walker()
     walker.walk(document, depth=0)
     return Document(walker.title, walker.blocks, warnings)
+
+
+# ---------------------------------------------------------------------------------------
+# Limits: docutils recurses once per nested block and copies each block it nests into, so a
+# page of deeply nested lists costs memory and time growing with its depth times its size
+# (#19: 8.5 MB of 100 levels took 1.6 GB and 12 s), and a deep enough one ends in a
+# RecursionError. The parser below is docutils' own with its nested state machines guarded:
+# a block about to be parsed deeper than the limit stops the parse there.
+# ---------------------------------------------------------------------------------------
+
+
+class _Guard:
+    """The nested state machines running (innermost last) and the limits of one parse."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.machines: list[states.NestedStateMachine] = []
+        self.root: states.RSTStateMachine | None = None  # the outermost machine, not nested
+        self.elements = 0
+
+    def count(self, elements: int, line: int | None) -> None:
+        """Counts elements made (nested blocks, paragraphs, inline markup, warnings): each
+        costs docutils a node of hundreds of bytes, so they are bounded, not only the bytes."""
+        self.elements += elements
+        if self.elements > self.limits.max_elements:
+            raise self.limits.too_many(line=line, what="elements (paragraphs, inline markup, blocks, warnings)")
+
+    def depth(self, node: nodes.Node) -> int:
+        """How deeply ``node`` sits in the document (the document is 0).
+
+        A node may be in a subtree not yet attached (a list item, the cells of a table being
+        built): then its root goes where the state machine that is building it is, one level
+        below that machine's current node.
+        """
+        depth, outer = 0, len(self.machines)
+        current: nodes.Node | None = node
+        while current is not None:
+            while current.parent is not None:
+                depth += 1
+                current = current.parent
+            if isinstance(current, nodes.document):
+                return depth
+            detached = current
+            if outer > 0:
+                outer -= 1
+                current = self.machines[outer].node
+            elif self.root is not None and self.root.node is not None:
+                current = self.root.node
+            else:
+                return depth
+            depth += 1
+            # Some nodes are parsed before they join what goes between them and the machine's
+            # node: a list item its list (unless the machine parses that list), a table row
+            # its body, group and table.
+            above = _ABOVE.get(type(detached))
+            if above is not None and not isinstance(current, above[0]):
+                depth += above[1]
+        return depth
+
+
+#: Nodes docutils parses into before they join their parents: the parents they go into and
+#: how many levels those add (a row's: body, group, table).
+_ABOVE: dict[type, tuple[tuple[type, ...], int]] = {
+    nodes.list_item: ((nodes.bullet_list, nodes.enumerated_list), 1),
+    nodes.definition_list_item: ((nodes.definition_list,), 1),
+    nodes.field: ((nodes.field_list,), 1),
+    nodes.option_list_item: ((nodes.option_list,), 1),
+    nodes.row: ((nodes.thead, nodes.tbody), 3),
+}
+
+
+class _GuardedNestedStateMachine(states.NestedStateMachine):
+    """A nested state machine that refuses to parse a block deeper than the depth limit."""
+
+    def run(self, input_lines, input_offset, memo, node, match_titles=True):  # type: ignore[no-untyped-def]
+        guard = getattr(memo.document.settings, "cloudjobs_guard", None)
+        if guard is None:
+            return super().run(input_lines, input_offset, memo, node, match_titles)
+        if guard.depth(node) >= guard.limits.max_depth:
+            raise guard.limits.too_deep(line=input_offset + 1)
+        guard.count(1, input_offset + 1)
+        guard.machines.append(self)
+        try:
+            return super().run(input_lines, input_offset, memo, node, match_titles)
+        finally:
+            guard.machines.pop()
+
+
+def _guarded(state: type) -> type:
+    """``state`` nesting through :class:`_GuardedNestedStateMachine` into guarded states."""
+
+    def __init__(self, state_machine, debug=False):  # type: ignore[no-untyped-def]
+        state.__init__(self, state_machine, debug)
+        self.nested_sm_kwargs = {"state_classes": _GUARDED_STATES, "initial_state": "Body"}
+
+    def runtime_init(self):  # type: ignore[no-untyped-def]
+        state.runtime_init(self)
+        guard = getattr(self.memo.document.settings, "cloudjobs_guard", None)
+        if guard is not None and not isinstance(self.state_machine, states.NestedStateMachine):
+            guard.root = self.state_machine
+
+    return type(
+        state.__name__,
+        (state,),
+        {
+            "nested_sm": _GuardedNestedStateMachine,
+            "nested_sm_cache": [],
+            "__init__": __init__,
+            "runtime_init": runtime_init,
+        },
+    )
+
+
+_GUARDED_STATES = tuple(_guarded(state) for state in states.state_classes)
+
+
+class _EndPattern:
+    """An inline markup end-string pattern that answers "not found" without a scan.
+
+    docutils searches the rest of a paragraph for the end of every inline start-string it
+    sees (``*``, ``**``, `````, ``|`` ...): a paragraph with many unmatched ones took time
+    growing with the square of its length (60 KB, 14 s). docutils always searches a suffix
+    of the paragraph (of :func:`escape2null` of it); the last place the pattern matches in
+    the whole paragraph, found once, tells when a suffix holds no match. Only the suffix's
+    first two places can differ from the paragraph's (the look-behinds see the suffix's
+    start), so they are tried directly. Answers are the same as ``search``'s.
+    """
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        close = "\n))" if pattern.flags & re.VERBOSE else "))"
+        self.anywhere = re.compile(f"(?=(?:{pattern.pattern}{close}", pattern.flags)
+        self.texts: list[list[Any]] = []  # [paragraph, last match start or None when not yet known]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pattern, name)
+
+    def search(self, string: str, *args: Any) -> re.Match[str] | None:
+        if args or not self.texts:
+            return self.pattern.search(string, *args)
+        entry = self.texts[-1]
+        full: str = entry[0]
+        base = len(full) - len(string)
+        if base < 0 or full[base : base + 64] != string[:64]:
+            return self.pattern.search(string)  # not a suffix after all: the plain search
+        if entry[1] is None:
+            last = -1
+            for match in self.anywhere.finditer(full):
+                last = match.start()
+            entry[1] = last
+        if entry[1] >= base + 2:
+            return self.pattern.search(string)  # it finds a match: the markup is consumed up to it
+        return self.pattern.match(string) or self.pattern.match(string, 1)
+
+
+class _GuardedInliner(states.Inliner):
+    """docutils' inline parser with a paragraph size limit and end-strings found in linear time."""
+
+    _ENDS = ("emphasis", "strong", "literal", "target", "substitution_ref", "interpreted_or_phrase_ref")
+
+    def init_customizations(self, settings: Any) -> None:
+        super().init_customizations(settings)
+        self.ends = []
+        for name in self._ENDS:
+            end = _EndPattern(getattr(self.patterns, name))
+            setattr(self.patterns, name, end)
+            self.ends.append(end)
+
+    def parse(self, text, lineno, memo, parent):  # type: ignore[no-untyped-def]
+        if len(text) > MAX_PARAGRAPH:
+            raise DocError(
+                f"a paragraph of {len(text)} characters, more than the reader's {MAX_PARAGRAPH} (docutils' "
+                "time for inline markup grows with the square of a paragraph's length); split it",
+                line=lineno,
+            )
+        full = escape2null(text)
+        for end in self.ends:
+            end.texts.append([full, None])
+        try:
+            made, messages = super().parse(text, lineno, memo, parent)
+        finally:
+            for end in self.ends:
+                end.texts.pop()
+        guard = getattr(memo.document.settings, "cloudjobs_guard", None)
+        if guard is not None:
+            guard.count(1 + sum(1 + len(n.children) if isinstance(n, nodes.Element) else 1 for n in made), lineno)
+        return made, messages
+
+
+# docutils' init_customizations reads the pattern pieces from ``vars(self.__class__)``: the
+# subclass needs them as its own.
+for _name, _value in vars(states.Inliner).items():
+    if isinstance(_value, str) and not _name.startswith("__"):
+        setattr(_GuardedInliner, _name, _value)
+
+
+class _GuardedParser(Parser):
+    """docutils' reStructuredText parser with the guarded states and inline parser."""
+
+    def __init__(self) -> None:
+        super().__init__(inliner=_GuardedInliner())
+        self.state_classes = _GUARDED_STATES
+
+
+def _check_depth(document: nodes.document, limits: Limits) -> None:
+    """Refuses a tree deeper than the limit (walked without recursion), before anything
+    recursive walks it: docutils builds some nesting without a nested parse (line blocks)."""
+    todo: list[tuple[nodes.Node, int]] = [(document, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > limits.max_depth:
+            raise limits.too_deep(line=_line(node))
+        if isinstance(node, nodes.Element):
+            todo.extend((child, depth + 1) for child in node.children)
 
 
 def _check_messages(messages: Iterable[nodes.system_message]) -> list[str]:
