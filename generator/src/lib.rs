@@ -93,9 +93,26 @@ fn generate_doc(
     module: &str,
     options: &EmitOptions,
 ) -> Result<Generated, Error> {
+    if let Some(first) = extensions::check(doc).into_iter().next() {
+        return Err(first);
+    }
     let api = lower::lower(doc, module, &doc.file)?;
     let code = emit::emit(&api, options)?;
     Ok(Generated { code, api })
+}
+
+/// Everything the generator can say about a spec without writing code: every problem with
+/// its extensions ([`extensions::check`]), then the first that lowering finds (a job
+/// pointer that names no field, say); on success, the warnings. `cargo xtask validate` runs
+/// this beside the OpenAPI and example checks.
+pub fn validate_file(path: &Path, label: &str) -> Result<Vec<Warning>, Vec<Error>> {
+    let doc = load::load_file(path, label).map_err(|e| vec![e])?;
+    let errors = extensions::check(&doc);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let api = lower::lower(&doc, &module_name(path), &doc.file).map_err(|e| vec![e])?;
+    Ok(api.warnings)
 }
 
 /// The module name for a spec file: `specs/otc-ims-jobs.yaml` → `otc_ims_jobs`.

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Lowerer;
+use crate::emit::docs::escape_controls;
 use crate::error::{Error, ErrorKind, child};
 use crate::extensions::JOB as JOB_EXTENSION;
 use crate::ir::{
@@ -98,6 +99,7 @@ impl Lowerer<'_> {
             succeeded: raw.succeeded,
             failed: raw.failed,
         };
+        self.check_state_lists(&states, &at, None)?;
         let one = |p: &Option<String>, key: &str, want: Want| -> Result<Option<Access>, Error> {
             p.as_ref()
                 .map(|p| self.access(&root, p, &child(&at, &[key]), want, false))
@@ -162,6 +164,22 @@ impl Lowerer<'_> {
                 .map(|p| self.access(&item, p, &child(&sat, &[key]), want, false))
                 .transpose()
         };
+        let states = StateLists {
+            pending: s.pending.clone().unwrap_or_else(|| states.pending.clone()),
+            running: s.running.clone().unwrap_or_else(|| states.running.clone()),
+            succeeded: s
+                .succeeded
+                .clone()
+                .unwrap_or_else(|| states.succeeded.clone()),
+            failed: s.failed.clone().unwrap_or_else(|| states.failed.clone()),
+        };
+        let own = [
+            s.pending.is_some(),
+            s.running.is_some(),
+            s.succeeded.is_some(),
+            s.failed.is_some(),
+        ];
+        self.check_state_lists(&states, &sat, Some(own))?;
         Ok(SubtaskSpec {
             total: s
                 .total
@@ -179,17 +197,110 @@ impl Lowerer<'_> {
             )?,
             error_code: rel(&s.error_code, "error_code", Want::Any)?,
             error_reason: rel(&s.error_reason, "error_reason", Want::Any)?,
-            states: StateLists {
-                pending: s.pending.clone().unwrap_or_else(|| states.pending.clone()),
-                running: s.running.clone().unwrap_or_else(|| states.running.clone()),
-                succeeded: s
-                    .succeeded
-                    .clone()
-                    .unwrap_or_else(|| states.succeeded.clone()),
-                failed: s.failed.clone().unwrap_or_else(|| states.failed.clone()),
-            },
+            states,
             items,
         })
+    }
+
+    /// The state lists of a job (or of its sub-tasks, where `own` says which lists they
+    /// give themselves; the others are the job's, checked there): `running`, `succeeded`
+    /// and `failed` not empty, no value twice, no value in two lists.
+    fn check_state_lists(
+        &self,
+        states: &StateLists,
+        at: &str,
+        own: Option<[bool; 4]>,
+    ) -> Result<(), Error> {
+        let lists = [
+            ("pending", &states.pending),
+            ("running", &states.running),
+            ("succeeded", &states.succeeded),
+            ("failed", &states.failed),
+        ];
+        let own = own.unwrap_or([true; 4]);
+        for (i, (key, values)) in lists.iter().enumerate() {
+            if !own[i] {
+                continue;
+            }
+            let here = child(at, &[key]);
+            if values.is_empty() && *key != "pending" {
+                return Err(self.error(ErrorKind::Invalid, &here, "must not be empty"));
+            }
+            if let Some((j, v)) = values
+                .iter()
+                .enumerate()
+                .find(|(j, v)| values[..*j].contains(v))
+            {
+                return Err(self.error(
+                    ErrorKind::Invalid,
+                    &child(&here, &[&j.to_string()]),
+                    format!("`{}` is listed twice", escape_controls(v)),
+                ));
+            }
+        }
+        for (i, (a, left)) in lists.iter().enumerate() {
+            for (j, (b, right)) in lists.iter().enumerate().skip(i + 1) {
+                if !own[i] && !own[j] {
+                    continue;
+                }
+                if let Some(common) = left.iter().find(|v| right.contains(v)) {
+                    return Err(self.error(
+                        ErrorKind::Invalid,
+                        at,
+                        format!(
+                            "`{}` is in both `{a}` and `{b}`: a state has one meaning",
+                            escape_controls(common)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Warns about each documented value of the job's (and its sub-tasks') status field that
+    /// no state list names: a job in that state would be waited on as `unknown` until its
+    /// deadline.
+    pub(super) fn warn_unlisted_states(&mut self, job: &JobSpec, pointer: &str) {
+        let at = child(pointer, &[JOB_EXTENSION]);
+        let mut places = vec![(&job.status, &job.states, child(&at, &["status"]))];
+        if let Some(s) = &job.subtasks {
+            places.push((&s.status, &s.states, child(&at, &["subtasks", "status"])));
+        }
+        for (access, states, here) in places {
+            let Ty::Named(id) = &access.leaf else {
+                continue;
+            };
+            let Some(TypeKind::Enum(e)) = self.type_def(*id).map(|d| d.kind.clone()) else {
+                continue;
+            };
+            let listed = |v: &str| {
+                [
+                    &states.pending,
+                    &states.running,
+                    &states.succeeded,
+                    &states.failed,
+                ]
+                .iter()
+                .any(|l| l.iter().any(|s| s == v))
+            };
+            let missing: Vec<String> = e
+                .variants
+                .iter()
+                .filter(|v| !listed(&v.wire))
+                .map(|v| format!("`{}`", escape_controls(&v.wire)))
+                .collect();
+            if !missing.is_empty() {
+                self.warn(
+                    &here,
+                    format!(
+                        "status value(s) {} of `{}` are in no state list (pending, running, succeeded, failed): a job in such a state is waited on as unknown until its deadline",
+                        missing.join(", "),
+                        access.pointer
+                    ),
+                );
+            }
+        }
     }
 
     /// The wire names of the job id parameter (a path or query parameter) and of the project
@@ -374,5 +485,84 @@ impl Lowerer<'_> {
             steps,
             leaf: ty,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{EmitOptions, generate_str};
+
+    /// A job spec whose status has `values` and whose job extension adds `extra` lines.
+    fn spec(values: &str, lists: &str) -> String {
+        format!(
+            "openapi: 3.0.3
+info: {{title: t, version: '1'}}
+paths:
+  /v1/jobs/{{job_id}}:
+    get:
+      operationId: ShowJob
+      parameters:
+        - {{name: job_id, in: path, required: true, schema: {{type: string}}}}
+      x-cloudjobs-job:
+        status: /status
+{lists}
+      responses:
+        '200':
+          description: The job.
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  status: {{type: string, x-extensible-enum: [{values}]}}
+"
+        )
+    }
+
+    const LISTS: &str =
+        "        running: [RUNNING]\n        succeeded: [SUCCESS]\n        failed: [FAIL]";
+
+    fn generate(text: &str) -> Result<Vec<String>, String> {
+        generate_str(text, "t.yaml", "t", &EmitOptions::default())
+            .map(|g| g.warnings().iter().map(ToString::to_string).collect())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_status_value_in_no_state_list_is_a_warning() {
+        assert_eq!(generate(&spec("RUNNING, SUCCESS, FAIL", LISTS)), Ok(vec![]));
+        let warnings = generate(&spec("RUNNING, SUCCESS, FAIL, CANCELLED", LISTS)).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("#/paths/~1v1~1jobs~1{job_id}/get/x-cloudjobs-job/status: status value(s) `CANCELLED` of `/status` are in no state list"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn state_lists_are_not_empty_distinct_and_disjoint() {
+        let at = "t.yaml: #/paths/~1v1~1jobs~1{job_id}/get/x-cloudjobs-job";
+        let cases = [
+            (
+                "        running: []\n        succeeded: [SUCCESS]\n        failed: [FAIL]",
+                format!("{at}/running: must not be empty"),
+            ),
+            (
+                "        running: [RUNNING, RUNNING]\n        succeeded: [SUCCESS]\n        failed: [FAIL]",
+                format!("{at}/running/1: `RUNNING` is listed twice"),
+            ),
+            (
+                "        pending: [RUNNING]\n        running: [RUNNING]\n        succeeded: [SUCCESS]\n        failed: [FAIL]",
+                format!(
+                    "{at}: `RUNNING` is in both `pending` and `running`: a state has one meaning"
+                ),
+            ),
+        ];
+        for (lists, expected) in cases {
+            assert_eq!(
+                generate(&spec("RUNNING, SUCCESS, FAIL", lists)),
+                Err(expected)
+            );
+        }
     }
 }

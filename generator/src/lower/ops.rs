@@ -264,6 +264,9 @@ impl Lowerer<'_> {
             &params,
             pointer,
         )?;
+        if let Some(job) = &job {
+            self.warn_unlisted_states(job, pointer);
+        }
         Ok(Operation {
             id,
             method_name,
