@@ -107,12 +107,15 @@ fn generate_doc(
 /// this beside the OpenAPI and example checks.
 pub fn validate_file(path: &Path, label: &str) -> Result<Vec<Warning>, Vec<Error>> {
     let doc = load::load_file(path, label).map_err(|e| vec![e])?;
-    let errors = extensions::check(&doc);
-    if !errors.is_empty() {
-        return Err(errors);
+    let mut errors = extensions::check(&doc);
+    match lower::lower(&doc, &module_name(path), &doc.file) {
+        Ok(api) if errors.is_empty() => Ok(api.warnings),
+        Ok(_) => Err(errors),
+        Err(e) => {
+            errors.push(e);
+            Err(errors)
+        }
     }
-    let api = lower::lower(&doc, &module_name(path), &doc.file).map_err(|e| vec![e])?;
-    Ok(api.warnings)
 }
 
 /// The module name for a spec file: `specs/otc-ims-jobs.yaml` → `otc_ims_jobs`.

@@ -229,3 +229,51 @@ fn spec_file_names_with_line_breaks_are_refused() {
     std::fs::write(dir.path().join("NEG-oas31_x.v2.json"), "{}").unwrap();
     assert_eq!(spec_files(dir.path()).unwrap().len(), 1);
 }
+
+#[test]
+fn extension_errors_name_the_file_and_pointer() {
+    let dir = project_root().join("tests/fixtures/bad-extensions");
+    let job = "#/paths/~1v1~1jobs~1{job_id}/get/x-cloudjobs-job";
+    let sources = "#/info/x-cloudjobs-sources/0";
+    let expected: [(&str, Vec<String>); 4] = [
+        (
+            "bad-job-pointer.yaml",
+            vec![format!(
+                "{job}/status: pointer `/state`: no property `state` (there are: status)"
+            )],
+        ),
+        (
+            "bad-job-service.yaml",
+            vec![
+                format!("{sources}: missing required key `sha256`"),
+                format!("{sources}/revision: `596c5fd` is not a full 40-digit commit id"),
+                format!("{sources}: an `unknown` revision or sha256 needs a `note`"),
+                format!("{sources}/accepted/0: needs `at`"),
+                "#/paths/~1v1~1jobs/get/x-cloudjobs-job/job_id_param: the operation has no parameter `task_id`".to_owned(),
+            ],
+        ),
+        (
+            "bad-job-states.yaml",
+            vec![format!("{job}: not a valid `x-cloudjobs-job`: missing field `failed`")],
+        ),
+        (
+            "bad-service-name.yaml",
+            vec!["#/info/x-cloudjobs-service/name: `Jobs` is not".to_owned()],
+        ),
+    ];
+    let files = spec_files(&dir).unwrap();
+    assert_eq!(files.len(), expected.len(), "every fixture has its errors");
+    for (path, (name, lines)) in files.iter().zip(expected) {
+        assert_eq!(path.file_name().unwrap(), name);
+        let label = format!("tests/fixtures/bad-extensions/{name}");
+        let errors = cloudjobs_codegen::validate_file(path, &label).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), lines.len(), "{text:#?}");
+        for (got, want) in text.iter().zip(&lines) {
+            assert!(
+                got.starts_with(&format!("{label}: {want}")),
+                "{got}\n  wanted {want}"
+            );
+        }
+    }
+}

@@ -105,6 +105,13 @@ impl Lowerer<'_> {
                 .map(|p| self.access(&root, p, &child(&at, &[key]), want, false))
                 .transpose()
         };
+        let status = self.access(
+            &root,
+            &raw.status,
+            &child(&at, &["status"]),
+            Want::Text,
+            false,
+        )?;
         let subtasks = raw
             .subtasks
             .as_ref()
@@ -126,13 +133,7 @@ impl Lowerer<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(JobSpec {
             body,
-            status: self.access(
-                &root,
-                &raw.status,
-                &child(&at, &["status"]),
-                Want::Text,
-                false,
-            )?,
+            status,
             id: one(&raw.id, "id", Want::Any)?,
             progress: one(&raw.progress, "progress", Want::Percent)?,
             error_code: one(&raw.error_code, "error_code", Want::Any)?,
