@@ -470,6 +470,21 @@ pub struct JobSpec {
     pub job_id_param: String,
     /// The wire name of the path parameter that carries the project id, if any.
     pub project_param: Option<String>,
+    /// When a terminal read ends a wait.
+    pub confirm: Confirm,
+}
+
+/// When a terminal read ends a wait (`confirm` in `x-cloudjobs-job`), for APIs known to
+/// report an ending too early.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Confirm {
+    /// The first terminal read (no `confirm`).
+    #[default]
+    Once,
+    /// `confirm: N`: N consecutive reads of the same terminal state.
+    Reads(u32),
+    /// `confirm: subtasks`: a success counts only once every sub-task is terminal.
+    SubtasksTerminal,
 }
 
 /// The four lists of status values.

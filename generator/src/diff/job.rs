@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
-use crate::ir::{JobSpec, StateLists, SubtaskSpec};
+use crate::ir::{Confirm, JobSpec, StateLists, SubtaskSpec};
 
 /// The pointers of a job or of one sub-task, by the extension's key.
 struct Reads<'a> {
@@ -95,7 +95,25 @@ pub(super) fn diff_job(jobs: Pair<Option<&JobSpec>>, changes: &mut Vec<Change>) 
             let reads = Pair::new(Reads::job(a), Reads::job(b));
             diff_reads(&reads, "", changes);
             diff_subtasks(Pair::new(a.subtasks.as_ref(), b.subtasks.as_ref()), changes);
+            if a.confirm != b.confirm {
+                changes.push(change(
+                    At::new(Scope::Job, "", "confirm"),
+                    ChangeKind::JobChanged,
+                    Pair::new(Some(confirm_word(a.confirm)), Some(confirm_word(b.confirm))),
+                    "when a terminal read ends a wait changed".into(),
+                    Impact::compatible("waits end on another rule; nothing stops compiling"),
+                ));
+            }
         }
+    }
+}
+
+/// `confirm` as a spec writes it.
+fn confirm_word(confirm: Confirm) -> String {
+    match confirm {
+        Confirm::Once => "1 (the first terminal read)".into(),
+        Confirm::Reads(n) => format!("{n} consecutive terminal reads"),
+        Confirm::SubtasksTerminal => "subtasks (every sub-task terminal)".into(),
     }
 }
 

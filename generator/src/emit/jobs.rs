@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Cx, docs, ident};
-use crate::ir::{Access, JobSpec, Operation, Param, ParamLocation, StateLists, Step, Ty};
+use crate::ir::{Access, Confirm, JobSpec, Operation, Param, ParamLocation, StateLists, Step, Ty};
 
 pub(super) fn emit_jobs(cx: &Cx<'_>) -> TokenStream {
     let impls = cx
@@ -429,6 +429,22 @@ fn emit_job(cx: &Cx<'_>, op: &Operation, job: &JobSpec) -> TokenStream {
                 ids
             }
         });
+    }
+    match job.confirm {
+        Confirm::Once => {}
+        Confirm::Reads(n) => {
+            let n = proc_macro2::Literal::u32_unsuffixed(n);
+            methods.push(quote! {
+                fn confirm(&self) -> rt::job::Confirm {
+                    rt::job::Confirm::Reads(#n)
+                }
+            });
+        }
+        Confirm::SubtasksTerminal => methods.push(quote! {
+            fn confirm(&self) -> rt::job::Confirm {
+                rt::job::Confirm::SubtasksTerminal
+            }
+        }),
     }
     let doc = docs::doc_line(&format!(
         "The job read from the response of {}, as the spec's `x-cloudjobs-job` says.",

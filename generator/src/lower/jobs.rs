@@ -10,8 +10,8 @@ use crate::emit::docs::escape_controls;
 use crate::error::{Error, ErrorKind, child};
 use crate::extensions::JOB as JOB_EXTENSION;
 use crate::ir::{
-    Access, JobSpec, Outcome, OutcomeKind, Param, ParamLocation, ResponseBody, StateLists, Step,
-    SubtaskSpec, Ty, TypeKind,
+    Access, Confirm, JobSpec, Outcome, OutcomeKind, Param, ParamLocation, ResponseBody, StateLists,
+    Step, SubtaskSpec, Ty, TypeKind,
 };
 
 #[derive(Deserialize)]
@@ -32,7 +32,12 @@ struct RawJob {
     subtasks: Option<RawSubtasks>,
     job_id_param: Option<String>,
     project_param: Option<String>,
+    /// `2` or `subtasks`; read by [`Lowerer::confirm`], so a wrong value is named there.
+    confirm: Option<Value>,
 }
+
+/// The most consecutive terminal reads `confirm` may ask for.
+const MAX_CONFIRM_READS: u32 = 10;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,8 +136,10 @@ impl Lowerer<'_> {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let confirm = self.confirm(raw.confirm.as_ref(), subtasks.is_some(), &at)?;
         Ok(Some(JobSpec {
             body,
+            confirm,
             status,
             id: one(&raw.id, "id", Want::Any)?,
             progress: one(&raw.progress, "progress", Want::Percent)?,
@@ -201,6 +208,33 @@ impl Lowerer<'_> {
             states,
             items,
         })
+    }
+
+    /// `confirm`: a number of reads (1 to [`MAX_CONFIRM_READS`]) or `subtasks`, which needs
+    /// `subtasks` to say how sub-tasks are read.
+    fn confirm(&self, raw: Option<&Value>, has_subtasks: bool, at: &str) -> Result<Confirm, Error> {
+        let here = child(at, &["confirm"]);
+        let reads = raw.and_then(Value::as_u64);
+        let word = raw.and_then(Value::as_str);
+        match (raw, reads, word) {
+            (None, _, _) | (_, Some(1), _) => Ok(Confirm::Once),
+            (_, Some(n), _) if (2..=u64::from(MAX_CONFIRM_READS)).contains(&n) => {
+                Ok(Confirm::Reads(u32::try_from(n).unwrap_or(MAX_CONFIRM_READS)))
+            }
+            (_, _, Some("subtasks")) if has_subtasks => Ok(Confirm::SubtasksTerminal),
+            (_, _, Some("subtasks")) => Err(self.error(
+                ErrorKind::Invalid,
+                &here,
+                "`confirm: subtasks` needs `subtasks` to say how the sub-tasks are read",
+            )),
+            _ => Err(self.error(
+                ErrorKind::Invalid,
+                &here,
+                format!(
+                    "must be a number of consecutive terminal reads (1 to {MAX_CONFIRM_READS}) or `subtasks`"
+                ),
+            )),
+        }
     }
 
     /// The state lists of a job (or of its sub-tasks, where `own` says which lists they
@@ -538,6 +572,35 @@ paths:
             warnings[0].starts_with("#/paths/~1v1~1jobs~1{job_id}/get/x-cloudjobs-job/status: status value(s) `CANCELLED` of `/status` are in no state list"),
             "{warnings:?}"
         );
+    }
+
+    #[test]
+    fn confirm_is_a_number_of_reads_or_subtasks() {
+        let at = "t.yaml: #/paths/~1v1~1jobs~1{job_id}/get/x-cloudjobs-job/confirm";
+        let values = "RUNNING, SUCCESS, FAIL";
+        for ok in ["1", "2", "10"] {
+            let lists = format!("{LISTS}\n        confirm: {ok}");
+            assert_eq!(generate(&spec(values, &lists)), Ok(vec![]), "{ok}");
+        }
+        let generated = generate_str(
+            &spec(values, &format!("{LISTS}\n        confirm: 3")),
+            "t.yaml",
+            "t",
+            &EmitOptions::default(),
+        )
+        .unwrap();
+        assert!(generated.code.contains("rt::job::Confirm::Reads(3)"));
+        for bad in ["0", "11", "twice", "-1"] {
+            let lists = format!("{LISTS}\n        confirm: {bad}");
+            let e = generate(&spec(values, &lists)).unwrap_err();
+            assert!(e.starts_with(at), "{bad}: {e}");
+        }
+        let e = generate(&spec(
+            values,
+            &format!("{LISTS}\n        confirm: subtasks"),
+        ))
+        .unwrap_err();
+        assert!(e.contains("needs `subtasks`"), "{e}");
     }
 
     #[test]
