@@ -526,6 +526,14 @@ pub(crate) enum RefError {
     Cycle,
 }
 
+/// The pointer a local `$ref` names, its fragment percent-decoded (`#/a%20b` → `#/a b`);
+/// `None` for a reference into another document. One hop: [`follow`] follows chains.
+pub(crate) fn local_target(reference: &str) -> Option<String> {
+    reference
+        .strip_prefix('#')
+        .map(|f| format!("#{}", percent_decode(f)))
+}
+
 /// Where a `$ref` (found at `at`) leads: chains of references followed, fragments
 /// percent-decoded. Gives the final target's pointer and node.
 pub(crate) fn follow<'a>(
@@ -534,10 +542,7 @@ pub(crate) fn follow<'a>(
     at: &str,
 ) -> Result<(String, &'a Value), RefError> {
     let local = |reference: &str, at: &str| {
-        (reference
-            .strip_prefix('#')
-            .map(|f| format!("#{}", percent_decode(f))))
-        .ok_or_else(|| RefError::NotLocal {
+        local_target(reference).ok_or_else(|| RefError::NotLocal {
             reference: reference.to_owned(),
             at: at.to_owned(),
         })

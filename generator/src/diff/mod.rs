@@ -47,6 +47,7 @@
 mod headers;
 mod job;
 mod op;
+mod pairs;
 mod render;
 mod rust;
 mod schema;

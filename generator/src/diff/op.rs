@@ -9,10 +9,10 @@ use openapiv3::{MediaType, ReferenceOr, RequestBody, Response};
 
 use super::headers::diff_headers;
 use super::job::diff_job;
+use super::pairs::{Cx, Op};
 use super::rust::normalize_path;
 use super::schema::{Dir, Place};
 use super::shape::{Doc, Node, effective};
-use super::spec::{Cx, Op};
 use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
 use crate::error::child;
 use crate::ir::{Operation, ParamLocation, ResponseBody, StatusMatch, Ty};

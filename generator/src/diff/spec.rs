@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::op::OpPair;
+use super::pairs::{Cx, Op, operations};
 use super::rust::{RustView, normalize_path};
-use super::schema::{Cmp, Dir, Place, Sides};
+use super::schema::{Dir, Place, Sides};
 use super::shape::Doc;
 use super::{
     At, Change, ChangeKind, Impact, OperationDiff, OperationStatus, Pair, Scope, Spec, SpecDiff,
@@ -15,93 +16,7 @@ use super::{
 };
 use crate::error::child;
 use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP};
-use crate::ir::{Api, Operation, Server};
-use crate::lower::{Declared, Site, declared_params, sites};
-
-/// An operation in a document, found and with its parameters merged as lowering does.
-pub(super) struct Op {
-    pub(super) method: &'static str,
-    pub(super) path: String,
-    pub(super) site: Site,
-    /// Its parameters.
-    pub(super) params: Vec<Declared>,
-    /// Where the operation is (under the path item's `$ref` target, for a reference).
-    pub(super) pointer: String,
-}
-
-impl Op {
-    pub(super) fn id(&self) -> Option<&str> {
-        self.site.op.operation_id.as_deref()
-    }
-
-    pub(super) fn title(&self) -> String {
-        format!("{} {}", self.method.to_ascii_uppercase(), self.path)
-    }
-
-    /// The lowered operation.
-    pub(super) fn lowered<'a>(&self, api: &'a Api) -> Option<&'a Operation> {
-        api.operations
-            .iter()
-            .find(|o| o.http_method.eq_ignore_ascii_case(self.method) && o.path == self.path)
-    }
-
-    fn diff(&self, status: OperationStatus, changes: Vec<Change>) -> OperationDiff {
-        OperationDiff {
-            method: self.method.to_ascii_uppercase(),
-            path: self.path.clone(),
-            operation_id: self.id().map(str::to_owned),
-            status,
-            changes,
-        }
-    }
-
-    /// An operation only in one version: added or removed, with its client method.
-    fn alone(&self, api: &Api, removed: bool) -> OperationDiff {
-        let method = self
-            .lowered(api)
-            .map(|o| format!("`Client::{}`", o.method_name))
-            .unwrap_or_else(|| "its method".into());
-        let (status, kind, description, impact) = if removed {
-            (
-                OperationStatus::Removed,
-                ChangeKind::OperationRemoved,
-                "operation removed",
-                Impact::both(
-                    format!("code calling {method} stops compiling"),
-                    "requests to it are no longer documented",
-                ),
-            )
-        } else {
-            (
-                OperationStatus::Added,
-                ChangeKind::OperationAdded,
-                "operation added",
-                Impact::compatible(format!("a new method, {method}")),
-            )
-        };
-        let at = At::new(Scope::Operation, "", "");
-        let c = change(at, kind, Pair::new(None, None), description.into(), impact);
-        self.diff(status, vec![c])
-    }
-}
-
-fn operations<'a>(doc: &Doc<'a>) -> Vec<Op> {
-    let sites = doc
-        .with_refs(|refs| sites(&doc.doc.spec, refs))
-        .unwrap_or_default();
-    let ops = sites.into_iter().map(|site| {
-        let params = doc.with_refs(|refs| declared_params(refs, &site));
-        let pointer = child(&site.item_pointer, &[site.method]);
-        Op {
-            method: site.method,
-            path: site.path.clone(),
-            pointer,
-            params: params.unwrap_or_default(),
-            site,
-        }
-    });
-    ops.collect()
-}
+use crate::ir::Server;
 
 /// Compares two versions of a document into `out` (either may be missing).
 pub(super) fn diff_documents(old: Option<&Spec>, new: Option<&Spec>, out: &mut SpecDiff) {
@@ -164,25 +79,7 @@ fn pair_operations<'o>(
     (pairs, added)
 }
 
-/// Both versions of a document.
-pub(super) struct Cx<'a, 'v> {
-    pub(super) specs: Pair<&'a Spec>,
-    pub(super) sides: Sides<'a, 'v>,
-}
-
 impl<'a> Cx<'a, '_> {
-    pub(super) fn cmp(&self, dir: Dir, scope: Scope, name: &str) -> Cmp<'a, '_> {
-        Cmp::new(self.sides, dir, scope, name)
-    }
-
-    pub(super) fn rust(&self) -> Pair<&RustView<'a>> {
-        self.sides.rust
-    }
-
-    pub(super) fn docs(&self) -> Pair<&Doc<'a>> {
-        self.sides.docs
-    }
-
     /// Operations in the new version's order, removed ones last.
     fn operations(&self, ops: &Pair<Vec<Op>>, out: &mut Vec<OperationDiff>) {
         let mut old_left: Vec<&Op> = ops.old.iter().collect();
@@ -446,10 +343,8 @@ fn used_schemas(raw: &Value) -> HashSet<String> {
         match v {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get("$ref") {
-                    let target = r
-                        .strip_prefix('#')
-                        .map(|f| format!("#{}", crate::load::percent_decode(f)))
-                        .unwrap_or_default();
+                    // One hop at a time: every schema of a chain is used, not only its end.
+                    let target = crate::load::local_target(r).unwrap_or_default();
                     if let Some(rest) = target.strip_prefix(PREFIX) {
                         let name = rest.split('/').next().unwrap_or(rest);
                         used.insert(name.replace("~1", "/").replace("~0", "~"));
