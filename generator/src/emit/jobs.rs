@@ -5,7 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Cx, docs, ident};
-use crate::ir::{Access, Confirm, JobSpec, Operation, Param, ParamLocation, StateLists, Step, Ty};
+use crate::ir::{
+    Access, Confirm, JobSpec, Operation, Param, ParamLocation, StateLists, Step, SubtaskSpec, Ty,
+};
 
 pub(super) fn emit_jobs(cx: &Cx<'_>) -> TokenStream {
     let impls = cx
@@ -331,6 +333,51 @@ fn number(start: TokenStream, access: &Access, to: &str) -> TokenStream {
     }
 }
 
+/// The `subtasks` (and `subtask_total`) methods of a job with sub-tasks.
+fn subtask_methods(s: &SubtaskSpec, sub_static: &proc_macro2::Ident) -> Vec<TokenStream> {
+    let me = quote!(self);
+    let mut methods = Vec::new();
+    let (items, iter) = chain(me.clone(), &s.items);
+    let items = if iter {
+        quote!(#items.flat_map(|v| v.iter()))
+    } else {
+        quote!(#items.into_iter().flat_map(|v| v.iter()))
+    };
+    let item = quote!(item);
+    let id =
+        s.id.as_ref()
+            .map_or(quote!(None), |a| owned(item.clone(), a));
+    let name = s
+        .name
+        .as_ref()
+        .map_or(quote!(None), |a| owned(item.clone(), a));
+    let status = text(item.clone(), &s.status);
+    let code = s
+        .error_code
+        .as_ref()
+        .map_or(quote!(None), |a| owned(item.clone(), a));
+    let reason = s
+        .error_reason
+        .as_ref()
+        .map_or(quote!(None), |a| owned(item.clone(), a));
+    methods.push(quote! {
+        fn subtasks(&self) -> Vec<rt::job::SubTask> {
+            #items
+                .map(|item| {
+                    let code: Option<String> = #code;
+                    let reason: Option<String> = #reason;
+                    rt::job::SubTask::new(&#sub_static, #id, #name, #status, code.as_deref(), reason.as_deref())
+                })
+                .collect()
+        }
+    });
+    if let Some(a) = &s.total {
+        let e = number(me.clone(), a, "u64");
+        methods.push(quote!(fn subtask_total(&self) -> Option<u64> { #e }));
+    }
+    methods
+}
+
 fn emit_job(cx: &Cx<'_>, op: &Operation, job: &JobSpec) -> TokenStream {
     let body = ident(&cx.api.types[job.body].name);
     let base = op
@@ -376,44 +423,7 @@ fn emit_job(cx: &Cx<'_>, op: &Operation, job: &JobSpec) -> TokenStream {
         extra_statics = quote! {
             static #sub_static: rt::job::StateLists = #sub_states;
         };
-        let (items, iter) = chain(me.clone(), &s.items);
-        let items = if iter {
-            quote!(#items.flat_map(|v| v.iter()))
-        } else {
-            quote!(#items.into_iter().flat_map(|v| v.iter()))
-        };
-        let item = quote!(item);
-        let id =
-            s.id.as_ref()
-                .map_or(quote!(None), |a| owned(item.clone(), a));
-        let name = s
-            .name
-            .as_ref()
-            .map_or(quote!(None), |a| owned(item.clone(), a));
-        let status = text(item.clone(), &s.status);
-        let code = s
-            .error_code
-            .as_ref()
-            .map_or(quote!(None), |a| owned(item.clone(), a));
-        let reason = s
-            .error_reason
-            .as_ref()
-            .map_or(quote!(None), |a| owned(item.clone(), a));
-        methods.push(quote! {
-            fn subtasks(&self) -> Vec<rt::job::SubTask> {
-                #items
-                    .map(|item| {
-                        let code: Option<String> = #code;
-                        let reason: Option<String> = #reason;
-                        rt::job::SubTask::new(&#sub_static, #id, #name, #status, code.as_deref(), reason.as_deref())
-                    })
-                    .collect()
-            }
-        });
-        if let Some(a) = &s.total {
-            let e = number(me.clone(), a, "u64");
-            methods.push(quote!(fn subtask_total(&self) -> Option<u64> { #e }));
-        }
+        methods.extend(subtask_methods(s, &sub_static));
     }
     if !job.resources.is_empty() {
         // `extend` takes the `Option` of a plain pointer and the iterator of a `*` one alike.

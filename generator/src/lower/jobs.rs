@@ -411,6 +411,39 @@ impl Lowerer<'_> {
         }
     }
 
+    /// What `want` expected, when `ty` (a pointer's end) is not that.
+    fn mismatch(&self, ty: &Ty, want: Want) -> Option<&'static str> {
+        let is_enum = |ty: &Ty| matches!(ty, Ty::Named(id) if matches!(self.type_def(*id).map(|d| &d.kind), Some(TypeKind::Enum(_))));
+        let ok = match want {
+            Want::Text => matches!(ty, Ty::String) || is_enum(ty),
+            Want::Number => matches!(
+                ty,
+                Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64
+            ),
+            Want::Percent => matches!(
+                ty,
+                Ty::String | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64
+            ),
+            Want::Array => matches!(ty, Ty::Vec(_)),
+            Want::Any => {
+                matches!(
+                    ty,
+                    Ty::String | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::Bool
+                ) || is_enum(ty)
+            }
+        };
+        if ok {
+            return None;
+        }
+        Some(match want {
+            Want::Text => "a string",
+            Want::Number => "a number",
+            Want::Percent => "a number, or a string holding one",
+            Want::Array => "an array",
+            Want::Any => "a string or an integer",
+        })
+    }
+
     /// Resolves a JSON pointer, starting at `root`, to field steps.
     fn access(
         &self,
@@ -484,35 +517,7 @@ impl Lowerer<'_> {
             });
             ty = next;
         }
-        let ok = match want {
-            Want::Text => {
-                matches!(ty, Ty::String)
-                    || matches!(&ty, Ty::Named(id) if matches!(self.type_def(*id).map(|d| &d.kind), Some(TypeKind::Enum(_))))
-            }
-            Want::Number => matches!(
-                ty,
-                Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64
-            ),
-            Want::Percent => matches!(
-                ty,
-                Ty::String | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::F32 | Ty::F64
-            ),
-            Want::Array => matches!(ty, Ty::Vec(_)),
-            Want::Any => {
-                matches!(
-                    ty,
-                    Ty::String | Ty::I32 | Ty::I64 | Ty::U32 | Ty::U64 | Ty::Bool
-                ) || matches!(&ty, Ty::Named(id) if matches!(self.type_def(*id).map(|d| &d.kind), Some(TypeKind::Enum(_))))
-            }
-        };
-        if !ok {
-            let expected = match want {
-                Want::Text => "a string",
-                Want::Number => "a number",
-                Want::Percent => "a number, or a string holding one",
-                Want::Array => "an array",
-                Want::Any => "a string or an integer",
-            };
+        if let Some(expected) = self.mismatch(&ty, want) {
             return Err(fail(format!("leads to {ty:?}, expected {expected}")));
         }
         Ok(Access {
