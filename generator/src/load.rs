@@ -352,113 +352,86 @@ fn check_kind(kind: Kind, value: &Value) -> Result<(), (String, String)> {
     }
 }
 
+/// Where a node keeps typed children: each entry of a map, each element of a list, or one
+/// value (an object, for `ObjectAt`), at a path of keys below the node.
+#[derive(Clone, Copy)]
+enum Slot {
+    Map(&'static [&'static str]),
+    List(&'static str),
+    At(&'static str),
+    ObjectAt(&'static str),
+}
+
+/// The slots of each kind of node, in the order their children are searched.
+fn slots(kind: Kind) -> &'static [(Slot, Kind)] {
+    use Slot::{At, List, Map, ObjectAt};
+    match kind {
+        Kind::Document => &[
+            (Map(&["paths"]), Kind::PathItem),
+            (Map(&["components", "schemas"]), Kind::Schema),
+            (Map(&["components", "parameters"]), Kind::Parameter),
+            (Map(&["components", "requestBodies"]), Kind::RequestBody),
+            (Map(&["components", "responses"]), Kind::Response),
+        ],
+        Kind::PathItem => &[
+            (At("get"), Kind::Operation),
+            (At("put"), Kind::Operation),
+            (At("post"), Kind::Operation),
+            (At("delete"), Kind::Operation),
+            (At("options"), Kind::Operation),
+            (At("head"), Kind::Operation),
+            (At("patch"), Kind::Operation),
+            (At("trace"), Kind::Operation),
+            (List("parameters"), Kind::Parameter),
+        ],
+        Kind::Operation => &[
+            (List("parameters"), Kind::Parameter),
+            (At("requestBody"), Kind::RequestBody),
+            (Map(&["responses"]), Kind::Response),
+        ],
+        Kind::Parameter => &[
+            (At("schema"), Kind::Schema),
+            (Map(&["content"]), Kind::MediaType),
+        ],
+        Kind::RequestBody | Kind::Response => &[(Map(&["content"]), Kind::MediaType)],
+        Kind::MediaType => &[(At("schema"), Kind::Schema)],
+        Kind::Schema => &[
+            (Map(&["properties"]), Kind::Schema),
+            (ObjectAt("items"), Kind::Schema),
+            (ObjectAt("not"), Kind::Schema),
+            (ObjectAt("additionalProperties"), Kind::Schema),
+            (List("allOf"), Kind::Schema),
+            (List("oneOf"), Kind::Schema),
+            (List("anyOf"), Kind::Schema),
+        ],
+    }
+}
+
 /// The typed children of a node: (pointer tokens, kind).
 fn children(kind: Kind, value: &Value) -> Vec<(Vec<String>, Kind)> {
-    let keys = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default()
-    };
-    let indices = |v: Option<&Value>| -> Vec<String> {
-        (0..v.and_then(Value::as_array).map_or(0, Vec::len))
-            .map(|i| i.to_string())
-            .collect()
-    };
-    let mut out: Vec<(Vec<String>, Kind)> = Vec::new();
-    fn each(out: &mut Vec<(Vec<String>, Kind)>, container: &str, names: Vec<String>, kind: Kind) {
-        out.extend(
-            names
-                .into_iter()
-                .map(|n| (vec![container.to_owned(), n], kind)),
-        );
-    }
-    match kind {
-        Kind::Document => {
-            each(&mut out, "paths", keys(value.get("paths")), Kind::PathItem);
-            let components = value.get("components");
-            for (section, kind) in [
-                ("schemas", Kind::Schema),
-                ("parameters", Kind::Parameter),
-                ("requestBodies", Kind::RequestBody),
-                ("responses", Kind::Response),
-            ] {
-                let names = keys(components.and_then(|c| c.get(section)));
-                out.extend(
-                    names
-                        .into_iter()
-                        .map(|n| (vec!["components".to_owned(), section.to_owned(), n], kind)),
-                );
-            }
-        }
-        Kind::PathItem => {
-            for method in [
-                "get", "put", "post", "delete", "options", "head", "patch", "trace",
-            ] {
-                if value.get(method).is_some() {
-                    out.push((vec![method.to_owned()], Kind::Operation));
+    let mut out = Vec::new();
+    for &(slot, child) in slots(kind) {
+        match slot {
+            Slot::Map(path) => {
+                let map = path
+                    .iter()
+                    .try_fold(value, |v, key| v.get(key))
+                    .and_then(Value::as_object);
+                for name in map.into_iter().flat_map(|m| m.keys()) {
+                    let mut tokens: Vec<String> = path.iter().map(|k| (*k).to_owned()).collect();
+                    tokens.push(name.clone());
+                    out.push((tokens, child));
                 }
             }
-            each(
-                &mut out,
-                "parameters",
-                indices(value.get("parameters")),
-                Kind::Parameter,
-            );
-        }
-        Kind::Operation => {
-            each(
-                &mut out,
-                "parameters",
-                indices(value.get("parameters")),
-                Kind::Parameter,
-            );
-            if value.get("requestBody").is_some() {
-                out.push((vec!["requestBody".to_owned()], Kind::RequestBody));
+            Slot::List(key) => {
+                let len = value.get(key).and_then(Value::as_array).map_or(0, Vec::len);
+                out.extend((0..len).map(|i| (vec![key.to_owned(), i.to_string()], child)));
             }
-            each(
-                &mut out,
-                "responses",
-                keys(value.get("responses")),
-                Kind::Response,
-            );
-        }
-        Kind::Parameter => {
-            if value.get("schema").is_some() {
-                out.push((vec!["schema".to_owned()], Kind::Schema));
+            Slot::At(key) if value.get(key).is_some() => out.push((vec![key.to_owned()], child)),
+            Slot::ObjectAt(key) if value.get(key).is_some_and(Value::is_object) => {
+                out.push((vec![key.to_owned()], child));
             }
-            each(
-                &mut out,
-                "content",
-                keys(value.get("content")),
-                Kind::MediaType,
-            );
-        }
-        Kind::RequestBody | Kind::Response => each(
-            &mut out,
-            "content",
-            keys(value.get("content")),
-            Kind::MediaType,
-        ),
-        Kind::MediaType => {
-            if value.get("schema").is_some() {
-                out.push((vec!["schema".to_owned()], Kind::Schema));
-            }
-        }
-        Kind::Schema => {
-            each(
-                &mut out,
-                "properties",
-                keys(value.get("properties")),
-                Kind::Schema,
-            );
-            for key in ["items", "not", "additionalProperties"] {
-                if value.get(key).is_some_and(Value::is_object) {
-                    out.push((vec![key.to_owned()], Kind::Schema));
-                }
-            }
-            for key in ["allOf", "oneOf", "anyOf"] {
-                each(&mut out, key, indices(value.get(key)), Kind::Schema);
-            }
+            Slot::At(_) | Slot::ObjectAt(_) => {}
         }
     }
     out

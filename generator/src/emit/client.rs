@@ -507,6 +507,13 @@ fn read(body: &ResponseBody) -> TokenStream {
 
 /// The `match response.code()` arms: documented successes, documented errors, the rest.
 fn dispatch_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
+    let mut arms = success_arms(cx, op);
+    arms.extend(failure_arms(cx, op));
+    arms
+}
+
+/// The arms reading documented successes.
+fn success_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
     let mut arms = Vec::new();
     let success = &op.success;
     match &success.kind {
@@ -580,6 +587,12 @@ fn dispatch_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
             }
         }
     }
+    arms
+}
+
+/// The arms of documented errors, then `_` (the `default` response's, or unexpected).
+fn failure_arms(cx: &Cx<'_>, op: &Operation) -> Vec<TokenStream> {
+    let mut arms = Vec::new();
     let failure = &op.failure;
     let mut sorted: Vec<_> = failure.cases.iter().collect();
     sorted.sort_by_key(|c| c.status);
