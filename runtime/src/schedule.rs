@@ -30,11 +30,28 @@
 //! [`SchedulePolicy::target_lateness`], or a third of the spread when that is larger, up to
 //! the backoff's cap: a wide prior from past durations is not polled every few seconds);
 //! before it, each gap is half the time left to the window (so each poll refines the estimate
-//! as the end nears), at most [`SchedulePolicy::max_sparse_gap`]; after it the job is overdue
-//! and the gaps grow from `dense` by 1.5 up to the backoff's cap. Every gap is then multiplied
-//! by the throttling slowdown, kept at least [`SchedulePolicy::min_gap`], and cut at the
+//! as the end nears), at most [`SchedulePolicy::max_sparse_gap`], and the window comes next
+//! once half the time left is under the dense gap or four target latenesses (10 s by
+//! default: a poll seconds before the window says little, and would take one from it under a
+//! rate limit); after it the job is overdue and the gaps grow from `dense` by 1.5 up to half
+//! the backoff's cap. Every gap is kept at least [`SchedulePolicy::min_gap`] and cut at the
 //! deadline.
+//!
+//! # The rate budget
+//!
+//! A server that throttles (429, or a gateway's "too many requests" code) without saying when
+//! to come back teaches a [`RateBudget`]: the polls sent in the [`RATE_WINDOW`] before the
+//! refused one (one less each time it refuses again, at least one) are what it allows per
+//! window. From then on no poll is sent while the window already holds that many, and no two
+//! polls are closer than the window over the budget (the pace), whatever the phase: the
+//! polls a slow server allows are spread evenly, so the ones near the predicted end are not
+//! spent in a burst that a refusal would cut short (and a refused poll, which may count
+//! against the limit too, hides the end). The budget grows back by one poll for every five
+//! windows without a refusal in which it was used up (a probe: a refusal then costs one
+//! poll and puts it back), and is forgotten once it no longer binds (a poll a second). The sparse phase keeps out of the seconds before the dense window
+//! (above), so that a budget is there to spend when the end comes.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 pub use super::backoff::Backoff;
@@ -315,8 +332,6 @@ pub struct Situation {
     pub estimate: Option<Estimate>,
     /// Polls sent since the estimate became overdue (0 when it is not).
     pub overdue_polls: u32,
-    /// Throttling slowdown, at least 1.
-    pub slowdown: f64,
     /// The deadline, counted from the first poll.
     pub deadline: Option<Duration>,
 }
@@ -348,8 +363,12 @@ pub fn next_gap(policy: &SchedulePolicy, backoff: &Backoff, at: &Situation) -> O
                 .min(cap);
             let (from, to) = (end - 2.0 * spread, end + 2.0 * spread);
             if now + dense < from {
+                // Halving the time left refines the estimate while it can move; the last few
+                // seconds before the window are not worth a poll (it would take one from the
+                // window under a rate limit).
                 let half = (from - now) / 2.0;
-                let gap = if half < dense { from - now } else { half };
+                let approach = dense.max(4.0 * policy.target_lateness.as_secs_f64());
+                let gap = if half < approach { from - now } else { half };
                 (gap.min(policy.max_sparse_gap.as_secs_f64()), Phase::Sparse)
             } else if now <= to && at.overdue_polls == 0 {
                 (dense, Phase::Dense)
@@ -361,21 +380,111 @@ pub fn next_gap(policy: &SchedulePolicy, backoff: &Backoff, at: &Situation) -> O
             }
         }
     };
-    // Throttled: no two polls closer than the dense gap times the slowdown (the rate drops
-    // multiplicatively; sparse gaps, already slow, stay as they are).
-    let throttle = match at.slowdown {
-        s if s > 1.0 => (2.0 * policy.target_lateness.as_secs_f64()).max(1.0) * s.min(64.0),
-        _ => 0.0,
-    };
-    let gap = gap
-        .max(throttle)
-        .max(policy.min_gap.as_secs_f64())
-        .max(0.001)
-        .min(left);
+    let gap = gap.max(policy.min_gap.as_secs_f64()).max(0.001).min(left);
     Some(Plan {
         gap: secs(if gap.is_finite() { gap } else { cap }),
         phase,
     })
+}
+
+/// The window a [`RateBudget`] counts polls in: the minute that API gateways limit most often
+/// (a server with another window is kept under its limit all the same, the budget being what
+/// it accepted in the last minute).
+pub const RATE_WINDOW: Duration = Duration::from_secs(60);
+/// A budget used up for this many windows with no refusal grows by one poll (a probe: the
+/// server may allow more again).
+const GROW_AFTER: f64 = 5.0;
+/// A budget of this many polls per window no longer binds (a poll a second): it is forgotten.
+const UNBOUND: u32 = 60;
+/// Kept between a poll the budget allows and the moment the window frees (clock skew, the
+/// server's own rounding).
+const WINDOW_MARGIN: f64 = 1.0;
+
+/// What a throttling server allows, learned from its refusals (see the
+/// [module documentation](self)): at most [`RateBudget::limit`] polls in any
+/// [`RATE_WINDOW`], evenly paced. Record every poll with [`RateBudget::sent`] and every
+/// refusal with [`RateBudget::throttled`]; [`RateBudget::wait`] says how long the next poll
+/// must wait.
+#[derive(Debug, Clone, Default)]
+pub struct RateBudget {
+    /// When the recent polls were sent (seconds since the first poll), oldest first: those of
+    /// the last window.
+    sent: VecDeque<f64>,
+    /// Polls allowed per window, once a refusal taught a limit.
+    limit: Option<u32>,
+    /// When the limit last changed.
+    changed: f64,
+}
+
+impl RateBudget {
+    /// A budget that allows anything, until a refusal.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Polls allowed per [`RATE_WINDOW`], once a refusal taught a limit.
+    pub fn limit(&self) -> Option<u32> {
+        self.limit
+    }
+
+    /// Records a poll sent `at` this time since the first poll (times in order). A budget
+    /// used up, with no refusal for five windows, grows by one poll.
+    pub fn sent(&mut self, at: Duration) {
+        let t = at.as_secs_f64();
+        let window = RATE_WINDOW.as_secs_f64();
+        while self.sent.front().is_some_and(|s| *s <= t - window) {
+            self.sent.pop_front();
+        }
+        if let Some(limit) = self.limit
+            && t - self.changed >= GROW_AFTER * window
+            && self.sent.len() + 1 >= limit as usize
+        {
+            self.limit = (limit + 1 < UNBOUND).then_some(limit + 1);
+            self.changed = t;
+        }
+        self.sent.push_back(t);
+    }
+
+    /// Records that the server refused the last poll recorded (throttled, without saying when
+    /// to come back): it allows as many polls as were sent in the window before that one (no
+    /// more than one less than the limit already kept), and at least one.
+    pub fn throttled(&mut self) {
+        let Some(&t) = self.sent.back() else {
+            return;
+        };
+        let window = RATE_WINDOW.as_secs_f64();
+        let before = self
+            .sent
+            .iter()
+            .rev()
+            .skip(1)
+            .filter(|s| **s > t - window)
+            .count();
+        let before = u32::try_from(before).unwrap_or(u32::MAX);
+        let limit = match self.limit {
+            Some(limit) => before.min(limit.saturating_sub(1)),
+            None => before,
+        };
+        self.limit = Some(limit.max(1));
+        self.changed = t;
+    }
+
+    /// How long after `now` (since the first poll) the next poll may be sent: zero without a
+    /// limit; else until the window holds fewer polls than the limit, and the pace (the
+    /// window over the limit) since the last poll.
+    pub fn wait(&self, now: Duration) -> Duration {
+        let (Some(limit), Some(&last)) = (self.limit, self.sent.back()) else {
+            return Duration::ZERO;
+        };
+        let window = RATE_WINDOW.as_secs_f64();
+        let paced = last + window / f64::from(limit);
+        let freed = match self.sent.len().checked_sub(limit as usize) {
+            // The limit-th most recent poll must have left the window.
+            Some(i) => self.sent[i] + window + WINDOW_MARGIN,
+            None => 0.0,
+        };
+        secs(paced.max(freed) - now.as_secs_f64())
+    }
 }
 
 /// Whether an estimate is overdue at `now`: past its end and twice its spread, or at 100 %.
@@ -495,7 +604,6 @@ mod tests {
             polls: 10,
             estimate,
             overdue_polls: 0,
-            slowdown: 1.0,
             deadline: None,
         }
     }
@@ -523,10 +631,6 @@ mod tests {
         late.overdue_polls = 20;
         let plan = next_gap(&p, &backoff(), &late).unwrap();
         assert_eq!((plan.phase, plan.gap), (Phase::Overdue, s(13.5)));
-        // Throttled four times over: dense polls 20 s apart.
-        let mut slow = at(1195.0, est);
-        slow.slowdown = 4.0;
-        assert_eq!(next_gap(&p, &backoff(), &slow).unwrap().gap, s(20.0));
         let plan = next_gap(&p, &backoff(), &at(3.0, None)).unwrap();
         assert_eq!(plan.phase, Phase::Backoff);
         // Off: the plain backoff even with an estimate.
@@ -546,6 +650,62 @@ mod tests {
         assert_eq!(next_gap(&p, &backoff(), &near), None);
     }
 
+    /// The budget a refusal teaches: what was sent in the minute before, waited out, paced,
+    /// one less on a further refusal, grown back when used up for five windows, forgotten when
+    /// it no longer binds.
+    #[test]
+    fn a_refusal_teaches_a_rate_budget() {
+        let mut b = RateBudget::new();
+        assert_eq!((b.limit(), b.wait(s(0.0))), (None, Duration::ZERO));
+        b.throttled();
+        assert_eq!(b.limit(), None, "nothing sent, nothing learned");
+        // Five polls in 8 s pass, the sixth is refused.
+        for t in [0.0, 1.0, 2.5, 4.75, 8.0, 13.0] {
+            b.sent(s(t));
+        }
+        assert_eq!(b.wait(s(13.0)), Duration::ZERO);
+        b.throttled();
+        assert_eq!(b.limit(), Some(5));
+        // The fifth most recent (1 s) must leave the window, with a second to spare.
+        assert_eq!(b.wait(s(13.0)), s(49.0));
+        // Then paced: 12 s apart (the window is free again).
+        for t in [62.0, 74.0, 86.0, 98.0] {
+            b.sent(s(t));
+            assert_eq!(b.wait(s(t)), s(12.0), "{t}");
+        }
+        b.sent(s(110.0));
+        b.throttled();
+        assert_eq!(b.limit(), Some(4), "one less: the server shares its limit");
+        // 74 s must leave the window (135 s), and the pace is 15 s.
+        assert_eq!(b.wait(s(110.0)), s(25.0));
+        // Used up (a poll every 15 s) and no refusal for five windows: one more.
+        let mut t = 135.0;
+        while t < 410.0 {
+            b.sent(s(t));
+            t += 15.0;
+        }
+        assert_eq!(b.limit(), Some(4));
+        b.sent(s(420.0));
+        assert_eq!(b.limit(), Some(5));
+        // A refusal with no poll before it in the window still allows one a window.
+        let mut lone = RateBudget::new();
+        lone.sent(s(0.0));
+        lone.throttled();
+        assert_eq!(lone.limit(), Some(1));
+        assert_eq!(lone.wait(s(0.0)), s(61.0));
+        // Grown to a poll a second, it is forgotten.
+        let mut fast = RateBudget::new();
+        for i in 0..60 {
+            fast.sent(s(f64::from(i)));
+        }
+        fast.throttled();
+        assert_eq!(fast.limit(), Some(59));
+        for i in 0..700 {
+            fast.sent(s(61.0 + f64::from(i)));
+        }
+        assert_eq!(fast.limit(), None);
+    }
+
     /// A progress history, one entry per poll: what real jobs do (steps, stalls, backwards,
     /// sitting at 99 or 100 %, missing values, sub-job counts, garbage).
     fn reading() -> impl proptest::strategy::Strategy<Value = Option<Progress>> {
@@ -561,15 +721,16 @@ mod tests {
 
     proptest::proptest! {
         /// Every schedule is finite, bounded by the deadline, monotone in time and never
-        /// above the rate limit (no gap shorter than `min_gap`, except the last one cut at the
-        /// deadline), whatever the job reports.
+        /// above the rate limit (no gap shorter than `min_gap`, and once a refusal taught a
+        /// budget no poll sent while the window holds as many as it allows, except the last
+        /// one cut at the deadline), whatever the job reports and the server refuses.
         #[test]
         fn every_schedule_is_finite_bounded_monotone_and_rate_limited(
             history in proptest::collection::vec(reading(), 1..80),
             monotone_share in 0.0f64..1.0,
             deadline in 1u64..20_000,
             min_gap_ms in 1u64..30_000,
-            slowdown in 1.0f64..16.0,
+            refusals in proptest::collection::vec(proptest::bool::weighted(0.2), 1..40),
             target_ms in 0u64..60_000,
             sparse in 1u64..3600,
         ) {
@@ -590,7 +751,20 @@ mod tests {
                 f(a).total_cmp(&f(b))
             });
             let bound = deadline.as_secs_f64() / policy.min_gap.as_secs_f64() + 2.0;
+            let (mut budget, mut sent) = (RateBudget::new(), Vec::<Duration>::new());
             loop {
+                if let Some(limit) = budget.limit() {
+                    let window = sent.iter().filter(|t| now < **t + RATE_WINDOW).count();
+                    proptest::prop_assert!(
+                        window < limit as usize || now == deadline,
+                        "{window} polls in the window at {now:?}, {limit} allowed"
+                    );
+                }
+                budget.sent(now);
+                sent.push(now);
+                if refusals[(polls as usize - 1) % refusals.len()] {
+                    budget.throttled();
+                }
                 let reading = history[(polls as usize - 1) % history.len()];
                 estimator.observe(now, reading);
                 let estimate = estimator.estimate(now);
@@ -603,13 +777,15 @@ mod tests {
                     polls,
                     estimate,
                     overdue_polls: overdue,
-                    slowdown,
                     deadline: Some(deadline),
                 };
                 let Some(plan) = next_gap(&policy, &backoff(), &situation) else {
                     proptest::prop_assert!(now >= deadline);
                     break;
                 };
+                // As the waiter does: the budget's wait on top, cut at the deadline.
+                let gap = plan.gap.max(budget.wait(now)).min(deadline - now);
+                let plan = Plan { gap, ..plan };
                 let next = now + plan.gap;
                 proptest::prop_assert!(next <= deadline, "{next:?} after {deadline:?}");
                 proptest::prop_assert!(

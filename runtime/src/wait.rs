@@ -83,7 +83,7 @@ use super::hints::DurationHints;
 use super::job::{Confirm, Job, JobState, Progress, StateKind};
 use super::retry::{BoxFuture, as_wait_poll};
 use super::schedule::{
-    Estimate, Estimator, Phase, SchedulePolicy, Situation, is_overdue, next_gap,
+    Estimate, Estimator, Phase, RateBudget, SchedulePolicy, Situation, is_overdue, next_gap,
 };
 use super::time::Clock;
 
@@ -114,6 +114,7 @@ pub struct WaitPolicy {
     max_transient_errors: u32,
     max_connect_attempts: u32,
     schedule: SchedulePolicy,
+    throttle_aware: bool,
     hints: Option<(DurationHints, String, String)>,
     confirm: Option<Confirm>,
     clock: Option<Clock>,
@@ -134,6 +135,7 @@ impl Default for WaitPolicy {
             max_transient_errors: 10,
             max_connect_attempts: 3,
             schedule: SchedulePolicy::default(),
+            throttle_aware: true,
             hints: None,
             confirm: None,
             clock: None,
@@ -154,6 +156,7 @@ impl fmt::Debug for WaitPolicy {
             .field("max_transient_errors", &self.max_transient_errors)
             .field("max_connect_attempts", &self.max_connect_attempts)
             .field("schedule", &self.schedule)
+            .field("throttle_aware", &self.throttle_aware)
             .field("hints", &self.hints.as_ref().map(|(_, s, t)| (s, t)))
             .field("confirm", &self.confirm)
             .field("clock", &self.clock)
@@ -238,6 +241,17 @@ impl WaitPolicy {
     /// [module documentation](self)); `false` is the plain backoff, whatever the job reports.
     pub fn progress_aware(mut self, on: bool) -> Self {
         self.schedule.enabled = on;
+        self
+    }
+
+    /// Whether a server's throttling (429, or a gateway's "too many requests" code) without a
+    /// `Retry-After` teaches the wait a rate budget (default `true`): what the server accepted
+    /// in the last minute, evenly paced, for the rest of the wait (see the
+    /// [module documentation](self)). `false` is the waiter as it was before the budget: a
+    /// throttled poll is a transient error like any other, and the plain schedule goes on
+    /// (`cargo xtask bench wait` compares against it). `Retry-After` is honoured either way.
+    pub fn throttle_aware(mut self, on: bool) -> Self {
+        self.throttle_aware = on;
         self
     }
 
@@ -721,8 +735,8 @@ struct Run<T> {
     estimate: Option<Estimate>,
     /// Polls since the estimate became overdue.
     overdue: u32,
-    /// The throttling slowdown, at least 1.
-    slowdown: f64,
+    /// What a throttling server allows.
+    budget: RateBudget,
     /// Terminal reads of the same kind in a row.
     terminal_reads: u32,
 }
@@ -742,7 +756,7 @@ impl<T> Run<T> {
             saw_progress: false,
             estimate: None,
             overdue: 0,
-            slowdown: 1.0,
+            budget: RateBudget::new(),
             terminal_reads: 0,
         }
     }
@@ -767,16 +781,6 @@ enum Next<T, E> {
     Sleep(Duration),
     Done(T),
     Stop(WaitFailure<E>),
-}
-
-/// The largest throttling slowdown.
-const MAX_SLOWDOWN: f64 = 16.0;
-
-/// The slowdown after a poll that was not throttled: back towards 1 slowly (3 % a poll), so
-/// that a limit once found is kept for a while.
-fn recovered(slowdown: f64) -> f64 {
-    let next = slowdown * 0.97;
-    if next < 1.05 { 1.0 } else { next }
 }
 
 /// What came of racing something against cancellation.
@@ -843,6 +847,7 @@ where
         let mut run = Run::new(Timer::start(self.policy.clock.as_ref()));
         loop {
             run.polls = run.polls.saturating_add(1);
+            run.budget.sent(run.timer.elapsed());
             let poll = as_wait_poll(self.policy.sleep.clone(), (self.poll)());
             let outcome = match race(&mut self.cancel, poll).await {
                 Raced::Done(outcome) => outcome,
@@ -901,7 +906,6 @@ where
             polls: run.polls,
             estimate: run.estimate,
             overdue_polls: run.overdue,
-            slowdown: run.slowdown,
             deadline: self.policy.timeout,
         };
         let plan = next_gap(&self.policy.schedule, &self.policy.backoff, &situation)?;
@@ -909,6 +913,8 @@ where
             0.0 => plan.gap,
             jitter => proportional(plan.gap, jitter, draw),
         };
+        // The rate budget after the jitter: jitter never takes a poll over it.
+        let gap = gap.max(run.budget.wait(elapsed));
         Some((self.cut(elapsed, gap)?, plan.phase))
     }
 
@@ -931,7 +937,6 @@ where
     fn on_job(&mut self, run: &mut Run<T>, job: T, elapsed: Duration, draw: f64) -> Next<T, E> {
         run.consecutive = 0;
         run.reached = true;
-        run.slowdown = recovered(run.slowdown);
         let state = job.state();
         let progress = job.progress();
         run.saw_progress |= progress.is_some();
@@ -947,8 +952,9 @@ where
         } else {
             self.planned(run, elapsed, draw).map(|(gap, phase)| {
                 if state.is_terminal() {
-                    // Confirming an ending: read again soon.
-                    (gap.min(self.policy.schedule.target_lateness * 2), phase)
+                    // Confirming an ending: read again soon (within the rate budget).
+                    let soon = self.policy.schedule.target_lateness * 2;
+                    (gap.min(soon.max(run.budget.wait(elapsed))), phase)
                 } else {
                     (gap, phase)
                 }
@@ -1089,16 +1095,16 @@ where
         let wanted = error
             .api()
             .and_then(|e| retry_after(e.headers(), self.now()));
-        let before = self.planned(run, elapsed, draw);
-        if error.is_throttled() {
-            run.slowdown = (run.slowdown * 2.0).min(MAX_SLOWDOWN);
+        // Throttled without a word on when to come back: learn what the server allows. (With
+        // `Retry-After` the server paces the wait itself.)
+        if error.is_throttled() && wanted.is_none() && self.policy.throttle_aware {
+            run.budget.throttled();
         }
-        let gap = match wanted {
-            // The server said when: that, within the longest interval.
-            Some(_) => before.map(|(gap, _)| gap_after_error(gap, wanted, self.policy.backoff.max)),
-            None => self.planned(run, elapsed, draw).map(|(gap, _)| gap),
-        }
-        .and_then(|gap| self.cut(elapsed, gap));
+        // The server said when: that, within the longest interval.
+        let gap = self
+            .planned(run, elapsed, draw)
+            .map(|(gap, _)| gap_after_error(gap, wanted, self.policy.backoff.max))
+            .and_then(|gap| self.cut(elapsed, gap));
         let at = run.info(elapsed, gap);
         info!(
             poll = run.polls,
@@ -1106,7 +1112,7 @@ where
             tolerated = self.policy.max_transient_errors,
             status = error.status().map(|s| s.as_u16()),
             throttled = error.is_throttled(),
-            slowdown = run.slowdown,
+            budget = run.budget.limit(),
             next_poll_in = ?at.next_poll_in,
             error = %OneLine(&error),
             "transient error tolerated"

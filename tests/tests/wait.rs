@@ -1028,7 +1028,7 @@ async fn refused_after_the_server_answered_is_transient() {
 
 /// The waiter against the simulated server with a progress history and a burst of 429s, for
 /// every service that reports a percentage: it ends only on the server's success, reports an
-/// estimate (ETA) once the progress allows one, and slows down on the 429s.
+/// estimate (ETA) once the progress allows one, and keeps to the rate budget the 429s teach.
 #[tokio::test]
 async fn e2e_progress_history_with_a_429_burst() {
     let sim = JobSim::start();
@@ -1057,8 +1057,103 @@ async fn e2e_progress_history_with_a_429_burst() {
         );
         let errors = out.events.iter().filter(|e| e.contains("HTTP 429")).count();
         assert_eq!(errors, 2, "{name}");
-        // After the second 429 the gaps are at least 20 s (5 s dense gap, slowed 4x), less
-        // the jitter's 10 %.
-        assert!(out.sleeps[6] >= Duration::from_secs(18), "{:?}", out.sleeps);
+        // The first 429 (the sixth poll, about 14 s in) teaches a budget of the five polls
+        // before it a minute: the next poll waits for the oldest but one to leave the window.
+        assert!(out.sleeps[5] >= Duration::from_secs(40), "{:?}", out.sleeps);
+        // The second, one less: four a minute, paced 15 s apart whatever the jitter.
+        assert!(
+            out.sleeps[6..]
+                .iter()
+                .all(|s| *s >= Duration::from_secs(15)),
+            "{:?}",
+            out.sleeps
+        );
     }
+}
+
+/// Polls an IMS job that ends `ends` after the first poll from a server that refuses (429,
+/// APIGW.0308) any request when five came in the minute before it, refused ones included
+/// (the `429 over 5/min` scenario of `cargo xtask bench wait`); returns every poll's time and
+/// whether it was refused, and whether the wait succeeded.
+async fn limited_server(policy: WaitPolicy, ends: Duration) -> (Vec<(Duration, bool)>, bool) {
+    let clock = SimClock::default();
+    let polls = Arc::new(Mutex::new(Vec::<(Duration, bool)>::new()));
+    let (c, p) = (clock.clone(), Arc::clone(&polls));
+    let result = wait_for(
+        move || {
+            let now = c.now();
+            let mut polls = p.lock().unwrap();
+            let recent = polls
+                .iter()
+                .filter(|(t, _)| now < *t + Duration::from_secs(60))
+                .count();
+            polls.push((now, recent >= 5));
+            let answer = if recent >= 5 {
+                Err(Error::<cloudjobs::runtime::Undocumented>::from_status(
+                    "ShowJob",
+                    cloudjobs::runtime::StatusCode::TOO_MANY_REQUESTS,
+                    Default::default(),
+                    Some("APIGW.0308".into()),
+                    None,
+                ))
+            } else if now >= ends {
+                Ok(ims_job(JobStatus::Success))
+            } else {
+                Ok(ims_job(JobStatus::Running))
+            };
+            std::future::ready(answer)
+        },
+        clock.policy(policy.max_transient_errors(1000)),
+    )
+    .await;
+    (polls.lock().unwrap().clone(), result.is_ok())
+}
+
+/// A 429 without `Retry-After` teaches the waiter what the server allows: after the first
+/// refusal no poll goes out while five went out in the minute before, even through a quick
+/// plain schedule (1 s apart), but for a probe every five minutes (one poll more a minute,
+/// refused, back to five). `throttle_aware(false)`
+/// is the waiter as it was before the budget: refused again and again while the plain
+/// schedule goes on (here, since refusals count, until it gives up never having seen the
+/// end).
+#[tokio::test]
+async fn a_429_teaches_a_rate_budget_kept_for_the_rest_of_the_wait() {
+    let quick = WaitPolicy::default()
+        .progress_aware(false)
+        .factor(1.0)
+        .jitter(0.0)
+        .no_timeout();
+    let ends = Duration::from_secs(600);
+    let (polls, succeeded) = limited_server(quick.clone(), ends).await;
+    assert!(succeeded);
+    let refused: Vec<Duration> = polls.iter().filter(|p| p.1).map(|p| p.0).collect();
+    assert_eq!(refused.len(), 2, "{polls:?}");
+    assert_eq!(refused[0], Duration::from_secs(5));
+    assert!(refused[1] > Duration::from_secs(300), "{polls:?}");
+    for (i, (t, _)) in polls.iter().enumerate().skip(6) {
+        let before = polls[..i]
+            .iter()
+            .filter(|(s, _)| *t < *s + Duration::from_secs(60))
+            .count();
+        let allowed = if *t == refused[1] { 6 } else { 5 };
+        assert!(
+            before < allowed,
+            "{before} polls in the minute before {t:?}"
+        );
+    }
+    // Five a minute evenly: about 12 s apart, the end seen within a gap of it.
+    let (last, _) = *polls.last().unwrap();
+    assert!(
+        last >= ends && last < ends + Duration::from_secs(14),
+        "{last:?}"
+    );
+
+    let (plain, succeeded) = limited_server(quick.throttle_aware(false), ends).await;
+    assert!(!succeeded);
+    assert_eq!(
+        plain.iter().filter(|p| p.1).count(),
+        1001,
+        "{}",
+        plain.len()
+    );
 }

@@ -1054,20 +1054,21 @@ mod wait {
                 Box::pin(async {})
             })
             .random_with(move || rng.lock().map_or(0.5, |mut r| r.unit()));
+        // Every waiter but the new one as it was before #23: no progress, no rate budget.
+        let plain = base.clone().progress_aware(false).throttle_aware(false);
         let fixed = |secs| {
-            base.clone()
-                .progress_aware(false)
+            plain
+                .clone()
                 .initial_interval(Duration::from_secs(secs))
                 .factor(1.0)
                 .jitter(0.0)
         };
         match waiter {
-            Waiter::Default => base.progress_aware(false),
+            Waiter::Default => plain.clone(),
             Waiter::Fixed10 => fixed(10),
             Waiter::Fixed1 => fixed(1),
             // Smithy draws from [min, bound]: about the bound's middle, ±50 %.
-            Waiter::Smithy => base
-                .progress_aware(false)
+            Waiter::Smithy => plain
                 .initial_interval(Duration::from_secs(2))
                 .factor(2.0)
                 .max_interval(Duration::from_secs(120))
@@ -1181,7 +1182,10 @@ mod wait {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "\n## cargo xtask bench wait ({jobs} jobs per scenario, 30 s to 2 h log-uniform)\n"
+            "\n## cargo xtask bench wait ({jobs} jobs per scenario, 30 s to 2 h log-uniform)\n\n\
+             Every waiter but the new one polls as the waiter did before #23 (its plain \
+             schedule, `progress_aware(false)` and `throttle_aware(false)`: no rate budget; \
+             `Retry-After` honoured); \"default\" is today's default policy so.\n"
         );
         let _ = writeln!(
             out,
