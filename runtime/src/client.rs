@@ -2,6 +2,7 @@
 //! authenticates, sends, retries and reads every request of the generated clients.
 
 use std::fmt;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{
@@ -55,12 +56,30 @@ struct Failure {
 
 /// Why a failed attempt is tried again, as the `reason` of a `retrying` event.
 fn failure_reason(failure: &Failure) -> &'static str {
-    match (&failure.error, failure.sent) {
-        (Error::Timeout { .. }, false) => "connect timeout",
-        (Error::Timeout { .. }, true) => "timeout",
-        (_, false) => "connect error",
-        (_, true) => "transport error",
+    match (failure.error.is_timeout(), failure.sent) {
+        (true, false) => "connect timeout",
+        (true, true) => "timeout",
+        (false, false) => "connect error",
+        (false, true) => "transport error",
     }
+}
+
+/// A transport error as the caller sees it, and whether the request may have been sent: a
+/// connection not made (refused, DNS, TLS handshake, or not within the connect timeout: a host
+/// that drops packets) sent nothing and stays an [`Error::Transport`], whose host the waiter
+/// can name ([`WaitFailure::Unreachable`](crate::wait::WaitFailure::Unreachable)); a timeout
+/// once connected is an [`Error::Timeout`] after `timeout`.
+fn classify(operation: &'static str, source: reqwest::Error, timeout: Duration) -> Failure {
+    let sent = !source.is_connect();
+    let error = if sent && source.is_timeout() {
+        Error::Timeout {
+            operation,
+            after: timeout,
+        }
+    } else {
+        Error::Transport { operation, source }
+    };
+    Failure { error, sent }
 }
 
 impl ServiceClient {
@@ -386,28 +405,84 @@ impl ServiceClient {
 
     /// A transport error, and whether the request may have been sent.
     fn failure(&self, operation: &'static str, source: reqwest::Error) -> Failure {
-        let connection = self.config.connection();
-        let source = redact_reqwest_error(source);
-        let sent = !source.is_connect();
-        let error = if source.is_timeout() {
-            Error::Timeout {
-                operation,
-                after: if sent {
-                    connection.timeout()
-                } else {
-                    connection.connect_timeout().min(connection.timeout())
-                },
-            }
-        } else {
-            Error::Transport { operation, source }
-        };
-        Failure { error, sent }
+        let timeout = self.config.connection().timeout();
+        classify(operation, redact_reqwest_error(source), timeout)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A resolver that never answers: connecting to any name hangs until the connect timeout,
+    /// as with a host that silently drops packets (deterministic, no network needed).
+    struct Silent;
+
+    impl reqwest::dns::Resolve for Silent {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    /// The error a request gets from `client`, classified.
+    async fn classified(client: &reqwest::Client, url: &str) -> Failure {
+        let source = client.get(url).send().await.expect_err("no answer");
+        classify("ShowJob", source, Duration::from_secs(60))
+    }
+
+    /// A connect timeout sent nothing: a connect error naming the host (so a wait fails fast
+    /// with `Unreachable`), a timeout too; a timeout once connected is an `Error::Timeout`.
+    #[tokio::test]
+    async fn a_connect_timeout_is_a_connect_error_that_sent_nothing() {
+        // reqwest is built without a crypto provider (the runtime's own clients install ring).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .dns_resolver(Silent)
+            .connect_timeout(Duration::from_millis(50))
+            .build()
+            .unwrap();
+        let failure = classified(&client, "http://drops.invalid:8443/v1/jobs/1").await;
+        assert!(!failure.sent);
+        let e = &failure.error;
+        assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+        assert!(
+            e.is_connect() && e.is_timeout() && e.is_transient(),
+            "{e:?}"
+        );
+        assert_eq!(e.unreachable_host().as_deref(), Some("drops.invalid:8443"));
+        assert_eq!(failure_reason(&failure), "connect timeout");
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "ShowJob: transport error: no connection within the connect timeout: "
+            ),
+            "{text}"
+        );
+
+        // Connected, then no answer in time: a timeout that may have been sent.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let accept = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            drop(socket);
+        });
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_millis(100))
+            .build()
+            .unwrap();
+        let failure = classified(&client, &url).await;
+        accept.abort();
+        assert!(failure.sent);
+        let e = &failure.error;
+        assert!(
+            matches!(e, Error::Timeout { after, .. } if *after == Duration::from_secs(60)),
+            "{e:?}"
+        );
+        assert!(e.is_timeout() && !e.is_connect());
+        assert_eq!(e.unreachable_host(), None);
+        assert_eq!(failure_reason(&failure), "timeout");
+    }
 
     #[tokio::test]
     async fn a_path_without_its_slash_is_refused() {

@@ -57,7 +57,10 @@ pub enum Error<E = Undocumented> {
         /// The underlying transport error.
         source: reqwest::Error,
     },
-    /// The configured timeout passed before a complete response arrived.
+    /// The configured timeout passed after the request was sent, before a complete response
+    /// arrived. (A connection not made within the connect timeout, when nothing was sent, is
+    /// an [`Error::Transport`] for which [`Error::is_connect`] and [`Error::is_timeout`] are
+    /// both true.)
     Timeout {
         /// The operation id.
         operation: &'static str,
@@ -118,16 +121,20 @@ impl<E> Error<E> {
         }
     }
 
-    /// Whether no complete response arrived in time.
+    /// Whether no complete response arrived in time: an [`Error::Timeout`], or a connection
+    /// not made within the connect timeout (a host that drops packets; then
+    /// [`Error::is_connect`] too, and nothing was sent).
     pub fn is_timeout(&self) -> bool {
         match self {
             Error::Timeout { .. } => true,
+            Error::Transport { source, .. } => source.is_connect() && source.is_timeout(),
             Error::Auth(e) => e.is_timeout(),
             _ => false,
         }
     }
 
-    /// Whether the connection could not be made (refused, unreachable, DNS, TLS handshake).
+    /// Whether the connection could not be made (refused, unreachable, DNS, TLS handshake, or
+    /// not within the connect timeout): nothing was sent.
     pub fn is_connect(&self) -> bool {
         match self {
             Error::Transport { source, .. } => source.is_connect(),
@@ -146,8 +153,8 @@ impl<E> Error<E> {
         }
     }
 
-    /// The host a connection could not be made to (refused, DNS, TLS handshake), when this
-    /// is such an error.
+    /// The host a connection could not be made to (refused, DNS, TLS handshake, connect
+    /// timeout), when this is such an error.
     pub(crate) fn unreachable_host(&self) -> Option<String> {
         match self {
             Error::Transport { source, .. } if source.is_connect() => Some(
@@ -318,7 +325,11 @@ impl<E> fmt::Display for Error<E> {
             Error::Api(e) => fmt::Display::fmt(e, f),
             Error::Decode(e) => fmt::Display::fmt(e, f),
             Error::Transport { operation, source } => {
-                write!(f, "{operation}: transport error: {source}")?;
+                write!(f, "{operation}: transport error: ")?;
+                if source.is_connect() && source.is_timeout() {
+                    f.write_str("no connection within the connect timeout: ")?;
+                }
+                write!(f, "{source}")?;
                 let mut cause = std::error::Error::source(source);
                 while let Some(c) = cause {
                     write!(f, ": {c}")?;

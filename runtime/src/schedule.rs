@@ -293,7 +293,8 @@ pub struct SchedulePolicy {
     pub target_lateness: Duration,
     /// The longest gap while the end is far (default 10 minutes).
     pub max_sparse_gap: Duration,
-    /// The shortest gap ever (default 1 s); a rate limit raises it.
+    /// The shortest gap ever (default none: the backoff's own gaps; a
+    /// [`RateBudget`] keeps a throttling server's pace on top).
     pub min_gap: Duration,
 }
 
@@ -303,7 +304,7 @@ impl Default for SchedulePolicy {
             enabled: true,
             target_lateness: Duration::from_millis(2500),
             max_sparse_gap: Duration::from_secs(600),
-            min_gap: Duration::from_secs(1),
+            min_gap: Duration::ZERO,
         }
     }
 }

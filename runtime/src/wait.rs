@@ -227,7 +227,8 @@ impl WaitPolicy {
     }
 
     /// How many times in all a poll is tried while no poll of this wait has reached the
-    /// server and the connection cannot be made (refused, DNS, TLS handshake) (default 3,
+    /// server and the connection cannot be made (refused, DNS, TLS handshake, or not within
+    /// the connect timeout: a host that drops packets) (default 3,
     /// 0.5 s then 1 s apart); then waiting stops with [`WaitFailure::Unreachable`], naming the
     /// host. A wrong endpoint is not a passing outage: waiting for it would only delay the
     /// error. Once a poll has reached the server, a refused connection is a transient error
@@ -378,7 +379,8 @@ pub enum WaitFailure<E = Undocumented> {
         error: Error<E>,
     },
     /// No poll reached the server: the connection could not be made (refused, DNS, TLS
-    /// handshake) [`WaitPolicy::max_connect_attempts`] times in a row.
+    /// handshake, or not within the connect timeout) [`WaitPolicy::max_connect_attempts`]
+    /// times in a row.
     Unreachable {
         /// The host (and port) that could not be reached.
         host: String,

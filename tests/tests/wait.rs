@@ -989,6 +989,61 @@ async fn a_wrong_endpoint_fails_fast_naming_the_host() {
     );
 }
 
+/// A resolver that never answers: connecting hangs until the connect timeout, as with a host
+/// that silently drops packets (deterministic: no network, no unroutable address).
+struct SilentResolver;
+
+impl reqwest::dns::Resolve for SilentResolver {
+    fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(std::future::pending())
+    }
+}
+
+/// A host that drops packets fails the wait as fast as a refused connection: a connect
+/// timeout sent nothing, so before any poll reached the server it is `Unreachable` after three
+/// tries, naming the host (before the fix: a transient timeout, tolerated ten times).
+#[tokio::test]
+async fn a_connect_timeout_before_any_answer_fails_fast_naming_the_host() {
+    // reqwest is built without a crypto provider; the runtime's own clients install ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .dns_resolver(SilentResolver)
+        .connect_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let config = Config::builder()
+        .endpoint("otc_ims_jobs", "http://drops-packets.invalid:8080")
+        .auth(Auth::token(jobsim::TOKEN))
+        .http_client(http)
+        .build()
+        .unwrap();
+    let ims = cloudjobs::otc_ims_jobs::Client::new(&config).unwrap();
+    let policy = SimClock::default().policy(WaitPolicy::default());
+    let started = std::time::Instant::now();
+    let e = wait_for(|| ims.show_job(PROJECT, "j").send(), policy)
+        .await
+        .unwrap_err();
+    let WaitFailure::Unreachable {
+        host,
+        attempts,
+        error,
+    } = e.failure()
+    else {
+        panic!("{e}")
+    };
+    assert_eq!(
+        (host.as_str(), *attempts),
+        ("drops-packets.invalid:8080", 3)
+    );
+    assert!(error.is_connect() && error.is_timeout(), "{error:?}");
+    assert!(
+        e.to_string()
+            .contains("no connection within the connect timeout"),
+        "{e}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
 /// Once a poll has reached the server, a refused connection is a passing outage: tolerated as
 /// any transient error.
 #[tokio::test]
