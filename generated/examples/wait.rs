@@ -17,9 +17,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ac234de25c6741d2b1273da49eea1b9e",
         "ff8080814dbd65d7014dbe0d84db0013",
     );
-    // Polls at once, then after 1 s, 1.5 s, 2.25 s ... up to 27 s (each ±10 %), for 1 hour at
-    // most; tolerates 10 transient errors (429, 5xx, timeouts) in a row. Inside the wait the
-    // client sends each poll once: its retries are the waiter's, on one schedule.
+    // Polls at once, then from the job's progress when it reports some (sparse while the end
+    // is far, dense around it), else after 1 s, 1.5 s, 2.25 s ... up to 27 s (each ±10 %);
+    // 1 hour at most; tolerates 10 transient errors (429, 5xx, timeouts) in a row. Inside the
+    // wait the client sends each poll once: its retries are the waiter's, on one schedule.
     let policy = WaitPolicy::default();
     match wait_for(|| ims.show_job(project, job_id).send(), policy)
         .on_event(|event| eprintln!("{event}"))

@@ -24,9 +24,9 @@
 //!
 //! # The scheduler
 //!
-//! Without a trusted estimate the gap is the plain backoff of the [`WaitPolicy`]
-//! ([`crate::wait::WaitPolicy`]: 1 s × 1.5 up to 27 s). With one, around the end `E` with
-//! spread `S`, the window `[E − 2S, E + 2S]` is polled every `dense` (twice the
+//! Without a trusted estimate the gap is the plain backoff of the
+//! [`WaitPolicy`](crate::wait::WaitPolicy) (1 s × 1.5 up to 27 s). With one, around the end
+//! `E` with spread `S`, the window `[E − 2S, E + 2S]` is polled every `dense` (twice the
 //! [`SchedulePolicy::target_lateness`], or a third of the spread when that is larger, up to
 //! the backoff's cap: a wide prior from past durations is not polled every few seconds);
 //! before it, each gap is half the time left to the window (so each poll refines the estimate
@@ -48,8 +48,9 @@
 //! spent in a burst that a refusal would cut short (and a refused poll, which may count
 //! against the limit too, hides the end). The budget grows back by one poll for every five
 //! windows without a refusal in which it was used up (a probe: a refusal then costs one
-//! poll and puts it back), and is forgotten once it no longer binds (a poll a second). The sparse phase keeps out of the seconds before the dense window
-//! (above), so that a budget is there to spend when the end comes.
+//! poll and puts it back), and is forgotten once it no longer binds (a poll a second). The
+//! sparse phase keeps out of the seconds before the dense window (above), so that a budget
+//! is there to spend when the end comes.
 
 use std::collections::VecDeque;
 use std::time::Duration;
