@@ -161,11 +161,12 @@ impl Timer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
 
-    fn headers(retry_after: Option<&str>) -> HeaderMap {
+    /// Headers with this `Retry-After`, or none (for the retry tests too).
+    pub(crate) fn headers(retry_after: Option<&str>) -> HeaderMap {
         let mut h = HeaderMap::new();
         if let Some(v) = retry_after {
             h.insert(RETRY_AFTER, HeaderValue::from_str(v).unwrap());
@@ -191,25 +192,20 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(
-            retry_after(&headers(Some("120")), now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(
-            retry_after(&headers(Some(" 0 ")), now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(
-            retry_after(&headers(Some("Sun, 06 Nov 1994 08:50:07 GMT")), now),
-            Some(Duration::from_secs(30))
-        );
-        // In the past: no wait.
-        assert_eq!(
-            retry_after(&headers(Some("Sun, 06 Nov 1994 08:00:00 GMT")), now),
-            Some(Duration::ZERO)
-        );
-        for bad in ["-1", "soon", "1.5", ""] {
-            assert_eq!(retry_after(&headers(Some(bad)), now), None, "{bad}");
+        let cases = [
+            ("120", Some(120)),
+            (" 0 ", Some(0)),
+            ("Sun, 06 Nov 1994 08:50:07 GMT", Some(30)),
+            // In the past: no wait.
+            ("Sun, 06 Nov 1994 08:00:00 GMT", Some(0)),
+            ("-1", None),
+            ("soon", None),
+            ("1.5", None),
+            ("", None),
+        ];
+        for (value, secs) in cases {
+            let wanted = secs.map(Duration::from_secs);
+            assert_eq!(retry_after(&headers(Some(value)), now), wanted, "{value}");
         }
         assert_eq!(retry_after(&headers(None), now), None);
     }

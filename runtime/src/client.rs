@@ -18,6 +18,7 @@ use super::error::is_throttling;
 use super::error::{ConfigError, Error, OneLine};
 use super::retry::{Outcome, RetryState, is_retried_status, pause};
 use super::secret::{Secret, redact_reqwest_error, redact_url};
+use super::time::Clock;
 use super::transport::{RawResponse, Request, Service, dot_segment, mark_sensitive, request_id_of};
 
 /// A client for one service: the shared [`Config`] plus the service's resolved endpoint.
@@ -61,6 +62,50 @@ fn failure_reason(failure: &Failure) -> &'static str {
         (true, true) => "timeout",
         (false, false) => "connect error",
         (false, true) => "transport error",
+    }
+}
+
+/// The delay before the next attempt after `failure` (a transport error or a timeout that
+/// the retry policy retries), or the error that ends the call.
+fn retried_after_failure(
+    failure: Failure,
+    retry: &mut RetryState<'_>,
+    idempotent: bool,
+    attempt: u32,
+    took: Duration,
+    clock: &Clock,
+) -> Result<Duration, Error> {
+    debug!(
+        attempt,
+        sent = failure.sent,
+        elapsed = ?took,
+        error = %OneLine(&failure.error),
+        "attempt failed"
+    );
+    let outcome = match (&failure.error, failure.sent) {
+        (Error::Transport { .. } | Error::Timeout { .. }, false) => Outcome::NotSent,
+        (Error::Transport { .. } | Error::Timeout { .. }, true) => Outcome::Failed,
+        _ => return Err(failure.error),
+    };
+    match retry.next_delay(idempotent, outcome, took, clock) {
+        Some(delay) => {
+            info!(
+                attempt,
+                reason = failure_reason(&failure),
+                delay = ?delay,
+                "retrying"
+            );
+            Ok(delay)
+        }
+        None => {
+            if idempotent || !failure.sent {
+                debug!(
+                    attempt,
+                    "not retried: the retry policy allows no further attempt"
+                );
+            }
+            Err(failure.error)
+        }
     }
 }
 
@@ -201,13 +246,14 @@ impl ServiceClient {
             message: format!("`{}` is not a valid URL: {e}", redact_url(url)),
         })?;
         let idempotent = operation.is_idempotent();
+        let clock = &connection.clock;
         let mut retry = RetryState::new(&connection.retry);
         let mut refreshed = false;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             let limit = self.config.rate_limit();
-            let hold = limit.reserve(&self.base_url, connection.clock.now());
+            let hold = limit.reserve(&self.base_url, clock.now());
             if !hold.is_zero() {
                 debug!(attempt, delay = ?hold, "rate limit: waiting for a token");
                 pause(&connection.retry, hold).await;
@@ -217,8 +263,8 @@ impl ServiceClient {
             let result = self.attempt(request, &url).await;
             if let Ok(answer) = &result {
                 match is_throttling(answer.status, None) {
-                    true => limit.throttled(&self.base_url, connection.clock.now()),
-                    false => limit.answered(&self.base_url, connection.clock.now()),
+                    true => limit.throttled(&self.base_url, clock.now()),
+                    false => limit.answered(&self.base_url, clock.now()),
                 }
             }
             let took = started.elapsed();
@@ -248,7 +294,7 @@ impl ServiceClient {
                         continue;
                     }
                     let outcome = Outcome::Status(status, &answer.headers);
-                    match retry.next_delay(idempotent, outcome, took, &connection.clock) {
+                    match retry.next_delay(idempotent, outcome, took, clock) {
                         Some(delay) => {
                             info!(
                                 attempt,
@@ -273,40 +319,7 @@ impl ServiceClient {
                     }
                 }
                 Err(failure) => {
-                    debug!(
-                        attempt,
-                        sent = failure.sent,
-                        elapsed = ?took,
-                        error = %OneLine(&failure.error),
-                        "attempt failed"
-                    );
-                    let outcome = match (&failure.error, failure.sent) {
-                        (Error::Transport { .. } | Error::Timeout { .. }, false) => {
-                            Outcome::NotSent
-                        }
-                        (Error::Transport { .. } | Error::Timeout { .. }, true) => Outcome::Failed,
-                        _ => return Err(failure.error),
-                    };
-                    match retry.next_delay(idempotent, outcome, took, &connection.clock) {
-                        Some(delay) => {
-                            info!(
-                                attempt,
-                                reason = failure_reason(&failure),
-                                delay = ?delay,
-                                "retrying"
-                            );
-                            delay
-                        }
-                        None => {
-                            if idempotent || !failure.sent {
-                                debug!(
-                                    attempt,
-                                    "not retried: the retry policy allows no further attempt"
-                                );
-                            }
-                            return Err(failure.error);
-                        }
-                    }
+                    retried_after_failure(failure, &mut retry, idempotent, attempt, took, clock)?
                 }
             };
             connection.retry.sleep(delay).await;

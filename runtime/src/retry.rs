@@ -251,15 +251,7 @@ impl<'p> RetryState<'p> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderValue, RETRY_AFTER};
-
-    fn headers(retry_after: Option<&str>) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        if let Some(v) = retry_after {
-            h.insert(RETRY_AFTER, HeaderValue::from_str(v).unwrap());
-        }
-        h
-    }
+    use crate::backoff::tests::headers;
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {

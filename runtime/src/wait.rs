@@ -300,9 +300,8 @@ impl WaitPolicy {
 
     /// How many times in all a poll is tried while no poll of this wait has reached the
     /// server and the connection cannot be made (refused, DNS, TLS handshake, or not within
-    /// the connect timeout: a host that drops packets) (default 3,
-    /// 0.5 s then 1 s apart); then waiting stops with [`WaitFailure::Unreachable`], naming the
-    /// host. A wrong endpoint is not a passing outage: waiting for it would only delay the
+    /// the connect timeout: a host that drops packets) (default 3, 0.5 s then 1 s apart);
+    /// then waiting stops with [`WaitFailure::Unreachable`], naming the host. A wrong endpoint is not a passing outage: waiting for it would only delay the
     /// error. Once a poll has reached the server, a refused connection is a transient error
     /// like any other. At least 1.
     pub fn max_connect_attempts(mut self, attempts: u32) -> Self {
@@ -318,8 +317,9 @@ impl WaitPolicy {
     }
 
     /// Whether a server's throttling (429, or a gateway's "too many requests" code) without a
-    /// `Retry-After` teaches the wait a rate budget (default `true`): what the server accepted
-    /// in the last minute, evenly paced, for the rest of the wait (see the
+    /// `Retry-After` teaches the wait a rate budget (default `true`): as many polls a minute
+    /// as were sent in the minute before the refused one, evenly paced, for the rest of the
+    /// wait (see the
     /// [module documentation](self)). `false` is the waiter as it was before the budget: a
     /// throttled poll is a transient error like any other, and the plain schedule goes on
     /// (`cargo xtask bench wait` compares against it). `Retry-After` is honoured either way.
