@@ -586,21 +586,7 @@ impl Lowerer<'_> {
                 ("Response", 1) => format!("{builder_name}Response"),
                 _ => format!("{builder_name}{side}{}", status_word(status)),
             };
-            let body = match pick_media(response.content.keys()) {
-                None => ResponseBody::Empty,
-                Some((media_type, Media::Json)) => {
-                    let content = &response.content[media_type.as_str()];
-                    match &content.schema {
-                        Some(schema) => {
-                            let schema_pointer = child(&at, &["content", &media_type, "schema"]);
-                            ResponseBody::Json(self.ty(schema.into(), &schema_pointer, &hint)?)
-                        }
-                        None => ResponseBody::Json(Ty::Json),
-                    }
-                }
-                Some((_, Media::Text(_))) => ResponseBody::Text,
-                Some(_) => ResponseBody::Bytes,
-            };
+            let body = self.response_body(&response, &at, &hint)?;
             let case = ResponseCase {
                 status,
                 body,
@@ -642,6 +628,31 @@ impl Lowerer<'_> {
             op_id,
         );
         Ok((success, failure, success_headers))
+    }
+
+    /// How a response's body is read: by the media type it documents (JSON with its schema's
+    /// type, text, bytes, or none).
+    fn response_body(
+        &mut self,
+        response: &Response,
+        at: &str,
+        hint: &str,
+    ) -> Result<ResponseBody, Error> {
+        Ok(match pick_media(response.content.keys()) {
+            None => ResponseBody::Empty,
+            Some((media_type, Media::Json)) => {
+                let content = &response.content[media_type.as_str()];
+                match &content.schema {
+                    Some(schema) => {
+                        let schema_pointer = child(at, &["content", &media_type, "schema"]);
+                        ResponseBody::Json(self.ty(schema.into(), &schema_pointer, hint)?)
+                    }
+                    None => ResponseBody::Json(Ty::Json),
+                }
+            }
+            Some((_, Media::Text(_))) => ResponseBody::Text,
+            Some(_) => ResponseBody::Bytes,
+        })
     }
 
     /// The headers one response documents, in spec order.
