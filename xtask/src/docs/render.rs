@@ -370,81 +370,91 @@ pub fn pull(report: &PullReport, format: Format) -> String {
         }
         Format::Text => {
             let mut s = String::new();
-            for spec in &report.specs {
-                let _ = writeln!(s, "{}", spec.spec);
-                for p in &spec.sources {
-                    let role = if p.primary { "primary" } else { "secondary" };
-                    let _ = writeln!(s, "  {role} {}", p.url);
-                    let _ = writeln!(s, "    {}", source_status_line(p));
-                    if let Some(f) = &p.file {
-                        let _ = writeln!(s, "    saved as {f}");
-                    }
-                    if let (Some(rev), Some(d)) = (&p.recorded_revision, &p.diff) {
-                        let short = rev.get(..10).unwrap_or(rev);
-                        if d.changes.is_empty() {
-                            let _ = writeln!(
-                                s,
-                                "    recorded revision {short} → current: no semantic difference (update revision, sha256 and checked)"
-                            );
-                        } else {
-                            let _ = writeln!(
-                                s,
-                                "    recorded revision {short} → current: {} semantic change(s):",
-                                d.changes.len()
-                            );
-                            diff_body_text(&mut s, d, "    ");
-                        }
-                    }
-                }
-                for e in &spec.errors {
-                    let _ = writeln!(s, "  error: {e}");
-                }
-                if let Some(c) = &spec.check {
-                    let _ = writeln!(s, "  check against the current primary document:");
-                    check_result_text(&mut s, c, "    ");
-                }
-                s.push('\n');
-            }
+            pull_text(&mut s, report);
             let _ = writeln!(s, "Result: {verdict}.");
             s
         }
         Format::Markdown => {
             let mut s = "## Source documents\n\n".to_owned();
-            for spec in &report.specs {
-                let _ = writeln!(s, "### `{}`\n", spec.spec);
-                for p in &spec.sources {
-                    let _ = writeln!(
-                        s,
-                        "- {} <{}>: {}",
-                        if p.primary { "primary" } else { "secondary" },
-                        p.url,
-                        md(&source_status_line(p)
-                            .split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" "))
-                    );
-                    if let (Some(rev), Some(d)) = (&p.recorded_revision, &p.diff) {
-                        let short = rev.get(..10).unwrap_or(rev);
-                        let _ = writeln!(
-                            s,
-                            "  - recorded revision `{short}` → current: {} semantic change(s)",
-                            d.changes.len()
-                        );
-                        for c in &d.changes {
-                            let _ = writeln!(s, "    - `{}`: {}", c.at, md(&c.description));
-                        }
-                    }
-                }
-                for e in &spec.errors {
-                    let _ = writeln!(s, "- error: {}", md(e));
-                }
-                s.push('\n');
-                if let Some(c) = &spec.check {
-                    check_result_markdown(&mut s, c);
-                }
-            }
+            pull_markdown(&mut s, report);
             let _ = writeln!(s, "**Result:** {verdict}.");
             s
+        }
+    }
+}
+
+/// `docs pull` as text: per spec, each source's status and changes, then its check.
+fn pull_text(s: &mut String, report: &PullReport) {
+    for spec in &report.specs {
+        let _ = writeln!(s, "{}", spec.spec);
+        for p in &spec.sources {
+            let role = if p.primary { "primary" } else { "secondary" };
+            let _ = writeln!(s, "  {role} {}", p.url);
+            let _ = writeln!(s, "    {}", source_status_line(p));
+            if let Some(f) = &p.file {
+                let _ = writeln!(s, "    saved as {f}");
+            }
+            if let (Some(rev), Some(d)) = (&p.recorded_revision, &p.diff) {
+                let short = rev.get(..10).unwrap_or(rev);
+                if d.changes.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        "    recorded revision {short} → current: no semantic difference (update revision, sha256 and checked)"
+                    );
+                } else {
+                    let _ = writeln!(
+                        s,
+                        "    recorded revision {short} → current: {} semantic change(s):",
+                        d.changes.len()
+                    );
+                    diff_body_text(s, d, "    ");
+                }
+            }
+        }
+        for e in &spec.errors {
+            let _ = writeln!(s, "  error: {e}");
+        }
+        if let Some(c) = &spec.check {
+            let _ = writeln!(s, "  check against the current primary document:");
+            check_result_text(s, c, "    ");
+        }
+        s.push('\n');
+    }
+}
+
+/// `docs pull` as Markdown, for a pull request or an issue.
+fn pull_markdown(s: &mut String, report: &PullReport) {
+    for spec in &report.specs {
+        let _ = writeln!(s, "### `{}`\n", spec.spec);
+        for p in &spec.sources {
+            let _ = writeln!(
+                s,
+                "- {} <{}>: {}",
+                if p.primary { "primary" } else { "secondary" },
+                p.url,
+                md(&source_status_line(p)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "))
+            );
+            if let (Some(rev), Some(d)) = (&p.recorded_revision, &p.diff) {
+                let short = rev.get(..10).unwrap_or(rev);
+                let _ = writeln!(
+                    s,
+                    "  - recorded revision `{short}` → current: {} semantic change(s)",
+                    d.changes.len()
+                );
+                for c in &d.changes {
+                    let _ = writeln!(s, "    - `{}`: {}", c.at, md(&c.description));
+                }
+            }
+        }
+        for e in &spec.errors {
+            let _ = writeln!(s, "- error: {}", md(e));
+        }
+        s.push('\n');
+        if let Some(c) = &spec.check {
+            check_result_markdown(s, c);
         }
     }
 }
