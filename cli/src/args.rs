@@ -66,10 +66,14 @@ Exit status:
   3  the deadline passed before the job ended (wait --timeout)
   4  API or authentication error
   130 interrupted (Ctrl-C)
+  143 terminated (SIGTERM)
 
-Polling (wait): first poll at once, then gaps from --interval growing 1.5x up to
---max-interval, +-10% jitter. With the defaults a 20-minute job takes at most 57 requests,
-and its end is seen on average at most 14.6 s late (at worst 29.7 s).";
+Polling (wait): first poll at once; a job that reports its progress is polled from the
+end it predicts (sparse while far, dense around it; `eta` on the progress line), any other
+with gaps from --interval growing 1.5x up to --max-interval, +-10% jitter: with the
+defaults a 20-minute job takes at most 57 requests, and its end is seen on average at most
+14.6 s late (at worst 29.7 s). Past durations are kept in durations.json in the cache
+directory (not with --no-token-cache).";
 
 /// Read or wait for an asynchronous job of an Open Telekom Cloud or Huawei Cloud service.
 #[derive(Debug, Parser)]

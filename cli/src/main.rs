@@ -6,9 +6,11 @@
 //! on the public API of `cloudjobs`: it sees nothing the library does not offer every user.
 
 mod args;
+mod hints;
 mod output;
 mod service;
 mod settings;
+mod signals;
 mod token_cache;
 mod values;
 
@@ -19,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use cloudjobs::runtime::any_service::{JobQuery, RegistryError};
-use cloudjobs::runtime::wait::{WaitError, WaitFailure, WaitPolicy, wait_for};
+use cloudjobs::runtime::wait::{Eta, WaitError, WaitFailure, WaitPolicy, wait_for};
 use cloudjobs::runtime::{
     Auth, Config, Error, Job, ProjectScope, Response, RetryPolicy, StatusCode,
 };
@@ -47,6 +49,8 @@ enum Exit {
     Api = 4,
     /// Interrupted (Ctrl-C).
     Interrupted = 130,
+    /// Terminated (SIGTERM).
+    Terminated = 143,
 }
 
 impl From<Exit> for ExitCode {
@@ -170,6 +174,8 @@ struct Ctx {
     wait: Option<WaitArgs>,
     /// The kind of credential used (`token`, `AK/SK`, ...), for hints.
     credential: &'static str,
+    /// The cache directory (the token cache's), unless `--no-token-cache`.
+    cache_dir: Option<std::path::PathBuf>,
 }
 
 async fn run(cli: Cli, env: &dyn Env) -> Exit {
@@ -268,6 +274,7 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         json: cli.json,
         wait,
         credential: settings.resolved.credential.kind(),
+        cache_dir: cache.clone(),
     };
     let query = settings.params.iter().fold(
         JobQuery::new(project_id.as_str(), ctx.job_id.as_str()),
@@ -373,7 +380,7 @@ where
     let Some(args) = &ctx.wait else {
         return match poll().await {
             Ok(job) => {
-                show(ctx, &job, None);
+                show(ctx, &job, None, None);
                 Exit::Ok
             }
             Err(e) => api_error(
@@ -384,41 +391,50 @@ where
             ),
         };
     };
-    let policy = WaitPolicy::default()
+    let hints = hints::load(ctx.cache_dir.as_deref());
+    let mut policy = WaitPolicy::default()
         .initial_interval(args.interval)
         .max_interval(args.max_interval.max(args.interval))
         .timeout(args.timeout)
         .max_transient_errors(args.max_errors);
+    if let Some((hints, _)) = &hints {
+        policy = policy.duration_hints(hints.clone(), ctx.service.name, "");
+    }
     // With diagnostics on, one line per state change: a live bar would fight with them.
     let tracing_on =
         tracing::level_filters::LevelFilter::current() != tracing::level_filters::LevelFilter::OFF;
     let live = std::io::stderr().is_terminal() && !tracing_on;
-    let mut reporter = Reporter::new(live, ctx.service, &ctx.job_id);
+    let mut reporter = Reporter::new(live, tracing_on, ctx.service, &ctx.job_id);
     let outcome = {
         let reporter = &mut reporter;
         wait_for(poll, policy)
             .on_event(move |event| reporter.event(event))
-            .cancel_on(async {
-                if tokio::signal::ctrl_c().await.is_err() {
-                    // No signal handling here: never cancel.
-                    std::future::pending::<()>().await;
-                }
-            })
+            .cancel_on(signals::interrupted())
             .run()
             .await
     };
     reporter.finish();
+    if let Some((hints, path)) = &hints {
+        hints::save(hints, path);
+    }
+    let eta = reporter.eta();
     match outcome {
         Ok(job) => {
-            show(ctx, &job, Some(("succeeded", None)));
+            show(ctx, &job, Some(("succeeded", None)), eta);
             Exit::Ok
         }
-        Err(e) => waited_in_vain(ctx, e),
+        Err(e) => waited_in_vain(ctx, e, eta),
     }
 }
 
-/// Prints a job; `outcome` (for `wait`) adds how waiting ended.
-fn show<B: Job + Serialize>(ctx: &Ctx, job: &Response<B>, outcome: Option<(&str, Option<&str>)>) {
+/// Prints a job; `outcome` (for `wait`) adds how waiting ended, and the waiter's last
+/// estimate of the end (`eta`, in JSON).
+fn show<B: Job + Serialize>(
+    ctx: &Ctx,
+    job: &Response<B>,
+    outcome: Option<(&str, Option<&str>)>,
+    eta: Option<Eta>,
+) {
     let shown = Shown {
         service: ctx.service,
         job_id: &ctx.job_id,
@@ -432,9 +448,11 @@ fn show<B: Job + Serialize>(ctx: &Ctx, job: &Response<B>, outcome: Option<(&str,
     }
     if ctx.json {
         let extra = match outcome {
-            Some((outcome, message)) => {
-                vec![("outcome", json!(outcome)), ("message", json!(message))]
-            }
+            Some((outcome, message)) => vec![
+                ("outcome", json!(outcome)),
+                ("message", json!(message)),
+                ("eta", output::eta_json(eta)),
+            ],
             None => Vec::new(),
         };
         print_json(&shown.json_text(&extra));
@@ -444,7 +462,7 @@ fn show<B: Job + Serialize>(ctx: &Ctx, job: &Response<B>, outcome: Option<(&str,
 }
 
 /// How a wait that did not end in success is reported.
-fn waited_in_vain<B, E>(ctx: &Ctx, e: WaitError<Response<B>, E>) -> Exit
+fn waited_in_vain<B, E>(ctx: &Ctx, e: WaitError<Response<B>, E>, eta: Option<Eta>) -> Exit
 where
     B: Job + Serialize,
     E: fmt::Debug,
@@ -457,7 +475,7 @@ where
             Exit::Deadline,
             "; wait longer with --timeout, or run `cloudjobs wait` again",
         ),
-        WaitFailure::Cancelled => ("cancelled", Exit::Interrupted, ""),
+        WaitFailure::Cancelled => ("cancelled", signals::exit(), ""),
         WaitFailure::TooManyTransientErrors { error, .. }
         | WaitFailure::Unreachable { error, .. }
         | WaitFailure::Api(error) => ("error", Exit::Api, hint_for(error, ctx.credential)),
@@ -470,7 +488,7 @@ where
         _ => None,
     };
     match (e.last_job(), ctx.json) {
-        (Some(job), _) => show(ctx, job, Some((outcome, Some(&message)))),
+        (Some(job), _) => show(ctx, job, Some((outcome, Some(&message))), eta),
         (None, true) => print_json(
             &serde_json::to_string_pretty(&json!({
                 "service": ctx.service.name,
@@ -480,6 +498,7 @@ where
                 "status": error.and_then(|e| e.status()).map(|s| s.as_u16()),
                 "error_code": error.and_then(|e| e.api()).and_then(|a| a.code()),
                 "request_id": error.and_then(|e| e.request_id()),
+                "eta": output::eta_json(eta),
             }))
             .unwrap_or_default(),
         ),

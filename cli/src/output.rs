@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::Duration;
 
-use cloudjobs::runtime::wait::WaitEvent;
+use cloudjobs::runtime::wait::{Eta, WaitEvent};
 use cloudjobs::runtime::{Job, JobState, Progress, Response};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -173,11 +173,20 @@ pub struct Reporter {
     job_id: String,
     /// Whether the job's missing status was reported (once per wait).
     warned_no_status: bool,
+    /// The waiter's latest estimate of the job's end.
+    eta: Option<Eta>,
+    /// The tolerated error last reported (one line per run of the same error, not one per
+    /// poll).
+    last_error: Option<String>,
+    /// Whether tracing is on: the runtime then logs each tolerated error itself.
+    tracing_on: bool,
+    /// The poll the last log line was about.
+    last_line_poll: Option<u32>,
 }
 
 impl Reporter {
     /// A reporter for a terminal (`live`) or for a log.
-    pub fn new(live: bool, service: Service, job_id: &str) -> Self {
+    pub fn new(live: bool, tracing_on: bool, service: Service, job_id: &str) -> Self {
         let bar = live.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(spinner_style());
@@ -191,53 +200,108 @@ impl Reporter {
             service,
             job_id: job_id.to_owned(),
             warned_no_status: false,
+            eta: None,
+            last_error: None,
+            tracing_on,
+            last_line_poll: None,
         }
+    }
+
+    /// The waiter's latest estimate of the job's end, if it has one.
+    pub fn eta(&self) -> Option<Eta> {
+        self.eta
     }
 
     /// Handles one event of the waiter.
     pub fn event<B: Job, E>(&mut self, event: &WaitEvent<'_, Response<B>, E>) {
         let at = event.at();
+        if at.estimate.is_some() || !matches!(event, WaitEvent::TransientError { .. }) {
+            self.eta = at.estimate;
+        }
         if let WaitEvent::StateChanged { job, .. } = event
             && !self.warned_no_status
         {
-            let shown = Shown {
-                service: self.service,
-                job_id: &self.job_id,
-                job: *job,
-            };
-            if let Some(warning) = shown.no_status_warning() {
-                self.warned_no_status = true;
-                match &self.bar {
-                    Some(bar) => bar.println(safe(&warning)),
-                    None => line(&warning),
-                }
-            }
+            self.warn_no_status(job);
         }
+        let ended = match event {
+            WaitEvent::StateChanged { state, .. } => state.is_terminal(),
+            _ => false,
+        };
+        let eta = match self.eta {
+            Some(e) if !ended => format!(", {}", eta_text(&e)),
+            _ => String::new(),
+        };
+        // A state line already shows the progress of its poll.
+        let new_line = self.last_line_poll != Some(at.poll);
         match (&self.bar, event) {
             (Some(bar), WaitEvent::StateChanged { state, job, .. }) => {
                 show_progress(bar, job.progress());
-                bar.set_message(safe(&state.to_string()).into_owned());
+                bar.set_message(format!("{}{eta}", safe(&state.to_string())));
             }
             (Some(bar), WaitEvent::ProgressChanged { progress, job, .. }) => {
                 show_progress(bar, Some(*progress));
-                bar.set_message(safe(&job.state().to_string()).into_owned());
-            }
-            (Some(bar), WaitEvent::TransientError { .. }) => {
-                bar.println(format!("warning: {}", safe(&one_line(&event.to_string()))));
+                bar.set_message(format!("{}{eta}", safe(&job.state().to_string())));
             }
             (None, WaitEvent::StateChanged { state, job, .. }) => {
+                self.last_line_poll = Some(at.poll);
                 let progress = job.progress().map(|p| format!(", {p}")).unwrap_or_default();
                 line(&format!(
-                    "{:>7} poll {}: {}{progress}",
+                    "{:>7} poll {}: {}{progress}{eta}",
                     clock(at.elapsed),
                     at.poll,
                     state
                 ));
             }
-            (None, WaitEvent::TransientError { .. }) => {
-                line(&format!("warning: {}", one_line(&event.to_string())));
+            (None, WaitEvent::ProgressChanged { progress, .. }) if new_line => {
+                self.last_line_poll = Some(at.poll);
+                line(&format!(
+                    "{:>7} poll {}: {progress}{eta}",
+                    clock(at.elapsed),
+                    at.poll
+                ));
             }
+            (_, WaitEvent::TransientError { error, .. }) => self.tolerated(error, event),
             _ => {}
+        }
+    }
+
+    /// A tolerated error: one warning for a run of the same error (the next poll that fails
+    /// the same way says nothing); none with `-v`, where the runtime logs it.
+    fn tolerated<B: Job, E>(
+        &mut self,
+        error: &cloudjobs::runtime::Error<E>,
+        event: &WaitEvent<'_, Response<B>, E>,
+    ) {
+        // The same error: the same status and error code (the message names each poll's
+        // request id), or for a transport failure the same text.
+        let key = match (error.status(), error.api().and_then(|a| a.code())) {
+            (Some(status), code) => format!("{status} {}", code.unwrap_or_default()),
+            (None, _) => one_line(&error.to_string()),
+        };
+        if self.last_error.as_deref() == Some(key.as_str()) || self.tracing_on {
+            self.last_error = Some(key);
+            return;
+        }
+        self.last_error = Some(key);
+        let text = format!("warning: {}", one_line(&event.to_string()));
+        match &self.bar {
+            Some(bar) => bar.println(safe(&text)),
+            None => line(&text),
+        }
+    }
+
+    fn warn_no_status<B: Job>(&mut self, job: &Response<B>) {
+        let shown = Shown {
+            service: self.service,
+            job_id: &self.job_id,
+            job,
+        };
+        if let Some(warning) = shown.no_status_warning() {
+            self.warned_no_status = true;
+            match &self.bar {
+                Some(bar) => bar.println(safe(&warning)),
+                None => line(&warning),
+            }
         }
     }
 
@@ -282,6 +346,35 @@ fn show_progress(bar: &ProgressBar, progress: Option<Progress>) {
             bar.set_position(done);
         }
         None => {}
+    }
+}
+
+/// `eta 3m12s ±20s`: the time left to the estimated end, with its spread.
+pub fn eta_text(eta: &Eta) -> String {
+    format!("eta {} ±{}", span(eta.remaining), span(eta.spread))
+}
+
+/// An estimate as JSON: seconds from the wait's start (`end_s`, `next_poll_at_s`) and from
+/// now (`remaining_s`), and the spread of the end (`spread_s`).
+pub fn eta_json(eta: Option<Eta>) -> Value {
+    eta.map_or(Value::Null, |e| {
+        json!({
+            "end_s": e.end.as_secs_f64(),
+            "remaining_s": e.remaining.as_secs_f64(),
+            "spread_s": e.spread.as_secs_f64(),
+            "next_poll_at_s": e.next_poll_at.map(|d| d.as_secs_f64()),
+            "text": eta_text(&e),
+        })
+    })
+}
+
+/// A span of time in whole seconds: `45s`, `3m12s`, `1h05m`.
+fn span(d: Duration) -> String {
+    let s = d.as_secs() + u64::from(d.subsec_millis() >= 500);
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
     }
 }
 
@@ -349,5 +442,17 @@ mod tests {
             "\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\rok\\nfake"
         );
         assert_eq!(safe("a\u{9b}b\u{202e}c"), "a\\u{9b}b\\u{202e}c");
+    }
+
+    #[test]
+    fn eta_reads_as_time_left_and_spread() {
+        let eta = Eta {
+            end: Duration::from_secs(400),
+            remaining: Duration::from_secs(192),
+            spread: Duration::from_millis(19_600),
+            next_poll_at: None,
+        };
+        assert_eq!(eta_text(&eta), "eta 3m12s ±20s");
+        assert_eq!(span(Duration::from_secs(3900)), "1h05m");
     }
 }

@@ -51,6 +51,12 @@ pub fn directory(env: &dyn Env) -> Option<PathBuf> {
         .map(|home| Path::new(&home).join(".cache").join("cloudjobs"))
 }
 
+/// Creates the cache directory (`0700`) or checks that it is the user's and closed to
+/// others; why not, when it is not.
+pub fn private_directory(dir: &Path) -> Result<(), String> {
+    private_dir(dir).map(|_| ())
+}
+
 /// A [`PasswordAuth`] whose tokens are kept in `dir` across runs.
 #[derive(Debug)]
 pub struct DiskCached {

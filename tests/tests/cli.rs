@@ -224,8 +224,9 @@ fn wait_for_a_job_that_succeeds_for_each_service() {
         let out = run(&args(&sim, "wait", service, &job), &TOKEN_ENV);
         assert_eq!(out.code, 0, "{name}: {out:?}");
         // Without a terminal: one line per state change on standard error (without a queued
-        // state, as CFW, the first is already running).
-        let lines: Vec<&str> = out.stderr.lines().collect();
+        // state, as CFW, the first is already running), and one per change of progress
+        // alone (no state in it).
+        let lines: Vec<&str> = out.stderr.lines().filter(|l| l.contains(" (")).collect();
         let changes = if service.states.pending.is_empty() {
             2
         } else {
@@ -333,7 +334,9 @@ fn wait_goes_on_through_unknown_states_and_bursts_of_429_and_503() {
             Script::new([
                 Step::job(Phase::Running),
                 Step::job(Phase::Other("PAUSED".into())),
-                Step::http(429),
+                // With Retry-After (a bare 429 teaches the waiter a rate budget of a few
+                // polls a minute: tests/wait.rs).
+                Step::http_retry_after(429, 0),
                 Step::http(503),
                 Step::http(503),
                 Step::job(Phase::Running),
@@ -348,8 +351,27 @@ fn wait_goes_on_through_unknown_states_and_bursts_of_429_and_503() {
             .lines()
             .filter(|l| l.starts_with("warning: "))
             .collect();
-        assert_eq!(warnings.len(), 3, "{}", out.stderr);
+        // One warning per run of the same error, not one per poll.
+        assert_eq!(warnings.len(), 2, "{}", out.stderr);
         assert!(warnings[0].contains("HTTP 429") && warnings[0].contains("error 1 of 10"));
+        assert!(warnings[1].contains("HTTP 503") && warnings[1].contains("error 2 of 10"));
+        // With -v the runtime logs each tolerated error; the reporter adds no warning.
+        sim.script(
+            name,
+            &format!("{job}-v"),
+            Script::new([
+                Step::job(Phase::Running),
+                Step::http(503),
+                Step::job(Phase::Succeeded),
+            ]),
+        );
+        let out = run(
+            &with(args(&sim, "wait", service, &format!("{job}-v")), &["-v"]),
+            &TOKEN_ENV,
+        );
+        assert_eq!(out.code, 0, "{name}: {out:?}");
+        let mentions = out.stderr.lines().filter(|l| l.contains("503")).count();
+        assert_eq!(mentions, 1, "{}", out.stderr);
         // One request per poll: the waiter, not the client, retries while waiting.
         assert_eq!(sim.requests_for(&job).len(), 7);
 
@@ -1163,6 +1185,9 @@ fn readme_documents_the_command_line() {
         "cloudjobs services <name>",
         "cloudjobs get <service> --help",
         "`error_code`",
+        "eta 3m12s ±20s",
+        "durations.json",
+        "| 143 |",
     ] {
         assert!(
             section.contains(needle),
@@ -1792,4 +1817,134 @@ fn json_errors_name_the_service_and_resources_are_listed_once() {
     );
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["resources"], json!(["img-1", "img-2"]));
+}
+
+/// The waiter's estimate of the end shows on each progress line (`eta 3m12s ±20s`) and in
+/// `--json` (`eta`, seconds); with a cache directory the durations of past jobs are kept in
+/// `durations.json` (0600) beside the token cache, a broken one only warns, and
+/// `--no-token-cache` keeps none.
+#[test]
+fn wait_shows_the_eta_and_keeps_job_durations() {
+    let sim = JobSim::start();
+    let service = sim
+        .services()
+        .iter()
+        .find(|s| s.job.progress.is_some())
+        .expect("a service with a percentage");
+    let name = service.name.clone();
+    let script = || {
+        let mut steps: Vec<Step> = (0..=9)
+            .map(|i| Step::progress(Phase::Running, i * 10))
+            .collect();
+        steps.push(Step::progress(Phase::Succeeded, 100));
+        Script::new(steps)
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().join("cloudjobs");
+    let dir_text = dir.to_str().unwrap().to_owned();
+    let env = [
+        TOKEN_ENV[0],
+        TOKEN_ENV[1],
+        ("CLOUDJOBS_CACHE_DIR", &dir_text),
+    ];
+    sim.script(&name, "eta-1", script());
+    let out = run(&args(&sim, "wait", service, "eta-1"), &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    let eta_line = out.stderr.lines().find(|l| l.contains(", eta "));
+    let eta_line = eta_line.unwrap_or_else(|| panic!("no eta: {}", out.stderr));
+    assert!(eta_line.contains(" ±"), "{eta_line}");
+    let file = dir.join("durations.json");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(saved["durations"].to_string().contains(&name), "{saved}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    sim.script(&name, "eta-2", script());
+    let out = run(
+        &with(args(&sim, "wait", service, "eta-2"), &["--json"]),
+        &env,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let json = out.json();
+    assert!(json.as_object().unwrap().contains_key("eta"), "{json}");
+
+    // A broken file warns, and the wait goes on.
+    std::fs::write(&file, "{ not json").unwrap();
+    sim.script(&name, "eta-3", script());
+    let out = run(&args(&sim, "wait", service, "eta-3"), &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("warning: job durations in"),
+        "{}",
+        out.stderr
+    );
+
+    // --no-token-cache: nothing written.
+    let other = tempfile::tempdir().unwrap();
+    let other_text = other.path().to_str().unwrap().to_owned();
+    let env = [
+        TOKEN_ENV[0],
+        TOKEN_ENV[1],
+        ("CLOUDJOBS_CACHE_DIR", &other_text),
+    ];
+    sim.script(&name, "eta-4", script());
+    let a = with(args(&sim, "wait", service, "eta-4"), &["--no-token-cache"]);
+    assert_eq!(run(&a, &env).code, 0);
+    assert!(!other.path().join("durations.json").exists());
+}
+
+/// A wrong endpoint (nothing listens there) ends `wait` after a few quick tries, not after
+/// the whole backoff: exit 4 (API or network error), naming the host and port.
+#[test]
+fn wait_on_an_unreachable_endpoint_fails_fast_naming_the_host() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let out = run(
+        &["wait", "ims", "job-1", "--endpoint", &endpoint],
+        &TOKEN_ENV,
+    );
+    assert!(started.elapsed() < Duration::from_secs(30), "{out:?}");
+    assert_eq!(out.code, 4, "{out:?}");
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(last.contains(&format!("127.0.0.1:{port}")), "{last}");
+    assert!(last.contains("--endpoint"), "{last}");
+}
+
+/// SIGTERM ends a wait as Ctrl-C does: the last state seen is printed, exit 143.
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_a_wait_with_the_last_state() {
+    let sim = JobSim::start();
+    let service = sim.service("ims");
+    sim.script("ims", "term-1", Script::never_ends());
+    let child = Command::new(binary())
+        .args(args(&sim, "wait", service, "term-1"))
+        .env_clear()
+        .envs(TOKEN_ENV.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cloudjobs");
+    let started = Instant::now();
+    while sim.requests_for("term-1").len() < 2 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let out = Run::from(child.wait_with_output().expect("read cloudjobs's output"));
+    assert_eq!(out.code, 143, "{out:?}");
+    assert!(out.stdout.contains("state:     running"), "{}", out.stdout);
+    assert!(out.stderr.contains("cancelled"), "{}", out.stderr);
 }
