@@ -211,6 +211,34 @@ impl<'a> Shape<'a> {
         Self::walk(raw, schema, 0)
     }
 
+    /// The union of `oneOf`/`anyOf` alternatives: every property (required where every
+    /// alternative requires it), and whether one alternative accepts anything.
+    fn union(raw: &'a Value, alternatives: &'a [Value], depth: usize) -> (Shape<'a>, bool) {
+        let shapes: Vec<Shape> = alternatives
+            .iter()
+            .map(|a| Self::walk(raw, a, depth + 1))
+            .collect();
+        let any = shapes.iter().any(|a| a.types.is_empty());
+        let count = shapes.len();
+        let mut union = Shape::default();
+        let mut required_in: Vec<(String, usize)> = Vec::new();
+        for a in shapes {
+            for p in &a.properties {
+                if p.required {
+                    match required_in.iter_mut().find(|(n, _)| *n == p.name) {
+                        Some((_, c)) => *c += 1,
+                        None => required_in.push((p.name.clone(), 1)),
+                    }
+                }
+            }
+            union.merge(a, &[]);
+        }
+        for p in &mut union.properties {
+            p.required = required_in.iter().any(|(n, c)| *n == p.name && *c == count);
+        }
+        (union, any)
+    }
+
     fn walk(raw: &'a Value, schema: &'a Value, depth: usize) -> Shape<'a> {
         let mut shape = Shape::default();
         if depth > 32 {
@@ -282,28 +310,7 @@ impl<'a> Shape<'a> {
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(alternatives) = s.get(key).and_then(Value::as_array) {
-                let shapes: Vec<Shape> = alternatives
-                    .iter()
-                    .map(|a| Self::walk(raw, a, depth + 1))
-                    .collect();
-                let any = shapes.iter().any(|a| a.types.is_empty());
-                let count = shapes.len();
-                let mut union = Shape::default();
-                let mut required_in: Vec<(String, usize)> = Vec::new();
-                for a in shapes {
-                    for p in &a.properties {
-                        if p.required {
-                            match required_in.iter_mut().find(|(n, _)| *n == p.name) {
-                                Some((_, c)) => *c += 1,
-                                None => required_in.push((p.name.clone(), 1)),
-                            }
-                        }
-                    }
-                    union.merge(a, &[]);
-                }
-                for p in &mut union.properties {
-                    p.required = required_in.iter().any(|(n, c)| *n == p.name && *c == count);
-                }
+                let (mut union, any) = Self::union(raw, alternatives, depth);
                 if any {
                     union.types.clear();
                 }
