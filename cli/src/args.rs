@@ -54,7 +54,8 @@ $XDG_CACHE_HOME/cloudjobs or ~/.cache/cloudjobs), per IAM URL, user, account and
 project; --no-token-cache turns that off.
 
 Diagnostics on standard error (never a secret; nothing without -v or RUST_LOG):
-  -v     retries, token fetches, job state changes, how a wait ended
+  -v     retries, token fetches (or reads from the disk cache), job state changes,
+         how a wait ended
   -vv    also every request (operation, path template) and response (status, request id)
   -vvv   also token cache hits and the start of each attempt
   RUST_LOG (tracing filter directives, such as cloudjobs=debug) replaces -v when set.

@@ -84,22 +84,31 @@ impl DiskCached {
             Ok((owner, salt)) => (owner, self.inner.cache_key(connection, &salt)),
             Err(why) => {
                 tracing::warn!(dir = %self.dir.display(), %why, "token cache not used");
+                tracing::info!("fetching a token from IAM (not cached on disk)");
                 return self.inner.fetch(connection).await;
             }
         };
         let Some(key) = key else {
+            tracing::info!("fetching a token from IAM (not cached on disk)");
             return self.inner.fetch(connection).await;
         };
         let file = self.dir.join(format!("{key}.json"));
         if let Some(token) = self.read(&file, owner) {
+            tracing::info!(file = %file.display(), "token read from the disk cache");
             return Ok(token);
         }
         // Another run may be asking IAM right now: wait for it, then look again.
         let _lock = lock(&self.dir.join(format!("{key}.lock")), owner).await;
         if let Some(token) = self.read(&file, owner) {
+            tracing::info!(
+                file = %file.display(),
+                "token read from the disk cache (written by another run)"
+            );
             return Ok(token);
         }
+        tracing::info!("no token in the disk cache: fetching one from IAM");
         let token = self.inner.fetch(connection).await?;
+        tracing::info!(file = %file.display(), "token fetched from IAM and cached on disk");
         if let Err(e) = write(&self.dir, &file, &token) {
             tracing::debug!(error = %e, "token not cached");
         }
@@ -144,6 +153,11 @@ impl DiskCached {
 impl TokenSource for DiskCached {
     fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<Token, Error>> {
         Box::pin(self.token(connection))
+    }
+
+    /// Tokens may come from the disk: this source says itself whether it read or fetched.
+    fn keeps_its_own(&self) -> bool {
+        true
     }
 }
 

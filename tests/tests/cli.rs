@@ -1230,6 +1230,43 @@ fn token_cache_on_disk_serves_later_and_concurrent_runs() {
         assert_eq!(out.code, 0, "{out:?}");
     }
     assert_eq!(iam_requests(&sim), 1, "three runs, one token");
+    // -vv says where the token came from: the disk, not a fetch (#24 item 11).
+    let out = run(&with(get.clone(), &["-vv"]), &env("user"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("token read from the disk cache"),
+        "{}",
+        out.stderr
+    );
+    for lie in ["fetching a token", "token fetched", "fetching one from IAM"] {
+        assert!(!out.stderr.contains(lie), "{lie}: {}", out.stderr);
+    }
+    assert_eq!(iam_requests(&sim), 1);
+    // A user with no cached token (in a cache of its own): -v says it is fetched from IAM.
+    let other = tempfile::tempdir().unwrap();
+    let other_dir = other.path().join("cloudjobs").to_str().unwrap().to_owned();
+    let newcomer: Vec<(&str, &str)> = env("newcomer")
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k,
+                if k == "CLOUDJOBS_CACHE_DIR" {
+                    &other_dir
+                } else {
+                    v
+                },
+            )
+        })
+        .collect();
+    let out = run(&with(get.clone(), &["-v"]), &newcomer);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("token fetched from IAM and cached on disk"),
+        "{}",
+        out.stderr
+    );
+    let before = iam_requests(&sim);
     let entries: Vec<_> = std::fs::read_dir(&cache_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -1264,7 +1301,7 @@ fn token_cache_on_disk_serves_later_and_concurrent_runs() {
     std::fs::write(&entries[0], entry.to_string()).unwrap();
     let out = run(&get, &env("user"));
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(iam_requests(&sim), 2);
+    assert_eq!(iam_requests(&sim), before + 1);
     assert!(
         !std::fs::read_to_string(&entries[0])
             .unwrap()
@@ -1274,13 +1311,13 @@ fn token_cache_on_disk_serves_later_and_concurrent_runs() {
     // A corrupt entry is a miss, and is replaced.
     std::fs::write(&entries[0], b"{not json").unwrap();
     assert_eq!(run(&get, &env("user")).code, 0);
-    assert_eq!(iam_requests(&sim), 3);
+    assert_eq!(iam_requests(&sim), before + 2);
     let text = std::fs::read_to_string(&entries[0]).unwrap();
     assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
 
     // Other credentials never get that token.
     assert_eq!(run(&get, &env("another-user")).code, 0);
-    assert_eq!(iam_requests(&sim), 4);
+    assert_eq!(iam_requests(&sim), before + 3);
 
     // Two runs at once, with nothing cached: one asks IAM, the other waits and reads.
     for e in std::fs::read_dir(&cache_dir).unwrap() {

@@ -35,6 +35,11 @@ pub(crate) trait Cacheable: Clone + Send + Sync + 'static {
 pub(crate) trait Fetch<V>: fmt::Debug + Send + Sync + 'static {
     /// A new value, fetched with the requesting client's connection.
     fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<V, Error>>;
+    /// Whether the source may answer from a store of its own (a file, a vault) without
+    /// fetching: the cache then says it asked the source, and the source says what it did.
+    fn keeps_its_own(&self) -> bool {
+        false
+    }
 }
 
 /// The longest a value is kept, whatever lifetime it claims (about 100 years): far enough
@@ -256,16 +261,23 @@ impl<V: Cacheable> Cache<V> {
         self.inner.in_flight.store(n, Ordering::SeqCst);
         let _mark = InFlight(&self.inner.in_flight);
         self.inner.fetches.fetch_add(1, Ordering::SeqCst);
-        debug!(
-            fetch = n,
-            reason = if self.holds_value() {
-                "expiring"
-            } else {
-                "none cached"
-            },
-            "fetching a {}",
-            V::NOUN
-        );
+        let reason = if self.holds_value() {
+            "expiring"
+        } else {
+            "none cached"
+        };
+        let keeps_its_own = self.inner.source.keeps_its_own();
+        if keeps_its_own {
+            // It may be served from the source's own store: no fetch to speak of here.
+            debug!(
+                fetch = n,
+                reason,
+                "asking the {} source (it keeps its own)",
+                V::NOUN
+            );
+        } else {
+            debug!(fetch = n, reason, "fetching a {}", V::NOUN);
+        }
         let started = Instant::now();
         match self.inner.source.fetch(connection).await {
             Ok(value) => {
@@ -281,8 +293,13 @@ impl<V: Cacheable> Cache<V> {
                     refresh_in = ?held.refresh_at.duration_since(now).unwrap_or_default(),
                     project_id = held.value.project_id(),
                     elapsed = ?started.elapsed(),
-                    "{} fetched",
-                    V::NOUN
+                    "{} {}",
+                    V::NOUN,
+                    if keeps_its_own {
+                        "obtained from its source"
+                    } else {
+                        "fetched"
+                    }
                 );
                 *self.lock_current() = Some(held.clone());
                 flight.last = Some((n, Ok(held.value.clone())));

@@ -116,6 +116,14 @@ pub trait TokenSource: fmt::Debug + Send + Sync + 'static {
     /// (`Config::new(connection.clone(), Auth::None)`), so they share its HTTP connections,
     /// timeouts and retry policy.
     fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<Token, Error>>;
+
+    /// Whether [`TokenSource::fetch`] may answer from a store of its own (a file, a vault)
+    /// without asking the issuer (default `false`). The runtime's diagnostics then say that
+    /// the source was asked and a token obtained, not that one was fetched; such a source
+    /// says itself whether it read or fetched.
+    fn keeps_its_own(&self) -> bool {
+        false
+    }
 }
 
 /// When a token received at `now` should be replaced (see [`super::cache::refresh_at`]).
@@ -170,6 +178,10 @@ impl<S: fmt::Debug> fmt::Debug for Tokens<S> {
 impl<S: TokenSource> Fetch<Token> for Tokens<S> {
     fn fetch<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<Token, Error>> {
         self.0.fetch(connection)
+    }
+
+    fn keeps_its_own(&self) -> bool {
+        self.0.keeps_its_own()
     }
 }
 
