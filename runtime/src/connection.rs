@@ -413,7 +413,7 @@ impl Tls {
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
         let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = match &self.roots {
-            Roots::System => Arc::new(tls::SystemRoots::new(provider.clone())),
+            Roots::System => Arc::new(tls::Verifier::system_roots(provider.clone())),
             Roots::Only { certs, .. } => {
                 let mut store = rustls::RootCertStore::empty();
                 store.add_parsable_certificates(certs.iter().cloned());
@@ -429,7 +429,7 @@ impl Tls {
                     "TLS certificate verification is OFF: anyone on the network path can read \
                      and change the traffic, credentials included"
                 );
-                Arc::new(tls::Unverified::new(provider.clone()))
+                Arc::new(tls::Verifier::unverified(provider.clone()))
             }
         };
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
@@ -456,20 +456,36 @@ mod tls {
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use rustls::{DigitallySignedStruct, Error, SignatureScheme};
 
-    /// The system's roots (rustls-platform-verifier, as reqwest uses them), loaded at the
-    /// first certificate to verify and kept for the process: building a client, or talking
-    /// plain `http`, reads no CA file.
+    /// A certificate verifier: against the system's roots (rustls-platform-verifier, as
+    /// reqwest uses them, loaded at the first certificate to verify and kept for the process:
+    /// building a client, or talking plain `http`, reads no CA file), or accepting any
+    /// certificate. Either way the handshake's signatures are checked, against the
+    /// certificate the server sent.
     #[derive(Debug)]
-    pub(super) struct SystemRoots {
+    pub(super) struct Verifier {
         provider: Arc<CryptoProvider>,
+        /// `false`: any certificate is accepted (`insecure`).
+        check_certificates: bool,
     }
 
-    impl SystemRoots {
-        pub(super) fn new(provider: Arc<CryptoProvider>) -> Self {
-            Self { provider }
+    impl Verifier {
+        /// Certificates checked against the system's roots.
+        pub(super) fn system_roots(provider: Arc<CryptoProvider>) -> Self {
+            Self {
+                provider,
+                check_certificates: true,
+            }
         }
 
-        fn verifier(&self) -> Result<&'static rustls_platform_verifier::Verifier, Error> {
+        /// Any certificate accepted.
+        pub(super) fn unverified(provider: Arc<CryptoProvider>) -> Self {
+            Self {
+                provider,
+                check_certificates: false,
+            }
+        }
+
+        fn roots(&self) -> Result<&'static rustls_platform_verifier::Verifier, Error> {
             static LOADED: OnceLock<Result<rustls_platform_verifier::Verifier, Error>> =
                 OnceLock::new();
             LOADED
@@ -482,7 +498,7 @@ mod tls {
         }
     }
 
-    impl ServerCertVerifier for SystemRoots {
+    impl ServerCertVerifier for Verifier {
         fn verify_server_cert(
             &self,
             end_entity: &CertificateDer<'_>,
@@ -491,73 +507,16 @@ mod tls {
             ocsp_response: &[u8],
             now: UnixTime,
         ) -> Result<ServerCertVerified, Error> {
-            self.verifier()?.verify_server_cert(
+            if !self.check_certificates {
+                return Ok(ServerCertVerified::assertion());
+            }
+            self.roots()?.verify_server_cert(
                 end_entity,
                 intermediates,
                 server_name,
                 ocsp_response,
                 now,
             )
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
-            verify_tls12_signature(
-                message,
-                cert,
-                dss,
-                &self.provider.signature_verification_algorithms,
-            )
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
-            verify_tls13_signature(
-                message,
-                cert,
-                dss,
-                &self.provider.signature_verification_algorithms,
-            )
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.provider
-                .signature_verification_algorithms
-                .supported_schemes()
-        }
-    }
-
-    /// Accepts any certificate (the handshake's signatures are still checked, against the
-    /// certificate the server sent).
-    #[derive(Debug)]
-    pub(super) struct Unverified {
-        provider: Arc<CryptoProvider>,
-    }
-
-    impl Unverified {
-        pub(super) fn new(provider: Arc<CryptoProvider>) -> Self {
-            Self { provider }
-        }
-    }
-
-    impl ServerCertVerifier for Unverified {
-        fn verify_server_cert(
-            &self,
-            _end_entity: &CertificateDer<'_>,
-            _intermediates: &[CertificateDer<'_>],
-            _server_name: &ServerName<'_>,
-            _ocsp_response: &[u8],
-            _now: UnixTime,
-        ) -> Result<ServerCertVerified, Error> {
-            Ok(ServerCertVerified::assertion())
         }
 
         fn verify_tls12_signature(
