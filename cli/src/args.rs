@@ -89,9 +89,21 @@ pub struct Cli {
     #[command(flatten)]
     pub conn: Connection,
 
-    /// Print JSON on standard output (for scripts) instead of text.
+    /// Print JSON on standard output (for scripts) instead of text: short for `-f json`.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// What standard output shows, as the openstack command line's -f: table (text, the
+    /// default), value (bare values, one a line), yaml or json.
+    #[arg(
+        short = 'f',
+        long,
+        global = true,
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with = "json"
+    )]
+    pub format: Option<Format>,
 
     /// Show what is done on standard error: -v retries, token fetches and state changes,
     /// -vv every request, -vvv everything (see Diagnostics below).
@@ -101,6 +113,30 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The forms of standard output (`-f`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Text: `name: value` lines (a job), a listing (services).
+    Table,
+    /// Bare values, one a line, in a fixed order, for shell scripts.
+    Value,
+    /// YAML: the same fields as JSON.
+    Yaml,
+    /// JSON (`--json`).
+    Json,
+}
+
+impl Cli {
+    /// The output format: `-f`, `--json`, else text.
+    pub fn output_format(&self) -> Format {
+        match (self.format, self.json) {
+            (Some(format), _) => format,
+            (None, true) => Format::Json,
+            (None, false) => Format::Table,
+        }
+    }
 }
 
 /// The commands.
@@ -282,6 +318,42 @@ pub fn reserved_flags() -> Vec<String> {
     flags.sort();
     flags.dedup();
     flags
+}
+
+/// [`command`] as the completion scripts see it: the service arguments and `--region`
+/// complete from static lists of the registry (every name, alias and module name; every
+/// region a spec lists or defaults to). Only the scripts are made from it: parsing keeps
+/// its own checks and messages ("did you mean", any region).
+pub fn completion_command() -> clap::Command {
+    let mut services: Vec<&'static str> = registry::SERVICES
+        .iter()
+        .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    let mut regions: Vec<&'static str> = registry::SERVICES
+        .iter()
+        .flat_map(|s| s.service.servers.iter())
+        .flat_map(|server| server.variables.iter())
+        .filter(|v| v.name == "region")
+        .flat_map(|v| v.allowed.iter().copied().chain([v.default]))
+        .collect();
+    regions.sort_unstable();
+    regions.dedup();
+    let service_values = clap::builder::PossibleValuesParser::new(services);
+    command(None)
+        .mut_arg("region", |a| {
+            a.value_parser(clap::builder::PossibleValuesParser::new(regions))
+        })
+        .mut_subcommand("get", |c| {
+            c.mut_arg("service", |a| a.value_parser(service_values.clone()))
+        })
+        .mut_subcommand("wait", |c| {
+            c.mut_arg("service", |a| a.value_parser(service_values.clone()))
+        })
+        .mut_subcommand("services", |c| {
+            c.mut_arg("service", |a| a.value_parser(service_values.clone()))
+        })
 }
 
 /// The command line, with one `--<flag>` on `get` and `wait` per extra parameter of the

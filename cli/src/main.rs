@@ -28,8 +28,8 @@ use cloudjobs::runtime::{
 use serde::Serialize;
 use serde_json::json;
 
-use args::{Cli, Command, WaitArgs};
-use output::{Reporter, Shown, line, one_line, print, print_json, print_raw};
+use args::{Cli, Command, Format, WaitArgs};
+use output::{Reporter, Shown, line, one_line, print, print_data, print_json, print_raw};
 use service::Service;
 use settings::{Env, ProcessEnv, Settings};
 use values::{Usage, check_id};
@@ -169,7 +169,8 @@ fn usage(u: Usage) -> Exit {
 struct Ctx {
     service: Service,
     job_id: String,
-    json: bool,
+    /// What standard output shows (`-f`, `--json`).
+    format: Format,
     /// `None` for `get`.
     wait: Option<WaitArgs>,
     /// The kind of credential used (`token`, `AK/SK`, ...), for hints.
@@ -179,11 +180,12 @@ struct Ctx {
 }
 
 async fn run(cli: Cli, env: &dyn Env) -> Exit {
+    let format = cli.output_format();
     let (service, job_id, wait) = match cli.command {
-        Command::Services { service } => return services(service.as_deref(), cli.json),
+        Command::Services { service } => return services(service.as_deref(), format),
         Command::Help { .. } => return Exit::Ok,
         Command::Completions { shell } => {
-            let mut command = args::command(None);
+            let mut command = args::completion_command();
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut command, "cloudjobs", &mut out);
             print_raw(&String::from_utf8_lossy(&out));
@@ -271,7 +273,7 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
     let ctx = Ctx {
         service,
         job_id,
-        json: cli.json,
+        format,
         wait,
         credential: settings.resolved.credential.kind(),
         cache_dir: cache.clone(),
@@ -290,21 +292,33 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
 }
 
 /// `cloudjobs services [<name>]`.
-fn services(name: Option<&str>, json: bool) -> Exit {
+fn services(name: Option<&str>, format: Format) -> Exit {
     let only = match name.map(service::parse).transpose() {
         Ok(only) => only,
         Err(u) => return usage(u),
     };
     let reserved = args::reserved_flags();
-    if json {
-        print_json(
-            &serde_json::to_string_pretty(&service::listing_json(&reserved, only))
-                .unwrap_or_default(),
-        );
-    } else {
-        print(&service::listing(&reserved, only));
+    let data = service::listing_json(&reserved, only);
+    match format {
+        Format::Table => print(&service::listing(&reserved, only)),
+        Format::Value => {
+            let names: Vec<&str> = registry_names(only);
+            print(&names.join("\n"));
+        }
+        Format::Json | Format::Yaml => {
+            print_data(format, &data);
+        }
     }
     Exit::Ok
+}
+
+/// `services -f value`: the service names, one a line.
+fn registry_names(only: Option<Service>) -> Vec<&'static str> {
+    cloudjobs::apis::registry::SERVICES
+        .iter()
+        .filter(|s| only.is_none_or(|o| o.name == s.name))
+        .map(|s| s.name)
+        .collect()
 }
 
 /// The configuration without authentication.
@@ -386,7 +400,7 @@ where
             Err(e) => api_error(
                 "reading the job failed",
                 &e,
-                ctx.json.then_some(ctx.service),
+                Some((ctx.service, ctx.format)),
                 ctx.credential,
             ),
         };
@@ -446,18 +460,21 @@ fn show<B: Job + Serialize>(
     {
         line(&warning);
     }
-    if ctx.json {
-        let extra = match outcome {
-            Some((outcome, message)) => vec![
-                ("outcome", json!(outcome)),
-                ("message", json!(message)),
-                ("eta", output::eta_json(eta)),
-            ],
-            None => Vec::new(),
-        };
-        print_json(&shown.json_text(&extra));
-    } else {
-        print(&shown.text());
+    let extra = match outcome {
+        Some((outcome, message)) => vec![
+            ("outcome", json!(outcome)),
+            ("message", json!(message)),
+            ("eta", output::eta_json(eta)),
+        ],
+        None => Vec::new(),
+    };
+    match ctx.format {
+        Format::Json => print_json(&shown.json_text(&extra)),
+        Format::Yaml => {
+            print_data(Format::Yaml, &shown.data(&extra));
+        }
+        Format::Value => print(&shown.values()),
+        Format::Table => print(&shown.text()),
     }
 }
 
@@ -487,10 +504,12 @@ where
         | WaitFailure::Api(error) => Some(error),
         _ => None,
     };
-    match (e.last_job(), ctx.json) {
+    match (e.last_job(), ctx.format) {
         (Some(job), _) => show(ctx, job, Some((outcome, Some(&message))), eta),
-        (None, true) => print_json(
-            &serde_json::to_string_pretty(&json!({
+        (None, format) => {
+            print_data(
+                format,
+                &json!({
                 "service": ctx.service.name,
                 "job_id": ctx.job_id,
                 "outcome": outcome,
@@ -499,29 +518,35 @@ where
                 "error_code": error.and_then(|e| e.api()).and_then(|a| a.code()),
                 "request_id": error.and_then(|e| e.request_id()),
                 "eta": output::eta_json(eta),
-            }))
-            .unwrap_or_default(),
-        ),
-        (None, false) => {}
+                }),
+            );
+        }
     }
     line(&format!("cloudjobs: {message}{hint}"));
     exit
 }
 
 /// Reports an API or authentication error on one line; exit status 4.
-fn api_error<E>(what: &str, e: &Error<E>, json: Option<Service>, credential: &str) -> Exit {
+/// With a service and a data format (`-f json`, `-f yaml`), the error as an object on
+/// standard output too.
+fn api_error<E>(
+    what: &str,
+    e: &Error<E>,
+    data: Option<(Service, Format)>,
+    credential: &str,
+) -> Exit {
     let message = one_line(&e.to_string());
-    if let Some(service) = json {
-        print_json(
-            &serde_json::to_string_pretty(&json!({
+    if let Some((service, format)) = data {
+        print_data(
+            format,
+            &json!({
                 "service": service.name,
                 "outcome": "error",
                 "message": message,
                 "status": e.status().map(|s| s.as_u16()),
                 "error_code": e.api().and_then(|a| a.code()),
                 "request_id": e.request_id(),
-            }))
-            .unwrap_or_default(),
+            }),
         );
     }
     line(&format!(

@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::args::Format;
 use super::service::Service;
 
 /// A job as the command line shows it.
@@ -79,6 +80,43 @@ impl<B: Job + Serialize> Shown<'_, B> {
                 Body::Decoded(serde_json::to_value(self.job.body()).unwrap_or(Value::Null))
             });
         serde_json::to_string_pretty(&Out { fields, response }).unwrap_or_default()
+    }
+
+    /// [`Shown::json`] with `extra` fields, then `"response"`: the body as sent, read as a
+    /// JSON value (unknown fields and `null`s included), for YAML.
+    pub fn data(&self, extra: &[(&str, Value)]) -> Value {
+        let mut fields = self.json();
+        if let Some(map) = fields.as_object_mut() {
+            for (name, value) in extra {
+                map.insert((*name).to_owned(), value.clone());
+            }
+            let response = serde_json::from_slice(self.job.raw_body())
+                .unwrap_or_else(|_| serde_json::to_value(self.job.body()).unwrap_or(Value::Null));
+            map.insert("response".to_owned(), response);
+        }
+        fields
+    }
+
+    /// `-f value`: bare values, one a line, always in this order: the job id, the state
+    /// (`running`), the status as sent (empty when none), the progress (`50%`, `3/4 tasks`;
+    /// empty when none), then each resource id.
+    pub fn values(&self) -> String {
+        let job = self.job;
+        let state = job.state();
+        let mut out = String::new();
+        let id = job.job_id().unwrap_or_else(|| self.job_id.to_owned());
+        let _ = writeln!(out, "{}", safe(&id));
+        let _ = writeln!(out, "{}", state.kind());
+        let _ = writeln!(out, "{}", safe(state.status().unwrap_or_default()));
+        let _ = writeln!(
+            out,
+            "{}",
+            job.progress().map(|p| p.to_string()).unwrap_or_default()
+        );
+        for resource in resources(job) {
+            let _ = writeln!(out, "{}", safe(&resource));
+        }
+        out
     }
 
     /// The job as text, one `name: value` line each.
@@ -401,6 +439,20 @@ pub use cloudjobs::runtime::text::terminal_safe as safe;
 /// A line on standard error (ignoring a closed pipe), with control characters escaped.
 pub fn line(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{}", safe(text));
+}
+
+/// Data in a data format (`-f json` or `-f yaml`); `false` (nothing printed) for the text
+/// formats.
+pub fn print_data(format: Format, value: &Value) -> bool {
+    match format {
+        Format::Json => print_json(&serde_json::to_string_pretty(value).unwrap_or_default()),
+        Format::Yaml => match serde_yaml::to_string(value) {
+            Ok(text) => print(&text),
+            Err(e) => line(&format!("cloudjobs: cannot write YAML: {e}")),
+        },
+        Format::Table | Format::Value => return false,
+    }
+    true
 }
 
 /// Text on standard output (ignoring a closed pipe), with control characters escaped except

@@ -1188,6 +1188,8 @@ fn readme_documents_the_command_line() {
         "eta 3m12s ±20s",
         "durations.json",
         "| 143 |",
+        "-f/--format table|value|yaml|json",
+        "`services -f value`",
     ] {
         assert!(
             section.contains(needle),
@@ -1984,4 +1986,120 @@ fn sigterm_ends_a_wait_with_the_last_state() {
     assert_eq!(out.code, 143, "{out:?}");
     assert!(out.stdout.contains("state:     running"), "{}", out.stdout);
     assert!(out.stderr.contains("cancelled"), "{}", out.stderr);
+}
+
+/// `-f/--format table|value|yaml|json`, as the openstack command line's: `table` the text,
+/// `value` bare values one a line (id, state, status, progress, resources), `yaml` the JSON's
+/// fields, `json` what `--json` prints; an error object in the data formats too; `--json`
+/// with `-f` is a usage error.
+#[test]
+fn output_formats() {
+    let sim = JobSim::start();
+    let service = sim.service("ims");
+    sim.script("ims", "fmt-1", Script::never_ends());
+    let get = args(&sim, "get", service, "fmt-1");
+    let table = run(&with(get.clone(), &["-f", "table"]), &TOKEN_ENV);
+    let plain = run(&get, &TOKEN_ENV);
+    let text = |stdout: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|l| !l.starts_with("request:"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(table.code, 0, "{table:?}");
+    assert_eq!(text(&table.stdout), text(&plain.stdout));
+    let json = run(&with(get.clone(), &["--format", "json"]), &TOKEN_ENV);
+    let short = run(&with(get.clone(), &["--json"]), &TOKEN_ENV);
+    assert_eq!(json.code, 0, "{json:?}");
+    let (mut a, mut b) = (json.json(), short.json());
+    for v in [&mut a, &mut b] {
+        v["request_id"] = Value::Null;
+        v["response"] = Value::Null;
+    }
+    assert_eq!(a, b, "-f json is --json");
+    let value = run(&with(get.clone(), &["-f", "value"]), &TOKEN_ENV);
+    assert_eq!(value.code, 0, "{value:?}");
+    let lines: Vec<&str> = value.stdout.lines().collect();
+    assert_eq!(lines[0], "fmt-1", "{}", value.stdout);
+    assert_eq!(lines[1], "running", "{}", value.stdout);
+    assert_eq!(
+        lines[2],
+        service.status(&Phase::Running),
+        "{}",
+        value.stdout
+    );
+    let yaml = run(&with(get.clone(), &["-f", "yaml"]), &TOKEN_ENV);
+    assert_eq!(yaml.code, 0, "{yaml:?}");
+    assert!(yaml.stdout.contains("service: ims"), "{}", yaml.stdout);
+    assert!(yaml.stdout.contains("state: running"), "{}", yaml.stdout);
+    assert!(yaml.stdout.contains("response:"), "{}", yaml.stdout);
+
+    // wait -f value: the final job.
+    sim.script("ims", "fmt-2", Script::succeeds());
+    let out = run(
+        &with(args(&sim, "wait", service, "fmt-2"), &["-f", "value"]),
+        &TOKEN_ENV,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout.lines().nth(1),
+        Some("succeeded"),
+        "{}",
+        out.stdout
+    );
+
+    // An error in YAML: the object --json prints.
+    sim.script("ims", "fmt-3", Script::new([Step::http(404)]));
+    let out = run(
+        &with(args(&sim, "get", service, "fmt-3"), &["-f", "yaml"]),
+        &TOKEN_ENV,
+    );
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stdout.contains("outcome: error"), "{}", out.stdout);
+    assert!(out.stdout.contains("status: 404"), "{}", out.stdout);
+
+    // services -f value: the names; -f yaml: the listing.
+    let out = run(&["services", "-f", "value"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let names: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(names.len(), registry::SERVICES.len(), "{}", out.stdout);
+    assert!(names.contains(&"ims"));
+    let out = run(&["services", "ims", "-f", "yaml"], &[]);
+    assert!(out.stdout.contains("name: ims"), "{}", out.stdout);
+
+    let out = run(&with(get.clone(), &["--json", "-f", "yaml"]), &TOKEN_ENV);
+    assert_eq!(out.code, 2, "{out:?}");
+    let out = run(&with(get, &["-f", "xml"]), &TOKEN_ENV);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("table"), "{}", out.stderr);
+}
+
+/// The completion scripts complete service names and regions (static lists from the
+/// registry).
+#[test]
+fn completions_complete_services_and_regions() {
+    let region = registry::SERVICES
+        .iter()
+        .flat_map(|s| s.service.servers.iter())
+        .flat_map(|s| s.variables.iter())
+        .find(|v| v.name == "region")
+        .map(|v| v.default)
+        .expect("a region variable");
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell], &[]);
+        assert_eq!(out.code, 0, "{shell}: {out:?}");
+        assert!(out.stdout.contains(region), "{shell}: no {region}");
+        if shell == "fish" {
+            // clap_complete's fish script completes no positional argument.
+            continue;
+        }
+        for s in registry::SERVICES {
+            assert!(out.stdout.contains(s.name), "{shell}: no {}", s.name);
+        }
+    }
+    // Parsing is not narrowed by the lists: an unknown service still gets "did you mean".
+    let out = run(&["get", "imss", "job"], &TOKEN_ENV);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("did you mean `ims`"), "{}", out.stderr);
 }
