@@ -787,3 +787,46 @@ async fn a_metadata_service_that_answers_an_error_is_retried_only_on_5xx() {
     assert!(matches!(r.credential, Credential::InstanceMetadata(_)));
     assert_eq!(calls.load(Ordering::SeqCst), 1, "asked again after the 503");
 }
+
+/// `Chain::resolve_config` (what `Config::from_env_resolved` runs on the process's
+/// environment) gives the configuration with the project id, the region and
+/// `CLOUDJOBS_ENDPOINT`, which `config_for` makes that service's endpoint (#24 item 14).
+#[tokio::test]
+async fn from_env_resolved_gives_the_project_id_and_the_endpoint() {
+    let home = tempfile::tempdir().unwrap();
+    let vars = [
+        ("OS_AUTH_TOKEN", "tok-SECRET"),
+        ("OS_PROJECT_ID", "a4da8115c9d8464ead3a38309130523f"),
+        ("OS_REGION_NAME", "eu-de"),
+        ("CLOUDJOBS_ENDPOINT", "http://127.0.0.1:9/jobs"),
+    ];
+    let env = chain(home.path(), &vars).resolve_config().await.unwrap();
+    assert_eq!(env.project_id(), Some("a4da8115c9d8464ead3a38309130523f"));
+    assert_eq!(env.region(), Some("eu-de"));
+    assert_eq!(env.endpoint.as_deref(), Some("http://127.0.0.1:9/jobs"));
+    no_secret(&format!("{env:?}"));
+    let ims = cloudjobs::apis::registry::find("ims").unwrap();
+    let config = env.config_for(ims.module).unwrap();
+    assert_eq!(
+        config.connection().endpoint_for(ims.service).unwrap(),
+        "http://127.0.0.1:9/jobs"
+    );
+    // Without CLOUDJOBS_ENDPOINT: the URL made from the region.
+    let env = chain(home.path(), &vars[..3])
+        .resolve_config()
+        .await
+        .unwrap();
+    assert!(env.endpoint.is_none());
+    let url = env
+        .config_for(ims.module)
+        .unwrap()
+        .connection()
+        .endpoint_for(ims.service)
+        .unwrap();
+    assert!(url.contains("eu-de"), "{url}");
+    // A malformed one is an error naming the variable.
+    let bad = [vars[0], vars[1], vars[2], ("CLOUDJOBS_ENDPOINT", "ftp://x")];
+    let env = chain(home.path(), &bad).resolve_config().await.unwrap();
+    let e = env.config_for(ims.module).unwrap_err().to_string();
+    assert!(e.contains("CLOUDJOBS_ENDPOINT"), "{e}");
+}

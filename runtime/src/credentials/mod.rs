@@ -808,12 +808,89 @@ impl Config {
     /// A configuration from where users keep their settings: the environment, `clouds.yaml`,
     /// the Huawei Cloud SDK credentials file, the instance metadata service, in that order
     /// (see [`crate::credentials`]).
+    ///
+    /// `CLOUDJOBS_ENDPOINT` names the URL of one job API, so it needs the service it is for,
+    /// and the project id is a setting, not part of a configuration:
+    /// [`Config::from_env_resolved`] gives both.
     pub async fn from_env() -> Result<Config, CredentialError> {
-        let resolved = Chain::from_process().resolve().await?;
-        resolved
+        Ok(Config::from_env_resolved().await?.config)
+    }
+
+    /// [`Config::from_env`] with the settings it was made from: the project id, the region,
+    /// `CLOUDJOBS_ENDPOINT` (applied by [`FromEnv::config_for`]), and the whole
+    /// [`Resolved`], read in the order the `cloudjobs` command line reads them.
+    pub async fn from_env_resolved() -> Result<FromEnv, CredentialError> {
+        Chain::from_process().resolve_config().await
+    }
+}
+
+/// A configuration with the settings it was made from ([`Config::from_env_resolved`],
+/// [`Chain::resolve_config`]).
+#[derive(Debug, Clone)]
+pub struct FromEnv {
+    /// The configuration ([`Config::from_env`]'s), without `CLOUDJOBS_ENDPOINT`.
+    pub config: Config,
+    /// The settings and the credential, as the chain found them.
+    pub resolved: Resolved,
+    /// `CLOUDJOBS_ENDPOINT`: the URL of the job API to call instead of the one made from the
+    /// region.
+    pub endpoint: Option<String>,
+}
+
+impl FromEnv {
+    /// The project id (`OS_PROJECT_ID`, `HUAWEICLOUD_SDK_PROJECT_ID`, `clouds.yaml`'s
+    /// `project_id`, the credentials file's `project_id`). With only a project name, IAM says
+    /// the id: [`crate::CachedToken::current`] gives a token whose `project_id` it is.
+    pub fn project_id(&self) -> Option<&str> {
+        self.resolved.settings.project_id.as_deref()
+    }
+
+    /// The region (`OS_REGION_NAME`, `clouds.yaml`'s `region_name`).
+    pub fn region(&self) -> Option<&str> {
+        self.resolved.settings.region.as_deref()
+    }
+
+    /// The configuration for the service of module `module` (such as `"otc_ims_jobs"`, a
+    /// registry entry's `module`): [`FromEnv::config`] with `CLOUDJOBS_ENDPOINT`, when set,
+    /// as that service's endpoint; the authentication (and its token cache) and the rate
+    /// limit are shared with it.
+    ///
+    /// # Errors
+    ///
+    /// When `CLOUDJOBS_ENDPOINT` is not an `http` or `https` URL.
+    pub fn config_for(&self, module: &str) -> Result<Config, CredentialError> {
+        let Some(url) = &self.endpoint else {
+            return Ok(self.config.clone());
+        };
+        self.resolved
+            .config_builder()
+            .auth(self.config.auth().clone())
+            .rate_limit(self.config.rate_limit().clone())
+            .endpoint(module, url)
+            .build()
+            .map_err(|e| CredentialError::new(None, Some("CLOUDJOBS_ENDPOINT"), e.to_string()))
+    }
+}
+
+impl Chain {
+    /// [`Chain::resolve`], then the configuration, with the endpoint of `CLOUDJOBS_ENDPOINT`
+    /// (looked up as the chain looks up variables).
+    ///
+    /// # Errors
+    ///
+    /// What [`Chain::resolve`] returns, or the configuration's error.
+    pub async fn resolve_config(self) -> Result<FromEnv, CredentialError> {
+        let endpoint = (self.lookup)("CLOUDJOBS_ENDPOINT").filter(|v| !v.trim().is_empty());
+        let resolved = self.resolve().await?;
+        let config = resolved
             .config_builder()
             .build()
-            .map_err(|e| CredentialError::new(None, None, e.to_string()))
+            .map_err(|e| CredentialError::new(None, None, e.to_string()))?;
+        Ok(FromEnv {
+            config,
+            resolved,
+            endpoint,
+        })
     }
 }
 
