@@ -182,34 +182,13 @@ struct Ctx {
 async fn run(cli: Cli, env: &dyn Env) -> Exit {
     let format = cli.output_format();
     let (service, job_id, wait) = match cli.command {
-        Command::Services { service } => return services(service.as_deref(), format),
-        Command::Help { .. } => return Exit::Ok,
-        Command::Completions { shell } => {
-            let mut command = args::completion_command();
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut command, "cloudjobs", &mut out);
-            print_raw(&String::from_utf8_lossy(&out));
-            return Exit::Ok;
-        }
-        Command::Man => {
-            let mut out = Vec::new();
-            return match clap_mangen::Man::new(args::command(None)).render(&mut out) {
-                Ok(()) => {
-                    print_raw(&String::from_utf8_lossy(&out));
-                    Exit::Ok
-                }
-                Err(e) => {
-                    line(&format!("cloudjobs: cannot render the manual page: {e}"));
-                    Exit::Api
-                }
-            };
-        }
         Command::Get { service, job_id } => (service, job_id, None),
         Command::Wait {
             service,
             job_id,
             wait,
         } => (service, job_id, Some(wait)),
+        other => return local(&other, format),
     };
     let service = match service::parse(&service) {
         Ok(s) => s,
@@ -288,6 +267,36 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
             "{e}; pass --region with a region the API serves, or --endpoint"
         ))),
         Err(e) => usage(Usage(e.to_string())),
+    }
+}
+
+/// The commands that call no API: `services`, `help`, `completions`, `man`.
+fn local(command: &Command, format: Format) -> Exit {
+    match command {
+        Command::Services { service } => services(service.as_deref(), format),
+        Command::Help { .. } => Exit::Ok,
+        Command::Completions { shell } => {
+            let mut command = args::completion_command();
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut command, "cloudjobs", &mut out);
+            print_raw(&String::from_utf8_lossy(&out));
+            Exit::Ok
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(args::command(None)).render(&mut out) {
+                Ok(()) => {
+                    print_raw(&String::from_utf8_lossy(&out));
+                    Exit::Ok
+                }
+                Err(e) => {
+                    line(&format!("cloudjobs: cannot render the manual page: {e}"));
+                    Exit::Api
+                }
+            }
+        }
+        // `run` handles these itself; never reached.
+        Command::Get { .. } | Command::Wait { .. } => Exit::Usage,
     }
 }
 

@@ -261,23 +261,7 @@ impl<V: Cacheable> Cache<V> {
         self.inner.in_flight.store(n, Ordering::SeqCst);
         let _mark = InFlight(&self.inner.in_flight);
         self.inner.fetches.fetch_add(1, Ordering::SeqCst);
-        let reason = if self.holds_value() {
-            "expiring"
-        } else {
-            "none cached"
-        };
-        let keeps_its_own = self.inner.source.keeps_its_own();
-        if keeps_its_own {
-            // It may be served from the source's own store: no fetch to speak of here.
-            debug!(
-                fetch = n,
-                reason,
-                "asking the {} source (it keeps its own)",
-                V::NOUN
-            );
-        } else {
-            debug!(fetch = n, reason, "fetching a {}", V::NOUN);
-        }
+        let keeps_its_own = self.trace_fetch(n);
         let started = Instant::now();
         match self.inner.source.fetch(connection).await {
             Ok(value) => {
@@ -321,6 +305,28 @@ impl<V: Cacheable> Cache<V> {
                 Err(e)
             }
         }
+    }
+
+    /// Says (DEBUG) that fetch `n` starts and why; whether the source keeps values of its
+    /// own (then it may be served from there: no fetch to speak of here).
+    fn trace_fetch(&self, n: u64) -> bool {
+        let reason = if self.holds_value() {
+            "expiring"
+        } else {
+            "none cached"
+        };
+        let keeps_its_own = self.inner.source.keeps_its_own();
+        if keeps_its_own {
+            debug!(
+                fetch = n,
+                reason,
+                "asking the {} source (it keeps its own)",
+                V::NOUN
+            );
+        } else {
+            debug!(fetch = n, reason, "fetching a {}", V::NOUN);
+        }
+        keeps_its_own
     }
 
     /// A request that carried `used` was refused: drop that value, unless it was replaced
