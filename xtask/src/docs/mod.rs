@@ -67,7 +67,9 @@ cargo xtask docs <diff|check|pull> ...
   Environment: CLOUDJOBS_DOCS_BASE_URL replaces https://raw.githubusercontent.com;
   CLOUDJOBS_DOCS_URL_MAP=FROM=TO;... rewrites URL prefixes; CLOUDJOBS_DOCS_DIR moves
   target/docs; CLOUDJOBS_PYTHON names the interpreter instead of the venv;
-  CLOUDJOBS_DOCMODEL names another reader script.
+  CLOUDJOBS_DOCMODEL names another reader script; CLOUDJOBS_DOCS_MAX_BYTES (4 MiB),
+  CLOUDJOBS_DOCS_MAX_DEPTH (64 levels) and CLOUDJOBS_DOCS_READER_TIMEOUT (60 s) raise the
+  readers' limits.
 ";
 
 /// What a run printed, and its exit code.
