@@ -124,17 +124,32 @@ impl DurationHints {
     ///
     /// When the file cannot be read, is larger than 1 MiB, or is not a saved store.
     pub fn load(path: &Path) -> io::Result<Self> {
-        let text = match std::fs::metadata(path) {
+        // Not followed through a symlink, and only a regular file: a FIFO or a device
+        // planted under the name would otherwise hang or flood the read.
+        let not_regular = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the duration hints file is not a regular file (a symlink, say): not read",
+            )
+        };
+        match std::fs::symlink_metadata(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::new()),
             Err(e) => return Err(e),
-            Ok(meta) if meta.len() > MAX_FILE_BYTES => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "the duration hints file is larger than 1 MiB",
-                ));
-            }
-            Ok(_) => std::fs::read_to_string(path)?,
-        };
+            Ok(meta) if !meta.file_type().is_file() => return Err(not_regular()),
+            Ok(_) => {}
+        }
+        let file = std::fs::File::open(path)?;
+        if !file.metadata()?.is_file() {
+            return Err(not_regular());
+        }
+        let mut text = String::new();
+        io::Read::read_to_string(&mut io::Read::take(file, MAX_FILE_BYTES + 1), &mut text)?;
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the duration hints file is larger than 1 MiB",
+            ));
+        }
         Self::from_json(&text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
 
@@ -237,6 +252,24 @@ mod tests {
         }
         let loaded = DurationHints::load(&path).unwrap();
         assert_eq!(loaded.quantile("a", "b", 0.5), Some(Duration::from_secs(6)));
+        // A planted symlink (to a FIFO, a device, another user's file) is not followed, and
+        // a file past the limit is refused.
+        #[cfg(unix)]
+        {
+            let link = dir.join("link.json");
+            std::os::unix::fs::symlink(&path, &link).unwrap();
+            let e = DurationHints::load(&link).unwrap_err();
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+            let fifo = dir.join("fifo.json");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                let e = DurationHints::load(&fifo).unwrap_err();
+                assert!(e.to_string().contains("not a regular file"), "{e}");
+            }
+        }
+        let big = dir.join("big.json");
+        std::fs::write(&big, vec![b' '; (MAX_FILE_BYTES + 10) as usize]).unwrap();
+        assert!(DurationHints::load(&big).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
