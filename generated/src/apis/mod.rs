@@ -2,9 +2,9 @@
 
 //! The generated clients, one module per spec in `specs/`, and the [`registry`] of
 //! every job service among them.
-//!
-//! prettyplease formats these files when they are generated; `rustfmt::skip` keeps
-//! `cargo fmt` from reformatting them, so `cargo xtask check` compares like with like.
+
+// prettyplease formats these files when they are generated; `rustfmt::skip` keeps
+// `cargo fmt` from reformatting them, so `cargo xtask check` compares like with like.
 
 #[rustfmt::skip]
 pub mod bms_jobs;
