@@ -877,5 +877,45 @@ def head_html(body: str) -> str:
     return HTML_HEAD + body
 
 
+class FuzzHarnessTest(unittest.TestCase):
+    """The fuzz target's check (``fuzz_docmodel.py``) over its seeds, without atheris."""
+
+    def test_every_seed_passes_the_check(self) -> None:
+        import fuzz_docmodel
+
+        for kind in fuzz_docmodel.FORMATS:
+            paths = fuzz_docmodel.seeds(kind)
+            self.assertGreaterEqual(len(paths), 2, kind)
+            read = 0
+            for path in paths:
+                with self.subTest(seed=str(path.relative_to(HERE))):
+                    data = path.read_bytes()
+                    fuzz_docmodel.check(data, kind)
+                    try:
+                        docmodel.read_bytes(data, fuzz_docmodel.FORMATS[kind][0], "seed", L.Limits())
+                        read += 1
+                    except docmodel.DocError:
+                        pass
+                    # Cut short and with a byte flipped, as the fuzzer starts from them.
+                    fuzz_docmodel.check(data[: len(data) // 2], kind)
+                    fuzz_docmodel.check(bytes([data[0] ^ 0x80]) + data[1:], kind)
+            self.assertGreaterEqual(read, 2, f"the {kind} seeds describe calls the readers read")
+
+    def test_the_check_tells_findings_from_clean_errors(self) -> None:
+        import fuzz_docmodel
+
+        fuzz_docmodel.check(b"\xff\xfe not UTF-8", "rst")  # a DocError: clean
+        fuzz_docmodel.check(b"no call here", "txt")
+        with mock.patch("docmodel.read_bytes", side_effect=IndexError("a bug")):
+            with self.assertRaises(IndexError):
+                fuzz_docmodel.check(b"x", "html")
+        with mock.patch("docmodel.read_bytes", side_effect=docmodel.DocError("two\nlines", line=1)):
+            with self.assertRaises(fuzz_docmodel.Finding):
+                fuzz_docmodel.check(b"x", "html")
+        with mock.patch("docmodel.read_bytes", return_value={"model": 1}):
+            with self.assertRaises(fuzz_docmodel.Finding):
+                fuzz_docmodel.check(b"x", "html")
+
+
 if __name__ == "__main__":
     unittest.main()
