@@ -370,7 +370,12 @@ fn wait_goes_on_through_unknown_states_and_bursts_of_429_and_503() {
             &TOKEN_ENV,
         );
         assert_eq!(out.code, 0, "{name}: {out:?}");
-        let mentions = out.stderr.lines().filter(|l| l.contains("503")).count();
+        // `HTTP 503`, not `503`: a timestamp or an elapsed time may hold those digits too.
+        let mentions = out
+            .stderr
+            .lines()
+            .filter(|l| l.contains("HTTP 503"))
+            .count();
         assert_eq!(mentions, 1, "{}", out.stderr);
         // One request per poll: the waiter, not the client, retries while waiting.
         assert_eq!(sim.requests_for(&job).len(), 7);
