@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use cloudjobs_doctools::DocsCommand;
+
 use crate::git_diff::DiffArgs;
 
 /// `cargo xtask <command>`.
@@ -37,13 +39,9 @@ pub enum Command {
     Validate,
     /// What the spec changes between two git revisions mean for users
     Diff(DiffArgs),
-    /// Follow the cloud documents the specs come from (`cargo xtask docs help`)
-    #[command(disable_help_flag = true)]
-    Docs {
-        /// `diff OLD NEW`, `check [SPEC...]` or `pull [SPEC...]`, with their options.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    /// Follow the cloud documents the specs come from: diff, check, pull
+    #[command(subcommand, after_help = cloudjobs_doctools::cli::AFTER_HELP)]
+    Docs(DocsCommand),
     /// Everything CI runs: fmt, spec validation, stale check, clippy, all tests, docs
     Test,
     /// Write the `cloudjobs` manual page to DIR/cloudjobs.1
@@ -141,6 +139,8 @@ mod tests {
             "bench --help",
             "corpus -h",
             "diff --help",
+            "docs --help",
+            "docs diff --help",
         ] {
             let e = parse(line).expect_err(line);
             assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp, "{line}");
@@ -158,14 +158,29 @@ mod tests {
     }
 
     #[test]
-    fn docs_takes_its_own_arguments() {
-        let Some(Command::Docs { args }) = parse("docs diff a.rst b.rst --format json")
-            .unwrap()
-            .command
+    fn docs_commands_are_parsed_here_too() {
+        let Some(Command::Docs(DocsCommand::Diff(d))) =
+            parse("docs diff a.rst b.rst --format json")
+                .unwrap()
+                .command
         else {
             panic!("docs")
         };
-        assert_eq!(args, ["diff", "a.rst", "b.rst", "--format", "json"]);
+        assert_eq!(
+            (d.old.to_str(), d.new.to_str()),
+            (Some("a.rst"), Some("b.rst"))
+        );
+        for line in [
+            "docs",
+            "docs diff a.rst",
+            "docs check --colour",
+            "docs help x",
+        ] {
+            let e = parse(line).expect_err(line);
+            assert_eq!(e.exit_code(), 2, "{line}: {e}");
+        }
+        let e = parse("docs pull --help").expect_err("help");
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
     }
 
     #[test]

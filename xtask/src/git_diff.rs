@@ -44,7 +44,7 @@ struct Standalone {
 }
 
 /// What a run printed, and its exit code.
-pub use crate::outcome::Outcome;
+pub use cloudjobs_doctools::Outcome;
 
 /// Runs the command for `cargo xtask diff` in the repository at `root`, printing.
 pub fn run(root: &Path, args: &DiffArgs) -> ExitCode {

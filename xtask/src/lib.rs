@@ -3,5 +3,4 @@
 
 pub mod cli;
 pub mod git_diff;
-pub mod outcome;
 pub mod regen;

@@ -2,7 +2,6 @@
 
 mod bench;
 mod corpus;
-mod docs;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -33,7 +32,7 @@ fn main() -> ExitCode {
         Command::Validate => tools::validate_specs(&root),
         Command::Corpus(args) => corpus::run(&root, &args),
         Command::Diff(args) => return xtask::git_diff::run(&root, &args),
-        Command::Docs { args } => return docs::run(&root, &args),
+        Command::Docs(command) => return cloudjobs_doctools::run(&root, &command).print(),
         Command::Test => tools::test_all(&root),
         Command::Bench(args) => bench::run_bench(&root, &args),
         Command::Man { dir } => man(&root, &dir.unwrap_or_else(|| root.join("target/man"))),

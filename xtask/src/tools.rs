@@ -44,44 +44,9 @@ fn step(title: &str) {
     println!("\n==> {title}");
 }
 
-/// The Python interpreter of the project's tool environment, installed on first use from
-/// `xtask/tools/requirements.txt` (exact pins) into `target/tools/venv`.
+/// The Python interpreter of the project's tool environment (`cloudjobs_doctools::venv`).
 pub fn python(root: &Path) -> Result<PathBuf, String> {
-    let requirements = root.join("xtask/tools/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements)
-        .map_err(|e| format!("{}: {e}", requirements.display()))?;
-    let venv = root.join("target/tools/venv");
-    let python = venv.join("bin/python");
-    let stamp = venv.join(".requirements");
-    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return Ok(python);
-    }
-    // On standard error, as pip's output: `cargo xtask docs ... --format json` keeps standard
-    // output for its report, even on the run that installs.
-    eprintln!("installing the pinned Python tools into {}", venv.display());
-    let _ = std::fs::remove_dir_all(&venv);
-    run(Command::new("python3")
-        .arg("-m")
-        .arg("venv")
-        .arg(&venv)
-        .stdout(std::io::stderr()))
-    .map_err(|e| {
-        format!("{e}\nPython 3 with the venv module is needed (Debian/Ubuntu: apt-get install python3-venv)")
-    })?;
-    run(Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-input",
-            "-r",
-        ])
-        .arg(&requirements)
-        .stdout(std::io::stderr()))?;
-    std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
-    Ok(python)
+    cloudjobs_doctools::venv::python(root)
 }
 
 /// The oldest Node.js the pinned Prism runs on (`engines` of `@stoplight/prism-cli` 5.14.2).
@@ -230,13 +195,24 @@ pub fn test_all(root: &Path) -> Result<(), String> {
     step("specs (openapi-spec-validator, examples; the generator reads the extensions)");
     validate_specs(root)?;
     let python = python(root)?;
-    run(Command::new(python)
+    run(Command::new(&python)
         .args([
             "-m",
             "unittest",
             "discover",
             "-s",
             "xtask/tools",
+            "-p",
+            "test_*.py",
+        ])
+        .current_dir(root))?;
+    run(Command::new(&python)
+        .args([
+            "-m",
+            "unittest",
+            "discover",
+            "-s",
+            "doctools/readers",
             "-p",
             "test_*.py",
         ])

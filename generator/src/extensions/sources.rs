@@ -434,7 +434,7 @@ mod tests {
             ("repository", |s| s.repository = Some("o/r/../x".into())),
             ("branch", |s| s.branch = Some("main\n".into())),
             ("path", |s| {
-                s.path = Some("../xtask/tools/docmodel/rst.py".into())
+                s.path = Some("../doctools/readers/docmodel/rst.py".into())
             }),
             ("path", |s| s.path = Some("a/b.rst?x".into())),
             ("path", |s| s.path = Some("a/\u{202e}b.rst".into())),

@@ -1,0 +1,157 @@
+//! The arguments of `cargo xtask docs` (and of this crate's own binary, `cloudjobs-docs`):
+//! one clap definition, embedded in xtask's parser as its `docs` command.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use cloudjobs_codegen::diff::Format;
+
+/// The formats a document is read in (`--doc-format`): `model` is a model the reader printed.
+pub const DOC_FORMATS: [&str; 4] = ["rst", "html", "page-text", "model"];
+
+/// `docs diff|check|pull`.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum DocsCommand {
+    /// The semantic difference of two versions of a document
+    ///
+    /// Fields added or removed (with their nesting path), types, mandatory flags, listed
+    /// values, parameters, status codes, method and path, example bodies (as parsed JSON).
+    /// Descriptions, wording, table layout, anchors, link text and the file's location report
+    /// nothing. Exit code: 0 no semantic difference, 1 differences, 2 bad input.
+    Diff(DiffArgs),
+    /// Each spec against its primary source document
+    ///
+    /// Each spec (default: every specs/*.yaml with info.x-cloudjobs-sources) against its
+    /// primary source document: what the document says that the spec lacks or contradicts is
+    /// drift; places its `accepted` list names are accepted (with the reason); what the spec
+    /// has beyond the document is a note. The document is --doc FILE (checked with the
+    /// primary entry's accepted list), else the copy `docs pull` downloaded, else the url.
+    /// Exit code: 0 no drift (accepted findings and notes allowed), 1 drift, 2 bad input.
+    Check(CheckArgs),
+    /// Download every source, tell which changed, diff and check
+    ///
+    /// Downloads every source url into target/docs/<spec>/ (never committed), compares its
+    /// sha256 with the recorded one, diffs a changed versioned source (repository, path and
+    /// revision on GitHub) against the recorded revision, then checks the spec against the
+    /// current primary document. Exit code: 0 nothing changed and no drift, 1 a document
+    /// changed or drift, 2 bad input or a failed download.
+    Pull(PullArgs),
+}
+
+/// The report's format and the documents' format, common to the commands.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct FormatArgs {
+    /// The report: `text`, `markdown` (to paste into a pull request) or `json`.
+    #[arg(short, long, default_value = "text")]
+    pub format: Format,
+}
+
+/// `docs diff OLD NEW`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct DiffArgs {
+    /// The old version of the document.
+    pub old: PathBuf,
+    /// The new version.
+    pub new: PathBuf,
+    /// How both are read (default: from the file name: .rst, .html, .txt = page text,
+    /// .json = a model the reader printed).
+    #[arg(long, value_name = "FORMAT", value_parser = DOC_FORMATS)]
+    pub doc_format: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub report: FormatArgs,
+}
+
+/// `docs check [SPEC...]`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct CheckArgs {
+    /// Specs by file or name (default: every spec with info.x-cloudjobs-sources).
+    pub specs: Vec<String>,
+    /// Check one spec against this file instead of its downloaded source.
+    #[arg(long, value_name = "FILE")]
+    pub doc: Option<PathBuf>,
+    /// How `--doc` is read (default: from its file name, else the source entry's format).
+    #[arg(long, value_name = "FORMAT", value_parser = DOC_FORMATS, requires = "doc")]
+    pub doc_format: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub report: FormatArgs,
+}
+
+/// `docs pull [SPEC...]`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct PullArgs {
+    /// Specs by file or name (default: every spec with info.x-cloudjobs-sources).
+    pub specs: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub report: FormatArgs,
+}
+
+/// What every command's help ends with: where documents are read and what moves things.
+pub const AFTER_HELP: &str = "\
+Documents are read by doctools/readers/docmodel.py with the pinned venv (target/tools/venv,
+installed when missing); the format comes from the source entry, else from the file name
+(.rst, .html, .txt = page text, .json = a model the reader printed).
+
+Environment: CLOUDJOBS_DOCS_BASE_URL replaces https://raw.githubusercontent.com;
+CLOUDJOBS_DOCS_URL_MAP=FROM=TO;... rewrites URL prefixes; CLOUDJOBS_DOCS_DIR moves
+target/docs; CLOUDJOBS_PYTHON names the interpreter instead of the venv;
+CLOUDJOBS_DOCMODEL names another reader script; CLOUDJOBS_DOCS_MAX_BYTES (4 MiB),
+CLOUDJOBS_DOCS_MAX_DEPTH (64 levels) and CLOUDJOBS_DOCS_READER_TIMEOUT (60 s) raise the
+readers' limits.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory as _, Parser};
+
+    #[derive(Debug, Parser)]
+    #[command(name = "docs", no_binary_name = true)]
+    struct Standalone {
+        #[command(subcommand)]
+        command: DocsCommand,
+    }
+
+    fn parse(line: &str) -> Result<DocsCommand, clap::Error> {
+        Standalone::try_parse_from(line.split_whitespace()).map(|s| s.command)
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Standalone::command().debug_assert();
+    }
+
+    #[test]
+    fn arguments_parse() {
+        let DocsCommand::Check(c) =
+            parse("check a.yaml --doc x.rst --format=json --doc-format rst").unwrap()
+        else {
+            panic!("check")
+        };
+        assert_eq!(c.specs, ["a.yaml"]);
+        assert_eq!(c.doc, Some(PathBuf::from("x.rst")));
+        assert_eq!(c.doc_format.as_deref(), Some("rst"));
+        assert_eq!(c.report.format, Format::Json);
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_with_exit_2() {
+        for line in [
+            "check --format yaml",
+            "check --doc",
+            "check --colour",
+            "diff only-one.json",
+            "diff a b c",
+            "pull --doc x.rst",
+            "diff a.rst b.rst --doc-format word",
+            "check --doc-format rst",
+            "frobnicate",
+        ] {
+            let e = parse(line).expect_err(line);
+            assert_eq!(e.exit_code(), 2, "{line}: {e}");
+        }
+        let e = parse("diff --help").unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
+    }
+}

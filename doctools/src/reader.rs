@@ -1,0 +1,403 @@
+//! Reading a document into the model: through the Python readers
+//! (`doctools/readers/docmodel.py read FILE --format F`, run with the project's pinned venv), or
+//! directly from a model JSON file (`.json`, what the reader prints).
+//!
+//! The readers bound their own work (size, nesting and element limits, #19 item 9); the
+//! reader process is also stopped when it runs longer than [`TIMEOUT_ENV`] allows (60 s
+//! by default), whatever keeps it busy.
+
+use std::ffi::OsStr;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::model::DocModel;
+
+/// The formats a document may have; `model` is the reader's own output, read as is.
+pub const FORMATS: [&str; 4] = ["rst", "html", "page-text", "model"];
+
+/// The env var naming a Python interpreter to use instead of the pinned venv (it must have
+/// the packages of `xtask/tools/requirements.txt`).
+pub const PYTHON_ENV: &str = "CLOUDJOBS_PYTHON";
+
+/// The env var naming another reader script (default `doctools/readers/docmodel.py`), for
+/// trying a reader out.
+pub const READER_ENV: &str = "CLOUDJOBS_DOCMODEL";
+
+/// The env var giving the reader process a time limit, in whole seconds (default
+/// [`DEFAULT_TIMEOUT`]).
+pub const TIMEOUT_ENV: &str = "CLOUDJOBS_DOCS_READER_TIMEOUT";
+
+/// How long a reader may run: the slowest document within the readers' limits takes well
+/// under half of it (about 17 s for 4 MiB of one-line grid table rows), a real page a second.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The longest time limit [`TIMEOUT_ENV`] may set: a day.
+const LONGEST_TIMEOUT_SECS: u64 = 86_400;
+
+/// The reader's format for a file: `hint` when given, else from its extension (`.rst`,
+/// `.html`/`.htm`, `.txt` for page text, `.json` for a model).
+pub fn format_of(path: &Path, hint: Option<&str>) -> Result<String, String> {
+    if let Some(h) = hint {
+        return if FORMATS.contains(&h) {
+            Ok(h.to_owned())
+        } else {
+            Err(format!(
+                "unknown document format `{h}`: use {}",
+                FORMATS.join(", ")
+            ))
+        };
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let format = if name.ends_with(".rst") {
+        "rst"
+    } else if name.ends_with(".html") || name.ends_with(".htm") {
+        "html"
+    } else if name.ends_with(".txt") {
+        "page-text"
+    } else if name.ends_with(".json") {
+        "model"
+    } else {
+        return Err(format!(
+            "{}: cannot tell the document's format from its name: give --doc-format {}",
+            path.display(),
+            FORMATS.join("|")
+        ));
+    };
+    Ok(format.to_owned())
+}
+
+/// Reads a document. An unreadable document is an error carrying the reader's
+/// `FILE:LINE: message`.
+pub fn read(root: &Path, path: &Path, format: &str) -> Result<DocModel, String> {
+    let shown = path.display().to_string();
+    if !path.is_file() {
+        return Err(format!("{shown}: no such file"));
+    }
+    if format == "model" {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read it: {e}"))?;
+        return DocModel::from_json(&text, &shown);
+    }
+    let script = std::env::var_os(READER_ENV)
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| root.join("doctools/readers/docmodel.py"), PathBuf::from);
+    if !script.is_file() {
+        return Err(format!(
+            "{} is missing, so {shown} cannot be read (a model JSON file, `.json`, can be given instead)",
+            script.display()
+        ));
+    }
+    let timeout = timeout_from(std::env::var_os(TIMEOUT_ENV).as_deref())?;
+    let python = python(root)?;
+    run_reader(&python, &script, root, path, format, timeout)
+}
+
+/// The reader's time limit from the value of [`TIMEOUT_ENV`] (unset or empty: the default).
+pub fn timeout_from(value: Option<&OsStr>) -> Result<Duration, String> {
+    let Some(value) = value else {
+        return Ok(DEFAULT_TIMEOUT);
+    };
+    let text = value.to_string_lossy();
+    if text.trim().is_empty() {
+        return Ok(DEFAULT_TIMEOUT);
+    }
+    match text.trim().parse::<u64>() {
+        Ok(secs) if (1..=LONGEST_TIMEOUT_SECS).contains(&secs) && !text.trim().starts_with('+') => {
+            Ok(Duration::from_secs(secs))
+        }
+        _ => Err(format!(
+            "{TIMEOUT_ENV}=`{}` is not a whole number of seconds from 1 to {LONGEST_TIMEOUT_SECS} \
+             (the document reader's time limit; the default is {} s)",
+            text.escape_debug(),
+            DEFAULT_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// Runs `python script read path --format format` in `cwd` for at most `timeout`, and reads
+/// the model it prints.
+///
+/// Standard output and error are read by threads of their own while the child runs (so a
+/// reader writing more than a pipe holds cannot block on it); the child is polled with
+/// short sleeps and killed when the time is up. Then the error names the file, the limit
+/// and [`TIMEOUT_ENV`]. Nothing waits for the pipes past the limit either: a process the
+/// reader started may hold them open after the reader is gone (their threads are left to
+/// finish with it).
+fn run_reader(
+    python: &Path,
+    script: &Path,
+    cwd: &Path,
+    path: &Path,
+    format: &str,
+    timeout: Duration,
+) -> Result<DocModel, String> {
+    let shown = path.display().to_string();
+    let mut child = Command::new(python)
+        .arg(script)
+        .arg("read")
+        .arg(path)
+        .args(["--format", format])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    let deadline = Instant::now() + timeout;
+    let (sender, pipes) = mpsc::channel::<(bool, Vec<u8>)>();
+    let mut pending = 0;
+    for (is_stdout, pipe) in [
+        (
+            true,
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
+        (
+            false,
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
+    ] {
+        let Some(mut pipe) = pipe else { continue };
+        let sender = sender.clone();
+        pending += 1;
+        let reading = std::thread::Builder::new()
+            .name("docs-reader-pipe".into())
+            .spawn(move || {
+                let mut bytes = Vec::new();
+                // A read error ends the output where it is; the exit status still tells.
+                let _ = pipe.read_to_end(&mut bytes);
+                let _ = sender.send((is_stdout, bytes));
+            });
+        if let Err(e) = reading {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{shown}: cannot read the document reader's output: {e}"
+            ));
+        }
+    }
+    drop(sender);
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut status: Option<ExitStatus> = None;
+    let mut pause = Duration::from_millis(1);
+    let status = loop {
+        if status.is_none() {
+            status = child
+                .try_wait()
+                .map_err(|e| format!("{shown}: cannot wait for the document reader: {e}"))?;
+        }
+        while let Ok((is_stdout, bytes)) = pipes.try_recv() {
+            pending -= 1;
+            if is_stdout {
+                stdout = bytes;
+            } else {
+                stderr = bytes;
+            }
+        }
+        if let (Some(exited), 0) = (status, pending) {
+            break exited;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            if status.is_none() {
+                // Killing a child that has just exited fails harmlessly; wait reaps it.
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            return Err(format!(
+                "{shown}: the document reader did not finish within {} s and was stopped; \
+                 set {TIMEOUT_ENV} to a number of seconds to give it longer (the default is {} s)",
+                timeout.as_secs(),
+                DEFAULT_TIMEOUT.as_secs()
+            ));
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(50));
+    };
+    let stderr = String::from_utf8_lossy(&stderr).trim().to_owned();
+    if !status.success() {
+        return Err(match status.code() {
+            Some(2) if !stderr.is_empty() => stderr,
+            _ => format!(
+                "the document reader failed on {shown} ({status}){}",
+                if stderr.is_empty() {
+                    String::new()
+                } else {
+                    format!(":\n{stderr}")
+                }
+            ),
+        });
+    }
+    let stdout = String::from_utf8(stdout)
+        .map_err(|_| format!("{shown}: the reader printed something that is not UTF-8"))?;
+    DocModel::from_json(&stdout, &shown)
+}
+
+/// The interpreter: `CLOUDJOBS_PYTHON`, else the pinned venv (installed when missing or
+/// out of date, as `cargo xtask validate` does).
+fn python(root: &Path) -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os(PYTHON_ENV).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    crate::venv::python(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An interpreter for the test scripts: `CLOUDJOBS_PYTHON`, the project's venv, or
+    /// `python3` (the scripts need nothing but the standard library).
+    fn test_python() -> PathBuf {
+        if let Some(p) = std::env::var_os(PYTHON_ENV).filter(|p| !p.is_empty()) {
+            return PathBuf::from(p);
+        }
+        let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/venv/bin/python");
+        if venv.is_file() {
+            return venv;
+        }
+        PathBuf::from("python3")
+    }
+
+    /// A temporary folder with a reader script and a document for it.
+    fn reader(script: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let temp = tempfile::tempdir().unwrap();
+        let reader = temp.path().join("reader.py");
+        std::fs::write(&reader, script).unwrap();
+        let document = temp.path().join("page.rst");
+        std::fs::write(&document, "Title\n=====\n").unwrap();
+        (temp, reader, document)
+    }
+
+    /// The error of a reader run with a 1 s limit, which must come back well before 30 s.
+    fn stopped_at_one_second(python: &Path, script: &Path, root: &Path, document: &Path) -> String {
+        let started = Instant::now();
+        let error = run_reader(
+            python,
+            script,
+            root,
+            document,
+            "rst",
+            Duration::from_secs(1),
+        )
+        .unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "returned after {:?}",
+            started.elapsed()
+        );
+        error
+    }
+
+    #[test]
+    fn a_reader_that_never_finishes_is_stopped_and_the_error_names_the_file_and_the_variable() {
+        let (temp, script, document) = reader("import time\nwhile True:\n    time.sleep(60)\n");
+        let error = stopped_at_one_second(&test_python(), &script, temp.path(), &document);
+        assert_eq!(
+            error,
+            format!(
+                "{}: the document reader did not finish within 1 s and was stopped; set \
+                 CLOUDJOBS_DOCS_READER_TIMEOUT to a number of seconds to give it longer (the \
+                 default is 60 s)",
+                document.display()
+            )
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_process_the_reader_started_cannot_hold_the_reader_past_its_time_by_its_pipes() {
+        // `sh` runs the script, which waits for a `sleep` that inherits standard output
+        // and error: killing `sh` leaves the pipes open until the sleep ends (45 s).
+        let (temp, script, document) = reader("sleep 45\n");
+        let error = stopped_at_one_second(Path::new("/bin/sh"), &script, temp.path(), &document);
+        assert!(error.contains("did not finish within 1 s"), "{error}");
+    }
+
+    #[test]
+    fn output_larger_than_a_pipe_holds_is_read_while_the_reader_runs() {
+        // Two megabytes on each stream: a reader read one stream after the other would
+        // block on the second.
+        let (temp, script, document) = reader(
+            "import sys\nsys.stdout.write('o' * 2_000_000)\nsys.stdout.flush()\n\
+             sys.stderr.write('page.rst:3: ' + 'e' * 2_000_000 + '\\n')\nsys.exit(2)\n",
+        );
+        let error = run_reader(
+            &test_python(),
+            &script,
+            temp.path(),
+            &document,
+            "rst",
+            Duration::from_secs(60),
+        )
+        .unwrap_err();
+        assert!(error.starts_with("page.rst:3: eee"), "{}", &error[..40]);
+        assert_eq!(error.len(), "page.rst:3: ".len() + 2_000_000);
+    }
+
+    #[test]
+    fn a_reader_that_fails_otherwise_is_named_with_its_status() {
+        let (temp, script, document) = reader("import sys\nsys.exit(3)\n");
+        let error = run_reader(
+            &test_python(),
+            &script,
+            temp.path(),
+            &document,
+            "rst",
+            Duration::from_secs(60),
+        )
+        .unwrap_err();
+        assert!(
+            error.starts_with(&format!(
+                "the document reader failed on {}",
+                document.display()
+            )),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_time_limit_variable_is_validated() {
+        assert_eq!(timeout_from(None), Ok(DEFAULT_TIMEOUT));
+        assert_eq!(timeout_from(Some(OsStr::new(""))), Ok(DEFAULT_TIMEOUT));
+        assert_eq!(
+            timeout_from(Some(OsStr::new(" 5 "))),
+            Ok(Duration::from_secs(5))
+        );
+        assert_eq!(
+            timeout_from(Some(OsStr::new("86400"))),
+            Ok(Duration::from_secs(86_400))
+        );
+        for bad in [
+            "0",
+            "-1",
+            "+5",
+            "1.5",
+            "1e3",
+            "86401",
+            "sixty",
+            "99999999999999999999",
+        ] {
+            let error = timeout_from(Some(OsStr::new(bad))).unwrap_err();
+            assert_eq!(
+                error,
+                format!(
+                    "CLOUDJOBS_DOCS_READER_TIMEOUT=`{bad}` is not a whole number of seconds from \
+                     1 to 86400 (the document reader's time limit; the default is 60 s)"
+                )
+            );
+        }
+    }
+}
