@@ -30,7 +30,7 @@ pub enum DocsCommand {
     Check(CheckArgs),
     /// Download every source, tell which changed, diff and check
     ///
-    /// Downloads every source url into target/docs/<spec>/ (never committed), compares its
+    /// Downloads every source url into `target/docs/<spec>/` (never committed), compares its
     /// sha256 with the recorded one, diffs a changed versioned source (repository, path and
     /// revision on GitHub) against the recorded revision, then checks the spec against the
     /// current primary document. Exit code: 0 nothing changed and no drift, 1 a document

@@ -1,8 +1,8 @@
 //! The document tooling of cloudjobs: follow the cloud documents the specs come from.
 //!
-//! - `diff OLD NEW`: the semantic difference of two versions of a document ([`compare`]).
+//! - `diff OLD NEW`: the semantic difference of two versions of a document (`compare.rs`).
 //! - `check [SPEC...]`: what a spec's primary source document says that the spec lacks or
-//!   contradicts ([`drift`]), with the deliberate deviations of `accepted`.
+//!   contradicts (`drift.rs`), with the deliberate deviations of `accepted`.
 //! - `pull [SPEC...]`: download every source (`target/docs/<spec>/`), tell which changed by
 //!   sha256, diff a changed versioned source against its recorded revision, and check.
 //!
@@ -10,7 +10,7 @@
 //! this crate's own binary, `cloudjobs-docs`, which the tests run.
 //!
 //! Documents are read into the model of `doctools/readers/DOCMODEL.md` by the Python readers
-//! of `doctools/readers/` ([`reader`], in the pinned venv of [`venv`]); everything that
+//! of `doctools/readers/` (`reader.rs`, in the pinned venv of [`venv`]); everything that
 //! compares lives here.
 
 pub mod cli;
@@ -34,8 +34,8 @@ pub use commands::DOCS_DIR_ENV;
 pub use outcome::Outcome;
 
 /// Runs a `docs` command in the project at `root` and returns what it would print, with every
-/// control character of document or spec text escaped ([`safe::terminal`]; a JSON report
-/// stays the same JSON, [`safe::terminal_json`]): no document can drive the terminal.
+/// control character of document or spec text escaped (`cloudjobs_runtime::text`; a JSON report
+/// stays the same JSON): no document can drive the terminal.
 pub fn run(root: &Path, command: &DocsCommand) -> Outcome {
     let raw = match command {
         DocsCommand::Diff(args) => commands::run_diff(root, args),

@@ -254,6 +254,8 @@ pub fn test_all(root: &Path) -> Result<(), String> {
             "cloudjobs",
             "-p",
             "cloudjobs-codegen",
+            "-p",
+            "cloudjobs-doctools",
         ])
         .env("RUSTDOCFLAGS", "-D warnings")
         .current_dir(root))?;
