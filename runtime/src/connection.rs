@@ -347,6 +347,37 @@ impl fmt::Debug for Tls {
     }
 }
 
+/// The process's rustls crypto provider: the one the application installed, else *ring*,
+/// installed as the process default.
+///
+/// reqwest is built without a rustls crypto provider so that the C-heavy aws-lc-rs is not
+/// compiled. An application that wants another provider (aws-lc-rs, with post-quantum key
+/// exchange) installs it with `CryptoProvider::install_default` before the first client is
+/// built, and every client uses it.
+fn process_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    use rustls::crypto::CryptoProvider;
+    if let Some(installed) = CryptoProvider::get_default() {
+        return installed.clone();
+    }
+    // Losing a race against another thread installing a provider is fine: theirs is used.
+    let _ = ring_provider().install_default();
+    CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(ring_provider()))
+}
+
+/// rustls's *ring* provider.
+///
+/// rustls 0.23.48 deprecated `crypto::ring::default_provider` ("no support for
+/// post-quantum algorithms") without a replacement backed by *ring*; the only alternative
+/// is aws-lc-rs, which this crate leaves to the application (see [`process_provider`]).
+/// `allow`, not `expect`: before 0.23.48 (the lock file's 0.23.46) nothing is deprecated,
+/// and an unmet `expect` would warn there instead.
+#[allow(deprecated)]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
 impl Tls {
     /// Trusts only the certificates of the PEM file `file` (one or more `CERTIFICATE`
     /// blocks); fails, naming the file, when it cannot be read or holds none.
@@ -402,16 +433,7 @@ impl Tls {
     /// The rustls configuration: the verifier chosen, HTTP/1.1 (and h2 with the `http2`
     /// feature) by ALPN.
     fn client_config(&self) -> Result<rustls::ClientConfig, ConfigError> {
-        // reqwest is built without a rustls crypto provider so that the C-heavy aws-lc-rs is
-        // not compiled; ring is installed as the process default unless the application
-        // installed one.
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            // Losing a race against another thread installing a provider is fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
-        let provider = rustls::crypto::CryptoProvider::get_default()
-            .cloned()
-            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+        let provider = process_provider();
         let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = match &self.roots {
             Roots::System => Arc::new(tls::Verifier::system_roots(provider.clone())),
             Roots::Only { certs, .. } => {
