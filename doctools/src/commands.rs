@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::{CheckArgs, DiffArgs};
+use crate::arguments::{CheckArgs, DiffArgs};
 use crate::compare::{self, Change};
 use crate::drift::{self, CheckResult};
 use crate::fetch::Fetcher;

@@ -6,14 +6,14 @@
 //! - `pull [SPEC...]`: download every source (`target/docs/<spec>/`), tell which changed by
 //!   sha256, diff a changed versioned source against its recorded revision, and check.
 //!
-//! `cargo xtask docs` runs these ([`cli::DocsCommand`] is its argument parser), and so does
+//! `cargo xtask docs` runs these ([`arguments::DocsCommand`] is its argument parser), and so does
 //! this crate's own binary, `cloudjobs-docs`, which the tests run.
 //!
 //! Documents are read into the model of `doctools/readers/DOCMODEL.md` by the Python readers
 //! of `doctools/readers/` (`reader.rs`, in the pinned venv of [`venv`]); everything that
 //! compares lives here.
 
-pub mod cli;
+pub mod arguments;
 mod commands;
 mod compare;
 mod drift;
@@ -29,7 +29,7 @@ pub mod venv;
 
 use std::path::Path;
 
-pub use cli::DocsCommand;
+pub use arguments::DocsCommand;
 pub use commands::DOCS_DIR_ENV;
 pub use outcome::Outcome;
 

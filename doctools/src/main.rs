@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use cloudjobs_doctools::{DocsCommand, cli::AFTER_HELP};
+use cloudjobs_doctools::{DocsCommand, arguments::AFTER_HELP};
 
 /// Follow the cloud documents the specs come from.
 #[derive(Debug, Parser)]

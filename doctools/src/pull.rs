@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::PullArgs;
+use crate::arguments::PullArgs;
 use crate::commands::{
     DiffReport, DocInfo, check_model, docs_dir, download_path, save, shown_path, specs_to_check,
 };

@@ -40,7 +40,7 @@ pub enum Command {
     /// What the spec changes between two git revisions mean for users
     Diff(DiffArgs),
     /// Follow the cloud documents the specs come from: diff, check, pull
-    #[command(subcommand, after_help = cloudjobs_doctools::cli::AFTER_HELP)]
+    #[command(subcommand, after_help = cloudjobs_doctools::arguments::AFTER_HELP)]
     Docs(DocsCommand),
     /// Everything CI runs: fmt, spec validation, stale check, clippy, all tests, docs
     Test,
