@@ -6,9 +6,6 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use cloudjobs_codegen::diff::Format;
 
-/// The formats a document is read in (`--doc-format`): `model` is a model the reader printed.
-pub const DOC_FORMATS: [&str; 4] = ["rst", "html", "page-text", "model"];
-
 /// `docs diff|check|pull`.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum DocsCommand {
@@ -36,6 +33,21 @@ pub enum DocsCommand {
     /// current primary document. Exit code: 0 nothing changed and no drift, 1 a document
     /// changed or drift, 2 bad input or a failed download.
     Pull(PullArgs),
+    /// Developer: score `docs diff` on the labelled real version pairs
+    ///
+    /// Materialises every pair of doctools/eval/history/*.toml from local clones of the
+    /// documents' repositories (by commit, into target/docs-eval/), diffs it and compares the
+    /// report with the pair's labels: precision, recall, false alarms on cosmetic pairs, and
+    /// every pair the report gets wrong. Needs the clones, so it is not part of
+    /// `cargo xtask test`. Exit code: 0 every pair right, 1 some wrong, 2 bad input.
+    Eval(EvalArgs),
+    /// Developer: read and diff every version of every api-ref page of local clones
+    ///
+    /// Every version of every `api-ref/source/**.rst` page in the history of each clone is
+    /// read, and diffed against its predecessor; prints the counts, the time, and every page
+    /// refused although it names a method and a path. Exit code: 0 none refused, 1 some, 2
+    /// bad input.
+    Sweep(SweepArgs),
 }
 
 /// The report's format and the documents' format, common to the commands.
@@ -55,7 +67,7 @@ pub struct DiffArgs {
     pub new: PathBuf,
     /// How both are read (default: from the file name: .rst, .html, .txt = page text,
     /// .json = a model the reader printed).
-    #[arg(long, value_name = "FORMAT", value_parser = DOC_FORMATS)]
+    #[arg(long, value_name = "FORMAT", value_parser = crate::reader::FORMATS)]
     pub doc_format: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -71,7 +83,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub doc: Option<PathBuf>,
     /// How `--doc` is read (default: from its file name, else the source entry's format).
-    #[arg(long, value_name = "FORMAT", value_parser = DOC_FORMATS, requires = "doc")]
+    #[arg(long, value_name = "FORMAT", value_parser = crate::reader::FORMATS, requires = "doc")]
     pub doc_format: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -86,6 +98,34 @@ pub struct PullArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub report: FormatArgs,
+}
+
+/// `docs eval`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct EvalArgs {
+    /// The folder of labelled pairs (default: doctools/eval/history).
+    #[arg(long, value_name = "DIR")]
+    pub manifest: Option<PathBuf>,
+    /// The folder of clones: `owner+name/repo` (as the fetch tool writes them), `owner+name`,
+    /// `name` or `name.git` (default: ../.mirror beside the checkout).
+    #[arg(long, value_name = "DIR")]
+    pub repos: Option<PathBuf>,
+    /// Only these pairs (an id, or an id's prefix before `-`: `ims`).
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// Print every pair's score as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `docs sweep`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct SweepArgs {
+    /// The folder of clones, as for `docs eval` (default: ../.mirror beside the checkout).
+    #[arg(long, value_name = "DIR")]
+    pub repos: Option<PathBuf>,
+    /// Only these repositories, `owner/name` (default: every `opentelekomcloud-docs+*` clone).
+    pub repo: Vec<String>,
 }
 
 /// What every command's help ends with: where documents are read and what moves things.

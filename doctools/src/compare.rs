@@ -44,7 +44,29 @@ pub enum ChangeKind {
     ExampleRemoved,
     /// An example changed.
     ExampleChanged,
+    /// Existing fields now documented under a new wrapper object (reported once, at it).
+    FieldsMoved,
 }
+
+/// Every kind, as reports spell it.
+pub const KIND_NAMES: [&str; 16] = [
+    "path",
+    "parameter-added",
+    "parameter-removed",
+    "parameter-moved",
+    "field-added",
+    "field-removed",
+    "type",
+    "mandatory",
+    "enum-added",
+    "enum-removed",
+    "status-added",
+    "status-removed",
+    "example-added",
+    "example-removed",
+    "example-changed",
+    "fields-moved",
+];
 
 /// One semantic change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

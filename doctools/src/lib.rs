@@ -6,6 +6,9 @@
 //! - `pull [SPEC...]`: download every source (`target/docs/<spec>/`), tell which changed by
 //!   sha256, diff a changed versioned source against its recorded revision, and check.
 //!
+//! - `eval` and `sweep` (developer commands, on local clones of the documents' repositories):
+//!   `docs diff` scored on labelled real version pairs, and run on every page version.
+//!
 //! `cargo xtask docs` runs these ([`arguments::DocsCommand`] is its argument parser), and so does
 //! this crate's own binary, `cloudjobs-docs`, which the tests run.
 //!
@@ -17,6 +20,7 @@ pub mod arguments;
 mod commands;
 mod compare;
 mod drift;
+mod eval;
 mod fetch;
 mod model;
 mod outcome;
@@ -41,6 +45,8 @@ pub fn run(root: &Path, command: &DocsCommand) -> Outcome {
         DocsCommand::Diff(args) => commands::run_diff(root, args),
         DocsCommand::Check(args) => commands::run_check(root, args),
         DocsCommand::Pull(args) => pull::run_pull(root, args),
+        DocsCommand::Eval(args) => eval::run_eval(root, args),
+        DocsCommand::Sweep(args) => eval::run_sweep(root, args),
     };
     let stdout = if raw.stdout.trim_start().starts_with(['{', '[']) {
         safe::terminal_json(&raw.stdout).into_owned()

@@ -85,15 +85,9 @@ pub fn read(root: &Path, path: &Path, format: &str) -> Result<DocModel, String> 
             std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read it: {e}"))?;
         return DocModel::from_json(&text, &shown);
     }
-    let script = std::env::var_os(READER_ENV)
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| root.join("doctools/readers/docmodel.py"), PathBuf::from);
-    if !script.is_file() {
-        return Err(format!(
-            "{} is missing, so {shown} cannot be read (a model JSON file, `.json`, can be given instead)",
-            script.display()
-        ));
-    }
+    let script = script(root).map_err(|e| {
+        format!("{e}, so {shown} cannot be read (a model JSON file, `.json`, can be given instead)")
+    })?;
     let timeout = timeout_from(std::env::var_os(TIMEOUT_ENV).as_deref())?;
     let python = python(root)?;
     run_reader(&python, &script, root, path, format, timeout)
@@ -139,11 +133,29 @@ fn run_reader(
     timeout: Duration,
 ) -> Result<DocModel, String> {
     let shown = path.display().to_string();
+    let args = [
+        OsStr::new("read"),
+        path.as_os_str(),
+        OsStr::new("--format"),
+        OsStr::new(format),
+    ];
+    let stdout = run_script(python, script, cwd, &args, &shown, timeout)?;
+    DocModel::from_json(&stdout, &shown)
+}
+
+/// Runs `python script ARGS` in `cwd` for at most `timeout` and returns what it printed on
+/// standard output; `shown` names the input in errors.
+fn run_script(
+    python: &Path,
+    script: &Path,
+    cwd: &Path,
+    args: &[&OsStr],
+    shown: &str,
+    timeout: Duration,
+) -> Result<String, String> {
     let mut child = Command::new(python)
         .arg(script)
-        .arg("read")
-        .arg(path)
-        .args(["--format", format])
+        .args(args)
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -240,9 +252,90 @@ fn run_reader(
             ),
         });
     }
-    let stdout = String::from_utf8(stdout)
-        .map_err(|_| format!("{shown}: the reader printed something that is not UTF-8"))?;
-    DocModel::from_json(&stdout, &shown)
+    String::from_utf8(stdout)
+        .map_err(|_| format!("{shown}: the reader printed something that is not UTF-8"))
+}
+
+/// Reads many documents of one format in one reader process (the developer commands that
+/// read thousands of page versions): one result per file, in order. The time limit is the
+/// one of [`read`] per document.
+///
+/// # Errors
+///
+/// When the reader cannot run at all; a document it refuses is an `Err` in its place.
+pub fn read_many(
+    root: &Path,
+    files: &[PathBuf],
+    format: &str,
+) -> Result<Vec<Result<DocModel, String>>, String> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let script = script(root)?;
+    let timeout = timeout_from(std::env::var_os(TIMEOUT_ENV).as_deref())?;
+    let timeout = timeout.saturating_mul(u32::try_from(files.len()).unwrap_or(u32::MAX));
+    let python = python(root)?;
+    let list = tempfile_in(root)?;
+    let mut text = String::new();
+    for f in files {
+        let line = f
+            .to_str()
+            .filter(|l| !l.contains('\n'))
+            .ok_or_else(|| format!("{}: not a file name the reader list can hold", f.display()))?;
+        text.push_str(line);
+        text.push('\n');
+    }
+    std::fs::write(&list, text).map_err(|e| format!("{}: {e}", list.display()))?;
+    let args = [
+        OsStr::new("read-many"),
+        list.as_os_str(),
+        OsStr::new("--format"),
+        OsStr::new(format),
+    ];
+    let shown = format!("{} documents", files.len());
+    let out = run_script(&python, &script, root, &args, &shown, timeout);
+    let _ = std::fs::remove_file(&list);
+    let out = out?;
+    let mut results = Vec::with_capacity(files.len());
+    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+        let entry: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| format!("the reader printed a bad line: {e}"))?;
+        let file = entry["file"].as_str().unwrap_or("?").to_owned();
+        results.push(match (&entry["model"], entry["error"].as_str()) {
+            (_, Some(error)) => Err(error.to_owned()),
+            (model, None) => DocModel::from_json(&model.to_string(), &file),
+        });
+    }
+    if results.len() != files.len() {
+        return Err(format!(
+            "the reader answered for {} of {} documents",
+            results.len(),
+            files.len()
+        ));
+    }
+    Ok(results)
+}
+
+/// A fresh file name under `target/` for a reader's list.
+fn tempfile_in(root: &Path) -> Result<PathBuf, String> {
+    let dir = root.join("target/docs-eval");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    Ok(dir.join(format!("list-{}-{nanos}.txt", std::process::id())))
+}
+
+/// The reader script: [`READER_ENV`], else `doctools/readers/docmodel.py`.
+fn script(root: &Path) -> Result<PathBuf, String> {
+    let script = std::env::var_os(READER_ENV)
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| root.join("doctools/readers/docmodel.py"), PathBuf::from);
+    if script.is_file() {
+        Ok(script)
+    } else {
+        Err(format!("{} is missing", script.display()))
+    }
 }
 
 /// The interpreter: `CLOUDJOBS_PYTHON`, else the pinned venv (installed when missing or
