@@ -160,9 +160,15 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff) on standard output (`cargo xtask man` writes it to a file).
+    /// Print the manual page cloudjobs(1) (roff) on standard output; with `--out`, write it
+    /// and one page per subcommand (cloudjobs-get.1, cloudjobs-wait.1, ...) into a folder
+    /// (`cargo xtask man`).
     #[command(hide = true)]
-    Man,
+    Man {
+        /// The folder to write every page into (made if missing); prints the files written.
+        #[arg(long, value_name = "DIR")]
+        out: Option<std::path::PathBuf>,
+    },
     /// Print the help of a command (`cloudjobs help get`, `cloudjobs help get kafka` with
     /// that service's own flags only).
     Help {

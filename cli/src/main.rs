@@ -7,6 +7,7 @@
 
 mod args;
 mod hints;
+mod man;
 mod output;
 mod service;
 mod settings;
@@ -282,19 +283,27 @@ fn local(command: &Command, format: Format) -> Exit {
             print_raw(&String::from_utf8_lossy(&out));
             Exit::Ok
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            match clap_mangen::Man::new(args::command(None)).render(&mut out) {
-                Ok(()) => {
-                    print_raw(&String::from_utf8_lossy(&out));
-                    Exit::Ok
-                }
-                Err(e) => {
-                    line(&format!("cloudjobs: cannot render the manual page: {e}"));
-                    Exit::Api
-                }
+        Command::Man { out: None } => match man::main_page(args::command(None)) {
+            Ok(page) => {
+                print_raw(&page);
+                Exit::Ok
             }
-        }
+            Err(e) => {
+                line(&format!("cloudjobs: cannot render the manual page: {e}"));
+                Exit::Api
+            }
+        },
+        Command::Man { out: Some(dir) } => match man::write_all(args::command(None), dir) {
+            Ok(files) => {
+                let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+                print(&names.join("\n"));
+                Exit::Ok
+            }
+            Err(e) => {
+                line(&format!("cloudjobs: {e}"));
+                Exit::Api
+            }
+        },
         // `run` handles these itself; never reached.
         Command::Get { .. } | Command::Wait { .. } => Exit::Usage,
     }
