@@ -248,6 +248,49 @@ class RstReaderTest(unittest.TestCase):
         )
 
 
+class EnumWaysTest(unittest.TestCase):
+    """Values written in a sentence, as bullets, grouped under headers, or both: one set."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.old = read("enum_ways_old.rst")
+        cls.new = read("enum_ways_new.rst")
+
+    def test_sentence_and_bullets_give_the_union(self) -> None:
+        for model in (self.old, self.new):
+            fields = response(model, "200")["fields"]
+            self.assertEqual(field(fields, "state")["enum"], ["active", "done", "queued"])
+            self.assertEqual(field(fields, "kind")["enum"], ["COPY", "MERGE", "PRUNE"])
+
+    def test_booleans_range_lists_no_values(self) -> None:
+        for model in (self.old, self.new):
+            self.assertEqual(field(model["request_body"], "verify")["enum"], [])
+
+    def test_grouped_bullets_count_their_leaves_only(self) -> None:
+        self.assertEqual(field(self.old["request_body"], "zone")["enum"], ["7f3e0c9b", "7f3e0c9c"])
+        self.assertEqual(
+            field(self.new["request_body"], "zone")["enum"], ["xx-north-1a", "xx-north-1b", "xx-south-1a"]
+        )
+
+    def test_values_of_a_few_words_after_a_colon_lead(self) -> None:
+        self.assertEqual(field(self.old["request_body"], "engine")["enum"], ["VLT 1.4.0", "VLT 2.0.1-LTS.2"])
+        self.assertEqual(field(self.new["request_body"], "engine")["enum"], ["VLT 2.0.1-LTS.2", "VLT 2.1.0"])
+
+    def test_escaped_characters_leave_no_nul(self) -> None:
+        for model in (self.old, self.new):
+            (key,) = field(model["request_body"], "metadata")["children"]
+            self.assertEqual(key["name"], "__internal__key")
+            self.assertNotIn("\x00", json.dumps(model, ensure_ascii=False))
+
+    def test_only_the_changed_values_differ(self) -> None:
+        old, new = comparable(self.old), comparable(self.new)
+        for model in (old, new):
+            for f in model["request_body"]:
+                if f["name"] in ("zone", "engine"):
+                    f["enum"] = []
+        self.assertEqual(old, new)
+
+
 class HtmlReaderTest(unittest.TestCase):
     """Huawei Cloud style HTML: captions, ``<thead>``, spans, links, status labels."""
 
@@ -449,6 +492,15 @@ class TextTest(unittest.TestCase):
             "Kind.\nThe value can be:\n**alpha**: the first\n**beta**: the second\nDefault: **alpha**": ["alpha", "beta"],
             'Job status. The options are as follows:\n- JobPhaseRunning JobPhase = "Running"\n'
             '- JobPhaseFailed JobPhase = "Failed"': ["Failed", "Running"],
+            "Task status, which can be **success**, **running**, or **failed**": ["failed", "running", "success"],
+            "Status of a job, including **RUNNING**, **FAILED**, and **CANCELLED**.": ["CANCELLED", "FAILED", "RUNNING"],
+            "Zone.\n- Region: r1\n  - AZ1(r1-a): r1-a\n  - AZ2(r1-b): r1-b\n- Region: r2\n  - AZ1(r2-a): r2-a": [
+                "r1-a",
+                "r1-b",
+                "r2-a",
+            ],
+            "Version. Possible values are as follows:\n- MRS 1.6.3\n- MRS 3.1.0-LTS.1": ["MRS 1.6.3", "MRS 3.1.0-LTS.1"],
+            "State.\n- **ok**: fine.\n  - Note: returned after a retry.\n- **bad**: broken.": ["bad", "ok"],
         }
         for description, values in cases.items():
             with self.subTest(description):
@@ -467,6 +519,10 @@ class TextTest(unittest.TestCase):
             "The value is fixed at 32 characters long.",
             "The value can be: **Running**, indicating it runs. See the note.",
             "Kind. The value can be:\nalpha, the first",
+            "The size, which can be changed later.",
+            "Settings, including **name** and the description of the vault.",
+            "Steps:\n- Log in to the console\n- Open the page",
+            "Possible values are as follows:\n- Minimum: 8\n- Default value: 10",
         ):
             with self.subTest(description):
                 self.assertEqual(T.enum_values(description), [])

@@ -587,7 +587,9 @@ def _body_lines(children: Iterable[nodes.Node], refs: list[str], indent: int) ->
 def _inline(node: nodes.Node, refs: list[str]) -> str:
     """Inline markup as text: bold kept as ``**x**``, ``:ref:`` targets collected."""
     if isinstance(node, nodes.Text):
-        return str(node).replace("\n", " ")
+        # astext() drops the NULs docutils keeps for backslash-escaped characters
+        # (``\_\_system\_\_cmkid``), as docutils' own writers do.
+        return node.astext().replace("\n", " ")
     if not isinstance(node, nodes.Element):
         return ""
     inner = "".join(_inline(child, refs) for child in node.children)

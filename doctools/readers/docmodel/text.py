@@ -362,6 +362,32 @@ _FIXED_AT = re.compile(
 )
 
 
+#: Leads that may start a list of anything ("which can be changed", "including the
+#: cluster and its nodes"): values only when at least two pieces follow, each one bold.
+_WEAK_INLINE = re.compile(
+    r"(?:^|(?<=[\s,;:(]))(?:(?:which|that|it) (?:can|may) be|(?:can|may) be one of|includ(?:es|ing)|"
+    r"(?:is|are) either)\s*[:：]?\s*(?P<rest>\*\*.*)$",
+    re.I,
+)
+
+
+def _weak_inline_values(sentence: str) -> list[str]:
+    """``Task status, which can be **success**, **running**, or **failed**``: bold pieces only."""
+    match = _WEAK_INLINE.search(sentence.strip())
+    if not match:
+        return []
+    rest = re.sub(r"[.。]\s*$", "", match.group("rest").strip())
+    pieces = [p.strip() for p in re.split(r",|，|、|;|；|\bor\b|\band\b|或|和|\|", rest) if p.strip()]
+    values = []
+    for piece in pieces:
+        bold = re.fullmatch(r"\*\*([^*]+)\*\*", piece)
+        value = _token(bold.group(1)) if bold else None
+        if value is None:
+            return []
+        values.append(value)
+    return values if len(values) >= 2 else []
+
+
 def _inline_values(line: str) -> list[str]:
     """Values of ``The value can be **a**, **b**, or **c**.`` / ``Fixed value: v1.``."""
     for sentence in _sentences(line):
@@ -374,6 +400,9 @@ def _inline_values(line: str) -> list[str]:
             continue
         match = _INLINE.search(plain)
         if not match:
+            weak = _weak_inline_values(sentence)
+            if weak:
+                return weak
             continue
         rest = match.group("rest").strip()
         rest = re.sub(r"[.。]\s*$", "", rest)
@@ -402,12 +431,24 @@ class _Item:
 _ITEM_GO_CONST = re.compile(r"[A-Za-z_]\w*\s+[A-Za-z_][\w.]*\s*=\s*\"(?P<tok>[^\"]+)\"\s*[,;]?")
 
 
+#: ``AZ1(eu-de-01): eu-de-01``: a name with a parenthesis, a colon, and one value only.
+_ITEM_ALIAS = re.compile(r"[^:：()\s][^:：()]{0,40}\([^()]{1,40}\)\s*[:：]\s*(?P<tok>[^\s:：]+)")
+#: A whole item that is a short value of a few words (``MRS 3.1.0-LTS.1``), read only after
+#: a lead that ends in a colon ("Possible values are as follows:").
+_BARE_PHRASE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/+@]*(?: [A-Za-z0-9_][A-Za-z0-9_.\-/+@]*){0,3}")
+
+
 def _bullet_value(item: str) -> _Item | None:
     """The value a list item names at its start, if it starts with one."""
     match = _ITEM_GO_CONST.fullmatch(strip_bold(item).strip())
     if match:
         value = _token(match.group("tok"))
         # As explicit as a bold value: the quoted string is what is sent.
+        return _Item(value, True, True) if value else None
+    match = _ITEM_ALIAS.fullmatch(strip_bold(item).strip())
+    if match:
+        # "AZ1(eu-de-01): eu-de-01": a display name, then the value itself (as explicit as bold).
+        value = _token(match.group("tok"))
         return _Item(value, True, True) if value else None
     match = _ITEM_BOLD.fullmatch(item)
     if match:
@@ -434,6 +475,8 @@ def enum_values(markup: str, type_text: str = "") -> list[str]:
     ``VALUE: text``) and the sentence before it does not tie the list to something else
     ("returned only when ..."); an inline list only when every piece is a value.
     Booleans list no values (``true``/``false`` say nothing the type does not).
+    Every way of listing in the description adds to one set: the values of a sentence and
+    of a bullet list repeating it are the same values.
     """
     if type_text.strip().lower() in ("boolean", "bool"):
         return []
@@ -458,22 +501,47 @@ def enum_values(markup: str, type_text: str = "") -> list[str]:
                     i += 1
                 values.update(items)
             continue
+        start = i
         indent = len(line) - len(line.lstrip())
-        items = []
-        while i < len(lines) and lines[i].lstrip().startswith("- "):
-            if len(lines[i]) - len(lines[i].lstrip()) == indent:
-                items.append(lines[i].lstrip()[2:].strip())
+        while i < len(lines) and lines[i].lstrip().startswith("- ") and len(lines[i]) - len(lines[i].lstrip()) >= indent:
             i += 1
-        values.update(_list_values(items, intro))
+        values.update(_list_tree_values(lines[start:i], indent, intro))
         intro = ""
     return sorted(values)
+
+
+def _list_tree_values(lines: list[str], indent: int, intro: str) -> list[str]:
+    """Values of a bullet list whose items may hold lists of their own.
+
+    An item with a list under it is a group header ("Region: eu-de" over its AZs): not a
+    value, its list is read instead (the header as the list's lead). Items without one
+    are read as one list.
+    """
+    items: list[str] = []
+    values: list[str] = []
+    i = 0
+    while i < len(lines):
+        item = lines[i].lstrip()[2:].strip()
+        j = i + 1
+        while j < len(lines) and len(lines[j]) - len(lines[j].lstrip()) > indent:
+            j += 1
+        nested: list[str] = []
+        if j > i + 1:
+            sub_indent = len(lines[i + 1]) - len(lines[i + 1].lstrip())
+            nested = _list_tree_values(lines[i + 1 : j], sub_indent, item)
+        if nested:
+            values.extend(nested)  # a group header: its list holds the values
+        else:
+            items.append(item)  # a value, or a note, whatever lies under it
+        i = j
+    return values + (_list_values(items, intro) if items else [])
 
 
 #: A lead that ends in a colon: what follows lists the values.
 _INTRO_COLON = re.compile(
     r"(?:the value (?:can be|must be|is one of)|values? (?:can be|include|are)|valid values?(?: are| include)?|"
     r"possible values?(?: are| include)?|the options are(?: as follows)?|enumeration values?|enumerated values?|"
-    r"can be one of(?: the following)?|取值|枚举值|可选值)\s*[:：]\s*$",
+    r"can be one of(?: the following)?|取值|枚举值|可选值)(?: as follows)?\s*[:：]\s*$",
     re.I,
 )
 #: ``The value can be: **Running**, indicating ... **Failed**, indicating ...``.
@@ -506,11 +574,19 @@ def _bold_sentence_values(line: str) -> list[str]:
 
 def _list_values(items: list[str], intro: str) -> list[str]:
     parsed = [_bullet_value(item) for item in items]
-    if not parsed or not all(parsed):
-        return []
     sentences = _sentences(strip_bold(intro))
     last = sentences[-1] if sentences else ""
+    if not parsed:
+        return []
     if _NEGATIVE_INTRO.search(last):
+        return []
+    if not all(parsed):
+        bare = [strip_bold(item).strip().rstrip(";；") for item in items]
+        if _INTRO_COLON.search(last) and all(
+            len(b) <= 40 and _BARE_PHRASE.fullmatch(b) and not _RANGE.fullmatch(b) and b.lower() not in _NOT_VALUES
+            for b in bare
+        ):
+            return bare
         return []
     positive = bool(_INTRO.search(last))
     items_ok = [p for p in parsed if p]
