@@ -291,6 +291,56 @@ class EnumWaysTest(unittest.TestCase):
         self.assertEqual(old, new)
 
 
+class StatusNoteTest(unittest.TestCase):
+    """Status codes stated in notes, paragraphs and bullets; defaulted statuses say so."""
+
+    def test_a_page_stating_no_status_defaults_to_200_and_says_so(self) -> None:
+        model = read("status_link.rst")
+        self.assertEqual(model["status_codes"], [])
+        self.assertEqual([(r["status"], r["assumed"]) for r in model["responses"]], [("200", True)])
+
+    def test_a_note_naming_the_success_status_takes_the_table_and_examples(self) -> None:
+        model = read("status_note.rst")
+        self.assertEqual(model["status_codes"], [{"status": "202", "description": ""}])
+        (only,) = model["responses"]
+        self.assertEqual((only["status"], only["assumed"]), ("202", False))
+        self.assertEqual([f["name"] for f in only["fields"]], ["run_id", "progress"])
+        self.assertEqual(only["examples"][0]["json"], {"run_id": "r-1", "progress": "40%"})
+
+    def test_bullets_and_sentences_of_the_status_section(self) -> None:
+        model = read("status_bullets.rst")
+        self.assertEqual(
+            model["status_codes"],
+            [
+                {"status": "202", "description": ""},
+                {"status": "400", "description": "The request is not valid."},
+                {"status": "404", "description": "No such run."},
+                {"status": "503", "description": ""},
+            ],
+        )
+        self.assertEqual([(r["status"], r["assumed"]) for r in model["responses"]], [("202", False)])
+
+    def test_status_sentences(self) -> None:
+        cases = {
+            "The response code is 200 if the request is successful. The response code is 202 if the request is "
+            "accepted but not completed.": [("200", "", True), ("202", "", False)],
+            "Generally, if status code 200 is returned, an API is successfully called. The status code for a "
+            "successful call of this API is 202.": [("202", "", True)],
+            "200: OK": [("200", "OK", False)],
+            "204": [("204", "", False)],
+            ":ref:`Table 17 <x>` describes the status code of this API.": [],
+            "For details about status codes, see Status Codes.": [],
+        }
+        for text, expected in cases.items():
+            with self.subTest(text):
+                self.assertEqual(T.status_sentences(text, in_status_section=True), expected)
+        self.assertEqual(
+            T.status_sentences("Status code 202 is returned for a normal response.", in_status_section=False),
+            [("202", "", True)],
+        )
+        self.assertEqual(T.status_sentences("The job returns 404 items at most.", in_status_section=False), [])
+
+
 class HtmlReaderTest(unittest.TestCase):
     """Huawei Cloud style HTML: captions, ``<thead>``, spans, links, status labels."""
 

@@ -94,6 +94,7 @@ class _Assembler:
         self.tables: list[_FieldTable] = []
         self.examples: list[_Example] = []
         self.status_codes: dict[str, str] = {}
+        self.success_named: str | None = None  # "the status code of a successful call is 202"
         self.endpoints: list[tuple[int, T.Endpoint, int | None]] = []  # (priority, endpoint, line)
         self.title = doc.title
         self.last_request_line: int | None = None  # index of a request-line example just read
@@ -174,10 +175,12 @@ class _Assembler:
             elif context not in (T.RESP_EXAMPLE, T.RESPONSE):
                 self.endpoints.append((1, endpoint, block.cell.line))
             return
-        if context == T.STATUS:
-            match = re.fullmatch(r"(\d{3})(?:\s+([A-Za-z][\w '-]*))?", plain)
-            if match:
-                self.status_codes.setdefault(match.group(1), match.group(2) or "")
+        if context not in (T.REQ_EXAMPLE, T.RESP_EXAMPLE):
+            for code, description, success in T.status_sentences(plain, in_status_section=context == T.STATUS):
+                if not self.status_codes.get(code):
+                    self.status_codes[code] = description
+                if success and self.success_named is None:
+                    self.success_named = code
 
     def _table(self, table: Table, state: _State) -> None:
         roles = [T.column_role(h) for h in table.header]
@@ -276,14 +279,20 @@ class _Assembler:
     def _model(self) -> dict[str, Any]:
         endpoint = self._endpoint()
         self._link_children()
-        success = next((s for s in self.status_codes if s.startswith("2")), "200")
+        stated = self.success_named or next((s for s in self.status_codes if s.startswith("2")), None)
+        success = stated or "200"
         parameters: list[dict[str, Any]] = []
         request_body: list[dict[str, Any]] = []
         responses: dict[str, dict[str, Any]] = {}
 
         def response(status: str | None) -> dict[str, Any]:
             key = status or success
-            return responses.setdefault(key, {"status": key, "fields": [], "headers": [], "examples": []})
+            entry = responses.setdefault(
+                key, {"status": key, "assumed": True, "fields": [], "headers": [], "examples": []}
+            )
+            if status is not None or stated is not None:
+                entry["assumed"] = False  # labelled, or the page names its success status
+            return entry
 
         path_names = T.path_params(endpoint.path)
         for ft in self.tables:

@@ -137,6 +137,49 @@ def label_of(text: str, section: str) -> Label | None:
     return None
 
 
+#: A status code in a sentence: 1xx to 5xx, not a table number ("Table 200").
+_STATUS_IN_TEXT = re.compile(r"(?<![\w.])(?<!table )(?<!表)([1-5]\d\d)(?!\w|\.\d)", re.I)
+#: A sentence about APIs in general ("Generally, if status code 200 is returned, an API is
+#: successfully called"), not about this call.
+_CONVENTION = re.compile(r"^(generally|in general|usually|typically|as a rule|一般|通常)\b|\ban api is\b|\bapis\b", re.I)
+#: Words that make a number a status code of this call.
+_STATUS_WORDS = re.compile(
+    r"(status code|response code|http code|return code|returns?\b|is returned|are returned|answers?\b|"
+    r"responds?\b|返回|状态码)",
+    re.I,
+)
+#: A sentence naming the code of a successful call ("the status code for a successful
+#: call of this API is 202", "Status code 202 is returned for a normal response").
+_SUCCESS_WORDS = re.compile(r"(success|succeed|normal|正常|成功)", re.I)
+
+
+def status_sentences(text: str, *, in_status_section: bool) -> list[tuple[str, str, bool]]:
+    """Status codes a paragraph states: ``(code, description, names the success)``.
+
+    In a status code section: ``200``, ``200 OK``, ``200: OK``, and sentences naming a
+    code ("The response code is 202 if the request is accepted"). Elsewhere only sentences
+    that say a code is returned. Sentences about APIs in general ("Generally, 200 means
+    success") state nothing about this call.
+    """
+    plain = collapse(strip_bold(text))
+    match = re.fullmatch(r"([1-5]\d\d)(?:\s*(?:[:：\-–—]\s*|\s)(.{0,120}))?", plain)
+    if match and in_status_section:
+        return [(match.group(1), (match.group(2) or "").strip(), False)]
+    out: list[tuple[str, str, bool]] = []
+    for sentence in _sentences(plain):
+        codes = _STATUS_IN_TEXT.findall(sentence)
+        if not codes or _CONVENTION.search(sentence):
+            continue
+        if not _STATUS_WORDS.search(sentence):
+            continue
+        if not in_status_section and not _SUCCESS_WORDS.search(sentence):
+            continue
+        success = bool(_SUCCESS_WORDS.search(sentence)) and len(set(codes)) == 1
+        for code in dict.fromkeys(codes):
+            out.append((code, "", success and code.startswith("2")))
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # Method and path
 # ---------------------------------------------------------------------------------------
