@@ -8,7 +8,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{DocModel, DocType, Example, Field, Parameter, json_differences, json_eq};
+use crate::model::{
+    DocModel, DocType, Example, Field, Parameter, Response, json_differences, json_eq,
+};
 
 /// What kind of change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -175,25 +177,24 @@ pub fn diff(old: &DocModel, new: &DocModel) -> Vec<Change> {
             });
         }
     }
-    for s in new_statuses.iter().filter(|s| old_statuses.contains(s)) {
-        let fields = |m: &DocModel| m.response(s).map(|r| r.fields.clone()).unwrap_or_default();
+    for (o, n) in response_pairs(old, new) {
+        let s = n.status.as_str();
         let at = |path: &str| place::response(s, path);
-        diff_fields(&fields(old), &fields(new), "", &at, &mut out);
+        diff_fields(&o.fields, &n.fields, "", &at, &mut out);
         // Header names compare case-insensitively: the new spelling of a header the old
         // document has is taken as the old one.
-        let headers = |m: &DocModel| m.response(s).map(|r| r.headers.clone()).unwrap_or_default();
-        let old_headers = headers(old);
-        let mut new_headers = headers(new);
-        for n in &mut new_headers {
-            if let Some(o) = old_headers
+        let mut new_headers = n.headers.clone();
+        for h in &mut new_headers {
+            if let Some(x) = o
+                .headers
                 .iter()
-                .find(|o| o.name.eq_ignore_ascii_case(&n.name))
+                .find(|x| x.name.eq_ignore_ascii_case(&h.name))
             {
-                n.name.clone_from(&o.name);
+                h.name.clone_from(&x.name);
             }
         }
         let header_at = |name: &str| place::response_header(s, name);
-        diff_fields(&old_headers, &new_headers, "", &header_at, &mut out);
+        diff_fields(&o.headers, &new_headers, "", &header_at, &mut out);
     }
     diff_examples(
         &old.request_examples,
@@ -201,20 +202,51 @@ pub fn diff(old: &DocModel, new: &DocModel) -> Vec<Change> {
         place::EXAMPLE_REQUEST,
         &mut out,
     );
-    for s in new_statuses.iter().filter(|s| old_statuses.contains(s)) {
-        let examples = |m: &DocModel| {
-            m.response(s)
-                .map(|r| r.examples.clone())
-                .unwrap_or_default()
-        };
+    for (o, n) in response_pairs(old, new) {
         diff_examples(
-            &examples(old),
-            &examples(new),
-            &place::example_response(s),
+            &o.examples,
+            &n.examples,
+            &place::example_response(&n.status),
             &mut out,
         );
     }
     out
+}
+
+/// The responses of both versions that describe the same answer: the same status; and a
+/// response whose status the page did not state (`assumed`) with the other version's first
+/// success response left unpaired. Responses of one side only are new or gone statuses,
+/// reported as such.
+fn response_pairs<'a>(old: &'a DocModel, new: &'a DocModel) -> Vec<(&'a Response, &'a Response)> {
+    let mut pairs = Vec::new();
+    let mut old_used = vec![false; old.responses.len()];
+    let mut new_left = Vec::new();
+    for n in &new.responses {
+        match old.responses.iter().position(|o| o.status == n.status) {
+            Some(i) if !old_used[i] => {
+                old_used[i] = true;
+                pairs.push((&old.responses[i], n));
+            }
+            _ => new_left.push(n),
+        }
+    }
+    let success = |r: &&Response| r.status.starts_with('2');
+    let mut old_left: Vec<&Response> = old
+        .responses
+        .iter()
+        .zip(&old_used)
+        .filter(|(_, u)| !**u)
+        .map(|(r, _)| r)
+        .collect();
+    for n in new_left {
+        let found = old_left
+            .iter()
+            .position(|o| (o.assumed || n.assumed) && success(o) && success(&n));
+        if let Some(i) = found {
+            pairs.push((old_left.remove(i), n));
+        }
+    }
+    pairs
 }
 
 /// A parameter in a message: `optional, String`.
@@ -326,10 +358,7 @@ fn type_change(
     ats: &(Option<String>, Option<String>),
 ) -> Option<Change> {
     let (a, b) = (DocType::parse(old), DocType::parse(new));
-    let same = match (&a, &b) {
-        (DocType::Unknown(x), DocType::Unknown(y)) => x.eq_ignore_ascii_case(y),
-        _ => a == b,
-    };
+    let same = a.same_meaning(&b);
     (!same).then(|| Change {
         kind: ChangeKind::Type,
         at: at.to_owned(),
@@ -426,23 +455,45 @@ fn diff_fields(
     at: &dyn Fn(&str) -> String,
     out: &mut Vec<Change>,
 ) {
+    let moves = moved_under_wrapper(old, new);
+    let moved_away = |o: &Field| moves.iter().any(|m| m.names.contains(&o.name));
     for n in new {
         let path = child_path(parent, &n.name);
         let place = at(&path);
-        match old.iter().find(|o| o.name == n.name) {
-            None => out.push(Change {
-                kind: ChangeKind::FieldAdded,
+        if let Some(m) = moves.iter().find(|m| m.wrapper == n.name) {
+            out.push(Change {
+                kind: ChangeKind::FieldsMoved,
                 at: place,
-                description: format!("field added ({})", field_summary(n)),
+                description: format!(
+                    "{} field(s) now documented under {}: {}",
+                    m.names.len(),
+                    n.name,
+                    m.names.join(", ")
+                ),
                 old_at: None,
                 new_at: some(&n.at),
-            }),
+            });
+            // The moved fields compared with their old selves at their new places; the
+            // wrapper's other members are new.
+            let before: Vec<Field> = old
+                .iter()
+                .filter(|o| m.names.contains(&o.name))
+                .cloned()
+                .collect();
+            diff_fields(&before, &n.children, &path, at, out);
+            continue;
+        }
+        match old.iter().find(|o| o.name == n.name) {
+            None => added_or_removed(n, &path, at, ChangeKind::FieldAdded, out),
             Some(o) => {
                 let ats = (some(&o.at), some(&n.at));
                 if let Some(c) = type_change(&o.type_text, &n.type_text, &place, &ats) {
                     out.push(c);
                 }
-                if o.mandatory != n.mandatory {
+                // A table that gains or loses its Mandatory column states nothing new.
+                if let (Some(a), Some(b)) = (o.mandatory, n.mandatory)
+                    && a != b
+                {
                     out.push(Change {
                         kind: ChangeKind::Mandatory,
                         at: place.clone(),
@@ -460,88 +511,332 @@ fn diff_fields(
             }
         }
     }
-    for o in old.iter().filter(|o| !new.iter().any(|n| n.name == o.name)) {
-        out.push(Change {
-            kind: ChangeKind::FieldRemoved,
-            at: at(&child_path(parent, &o.name)),
-            description: format!("field removed (was {})", field_summary(o)),
-            old_at: some(&o.at),
-            new_at: None,
-        });
+    for o in old
+        .iter()
+        .filter(|o| !new.iter().any(|n| n.name == o.name) && !moved_away(o))
+    {
+        let path = child_path(parent, &o.name);
+        added_or_removed(o, &path, at, ChangeKind::FieldRemoved, out);
     }
 }
 
-/// Example bodies compared as parsed JSON (text that is not JSON: whitespace-collapsed
-/// text). Equal examples pair up whatever their order; the rest pair in order.
-fn diff_examples(old: &[Example], new: &[Example], at: &str, out: &mut Vec<Change>) {
-    #[derive(Clone)]
-    enum Body {
-        Json(Value),
-        Text(String),
-    }
-    let body = |e: &Example| match &e.json {
-        Some(v) => Body::Json(v.clone()),
-        None => Body::Text(e.text.split_whitespace().collect::<Vec<_>>().join(" ")),
+/// A field added or removed, and every field nested in it, each at its full path.
+fn added_or_removed(
+    f: &Field,
+    path: &str,
+    at: &dyn Fn(&str) -> String,
+    kind: ChangeKind,
+    out: &mut Vec<Change>,
+) {
+    let (description, old_at, new_at) = if kind == ChangeKind::FieldAdded {
+        (
+            format!("field added ({})", field_summary(f)),
+            None,
+            some(&f.at),
+        )
+    } else {
+        (
+            format!("field removed (was {})", field_summary(f)),
+            some(&f.at),
+            None,
+        )
     };
-    let same = |a: &Body, b: &Body| match (a, b) {
-        (Body::Json(x), Body::Json(y)) => json_eq(x, y),
-        (Body::Text(x), Body::Text(y)) => x == y,
-        _ => false,
-    };
-    let old_bodies: Vec<(Body, &Example)> = old.iter().map(|e| (body(e), e)).collect();
-    let new_bodies: Vec<(Body, &Example)> = new.iter().map(|e| (body(e), e)).collect();
-    let mut used_old = vec![false; old_bodies.len()];
-    let mut unmatched_new = Vec::new();
-    for (b, e) in &new_bodies {
-        match (0..old_bodies.len()).find(|&i| !used_old[i] && same(&old_bodies[i].0, b)) {
-            Some(i) => used_old[i] = true,
-            None => unmatched_new.push((b.clone(), *e)),
-        }
+    out.push(Change {
+        kind,
+        at: at(path),
+        description,
+        old_at,
+        new_at,
+    });
+    for c in &f.children {
+        added_or_removed(c, &child_path(path, &c.name), at, kind, out);
     }
-    let mut unmatched_old = old_bodies
+}
+
+/// Fields of one level that a new version documents under a wrapper object instead.
+struct Move {
+    /// The new field that holds them.
+    wrapper: String,
+    /// The old fields now inside it.
+    names: Vec<String>,
+}
+
+/// Old fields that are gone from this level and reappear as members of one new field (a
+/// `job` wrapper): at least two, and at least half of the wrapper's members.
+fn moved_under_wrapper(old: &[Field], new: &[Field]) -> Vec<Move> {
+    let gone: Vec<&Field> = old
         .iter()
-        .zip(&used_old)
-        .filter(|(_, u)| !**u)
-        .map(|((b, e), _)| (b.clone(), *e))
-        .collect::<Vec<_>>()
-        .into_iter();
-    for (b, e) in unmatched_new {
-        match unmatched_old.next() {
-            Some((ob, oe)) => {
-                let description = match (&ob, &b) {
-                    (Body::Json(x), Body::Json(y)) => {
-                        format!("example changed: {}", json_differences(x, y, 6).join("; "))
-                    }
-                    (Body::Text(_), Body::Text(_)) => "example text changed (not JSON)".into(),
-                    (Body::Text(_), Body::Json(_)) => "example is JSON now".into(),
-                    (Body::Json(_), Body::Text(_)) => "example is no longer JSON".into(),
-                };
-                out.push(Change {
-                    kind: ChangeKind::ExampleChanged,
-                    at: at.to_owned(),
-                    description,
-                    old_at: some(&oe.at),
-                    new_at: some(&e.at),
-                });
-            }
-            None => out.push(Change {
-                kind: ChangeKind::ExampleAdded,
-                at: at.to_owned(),
-                description: "example added".into(),
-                old_at: None,
-                new_at: some(&e.at),
-            }),
+        .filter(|o| !new.iter().any(|n| n.name == o.name))
+        .collect();
+    let mut moves = Vec::new();
+    for n in new.iter().filter(|n| !old.iter().any(|o| o.name == n.name)) {
+        let names: Vec<String> = gone
+            .iter()
+            .filter(|o| n.children.iter().any(|c| c.name == o.name))
+            .filter(|o| !moves.iter().any(|m: &Move| m.names.contains(&o.name)))
+            .map(|o| o.name.clone())
+            .collect();
+        if names.len() >= 2 && names.len() * 2 >= n.children.len() {
+            moves.push(Move {
+                wrapper: n.name.clone(),
+                names,
+            });
         }
     }
-    for (_, oe) in unmatched_old {
-        out.push(Change {
-            kind: ChangeKind::ExampleRemoved,
-            at: at.to_owned(),
-            description: "example removed".into(),
-            old_at: some(&oe.at),
-            new_at: None,
-        });
+    moves
+}
+
+/// What an example says: its request line (`POST https://.../v1/x`, whitespace collapsed)
+/// when it starts with one, and its body as parsed JSON (text that is not JSON:
+/// whitespace-collapsed text). A request line and its body in one code block or in two say
+/// the same.
+fn example_parts(e: &Example) -> (Option<String>, Option<Body>) {
+    let text = e.text.trim();
+    if let Some(v) = &e.json {
+        let first = text.lines().next().unwrap_or("");
+        let line = first.split_whitespace().collect::<Vec<_>>().join(" ");
+        let is_request = line
+            .split_once(' ')
+            .is_some_and(|(m, _)| KNOWN_METHODS.contains(&m.to_ascii_uppercase().as_str()));
+        return (is_request.then_some(line), Some(Body::Json(v.clone())));
     }
+    if let Some(v) = lenient_json(text) {
+        return (None, Some(Body::Json(v)));
+    }
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let line = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    let is_request = line
+        .split_once(' ')
+        .is_some_and(|(m, _)| KNOWN_METHODS.contains(&m.to_ascii_uppercase().as_str()));
+    if is_request {
+        let rest = rest.trim();
+        let body = if rest.is_empty() {
+            None
+        } else {
+            Some(match lenient_json(rest) {
+                Some(v) => Body::Json(v),
+                None => Body::Text(rest.split_whitespace().collect::<Vec<_>>().join(" ")),
+            })
+        };
+        return (Some(line), body);
+    }
+    (
+        None,
+        Some(Body::Text(
+            text.split_whitespace().collect::<Vec<_>>().join(" "),
+        )),
+    )
+}
+
+/// JSON as a person reads a documented example: as written, else with up to three slips a
+/// page makes repaired (a closing bracket or brace left out, a comma before a closing one),
+/// each where the parser first stumbles.
+fn lenient_json(text: &str) -> Option<Value> {
+    let text = text.trim();
+    if !(text.starts_with('{') || text.starts_with('[')) {
+        return None;
+    }
+    let mut candidate = text.to_owned();
+    for _ in 0..4 {
+        let error = match serde_json::from_str::<Value>(&candidate) {
+            Ok(v) => return Some(v),
+            Err(e) => e,
+        };
+        let offset = offset_of(&candidate, error.line(), error.column()).min(candidate.len());
+        // Where the closer belongs: where the parser stopped, before the token it read last
+        // (a key it took for a value), or before the comma ahead of that token.
+        let before = candidate[..offset].trim_end_matches(|c: char| c != '"' && c != ',');
+        let token_start = before
+            .strip_suffix('"')
+            .and_then(|b| b.rfind('"'))
+            .unwrap_or(offset);
+        let comma = candidate[..token_start]
+            .trim_end()
+            .strip_suffix(',')
+            .map_or(token_start, str::len);
+        let repaired = [offset, token_start, comma].iter().find_map(|&at| {
+            ["]", "}"].iter().find_map(|close| {
+                let mut c = candidate.clone();
+                c.insert_str(at, close);
+                let better = match serde_json::from_str::<Value>(&c) {
+                    Ok(_) => true,
+                    Err(e) => offset_of(&c, e.line(), e.column()) > offset + 1,
+                };
+                better.then_some(c)
+            })
+        });
+        match repaired {
+            Some(c) => candidate = c,
+            None => {
+                // `, }` / `, ]`: drop the comma before the closer the parser stopped at.
+                let before = candidate[..offset.min(candidate.len())].trim_end();
+                let cut = before.strip_suffix(',')?.len();
+                candidate.replace_range(cut..cut + 1, "");
+            }
+        }
+    }
+    None
+}
+
+/// The byte offset of a 1-based line and column that serde_json reports.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let col = column.saturating_sub(1);
+    let line_text = &text[start.min(text.len())..];
+    start
+        + line_text
+            .char_indices()
+            .nth(col)
+            .map_or(line_text.len(), |(i, _)| i)
+}
+
+const KNOWN_METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+
+#[derive(Clone)]
+enum Body {
+    Json(Value),
+    Text(String),
+}
+
+impl Body {
+    fn same(&self, other: &Body) -> bool {
+        match (self, other) {
+            (Body::Json(x), Body::Json(y)) => json_eq(x, y),
+            (Body::Text(x), Body::Text(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+/// The examples of one place (the request, or one status) compared as a whole: their request
+/// lines as a set, their bodies as parsed JSON whatever their order. One change per place:
+/// added (none before), removed (none now) or changed, with what differs.
+fn diff_examples(old: &[Example], new: &[Example], at: &str, out: &mut Vec<Change>) {
+    let parts = |examples: &[Example]| {
+        let mut lines: Vec<String> = Vec::new();
+        let mut bodies: Vec<(Body, String)> = Vec::new();
+        for e in examples {
+            let (line, body) = example_parts(e);
+            if let Some(l) = line
+                && !lines.contains(&l)
+            {
+                lines.push(l);
+            }
+            if let Some(b) = body {
+                bodies.push((b, e.at.clone()));
+            }
+        }
+        (lines, bodies)
+    };
+    let (old_lines, old_bodies) = parts(old);
+    let (new_lines, new_bodies) = parts(new);
+    let mut used = vec![false; old_bodies.len()];
+    let mut unmatched_new = Vec::new();
+    for (b, place) in &new_bodies {
+        match (0..old_bodies.len()).find(|&i| !used[i] && old_bodies[i].0.same(b)) {
+            Some(i) => used[i] = true,
+            None => unmatched_new.push((b, place)),
+        }
+    }
+    let unmatched_old: Vec<&(Body, String)> = old_bodies
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(b, _)| b)
+        .collect();
+    // A request line one version shows and the other does not (it gives it outside its
+    // examples, or in prose) says nothing new; one replaced by another does.
+    let lines_changed = old_lines.iter().any(|l| !new_lines.contains(l))
+        && new_lines.iter().any(|l| !old_lines.contains(l));
+    let (had, has) = (
+        !old_lines.is_empty() || !old_bodies.is_empty(),
+        !new_lines.is_empty() || !new_bodies.is_empty(),
+    );
+    if unmatched_new.is_empty() && unmatched_old.is_empty() && !lines_changed && had == has {
+        return;
+    }
+    let mut what = Vec::new();
+    match (unmatched_old.first(), unmatched_new.first()) {
+        (Some((Body::Json(x), _)), Some((Body::Json(y), _))) => {
+            what.push(json_differences(x, y, 6).join("; "));
+        }
+        (Some((Body::Text(_), _)), Some((Body::Json(_), _))) => {
+            what.push("a body is JSON now".into())
+        }
+        (Some((Body::Json(_), _)), Some((Body::Text(_), _))) => {
+            what.push("a body is no longer JSON".into());
+        }
+        (Some(_), Some(_)) => what.push("body text changed (not JSON)".into()),
+        _ => {}
+    }
+    if unmatched_new.len() > unmatched_old.len() {
+        what.push(format!(
+            "{} more example body(ies)",
+            unmatched_new.len() - unmatched_old.len()
+        ));
+    }
+    if unmatched_old.len() > unmatched_new.len() {
+        what.push(format!(
+            "{} example body(ies) fewer",
+            unmatched_old.len() - unmatched_new.len()
+        ));
+    }
+    if lines_changed {
+        let added: Vec<&str> = new_lines
+            .iter()
+            .filter(|l| !old_lines.contains(l))
+            .map(String::as_str)
+            .collect();
+        let removed: Vec<&str> = old_lines
+            .iter()
+            .filter(|l| !new_lines.contains(l))
+            .map(String::as_str)
+            .collect();
+        if !removed.is_empty() {
+            what.push(format!(
+                "request line {} → {}",
+                removed.join(" | "),
+                added.join(" | ")
+            ));
+        } else {
+            what.push(format!("request line added: {}", added.join(" | ")));
+        }
+    }
+    let only_added = unmatched_old.is_empty() && !lines_changed;
+    let only_removed = unmatched_new.is_empty() && !lines_changed;
+    let (kind, description) = match (had, has) {
+        (false, _) => (ChangeKind::ExampleAdded, "example added".to_owned()),
+        (_, false) => (ChangeKind::ExampleRemoved, "example removed".to_owned()),
+        _ if only_added => (
+            ChangeKind::ExampleAdded,
+            format!("{} example body(ies) added", unmatched_new.len()),
+        ),
+        _ if only_removed => (
+            ChangeKind::ExampleRemoved,
+            format!("{} example body(ies) removed", unmatched_old.len()),
+        ),
+        _ => (
+            ChangeKind::ExampleChanged,
+            format!("example changed: {}", what.join("; ")),
+        ),
+    };
+    out.push(Change {
+        kind,
+        at: at.to_owned(),
+        description,
+        old_at: unmatched_old
+            .first()
+            .map(|(_, p)| p.clone())
+            .filter(|p| !p.is_empty()),
+        new_at: unmatched_new
+            .first()
+            .map(|(_, p)| (*p).clone())
+            .filter(|p| !p.is_empty()),
+    });
 }
 
 #[cfg(test)]

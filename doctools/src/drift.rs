@@ -451,8 +451,8 @@ impl<'a> Checker<'a> {
         // Values only mean something for scalars: bold words in the description of an
         // object ("Value options: **project** and **domain**") name its members.
         let scalar = match &doc_type {
-            DocType::Object => false,
-            DocType::Array(Some(inner)) => **inner != DocType::Object,
+            DocType::Object | DocType::Map => false,
+            DocType::Array(Some(inner)) => !matches!(**inner, DocType::Object | DocType::Map),
             _ => true,
         };
         if !values.is_empty() && scalar {
@@ -938,7 +938,7 @@ fn compare_type(raw: &Value, doc: &DocType, shape: &Shape) -> TypeVerdict {
     let (matched, wider_match): (Option<JsonType>, Option<String>) = match doc {
         DocType::String => (types.get(&JsonType::String).cloned(), None),
         DocType::Boolean => (types.get(&JsonType::Boolean).cloned(), None),
-        DocType::Object => (types.get(&JsonType::Object).cloned(), None),
+        DocType::Object | DocType::Map => (types.get(&JsonType::Object).cloned(), None),
         DocType::Number => (types.get(&JsonType::Number).cloned(), None),
         DocType::Integer(size) => {
             let int = types

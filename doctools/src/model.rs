@@ -95,6 +95,9 @@ pub struct Response {
     pub headers: Vec<Field>,
     /// Example bodies.
     pub examples: Vec<Example>,
+    /// The page states no status for this response: the reader gave it the success status
+    /// by default. Such a status is not documented, so it is never added or removed.
+    pub assumed: bool,
 }
 
 /// A status code from the status code table.
@@ -152,7 +155,12 @@ impl DocModel {
             .status_codes
             .iter()
             .map(|s| s.status.clone())
-            .chain(self.responses.iter().map(|r| r.status.clone()))
+            .chain(
+                self.responses
+                    .iter()
+                    .filter(|r| !r.assumed)
+                    .map(|r| r.status.clone()),
+            )
             .filter(|s| !s.is_empty())
             .collect();
         all.sort_by_key(|s| status_order(s));
@@ -180,7 +188,8 @@ pub fn status_order(s: &str) -> (u32, String) {
     (s.parse().unwrap_or(u32::MAX), s.to_owned())
 }
 
-/// What a document type name means, in JSON terms.
+/// What a document type name means, in JSON terms: the small grammar every label is read
+/// into (a scalar, an object, a map, an array of one of these), whatever its spelling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocType {
     /// `String`.
@@ -191,23 +200,14 @@ pub enum DocType {
     Number,
     /// `Boolean`.
     Boolean,
-    /// `Object`, `Xyz object`, `Map<...>`.
+    /// `Object`, `Xyz object`, `Object Xyz`, a named type (`SubJobEntities`).
     Object,
-    /// `Array of ...`, `List<...>`; the element type when named.
+    /// `Map<String,String>`, `Map`: keys the document does not list.
+    Map,
+    /// `Array of ...`, `List<...>`, `X[]`; the element type when named.
     Array(Option<Box<DocType>>),
     /// A type name this code does not know.
     Unknown(String),
-}
-
-/// A type name without a trailing `in Table N` (`Objects in Table 6`), lower case.
-fn strip_table_reference(lower: &str) -> &str {
-    if let Some(i) = lower.rfind(" in table ") {
-        let number = &lower[i + " in table ".len()..];
-        if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
-            return lower[..i].trim_end();
-        }
-    }
-    lower
 }
 
 /// The width of a documented integer.
@@ -219,71 +219,199 @@ pub enum IntSize {
     Int64,
 }
 
+/// The scalar names documents use, singular and plural, with their meaning.
+fn scalar(word: &str) -> Option<DocType> {
+    Some(match word {
+        "string" | "strings" | "str" | "char" | "uuid" | "date" | "datetime"
+        | "timestamp string" | "text" => DocType::String,
+        "integer" | "integers" | "int" | "int32" | "short" | "int integer" => {
+            DocType::Integer(IntSize::Int32)
+        }
+        "long" | "longs" | "int64" | "long integer" => DocType::Integer(IntSize::Int64),
+        "float" | "floats" | "double" | "doubles" | "number" | "numbers" | "bigdecimal"
+        | "decimal" | "float32" | "float64" => DocType::Number,
+        "boolean" | "booleans" | "bool" => DocType::Boolean,
+        "object" | "objects" | "json" | "json object" | "jsonobject" | "dict" => DocType::Object,
+        "map" => DocType::Map,
+        "array" | "list" | "arrays" | "jsonarray" => DocType::Array(None),
+        _ => return None,
+    })
+}
+
+/// A label without what only points at where the type is described: `:ref:` markup and
+/// anchors (`:ref:`Task <anchor>`` → `Task`), backticks, and table references in any wording
+/// (`(Table 5)`, `in Table 5`, `see Table 5`, `For details, see Table 5.`).
+fn without_references(text: &str) -> String {
+    let mut s = text.replace(":ref:", " ");
+    // `Name <anchor>` of a reference (a space before `<`): the anchor is spelling, the name
+    // is the link text. `List<String>` and `Map<String,String>` (no space) stay.
+    let mut from = 0;
+    while let Some(open) = s[from..].find('<').map(|i| i + from) {
+        let Some(close) = s[open..].find('>').map(|i| i + open) else {
+            break;
+        };
+        if s[..open].ends_with(char::is_whitespace) {
+            s.replace_range(open..=close, " ");
+            from = open;
+        } else {
+            from = close + 1;
+        }
+    }
+    let s = s.replace(['`', '*', '"'], " ");
+    let mut words: Vec<&str> = s.split_whitespace().collect();
+    // Drop every `table N` with its lead-in (`in`, `see`, `for details, see`, parentheses).
+    let mut i = 0;
+    while i + 1 < words.len() {
+        let number = words[i + 1].trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        if words[i].trim_start_matches('(').eq_ignore_ascii_case("table")
+            && !number.is_empty()
+            && number.chars().all(|c| c.is_ascii_digit())
+        {
+            let mut start = i;
+            while start > 0
+                && matches!(
+                    words[start - 1]
+                        .trim_matches(|c: char| c == '(' || c == ',')
+                        .to_ascii_lowercase()
+                        .as_str(),
+                    "in" | "see" | "details" | "for" | "refer" | "to" | "described"
+                )
+            {
+                start -= 1;
+            }
+            words.drain(start..i + 2);
+            i = start;
+        } else {
+            i += 1;
+        }
+    }
+    words
+        .join(" ")
+        .trim_matches(|c: char| matches!(c, '(' | ')' | '.' | ',' | ';' | ' '))
+        .to_owned()
+}
+
+/// One edit away from `word` (a typo: `Sting`, `Interger`, `Boolen`).
+fn one_edit(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    match long.len() - short.len() {
+        0 => {
+            let diffs: Vec<usize> = (0..short.len()).filter(|&i| short[i] != long[i]).collect();
+            diffs.len() == 1
+                || diffs.len() == 2
+                    && diffs[1] == diffs[0] + 1
+                    && short[diffs[0]] == long[diffs[1]]
+                    && short[diffs[1]] == long[diffs[0]]
+        }
+        1 => {
+            let i = (0..short.len())
+                .find(|&i| short[i] != long[i])
+                .unwrap_or(short.len());
+            short[i..] == long[i + 1..]
+        }
+        _ => false,
+    }
+}
+
 impl DocType {
     /// Reads a type name as documents write it, case-insensitively.
     pub fn parse(text: &str) -> DocType {
-        let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let lower = collapsed.to_lowercase();
-        // `Objects in Table 6`, `Array of objects in Table 5`: the table is a link.
-        let lower = strip_table_reference(lower.trim());
+        let cleaned = without_references(text);
+        let lower = cleaned.to_lowercase();
         if lower.is_empty() {
             return DocType::Unknown(String::new());
         }
-        if let Some(inner) = lower
-            .strip_prefix("array of ")
-            .or_else(|| lower.strip_prefix("list of "))
-        {
-            return DocType::Array(Some(Box::new(Self::element(inner))));
+        Self::read(&lower, &cleaned)
+    }
+
+    fn read(lower: &str, original: &str) -> DocType {
+        let lower = lower.trim();
+        if let Some(t) = scalar(lower) {
+            return t;
         }
-        for (open, close) in [("list<", ">"), ("array<", ">"), ("set<", ">")] {
+        for lead in [
+            "array of ",
+            "list of ",
+            "set of ",
+            "an array of ",
+            "arrays of ",
+        ] {
+            if let Some(inner) = lower.strip_prefix(lead) {
+                return DocType::Array(Some(Box::new(Self::element(inner))));
+            }
+        }
+        for (open, close) in [
+            ("list<", ">"),
+            ("array<", ">"),
+            ("set<", ">"),
+            ("list [", "]"),
+        ] {
             if let Some(inner) = lower.strip_prefix(open).and_then(|r| r.strip_suffix(close)) {
                 return DocType::Array(Some(Box::new(Self::element(inner))));
             }
         }
-        if let Some(inner) = lower.strip_suffix("[]") {
-            return DocType::Array(Some(Box::new(Self::element(inner))));
+        for suffix in ["[]", " array", " list", " arrays"] {
+            if let Some(inner) = lower.strip_suffix(suffix) {
+                return DocType::Array(Some(Box::new(Self::element(inner))));
+            }
         }
-        if let Some(inner) = lower.strip_suffix(" array") {
-            return DocType::Array(Some(Box::new(Self::element(inner))));
+        if lower.starts_with("map<") || lower.starts_with("map ") || lower.starts_with("map(") {
+            return DocType::Map;
         }
-        if lower.starts_with("map<") || lower.starts_with("map ") || lower.ends_with(" object") {
+        if lower.ends_with(" object")
+            || lower.ends_with(" objects")
+            || lower.starts_with("object ")
+            || lower.starts_with("objects ")
+        {
             return DocType::Object;
         }
-        match lower {
-            "string" | "str" | "char" | "uuid" | "date" | "datetime" | "timestamp string" => {
-                DocType::String
-            }
-            "integer" | "int" | "int32" | "short" => DocType::Integer(IntSize::Int32),
-            "long" | "int64" | "long integer" => DocType::Integer(IntSize::Int64),
-            "float" | "double" | "number" | "bigdecimal" | "decimal" | "float32" | "float64" => {
-                DocType::Number
-            }
-            "boolean" | "bool" => DocType::Boolean,
-            "object" | "objects" | "map" | "json" | "dict" | "json object" => DocType::Object,
-            "array" | "list" => DocType::Array(None),
-            _ => DocType::Unknown(collapsed),
+        // A type's own name (`SubJobEntities`, `OperationLog`): one identifier with a capital
+        // letter after its first, as named structures are written.
+        if !original.contains(' ')
+            && original
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && original.chars().skip(1).any(|c| c.is_ascii_uppercase())
+        {
+            return DocType::Object;
         }
+        // A typo of a scalar name is read as a person reads it.
+        if !lower.contains(' ') && lower.len() >= 4 {
+            for word in [
+                "string", "integer", "boolean", "object", "number", "double", "float",
+            ] {
+                if one_edit(lower, word) {
+                    return scalar(word).unwrap_or(DocType::Unknown(original.to_owned()));
+                }
+            }
+        }
+        DocType::Unknown(original.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 
     /// An element type: `objects`, `strings`, `Task objects`, `result objects`.
     fn element(text: &str) -> DocType {
         let text = text.trim();
-        let singular = match text {
-            "strings" => "string",
-            "integers" => "integer",
-            "longs" => "long",
-            "objects" => "object",
-            "numbers" => "number",
-            "booleans" => "boolean",
-            "floats" => "float",
-            "doubles" => "double",
-            other => other,
-        };
-        if let Some(rest) = singular.strip_suffix(" objects") {
-            let _ = rest;
-            return DocType::Object;
+        if text.is_empty() {
+            return DocType::Unknown(String::new());
         }
-        DocType::parse(singular)
+        Self::read(text, text)
+    }
+
+    /// Whether two labels mean the same: equal readings, an `Array` of unnamed elements
+    /// beside any array, and unknown names equal but for case.
+    pub fn same_meaning(&self, other: &DocType) -> bool {
+        match (self, other) {
+            (DocType::Unknown(x), DocType::Unknown(y)) => x.eq_ignore_ascii_case(y),
+            (DocType::Array(None), DocType::Array(_))
+            | (DocType::Array(_), DocType::Array(None)) => true,
+            (DocType::Array(Some(x)), DocType::Array(Some(y))) => x.same_meaning(y),
+            (a, b) => a == b,
+        }
     }
 
     /// `string`, `integer (int64)`, `array of object`: the JSON meaning, for messages.
@@ -295,6 +423,7 @@ impl DocType {
             DocType::Number => "number".into(),
             DocType::Boolean => "boolean".into(),
             DocType::Object => "object".into(),
+            DocType::Map => "map".into(),
             DocType::Array(None) => "array".into(),
             DocType::Array(Some(inner)) => format!("array of {}", inner.describe()),
             DocType::Unknown(text) => format!("`{text}` (not understood)"),
@@ -444,7 +573,7 @@ mod tests {
         assert_eq!(DocType::parse("Boolean"), Boolean);
         assert_eq!(DocType::parse("Object"), Object);
         assert_eq!(DocType::parse("JobEntities object"), Object);
-        assert_eq!(DocType::parse("Map<String,String>"), Object);
+        assert_eq!(DocType::parse("Map<String,String>"), Map);
         assert_eq!(
             DocType::parse("Array of Task objects"),
             Array(Some(Box::new(Object)))
@@ -468,6 +597,41 @@ mod tests {
             Unknown("Whatever".into()),
             "unknown names are kept"
         );
+    }
+
+    /// The spellings of one meaning that real pages switch between (issue: type labels that
+    /// carry a name or a table reference).
+    #[test]
+    fn labels_that_name_a_type_or_a_table_mean_the_same() {
+        use DocType::*;
+        let same = |a: &str, b: &str| {
+            let (x, y) = (DocType::parse(a), DocType::parse(b));
+            assert!(x.same_meaning(&y), "{a} ({x:?}) vs {b} ({y:?})");
+        };
+        same("Object SubJobEntities", "Object");
+        same("SubJobEntities", "object");
+        same("Array of objects (Table 5)", "Array of objects in Table 5");
+        same("Array of objects (see Table 5)", "Array of objects. For details, see Table 5.");
+        same(
+            "Array of :ref:`OperationLog <cbr_03_0011__table1>` objects",
+            "Array of :ref:`OperationLog <renamed_anchor>` objects",
+        );
+        same("List<String>", "Array of strings");
+        same("Array of Strings", "Array of strings");
+        same("String[]", "List<String>");
+        same("Array", "Array of objects");
+        same("Sting", "String");
+        same("Interger", "Integer");
+        let differ = |a: &str, b: &str| {
+            let (x, y) = (DocType::parse(a), DocType::parse(b));
+            assert!(!x.same_meaning(&y), "{a} ({x:?}) vs {b} ({y:?})");
+        };
+        differ("Object", "Map<String,String>");
+        differ("Array of strings", "Array of objects");
+        differ("Integer", "Long");
+        differ("String", "Integer");
+        differ("Object", "Array of objects");
+        assert_eq!(DocType::parse("Map<String, Object>"), Map);
     }
 
     #[test]
