@@ -53,10 +53,8 @@ impl Fetcher {
         }
         // Longest prefix first.
         map.sort_by_key(|m| std::cmp::Reverse(m.0.len()));
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            // reqwest is built without a provider (as in the runtime); losing a race is fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
+        // reqwest is built without a provider (as in the runtime): the runtime's rule.
+        cloudjobs_runtime::connection::install_crypto_provider();
         let client = reqwest::Client::builder()
             .user_agent(concat!("cloudjobs-xtask-docs/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(30))

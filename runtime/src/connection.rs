@@ -366,6 +366,13 @@ fn process_provider() -> Arc<rustls::crypto::CryptoProvider> {
         .unwrap_or_else(|| Arc::new(ring_provider()))
 }
 
+/// Makes sure the process has a rustls crypto provider (the application's, else *ring*), for
+/// an HTTP client built outside [`Connection`] on the same reqwest (`rustls-no-provider`),
+/// as the project's document downloader is.
+pub fn install_crypto_provider() {
+    let _ = process_provider();
+}
+
 /// rustls's *ring* provider.
 ///
 /// rustls 0.23.48 deprecated `crypto::ring::default_provider` ("no support for

@@ -44,7 +44,7 @@ pub enum Command {
     Docs(DocsCommand),
     /// Everything CI runs: fmt, spec validation, stale check, clippy, all tests, docs
     Test,
-    /// Write the `cloudjobs` manual page to DIR/cloudjobs.1
+    /// Write the `cloudjobs` manual pages into DIR (cloudjobs.1, cloudjobs-wait.1, ...)
     Man {
         /// The folder to write to (default: target/man in the checkout).
         dir: Option<PathBuf>,

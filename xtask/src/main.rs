@@ -43,8 +43,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Builds the command line and writes its manual page (rendered by the binary itself, from
-/// the same clap definition as `--help`) to `dir/cloudjobs.1`.
+/// Builds the command line and writes its manual pages (rendered by the binary itself, from
+/// the same clap definition as `--help`) into `dir`: `cloudjobs.1` and one page per
+/// subcommand (`cloudjobs-wait.1`, ...).
 fn man(root: &Path, dir: &Path) -> Result<(), String> {
     tools::run(tools::cargo().current_dir(root).args([
         "build",
@@ -60,21 +61,24 @@ fn man(root: &Path, dir: &Path) -> Result<(), String> {
     let binary = target
         .join("debug")
         .join(format!("cloudjobs{}", std::env::consts::EXE_SUFFIX));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let output = std::process::Command::new(&binary)
         .arg("man")
+        .arg("--out")
+        .arg(dir)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
     if !output.status.success() {
         return Err(format!(
-            "{} man failed: {}",
+            "{} man --out {} failed: {}",
             binary.display(),
+            dir.display(),
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let file = dir.join("cloudjobs.1");
-    std::fs::write(&file, &output.stdout).map_err(|e| format!("{}: {e}", file.display()))?;
-    println!("man: wrote {}", file.display());
+    for page in String::from_utf8_lossy(&output.stdout).lines() {
+        println!("man: wrote {page}");
+    }
     Ok(())
 }
 
