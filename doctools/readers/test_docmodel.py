@@ -341,6 +341,33 @@ class StatusNoteTest(unittest.TestCase):
         self.assertEqual(T.status_sentences("The job returns 404 items at most.", in_status_section=False), [])
 
 
+class SloppyCallTest(unittest.TestCase):
+    """Operation lines as people write them; only a page with no call at all is refused."""
+
+    def test_every_form_reads_the_same_call(self) -> None:
+        for name in ("call_no_space.rst", "call_label.rst", "call_full_url.rst", "call_table.rst", "call_table_cell.rst"):
+            with self.subTest(name):
+                model = read(name)
+                self.assertEqual((model["method"], model["path"]), ("GET", "/v1.0/{project_id}/mirror-tasks/{task_id}"))
+                self.assertEqual(params(model), [("project_id", "path", True, "String"), ("task_id", "path", True, "String")])
+                self.assertEqual(model["warnings"], [])
+
+    def test_method_lines(self) -> None:
+        for line in (
+            "GET/v1.0/{project_id}/jobs",
+            "GET  /v1.0/{project_id}/jobs",
+            "URI: GET /v1.0/{project_id}/jobs",
+            "Request URL: GET https://{endpoint}/v1.0/{project_id}/jobs",
+            "GET https://{endpoint}/v1.0/{project_id}/jobs",
+            "Method: GET URI: /v1.0/{project_id}/jobs",
+        ):
+            with self.subTest(line):
+                self.assertEqual(T.method_line(line), T.Endpoint("GET", "/v1.0/{project_id}/jobs", ()))
+        for line in ("Get the job.", "GET", "GETTING /v1/jobs", "URI format: GET https://IMS endpoint/v1/Project ID/jobs"):
+            with self.subTest(line):
+                self.assertIsNone(T.method_line(line))
+
+
 class HtmlReaderTest(unittest.TestCase):
     """Huawei Cloud style HTML: captions, ``<thead>``, spans, links, status labels."""
 

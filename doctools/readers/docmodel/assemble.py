@@ -163,7 +163,7 @@ class _Assembler:
             return
         context = state.context
         endpoint = T.method_line(plain)
-        if context == T.REQ_EXAMPLE and re.match(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+\S", plain):
+        if context == T.REQ_EXAMPLE and re.match(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(\s+|(?=/)|(?=https?://))\S", plain):
             self.examples.append(_Example(Code(plain, block.cell.line), T.REQ_EXAMPLE, None))
             self.last_request_line = len(self.examples) - 1
             if endpoint is not None and "{" in endpoint.path:
@@ -185,6 +185,12 @@ class _Assembler:
     def _table(self, table: Table, state: _State) -> None:
         roles = [T.column_role(h) for h in table.header]
         context = state.context
+        if T.NAME not in roles and context not in (T.REQ_EXAMPLE, T.RESP_EXAMPLE, T.RESPONSE, T.STATUS, T.ERROR):
+            endpoint = _table_endpoint(table)
+            if endpoint is not None:
+                # "| Method | URI |" / "| POST /v2/... |": the call, in a table.
+                self.endpoints.append((0 if context == T.URI else 1, endpoint, table.line))
+                return
         if T.NAME in roles and T.STATUS_COL not in roles and T.ERROR_COL not in roles:
             self._field_table(table, roles, state)
         elif T.STATUS_COL in roles and context == T.STATUS:
@@ -709,6 +715,27 @@ def _caption(para: Para, section: str) -> str | None:
     if T.method_line(plain) is not None:
         return None
     return plain
+
+
+_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
+
+
+def _table_endpoint(table: Table) -> T.Endpoint | None:
+    """The call a table states: a cell ``POST /v2/...``, or a method cell and a path cell
+    of one row (``| GET | /v1/{project_id}/jobs |``), header row included."""
+    rows = [table.header] + [[collapse(c.plain) for c in row.cells] for row in table.rows]
+    for cells in rows:
+        for text in cells:
+            endpoint = T.method_line(text)
+            if endpoint is not None:
+                return endpoint
+        methods = [c for c in cells if c.upper() in _METHODS]
+        paths = [c for c in cells if re.match(r"(/|https?://)\S", c)]
+        if len(methods) == 1 and len(paths) == 1:
+            endpoint = T.method_line(f"{methods[0]} {paths[0]}")
+            if endpoint is not None:
+                return endpoint
+    return None
 
 
 def _place_of(at: str) -> dict[str, int]:

@@ -184,7 +184,14 @@ def status_sentences(text: str, *, in_status_section: bool) -> list[tuple[str, s
 # Method and path
 # ---------------------------------------------------------------------------------------
 
-_METHOD_LINE = re.compile(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+([^\s?]+(?:\?.*)?)\s*", re.I)
+#: ``GET /v1/...``, also as people write it: ``GET/v1/...``, ``URI: POST /v2/...``,
+#: ``POST https://{endpoint}/v2/...``, ``Method: GET URI: /v1/...``.
+_METHOD_LINE = re.compile(
+    r"(?:(?:request |api )?(?:uri|url|method|call)(?: format)?\s*[:：]\s*)?"
+    r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(?:\s*[,;|]?\s*(?:request )?(?:uri|url)\s*[:：])?"
+    r"(?:\s+|(?=/)|(?=https?://))([^\s?]+(?:\?.*)?)\s*",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
