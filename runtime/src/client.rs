@@ -448,7 +448,7 @@ mod tests {
     #[tokio::test]
     async fn a_connect_timeout_is_a_connect_error_that_sent_nothing() {
         // reqwest is built without a crypto provider (the runtime's own clients install ring).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::connection::install_crypto_provider();
         let client = reqwest::Client::builder()
             .dns_resolver(Silent)
             .connect_timeout(Duration::from_millis(50))

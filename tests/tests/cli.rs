@@ -1561,7 +1561,7 @@ fn tls_job_server() -> (String, String) {
     use std::io::{Read as _, Write as _};
     use std::sync::Arc;
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    cloudjobs::runtime::connection::install_crypto_provider();
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);

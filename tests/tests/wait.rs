@@ -1005,7 +1005,7 @@ impl reqwest::dns::Resolve for SilentResolver {
 #[tokio::test]
 async fn a_connect_timeout_before_any_answer_fails_fast_naming_the_host() {
     // reqwest is built without a crypto provider; the runtime's own clients install ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    cloudjobs::runtime::connection::install_crypto_provider();
     let http = reqwest::Client::builder()
         .dns_resolver(SilentResolver)
         .connect_timeout(Duration::from_millis(100))
