@@ -48,6 +48,19 @@ pub enum DocsCommand {
     /// refused although it names a method and a path. Exit code: 0 none refused, 1 some, 2
     /// bad input.
     Sweep(SweepArgs),
+    /// A spec drafted from a document page, for review
+    ///
+    /// Reads the page (a local file or a URL; a raw GitHub `opentelekomcloud-docs` URL is
+    /// recorded as a versioned source) and writes an OpenAPI 3.0.3 spec in the house style
+    /// of specs/: sources, servers from doctools/services.toml, every parameter, the request
+    /// body, every status, response schemas, values, examples, and for a job page a proposed
+    /// x-cloudjobs-job. Every guess is a `# review:` comment; a summary of them goes to
+    /// standard error. The draft is loaded back with the generator and checked against its
+    /// own page before it is written. `--eval` (developer) drafts the page of every spec with
+    /// a versioned source at its recorded revision from local clones and scores the drafts
+    /// against the hand-written specs. Exit code: 0 drafted, 2 an unreadable page or bad
+    /// input (with --eval: 0 every draft made, 1 some failed).
+    Draft(DraftArgs),
 }
 
 /// The report's format and the documents' format, common to the commands.
@@ -126,6 +139,45 @@ pub struct SweepArgs {
     pub repos: Option<PathBuf>,
     /// Only these repositories, `owner/name` (default: every `opentelekomcloud-docs+*` clone).
     pub repo: Vec<String>,
+}
+
+/// `docs draft SOURCE`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct DraftArgs {
+    /// The page: a file, or an http(s) URL.
+    #[arg(required_unless_present = "eval")]
+    pub source: Option<String>,
+    /// How the page is read (default: from its name: .rst, .html, .txt = page text).
+    #[arg(long, value_name = "FORMAT", value_parser = ["rst", "html", "page-text"])]
+    pub format: Option<String>,
+    /// The service (a name or alias of doctools/services.toml; default: from the source's
+    /// repository).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Write the draft to FILE (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing FILE.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// For a local file: the page's published address, recorded as the source's url.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The commit the page was read at (recorded as the source's revision).
+    #[arg(long, value_name = "COMMIT")]
+    pub revision: Option<String>,
+    /// The date recorded as `checked` (YYYY-MM-DD; default: today).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Developer: draft every versioned spec's page from local clones and score the drafts.
+    #[arg(long, conflicts_with_all = ["source", "output", "url", "revision"])]
+    pub eval: bool,
+    /// With --eval: the folder of clones (default: ../.mirror beside the checkout).
+    #[arg(long, value_name = "DIR", requires = "eval")]
+    pub repos: Option<PathBuf>,
+    /// With --eval: only these specs (file stems: `evs-jobs`).
+    #[arg(long, value_name = "SPEC", requires = "eval")]
+    pub only: Vec<String>,
 }
 
 /// What every command's help ends with: where documents are read and what moves things.

@@ -19,6 +19,7 @@
 pub mod arguments;
 mod commands;
 mod compare;
+mod draft;
 mod drift;
 mod eval;
 mod fetch;
@@ -47,6 +48,7 @@ pub fn run(root: &Path, command: &DocsCommand) -> Outcome {
         DocsCommand::Pull(args) => pull::run_pull(root, args),
         DocsCommand::Eval(args) => eval::run_eval(root, args),
         DocsCommand::Sweep(args) => eval::run_sweep(root, args),
+        DocsCommand::Draft(args) => draft::run_draft(root, args),
     };
     let stdout = if raw.stdout.trim_start().starts_with(['{', '[']) {
         safe::terminal_json(&raw.stdout).into_owned()

@@ -1,0 +1,1039 @@
+//! `docs draft SOURCE`: a spec drafted from a document page, for a person to review.
+//!
+//! The page is read into the document model (the same reader as `docs check`), and the
+//! model written out as an OpenAPI 3.0.3 spec in the house style of `specs/`: sources,
+//! servers from `doctools/services.toml`, every parameter, the request body, every status,
+//! response schemas with nesting, types and values, every example, and for a job page a
+//! proposed `x-cloudjobs-job`. Every guess and every disagreement between the page and its
+//! examples is a `# review:` comment at its place. The YAML text is written here (comments
+//! matter), then loaded back with the generator's loader, its extensions checked and the
+//! spec lowered as `regen` would, and checked against the page as `docs check` would: a
+//! draft that fails is an error, not a file.
+
+mod build;
+pub mod eval;
+mod job;
+mod services;
+mod yaml;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::arguments::DraftArgs;
+use crate::drift::{self, Verdict};
+use crate::fetch::{Fetcher, sha256_hex};
+use crate::model::DocModel;
+use crate::outcome::Outcome;
+use crate::reader;
+use crate::spec::{GITHUB_RAW, SpecFile};
+use build::{Schemas, Side, example_bodies, pascal, singular};
+use yaml::{MapBuilder, Node};
+
+/// Where the page came from, as the sources entry records it.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The published address (`url`).
+    pub url: String,
+    /// `owner/name` for a raw GitHub URL.
+    pub repository: Option<String>,
+    /// The branch the URL follows.
+    pub branch: Option<String>,
+    /// The file in the repository.
+    pub path: Option<String>,
+    /// The commit, when the URL or the caller names one.
+    pub revision: Option<String>,
+    /// What the sources entry's note says (a local file, an unknown commit).
+    pub note: Option<String>,
+    /// Comments for the entry (what was assumed).
+    pub reviews: Vec<String>,
+}
+
+/// What a draft is made from.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The model the reader made of the page.
+    pub model: DocModel,
+    /// The reader's format.
+    pub format: String,
+    /// sha256 of the bytes read.
+    pub sha256: String,
+    /// Where it came from.
+    pub origin: Origin,
+    /// The service name asked for.
+    pub service: Option<String>,
+    /// The date recorded as `checked`.
+    pub date: String,
+    /// How the page is named in the description (`querying_task_status.rst`).
+    pub shown: String,
+}
+
+/// A finished draft.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// The YAML text.
+    pub text: String,
+    /// The operationId.
+    pub operation: String,
+    /// (place, why) of every review note (the summary lists them by line of `text`).
+    #[allow(dead_code)]
+    pub reviews: Vec<(String, String)>,
+    /// Warnings for the summary (unknown service, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Reads a raw GitHub URL: repository, branch or commit, path.
+pub fn origin_of_url(url: &str) -> Origin {
+    let mut o = Origin {
+        url: url.to_owned(),
+        ..Origin::default()
+    };
+    let Some(rest) = url.strip_prefix(&format!("{GITHUB_RAW}/")) else {
+        return o;
+    };
+    let parts: Vec<&str> = rest.splitn(4, '/').collect();
+    if parts.len() != 4 || parts.iter().any(|p| p.is_empty()) {
+        return o;
+    }
+    let (owner, name, reference, path) = (parts[0], parts[1], parts[2], parts[3]);
+    o.repository = Some(format!("{owner}/{name}"));
+    o.path = Some(path.to_owned());
+    let is_commit = reference.len() == 40
+        && reference
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if is_commit {
+        o.revision = Some(reference.to_owned());
+        o.branch = Some("main".into());
+        o.url = format!("{GITHUB_RAW}/{owner}/{name}/main/{path}");
+        o.reviews.push(format!(
+            "review: the URL names commit {reference}; the entry follows branch `main` (assumed) at that revision"
+        ));
+    } else {
+        o.branch = Some(reference.to_owned());
+        o.note = Some(format!(
+            "drafted from the head of `{reference}`; its commit was not recorded (set revision, e.g. from git ls-remote)"
+        ));
+        o.reviews.push(format!(
+            "review: the commit of `{reference}` when the page was read is unknown: set revision"
+        ));
+    }
+    o
+}
+
+/// The date today (UTC), `YYYY-MM-DD`.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{:04}-{m:02}-{d:02}", if m <= 2 { y + 1 } else { y })
+}
+
+fn valid_date(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// `docs draft`.
+pub(crate) fn run_draft(root: &Path, a: &DraftArgs) -> Outcome {
+    match draft_command(root, a) {
+        Ok(o) => o,
+        Err(e) => Outcome::bad(e),
+    }
+}
+
+fn draft_command(root: &Path, a: &DraftArgs) -> Result<Outcome, String> {
+    if a.eval {
+        return eval::run(root, a);
+    }
+    let Some(source) = a.source.as_deref() else {
+        return Err("give the page to draft (a file or a URL)".into());
+    };
+    let date = match &a.date {
+        Some(d) if valid_date(d) => d.clone(),
+        Some(d) => return Err(format!("--date `{d}` is not YYYY-MM-DD")),
+        None => today(),
+    };
+    if let Some(out) = &a.output
+        && out.exists()
+        && !a.force
+    {
+        return Err(format!(
+            "{} exists: give --force to overwrite it",
+            out.display()
+        ));
+    }
+    let remote = source.starts_with("https://") || source.starts_with("http://");
+    let (file, bytes, mut origin, shown) = if remote {
+        let bytes = Fetcher::from_env()?.get(source)?;
+        let name = source
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let safe = if safe.trim_matches('.').is_empty() {
+            "document".to_owned()
+        } else {
+            safe
+        };
+        let dir = root
+            .join("target/docs-draft")
+            .join(&sha256_hex(&bytes)[..16]);
+        let file = dir.join(&safe);
+        crate::commands::save(&file, &bytes)?;
+        (file, bytes, origin_of_url(source), name)
+    } else {
+        let path = PathBuf::from(source);
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("{}: cannot read it: {e}", path.display()))?;
+        let shown = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("the page")
+            .to_owned();
+        let origin = match &a.url {
+            Some(u) => {
+                let mut o = origin_of_url(u);
+                if let Some(r) = &a.revision {
+                    o.revision = Some(r.clone());
+                    o.note = None;
+                    o.reviews.retain(|r| !r.contains("set revision"));
+                }
+                o
+            }
+            None => Origin {
+                url: format!("https://docs.invalid/{}", url_segment(&shown)),
+                note: Some(format!(
+                    "drafted from the local file {}; replace url with the page's published address",
+                    path.display()
+                )),
+                reviews: vec![
+                    "review: drafted from a local file: put the page's published address in url (give --url)".into(),
+                ],
+                ..Origin::default()
+            },
+        };
+        (path, bytes, origin, shown)
+    };
+    if remote && let Some(r) = &a.revision {
+        origin.revision = Some(r.clone());
+        origin.note = None;
+        origin.reviews.retain(|r| !r.contains("set revision"));
+    }
+    let format = reader::format_of(&file, a.format.as_deref())?;
+    if format == "model" {
+        return Err(
+            "a draft is made from a page (rst, html or page-text), not a model JSON file".into(),
+        );
+    }
+    let model = reader::read(root, &file, &format)?;
+    let input = Input {
+        model,
+        format,
+        sha256: sha256_hex(&bytes),
+        origin,
+        service: a.service.clone(),
+        date,
+        shown,
+    };
+    let label = a
+        .output
+        .as_ref()
+        .map_or_else(|| "draft.yaml".to_owned(), |p| p.display().to_string());
+    let d = draft(&input, &label)?;
+    let mut stderr = summary(&d, &label, &input);
+    let stdout = match &a.output {
+        Some(out) => {
+            crate::commands::save(out, d.text.as_bytes())?;
+            stderr.push_str(&format!("wrote {}\n", out.display()));
+            String::new()
+        }
+        None => d.text.clone(),
+    };
+    Ok(Outcome {
+        code: 0,
+        stdout,
+        stderr,
+    })
+}
+
+fn url_segment(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() { "page".into() } else { s }
+}
+
+/// What needs review, by line of the draft.
+fn summary(d: &Draft, label: &str, input: &Input) -> String {
+    let mut out = format!(
+        "drafted {} ({}) from {}\n",
+        input.model.operation_line(),
+        d.operation,
+        input.shown
+    );
+    for w in &d.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    let lines: Vec<(usize, &str)> = d
+        .text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            l.trim_start()
+                .strip_prefix("# review: ")
+                .map(|r| (i + 1, r))
+        })
+        .collect();
+    out.push_str(&format!("{} line(s) to review:\n", lines.len()));
+    for (n, r) in lines {
+        out.push_str(&format!("  {label}:{n}: {r}\n"));
+    }
+    out
+}
+
+/// The operationId a path suggests: `GET .../jobs/{job_id}` → `ShowJob`.
+fn operation_id(method: &str, path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let ends_in_param = segments.last().is_some_and(|s| s.starts_with('{'));
+    let literal = segments
+        .iter()
+        .rev()
+        .find(|s| {
+            let version =
+                s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit() || c == '.');
+            !(s.starts_with('{') || version || **s == "api")
+        })
+        .copied()
+        .unwrap_or("resource");
+    let verb = match method.to_ascii_uppercase().as_str() {
+        "GET" if ends_in_param => "Show",
+        "GET" => "List",
+        "POST" => "Create",
+        "PUT" | "PATCH" => "Update",
+        "DELETE" => "Delete",
+        other => return pascal(&format!("{other}_{literal}")),
+    };
+    let noun = if verb == "List" {
+        pascal(literal)
+    } else {
+        pascal(&singular(literal))
+    };
+    format!("{verb}{noun}")
+}
+
+/// The standard reason phrase, where the page gives no description.
+fn reason(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "202" => "Accepted",
+        "204" => "No Content",
+        "400" => "Bad Request",
+        "401" => "Unauthorized",
+        "403" => "Forbidden",
+        "404" => "Not Found",
+        "405" => "Method Not Allowed",
+        "409" => "Conflict",
+        "413" => "Request Entity Too Large",
+        "429" => "Too Many Requests",
+        "500" => "Internal Server Error",
+        "502" => "Bad Gateway",
+        "503" => "Service Unavailable",
+        "504" => "Gateway Timeout",
+        _ => "Response",
+    }
+}
+
+/// The draft of one page.
+pub fn draft(input: &Input, label: &str) -> Result<Draft, String> {
+    let model = &input.model;
+    let (Some(method), Some(doc_path)) = (model.method.as_deref(), model.path.as_deref()) else {
+        return Err(format!(
+            "{}: the page names no method and path",
+            input.shown
+        ));
+    };
+    let method_key = method.to_ascii_lowercase();
+    if !["get", "put", "post", "delete", "patch", "head", "options"].contains(&method_key.as_str())
+    {
+        return Err(format!("{}: `{method}` is not an HTTP method", input.shown));
+    }
+    let path = {
+        let p = doc_path.split('?').next().unwrap_or(doc_path).trim();
+        let p = normalize_host(p);
+        let p = p.trim_end_matches('/');
+        if p.starts_with('/') {
+            p.to_owned()
+        } else {
+            format!("/{p}")
+        }
+    };
+    let op_id = operation_id(method, &path);
+    let mut schemas = Schemas::default();
+    let mut warnings = Vec::new();
+    let mut top_reviews: Vec<(String, String)> = Vec::new();
+
+    // info
+    let service = services::find(input.service.as_deref(), input.origin.repository.as_deref())?;
+    let service_name = match (&service, &input.service) {
+        (Some(s), _) => s.name.clone(),
+        (None, Some(n)) => n.clone(),
+        (None, None) => input
+            .origin
+            .repository
+            .as_deref()
+            .and_then(|r| r.rsplit('/').next())
+            .unwrap_or("draft")
+            .to_owned(),
+    };
+    let service_name = clean_name(&service_name);
+    let mut info = MapBuilder::new();
+    let title_prefix = service
+        .as_ref()
+        .map_or_else(|| service_name.to_uppercase(), |s| s.title.clone());
+    info.str(
+        "title",
+        &format!("{title_prefix} - {}", one_line(&model.title)),
+    );
+    info.put("version", Node::Str(input.date.clone()));
+    let mut description = format!(
+        "Drafted by `cargo xtask docs draft` from the page \"{}\" ({}, {}) on {}; every\n`# review:` comment marks a guess to confirm or correct before the spec is used.\n",
+        one_line(&model.title),
+        input.shown,
+        input.format,
+        input.date
+    );
+    if let (Some(repo), Some(p)) = (&input.origin.repository, &input.origin.path) {
+        description.push_str(&format!(
+            "\nSource document: {repo} `{p}` (see `x-cloudjobs-sources` for the revision).\n"
+        ));
+    }
+    info.put("description", Node::Text(description));
+    let mut svc = MapBuilder::new();
+    let svc_comment = match &service {
+        Some(_) => vec![],
+        None => vec![format!(
+            "review: `{service_name}` is not in doctools/services.toml: name guessed"
+        )],
+    };
+    for c in &svc_comment {
+        top_reviews.push((
+            "info x-cloudjobs-service".into(),
+            c["review: ".len()..].to_owned(),
+        ));
+    }
+    svc.str("name", &service_name);
+    info.put_with(svc_comment, "x-cloudjobs-service", svc.build());
+    let mut source = MapBuilder::new();
+    source.str("url", &input.origin.url);
+    source.str("format", &input.format);
+    if let Some(r) = &input.origin.repository {
+        source.str("repository", r);
+    }
+    if let Some(b) = &input.origin.branch {
+        source.str("branch", b);
+    }
+    if let Some(p) = &input.origin.path {
+        source.str("path", p);
+    }
+    source.put_with(
+        input.origin.reviews.clone(),
+        "revision",
+        Node::Str(
+            input
+                .origin
+                .revision
+                .clone()
+                .unwrap_or_else(|| "unknown".into()),
+        ),
+    );
+    for r in &input.origin.reviews {
+        top_reviews.push((
+            "info x-cloudjobs-sources".into(),
+            r.trim_start_matches("review: ").to_owned(),
+        ));
+    }
+    source.str("sha256", &input.sha256);
+    source.put("checked", Node::Str(input.date.clone()));
+    source.str("operation", &op_id);
+    if let Some(n) = &input.origin.note {
+        source.put("note", Node::Text(n.clone()));
+    }
+    info.put(
+        "x-cloudjobs-sources",
+        Node::Seq(vec![(vec![], source.build())]),
+    );
+
+    // servers
+    let servers = match &service {
+        Some(s) => s.servers(),
+        None => {
+            warnings.push(format!(
+                "service `{service_name}` is not in doctools/services.toml: a placeholder server (give --service NAME, or add it to the table)"
+            ));
+            let mut m = MapBuilder::new();
+            m.str("url", "https://{endpoint}");
+            m.put(
+                "description",
+                Node::Text("Placeholder: the service's endpoint is not known.".into()),
+            );
+            let mut var = MapBuilder::new();
+            var.str("default", "endpoint.example.invalid");
+            var.str("description", "The service's host name.");
+            let mut vars = MapBuilder::new();
+            vars.put("endpoint", var.build());
+            m.put("variables", vars.build());
+            vec![(
+                vec!["review: unknown service: replace the placeholder server".to_owned()],
+                m.build(),
+            )]
+        }
+    };
+    for (c, _) in &servers {
+        for r in c {
+            top_reviews.push((
+                "servers".into(),
+                r.trim_start_matches("review: ").to_owned(),
+            ));
+        }
+    }
+
+    // parameters
+    let mut params = Vec::new();
+    let mut seen = BTreeSet::new();
+    for p in &model.parameters {
+        let location = match p.location.as_str() {
+            "path" | "query" | "header" | "cookie" => p.location.clone(),
+            other => {
+                top_reviews.push((
+                    format!("parameter {other} {}", p.name),
+                    "unknown location: skipped".into(),
+                ));
+                continue;
+            }
+        };
+        if !seen.insert((location.clone(), p.name.to_ascii_lowercase())) {
+            continue;
+        }
+        let place = format!("parameter {location} {}", p.name);
+        let mut m = MapBuilder::new();
+        let mut comments = Vec::new();
+        m.str("name", &p.name);
+        m.str("in", &location);
+        let required = location == "path" || p.mandatory == Some(true);
+        if p.mandatory.is_none() && location != "path" {
+            comments.push(format!(
+                "review: the page does not say whether `{}` is mandatory: optional",
+                p.name
+            ));
+            schemas
+                .reviews
+                .push((place.clone(), "mandatory not stated: optional".into()));
+        }
+        m.put_with(comments, "required", Node::Plain(required.to_string()));
+        if !p.description.trim().is_empty() {
+            m.put("description", Node::Text(p.description.trim().to_owned()));
+        }
+        let (c, schema) = schemas.parameter_schema(&p.type_text, &p.values, &place);
+        m.put_with(c, "schema", schema);
+        params.push((vec![], m.build()));
+    }
+    // Path parameters the model lacks (the reader adds them; kept safe here).
+    for name in cloudjobs_codegen::lower::template_names(&path) {
+        if !seen.contains(&("path".to_owned(), name.to_ascii_lowercase())) {
+            let mut m = MapBuilder::new();
+            m.str("name", &name);
+            m.str("in", "path");
+            m.put("required", Node::Plain("true".into()));
+            let mut s = MapBuilder::new();
+            s.str("type", "string");
+            m.put("schema", s.build());
+            let why = format!("`{name}` is in the path but no table describes it: a string");
+            schemas
+                .reviews
+                .push((format!("parameter path {name}"), why.clone()));
+            params.push((vec![format!("review: {why}")], m.build()));
+        }
+    }
+
+    // operation
+    let mut op = MapBuilder::new();
+    op.put_with(
+        vec![format!(
+            "review: operationId {op_id} made from the method and path; the official SDK's name may differ"
+        )],
+        "operationId",
+        Node::Str(op_id.clone()),
+    );
+    top_reviews.push((
+        "operationId".into(),
+        format!("operationId {op_id} made from the method and path"),
+    ));
+    op.str("summary", &one_line(&model.title));
+    let request_lines: Vec<String> = model
+        .request_examples
+        .iter()
+        .filter(|e| e.json.is_none())
+        .map(|e| one_line(&e.text))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut op_description = one_line(&model.title);
+    if !request_lines.is_empty() {
+        op_description.push_str("\n\nExample request (from the document):");
+        for l in &request_lines {
+            op_description.push_str(&format!("\n`{}`", l.replace('`', "'")));
+        }
+    }
+    op.put("description", Node::Text(op_description));
+    if !params.is_empty() {
+        op.put("parameters", Node::Seq(params));
+    }
+
+    // request body
+    let request_examples: Vec<Value> = model
+        .request_examples
+        .iter()
+        .filter_map(|e| e.json.clone())
+        .collect();
+    if !model.request_body.is_empty() || !request_examples.is_empty() {
+        let instances: Vec<&Value> = request_examples.iter().collect();
+        let mut media = MapBuilder::new();
+        let mut comments = Vec::new();
+        if model.request_body.is_empty() {
+            let why =
+                "the page shows a request body but no table: schema from nothing (an open object)";
+            schemas.reviews.push(("request".into(), why.into()));
+            comments.push(format!("review: {why}"));
+            let mut s = MapBuilder::new();
+            s.str("type", "object");
+            media.put_with(comments.clone(), "schema", s.build());
+        } else {
+            let name = schemas.object(
+                &format!("{op_id}RequestBody"),
+                "",
+                &model.request_body,
+                &instances,
+                "request ",
+                "The request body (the page's request parameters).",
+                Side::Request,
+            );
+            let mut r = MapBuilder::new();
+            r.str("$ref", &format!("#/components/schemas/{name}"));
+            media.put("schema", r.build());
+        }
+        put_examples(&mut media, &request_examples, "request");
+        let mut content = MapBuilder::new();
+        content.put("application/json", media.build());
+        let mut body = MapBuilder::new();
+        let required = model.request_body.iter().any(|f| f.mandatory == Some(true))
+            || model.request_body.is_empty();
+        body.put("required", Node::Plain(required.to_string()));
+        body.put("content", content.build());
+        op.put("requestBody", body.build());
+    }
+
+    // responses
+    let statuses = model.statuses();
+    let success = statuses
+        .iter()
+        .find(|s| s.starts_with('2'))
+        .cloned()
+        .unwrap_or_else(|| "200".into());
+    let mut responses = MapBuilder::new();
+    let mut error_schema: Option<String> = None;
+    for status in &statuses {
+        let mut r = MapBuilder::new();
+        let described = model
+            .status_codes
+            .iter()
+            .find(|s| s.status == *status)
+            .map(|s| s.description.trim().to_owned())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| reason(status).to_owned());
+        r.put("description", Node::Text(described));
+        let bodies = example_bodies(model, status);
+        if let Some(doc) = model.response(status) {
+            if !doc.headers.is_empty() {
+                let mut hs = MapBuilder::new();
+                for h in &doc.headers {
+                    let place = format!("response {status} header {}", h.name);
+                    let mut hm = MapBuilder::new();
+                    if h.mandatory == Some(true) {
+                        hm.put("required", Node::Plain("true".into()));
+                    }
+                    if !h.description.trim().is_empty() {
+                        hm.put("description", Node::Text(h.description.trim().to_owned()));
+                    }
+                    let (c, schema) = schemas.parameter_schema(&h.type_text, &h.values, &place);
+                    hm.put_with(c, "schema", schema);
+                    hs.put(&h.name, hm.build());
+                }
+                r.put("headers", hs.build());
+            }
+            let unparsed: Vec<&str> = doc
+                .examples
+                .iter()
+                .filter(|e| e.json.is_none())
+                .map(|e| e.at.as_str())
+                .collect();
+            if !doc.fields.is_empty() || !bodies.is_empty() {
+                let mut media = MapBuilder::new();
+                let instances: Vec<&Value> = bodies.iter().collect();
+                if doc.fields.is_empty() {
+                    let why = format!(
+                        "status {status}: the page shows an example but no table: an open object"
+                    );
+                    schemas
+                        .reviews
+                        .push((format!("response {status}"), why.clone()));
+                    let mut s = MapBuilder::new();
+                    if bodies.iter().all(Value::is_object) {
+                        s.str("type", "object");
+                    }
+                    media.put_with(vec![format!("review: {why}")], "schema", s.build());
+                } else {
+                    let error = !status.starts_with('2');
+                    let hint = if error {
+                        "ErrorResponse".to_owned()
+                    } else if *status == success {
+                        format!("{op_id}Response")
+                    } else {
+                        format!("{op_id}Response{status}")
+                    };
+                    let name = schemas.object(
+                        &hint,
+                        "",
+                        &doc.fields,
+                        &instances,
+                        &format!("response {status} "),
+                        &format!(
+                            "Response body of status {status} (the page's response parameters)."
+                        ),
+                        Side::Response,
+                    );
+                    if error && error_schema.is_none() {
+                        error_schema = Some(name.clone());
+                    }
+                    let mut rr = MapBuilder::new();
+                    rr.str("$ref", &format!("#/components/schemas/{name}"));
+                    media.put("schema", rr.build());
+                }
+                put_examples(&mut media, &bodies, &format!("response {status}"));
+                let mut content = MapBuilder::new();
+                let comments = if unparsed.is_empty() {
+                    vec![]
+                } else {
+                    let why = format!(
+                        "the page's example(s) at {} are not JSON: not kept",
+                        unparsed.join(", ")
+                    );
+                    schemas
+                        .reviews
+                        .push((format!("example response {status}"), why.clone()));
+                    vec![format!("review: {why}")]
+                };
+                content.put_with(comments, "application/json", media.build());
+                r.put("content", content.build());
+            } else if !unparsed.is_empty() {
+                let why = format!(
+                    "the page's example(s) at {} are not JSON: not kept",
+                    unparsed.join(", ")
+                );
+                schemas
+                    .reviews
+                    .push((format!("example response {status}"), why.clone()));
+                r.0[0].comments.push(format!("review: {why}"));
+            }
+        }
+        responses.put(status, r.build());
+    }
+    if statuses.is_empty() {
+        let why = "the page lists no status code: 200 assumed";
+        schemas.reviews.push(("responses".into(), why.into()));
+        let mut r = MapBuilder::new();
+        r.str("description", "OK");
+        responses.put_with(vec![format!("review: {why}")], "200", r.build());
+    }
+
+    // x-cloudjobs-job
+    let success_bodies = example_bodies(model, &success);
+    let mut job_reviews = Vec::new();
+    let (job_comments, job) = job::propose(
+        model,
+        &success,
+        &success_bodies,
+        &schemas.widened,
+        &mut job_reviews,
+    );
+    let is_job = job.is_some();
+    match job {
+        Some(j) => {
+            op.put_with(job_comments, "x-cloudjobs-job", j);
+        }
+        None => {
+            // The reason goes above `responses`.
+            responses
+                .0
+                .first_mut()
+                .map(|e| e.comments.splice(0..0, job_comments.clone()));
+            if responses.0.is_empty() {
+                top_reviews.append(&mut job_reviews);
+            }
+        }
+    }
+    op.put("responses", responses.build());
+
+    // the document
+    let mut root = MapBuilder::new();
+    root.put("openapi", Node::Plain("3.0.3".into()));
+    root.put("info", info.build());
+    root.put("servers", Node::Seq(servers));
+    root.put_with(
+        vec!["review: Open Telekom Cloud / Huawei Cloud token authentication (IAM X-Auth-Token) assumed".into()],
+        "security",
+        Node::Seq(vec![(vec![], {
+            let mut t = MapBuilder::new();
+            t.put("token", Node::Plain("[]".into()));
+            t.build()
+        })]),
+    );
+    top_reviews.push((
+        "security".into(),
+        "X-Auth-Token token authentication assumed".into(),
+    ));
+    let mut method_map = MapBuilder::new();
+    method_map.put(&method_key, op.build());
+    let mut paths = MapBuilder::new();
+    paths.put(&path, method_map.build());
+    root.put("paths", paths.build());
+    let mut components = MapBuilder::new();
+    let mut token = MapBuilder::new();
+    token
+        .str("type", "apiKey")
+        .str("in", "header")
+        .str("name", "X-Auth-Token")
+        .str(
+            "description",
+            "IAM user token (value of `X-Subject-Token` from `POST /v3/auth/tokens`).",
+        );
+    let mut schemes = MapBuilder::new();
+    schemes.put("token", token.build());
+    components.put("securitySchemes", schemes.build());
+    if !schemas.components.is_empty() {
+        let mut s = MapBuilder::new();
+        for (name, node) in std::mem::take(&mut schemas.components) {
+            s.put(&name, node);
+        }
+        components.put("schemas", s.build());
+    }
+    root.put("components", components.build());
+    let header = format!(
+        "# Drafted by `cargo xtask docs draft` from {} ({}).\n# Review every `# review:` comment, correct what it names, then delete it.\n",
+        input.shown, input.format
+    );
+    let text = format!("{header}{}", yaml::document(&root.build()));
+    let mut reviews = top_reviews;
+    reviews.extend(schemas.reviews);
+    reviews.extend(job_reviews);
+    let draft = Draft {
+        text,
+        operation: op_id,
+        reviews,
+        warnings,
+    };
+    verify(&draft, input, label, is_job)?;
+    Ok(draft)
+}
+
+/// `https://{endpoint}/v1/...` → `/v1/...`.
+fn normalize_host(p: &str) -> &str {
+    for scheme in ["https://", "http://"] {
+        if let Some(rest) = p.strip_prefix(scheme) {
+            return rest.find('/').map_or("/", |i| &rest[i..]);
+        }
+    }
+    p
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A service name as `x-cloudjobs-service` takes it: lower case a-z, 0-9 and `-`.
+fn clean_name(s: &str) -> String {
+    let mut out: String = s
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("svc-{out}").trim_end_matches('-').to_owned()
+    } else {
+        out
+    }
+}
+
+fn put_examples(media: &mut MapBuilder, bodies: &[Value], _place: &str) {
+    match bodies {
+        [] => {}
+        [one] => {
+            media.put("example", Node::Json(one.clone()));
+        }
+        many => {
+            let mut ex = MapBuilder::new();
+            for (i, b) in many.iter().enumerate() {
+                let mut e = MapBuilder::new();
+                e.str("summary", &format!("Example {} of the page", i + 1));
+                e.put("value", Node::Json(b.clone()));
+                ex.put(&format!("example{}", i + 1), e.build());
+            }
+            media.put("examples", ex.build());
+        }
+    }
+}
+
+/// The draft loads with the generator's loader, its extensions pass, it lowers as `regen`
+/// would lower it, and `docs check` against its own page finds no drift.
+fn verify(d: &Draft, input: &Input, label: &str, is_job: bool) -> Result<(), String> {
+    let fail = |what: String| {
+        format!(
+            "internal error: the draft {what}; this is a bug of `docs draft` (the page's model can be printed with docmodel.py read)"
+        )
+    };
+    let doc = cloudjobs_codegen::load::load_str(&d.text, label)
+        .map_err(|e| fail(format!("does not load: {e}")))?;
+    let errors = cloudjobs_codegen::extensions::check(&doc);
+    if let Some(e) = errors.first() {
+        return Err(fail(format!("fails the extension checks: {e}")));
+    }
+    let module = cloudjobs_codegen::module_name(Path::new(label));
+    cloudjobs_codegen::lower::lower(&doc, &module, label)
+        .map_err(|e| fail(format!("does not lower: {e}")))?;
+    if is_job && doc.raw.pointer("/info/x-cloudjobs-service").is_none() {
+        return Err(fail(
+            "has a job operation but no x-cloudjobs-service".into(),
+        ));
+    }
+    let spec = SpecFile {
+        label: label.to_owned(),
+        stem: "draft".into(),
+        raw: doc.raw.clone(),
+        sources: Vec::new(),
+    };
+    let (_, findings, _) = drift::check(&spec, None, &[], &input.model);
+    let drift: Vec<String> = findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Drift)
+        .map(|f| format!("{}: {}", f.at, f.message))
+        .collect();
+    if !drift.is_empty() {
+        return Err(fail(format!(
+            "drifts from its own page: {}",
+            drift.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_ids() {
+        assert_eq!(
+            operation_id("GET", "/v1/{project_id}/jobs/{job_id}"),
+            "ShowJob"
+        );
+        assert_eq!(operation_id("GET", "/v3/{project_id}/jobs"), "ListJobs");
+        assert_eq!(
+            operation_id("GET", "/api/v3/projects/{project_id}/jobs/{job_id}"),
+            "ShowJob"
+        );
+        assert_eq!(operation_id("POST", "/v2/{project_id}/tasks"), "CreateTask");
+        assert_eq!(
+            operation_id(
+                "GET",
+                "/v2/{project_id}/instances/{instance_id}/tasks/{task_id}"
+            ),
+            "ShowTask"
+        );
+    }
+
+    #[test]
+    fn github_urls() {
+        let o = origin_of_url(
+            "https://raw.githubusercontent.com/opentelekomcloud-docs/elastic-volume-service/main/api-ref/source/a.rst",
+        );
+        assert_eq!(
+            o.repository.as_deref(),
+            Some("opentelekomcloud-docs/elastic-volume-service")
+        );
+        assert_eq!(o.branch.as_deref(), Some("main"));
+        assert_eq!(o.path.as_deref(), Some("api-ref/source/a.rst"));
+        assert_eq!(o.revision, None);
+        let c = "313fb2efdb20651222a0ac5411cab2c0e841512a";
+        let o = origin_of_url(&format!(
+            "https://raw.githubusercontent.com/opentelekomcloud-docs/x/{c}/p/a.rst"
+        ));
+        assert_eq!(o.revision.as_deref(), Some(c));
+        assert_eq!(
+            o.url,
+            "https://raw.githubusercontent.com/opentelekomcloud-docs/x/main/p/a.rst"
+        );
+        assert!(
+            origin_of_url("https://example.com/a.rst")
+                .repository
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn dates() {
+        assert!(valid_date(&today()), "{}", today());
+        assert!(!valid_date("2026-1-01"));
+    }
+}

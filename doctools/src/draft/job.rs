@@ -1,0 +1,735 @@
+//! The proposed `x-cloudjobs-job` of a job or task page: the field whose values look like
+//! job states, the four state lists, and the pointers beside it. Every guess says why.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::build::{objects_in, values_of};
+use super::yaml::{MapBuilder, Node};
+use crate::model::{DocModel, DocType, Field};
+
+/// The class of a job state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl State {
+    fn key(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Running => "running",
+            State::Succeeded => "succeeded",
+            State::Failed => "failed",
+        }
+    }
+}
+
+/// What a state value most likely means, and the rule that says so.
+pub fn classify(value: &str) -> Option<(State, &'static str)> {
+    let l = value.to_ascii_lowercase().replace(['-', ' '], "_");
+    let has = |w: &str| l.contains(w);
+    if has("fail") || has("error") || has("abnormal") {
+        return Some((State::Failed, "names a failure"));
+    }
+    match l.as_str() {
+        "init" | "initial" | "initializing" | "initialized" | "initialize" | "waiting" | "wait"
+        | "pending" | "queued" | "queuing" | "queueing" | "created" | "new" | "scheduled"
+        | "delay_scheduled" | "submitted" | "accepted" | "to_be_executed" | "not_started" => {
+            return Some((State::Pending, "not started yet (initialising or queued)"));
+        }
+        "running" | "executing" | "processing" | "in_progress" | "inprogress" | "doing"
+        | "ongoing" | "started" | "progressing" | "handling" | "rollback"
+        | "executing_rollback" => {
+            return Some((State::Running, "in progress"));
+        }
+        "success" | "succeeded" | "successful" | "succeed" | "completed" | "complete" | "done"
+        | "finished" | "finish" | "ok" => {
+            return Some((State::Succeeded, "finished successfully"));
+        }
+        "timeout" | "timed_out" | "cancelled" | "canceled" | "cancel" | "deleted"
+        | "terminated" | "stop" | "stopped" | "aborted" | "killed" | "expired" | "rejected" => {
+            return Some((
+                State::Failed,
+                "ended without success (ours: counted as failed)",
+            ));
+        }
+        _ => {}
+    }
+    if l.ends_with("ing") {
+        return Some((State::Running, "an -ing word: in progress"));
+    }
+    if has("success") || has("complete") {
+        return Some((State::Succeeded, "names a success"));
+    }
+    None
+}
+
+/// A field with its JSON pointer (`*` for every element of an array on the way, `0` for the
+/// first element of a list the job itself is in).
+#[derive(Debug, Clone)]
+struct Located<'m> {
+    field: &'m Field,
+    pointer: String,
+    /// The doc place (`entities.status`).
+    place: String,
+    /// The example values of the field.
+    values: Vec<&'m Value>,
+    /// How many arrays are on the way (`*` segments).
+    arrays: usize,
+}
+
+fn escape(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+fn is_array(f: &Field) -> bool {
+    matches!(DocType::parse(&f.type_text), DocType::Array(_))
+}
+
+fn is_string(f: &Field) -> bool {
+    matches!(DocType::parse(&f.type_text), DocType::String)
+}
+
+/// Every field under `fields`, depth first, with pointers relative to them.
+fn walk<'m>(
+    fields: &'m [Field],
+    instances: &[&'m Value],
+    pointer: &str,
+    place: &str,
+    arrays: usize,
+    out: &mut Vec<Located<'m>>,
+    depth: usize,
+) {
+    if depth > 8 {
+        return;
+    }
+    for f in fields {
+        let values = values_of(instances, &f.name);
+        let p = format!("{pointer}/{}", escape(&f.name));
+        let at = if place.is_empty() {
+            f.name.clone()
+        } else {
+            format!("{place}.{}", f.name)
+        };
+        out.push(Located {
+            field: f,
+            pointer: p.clone(),
+            place: at.clone(),
+            values: values.clone(),
+            arrays,
+        });
+        if !f.children.is_empty() {
+            let objects = objects_in(&values);
+            let (next, n) = if is_array(f) {
+                (format!("{p}/*"), arrays + 1)
+            } else {
+                (p.clone(), arrays)
+            };
+            walk(&f.children, &objects, &next, &at, n, out, depth + 1);
+        }
+    }
+}
+
+/// The state values of a field: its documented ones, then those its examples send.
+fn state_values(l: &Located) -> (Vec<String>, Vec<String>) {
+    let documented = l.field.values.clone();
+    let mut sent: Vec<String> = l
+        .values
+        .iter()
+        .filter_map(|v| v.as_str())
+        .filter(|s| !s.is_empty() && !documented.iter().any(|d| d == s))
+        .map(str::to_owned)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    sent.retain(|s| classify(s).is_some());
+    (documented, sent)
+}
+
+/// How much a field looks like a job status (0: not at all).
+fn status_score(l: &Located) -> i64 {
+    if !(is_string(l.field)
+        || DocType::parse(&l.field.type_text) == DocType::Unknown(String::new()))
+    {
+        return 0;
+    }
+    let (documented, sent) = state_values(l);
+    let classes: BTreeSet<State> = documented
+        .iter()
+        .chain(&sent)
+        .filter_map(|v| classify(v).map(|c| c.0))
+        .collect();
+    let terminal = classes.contains(&State::Succeeded) || classes.contains(&State::Failed);
+    if classes.len() < 2 && !(terminal && !sent.is_empty() && documented.is_empty()) {
+        return 0;
+    }
+    if !terminal {
+        return 0;
+    }
+    let n = l.field.name.to_ascii_lowercase();
+    let named = match n.as_str() {
+        "status" => 30,
+        "phase" | "state" => 25,
+        _ if n.ends_with("status") || n.ends_with("state") => 15,
+        _ => 0,
+    };
+    let depth = l.pointer.matches('/').count() as i64;
+    named + 10 * classes.len() as i64 - 5 * depth - 20 * l.arrays as i64
+        + if documented.is_empty() { 0 } else { 10 }
+}
+
+/// The proposal: the `x-cloudjobs-job` node and comments above it, or only comments saying
+/// why there is none. `reviews` collects the summary lines.
+pub fn propose(
+    model: &DocModel,
+    success: &str,
+    examples: &[Value],
+    widened: &BTreeSet<String>,
+    reviews: &mut Vec<(String, String)>,
+) -> (Vec<String>, Option<Node>) {
+    let Some(response) = model.response(success) else {
+        return (Vec::new(), None);
+    };
+    let instances: Vec<&Value> = examples.iter().collect();
+    let mut all = Vec::new();
+    walk(&response.fields, &instances, "", "", 0, &mut all, 0);
+    let place = format!("response {success} ");
+    let mut review = |at: &str, why: String| -> String {
+        reviews.push((format!("{place}{at}"), why.clone()));
+        format!("review: {why}")
+    };
+    let candidates: Vec<(&Located, i64)> = all
+        .iter()
+        .map(|l| (l, status_score(l)))
+        .filter(|(l, s)| *s > 0 && !widened.contains(&format!("{place}{}", l.place)))
+        .collect();
+    let Some((status, _)) = candidates
+        .iter()
+        .max_by_key(|(l, s)| (*s, -(l.pointer.len() as i64)))
+    else {
+        let named = all
+            .iter()
+            .find(|l| l.field.name.eq_ignore_ascii_case("status") && l.arrays == 0);
+        let why = match named {
+            Some(l) => format!(
+                "no field lists values that look like job states, so no x-cloudjobs-job; `{}` may be the status: add one by hand if this is a job query",
+                l.pointer
+            ),
+            None => "no field lists values that look like job states: not a job query, so no x-cloudjobs-job".into(),
+        };
+        let c = review("", why);
+        return (vec![c], None);
+    };
+    let status = *status;
+    // The job object: where the status is, or above it for a status object
+    // (`/status/phase`); a `*` of a list the job is in becomes `0`.
+    let segments: Vec<&str> = status.pointer.split('/').skip(1).collect();
+    let parent_ptr = segments[..segments.len() - 1].join("/");
+    let parent_ptr = if parent_ptr.is_empty() {
+        String::new()
+    } else {
+        format!("/{parent_ptr}")
+    };
+    let job_list = status.arrays > 0;
+    let fix = |p: &str| -> String {
+        if job_list {
+            p.replacen("/*", "/0", 1)
+        } else {
+            p.to_owned()
+        }
+    };
+    let status_object = segments.len() >= 2
+        && matches!(
+            status.field.name.to_ascii_lowercase().as_str(),
+            "phase" | "state"
+        )
+        || (segments.len() >= 2 && segments[segments.len() - 2].eq_ignore_ascii_case("status"));
+    let job_ptr = if status_object {
+        let up: Vec<&str> = parent_ptr.split('/').skip(1).collect();
+        if up.len() <= 1 {
+            String::new()
+        } else {
+            format!("/{}", up[..up.len() - 1].join("/"))
+        }
+    } else {
+        parent_ptr.clone()
+    };
+    // Fields of the job object (below job_ptr, with no further array on the way), by
+    // pointer relative to it.
+    let depth_of = |l: &Located| -> usize {
+        l.pointer
+            .strip_prefix(&job_ptr)
+            .map_or(99, |r| r.matches('/').count())
+    };
+    let inside = |l: &&Located| -> bool {
+        l.pointer.starts_with(&format!("{job_ptr}/"))
+            && l.arrays == status.arrays
+            && !widened.contains(&format!("{place}{}", l.place))
+    };
+    let job_fields: Vec<&Located> = all.iter().filter(inside).collect();
+    let find = |names: &[&str], want: fn(&Field) -> bool| -> Option<&Located> {
+        for n in names {
+            let mut hits: Vec<&&Located> = job_fields
+                .iter()
+                .filter(|l| l.field.name.eq_ignore_ascii_case(n) && want(l.field))
+                .collect();
+            hits.sort_by_key(|l| depth_of(l));
+            if let Some(h) = hits.first()
+                && depth_of(h) <= 2
+            {
+                return Some(h);
+            }
+        }
+        None
+    };
+    let text = |f: &Field| is_string(f);
+    let progress_type = |f: &Field| {
+        matches!(
+            DocType::parse(&f.type_text),
+            DocType::String | DocType::Integer(_) | DocType::Number
+        )
+    };
+    let mut comments = Vec::new();
+    let mut m = MapBuilder::new();
+    let (documented, sent) = state_values(status);
+    let mut status_comments = vec![review(
+        &status.place,
+        format!(
+            "`{}` is the field whose {} look like job states",
+            status.place,
+            if documented.is_empty() {
+                "example values"
+            } else {
+                "documented values"
+            }
+        ),
+    )];
+    if job_list {
+        status_comments.push(review(
+            &status.place,
+            "the job comes in a list: the first element is read (`/0/`)".into(),
+        ));
+    }
+    m.put_with(status_comments, "status", Node::Str(fix(&status.pointer)));
+    // job_id_param: the parameter carrying the job id.
+    let path_params: Vec<&str> = model
+        .parameters
+        .iter()
+        .filter(|p| p.location == "path" && p.name != "project_id")
+        .map(|p| p.name.as_str())
+        .collect();
+    let id_param = if model.parameters.iter().any(|p| p.name == "job_id") {
+        None
+    } else if let Some(last) = path_params.last() {
+        Some(*last)
+    } else {
+        model
+            .parameters
+            .iter()
+            .filter(|p| p.location == "query")
+            .map(|p| p.name.as_str())
+            .find(|n| matches!(*n, "id" | "job_id" | "task_id" | "jobId" | "taskId"))
+    };
+    if let Some(p) = id_param {
+        let c = review(
+            "",
+            format!("`{p}` is taken as the parameter that carries the job id"),
+        );
+        m.put_with(vec![c], "job_id_param", Node::Str(p.to_owned()));
+    }
+    // The four lists.
+    let mut lists: [(State, Vec<String>, Vec<String>); 4] = [
+        (State::Pending, Vec::new(), Vec::new()),
+        (State::Running, Vec::new(), Vec::new()),
+        (State::Succeeded, Vec::new(), Vec::new()),
+        (State::Failed, Vec::new(), Vec::new()),
+    ];
+    let mut unplaced = Vec::new();
+    for v in documented.iter().chain(&sent) {
+        match classify(v) {
+            Some((s, why)) => {
+                let slot = lists.iter_mut().find(|(k, _, _)| *k == s).expect("a list");
+                slot.1.push(v.clone());
+                slot.2.push(format!("`{v}` {why}"));
+            }
+            None => unplaced.push(v.clone()),
+        }
+    }
+    if lists[1..].iter().any(|(_, v, _)| v.is_empty()) {
+        let missing: Vec<&str> = lists[1..]
+            .iter()
+            .filter(|(_, v, _)| v.is_empty())
+            .map(|(s, _, _)| s.key())
+            .collect();
+        let c = review(
+            &status.place,
+            format!(
+                "`{}` looks like the job status ({}), but no value is {}: no x-cloudjobs-job proposed; write one by hand",
+                status.pointer,
+                documented
+                    .iter()
+                    .chain(&sent)
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                missing.join(" or ")
+            ),
+        );
+        return (vec![c], None);
+    }
+    for (state, values, whys) in &lists {
+        let mut c = Vec::new();
+        if !values.is_empty() {
+            c.push(review(&status.place, whys.join("; ")));
+        }
+        let from_examples: Vec<&String> = values.iter().filter(|v| sent.contains(v)).collect();
+        if !from_examples.is_empty() {
+            c.push(review(
+                &status.place,
+                format!(
+                    "{} only in the page's examples, not in its table",
+                    from_examples
+                        .iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        m.put_with(c, state.key(), Node::Flow(values.clone()));
+    }
+    if !unplaced.is_empty() {
+        comments.push(review(
+            &status.place,
+            format!(
+                "{} in no list (read as unknown: never terminal); place them",
+                unplaced
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let mut pointer = |key: &str, names: &[&str], want: fn(&Field) -> bool, m: &mut MapBuilder| {
+        if let Some(l) = find(names, want) {
+            let c = review(&l.place, format!("`{}` by its name", l.place));
+            m.put_with(vec![c], key, Node::Str(fix(&l.pointer)));
+        }
+    };
+    pointer(
+        "id",
+        &["job_id", "task_id", "jobId", "taskId", "id", "uid"],
+        text,
+        &mut m,
+    );
+    pointer(
+        "progress",
+        &["progress", "process", "percent", "percentage"],
+        progress_type,
+        &mut m,
+    );
+    pointer(
+        "error_code",
+        &[
+            "error_code",
+            "errorCode",
+            "fail_code",
+            "failed_code",
+            "err_code",
+        ],
+        text,
+        &mut m,
+    );
+    pointer(
+        "error_reason",
+        &[
+            "fail_reason",
+            "failed_reason",
+            "fail_msg",
+            "error_msg",
+            "error_message",
+            "errorMessage",
+            "failed_detail",
+            "reason",
+        ],
+        text,
+        &mut m,
+    );
+    // Sub-tasks: an array in the job whose elements have a status.
+    let sub = all.iter().find(|l| {
+        l.pointer.starts_with(&format!("{job_ptr}/"))
+            && l.arrays == status.arrays
+            && is_array(l.field)
+            && l.field.children.iter().any(|c| {
+                matches!(
+                    c.name.to_ascii_lowercase().as_str(),
+                    "status" | "state" | "phase"
+                )
+            })
+    });
+    let mut resources: Vec<(String, String)> = Vec::new();
+    let resource_like = |f: &Field, parent: &str| -> bool {
+        let n = f.name.to_ascii_lowercase();
+        let own = [
+            "job_id",
+            "task_id",
+            "project_id",
+            "domain_id",
+            "tenant_id",
+            "user_id",
+            "request_id",
+            "jobid",
+            "taskid",
+            "uid",
+            "sub_job_id",
+        ];
+        if own.contains(&n.as_str()) || !text(f) && !is_array(f) {
+            return false;
+        }
+        let idish = n.ends_with("_id")
+            || n.ends_with("id") && f.name.ends_with("ID")
+            || f.name.ends_with("Id");
+        let ids = is_array(f) && (n.ends_with("_ids") || n.ends_with("ids"));
+        let object_id = n == "id"
+            && [
+                "instance", "resource", "server", "volume", "cluster", "image", "node",
+            ]
+            .iter()
+            .any(|o| parent.to_ascii_lowercase().ends_with(o));
+        idish || ids || object_id
+    };
+    for l in &job_fields {
+        let rel_depth = depth_of(l);
+        if !(2..=3).contains(&rel_depth) {
+            continue;
+        }
+        if sub.is_some_and(|s| l.pointer.starts_with(&s.pointer)) {
+            continue;
+        }
+        let parent = l.place.rsplit_once('.').map_or("", |(p, _)| p);
+        if resource_like(l.field, parent) {
+            let p = if is_array(l.field) {
+                format!("{}/*", fix(&l.pointer))
+            } else {
+                fix(&l.pointer)
+            };
+            resources.push((p, l.place.clone()));
+        }
+    }
+    let mut sub_node = None;
+    if let Some(s) = sub {
+        let items = fix(&s.pointer);
+        let within: Vec<&Located> = all
+            .iter()
+            .filter(|l| {
+                l.pointer.starts_with(&format!("{}/*/", s.pointer))
+                    && l.arrays == s.arrays + 1
+                    && !widened.contains(&format!("{place}{}", l.place))
+            })
+            .collect();
+        let rel = |l: &Located| {
+            l.pointer
+                .strip_prefix(&format!("{}/*", s.pointer))
+                .unwrap_or("")
+                .to_owned()
+        };
+        let top = |l: &&&Located| rel(l).matches('/').count() == 1;
+        let pick = |names: &[&str], want: fn(&Field) -> bool| -> Option<&Located> {
+            names.iter().find_map(|n| {
+                within
+                    .iter()
+                    .filter(top)
+                    .find(|l| l.field.name.eq_ignore_ascii_case(n) && want(l.field))
+                    .copied()
+            })
+        };
+        if let Some(st) = pick(&["status", "state", "phase"], text) {
+            let mut sm = MapBuilder::new();
+            let c = review(
+                &s.place,
+                format!("`{}` is an array of sub-tasks with a status", s.place),
+            );
+            sm.put_with(vec![c], "items", Node::Str(items.clone()));
+            let total_name = format!("{}_total", s.field.name);
+            if let Some(t) = job_fields.iter().find(|l| {
+                l.field.name == total_name
+                    || (l.field.name.ends_with("_total")
+                        && l.pointer.rsplit_once('/').map(|x| x.0)
+                            == s.pointer.rsplit_once('/').map(|x| x.0))
+            }) {
+                let c = review(&t.place, format!("`{}`: the count of sub-tasks", t.place));
+                sm.put_with(vec![c], "total", Node::Str(fix(&t.pointer)));
+            }
+            for (key, names, want) in [
+                (
+                    "id",
+                    &["job_id", "task_id", "id", "uid", "jobId", "taskId"][..],
+                    text as fn(&Field) -> bool,
+                ),
+                (
+                    "name",
+                    &[
+                        "job_type",
+                        "task_type",
+                        "type",
+                        "name",
+                        "task_name",
+                        "job_name",
+                    ][..],
+                    text,
+                ),
+            ] {
+                if let Some(l) = pick(names, want) {
+                    sm.put(key, Node::Str(rel(l)));
+                }
+            }
+            sm.put("status", Node::Str(rel(st)));
+            for (key, names) in [
+                (
+                    "error_code",
+                    &["error_code", "errorCode", "fail_code", "failed_code"][..],
+                ),
+                (
+                    "error_reason",
+                    &[
+                        "fail_reason",
+                        "failed_reason",
+                        "fail_msg",
+                        "error_msg",
+                        "error_message",
+                        "failed_detail",
+                        "reason",
+                    ][..],
+                ),
+            ] {
+                if let Some(l) = pick(names, text) {
+                    sm.put(key, Node::Str(rel(l)));
+                }
+            }
+            // Sub-task states: the job's lists unless its values differ.
+            let sub_values: Vec<String> = st
+                .field
+                .values
+                .iter()
+                .cloned()
+                .chain(
+                    st.values
+                        .iter()
+                        .filter_map(|v| v.as_str())
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned),
+                )
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let known: BTreeSet<&String> = lists.iter().flat_map(|(_, v, _)| v).collect();
+            if sub_values.iter().any(|v| !known.contains(v)) {
+                let mut sub_lists: Vec<(State, Vec<String>)> = vec![
+                    (State::Pending, vec![]),
+                    (State::Running, vec![]),
+                    (State::Succeeded, vec![]),
+                    (State::Failed, vec![]),
+                ];
+                for v in &sub_values {
+                    if let Some((s, _)) = classify(v) {
+                        sub_lists
+                            .iter_mut()
+                            .find(|(k, _)| *k == s)
+                            .expect("list")
+                            .1
+                            .push(v.clone());
+                    }
+                }
+                let c = review(
+                    &st.place,
+                    "the sub-task values differ from the job's: own lists, classified the same way"
+                        .into(),
+                );
+                let mut first = true;
+                for (state, values) in sub_lists {
+                    if values.is_empty() && state != State::Pending {
+                        continue;
+                    }
+                    let cs = if first { vec![c.clone()] } else { vec![] };
+                    first = false;
+                    sm.put_with(cs, state.key(), Node::Flow(values));
+                }
+            }
+            // Resources of the sub-tasks.
+            for l in &within {
+                let d = rel(l).matches('/').count();
+                if d > 2 {
+                    continue;
+                }
+                let parent = l.place.rsplit_once('.').map_or("", |(p, _)| p);
+                if resource_like(l.field, parent) {
+                    let p = if is_array(l.field) {
+                        format!("{}/*", fix(&l.pointer))
+                    } else {
+                        fix(&l.pointer)
+                    };
+                    resources.push((p, l.place.clone()));
+                }
+            }
+            sub_node = Some(sm.build());
+        }
+    }
+    if !resources.is_empty() {
+        let c = review(
+            "",
+            format!(
+                "resources: the ids of {} (fields named like ids of what the job works on)",
+                resources
+                    .iter()
+                    .map(|(_, p)| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        m.put_with(
+            vec![c],
+            "resources",
+            Node::Seq(
+                resources
+                    .into_iter()
+                    .map(|(p, _)| (vec![], Node::Str(p)))
+                    .collect(),
+            ),
+        );
+    }
+    if let Some(n) = sub_node {
+        m.put("subtasks", n);
+    }
+    (comments, Some(m.build()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states() {
+        for (v, s) in [
+            ("SUCCESS", State::Succeeded),
+            ("FAIL", State::Failed),
+            ("RUNNING", State::Running),
+            ("INIT", State::Pending),
+            ("Completed", State::Succeeded),
+            ("Initializing", State::Pending),
+            ("EXECUTING", State::Running),
+            ("CANCELLED", State::Failed),
+            ("partial_failed", State::Failed),
+            ("waiting", State::Pending),
+            ("ROLLBACK", State::Running),
+        ] {
+            assert_eq!(classify(v).map(|c| c.0), Some(s), "{v}");
+        }
+        assert_eq!(classify("createVolume"), None);
+    }
+}
