@@ -368,6 +368,36 @@ class SloppyCallTest(unittest.TestCase):
                 self.assertIsNone(T.method_line(line))
 
 
+class NestedParentTest(unittest.TestCase):
+    """Nested tables stay under their parents when anchors are de-duplicated (`_1` gone, two
+    tables with one anchor) and captions renamed; links into other pages link nothing here."""
+
+    def test_same_parents_before_and_after(self) -> None:
+        old, new = read("tag_tables_old.rst"), read("tag_tables_new.rst")
+        for model in (old, new):
+            body = model["request_body"]
+            self.assertEqual([f["name"] for f in body], ["target", "tags", "labels"])
+            self.assertEqual([c["name"] for c in field(body, "tags")["children"]], ["key", "value"])
+            fields = response(model, "200")["fields"]
+            self.assertEqual([f["name"] for f in fields], ["job_id", "resource"], "nested tables are not top-level")
+            self.assertEqual(
+                [c["name"] for c in field(fields, "resource", "tags")["children"]], ["key", "value", "origin"]
+            )
+
+    def test_a_table_number_of_another_page_is_not_ours(self) -> None:
+        # "see Table 4" linking into vlt_02_0005: not this page's Table 4 (the response).
+        model = read("tag_tables_old.rst")
+        self.assertEqual(field(model["request_body"], "labels")["children"], [])
+        self.assertIn("line 30: no table describes labels (List<label>)", model["warnings"])
+
+    def test_lists_of_named_structures_are_objects(self) -> None:
+        self.assertTrue(T.is_object_type("List<resource_tag>"))
+        self.assertEqual(T.type_name("List<resource_tag>"), "resource_tag")
+        for plain in ("List<String>", "Array<Integer>", "Map<String,String>", "List<int64>"):
+            with self.subTest(plain):
+                self.assertFalse(T.is_object_type(plain))
+
+
 class HtmlReaderTest(unittest.TestCase):
     """Huawei Cloud style HTML: captions, ``<thead>``, spans, links, status labels."""
 

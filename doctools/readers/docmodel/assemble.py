@@ -508,6 +508,7 @@ class _Assembler:
                             ends = self._by_dotted_end.setdefault(word[k + 1 :], [])
                             if not ends or ends[-1] is not ft:
                                 ends.append(ft)
+        self._anchor_pages = {a.split("__", 1)[0] for ft in self.tables for a in ft.table.anchors if "__" in a}
         for ft in self.tables:
             for anchor in ft.table.anchors:
                 by_anchor.setdefault(anchor, ft)
@@ -555,7 +556,14 @@ class _Assembler:
         """Tables the field links to, then tables its text names ("see Table 3")."""
         refs = (*f.name_cell.refs, *f.type_cell.refs, *f.description_cell.refs)
         targets = [by_anchor[ref] for ref in refs if ref in by_anchor]
-        for number in T.table_mentions(f.type_cell.plain + "\n" + f.description_cell.plain):
+        words = f.type_cell.plain + "\n" + f.description_cell.plain
+        for cell in (f.type_cell, f.description_cell):
+            for ref, label in zip(cell.refs, cell.ref_labels):
+                if label and ref not in by_anchor and "__" in ref and ref.split("__", 1)[0] not in self._anchor_pages:
+                    # "see Table 3" linking into another page (its anchors' `page__` prefix is
+                    # none of ours): that page's Table 3, not ours.
+                    words = words.replace(label, " ")
+        for number in T.table_mentions(words):
             candidates = by_number.get(number, [])
             if len(candidates) == 1:
                 targets.append(candidates[0])

@@ -19,6 +19,8 @@ class Cell:
     markup: str
     refs: tuple[str, ...] = ()
     line: int | None = None
+    #: The link text of each of ``refs`` (``Table 3``), when the reader keeps it.
+    ref_labels: tuple[str, ...] = ()
 
     @property
     def plain(self) -> str:

@@ -17,7 +17,7 @@ from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Directive, Parser, directives, roles, states
 from docutils.utils import escape2null, new_document
 
-from .blocks import Block, Cell, Code, Document, Heading, Para, Row, Table, collapse, collapse_lines
+from .blocks import Block, Cell, Code, Document, Heading, Para, Row, Table, collapse, collapse_lines, strip_bold
 from .errors import DocError
 from .limits import MAX_PARAGRAPH, Limits
 
@@ -541,18 +541,24 @@ def _line(node: nodes.Node) -> int | None:
 
 
 def _cell(node: nodes.Element, line: int | None) -> Cell:
-    refs: list[str] = []
-    return Cell(collapse(_inline(node, refs)), tuple(refs), line or _line(node))
+    refs: list[tuple[str, str]] = []
+    text = collapse(_inline(node, refs))
+    return Cell(text, tuple(r for r, _ in refs), line or _line(node), tuple(label for _, label in refs))
 
 
 def _cell_of_entry(entry: nodes.entry) -> Cell:
-    refs: list[str] = []
+    refs: list[tuple[str, str]] = []
     lines = _body_lines(entry.children, refs, 0)
     first = next(iter(entry.findall(nodes.paragraph)), None)
-    return Cell("\n".join(lines), tuple(refs), first.line if first is not None else None)
+    return Cell(
+        "\n".join(lines),
+        tuple(r for r, _ in refs),
+        first.line if first is not None else None,
+        tuple(label for _, label in refs),
+    )
 
 
-def _body_lines(children: Iterable[nodes.Node], refs: list[str], indent: int) -> list[str]:
+def _body_lines(children: Iterable[nodes.Node], refs: list[tuple[str, str]], indent: int) -> list[str]:
     """Markup lines of a cell's body: paragraphs, ``- `` list items, notes, code."""
     lines: list[str] = []
     for child in children:
@@ -584,8 +590,8 @@ def _body_lines(children: Iterable[nodes.Node], refs: list[str], indent: int) ->
     return lines
 
 
-def _inline(node: nodes.Node, refs: list[str]) -> str:
-    """Inline markup as text: bold kept as ``**x**``, ``:ref:`` targets collected."""
+def _inline(node: nodes.Node, refs: list[tuple[str, str]]) -> str:
+    """Inline markup as text: bold kept as ``**x**``, ``:ref:`` targets (and their text) collected."""
     if isinstance(node, nodes.Text):
         # astext() drops the NULs docutils keeps for backslash-escaped characters
         # (``\_\_system\_\_cmkid``), as docutils' own writers do.
@@ -596,9 +602,9 @@ def _inline(node: nodes.Node, refs: list[str]) -> str:
     if isinstance(node, nodes.strong):
         return f"**{inner}**" if inner.strip() else inner
     if isinstance(node, nodes.reference) and node.get("cloudjobs_ref"):
-        refs.append(node["cloudjobs_ref"])
+        refs.append((node["cloudjobs_ref"], collapse(strip_bold(inner))))
     elif isinstance(node, nodes.reference) and node.get("refid"):
-        refs.append(node["refid"])
+        refs.append((node["refid"], collapse(strip_bold(inner))))
     elif isinstance(node, nodes.system_message):
         return ""
     return inner

@@ -301,10 +301,28 @@ def looks_like_type(text: str) -> bool:
     return bool(norm) and len(norm) <= 80 and bool(_TYPE_RE.fullmatch(norm))
 
 
+_PRIMITIVE = re.compile(rf"({_TYPE_WORDS}|str|int(eger)?\d*|uint\d*|float\d*)", re.I)
+#: ``List<resource_tag>``, ``Array<Tag>``, ``Set<Match>``: a list of a named structure.
+_GENERIC = re.compile(r"(?:list|array|set|collection)\s*<\s*([A-Za-z_][\w.]*)\s*>", re.I)
+
+
+def _generic_element(type_text: str) -> str | None:
+    """``resource_tag`` of ``List<resource_tag>``; ``None`` for ``List<String>``."""
+    match = _GENERIC.fullmatch(collapse(type_text))
+    if match and not _PRIMITIVE.fullmatch(match.group(1)):
+        return match.group(1)
+    return None
+
+
 def is_object_type(type_text: str) -> bool:
     """Whether a field of this type has fields of its own (an object or array of objects)."""
     norm = type_text.lower()
-    return bool(re.search(r"\bobjects?\b", norm)) or norm in ("dict", "map", "struct") or "对象" in type_text
+    return (
+        bool(re.search(r"\bobjects?\b", norm))
+        or norm in ("dict", "map", "struct")
+        or "对象" in type_text
+        or _generic_element(type_text) is not None
+    )
 
 
 def type_name(type_text: str) -> str | None:
@@ -312,7 +330,7 @@ def type_name(type_text: str) -> str | None:
     match = re.fullmatch(r"(?:(?:array|list) of\s+)?([A-Za-z_][\w.]*)\s+objects?", collapse(type_text), re.I)
     if match and match.group(1).lower() not in ("object", "objects", "json", "an", "a"):
         return match.group(1)
-    return None
+    return _generic_element(type_text)
 
 
 _TABLE_NUMBER = re.compile(r"^\s*(?:table|表)\s*(\d+)\s*[.:：]?\s*", re.I)
