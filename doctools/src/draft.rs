@@ -385,6 +385,20 @@ fn reason(status: &str) -> &'static str {
 
 /// The draft of one page.
 pub fn draft(input: &Input, label: &str) -> Result<Draft, String> {
+    match draft_with(input, label, true) {
+        // A proposal the generator refuses is dropped (and said so), not the draft.
+        Err(e) if e.contains("x-cloudjobs-job") => {
+            let mut d = draft_with(input, label, false)?;
+            d.warnings.push(format!(
+                "the proposed x-cloudjobs-job was refused, so the draft has none: {e}"
+            ));
+            Ok(d)
+        }
+        other => other,
+    }
+}
+
+fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, String> {
     let model = &input.model;
     let (Some(method), Some(doc_path)) = (model.method.as_deref(), model.path.as_deref()) else {
         return Err(format!(
@@ -672,7 +686,14 @@ pub fn draft(input: &Input, label: &str) -> Result<Draft, String> {
     }
 
     // responses
-    let statuses = model.statuses();
+    // Every status, also one the reader assumed for a table with no status of its own.
+    let mut statuses = model.statuses();
+    for r in &model.responses {
+        if !r.status.is_empty() && !statuses.contains(&r.status) {
+            statuses.push(r.status.clone());
+        }
+    }
+    statuses.sort_by_key(|s| crate::model::status_order(s));
     let success = statuses
         .iter()
         .find(|s| s.starts_with('2'))
@@ -690,6 +711,15 @@ pub fn draft(input: &Input, label: &str) -> Result<Draft, String> {
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| reason(status).to_owned());
         r.put("description", Node::Text(described));
+        if model.response(status).is_some_and(|d| d.assumed) {
+            let why = format!(
+                "the page names no status for its response table and examples: {status} assumed"
+            );
+            schemas
+                .reviews
+                .push((format!("response {status}"), why.clone()));
+            r.0[0].comments.push(format!("review: {why}"));
+        }
         let bodies = example_bodies(model, status);
         if let Some(doc) = model.response(status) {
             if !doc.headers.is_empty() {
@@ -804,6 +834,13 @@ pub fn draft(input: &Input, label: &str) -> Result<Draft, String> {
         &schemas.widened,
         &mut job_reviews,
     );
+    let (job_comments, job) = if propose_job {
+        (job_comments, job)
+    } else {
+        let why = "the proposed x-cloudjobs-job did not pass the generator's checks (see the summary): none; write one by hand";
+        job_reviews.push(("x-cloudjobs-job".into(), why.into()));
+        (vec![format!("review: {why}")], None)
+    };
     let is_job = job.is_some();
     match job {
         Some(j) => {

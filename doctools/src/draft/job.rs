@@ -462,17 +462,23 @@ pub fn propose(
         &mut m,
     );
     // Sub-tasks: an array in the job whose elements have a status.
-    let sub = all.iter().find(|l| {
-        l.pointer.starts_with(&format!("{job_ptr}/"))
-            && l.arrays == status.arrays
-            && is_array(l.field)
-            && l.field.children.iter().any(|c| {
-                matches!(
-                    c.name.to_ascii_lowercase().as_str(),
-                    "status" | "state" | "phase"
-                )
-            })
-    });
+    let mut subs: Vec<&Located> = all
+        .iter()
+        .filter(|l| {
+            l.pointer.starts_with(&format!("{job_ptr}/"))
+                && l.arrays == status.arrays
+                && is_array(l.field)
+                && l.field.children.iter().any(|c| {
+                    matches!(
+                        c.name.to_ascii_lowercase().as_str(),
+                        "status" | "state" | "phase"
+                    )
+                })
+        })
+        .collect();
+    // Arrays named as sub-jobs first (`sub_jobs_result` before `results`).
+    subs.sort_by_key(|l| !l.field.name.to_ascii_lowercase().contains("sub"));
+    let sub = subs.first().copied();
     let mut resources: Vec<(String, String)> = Vec::new();
     let resource_like = |f: &Field, parent: &str| -> bool {
         let n = f.name.to_ascii_lowercase();
