@@ -398,6 +398,36 @@ class NestedParentTest(unittest.TestCase):
                 self.assertFalse(T.is_object_type(plain))
 
 
+class ExampleShapesTest(unittest.TestCase):
+    """Request line and body in one block or two, the URI example as a bullet with or without
+    its method, "STATUS CODE 202" and "None" blocks: the same examples, text kept as written."""
+
+    def test_split_and_merged_blocks_give_the_same_examples(self) -> None:
+        split, merged = read("example_split.rst"), read("example_merged.rst")
+        for model in (split, merged):
+            self.assertEqual([e["json"] for e in model["request_examples"]], [None, {"depth": "full"}])
+            (only,) = model["responses"]
+            self.assertEqual((only["status"], only["assumed"]), ("202", False))
+            self.assertEqual([e["json"] for e in only["examples"]], [{"job_id": "b1c2"}], "no STATUS CODE or None example")
+        self.assertEqual(
+            split["request_examples"][1]["text"],
+            'POST https://{endpoint}/v1/{project_id}/vaults/{vault_id}/scrub\n\n{\n    "depth": "full"\n}',
+        )
+        self.assertEqual(
+            merged["request_examples"][1]["text"],
+            'POST https://{endpoint}/v1/{project_id}/vaults/{vault_id}/scrub\n{\n    "depth": "full"\n}',
+        )
+
+    def test_the_uri_example_is_an_example_with_or_without_its_method(self) -> None:
+        self.assertEqual(
+            read("example_split.rst")["request_examples"][0]["text"], "https://vault.example.test/v1/5f1e/vaults/v-9/scrub"
+        )
+        self.assertEqual(
+            read("example_merged.rst")["request_examples"][0]["text"],
+            "POST https://vault.example.test/v1/5f1e/vaults/v-9/scrub",
+        )
+
+
 class HtmlReaderTest(unittest.TestCase):
     """Huawei Cloud style HTML: captions, ``<thead>``, spans, links, status labels."""
 

@@ -121,8 +121,14 @@ class _Assembler:
             previous = block
             pending_line = self.last_request_line
             self.last_request_line = None
-            if isinstance(block, Code) and pending_line is not None and state.context == T.REQ_EXAMPLE:
-                # "POST https://..." then its JSON body: one example, as in a single code block.
+            if (
+                isinstance(block, Code)
+                and pending_line is not None
+                and state.context in (T.REQ_EXAMPLE, T.REQUEST, T.URI)
+                and block.text.lstrip()[:1] in ("{", "[")
+            ):
+                # "POST https://..." then its JSON body (a paragraph or a block of its own, then
+                # a block): one example, as in a single code block.
                 line_example = self.examples.pop(pending_line)
                 text = f"{line_example.code.text}\n\n{block.text}"
                 block = Code(text, line_example.code.line, block.language)
@@ -163,7 +169,11 @@ class _Assembler:
             return
         context = state.context
         endpoint = T.method_line(plain)
-        if context == T.REQ_EXAMPLE and re.match(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(\s+|(?=/)|(?=https?://))\S", plain):
+        if context == T.REQ_EXAMPLE and (
+            re.match(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(\s+|(?=/)|(?=https?://))\S", plain)
+            or re.fullmatch(r"https?://\S+", plain)
+        ):
+            # The example's request line; a bare URL (no method) is one too.
             self.examples.append(_Example(Code(plain, block.cell.line), T.REQ_EXAMPLE, None))
             self.last_request_line = len(self.examples) - 1
             if endpoint is not None and "{" in endpoint.path:
@@ -268,7 +278,29 @@ class _Assembler:
 
     def _code(self, code: Code, state: _State) -> None:
         context = state.context
-        first = code.text.strip().split("\n", 1)[0]
+        stripped = code.text.strip()
+        first = stripped.split("\n", 1)[0]
+        label = T.label_of(stripped, state.section) if "\n" not in stripped else None
+        if label is not None and label.status is not None:
+            # "STATUS CODE 200" in a block of its own: a label, not an example.
+            self._para(Para(Cell(stripped, (), code.line)), state)
+            return
+        if not stripped or collapse(stripped).lower() in ("none", "n/a", "null", "-", "无", "无。", "none."):
+            return  # "Example response: None" is no example
+        single_line = "\n" not in stripped
+        if context == T.URI and single_line and T.method_line(first, need_template=True):
+            self.endpoints.append((0, T.method_line(first, need_template=True), code.line))  # type: ignore[arg-type]
+            return  # the URI template itself, not an example of it
+        request_line = single_line and bool(
+            re.match(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(\s+|(?=/)|(?=https?://))\S", first)
+        )
+        if request_line and context in (T.REQ_EXAMPLE, T.REQUEST, T.URI):
+            # A block holding only the request line: its body may follow in the next block.
+            self.examples.append(_Example(code, T.REQ_EXAMPLE, None))
+            self.last_request_line = len(self.examples) - 1
+            if context == T.URI and T.method_line(first):
+                self.endpoints.append((0, T.method_line(first), code.line))  # type: ignore[arg-type]
+            return
         if context in (T.REQ_EXAMPLE, T.RESP_EXAMPLE):
             self.examples.append(_Example(code, context, state.status))
         elif context in (T.REQUEST, T.URI):

@@ -92,7 +92,13 @@ _STATUS_LABEL = re.compile(
     r"(?:status code|http status code|returned value|response code|状态码|返回码)\s*[:：]?\s*(\d{3})\b.*", re.I
 )
 _LABELS: list[tuple[str, re.Pattern[str]]] = [
-    (REQ_EXAMPLE, re.compile(r"(example (of )?(a )?requests?|requests? examples?|example request message|请求示例)")),
+    (
+        REQ_EXAMPLE,
+        re.compile(
+            r"(example (of )?(a )?requests?|requests? examples?|example request message|(uri|url) examples?|"
+            r"examples? (of (the |a )?)?(uri|url)|请求示例)"
+        ),
+    ),
     (
         RESP_EXAMPLE,
         re.compile(
