@@ -632,6 +632,8 @@ class TextTest(unittest.TestCase):
             '- JobPhaseFailed JobPhase = "Failed"': ["Failed", "Running"],
             "Task status, which can be **success**, **running**, or **failed**": ["failed", "running", "success"],
             "Status of a job, including **RUNNING**, **FAILED**, and **CANCELLED**.": ["CANCELLED", "FAILED", "RUNNING"],
+            "Kind. The value is **Single**, **Ha**, or **Replica**, indicating one node, a pair, and a copy, "
+            "respectively.": ["Ha", "Replica", "Single"],
             "Zone.\n- Region: r1\n  - AZ1(r1-a): r1-a\n  - AZ2(r1-b): r1-b\n- Region: r2\n  - AZ1(r2-a): r2-a": [
                 "r1-a",
                 "r1-b",
@@ -659,6 +661,7 @@ class TextTest(unittest.TestCase):
             "Kind. The value can be:\nalpha, the first",
             "The size, which can be changed later.",
             "Settings, including **name** and the description of the vault.",
+            "The value is **Single** for one node and **Ha** for two.",
             "Steps:\n- Log in to the console\n- Open the page",
             "Possible values are as follows:\n- Minimum: 8\n- Default value: 10",
         ):

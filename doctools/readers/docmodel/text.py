@@ -440,22 +440,28 @@ _FIXED_AT = re.compile(
 #: cluster and its nodes"): values only when at least two pieces follow, each one bold.
 _WEAK_INLINE = re.compile(
     r"(?:^|(?<=[\s,;:(]))(?:(?:which|that|it) (?:can|may) be|(?:can|may) be one of|includ(?:es|ing)|"
-    r"(?:is|are) either)\s*[:：]?\s*(?P<rest>\*\*.*)$",
+    r"(?:is|are) either|(?:the )?values? (?:is|are)|is one of)\s*[:：]?\s*(?P<rest>\*\*.*)$",
     re.I,
 )
+_BOLD_RUN = re.compile(
+    r"\*\*(?P<first>[^*]+)\*\*(?P<more>(?:\s*(?:,\s*(?:or|and)\b|,|，|、|\bor\b|\band\b|或|和)\s*\*\*[^*]+\*\*)+)"
+)
+#: What may follow the values: nothing, or words saying what they mean.
+_AFTER_RUN = re.compile(r"\s*(?:[.。]?\s*$|,?\s*(?:indicating|indicates|which|meaning|respectively|in that order)\b)", re.I)
 
 
 def _weak_inline_values(sentence: str) -> list[str]:
-    """``Task status, which can be **success**, **running**, or **failed**``: bold pieces only."""
+    """``Task status, which can be **success**, **running**, or **failed**`` and ``The value
+    is **Single**, **Ha**, or **Replica**, indicating ...``: two or more bold pieces only."""
     match = _WEAK_INLINE.search(sentence.strip())
     if not match:
         return []
-    rest = re.sub(r"[.。]\s*$", "", match.group("rest").strip())
-    pieces = [p.strip() for p in re.split(r",|，|、|;|；|\bor\b|\band\b|或|和|\|", rest) if p.strip()]
+    run = _BOLD_RUN.match(match.group("rest"))
+    if not run or not _AFTER_RUN.match(match.group("rest")[run.end() :]):
+        return []
     values = []
-    for piece in pieces:
-        bold = re.fullmatch(r"\*\*([^*]+)\*\*", piece)
-        value = _token(bold.group(1)) if bold else None
+    for piece in re.findall(r"\*\*([^*]+)\*\*", run.group(0)):
+        value = _token(piece)
         if value is None:
             return []
         values.append(value)
