@@ -263,7 +263,9 @@ fn without_references(text: &str) -> String {
     let mut i = 0;
     while i + 1 < words.len() {
         let number = words[i + 1].trim_matches(|c: char| !c.is_ascii_alphanumeric());
-        if words[i].trim_start_matches('(').eq_ignore_ascii_case("table")
+        if words[i]
+            .trim_start_matches('(')
+            .eq_ignore_ascii_case("table")
             && !number.is_empty()
             && number.chars().all(|c| c.is_ascii_digit())
         {
@@ -611,7 +613,10 @@ mod tests {
         same("Object SubJobEntities", "Object");
         same("SubJobEntities", "object");
         same("Array of objects (Table 5)", "Array of objects in Table 5");
-        same("Array of objects (see Table 5)", "Array of objects. For details, see Table 5.");
+        same(
+            "Array of objects (see Table 5)",
+            "Array of objects. For details, see Table 5.",
+        );
         same(
             "Array of :ref:`OperationLog <cbr_03_0011__table1>` objects",
             "Array of :ref:`OperationLog <renamed_anchor>` objects",

@@ -49,6 +49,12 @@ pub enum Command {
         /// The folder to write to (default: target/man in the checkout).
         dir: Option<PathBuf>,
     },
+    /// Serve every job service of specs/ on 127.0.0.1 to try `cloudjobs` without a cloud
+    Jobsim {
+        /// The port (0: a free one).
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+    },
     /// Generate and `cargo check` every spec of a folder of real-world specs
     Corpus(CorpusArgs),
     /// Regen time, clean build, crates, lines and decode speed against cargo-progenitor

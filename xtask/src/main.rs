@@ -35,6 +35,17 @@ fn main() -> ExitCode {
         Command::Docs(command) => return cloudjobs_doctools::run(&root, &command).print(),
         Command::Test => tools::test_all(&root),
         Command::Bench(args) => bench::run_bench(&root, &args),
+        Command::Jobsim { port } => tools::run(tools::cargo().current_dir(&root).args([
+            "run",
+            "--quiet",
+            "-p",
+            "cloudjobs-tests",
+            "--bin",
+            "jobsim",
+            "--",
+            "--port",
+            &port.to_string(),
+        ])),
         Command::Man { dir } => man(&root, &dir.unwrap_or_else(|| root.join("target/man"))),
     };
     match result {

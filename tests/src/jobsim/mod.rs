@@ -231,6 +231,8 @@ struct Playing {
 struct State {
     /// By service name and job id.
     scripts: HashMap<(String, String), Playing>,
+    /// The script of a job nobody scripted, by its id (`jobsim` plays every job id).
+    unscripted: Option<fn(&str) -> Script>,
     requests: Vec<Recorded>,
 }
 
@@ -284,10 +286,39 @@ impl JobSim {
         Self::listen(load_services(dir.as_ref()).into())
     }
 
+    /// Starts a server for every job service of the specs in `dir` on `port` of 127.0.0.1
+    /// (0: a free one).
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound.
+    ///
+    /// # Panics
+    ///
+    /// As [`JobSim::start`], for a spec that cannot be loaded.
+    pub fn start_on(dir: impl AsRef<Path>, port: u16) -> io::Result<Self> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        Ok(Self::listen_on(
+            load_services(dir.as_ref()).into(),
+            listener,
+        ))
+    }
+
+    /// Plays `rule(job_id)` for every job id of every service that has no script of its own
+    /// (scripts registered with [`JobSim::script`] still win).
+    pub fn play_unscripted(&self, rule: fn(&str) -> Script) {
+        self.shared.lock().unscripted = Some(rule);
+    }
+
     /// Starts the server thread for `services`.
     fn listen(services: Arc<[SimService]>) -> Self {
         let std_listener =
             std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port on 127.0.0.1");
+        Self::listen_on(services, std_listener)
+    }
+
+    /// Starts the server thread for `services` on a bound listener.
+    fn listen_on(services: Arc<[SimService]>, std_listener: std::net::TcpListener) -> Self {
         std_listener
             .set_nonblocking(true)
             .expect("non-blocking listener");
@@ -580,7 +611,15 @@ fn answer(request: &mut Recorded, shared: &Shared) -> Answer {
     }
     let step = {
         let mut state = shared.lock();
-        let Some(playing) = state.scripts.get_mut(&(service.name.clone(), job.clone())) else {
+        let key = (service.name.clone(), job.clone());
+        if let (false, Some(rule)) = (state.scripts.contains_key(&key), state.unscripted) {
+            let playing = Playing {
+                script: rule(&job),
+                next: 0,
+            };
+            state.scripts.insert(key.clone(), playing);
+        }
+        let Some(playing) = state.scripts.get_mut(&key) else {
             return error(404);
         };
         let steps = &playing.script.steps;
