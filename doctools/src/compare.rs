@@ -592,23 +592,15 @@ fn moved_under_wrapper(old: &[Field], new: &[Field]) -> Vec<Move> {
 /// the same.
 fn example_parts(e: &Example) -> (Option<String>, Option<Body>) {
     let text = e.text.trim();
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let line = request_line(first);
     if let Some(v) = &e.json {
-        let first = text.lines().next().unwrap_or("");
-        let line = first.split_whitespace().collect::<Vec<_>>().join(" ");
-        let is_request = line
-            .split_once(' ')
-            .is_some_and(|(m, _)| KNOWN_METHODS.contains(&m.to_ascii_uppercase().as_str()));
-        return (is_request.then_some(line), Some(Body::Json(v.clone())));
+        return (line, Some(Body::Json(v.clone())));
     }
     if let Some(v) = lenient_json(text) {
         return (None, Some(Body::Json(v)));
     }
-    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-    let line = first.split_whitespace().collect::<Vec<_>>().join(" ");
-    let is_request = line
-        .split_once(' ')
-        .is_some_and(|(m, _)| KNOWN_METHODS.contains(&m.to_ascii_uppercase().as_str()));
-    if is_request {
+    if line.is_some() {
         let rest = rest.trim();
         let body = if rest.is_empty() {
             None
@@ -618,7 +610,7 @@ fn example_parts(e: &Example) -> (Option<String>, Option<Body>) {
                 None => Body::Text(rest.split_whitespace().collect::<Vec<_>>().join(" ")),
             })
         };
-        return (Some(line), body);
+        return (line, body);
     }
     (
         None,
@@ -694,7 +686,16 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
             .map_or(line_text.len(), |(i, _)| i)
 }
 
-const KNOWN_METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+/// The HTTP methods documents name.
+pub const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+
+/// `POST https://.../v1/x` (whitespace collapsed) when `line` starts with a method.
+fn request_line(line: &str) -> Option<String> {
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    line.split_once(' ')
+        .is_some_and(|(m, _)| METHODS.contains(&m.to_ascii_uppercase().as_str()))
+        .then_some(line)
+}
 
 #[derive(Clone)]
 enum Body {

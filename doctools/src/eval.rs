@@ -480,10 +480,9 @@ fn read_all(root: &Path, files: &[PathBuf]) -> Result<Vec<Result<DocModel, Strin
 
 /// Whether a page names an HTTP method and a path somewhere (a page a reader must read).
 pub fn names_an_operation(text: &str) -> bool {
-    const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
     text.lines().any(|line| {
         let line = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
-        METHODS.iter().any(|m| {
+        compare::METHODS.iter().any(|m| {
             line.strip_prefix(m).is_some_and(|rest| {
                 let rest = rest.trim_start();
                 rest.starts_with('/') || rest.starts_with("https://") || rest.starts_with("{")
