@@ -234,8 +234,7 @@ fn draft_command(root: &Path, a: &DraftArgs) -> Result<Outcome, String> {
             None => Origin {
                 url: format!("https://docs.invalid/{}", url_segment(&shown)),
                 note: Some(format!(
-                    "drafted from the local file {}; replace url with the page's published address",
-                    path.display()
+                    "drafted from a local file named {shown}; replace url with the page's published address"
                 )),
                 reviews: vec![
                     "review: drafted from a local file: put the page's published address in url (give --url)".into(),
