@@ -80,7 +80,7 @@ pub fn escape_pointer_token(token: &str) -> String {
 }
 
 /// Appends reference tokens to a pointer.
-pub(crate) fn child(pointer: &str, tokens: &[&str]) -> String {
+pub fn child(pointer: &str, tokens: &[&str]) -> String {
     let mut out = pointer.to_owned();
     for t in tokens {
         out.push('/');

@@ -41,6 +41,7 @@ pub mod extensions;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod model;
 mod names;
 pub mod project;
 

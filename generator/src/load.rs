@@ -41,7 +41,12 @@ pub fn load_file(path: &Path, label: &str) -> Result<Document, Error> {
 
 /// Parses a spec from text; `label` names it in messages.
 pub fn load_str(text: &str, label: &str) -> Result<Document, Error> {
-    let mut raw = parse_tree(text, label)?;
+    load_value(parse_tree(text, label)?, label)
+}
+
+/// Reads a spec already parsed into a JSON tree (as [`load_str`] after parsing): the
+/// version checked, well-known deviations repaired, the typed document built.
+pub fn load_value(mut raw: Value, label: &str) -> Result<Document, Error> {
     check_version(&raw, label)?;
     let mut warnings = Vec::new();
     repair(&mut raw, "#", &mut warnings);
@@ -529,6 +534,17 @@ pub(crate) fn follow<'a>(
         }
     }
     Err(RefError::Cycle)
+}
+
+/// The node at `pointer` (`#/paths/...`) and where it really lives: a `$ref` there
+/// followed to its target's pointer and node. `None` when nothing is there or the
+/// reference leads nowhere.
+pub fn follow_at<'a>(raw: &'a Value, pointer: &str) -> Option<(String, &'a Value)> {
+    let node = resolve_pointer(raw, pointer)?;
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => follow(raw, reference, &child(pointer, &["$ref"])).ok(),
+        None => Some((pointer.to_owned(), node)),
+    }
 }
 
 /// `node`, or what its `$ref` names: a chain of local references followed (their fragments

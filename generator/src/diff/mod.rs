@@ -51,7 +51,6 @@ mod pairs;
 mod render;
 mod rust;
 mod schema;
-mod shape;
 mod spec;
 
 use serde::Serialize;

@@ -12,11 +12,11 @@ use super::job::diff_job;
 use super::pairs::{Cx, Op};
 use super::rust::normalize_path;
 use super::schema::{Dir, Place};
-use super::shape::{Doc, Node, effective};
 use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
 use crate::error::child;
 use crate::ir::{Operation, ParamLocation, ResponseBody, StatusMatch, Ty};
 use crate::lower::Declared;
+use crate::model::{Doc, Node, effective};
 
 /// A paired operation: both versions in the document and lowered, and its Rust names.
 pub(super) struct OpPair<'c, 'a, 'v> {

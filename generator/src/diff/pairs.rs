@@ -4,13 +4,13 @@
 
 use super::rust::RustView;
 use super::schema::{Cmp, Dir, Sides};
-use super::shape::Doc;
 use super::{
     At, Change, ChangeKind, Impact, OperationDiff, OperationStatus, Pair, Scope, Spec, change,
 };
 use crate::error::child;
 use crate::ir::{Api, Operation};
 use crate::lower::{Declared, Site, declared_params, sites};
+use crate::model::Doc;
 
 /// An operation in a document, found and with its parameters merged as lowering does.
 pub(super) struct Op {

@@ -6,13 +6,13 @@
 use serde_json::Value;
 
 use super::rust::RustView;
-use super::shape::{
-    Additional, Doc, Eff, MAX_DEPTH, Node, component_name, effective, value_text, values_text,
-};
 use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
 use crate::error::child;
 use crate::ir::{Field, Ty};
 use crate::lower::facts::{Bound, Constraint, Kind};
+use crate::model::{
+    Additional, Doc, MAX_DEPTH, Meaning, Node, component_name, effective, value_text, values_text,
+};
 
 /// Which way the data flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         ty.as_ref().map(|t| self.view(old).render(t))
     }
 
-    fn effective(&self, old: bool, node: &Node) -> Eff {
+    fn effective(&self, old: bool, node: &Node) -> Meaning {
         let doc = if old {
             self.sides.docs.old
         } else {
@@ -193,7 +193,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         self.stack.pop();
     }
 
-    fn compare_eff(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
+    fn compare_eff(&mut self, path: &str, e: &Pair<Meaning>, p: &Pair<Place>) {
         let rust_change = self.rust_type_change(p);
         self.nullability(path, e, p);
         if e.old.kind != e.new.kind {
@@ -217,7 +217,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         }
     }
 
-    fn nullability(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
+    fn nullability(&mut self, path: &str, e: &Pair<Meaning>, p: &Pair<Place>) {
         let nullable = e.as_ref().map(|e| e.nullable);
         if !nullable.changed() {
             return;
@@ -260,7 +260,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     fn kind_changed(
         &mut self,
         path: &str,
-        e: &Pair<Eff>,
+        e: &Pair<Meaning>,
         p: &Pair<Place>,
         rust_change: Option<String>,
     ) {
@@ -294,7 +294,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         self.type_changed(path, e, impact);
     }
 
-    fn type_changed(&mut self, path: &str, e: &Pair<Eff>, impact: Impact) {
+    fn type_changed(&mut self, path: &str, e: &Pair<Meaning>, impact: Impact) {
         let summary = e.as_ref().map(|e| e.summary());
         self.push(
             path,
@@ -309,7 +309,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     fn format(
         &mut self,
         path: &str,
-        e: &Pair<Eff>,
+        e: &Pair<Meaning>,
         p: &Pair<Place>,
         rust_change: Option<String>,
     ) -> bool {
@@ -350,7 +350,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     }
 
     /// Defaults, `readOnly`/`writeOnly` and deprecation: documentation for the generated code.
-    fn documented(&mut self, path: &str, e: &Pair<Eff>) {
+    fn documented(&mut self, path: &str, e: &Pair<Meaning>) {
         let default = e.as_ref().map(|e| e.default.clone());
         let same_number = match (&default.old, &default.new) {
             (Some(Value::Number(a)), Some(Value::Number(b))) => a.as_f64() == b.as_f64(),
@@ -469,7 +469,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     fn values(
         &mut self,
         path: &str,
-        e: &Pair<Eff>,
+        e: &Pair<Meaning>,
         p: &Pair<Place>,
         rust_change: Option<&str>,
     ) -> bool {
@@ -500,7 +500,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         rust_change.is_some() && (enums.old.is_some() || enums.new.is_some())
     }
 
-    fn enum_added_or_removed(&mut self, path: &str, e: &Pair<Eff>, rust_change: Option<&str>) {
+    fn enum_added_or_removed(&mut self, path: &str, e: &Pair<Meaning>, rust_change: Option<&str>) {
         let now_enum = e.old.values.is_empty();
         let mut impact = Impact::default().with_rust(rust_change.map(str::to_owned));
         if now_enum && !e.new.open && self.dir.request() {
@@ -523,7 +523,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         &mut self,
         path: &str,
         text: &str,
-        e: &Pair<Eff>,
+        e: &Pair<Meaning>,
         p: &Pair<Place>,
         enums: Pair<Option<&str>>,
     ) {
@@ -585,7 +585,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         );
     }
 
-    fn openness(&mut self, path: &str, e: &Pair<Eff>) {
+    fn openness(&mut self, path: &str, e: &Pair<Meaning>) {
         let mut impact = Impact::default();
         if !e.new.open && self.dir.request() {
             impact = impact.with_wire(Some(
@@ -609,10 +609,10 @@ impl<'a, 'v> Cmp<'a, 'v> {
         );
     }
 
-    fn constraints(&mut self, path: &str, e: &Pair<Eff>) {
+    fn constraints(&mut self, path: &str, e: &Pair<Meaning>) {
         for c in Constraint::ALL {
             let (key, bound) = (c.keyword(), &c.bound());
-            let last = |e: &Eff| -> Option<Value> {
+            let last = |e: &Meaning| -> Option<Value> {
                 e.constraints
                     .iter()
                     .rev()
@@ -652,8 +652,8 @@ impl<'a, 'v> Cmp<'a, 'v> {
         }
     }
 
-    fn items(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
-        let node = |e: &Eff| {
+    fn items(&mut self, path: &str, e: &Pair<Meaning>, p: &Pair<Place>) {
+        let node = |e: &Meaning| {
             e.items
                 .clone()
                 .unwrap_or_else(|| Node::missing(&child(&e.pointer, &["items"])))
@@ -674,7 +674,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         self.compare(&join(path, "[]"), nodes.as_ref(), places);
     }
 
-    fn object(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
+    fn object(&mut self, path: &str, e: &Pair<Meaning>, p: &Pair<Place>) {
         for (name, onode) in &e.old.props {
             let field_path = join(path, name);
             match e.new.props.iter().find(|(m, _)| m == name) {
@@ -697,7 +697,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         path: &str,
         name: &str,
         node: &Node,
-        e: &Pair<Eff>,
+        e: &Pair<Meaning>,
         p: &Pair<Place>,
     ) {
         let old_field = p
@@ -738,7 +738,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         path: &str,
         name: &str,
         nodes: Pair<&Node>,
-        e: &Pair<Eff>,
+        e: &Pair<Meaning>,
         p: &Pair<Place>,
     ) {
         let places = Pair::new(
@@ -801,7 +801,14 @@ impl<'a, 'v> Cmp<'a, 'v> {
         );
     }
 
-    fn field_added(&mut self, path: &str, name: &str, node: &Node, e: &Pair<Eff>, p: &Pair<Place>) {
+    fn field_added(
+        &mut self,
+        path: &str,
+        name: &str,
+        node: &Node,
+        e: &Pair<Meaning>,
+        p: &Pair<Place>,
+    ) {
         let required = e.new.required.contains(name);
         let new_field = p
             .new
@@ -851,7 +858,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     }
 
     /// Properties the schema does not name.
-    fn additional(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
+    fn additional(&mut self, path: &str, e: &Pair<Meaning>, p: &Pair<Place>) {
         let allowed = |a: &Additional| !matches!(a, Additional::Allowed(false));
         let (was, is) = (allowed(&e.old.additional), allowed(&e.new.additional));
         let word = |a: &Additional| match a {
@@ -922,7 +929,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
 
     /// The alternatives of a `oneOf`/`anyOf`: components paired by name, inline ones by
     /// position.
-    fn members(&mut self, path: &str, e: &Pair<Eff>, p: &Pair<Place>) {
+    fn members(&mut self, path: &str, e: &Pair<Meaning>, p: &Pair<Place>) {
         let labels = e.as_ref().map(|e| {
             e.members
                 .iter()
@@ -969,7 +976,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         path: &str,
         index: Pair<usize>,
         label: &str,
-        e: &Pair<Eff>,
+        e: &Pair<Meaning>,
         p: &Pair<Place>,
     ) {
         let place = |old: bool, place: &Place, i: usize| Place {
@@ -1030,7 +1037,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         );
     }
 
-    fn discriminator(&mut self, path: &str, e: &Pair<Eff>) {
+    fn discriminator(&mut self, path: &str, e: &Pair<Meaning>) {
         let word = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
         let mut impact = Impact::rust(
             "decoding picks the alternative by another property: responses may decode differently or fail",
@@ -1055,7 +1062,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
     }
 }
 
-fn format_word(e: &Eff) -> String {
+fn format_word(e: &Meaning) -> String {
     match (&e.format, e.timestamp) {
         (Some(f), true) => format!("{f} (x-cloudjobs-timestamp)"),
         (None, true) => "x-cloudjobs-timestamp".into(),
@@ -1065,8 +1072,8 @@ fn format_word(e: &Eff) -> String {
 }
 
 /// Whether the new format accepts fewer values than the old one.
-fn narrows_format(old: &Eff, new: &Eff) -> bool {
-    let rank = |e: &Eff| -> Option<u8> {
+fn narrows_format(old: &Meaning, new: &Meaning) -> bool {
+    let rank = |e: &Meaning| -> Option<u8> {
         match (e.kind, e.format.as_deref()) {
             (Kind::Integer, Some("int8" | "uint8")) => Some(1),
             (Kind::Integer, Some("int16" | "uint16")) => Some(2),

@@ -9,7 +9,6 @@ use super::op::OpPair;
 use super::pairs::{Cx, Op, operations};
 use super::rust::{RustView, normalize_path};
 use super::schema::{Dir, Place, Sides};
-use super::shape::Doc;
 use super::{
     At, Change, ChangeKind, Impact, OperationDiff, OperationStatus, Pair, Scope, Spec, SpecDiff,
     change,
@@ -17,6 +16,7 @@ use super::{
 use crate::error::child;
 use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP};
 use crate::ir::Server;
+use crate::model::Doc;
 
 /// Compares two versions of a document into `out` (either may be missing).
 pub(super) fn diff_documents(old: Option<&Spec>, new: Option<&Spec>, out: &mut SpecDiff) {

@@ -13,23 +13,34 @@ use crate::extensions::{EXTENSIBLE_ENUM, TIMESTAMP};
 
 /// What a schema is, as far as JSON goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
+    /// No type: any JSON value.
     Any,
+    /// `string`.
     String,
+    /// `integer`.
     Integer,
+    /// `number`.
     Number,
+    /// `boolean`.
     Boolean,
+    /// `array`.
     Array,
+    /// `object`.
     Object,
+    /// `oneOf` alternatives.
     OneOf,
+    /// `anyOf` alternatives.
     AnyOf,
+    /// `not`.
     Not,
     /// An `allOf` of objects and non-objects: not one shape.
     Mixed,
 }
 
 impl Kind {
-    pub(crate) fn word(self) -> &'static str {
+    /// The kind in a word or two (`string`, `allOf of mixed schemas`).
+    pub fn word(self) -> &'static str {
         match self {
             Kind::Any => "any value",
             Kind::String => "string",
@@ -127,9 +138,9 @@ impl Constraint {
     }
 }
 
-/// A schema's own keywords, read.
+/// A schema's own keywords, read ([`crate::model::Meaning`] dereferences to them).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Facts {
+pub struct Facts {
     /// The JSON type its `type` (or, without one, its keywords) gives; compositions
     /// (`oneOf`, `allOf`) are shapes that lowering decides, not facts.
     pub(crate) kind: Option<Kind>,

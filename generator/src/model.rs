@@ -1,7 +1,36 @@
-//! What a schema node means for the comparison: its own keywords as lowering reads them
-//! ([`facts`]), and its shape (object, union, merged `allOf`, wrapper seen through) as
-//! lowering decides it ([`classify`], [`merge_all_of`]); references are followed by
-//! lowering's own reader. The diff sees every schema the way the generated code does.
+//! The one reading of a spec's schemas, for every tool that asks what a schema means: its
+//! own keywords as lowering reads them (`lower::facts`), and its shape (object, union,
+//! merged `allOf`, wrapper seen through) as lowering decides it (`classify`,
+//! `merge_all_of`); references are followed by lowering's own reader. The spec diff
+//! ([`crate::diff`]) and the document checker (`cloudjobs-doctools`) both read schemas
+//! here, so they see every schema the way the generated code does.
+//!
+//! ```
+//! use cloudjobs_codegen::model::{Doc, Kind, meaning};
+//! let spec = r#"
+//! openapi: 3.0.3
+//! info: {title: Jobs, version: "1"}
+//! paths: {}
+//! components:
+//!   schemas:
+//!     Job:
+//!       allOf:
+//!         - $ref: '#/components/schemas/Base'
+//!         - properties: {status: {type: string, x-extensible-enum: [RUNNING, SUCCESS]}}
+//!     Base:
+//!       type: object
+//!       required: [job_id]
+//!       properties: {job_id: {type: string}}
+//! "#;
+//! let loaded = cloudjobs_codegen::load::load_str(spec, "jobs.yaml").unwrap();
+//! let doc = Doc::new(&loaded);
+//! let job = meaning(&doc, &doc.node("#/components/schemas/Job"));
+//! assert_eq!(job.kind(), Kind::Object);
+//! assert!(job.is_required("job_id"));
+//! let status = meaning(&doc, job.property("status").unwrap());
+//! assert_eq!(status.values(), ["RUNNING", "SUCCESS"]);
+//! assert!(status.open());
+//! ```
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -13,21 +42,23 @@ use serde_json::Value;
 
 use crate::error::child;
 use crate::load::{Document, resolve_pointer};
-use crate::lower::facts::{Facts, Kind, facts};
+use crate::lower::facts::facts;
+pub use crate::lower::facts::{Facts, Kind};
 use crate::lower::refs::Refs;
 use crate::lower::schema::{AllOf, AllOfShape, Class, SRef, classify, merge_all_of};
 
 /// Schemas nested deeper than this are not compared (a guard, not a limit real specs reach).
 pub(crate) const MAX_DEPTH: usize = 48;
 
-/// One version of a document, read by the comparison through lowering's reference reader.
-pub(crate) struct Doc<'a> {
+/// A loaded document, read through lowering's reference reader.
+pub struct Doc<'a> {
     pub(crate) doc: &'a Document,
     refs: RefCell<Refs<'a>>,
 }
 
 impl<'a> Doc<'a> {
-    pub(crate) fn new(doc: &'a Document) -> Self {
+    /// Reads `doc`.
+    pub fn new(doc: &'a Document) -> Self {
         Self {
             doc,
             refs: RefCell::new(Refs::new(doc)),
@@ -47,8 +78,8 @@ impl<'a> Doc<'a> {
         written.map_or_else(|| key.to_owned(), String::clone)
     }
 
-    /// The schema at `pointer`, a `$ref` there followed.
-    pub(crate) fn node(&self, pointer: &str) -> Node {
+    /// The schema at `pointer` (`#/paths/...`), a `$ref` there followed.
+    pub fn node(&self, pointer: &str) -> Node {
         match self
             .with_refs(|r| r.at::<ReferenceOr<Schema>>(pointer))
             .as_deref()
@@ -87,12 +118,22 @@ impl<'a> Doc<'a> {
 
 /// A schema after following `$ref`s: where it lives, and what it is (`None`: nothing).
 #[derive(Debug, Clone)]
-pub(crate) struct Node {
+pub struct Node {
     pub(crate) pointer: String,
     schema: Option<Rc<Schema>>,
 }
 
 impl Node {
+    /// Where the schema lives (after `$ref`s), as a JSON pointer with `#`.
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
+    /// Whether a schema is there.
+    pub fn exists(&self) -> bool {
+        self.schema.is_some()
+    }
+
     /// Nothing, at `pointer` (an absent schema).
     pub(crate) fn missing(pointer: &str) -> Self {
         Node {
@@ -117,9 +158,9 @@ pub(crate) enum Additional {
     Schema(Node),
 }
 
-/// A schema's meaning: its facts, and its shape with `allOf` merged.
+/// A schema's meaning: its facts (through `Deref`), and its shape with `allOf` merged.
 #[derive(Debug, Clone)]
-pub(crate) struct Eff {
+pub struct Meaning {
     pub(crate) pointer: String,
     /// Its own keywords (with an `allOf`'s constraints gathered, a wrapper's flags kept).
     facts: Facts,
@@ -133,20 +174,20 @@ pub(crate) struct Eff {
     pub(crate) member_words: Vec<String>,
 }
 
-impl Deref for Eff {
+impl Deref for Meaning {
     type Target = Facts;
     fn deref(&self) -> &Facts {
         &self.facts
     }
 }
 
-impl DerefMut for Eff {
+impl DerefMut for Meaning {
     fn deref_mut(&mut self) -> &mut Facts {
         &mut self.facts
     }
 }
 
-impl Eff {
+impl Meaning {
     fn new(pointer: &str, facts: Facts) -> Self {
         Self {
             pointer: pointer.to_owned(),
@@ -162,7 +203,7 @@ impl Eff {
     }
 
     /// Type, format and enum in a few words (`string (date-time)`, `enum [A, B]`).
-    pub(crate) fn summary(&self) -> String {
+    pub fn summary(&self) -> String {
         let mut s = self.kind.word().to_owned();
         if !self.member_words.is_empty() {
             s = format!("{s} [{}]", self.member_words.join(" | "));
@@ -201,12 +242,68 @@ pub(crate) fn value_text(v: &Value) -> String {
 }
 
 /// What the schema at `node` means: its own keywords, in the shape lowering gives it.
-pub(crate) fn effective(doc: &Doc<'_>, node: &Node, depth: usize) -> Eff {
+pub fn meaning(doc: &Doc<'_>, node: &Node) -> Meaning {
+    effective(doc, node, 0)
+}
+
+impl Meaning {
+    /// What it is: a JSON type, a union, or any value.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// `format`, as written.
+    pub fn format(&self) -> Option<&str> {
+        self.facts.format.as_deref()
+    }
+
+    /// `nullable: true` (on the schema or the wrapper seen through).
+    pub fn nullable(&self) -> bool {
+        self.facts.nullable
+    }
+
+    /// The known values (`enum` without `null`, else `x-extensible-enum`).
+    pub fn values(&self) -> &[Value] {
+        &self.facts.values
+    }
+
+    /// The values are `x-extensible-enum`: others may appear.
+    pub fn open(&self) -> bool {
+        self.facts.open
+    }
+
+    /// An object's properties (an `allOf`'s merged), in document order.
+    pub fn properties(&self) -> impl Iterator<Item = (&str, &Node)> {
+        self.props.iter().map(|(n, s)| (n.as_str(), s))
+    }
+
+    /// The property of that name.
+    pub fn property(&self, name: &str) -> Option<&Node> {
+        self.props.iter().find(|(n, _)| n == name).map(|(_, s)| s)
+    }
+
+    /// Whether the object requires that property.
+    pub fn is_required(&self, name: &str) -> bool {
+        self.required.contains(name)
+    }
+
+    /// An array's element schema.
+    pub fn items(&self) -> Option<&Node> {
+        self.items.as_ref()
+    }
+
+    /// A union's alternatives.
+    pub fn members(&self) -> &[Node] {
+        &self.members
+    }
+}
+
+pub(crate) fn effective(doc: &Doc<'_>, node: &Node, depth: usize) -> Meaning {
     let Some(schema) = node.schema.clone() else {
-        return Eff::new(&node.pointer, Facts::default());
+        return Meaning::new(&node.pointer, Facts::default());
     };
     let p = &node.pointer;
-    let mut e = Eff::new(p, facts(&schema));
+    let mut e = Meaning::new(p, facts(&schema));
     let deeper = depth < MAX_DEPTH;
     match classify(&schema) {
         Class::Object {
@@ -256,7 +353,7 @@ pub(crate) fn effective(doc: &Doc<'_>, node: &Node, depth: usize) -> Eff {
             let merged = doc.with_refs(|refs| merge_all_of(refs, members, extra, p));
             return match merged {
                 Ok(merged) => merged_all_of(doc, e, &merged, depth),
-                Err(_) => overlay(Eff::new(p, Facts::default()), e),
+                Err(_) => overlay(Meaning::new(p, Facts::default()), e),
             };
         }
         class => {
@@ -271,7 +368,7 @@ pub(crate) fn effective(doc: &Doc<'_>, node: &Node, depth: usize) -> Eff {
 
 /// A wrapper (`allOf: [$ref]`, `oneOf: [$ref]`) seen through: the member's meaning, with
 /// the wrapper's own flags.
-fn overlay(mut inner: Eff, outer: Eff) -> Eff {
+fn overlay(mut inner: Meaning, outer: Meaning) -> Meaning {
     // Lowering reads nullability from the wrapper itself (`Lowerer::nullable`).
     inner.nullable = outer.nullable;
     inner.deprecated |= outer.deprecated;
@@ -285,8 +382,8 @@ fn overlay(mut inner: Eff, outer: Eff) -> Eff {
 }
 
 /// An `allOf` as lowering merges it: one object, one member unwrapped, or mixed.
-fn merged_all_of(doc: &Doc<'_>, own: Eff, merged: &AllOf, depth: usize) -> Eff {
-    let mut e = Eff::new(&own.pointer, Facts::default());
+fn merged_all_of(doc: &Doc<'_>, own: Meaning, merged: &AllOf, depth: usize) -> Meaning {
+    let mut e = Meaning::new(&own.pointer, Facts::default());
     match merged.shape() {
         AllOfShape::Single(_, pointer) => {
             let only = doc.node(pointer);
