@@ -178,6 +178,9 @@ pub struct DraftArgs {
     /// With --eval: only these specs (file stems: `evs-jobs`).
     #[arg(long, value_name = "SPEC", requires = "eval")]
     pub only: Vec<String>,
+    /// With --eval: print every spec's items and the figures as JSON.
+    #[arg(long, requires = "eval")]
+    pub json: bool,
 }
 
 /// What every command's help ends with: where documents are read and what moves things.

@@ -13,6 +13,7 @@
 mod build;
 pub mod eval;
 mod job;
+mod score;
 mod services;
 mod yaml;
 

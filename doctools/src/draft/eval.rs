@@ -1,12 +1,414 @@
-//! `docs draft-eval` (developer): each versioned spec's page drafted at its recorded
-//! revision and compared with the hand-written spec.
+//! `docs draft --eval` (developer): the page of every spec with a versioned primary source,
+//! drafted at its recorded revision from a local clone and compared with the hand-written
+//! spec item by item (`score.rs`): a table of the share of items right per spec and
+//! category, the average, and how many `x-cloudjobs-job` proposals have every pointer and
+//! every state list right; then each wrong and excused item.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
+use serde::Serialize;
+
+use super::score::{self, CATEGORIES, Category, Item, Mark};
+use super::{Input, Origin, draft, today};
 use crate::arguments::DraftArgs;
+use crate::drift::{self, Verdict};
+use crate::fetch::sha256_hex;
+use crate::model::DocModel;
 use crate::outcome::Outcome;
+use crate::reader;
+use crate::spec::{Accepted, Source, SpecFile};
+
+/// What became of one spec.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The spec's file stem (`evs-jobs`).
+    pub spec: String,
+    /// `repository path @ revision` of the page drafted.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub page: String,
+    /// Whether the hand-written spec has an `x-cloudjobs-job`.
+    pub job_spec: bool,
+    /// Not drafted, and why (no versioned source, no clone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The draft failed (a reader or draft error).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Every compared item.
+    pub items: Vec<Item>,
+}
+
+impl Row {
+    fn drafted(&self) -> bool {
+        self.skipped.is_none() && self.error.is_none()
+    }
+
+    /// Right out of right and wrong (excused left out); `None` with nothing to count.
+    pub fn share(&self) -> Option<f64> {
+        let (r, w, _) = score::count(&self.items, None);
+        (r + w > 0).then(|| r as f64 / (r + w) as f64)
+    }
+
+    /// Right out of every item, excused counted as wrong.
+    pub fn raw_share(&self) -> Option<f64> {
+        let (r, w, e) = score::count(&self.items, None);
+        (r + w + e > 0).then(|| r as f64 / (r + w + e) as f64)
+    }
+
+    /// Every item of the category right (and at least one).
+    fn all_right(&self, c: Category) -> bool {
+        let (r, w, e) = score::count(&self.items, Some(c));
+        r > 0 && w + e == 0
+    }
+}
+
+/// The clones folder: given, else `../.mirror` beside the checkout.
+fn repos_dir(root: &Path, given: Option<&PathBuf>) -> Result<PathBuf, String> {
+    if let Some(d) = given {
+        return Ok(d.clone());
+    }
+    let default = root.join("../.mirror");
+    if default.is_dir() {
+        return Ok(default);
+    }
+    Err(format!(
+        "no clones folder: {} does not exist; pass `--repos DIR` (a folder of clones of the \
+         opentelekomcloud-docs repositories)",
+        default.display()
+    ))
+}
+
+/// The git folder of a clone of `owner/name`: `owner+name/repo`, `owner+name`, `name` or
+/// `name.git` (the layouts `docs eval` reads too).
+fn git_dir(repos: &Path, repo: &str) -> Option<PathBuf> {
+    let (owner, name) = repo.split_once('/')?;
+    let joined = format!("{owner}+{name}");
+    [
+        repos.join(&joined).join("repo"),
+        repos.join(&joined),
+        repos.join(name),
+        repos.join(format!("{name}.git")),
+    ]
+    .into_iter()
+    .find_map(|d| {
+        if d.join(".git").is_dir() {
+            Some(d.join(".git"))
+        } else {
+            d.join("HEAD").is_file().then_some(d)
+        }
+    })
+}
+
+/// `git show COMMIT:PATH`.
+fn show(dir: &Path, commit: &str, path: &str) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .arg("--git-dir")
+        .arg(dir)
+        .arg("show")
+        .arg(format!("{commit}:{path}"))
+        .output()
+        .map_err(|e| format!("git: {e}"))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(format!(
+            "git show {commit}:{path} in {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// The specs to evaluate: every `specs/*.yaml`, or those `--only` names (a file stem, a file
+/// name, or a stem without `-jobs`).
+fn spec_files(root: &Path, only: &[String]) -> Result<Vec<PathBuf>, String> {
+    let dir = root.join("specs");
+    let mut all: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    all.sort();
+    if only.is_empty() {
+        return Ok(all);
+    }
+    let stem = |p: &Path| {
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let mut chosen = Vec::new();
+    for o in only {
+        let o = o.trim_end_matches(".yaml");
+        let hit = all
+            .iter()
+            .find(|p| stem(p) == o || stem(p) == format!("{o}-jobs"))
+            .ok_or_else(|| {
+                let names: Vec<String> = all.iter().map(|p| stem(p)).collect();
+                format!(
+                    "--only {o}: no such spec in specs/ (there are {})",
+                    names.join(", ")
+                )
+            })?;
+        if !chosen.contains(hit) {
+            chosen.push(hit.clone());
+        }
+    }
+    Ok(chosen)
+}
+
+/// Drafts and scores one spec.
+fn evaluate(root: &Path, repos: &Path, file: &Path) -> Row {
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("spec")
+        .to_owned();
+    let mut row = Row {
+        spec: stem.clone(),
+        page: String::new(),
+        job_spec: false,
+        skipped: None,
+        error: None,
+        items: Vec::new(),
+    };
+    let label = format!("specs/{stem}.yaml");
+    let spec = match SpecFile::load(file, &label) {
+        Ok(s) => s,
+        Err(e) => {
+            row.error = Some(e);
+            return row;
+        }
+    };
+    let source = spec.sources.first();
+    let truth_op = score::operation(&spec.raw, source.and_then(|s| s.operation.as_deref()));
+    row.job_spec = truth_op.is_some_and(|o| o.op.get("x-cloudjobs-job").is_some());
+    let Some(source) = source else {
+        row.skipped = Some("no x-cloudjobs-sources".into());
+        return row;
+    };
+    let (Some(repo), Some(path)) = (&source.repository, &source.path) else {
+        row.skipped = Some(format!(
+            "its primary source is not versioned ({}, {})",
+            source.format, source.url
+        ));
+        return row;
+    };
+    if source.revision == "unknown" {
+        row.skipped = Some("its primary source's revision is unknown".into());
+        return row;
+    }
+    row.page = format!("{repo} {path} @ {}", &source.revision);
+    let Some(git) = git_dir(repos, repo) else {
+        row.skipped = Some(format!("no clone of {repo} under {}", repos.display()));
+        return row;
+    };
+    let Some(truth_op) = truth_op else {
+        row.error = Some("the spec has no operation".into());
+        return row;
+    };
+    match drafted(root, &git, &spec, source, &stem) {
+        Ok((raw, model)) => match score::operation(&raw, None) {
+            Some(draft_op) => {
+                let truth = score::facts(&spec.raw, &truth_op);
+                let draft = score::facts(&raw, &draft_op);
+                let departures = departures(&spec, source, &model);
+                row.items = score::compare(&truth, &draft, &departures);
+            }
+            None => row.error = Some("the draft has no operation".into()),
+        },
+        Err(e) => row.error = Some(e),
+    }
+    row
+}
+
+/// Where the hand-written spec deliberately departs from its page: its `accepted` entries,
+/// what `docs check` notes it has beyond the page (from the secondary sources or the house
+/// style: a note, never drift), and its `default` response (the house style for the errors a
+/// page does not list, which `docs check` never reports).
+fn departures(spec: &SpecFile, source: &Source, model: &DocModel) -> Vec<Accepted> {
+    let mut out = source.accepted.clone();
+    let (_, findings, _) = drift::check(spec, source.operation.as_deref(), &source.accepted, model);
+    for f in findings.into_iter().filter(|f| f.verdict == Verdict::Note) {
+        out.push(Accepted {
+            at: f.at,
+            kind: Some(f.kind.to_owned()),
+            reason: format!("docs check notes it beyond the page ({})", f.message),
+        });
+    }
+    out.push(Accepted {
+        at: "status default".into(),
+        kind: Some("extra".into()),
+        reason: "the `default` response is the house style for the errors the page does not list"
+            .into(),
+    });
+    out
+}
+
+/// The page at the recorded revision, read and drafted as `docs draft URL --revision REV`
+/// would: the draft as a JSON tree.
+fn drafted(
+    root: &Path,
+    git: &Path,
+    spec: &SpecFile,
+    source: &Source,
+    stem: &str,
+) -> Result<(serde_json::Value, DocModel), String> {
+    let (Some(repo), Some(path)) = (&source.repository, &source.path) else {
+        return Err("not a versioned source".into());
+    };
+    let bytes = show(git, &source.revision, path)?;
+    let name = path.rsplit('/').next().unwrap_or("page").to_owned();
+    let file = root.join("target/docs-draft-eval").join(stem).join(&name);
+    crate::commands::save(&file, &bytes)?;
+    let model = reader::read(root, &file, &source.format)?;
+    let input = Input {
+        model: model.clone(),
+        format: source.format.clone(),
+        sha256: sha256_hex(&bytes),
+        origin: Origin {
+            url: source.url.clone(),
+            repository: Some(repo.clone()),
+            branch: source.branch.clone(),
+            path: Some(path.clone()),
+            revision: Some(source.revision.clone()),
+            ..Origin::default()
+        },
+        service: None,
+        date: today(),
+        shown: name,
+    };
+    let label = format!("target/docs-draft-eval/{stem}/{}.yaml", spec.stem);
+    let d = draft(&input, &label)?;
+    let out = root.join(&label);
+    crate::commands::save(&out, d.text.as_bytes())?;
+    let doc = cloudjobs_codegen::load::load_str(&d.text, &label).map_err(|e| e.to_string())?;
+    Ok((doc.raw, model))
+}
 
 /// `docs draft --eval`.
-pub fn run(_root: &Path, _a: &DraftArgs) -> Result<Outcome, String> {
-    Err("not yet".into())
+pub fn run(root: &Path, a: &DraftArgs) -> Result<Outcome, String> {
+    let repos = repos_dir(root, a.repos.as_ref())?;
+    let files = spec_files(root, &a.only)?;
+    let rows: Vec<Row> = files.iter().map(|f| evaluate(root, &repos, f)).collect();
+    let failed = rows.iter().any(|r| r.error.is_some());
+    let stdout = if a.json {
+        let value = serde_json::json!({
+            "average": average(&rows, Row::share),
+            "average_raw": average(&rows, Row::raw_share),
+            "job_pointers_right": job_count(&rows, Category::JobPointers),
+            "job_states_right": job_count(&rows, Category::JobStates),
+            "job_specs_drafted": rows.iter().filter(|r| r.job_spec && r.drafted()).count(),
+            "job_specs": rows.iter().filter(|r| r.job_spec).count(),
+            "specs": rows,
+        });
+        serde_json::to_string_pretty(&value).map_err(|e| e.to_string())? + "\n"
+    } else {
+        report(&rows)
+    };
+    Ok(Outcome {
+        code: u8::from(failed),
+        stdout,
+        stderr: String::new(),
+    })
+}
+
+/// The mean of a per-spec share over the drafted specs.
+fn average(rows: &[Row], share: fn(&Row) -> Option<f64>) -> Option<f64> {
+    let shares: Vec<f64> = rows.iter().filter_map(share).collect();
+    (!shares.is_empty()).then(|| shares.iter().sum::<f64>() / shares.len() as f64)
+}
+
+/// How many drafted job specs have every item of the category right.
+fn job_count(rows: &[Row], c: Category) -> usize {
+    rows.iter()
+        .filter(|r| r.job_spec && r.drafted() && r.all_right(c))
+        .count()
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".into(), |s| format!("{:.1} %", s * 100.0))
+}
+
+/// The text report: a Markdown table, the figures, then every wrong and excused item.
+fn report(rows: &[Row]) -> String {
+    let mut out = String::from("| spec |");
+    for c in CATEGORIES {
+        out.push_str(&format!(" {} |", c.name()));
+    }
+    out.push_str(" right | excused |\n|---|");
+    out.push_str(&"---:|".repeat(CATEGORIES.len() + 2));
+    out.push('\n');
+    for r in rows {
+        out.push_str(&format!("| {} |", r.spec));
+        if let Some(why) = r.skipped.as_ref().or(r.error.as_ref()) {
+            let what = if r.error.is_some() {
+                "failed"
+            } else {
+                "skipped"
+            };
+            out.push_str(&format!(" {what}: {} |\n", why.replace('|', "/")));
+            continue;
+        }
+        for c in CATEGORIES {
+            let (right, wrong, _) = score::count(&r.items, Some(c));
+            if right + wrong == 0 {
+                out.push_str(" - |");
+            } else {
+                out.push_str(&format!(" {right}/{} |", right + wrong));
+            }
+        }
+        let (_, _, excused) = score::count(&r.items, None);
+        out.push_str(&format!(" {} | {excused} |\n", percent(r.share())));
+    }
+    let drafted = rows.iter().filter(|r| r.job_spec && r.drafted()).count();
+    let jobs = rows.iter().filter(|r| r.job_spec).count();
+    out.push_str(&format!(
+        "\naverage: {} of items right over {} drafted spec(s) ({} with excused items counted wrong)\n\
+         job pointers right for {} of {drafted} drafted job specs ({jobs} job specs), state lists right for {}\n",
+        percent(average(rows, Row::share)),
+        rows.iter().filter(|r| r.share().is_some()).count(),
+        percent(average(rows, Row::raw_share)),
+        job_count(rows, Category::JobPointers),
+        job_count(rows, Category::JobStates),
+    ));
+    for r in rows.iter().filter(|r| r.drafted()) {
+        out.push_str(&misses(r));
+    }
+    out
+}
+
+/// A spec's wrong items one a line, then its excused ones counted by reason.
+fn misses(r: &Row) -> String {
+    let wrong: Vec<&Item> = r.items.iter().filter(|i| i.mark == Mark::Wrong).collect();
+    let mut excused: Vec<(String, usize)> = Vec::new();
+    for i in r.items.iter().filter(|i| i.mark == Mark::Excused) {
+        let reason = i
+            .detail
+            .split_once("; accepted: ")
+            .map_or(i.detail.as_str(), |(_, r)| r)
+            .to_owned();
+        match excused.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, n)) => *n += 1,
+            None => excused.push((reason, 1)),
+        }
+    }
+    if wrong.is_empty() && excused.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\n{} ({})\n", r.spec, r.page);
+    for i in wrong {
+        out.push_str(&format!(
+            "  wrong   {:<12} {}: {}\n",
+            i.category.name(),
+            i.at,
+            i.detail
+        ));
+    }
+    for (reason, n) in excused {
+        out.push_str(&format!("  excused {n} item(s): {reason}\n"));
+    }
+    out
 }

@@ -1,0 +1,603 @@
+//! The comparison of `docs draft --eval`: a drafted spec against the hand-written one, item
+//! by item. Each side is read into facts by category and place (the places `docs check`
+//! prints, so a spec's `accepted` entries name them): the call and every parameter (where,
+//! required, type), every request and response field (by path, arrays left out: type and
+//! required), every value list, every status, the examples of each status (JSON-equal, as a
+//! set), and the `x-cloudjobs-job` pointers and state lists. An item is right when both sides
+//! have it and agree, wrong when one lacks it or they differ, and *excused* when it is wrong
+//! at a place where the hand-written spec deliberately departs from its page (an `accepted`
+//! entry of a kind that covers the difference): excused items are left out of the share.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::json_eq;
+use crate::spec::{Accepted, Property, Shape, normalize_path, resolve};
+
+/// What an item is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// The method and path, and every parameter: where, required, type.
+    Parameters,
+    /// Request and response fields and response headers: type and required.
+    Fields,
+    /// The values listed for a field or parameter.
+    Enums,
+    /// The documented statuses.
+    Statuses,
+    /// The examples of a status (or of the request).
+    Examples,
+    /// The `x-cloudjobs-job` pointers (and the id and project parameters).
+    JobPointers,
+    /// The `x-cloudjobs-job` state lists.
+    JobStates,
+}
+
+/// Every category, in table order.
+pub const CATEGORIES: [Category; 7] = [
+    Category::Parameters,
+    Category::Fields,
+    Category::Enums,
+    Category::Statuses,
+    Category::Examples,
+    Category::JobPointers,
+    Category::JobStates,
+];
+
+impl Category {
+    /// The column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Parameters => "parameters",
+            Category::Fields => "fields",
+            Category::Enums => "enums",
+            Category::Statuses => "statuses",
+            Category::Examples => "examples",
+            Category::JobPointers => "job pointers",
+            Category::JobStates => "job states",
+        }
+    }
+}
+
+/// How an item came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    /// Both sides have it and agree.
+    Right,
+    /// One side lacks it, or they differ.
+    Wrong,
+    /// Wrong where the hand-written spec deliberately departs from its page.
+    Excused,
+}
+
+/// One compared item.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    /// What it is about.
+    pub category: Category,
+    /// Where: `parameter path job_id`, `response 200 entities.status`, `job status`.
+    pub at: String,
+    /// The outcome.
+    pub mark: Mark,
+    /// For a wrong or excused item: how the sides differ (and the accepted reason).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// One side's value at a place.
+#[derive(Debug, Clone)]
+enum Fact {
+    Text(String),
+    Examples(Vec<Value>),
+}
+
+impl Fact {
+    fn same(&self, other: &Fact) -> bool {
+        match (self, other) {
+            (Fact::Text(a), Fact::Text(b)) => a == b,
+            (Fact::Examples(a), Fact::Examples(b)) => {
+                a.iter().all(|x| b.iter().any(|y| json_eq(x, y)))
+                    && b.iter().all(|y| a.iter().any(|x| json_eq(x, y)))
+            }
+            _ => false,
+        }
+    }
+
+    fn show(&self) -> String {
+        match self {
+            Fact::Text(t) => t.clone(),
+            Fact::Examples(e) => format!("{} example(s)", e.len()),
+        }
+    }
+}
+
+/// Everything one side says, by category and place.
+#[derive(Debug, Default)]
+pub struct Facts(BTreeMap<(Category, String), Fact>);
+
+impl Facts {
+    fn text(&mut self, c: Category, at: impl Into<String>, t: impl Into<String>) {
+        self.0.insert((c, at.into()), Fact::Text(t.into()));
+    }
+}
+
+/// An operation of a spec: method, path, the operation and its path item.
+#[derive(Debug, Clone, Copy)]
+pub struct Op<'a> {
+    /// `get`.
+    pub method: &'a str,
+    /// The path template.
+    pub path: &'a str,
+    /// The operation object.
+    pub op: &'a Value,
+    /// Its path item.
+    pub item: &'a Value,
+}
+
+const METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
+
+/// The operation with that operationId (`None`: the first one).
+pub fn operation<'a>(raw: &'a Value, id: Option<&str>) -> Option<Op<'a>> {
+    let mut all = Vec::new();
+    for (path, item) in raw.get("paths")?.as_object()? {
+        let item = resolve(raw, item);
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if METHODS.contains(&method.as_str()) {
+                all.push(Op {
+                    method,
+                    path,
+                    op,
+                    item,
+                });
+            }
+        }
+    }
+    let named = id.and_then(|id| {
+        all.iter()
+            .find(|o| o.op.get("operationId").and_then(Value::as_str) == Some(id))
+            .copied()
+    });
+    named.or_else(|| all.first().copied())
+}
+
+/// The types a schema accepts, for comparison: `string or null`, `array of integer (int32)`.
+fn types(raw: &Value, schema: &Value) -> String {
+    let shape = Shape::of(raw, schema);
+    let mut t = shape.describe_types();
+    if let Some(first) = shape.items.first() {
+        t.push_str(&format!(" of {}", Shape::of(raw, first).describe_types()));
+    }
+    t
+}
+
+/// The values a schema lists (on the elements, for an array), sorted.
+fn values(raw: &Value, schema: &Value) -> Option<String> {
+    let shape = Shape::of(raw, schema);
+    let values = match shape.values {
+        Some(v) => v,
+        None => shape
+            .items
+            .iter()
+            .filter_map(|i| Shape::of(raw, i).values)
+            .next()?,
+    };
+    (!values.is_empty()).then(|| values.into_iter().collect::<Vec<_>>().join(", "))
+}
+
+/// The properties of an object schema, and of the elements of an array schema.
+fn properties<'a>(raw: &'a Value, schema: &'a Value, depth: usize) -> Vec<Property<'a>> {
+    let shape = Shape::of(raw, schema);
+    let mut out = shape.properties.clone();
+    if depth < 4 {
+        for item in &shape.items {
+            out.extend(properties(raw, item, depth + 1));
+        }
+    }
+    out
+}
+
+/// The schemas a schema stands for: itself and its `$ref`, `allOf`/`oneOf`/`anyOf` members
+/// and array elements, resolved (to stop at a schema already on the way: recursive types).
+fn targets<'a>(raw: &'a Value, schema: &'a Value, depth: usize, out: &mut Vec<&'a Value>) {
+    let s = resolve(raw, schema);
+    out.push(s);
+    if depth > 4 {
+        return;
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for m in s.get(key).and_then(Value::as_array).into_iter().flatten() {
+            targets(raw, m, depth + 1, out);
+        }
+    }
+    if let Some(items) = s.get("items") {
+        targets(raw, items, depth + 1, out);
+    }
+}
+
+/// Every field below a schema: `prefix` is `response 200 ` or `request `; `on_the_way`
+/// holds the schemas above (a recursive type is walked once).
+fn fields<'a>(
+    raw: &'a Value,
+    schema: &'a Value,
+    prefix: &str,
+    path: &str,
+    on_the_way: &mut Vec<&'a Value>,
+    f: &mut Facts,
+) {
+    if on_the_way.len() > 16 {
+        return;
+    }
+    let mut mine = Vec::new();
+    targets(raw, schema, 0, &mut mine);
+    if mine
+        .iter()
+        .any(|m| on_the_way.iter().any(|o| std::ptr::eq(*m, *o)))
+    {
+        return;
+    }
+    let before = on_the_way.len();
+    on_the_way.extend(mine);
+    for p in properties(raw, schema, 0) {
+        let dotted = if path.is_empty() {
+            p.name.clone()
+        } else {
+            format!("{path}.{}", p.name)
+        };
+        let at = format!("{prefix}{dotted}");
+        let required = if p.required { "required" } else { "optional" };
+        f.text(
+            Category::Fields,
+            at.clone(),
+            format!("{}, {required}", types(raw, p.schema)),
+        );
+        if let Some(v) = values(raw, p.schema) {
+            f.text(Category::Enums, at, v);
+        }
+        fields(raw, p.schema, prefix, &dotted, on_the_way, f);
+    }
+    on_the_way.truncate(before);
+}
+
+/// The examples of a content map: each media type's `example` and `examples.*.value`.
+fn examples(raw: &Value, content: Option<&Value>) -> Vec<Value> {
+    let mut out = Vec::new();
+    for media in content.and_then(Value::as_object).into_iter().flatten() {
+        let media = resolve(raw, media.1);
+        if let Some(e) = media.get("example") {
+            out.push(e.clone());
+        }
+        for e in media
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(v) = resolve(raw, e.1).get("value") {
+                out.push(v.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The schemas of a content map (every media type).
+fn schemas<'a>(raw: &'a Value, content: Option<&'a Value>) -> Vec<&'a Value> {
+    content
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, m)| resolve(raw, m).get("schema"))
+        .collect()
+}
+
+fn parameters(raw: &Value, o: &Op, f: &mut Facts) {
+    let path = normalize_path(o.path);
+    f.text(
+        Category::Parameters,
+        "path",
+        format!("{} {path}", o.method.to_ascii_uppercase()),
+    );
+    let listed = [o.item, o.op]
+        .into_iter()
+        .filter_map(|v| v.get("parameters").and_then(Value::as_array))
+        .flatten();
+    for p in listed {
+        let p = resolve(raw, p);
+        let (Some(name), Some(location)) = (
+            p.get("name").and_then(Value::as_str),
+            p.get("in").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let name = if location == "header" {
+            name.to_ascii_lowercase()
+        } else {
+            name.to_owned()
+        };
+        let at = format!("parameter {location} {name}");
+        let required = p.get("required").and_then(Value::as_bool) == Some(true);
+        let schema = p.get("schema").unwrap_or(&Value::Null);
+        let required = if required { "required" } else { "optional" };
+        f.text(
+            Category::Parameters,
+            at.clone(),
+            format!("{}, {required}", types(raw, schema)),
+        );
+        if let Some(v) = values(raw, schema) {
+            f.text(Category::Enums, at, v);
+        }
+    }
+}
+
+fn bodies(raw: &Value, o: &Op, f: &mut Facts) {
+    if let Some(body) = o.op.get("requestBody").map(|b| resolve(raw, b)) {
+        let content = body.get("content");
+        for s in schemas(raw, content) {
+            fields(raw, s, "request ", "", &mut Vec::new(), f);
+        }
+        let e = examples(raw, content);
+        if !e.is_empty() {
+            f.0.insert(
+                (Category::Examples, "example request".into()),
+                Fact::Examples(e),
+            );
+        }
+    }
+    let responses = o.op.get("responses").and_then(Value::as_object);
+    for (status, r) in responses.into_iter().flatten() {
+        let r = resolve(raw, r);
+        f.text(Category::Statuses, format!("status {status}"), "listed");
+        let content = r.get("content");
+        for s in schemas(raw, content) {
+            fields(
+                raw,
+                s,
+                &format!("response {status} "),
+                "",
+                &mut Vec::new(),
+                f,
+            );
+        }
+        for (name, h) in r
+            .get("headers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let h = resolve(raw, h);
+            let schema = h.get("schema").unwrap_or(&Value::Null);
+            let required = h.get("required").and_then(Value::as_bool) == Some(true);
+            let at = format!("response {status} header {}", name.to_ascii_lowercase());
+            let required = if required { "required" } else { "optional" };
+            f.text(
+                Category::Fields,
+                at,
+                format!("{}, {required}", types(raw, schema)),
+            );
+        }
+        let e = examples(raw, content);
+        if !e.is_empty() {
+            f.0.insert(
+                (Category::Examples, format!("example response {status}")),
+                Fact::Examples(e),
+            );
+        }
+    }
+}
+
+const STATES: [&str; 4] = ["pending", "running", "succeeded", "failed"];
+
+/// A state list as a sorted set.
+fn state_list(v: Option<&Value>) -> Option<String> {
+    let list = v?.as_array()?;
+    let set: BTreeSet<String> = list
+        .iter()
+        .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned))
+        .collect();
+    Some(format!(
+        "[{}]",
+        set.into_iter().collect::<Vec<_>>().join(", ")
+    ))
+}
+
+/// A pointer (or parameter name, or list of pointers) as text.
+fn pointer_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => {
+            let set: BTreeSet<String> = a.iter().map(pointer_text).collect();
+            set.into_iter().collect::<Vec<_>>().join(", ")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The `x-cloudjobs-job` facts; `confirm` is left out (it says how an API behaves, which no
+/// page tells).
+fn job(o: &Op, f: &mut Facts) {
+    let Some(job) = o.op.get("x-cloudjobs-job") else {
+        return;
+    };
+    for key in [
+        "status",
+        "id",
+        "progress",
+        "error_code",
+        "error_reason",
+        "resources",
+    ] {
+        if let Some(v) = job.get(key) {
+            f.text(Category::JobPointers, format!("job {key}"), pointer_text(v));
+        }
+    }
+    for (key, default) in [("job_id_param", "job_id"), ("project_param", "project_id")] {
+        let v = job.get(key).and_then(Value::as_str).unwrap_or(default);
+        f.text(Category::JobPointers, format!("job {key}"), v);
+    }
+    let mut lists = BTreeMap::new();
+    for key in STATES {
+        let list = state_list(job.get(key)).unwrap_or_else(|| "[]".into());
+        f.text(Category::JobStates, format!("job {key}"), list.clone());
+        lists.insert(key, list);
+    }
+    let Some(sub) = job.get("subtasks") else {
+        return;
+    };
+    for key in [
+        "items",
+        "status",
+        "total",
+        "id",
+        "name",
+        "error_code",
+        "error_reason",
+    ] {
+        if let Some(v) = sub.get(key) {
+            f.text(
+                Category::JobPointers,
+                format!("job subtasks.{key}"),
+                pointer_text(v),
+            );
+        }
+    }
+    for key in STATES {
+        let list = state_list(sub.get(key)).unwrap_or_else(|| lists[key].clone());
+        f.text(Category::JobStates, format!("job subtasks.{key}"), list);
+    }
+}
+
+/// What a spec says about one of its operations.
+pub fn facts(raw: &Value, o: &Op) -> Facts {
+    let mut f = Facts::default();
+    parameters(raw, o, &mut f);
+    bodies(raw, o, &mut f);
+    job(o, &mut f);
+    f
+}
+
+/// How an item is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrong {
+    /// The hand-written spec has it, the draft not.
+    Lacking,
+    /// The draft has it, the hand-written spec not.
+    Beyond,
+    /// Both have it, differently.
+    Differs,
+}
+
+/// Whether an accepted entry's kind covers the difference.
+fn kind_covers(kind: Option<&str>, c: Category, how: Wrong) -> bool {
+    let Some(kind) = kind else {
+        return true;
+    };
+    let own = match c {
+        Category::Statuses => "status",
+        Category::Examples => "example",
+        Category::Enums => "enum",
+        _ => "",
+    };
+    if kind == own {
+        return true;
+    }
+    match how {
+        Wrong::Lacking => kind == "extra",
+        Wrong::Beyond => kind == "missing",
+        Wrong::Differs => {
+            matches!(c, Category::Fields | Category::Parameters)
+                && matches!(kind, "type" | "mandatory" | "path")
+        }
+    }
+}
+
+/// Whether an accepted place covers `at`: the place itself, a field below an accepted
+/// field, or anything of a status accepted as a whole.
+fn place_covers(a: &Accepted, at: &str, c: Category, how: Wrong) -> bool {
+    let place = a.at.trim().to_ascii_lowercase();
+    let at = at.to_ascii_lowercase();
+    let kind = a.kind.as_deref();
+    if place == at {
+        return kind_covers(kind, c, how);
+    }
+    let whole = matches!(kind, None | Some("extra" | "missing"));
+    if whole
+        && (at.starts_with(&format!("{place}.")) || at.starts_with(&format!("{place} header ")))
+    {
+        return true;
+    }
+    if let Some(status) = place.strip_prefix("status ") {
+        let whole = whole || kind == Some("status");
+        return whole
+            && (at.starts_with(&format!("response {status} "))
+                || at == format!("example response {status}"));
+    }
+    false
+}
+
+/// The comparison of a draft's facts with the hand-written spec's.
+pub fn compare(truth: &Facts, draft: &Facts, accepted: &[Accepted]) -> Vec<Item> {
+    let keys: BTreeSet<&(Category, String)> = truth.0.keys().chain(draft.0.keys()).collect();
+    let mut items = Vec::new();
+    for key in keys {
+        let (c, at) = key;
+        let (how, detail) = match (truth.0.get(key), draft.0.get(key)) {
+            (Some(t), Some(d)) if t.same(d) => {
+                items.push(Item {
+                    category: *c,
+                    at: at.clone(),
+                    mark: Mark::Right,
+                    detail: String::new(),
+                });
+                continue;
+            }
+            (Some(t), Some(d)) => (
+                Wrong::Differs,
+                format!("draft {}, spec {}", d.show(), t.show()),
+            ),
+            (Some(t), None) => (
+                Wrong::Lacking,
+                format!("not in the draft (spec {})", t.show()),
+            ),
+            (None, Some(d)) => (
+                Wrong::Beyond,
+                format!("not in the spec (draft {})", d.show()),
+            ),
+            (None, None) => continue,
+        };
+        let excuse = accepted.iter().find(|a| place_covers(a, at, *c, how));
+        items.push(Item {
+            category: *c,
+            at: at.clone(),
+            mark: if excuse.is_some() {
+                Mark::Excused
+            } else {
+                Mark::Wrong
+            },
+            detail: match excuse {
+                Some(a) => format!("{detail}; accepted: {}", a.reason),
+                None => detail,
+            },
+        });
+    }
+    items
+}
+
+/// Right, wrong and excused items of a category (`None`: every category).
+pub fn count(items: &[Item], c: Option<Category>) -> (usize, usize, usize) {
+    let mut n = (0, 0, 0);
+    for i in items.iter().filter(|i| c.is_none_or(|c| i.category == c)) {
+        match i.mark {
+            Mark::Right => n.0 += 1,
+            Mark::Wrong => n.1 += 1,
+            Mark::Excused => n.2 += 1,
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests;
