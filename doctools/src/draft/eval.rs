@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde::Serialize;
 
-use super::score::{self, CATEGORIES, Category, Item, Mark};
+use super::score::{self, CATEGORIES, Category, Item, Mark, Op};
 use super::{Input, Origin, draft, today};
 use crate::arguments::DraftArgs;
 use crate::drift::{self, Verdict};
@@ -56,10 +56,10 @@ impl Row {
         (r + w + e > 0).then(|| r as f64 / (r + w + e) as f64)
     }
 
-    /// Every item of the category right (and at least one).
+    /// No item of the category wrong (and at least one).
     fn all_right(&self, c: Category) -> bool {
         let (r, w, e) = score::count(&self.items, Some(c));
-        r > 0 && w + e == 0
+        r + e > 0 && w == 0
     }
 }
 
@@ -214,7 +214,7 @@ fn evaluate(root: &Path, repos: &Path, file: &Path) -> Row {
             Some(draft_op) => {
                 let truth = score::facts(&spec.raw, &truth_op);
                 let draft = score::facts(&raw, &draft_op);
-                let departures = departures(&spec, source, &model);
+                let departures = departures(&spec, source, &model, &truth_op);
                 row.items = score::compare(&truth, &draft, &departures);
             }
             None => row.error = Some("the draft has no operation".into()),
@@ -226,10 +226,36 @@ fn evaluate(root: &Path, repos: &Path, file: &Path) -> Row {
 
 /// Where the hand-written spec deliberately departs from its page: its `accepted` entries,
 /// what `docs check` notes it has beyond the page (from the secondary sources or the house
-/// style: a note, never drift), and its `default` response (the house style for the errors a
+/// style: a note, never drift), the bodies of statuses the page gives none, and its
+/// `default` response (the house style for the errors a
 /// page does not list, which `docs check` never reports).
-fn departures(spec: &SpecFile, source: &Source, model: &DocModel) -> Vec<Accepted> {
+fn departures(spec: &SpecFile, source: &Source, model: &DocModel, op: &Op) -> Vec<Accepted> {
     let mut out = source.accepted.clone();
+    // A status the page gives no body: the spec's body comes from elsewhere (an appendix).
+    let statuses = op
+        .op
+        .get("responses")
+        .and_then(serde_json::Value::as_object);
+    for status in statuses.into_iter().flatten().map(|(k, _)| k) {
+        let body = model
+            .response(status)
+            .is_some_and(|r| !r.fields.is_empty() || r.examples.iter().any(|e| e.json.is_some()));
+        if body || status == "default" {
+            continue;
+        }
+        let reason =
+            format!("the page gives status {status} no body: the spec's comes from elsewhere");
+        out.push(Accepted {
+            at: format!("response {status}"),
+            kind: Some("extra".into()),
+            reason: reason.clone(),
+        });
+        out.push(Accepted {
+            at: format!("example response {status}"),
+            kind: Some("example".into()),
+            reason,
+        });
+    }
     let (_, findings, _) = drift::check(spec, source.operation.as_deref(), &source.accepted, model);
     for f in findings.into_iter().filter(|f| f.verdict == Verdict::Note) {
         out.push(Accepted {

@@ -524,9 +524,7 @@ fn place_covers(a: &Accepted, at: &str, c: Category, how: Wrong) -> bool {
         return kind_covers(kind, c, how);
     }
     let whole = matches!(kind, None | Some("extra" | "missing"));
-    if whole
-        && (at.starts_with(&format!("{place}.")) || at.starts_with(&format!("{place} header ")))
-    {
+    if whole && (at.starts_with(&format!("{place}.")) || at.starts_with(&format!("{place} "))) {
         return true;
     }
     if let Some(status) = place.strip_prefix("status ") {
@@ -538,13 +536,53 @@ fn place_covers(a: &Accepted, at: &str, c: Category, how: Wrong) -> bool {
     false
 }
 
+/// The body field a pointer names (`/tasks/0/id` → `response 200 tasks.id`).
+fn pointer_place(pointer: &str) -> String {
+    let path: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .filter(|s| *s != "*" && s.parse::<usize>().is_err())
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    format!("response 200 {}", path.join("."))
+}
+
+/// A job pointer that is wrong only because the hand-written spec's pointers name fields
+/// beyond the page (excused fields the draft cannot have): the reason.
+fn beyond_the_page(t: &Fact, d: Option<&Fact>, beyond: &BTreeSet<String>) -> Option<String> {
+    let Fact::Text(t) = t else {
+        return None;
+    };
+    let (removed, rest): (Vec<&str>, Vec<&str>) = t
+        .split(", ")
+        .partition(|p| beyond.contains(&pointer_place(p)));
+    if removed.is_empty() {
+        return None;
+    }
+    let same = match d {
+        Some(Fact::Text(d)) => rest.join(", ") == *d,
+        Some(_) => false,
+        None => rest.is_empty(),
+    };
+    same.then(|| {
+        format!(
+            "the spec's {} name(s) fields beyond the page",
+            removed.join(", ")
+        )
+    })
+}
+
 /// The comparison of a draft's facts with the hand-written spec's.
 pub fn compare(truth: &Facts, draft: &Facts, accepted: &[Accepted]) -> Vec<Item> {
     let keys: BTreeSet<&(Category, String)> = truth.0.keys().chain(draft.0.keys()).collect();
     let mut items = Vec::new();
+    // Fields the spec has beyond the page (excused, the draft lacks them); categories come
+    // in order, so these are known before the job pointers.
+    let mut beyond = BTreeSet::new();
     for key in keys {
         let (c, at) = key;
-        let (how, detail) = match (truth.0.get(key), draft.0.get(key)) {
+        let (t, d) = (truth.0.get(key), draft.0.get(key));
+        let (how, detail) = match (t, d) {
             (Some(t), Some(d)) if t.same(d) => {
                 items.push(Item {
                     category: *c,
@@ -568,17 +606,27 @@ pub fn compare(truth: &Facts, draft: &Facts, accepted: &[Accepted]) -> Vec<Item>
             ),
             (None, None) => continue,
         };
-        let excuse = accepted.iter().find(|a| place_covers(a, at, *c, how));
+        let reason = accepted
+            .iter()
+            .find(|a| place_covers(a, at, *c, how))
+            .map(|a| a.reason.clone())
+            .or_else(|| {
+                t.filter(|_| *c == Category::JobPointers)
+                    .and_then(|t| beyond_the_page(t, d, &beyond))
+            });
+        if reason.is_some() && *c == Category::Fields && how == Wrong::Lacking {
+            beyond.insert(at.clone());
+        }
         items.push(Item {
             category: *c,
             at: at.clone(),
-            mark: if excuse.is_some() {
+            mark: if reason.is_some() {
                 Mark::Excused
             } else {
                 Mark::Wrong
             },
-            detail: match excuse {
-                Some(a) => format!("{detail}; accepted: {}", a.reason),
+            detail: match reason {
+                Some(r) => format!("{detail}; accepted: {r}"),
                 None => detail,
             },
         });
