@@ -177,8 +177,9 @@ pub fn diff(old: &DocModel, new: &DocModel) -> Vec<Change> {
             });
         }
     }
-    for (o, n) in response_pairs(old, new) {
-        let s = n.status.as_str();
+    let empty = Response::default();
+    let pairs = response_pairs(old, new, &empty);
+    for &(o, n, s) in &pairs {
         let at = |path: &str| place::response(s, path);
         diff_fields(&o.fields, &n.fields, "", &at, &mut out);
         // Header names compare case-insensitively: the new spelling of a header the old
@@ -196,17 +197,23 @@ pub fn diff(old: &DocModel, new: &DocModel) -> Vec<Change> {
         let header_at = |name: &str| place::response_header(s, name);
         diff_fields(&o.headers, &new_headers, "", &header_at, &mut out);
     }
+    let paths = PathChange {
+        old: old.path.as_deref(),
+        new: new.path.as_deref(),
+    };
     diff_examples(
         &old.request_examples,
         &new.request_examples,
         place::EXAMPLE_REQUEST,
+        &paths,
         &mut out,
     );
-    for (o, n) in response_pairs(old, new) {
+    for &(o, n, s) in &pairs {
         diff_examples(
             &o.examples,
             &n.examples,
-            &place::example_response(&n.status),
+            &place::example_response(s),
+            &paths,
             &mut out,
         );
     }
@@ -216,8 +223,14 @@ pub fn diff(old: &DocModel, new: &DocModel) -> Vec<Change> {
 /// The responses of both versions that describe the same answer: the same status; and a
 /// response whose status the page did not state (`assumed`) with the other version's first
 /// success response left unpaired. Responses of one side only are new or gone statuses,
-/// reported as such.
-fn response_pairs<'a>(old: &'a DocModel, new: &'a DocModel) -> Vec<(&'a Response, &'a Response)> {
+/// reported as such; but an assumed response left unpaired states no status, so it is paired
+/// with `empty` (its fields and examples are what is new or gone). The status is the one of
+/// the new response, or of the old one when the new is `empty`.
+fn response_pairs<'a>(
+    old: &'a DocModel,
+    new: &'a DocModel,
+    empty: &'a Response,
+) -> Vec<(&'a Response, &'a Response, &'a str)> {
     let mut pairs = Vec::new();
     let mut old_used = vec![false; old.responses.len()];
     let mut new_left = Vec::new();
@@ -225,7 +238,7 @@ fn response_pairs<'a>(old: &'a DocModel, new: &'a DocModel) -> Vec<(&'a Response
         match old.responses.iter().position(|o| o.status == n.status) {
             Some(i) if !old_used[i] => {
                 old_used[i] = true;
-                pairs.push((&old.responses[i], n));
+                pairs.push((&old.responses[i], n, n.status.as_str()));
             }
             _ => new_left.push(n),
         }
@@ -242,9 +255,14 @@ fn response_pairs<'a>(old: &'a DocModel, new: &'a DocModel) -> Vec<(&'a Response
         let found = old_left
             .iter()
             .position(|o| (o.assumed || n.assumed) && success(o) && success(&n));
-        if let Some(i) = found {
-            pairs.push((old_left.remove(i), n));
+        match found {
+            Some(i) => pairs.push((old_left.remove(i), n, n.status.as_str())),
+            None if n.assumed => pairs.push((empty, n, n.status.as_str())),
+            None => {}
         }
+    }
+    for o in old_left.into_iter().filter(|o| o.assumed) {
+        pairs.push((o, empty, o.status.as_str()));
     }
     pairs
 }
@@ -457,13 +475,13 @@ fn diff_fields(
 ) {
     let moves = moved_under_wrapper(old, new);
     let moved_away = |o: &Field| moves.iter().any(|m| m.names.contains(&o.name));
-    for n in new {
+    let partners = occurrence_partners(old, new);
+    for (n, partner) in new.iter().zip(&partners) {
         let path = child_path(parent, &n.name);
-        let place = at(&path);
         if let Some(m) = moves.iter().find(|m| m.wrapper == n.name) {
             out.push(Change {
                 kind: ChangeKind::FieldsMoved,
-                at: place,
+                at: at(&path),
                 description: format!(
                     "{} field(s) now documented under {}: {}",
                     m.names.len(),
@@ -483,41 +501,67 @@ fn diff_fields(
             diff_fields(&before, &n.children, &path, at, out);
             continue;
         }
-        match old.iter().find(|o| o.name == n.name) {
+        match partner {
             None => added_or_removed(n, &path, at, ChangeKind::FieldAdded, out),
-            Some(o) => {
-                let ats = (some(&o.at), some(&n.at));
-                if let Some(c) = type_change(&o.type_text, &n.type_text, &place, &ats) {
-                    out.push(c);
-                }
-                // A table that gains or loses its Mandatory column states nothing new.
-                if let (Some(a), Some(b)) = (o.mandatory, n.mandatory)
-                    && a != b
-                {
-                    out.push(Change {
-                        kind: ChangeKind::Mandatory,
-                        at: place.clone(),
-                        description: format!(
-                            "{} → {}",
-                            mandatory_word(o.mandatory),
-                            mandatory_word(n.mandatory)
-                        ),
-                        old_at: ats.0.clone(),
-                        new_at: ats.1.clone(),
-                    });
-                }
-                enum_changes(&o.values, &n.values, &place, &ats, out);
-                diff_fields(&o.children, &n.children, &path, at, out);
-            }
+            Some(i) => diff_field_pair(&old[*i], n, &path, at, out),
         }
     }
-    for o in old
-        .iter()
-        .filter(|o| !new.iter().any(|n| n.name == o.name) && !moved_away(o))
-    {
-        let path = child_path(parent, &o.name);
-        added_or_removed(o, &path, at, ChangeKind::FieldRemoved, out);
+    for (i, o) in old.iter().enumerate() {
+        if !partners.contains(&Some(i)) && !moved_away(o) {
+            let path = child_path(parent, &o.name);
+            added_or_removed(o, &path, at, ChangeKind::FieldRemoved, out);
+        }
     }
+}
+
+/// For each new field, the old field it is: the one of the same name, and where a table
+/// repeats a name (the variants of a request documented one after another in one table),
+/// the k-th occurrence of the name with the k-th.
+fn occurrence_partners(old: &[Field], new: &[Field]) -> Vec<Option<usize>> {
+    new.iter()
+        .enumerate()
+        .map(|(j, n)| {
+            let k = new[..j].iter().filter(|f| f.name == n.name).count();
+            old.iter()
+                .enumerate()
+                .filter(|(_, o)| o.name == n.name)
+                .nth(k)
+                .map(|(i, _)| i)
+        })
+        .collect()
+}
+
+/// One field in both versions: its type, mandatory flag, values and nested fields.
+fn diff_field_pair(
+    o: &Field,
+    n: &Field,
+    path: &str,
+    at: &dyn Fn(&str) -> String,
+    out: &mut Vec<Change>,
+) {
+    let place = at(path);
+    let ats = (some(&o.at), some(&n.at));
+    if let Some(c) = type_change(&o.type_text, &n.type_text, &place, &ats) {
+        out.push(c);
+    }
+    // A table that gains or loses its Mandatory column states nothing new.
+    if let (Some(a), Some(b)) = (o.mandatory, n.mandatory)
+        && a != b
+    {
+        out.push(Change {
+            kind: ChangeKind::Mandatory,
+            at: place.clone(),
+            description: format!(
+                "{} → {}",
+                mandatory_word(o.mandatory),
+                mandatory_word(n.mandatory)
+            ),
+            old_at: ats.0.clone(),
+            new_at: ats.1.clone(),
+        });
+    }
+    enum_changes(&o.values, &n.values, &place, &ats, out);
+    diff_fields(&o.children, &n.children, path, at, out);
 }
 
 /// A field added or removed, and every field nested in it, each at its full path.
@@ -586,11 +630,10 @@ fn moved_under_wrapper(old: &[Field], new: &[Field]) -> Vec<Move> {
     moves
 }
 
-/// What an example says: its request line (`POST https://.../v1/x`, whitespace collapsed)
-/// when it starts with one, and its body as parsed JSON (text that is not JSON:
-/// whitespace-collapsed text). A request line and its body in one code block or in two say
-/// the same.
-fn example_parts(e: &Example) -> (Option<String>, Option<Body>) {
+/// What an example says: its request line (`POST https://.../v1/x`, or a URL alone) when it
+/// starts with one, and its body as parsed JSON (text that is not JSON: whitespace-collapsed
+/// text). A request line and its body in one code block or in two say the same.
+fn example_parts(e: &Example) -> (Option<RequestLine>, Option<Body>) {
     let text = e.text.trim();
     let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
     let line = request_line(first);
@@ -689,12 +732,129 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 /// The HTTP methods documents name.
 pub const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 
-/// `POST https://.../v1/x` (whitespace collapsed) when `line` starts with a method.
-fn request_line(line: &str) -> Option<String> {
-    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-    line.split_once(' ')
-        .is_some_and(|(m, _)| METHODS.contains(&m.to_ascii_uppercase().as_str()))
-        .then_some(line)
+/// A request line of an example: its method when it gives one (an example URL of a URI
+/// section often does not), and its target (a URL or a path), whitespace collapsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RequestLine {
+    method: Option<String>,
+    target: String,
+}
+
+impl RequestLine {
+    /// The same request: the same target, and the same method when both lines give one.
+    fn same(&self, other: &RequestLine) -> bool {
+        self.target == other.target
+            && (self.method.is_none() || other.method.is_none() || self.method == other.method)
+    }
+
+    fn shown(&self) -> String {
+        match &self.method {
+            Some(m) => format!("{m} {}", self.target),
+            None => self.target.clone(),
+        }
+    }
+}
+
+/// `POST https://.../v1/x` when `line` starts with a method; a URL or path alone
+/// (`https://host/v3/x`, `/v3/x`, `{endpoint}/v3/x`) is a request line without a method.
+fn request_line(line: &str) -> Option<RequestLine> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.as_slice() {
+        [m, rest @ ..]
+            if !rest.is_empty() && METHODS.contains(&m.to_ascii_uppercase().as_str()) =>
+        {
+            Some(RequestLine {
+                method: Some(m.to_ascii_uppercase()),
+                target: rest.join(" "),
+            })
+        }
+        [url] if is_request_target(url) => Some(RequestLine {
+            method: None,
+            target: (*url).to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+/// A URL (`https://...`) or a path (`/v1/...`, `{endpoint}/v1/...`) as a word of its own.
+fn is_request_target(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    if let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    {
+        return !rest.is_empty() && !rest.contains('"');
+    }
+    if let Some(rest) = word.strip_prefix('/') {
+        return rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '{');
+    }
+    word.starts_with('{')
+        && word
+            .find('}')
+            .is_some_and(|close| word[close + 1..].starts_with('/') && !word[..close].contains('"'))
+}
+
+/// The operation's path in both versions, so that an example URL that changes only as the
+/// path does is not a second change (the path change is reported once, as such).
+struct PathChange<'a> {
+    old: Option<&'a str>,
+    new: Option<&'a str>,
+}
+
+impl PathChange<'_> {
+    /// An old request line as the new path would write it: its host and query kept, the
+    /// values it gives the old template's placeholders put into the new template. `None`
+    /// when the path did not change or the line does not follow the old template.
+    fn carried(&self, line: &RequestLine) -> Option<RequestLine> {
+        let (old, new) = (self.old?, self.new?);
+        if old == new {
+            return None;
+        }
+        let target = line.target.as_str();
+        let start = match target.find("://") {
+            Some(i) => target[i + 3..].find('/').map(|j| i + 3 + j)?,
+            None if target.starts_with('{') => target.find('/')?,
+            None => 0,
+        };
+        let (host, rest) = target.split_at(start);
+        let (path, query) = rest.split_at(rest.find('?').unwrap_or(rest.len()));
+        let template = |t: &'_ str| -> Vec<String> {
+            let t = t.split('?').next().unwrap_or("");
+            t.trim_matches('/').split('/').map(str::to_owned).collect()
+        };
+        let (old_t, new_t) = (template(old), template(new));
+        let given: Vec<&str> = path.trim_matches('/').split('/').collect();
+        if given.len() != old_t.len() {
+            return None;
+        }
+        let mut values: Vec<(&str, &str)> = Vec::new();
+        for (t, g) in old_t.iter().zip(&given) {
+            match placeholder(t) {
+                Some(name) => values.push((name, g)),
+                None if t == g => {}
+                None => return None,
+            }
+        }
+        let mut carried = Vec::new();
+        for t in &new_t {
+            carried.push(match placeholder(t) {
+                Some(name) => values.iter().find(|(n, _)| *n == name)?.1.to_owned(),
+                None => t.clone(),
+            });
+        }
+        Some(RequestLine {
+            method: line.method.clone(),
+            target: format!("{host}/{}{query}", carried.join("/")),
+        })
+    }
+}
+
+/// `project_id` of a whole segment `{project_id}`.
+fn placeholder(segment: &str) -> Option<&str> {
+    segment
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .filter(|s| !s.contains(['{', '}']))
 }
 
 #[derive(Clone)]
@@ -713,34 +873,55 @@ impl Body {
     }
 }
 
-/// The examples of one place (the request, or one status) compared as a whole: their request
-/// lines as a set, their bodies as parsed JSON whatever their order. One change per place:
-/// added (none before), removed (none now) or changed, with what differs.
-fn diff_examples(old: &[Example], new: &[Example], at: &str, out: &mut Vec<Change>) {
-    let parts = |examples: &[Example]| {
-        let mut lines: Vec<String> = Vec::new();
-        let mut bodies: Vec<(Body, String)> = Vec::new();
-        for e in examples {
-            let (line, body) = example_parts(e);
-            if let Some(l) = line
-                && !lines.contains(&l)
-            {
-                lines.push(l);
-            }
-            if let Some(b) = body {
-                bodies.push((b, e.at.clone()));
+/// What the examples of one place show: their request lines (each once) and their bodies,
+/// with where each body is.
+fn shown(examples: &[Example]) -> (Vec<RequestLine>, Vec<(Body, String)>) {
+    let mut lines: Vec<RequestLine> = Vec::new();
+    let mut bodies = Vec::new();
+    for e in examples {
+        let (line, body) = example_parts(e);
+        if let Some(l) = line {
+            match lines.iter_mut().find(|x| x.same(&l)) {
+                // The line with its method says more than the same line without.
+                Some(x) if x.method.is_none() => *x = l,
+                Some(_) => {}
+                None => lines.push(l),
             }
         }
-        (lines, bodies)
-    };
-    let (old_lines, old_bodies) = parts(old);
-    let (new_lines, new_bodies) = parts(new);
+        if let Some(b) = body {
+            bodies.push((b, e.at.clone()));
+        }
+    }
+    (lines, bodies)
+}
+
+/// What differs between the bodies and request lines of one place.
+struct ExampleDelta<'a> {
+    old_bodies: Vec<&'a (Body, String)>,
+    new_bodies: Vec<&'a (Body, String)>,
+    removed_lines: Vec<String>,
+    added_lines: Vec<String>,
+}
+
+/// The examples of one place (the request, or one status) compared as a whole: their request
+/// lines as a set (an old line that changed only as the path did is the same line), their
+/// bodies as parsed JSON whatever their order. One change per place: added (none before),
+/// removed (none now) or changed, with what differs.
+fn diff_examples(
+    old: &[Example],
+    new: &[Example],
+    at: &str,
+    paths: &PathChange<'_>,
+    out: &mut Vec<Change>,
+) {
+    let (old_lines, old_bodies) = shown(old);
+    let (new_lines, new_bodies) = shown(new);
     let mut used = vec![false; old_bodies.len()];
     let mut unmatched_new = Vec::new();
-    for (b, place) in &new_bodies {
-        match (0..old_bodies.len()).find(|&i| !used[i] && old_bodies[i].0.same(b)) {
+    for body in &new_bodies {
+        match (0..old_bodies.len()).find(|&i| !used[i] && old_bodies[i].0.same(&body.0)) {
             Some(i) => used[i] = true,
-            None => unmatched_new.push((b, place)),
+            None => unmatched_new.push(body),
         }
     }
     let unmatched_old: Vec<&(Body, String)> = old_bodies
@@ -749,24 +930,58 @@ fn diff_examples(old: &[Example], new: &[Example], at: &str, out: &mut Vec<Chang
         .filter(|(_, u)| !**u)
         .map(|(b, _)| b)
         .collect();
+    let matches =
+        |o: &RequestLine, n: &RequestLine| o.same(n) || paths.carried(o).is_some_and(|c| c.same(n));
+    let delta = ExampleDelta {
+        old_bodies: unmatched_old,
+        new_bodies: unmatched_new,
+        removed_lines: old_lines
+            .iter()
+            .filter(|o| !new_lines.iter().any(|n| matches(o, n)))
+            .map(RequestLine::shown)
+            .collect(),
+        added_lines: new_lines
+            .iter()
+            .filter(|n| !old_lines.iter().any(|o| matches(o, n)))
+            .map(RequestLine::shown)
+            .collect(),
+    };
     // A request line one version shows and the other does not (it gives it outside its
     // examples, or in prose) says nothing new; one replaced by another does.
-    let lines_changed = old_lines.iter().any(|l| !new_lines.contains(l))
-        && new_lines.iter().any(|l| !old_lines.contains(l));
+    let lines_changed = !delta.removed_lines.is_empty() && !delta.added_lines.is_empty();
     let (had, has) = (
         !old_lines.is_empty() || !old_bodies.is_empty(),
         !new_lines.is_empty() || !new_bodies.is_empty(),
     );
-    if unmatched_new.is_empty() && unmatched_old.is_empty() && !lines_changed && had == has {
+    if delta.new_bodies.is_empty() && delta.old_bodies.is_empty() && !lines_changed && had == has {
         return;
     }
+    let (kind, description) = example_change(&delta, lines_changed, had, has);
+    let place = |b: Option<&&(Body, String)>| b.map(|(_, p)| p.clone()).filter(|p| !p.is_empty());
+    out.push(Change {
+        kind,
+        at: at.to_owned(),
+        description,
+        old_at: place(delta.old_bodies.first()),
+        new_at: place(delta.new_bodies.first()),
+    });
+}
+
+/// The kind and words of the one change of a place's examples.
+fn example_change(
+    delta: &ExampleDelta<'_>,
+    lines_changed: bool,
+    had: bool,
+    has: bool,
+) -> (ChangeKind, String) {
+    let (old, new) = (&delta.old_bodies, &delta.new_bodies);
     let mut what = Vec::new();
-    match (unmatched_old.first(), unmatched_new.first()) {
+    match (old.first(), new.first()) {
         (Some((Body::Json(x), _)), Some((Body::Json(y), _))) => {
             what.push(json_differences(x, y, 6).join("; "));
         }
         (Some((Body::Text(_), _)), Some((Body::Json(_), _))) => {
-            what.push("a body is JSON now".into())
+            what.push("a body is JSON now".into());
         }
         (Some((Body::Json(_), _)), Some((Body::Text(_), _))) => {
             what.push("a body is no longer JSON".into());
@@ -774,70 +989,35 @@ fn diff_examples(old: &[Example], new: &[Example], at: &str, out: &mut Vec<Chang
         (Some(_), Some(_)) => what.push("body text changed (not JSON)".into()),
         _ => {}
     }
-    if unmatched_new.len() > unmatched_old.len() {
-        what.push(format!(
-            "{} more example body(ies)",
-            unmatched_new.len() - unmatched_old.len()
-        ));
+    if new.len() > old.len() {
+        what.push(format!("{} more example body(ies)", new.len() - old.len()));
     }
-    if unmatched_old.len() > unmatched_new.len() {
-        what.push(format!(
-            "{} example body(ies) fewer",
-            unmatched_old.len() - unmatched_new.len()
-        ));
+    if old.len() > new.len() {
+        what.push(format!("{} example body(ies) fewer", old.len() - new.len()));
     }
     if lines_changed {
-        let added: Vec<&str> = new_lines
-            .iter()
-            .filter(|l| !old_lines.contains(l))
-            .map(String::as_str)
-            .collect();
-        let removed: Vec<&str> = old_lines
-            .iter()
-            .filter(|l| !new_lines.contains(l))
-            .map(String::as_str)
-            .collect();
-        if !removed.is_empty() {
-            what.push(format!(
-                "request line {} → {}",
-                removed.join(" | "),
-                added.join(" | ")
-            ));
-        } else {
-            what.push(format!("request line added: {}", added.join(" | ")));
-        }
+        what.push(format!(
+            "request line {} → {}",
+            delta.removed_lines.join(" | "),
+            delta.added_lines.join(" | ")
+        ));
     }
-    let only_added = unmatched_old.is_empty() && !lines_changed;
-    let only_removed = unmatched_new.is_empty() && !lines_changed;
-    let (kind, description) = match (had, has) {
+    match (had, has) {
         (false, _) => (ChangeKind::ExampleAdded, "example added".to_owned()),
         (_, false) => (ChangeKind::ExampleRemoved, "example removed".to_owned()),
-        _ if only_added => (
+        _ if old.is_empty() && !lines_changed => (
             ChangeKind::ExampleAdded,
-            format!("{} example body(ies) added", unmatched_new.len()),
+            format!("{} example body(ies) added", new.len()),
         ),
-        _ if only_removed => (
+        _ if new.is_empty() && !lines_changed => (
             ChangeKind::ExampleRemoved,
-            format!("{} example body(ies) removed", unmatched_old.len()),
+            format!("{} example body(ies) removed", old.len()),
         ),
         _ => (
             ChangeKind::ExampleChanged,
             format!("example changed: {}", what.join("; ")),
         ),
-    };
-    out.push(Change {
-        kind,
-        at: at.to_owned(),
-        description,
-        old_at: unmatched_old
-            .first()
-            .map(|(_, p)| p.clone())
-            .filter(|p| !p.is_empty()),
-        new_at: unmatched_new
-            .first()
-            .map(|(_, p)| (*p).clone())
-            .filter(|p| !p.is_empty()),
-    });
+    }
 }
 
 #[cfg(test)]
@@ -891,6 +1071,83 @@ mod tests {
                 .map(|c| (c.kind, c.at.as_str()))
                 .collect::<Vec<_>>(),
             [(ChangeKind::FieldAdded, "response 200 header X-Rate-Left")]
+        );
+    }
+
+    #[test]
+    fn an_example_url_alone_is_a_request_line_without_a_method() {
+        let line = |t: &str| request_line(t).map(|l| l.shown());
+        assert_eq!(
+            line("get  https://h.example/v1/x"),
+            Some("GET https://h.example/v1/x".into())
+        );
+        assert_eq!(
+            line("https://h.example/v1/x?id=1"),
+            Some("https://h.example/v1/x?id=1".into())
+        );
+        assert_eq!(
+            line("/v1/{project_id}/x"),
+            Some("/v1/{project_id}/x".into())
+        );
+        assert_eq!(line("{endpoint}/v1/x"), Some("{endpoint}/v1/x".into()));
+        for not in ["{\"a\": 1}", "None", "/", "{\"url\": \"/v1\"}", "GET"] {
+            assert_eq!(line(not), None, "{not}");
+        }
+        let (a, b, c) = (
+            request_line("https://h.example/v1/x").unwrap(),
+            request_line("POST https://h.example/v1/x").unwrap(),
+            request_line("PUT https://h.example/v1/x").unwrap(),
+        );
+        assert!(a.same(&b) && b.same(&a) && a.same(&c));
+        assert!(!b.same(&c), "two methods given and different");
+    }
+
+    #[test]
+    fn an_example_url_follows_the_path_it_illustrates() {
+        let paths = PathChange {
+            old: Some("/old/v2/{project_id}/items/{item_id}?id={id}"),
+            new: Some("/v2/{project_id}/things/{item_id}"),
+        };
+        let carried = |t: &str| paths.carried(&request_line(t).unwrap()).map(|l| l.shown());
+        assert_eq!(
+            carried("GET https://h.example/old/v2/p1/items/i9?id=7").as_deref(),
+            Some("GET https://h.example/v2/p1/things/i9?id=7")
+        );
+        assert_eq!(
+            carried("/old/v2/p1/items/i9").as_deref(),
+            Some("/v2/p1/things/i9")
+        );
+        assert_eq!(carried("https://h.example/other/v2/p1/items/i9"), None);
+        assert_eq!(carried("https://h.example/old/v2/p1/items"), None);
+        let unchanged = PathChange {
+            old: Some("/v1/x"),
+            new: Some("/v1/x"),
+        };
+        assert_eq!(unchanged.carried(&request_line("/v1/x").unwrap()), None);
+        let unbound = PathChange {
+            old: Some("/v1/x"),
+            new: Some("/v1/{id}/x"),
+        };
+        assert_eq!(unbound.carried(&request_line("/v1/x").unwrap()), None);
+    }
+
+    #[test]
+    fn repeated_names_pair_by_occurrence() {
+        let field = |name: &str| Field {
+            name: name.into(),
+            ..Field::default()
+        };
+        let old = [field("name"), field("kind"), field("name"), field("kind")];
+        let new = [
+            field("kind"),
+            field("name"),
+            field("extra"),
+            field("name"),
+            field("name"),
+        ];
+        assert_eq!(
+            occurrence_partners(&old, &new),
+            [Some(1), Some(0), None, Some(2), None]
         );
     }
 }

@@ -3,7 +3,8 @@
 //! reStructuredText and HTML):
 //!
 //! - `diff/<case>/{old,new}.{rst,html}`: one kind of change per case, pinned in the three
-//!   formats with insta snapshots; `reflow_rst` and `rewording_html` must report nothing;
+//!   formats with insta snapshots; `reflow_rst`, `rewording_html` and `example_url_rst` must
+//!   report nothing;
 //! - `check/`: one document (`document.rst` and the same page as `document.html`) and two
 //!   specs: `clean.yaml` (deviations accepted) and `drift.yaml`;
 //! - `pull`: a local HTTP server stands in for the document hosts
@@ -151,6 +152,12 @@ fn old_side(case: &str, ext: &str) -> String {
 
 /// Per case: the change kinds `docs diff` must report (empty: no semantic difference).
 const EXPECTED_KINDS: &[(&str, &[&str])] = &[
+    // A response the page states no status for gains its first example body: the example is
+    // new (there is no status to add).
+    ("assumed_example_rst", &["example-added"]),
+    // The example URL, given alone in the URI section, moves to the request section with its
+    // method: the same request.
+    ("example_url_rst", &[]),
     ("examples_html", &["example-changed"]),
     ("fields_rst", &["type", "field-added", "field-removed"]),
     // Type labels spelled another way (`Object Name`, a typo), the nested table's anchor
@@ -167,9 +174,15 @@ const EXPECTED_KINDS: &[(&str, &[&str])] = &[
             "parameter-moved",
         ],
     ),
+    // The path loses a prefix and the example URL with it (given without, then with its
+    // method): one path change, no example change.
+    ("path_example_rst", &["path"]),
     ("reflow_rst", &[]),
     // The job's fields documented under a `job` wrapper: one move, and the one new member.
     ("renesting_rst", &["fields-moved", "field-added"]),
+    // Two variants of the request body in tables of their own repeat field names: each
+    // occurrence is compared with the same occurrence, so only the second `kind` gains a value.
+    ("repeated_names_rst", &["enum-added"]),
     (
         "request_rst",
         &["mandatory", "field-added", "example-changed"],
