@@ -14,7 +14,7 @@ use super::{Input, Origin, draft, today};
 use crate::arguments::DraftArgs;
 use crate::drift::{self, Verdict};
 use crate::fetch::sha256_hex;
-use crate::model::DocModel;
+use crate::model::{DocModel, DocType, Field};
 use crate::outcome::Outcome;
 use crate::reader;
 use crate::spec::{Accepted, Source, SpecFile};
@@ -264,6 +264,9 @@ fn departures(spec: &SpecFile, source: &Source, model: &DocModel, op: &Op) -> Ve
             reason: format!("docs check notes it beyond the page ({})", f.message),
         });
     }
+    for r in &model.responses {
+        undescribed(&r.fields, &format!("response {} ", r.status), &mut out);
+    }
     out.push(Accepted {
         at: "status default".into(),
         kind: Some("extra".into()),
@@ -271,6 +274,31 @@ fn departures(spec: &SpecFile, source: &Source, model: &DocModel, op: &Op) -> Ve
             .into(),
     });
     out
+}
+
+/// The objects (and arrays of objects) a page names but describes no field of: the spec's
+/// fields below them come from elsewhere.
+fn undescribed(fields: &[Field], prefix: &str, out: &mut Vec<Accepted>) {
+    for f in fields {
+        let at = format!("{prefix}{}", f.name);
+        let object = match DocType::parse(&f.type_text) {
+            DocType::Object => true,
+            DocType::Array(inner) => matches!(inner.as_deref(), None | Some(DocType::Object)),
+            _ => false,
+        };
+        if f.children.is_empty() && object {
+            out.push(Accepted {
+                reason: format!(
+                    "the page describes no field of `{}`: the spec's come from elsewhere",
+                    f.name
+                ),
+                at,
+                kind: Some("extra".into()),
+            });
+        } else {
+            undescribed(&f.children, &format!("{at}."), out);
+        }
+    }
 }
 
 /// The page at the recorded revision, read and drafted as `docs draft URL --revision REV`
