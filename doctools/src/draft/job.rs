@@ -69,6 +69,50 @@ pub fn classify(value: &str) -> Option<(State, &'static str)> {
     None
 }
 
+/// The values the job APIs of these clouds usually send for a state, in the letter case of
+/// the values an example sends (`RUNNING`, `Running`, `running`); none for a pending state
+/// but `INIT` in upper case.
+fn usual(state: State, sent: &[String]) -> Vec<String> {
+    let upper = sent
+        .iter()
+        .all(|s| !s.chars().any(|c| c.is_ascii_lowercase()));
+    let lower = sent
+        .iter()
+        .all(|s| !s.chars().any(|c| c.is_ascii_uppercase()));
+    let word = match state {
+        State::Pending if upper => "INIT",
+        State::Pending => return Vec::new(),
+        State::Running => "RUNNING",
+        State::Succeeded => "SUCCESS",
+        State::Failed => "FAIL",
+    };
+    let value = if upper {
+        word.to_owned()
+    } else if lower {
+        word.to_ascii_lowercase()
+    } else {
+        let l = word.to_ascii_lowercase();
+        format!("{}{}", l[..1].to_ascii_uppercase(), &l[1..])
+    };
+    vec![value]
+}
+
+/// For a status whose values the page does not list (only its examples show some): each
+/// empty state list gets the usual value, said to be assumed.
+fn assume_usual(lists: &mut [(State, Vec<String>, Vec<String>); 4], sent: &[String]) {
+    for (state, values, whys) in lists.iter_mut() {
+        if !values.is_empty() {
+            continue;
+        }
+        for v in usual(*state, sent) {
+            whys.push(format!(
+                "`{v}` assumed: the page lists no values of the status, and `{v}` is what these job APIs usually send (confirm it, e.g. with the service's SDK)"
+            ));
+            values.push(v);
+        }
+    }
+}
+
 /// A field with its JSON pointer (`*` for every element of an array on the way, `0` for the
 /// first element of a list the job itself is in).
 #[derive(Debug, Clone)]
@@ -359,6 +403,9 @@ pub fn propose(
             }
             None => unplaced.push(v.clone()),
         }
+    }
+    if documented.is_empty() {
+        assume_usual(&mut lists, &sent);
     }
     if lists[1..].iter().any(|(_, v, _)| v.is_empty()) {
         let missing: Vec<&str> = lists[1..]
