@@ -575,6 +575,20 @@ pub fn propose(
             resources.push((p, l.place.clone()));
         }
     }
+    // Ids in the elements of a list of the job that is not its sub-tasks (`results`).
+    for l in all.iter().filter(|l| {
+        l.arrays == status.arrays + 1
+            && l.pointer.starts_with(&format!("{job_ptr}/"))
+            && l.pointer.rsplit('/').nth(1) == Some("*")
+            && depth_of(l) <= 4
+            && !widened.contains(&format!("{place}{}", l.place))
+            && sub.is_none_or(|s| !l.pointer.starts_with(&format!("{}/", s.pointer)))
+    }) {
+        let parent = l.place.rsplit_once('.').map_or("", |(p, _)| p);
+        if resource_like(l.field, parent) && !is_array(l.field) {
+            resources.push((fix(&l.pointer), l.place.clone()));
+        }
+    }
     let mut sub_node = None;
     if let Some(s) = sub {
         let items = fix(&s.pointer);
