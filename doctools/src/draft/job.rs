@@ -97,16 +97,25 @@ fn usual(state: State, sent: &[String]) -> Vec<String> {
     vec![value]
 }
 
-/// For a status whose values the page does not list (only its examples show some): each
-/// empty state list gets the usual value, said to be assumed.
-fn assume_usual(lists: &mut [(State, Vec<String>, Vec<String>); 4], sent: &[String]) {
+/// For a status whose values leave a state list empty (the page lists none, or none of
+/// that state): each empty list gets the usual value, said to be assumed.
+fn assume_usual(
+    lists: &mut [(State, Vec<String>, Vec<String>); 4],
+    sent: &[String],
+    unlisted: bool,
+) {
+    let why = if unlisted {
+        "the page lists no values of the status"
+    } else {
+        "the page lists no value for this state"
+    };
     for (state, values, whys) in lists.iter_mut() {
         if !values.is_empty() {
             continue;
         }
         for v in usual(*state, sent) {
             whys.push(format!(
-                "`{v}` assumed: the page lists no values of the status, and `{v}` is what these job APIs usually send (confirm it, e.g. with the service's SDK)"
+                "`{v}` assumed: {why}, and `{v}` is what these job APIs usually send (confirm it, e.g. with the service's SDK)"
             ));
             values.push(v);
         }
@@ -404,8 +413,9 @@ pub fn propose(
             None => unplaced.push(v.clone()),
         }
     }
-    if documented.is_empty() {
-        assume_usual(&mut lists, &sent);
+    if lists[1..].iter().any(|(_, v, _)| v.is_empty()) {
+        let shown: Vec<String> = documented.iter().chain(&sent).cloned().collect();
+        assume_usual(&mut lists, &shown, documented.is_empty());
     }
     if lists[1..].iter().any(|(_, v, _)| v.is_empty()) {
         let missing: Vec<&str> = lists[1..]
