@@ -13,6 +13,7 @@
 mod build;
 pub mod eval;
 mod job;
+mod recursive;
 mod score;
 mod services;
 mod yaml;
@@ -512,10 +513,7 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
     if let Some(n) = &input.origin.note {
         source.put("note", Node::Text(n.clone()));
     }
-    info.put(
-        "x-cloudjobs-sources",
-        Node::Seq(vec![(vec![], source.build())]),
-    );
+    // `x-cloudjobs-sources` goes in last, with the departures the responses accept.
 
     // servers
     let servers = match &service {
@@ -699,6 +697,12 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
         .find(|s| s.starts_with('2'))
         .cloned()
         .unwrap_or_else(|| "200".into());
+    // Sub-jobs with the job's structure get the body's schema (recursive.rs).
+    let (filled, job_model, recursive) =
+        recursive::fill(model, &success, &example_bodies(model, &success));
+    schemas.root_place = format!("response {success} ");
+    schemas.recursive = recursive;
+    let model = &filled;
     let mut responses = MapBuilder::new();
     let mut error_schema: Option<String> = None;
     for status in &statuses {
@@ -828,7 +832,7 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
     let success_bodies = example_bodies(model, &success);
     let mut job_reviews = Vec::new();
     let (job_comments, job) = job::propose(
-        model,
+        &job_model,
         &success,
         &success_bodies,
         &schemas.widened,
@@ -862,6 +866,22 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
     // the document
     let mut root = MapBuilder::new();
     root.put("openapi", Node::Plain("3.0.3".into()));
+    if !schemas.accepted.is_empty() {
+        let entries = schemas
+            .accepted
+            .iter()
+            .map(|(at, reason)| {
+                let mut a = MapBuilder::new();
+                a.str("at", at).str("kind", "type").str("reason", reason);
+                (vec![], a.build())
+            })
+            .collect();
+        source.put("accepted", Node::Seq(entries));
+    }
+    info.put(
+        "x-cloudjobs-sources",
+        Node::Seq(vec![(vec![], source.build())]),
+    );
     root.put("info", info.build());
     root.put("servers", Node::Seq(servers));
     root.put_with(
@@ -1000,7 +1020,12 @@ fn verify(d: &Draft, input: &Input, label: &str, is_job: bool) -> Result<(), Str
         raw: doc.raw.clone(),
         sources: Vec::new(),
     };
-    let (_, findings, _) = drift::check(&spec, None, &[], &input.model);
+    let accepted = cloudjobs_codegen::extensions::sources::load(&doc.raw)
+        .ok()
+        .and_then(|s| s.into_iter().next())
+        .map(|s| s.accepted)
+        .unwrap_or_default();
+    let (_, findings, _) = drift::check(&spec, None, &accepted, &input.model);
     let drift: Vec<String> = findings
         .iter()
         .filter(|f| f.verdict == Verdict::Drift)

@@ -29,6 +29,15 @@ pub struct Schemas {
     pub widened: BTreeSet<String>,
     /// Everything marked for review, for the summary: (place, why).
     pub reviews: Vec<(String, String)>,
+    /// The place of the success response's body (`response 200 `), and the name of its
+    /// component once made.
+    pub root_place: String,
+    root: Option<String>,
+    /// Fields that stand for the response body itself (a sub-job with the job's structure):
+    /// their schema is the root component.
+    pub recursive: BTreeSet<String>,
+    /// Type departures from the page the draft's source entry accepts: (place, reason).
+    pub accepted: Vec<(String, String)>,
 }
 
 /// Upper camel case of a field or path name (`sub_jobs` → `SubJobs`).
@@ -221,6 +230,9 @@ impl Schemas {
             }
         }
         let name = chosen.unwrap_or_else(|| format!("{parent}{base}X"));
+        if place == self.root_place && self.root.is_none() {
+            self.root = Some(name.clone());
+        }
         self.signatures.insert(name.clone(), signature);
         // Reserve the slot, so nested components come after it.
         let slot = self.components.len();
@@ -332,15 +344,27 @@ impl Schemas {
                     f.name.clone()
                 };
                 let objects = objects_in(values);
-                let name = self.object(
-                    &hint,
-                    parent,
-                    &f.children,
-                    &objects,
-                    place,
-                    if array { "" } else { description },
-                    side,
-                );
+                let body = self.root.clone().filter(|_| self.recursive.contains(place));
+                let recursive = body.is_some();
+                let name = match body {
+                    Some(root) => {
+                        let c = self.review(
+                            place,
+                            format!("its elements have the structure of the whole body: `{root}`"),
+                        );
+                        comments.push(c);
+                        root
+                    }
+                    None => self.object(
+                        &hint,
+                        parent,
+                        &f.children,
+                        &objects,
+                        place,
+                        if array { "" } else { description },
+                        side,
+                    ),
+                };
                 let reference = {
                     let mut r = MapBuilder::new();
                     r.str("$ref", &format!("#/components/schemas/{name}"));
@@ -348,6 +372,24 @@ impl Schemas {
                 };
                 let arrays = non_null.iter().filter(|v| v.is_array()).count();
                 let objects_sent = non_null.iter().filter(|v| v.is_object()).count();
+                if recursive && !array && arrays > 0 {
+                    // A table pointing back to itself, sent as a list: a list.
+                    let reason = format!(
+                        "documented as `{}` pointing back to the response table; the examples send an array of them",
+                        f.type_text
+                    );
+                    comments.push(self.review(
+                        place,
+                        format!("{reason}: an array (accepted in x-cloudjobs-sources)"),
+                    ));
+                    self.accepted.push((place.to_owned(), reason));
+                    m.str("type", "array");
+                    if !description.is_empty() {
+                        m.put("description", Node::Text(description.to_owned()));
+                    }
+                    m.put("items", reference);
+                    return (comments, m.build());
+                }
                 if array {
                     m.str("type", "array");
                     if !description.is_empty() {

@@ -616,13 +616,17 @@ pub fn propose(
                 .unwrap_or("")
                 .to_owned()
         };
-        let top = |l: &&&Located| rel(l).matches('/').count() == 1;
+        // By name, then nearest: a field of the sub-task or of an object in it
+        // (`/status/phase`, `/metadata/uid`).
+        let depth = |l: &Located| rel(l).matches('/').count();
         let pick = |names: &[&str], want: fn(&Field) -> bool| -> Option<&Located> {
             names.iter().find_map(|n| {
                 within
                     .iter()
-                    .filter(top)
-                    .find(|l| l.field.name.eq_ignore_ascii_case(n) && want(l.field))
+                    .filter(|l| {
+                        l.field.name.eq_ignore_ascii_case(n) && want(l.field) && depth(l) <= 2
+                    })
+                    .min_by_key(|l| depth(l))
                     .copied()
             })
         };
