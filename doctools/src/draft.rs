@@ -751,7 +751,7 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
                 .collect();
             if !doc.fields.is_empty() || !bodies.is_empty() {
                 let mut media = MapBuilder::new();
-                let instances: Vec<&Value> = bodies.iter().collect();
+                let (instances, foreign) = table_instances(&bodies, &doc.fields);
                 if doc.fields.is_empty() {
                     let why = format!(
                         "status {status}: the page shows an example but no table: an open object"
@@ -789,7 +789,19 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
                     }
                     let mut rr = MapBuilder::new();
                     rr.str("$ref", &format!("#/components/schemas/{name}"));
-                    media.put("schema", rr.build());
+                    let comments = if foreign.is_empty() {
+                        vec![]
+                    } else {
+                        let why = format!(
+                            "the page's example(s) {} share no field with the table (an error body?): kept as examples, not used for the schema",
+                            foreign.join(", ")
+                        );
+                        schemas
+                            .reviews
+                            .push((format!("example response {status}"), why.clone()));
+                        vec![format!("review: {why}")]
+                    };
+                    media.put_with(comments, "schema", rr.build());
                 }
                 put_examples(&mut media, &bodies, &format!("response {status}"));
                 let mut content = MapBuilder::new();
@@ -939,6 +951,31 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
     };
     verify(&draft, input, label, is_job)?;
     Ok(draft)
+}
+
+/// The examples a table's schema is made from: those sharing a field with the table (all,
+/// when none does), and the numbers (from 1) of those left out.
+fn table_instances<'v>(
+    bodies: &'v [Value],
+    fields: &[crate::model::Field],
+) -> (Vec<&'v Value>, Vec<String>) {
+    let shares = |b: &Value| {
+        b.as_object()
+            .is_some_and(|o| fields.iter().any(|f| o.contains_key(&f.name)))
+    };
+    if fields.is_empty() || !bodies.iter().any(shares) {
+        return (bodies.iter().collect(), Vec::new());
+    }
+    let mut left_out = Vec::new();
+    let mut kept = Vec::new();
+    for (i, b) in bodies.iter().enumerate() {
+        if shares(b) {
+            kept.push(b);
+        } else {
+            left_out.push((i + 1).to_string());
+        }
+    }
+    (kept, left_out)
 }
 
 /// `https://{endpoint}/v1/...` → `/v1/...`.

@@ -286,13 +286,29 @@ impl Schemas {
         }
         // Keys the examples send that the table does not list.
         let mut extra: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+        // Keys that are a table field with stray spaces (`" status"`): a typo of the page.
+        let mut stray: Vec<String> = Vec::new();
         for o in instances {
             if let Some(map) = o.as_object() {
                 for (k, v) in map {
-                    if !seen.contains(k) {
+                    if !seen.contains(k) && !seen.contains(k.trim()) {
                         extra.entry(k.clone()).or_default().push(v);
+                    } else if !seen.contains(k) && !stray.contains(k) {
+                        stray.push(k.clone());
                     }
                 }
+            }
+        }
+        for k in stray {
+            let c = self.review(
+                &join(place, k.trim()),
+                format!(
+                    "an example sends `{k:?}`, the table's `{}` with stray spaces: not a field of its own",
+                    k.trim()
+                ),
+            );
+            if let Some(e) = props.0.iter_mut().find(|e| e.key == k.trim()) {
+                e.comments.push(c);
             }
         }
         for (k, values) in extra {

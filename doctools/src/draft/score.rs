@@ -559,8 +559,15 @@ fn beyond_the_page(t: &Fact, d: Option<&Fact>, beyond: &BTreeSet<String>) -> Opt
     if removed.is_empty() {
         return None;
     }
+    // Pointers to those fields are set aside on both sides.
     let same = match d {
-        Some(Fact::Text(d)) => rest.join(", ") == *d,
+        Some(Fact::Text(d)) => {
+            let kept: Vec<&str> = d
+                .split(", ")
+                .filter(|p| !beyond.contains(&pointer_place(p)))
+                .collect();
+            rest == kept
+        }
         Some(_) => false,
         None => rest.is_empty(),
     };
