@@ -1,7 +1,8 @@
 //! `cargo xtask docs draft`, run as this crate's binary `cloudjobs-docs draft` on the small
 //! made-up pages of `fixtures/draft/` (each feature once): a job page with state values and
 //! sub-jobs, a page with query and header parameters and a request body, a page whose
-//! example contradicts its table, and a page naming no call (exit 2). The drafts are pinned
+//! example contradicts its table, a page whose sub-tasks are shaped like the task and whose
+//! status values are not listed, and a page naming no call (exit 2). The drafts are pinned
 //! with insta snapshots, loaded with the generator, and checked with `docs check --doc` against
 //! their own page (drift-free).
 //!
@@ -191,4 +192,22 @@ fn without_output_the_draft_goes_to_stdout() {
     assert!(text.starts_with("# Drafted by"));
     cloudjobs_codegen::load::load_str(&text, "stdout.yaml").unwrap();
     assert!(String::from_utf8_lossy(&run.stderr).contains("line(s) to review"));
+}
+
+#[test]
+fn sub_tasks_shaped_like_the_task_and_unlisted_states() {
+    let Some((text, summary)) = draft("nested_page.rst", &["--service", "greenhouse"]) else {
+        return;
+    };
+    // The beds have the task's own schema, and are its sub-tasks.
+    assert!(text.contains("items: /beds"), "{text}");
+    assert!(text.contains("structure of the whole body"), "{text}");
+    // The page lists no status values: the usual ones, marked as assumed.
+    assert!(text.contains("running: [RUNNING]"), "{text}");
+    assert!(summary.contains("assumed"), "{summary}");
+    // The error body under 200 and the key with stray spaces are said, not made fields.
+    assert!(text.contains("share no field with the table"), "{text}");
+    assert!(text.contains("stray spaces"), "{text}");
+    assert!(!text.contains("\" task_type\":\n"), "{text}");
+    insta::assert_snapshot!("nested_page", text);
 }

@@ -275,3 +275,36 @@ fn a_recursive_type_is_walked_once() {
         ]
     );
 }
+
+#[test]
+fn job_pointers_to_fields_beyond_the_page_are_set_aside() {
+    let mut schemas = job_schema();
+    schemas["Job"]["properties"]["entities"]["properties"]["disk_id"] = json!({"type": "string"});
+    schemas["Job"]["properties"]["entities"]["properties"]["host_id"] = json!({"type": "string"});
+    let mut j = job();
+    j["resources"] = json!(["/entities/disk_id", "/entities/host_id"]);
+    let truth = spec(
+        path_params(),
+        ok("Job", example()),
+        schemas.clone(),
+        Some(j.clone()),
+    );
+    let mut draft_schemas = schemas;
+    draft_schemas["Job"]["properties"]["entities"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("host_id");
+    j["resources"] = json!(["/entities/disk_id"]);
+    let draft = spec(path_params(), ok("Job", example()), draft_schemas, Some(j));
+    let accepted: Vec<Accepted> = serde_json::from_value(json!([
+        {"at": "response 200 entities.host_id", "kind": "extra", "reason": "from the SDK"}
+    ]))
+    .unwrap();
+    let items = items_of(&truth, &draft, &accepted);
+    let r = find(&items, "job resources");
+    assert_eq!(r.mark, Mark::Excused, "{r:?}");
+    assert!(r.detail.contains("/entities/host_id"), "{r:?}");
+    // Without the entry the field is wrong, and so is the pointer.
+    let items = items_of(&truth, &draft, &[]);
+    assert_eq!(find(&items, "job resources").mark, Mark::Wrong);
+}
