@@ -467,10 +467,10 @@ impl Schemas {
                 }
                 return (comments, m.build());
             }
-            DocType::Object => {
+            DocType::Object | DocType::Map => {
                 m.str("type", "object");
                 let lower = f.type_text.to_ascii_lowercase();
-                if lower.starts_with("map") {
+                if lower.starts_with("map") || t == DocType::Map {
                     if lower.contains("string,string") || lower.contains("string, string") {
                         let mut s = MapBuilder::new();
                         s.str("type", "string");
@@ -787,7 +787,7 @@ impl Schemas {
                 }
                 m.put("items", items.build());
             }
-            DocType::Object => {
+            DocType::Object | DocType::Map => {
                 m.str("type", "string");
                 comments
                     .push(self.review(place, format!("`{type_text}` parameter: sent as a string")));

@@ -282,8 +282,13 @@ fn undescribed(fields: &[Field], prefix: &str, out: &mut Vec<Accepted>) {
     for f in fields {
         let at = format!("{prefix}{}", f.name);
         let object = match DocType::parse(&f.type_text) {
-            DocType::Object => true,
-            DocType::Array(inner) => matches!(inner.as_deref(), None | Some(DocType::Object)),
+            DocType::Object | DocType::Map => true,
+            DocType::Array(inner) => {
+                matches!(
+                    inner.as_deref(),
+                    None | Some(DocType::Object | DocType::Map)
+                )
+            }
             _ => false,
         };
         if f.children.is_empty() && object {
