@@ -471,3 +471,125 @@ fn misses(r: &Row) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_are_found_in_every_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (layout, repo) in [
+            ("o+one/repo", "o/one"),
+            ("o+two", "o/two"),
+            ("three", "o/three"),
+            ("four.git", "o/four"),
+        ] {
+            std::fs::create_dir_all(root.join(layout)).unwrap();
+            std::fs::write(root.join(layout).join("HEAD"), "ref: refs/heads/main\n").unwrap();
+            assert_eq!(git_dir(root, repo), Some(root.join(layout)), "{layout}");
+        }
+        std::fs::create_dir_all(root.join("five/.git")).unwrap();
+        assert_eq!(git_dir(root, "o/five"), Some(root.join("five/.git")));
+        assert_eq!(git_dir(root, "o/none"), None);
+        assert_eq!(git_dir(root, "no-slash"), None);
+    }
+
+    #[test]
+    fn specs_are_chosen_by_stem_or_short_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let specs = dir.path().join("specs");
+        std::fs::create_dir_all(&specs).unwrap();
+        for f in ["b-jobs.yaml", "a-jobs.yaml", "tokens.yaml", "README.md"] {
+            std::fs::write(specs.join(f), "").unwrap();
+        }
+        let names = |v: Vec<PathBuf>| -> Vec<String> {
+            v.iter()
+                .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(
+            names(spec_files(dir.path(), &[]).unwrap()),
+            ["a-jobs.yaml", "b-jobs.yaml", "tokens.yaml"]
+        );
+        let only = [
+            "b".to_owned(),
+            "tokens.yaml".to_owned(),
+            "b-jobs".to_owned(),
+        ];
+        assert_eq!(
+            names(spec_files(dir.path(), &only).unwrap()),
+            ["b-jobs.yaml", "tokens.yaml"]
+        );
+        let e = spec_files(dir.path(), &["c".to_owned()]).unwrap_err();
+        assert!(e.contains("a-jobs, b-jobs, tokens"), "{e}");
+    }
+
+    fn item(category: Category, at: &str, mark: Mark) -> Item {
+        Item {
+            category,
+            at: at.into(),
+            mark,
+            detail: match mark {
+                Mark::Right => String::new(),
+                Mark::Wrong => "not in the draft (spec string, optional)".into(),
+                Mark::Excused => "not in the draft; accepted: from the appendix".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_report_has_a_row_per_spec_the_figures_and_the_misses() {
+        let drafted = Row {
+            spec: "x-jobs".into(),
+            page: "o/x p.rst @ 0123".into(),
+            job_spec: true,
+            skipped: None,
+            error: None,
+            items: vec![
+                item(Category::Parameters, "path", Mark::Right),
+                item(Category::Fields, "response 200 a", Mark::Right),
+                item(Category::Fields, "response 200 b", Mark::Wrong),
+                item(Category::Fields, "response 400 c", Mark::Excused),
+                item(Category::JobPointers, "job status", Mark::Right),
+                item(Category::JobStates, "job running", Mark::Right),
+            ],
+        };
+        let skipped = Row {
+            spec: "y-jobs".into(),
+            page: String::new(),
+            job_spec: true,
+            skipped: Some("no clone of o/y".into()),
+            error: None,
+            items: Vec::new(),
+        };
+        assert_eq!(drafted.share(), Some(0.8));
+        assert_eq!(drafted.raw_share(), Some(4.0 / 6.0));
+        let text = report(&[drafted, skipped]);
+        assert!(
+            text.contains("| x-jobs | 1/1 | 1/2 | - | - | - | 1/1 | 1/1 | 80.0 % | 1 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| y-jobs | skipped: no clone of o/y |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("average: 80.0 % of items right over 1 drafted spec(s) (66.7 %"),
+            "{text}"
+        );
+        assert!(
+            text.contains("job pointers right for 1 of 1 drafted job specs (2 job specs)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  wrong   fields       response 200 b: not in the draft"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  excused 1 item(s): from the appendix"),
+            "{text}"
+        );
+    }
+}
