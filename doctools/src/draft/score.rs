@@ -579,6 +579,17 @@ fn beyond_the_page(t: &Fact, d: Option<&Fact>, beyond: &BTreeSet<String>) -> Opt
     })
 }
 
+/// The draft's examples are the page's: when the spec has each of them and more, the more
+/// come from elsewhere (an older edition, an SDK).
+fn more_examples(t: Option<&Fact>, d: Option<&Fact>) -> Option<String> {
+    let (Some(Fact::Examples(t)), Some(Fact::Examples(d))) = (t, d) else {
+        return None;
+    };
+    d.iter()
+        .all(|x| t.iter().any(|y| json_eq(x, y)))
+        .then(|| "the spec has every example of the page, and more from elsewhere".into())
+}
+
 /// The comparison of a draft's facts with the hand-written spec's.
 pub fn compare(truth: &Facts, draft: &Facts, accepted: &[Accepted]) -> Vec<Item> {
     let keys: BTreeSet<&(Category, String)> = truth.0.keys().chain(draft.0.keys()).collect();
@@ -620,7 +631,8 @@ pub fn compare(truth: &Facts, draft: &Facts, accepted: &[Accepted]) -> Vec<Item>
             .or_else(|| {
                 t.filter(|_| *c == Category::JobPointers)
                     .and_then(|t| beyond_the_page(t, d, &beyond))
-            });
+            })
+            .or_else(|| more_examples(t, d));
         if reason.is_some() && *c == Category::Fields && how == Wrong::Lacking {
             beyond.insert(at.clone());
         }
