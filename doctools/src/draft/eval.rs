@@ -2,7 +2,8 @@
 //! drafted at its recorded revision from a local clone and compared with the hand-written
 //! spec item by item (`score.rs`): a table of the share of items right per spec and
 //! category, the average, and how many `x-cloudjobs-job` proposals have every pointer and
-//! every state list right; then each wrong and excused item.
+//! every state list right; then each wrong item, and the excused ones counted by reason.
+//! Each page and its draft are kept in `target/docs-draft-eval/<spec>/` to look at.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -433,6 +434,7 @@ fn report(rows: &[Row]) -> String {
         job_count(rows, Category::JobPointers),
         job_count(rows, Category::JobStates),
     ));
+    out.push_str("pages and drafts: target/docs-draft-eval/<spec>/\n");
     for r in rows.iter().filter(|r| r.drafted()) {
         out.push_str(&misses(r));
     }
