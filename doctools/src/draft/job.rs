@@ -97,25 +97,16 @@ fn usual(state: State, sent: &[String]) -> Vec<String> {
     vec![value]
 }
 
-/// For a status whose values leave a state list empty (the page lists none, or none of
-/// that state): each empty list gets the usual value, said to be assumed.
-fn assume_usual(
-    lists: &mut [(State, Vec<String>, Vec<String>); 4],
-    sent: &[String],
-    unlisted: bool,
-) {
-    let why = if unlisted {
-        "the page lists no values of the status"
-    } else {
-        "the page lists no value for this state"
-    };
+/// For a status whose values the page does not list (only its examples show some): each
+/// empty state list gets the usual value, said to be assumed.
+fn assume_usual(lists: &mut [(State, Vec<String>, Vec<String>); 4], sent: &[String]) {
     for (state, values, whys) in lists.iter_mut() {
         if !values.is_empty() {
             continue;
         }
         for v in usual(*state, sent) {
             whys.push(format!(
-                "`{v}` assumed: {why}, and `{v}` is what these job APIs usually send (confirm it, e.g. with the service's SDK)"
+                "`{v}` assumed: the page lists no values of the status, and `{v}` is what these job APIs usually send (confirm it, e.g. with the service's SDK)"
             ));
             values.push(v);
         }
@@ -413,9 +404,11 @@ pub fn propose(
             None => unplaced.push(v.clone()),
         }
     }
-    if lists[1..].iter().any(|(_, v, _)| v.is_empty()) {
-        let shown: Vec<String> = documented.iter().chain(&sent).cloned().collect();
-        assume_usual(&mut lists, &shown, documented.is_empty());
+    // Values the page lists are trusted as the whole set (a resource's status such as
+    // `creating`/`available`/`error` is no job's); only a status it lists none of gets the
+    // usual ones.
+    if documented.is_empty() {
+        assume_usual(&mut lists, &sent);
     }
     if lists[1..].iter().any(|(_, v, _)| v.is_empty()) {
         let missing: Vec<&str> = lists[1..]
@@ -812,5 +805,27 @@ mod tests {
             assert_eq!(classify(v).map(|c| c.0), Some(s), "{v}");
         }
         assert_eq!(classify("createVolume"), None);
+    }
+
+    #[test]
+    fn usual_values_follow_the_letter_case_of_the_examples() {
+        let up = ["SUCCESS".to_owned()];
+        assert_eq!(usual(State::Running, &up), ["RUNNING"]);
+        assert_eq!(usual(State::Pending, &up), ["INIT"]);
+        let low = ["failed".to_owned()];
+        assert_eq!(usual(State::Succeeded, &low), ["success"]);
+        assert!(usual(State::Pending, &low).is_empty());
+        let mixed = ["Completed".to_owned()];
+        assert_eq!(usual(State::Failed, &mixed), ["Fail"]);
+        let mut lists = [
+            (State::Pending, vec![], vec![]),
+            (State::Running, vec![], vec![]),
+            (State::Succeeded, up.to_vec(), vec!["sent".to_owned()]),
+            (State::Failed, vec![], vec![]),
+        ];
+        assume_usual(&mut lists, &up);
+        assert_eq!(lists[2].1, ["SUCCESS"]);
+        assert_eq!(lists[3].1, ["FAIL"]);
+        assert!(lists[1].2[0].contains("assumed"));
     }
 }
