@@ -129,7 +129,18 @@ pub struct EvalArgs {
     /// Print every pair's score as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also read both versions of every pair rewritten in each way that must not change a
+    /// model (re-padded tables, simple/grid/list tables, renamed anchors, reordered value
+    /// bullets, reflowed paragraphs) and report every report that changes.
+    #[arg(long)]
+    pub metamorphic: bool,
+    /// With --metamorphic: only these rewrites (default: all).
+    #[arg(long, value_name = "NAME", requires = "metamorphic", value_parser = REWRITE_NAMES)]
+    pub rewrite: Vec<String>,
 }
+
+/// The readers' rewrites, as `--rewrite` takes them.
+const REWRITE_NAMES: [&str; 6] = crate::reader::REWRITES;
 
 /// `docs sweep`.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
@@ -139,6 +150,13 @@ pub struct SweepArgs {
     pub repos: Option<PathBuf>,
     /// Only these repositories, `owner/name` (default: every `opentelekomcloud-docs+*` clone).
     pub repo: Vec<String>,
+    /// Also read every page version rewritten in each way that must not change a model, and
+    /// report every version whose rewritten model differs and every pair whose report changes.
+    #[arg(long)]
+    pub metamorphic: bool,
+    /// With --metamorphic: only these rewrites (default: all).
+    #[arg(long, value_name = "NAME", requires = "metamorphic", value_parser = REWRITE_NAMES)]
+    pub rewrite: Vec<String>,
 }
 
 /// `docs draft SOURCE`.

@@ -239,39 +239,7 @@ fn eval(root: &Path, args: &EvalArgs) -> Result<Outcome, String> {
     }
     let repos = repos_dir(root, args.repos.as_ref())?;
     let work = root.join(WORK).join("pairs");
-    let mut files = Vec::new();
-    let mut errors: BTreeMap<String, String> = BTreeMap::new();
-    for p in &pairs {
-        let Some(dir) = git_dir(&repos, &p.repo) else {
-            errors.insert(
-                p.id.clone(),
-                format!("no clone of {} in {}", p.repo, repos.display()),
-            );
-            continue;
-        };
-        let new_path = p.new_path.as_deref().unwrap_or(&p.path);
-        let ext = Path::new(new_path)
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("rst");
-        for (side, commit, path) in [
-            ("old", &p.old, &p.path),
-            ("new", &p.new, &new_path.to_owned()),
-        ] {
-            let file = work.join(&p.id).join(format!("{side}.{ext}"));
-            match show(&dir, commit, path) {
-                Ok(bytes) => {
-                    std::fs::create_dir_all(file.parent().unwrap_or(&work))
-                        .and_then(|()| std::fs::write(&file, bytes))
-                        .map_err(|e| format!("{}: {e}", file.display()))?;
-                    files.push(file);
-                }
-                Err(e) => {
-                    errors.insert(p.id.clone(), e);
-                }
-            }
-        }
-    }
+    let (files, errors) = materialise(&pairs, &repos, &work)?;
     let started = Instant::now();
     let models = read_all(root, &files)?;
     let mut scored = Vec::new();
@@ -303,10 +271,32 @@ fn eval(root: &Path, args: &EvalArgs) -> Result<Outcome, String> {
         }
         scored.push(s);
     }
-    let text = eval_report(&scored, started.elapsed().as_secs_f64());
-    let bad = scored
+    let mut text = eval_report(&scored, started.elapsed().as_secs_f64());
+    let mut bad = scored
         .iter()
         .any(|s| s.error.is_some() || !s.missed.is_empty() || !s.false_alarms.is_empty());
+    if args.metamorphic {
+        let side = |p: &Pair, side: &str| {
+            let dir = work.join(&p.id);
+            files
+                .iter()
+                .position(|f| f.starts_with(&dir) && f.file_stem().is_some_and(|s| s == side))
+        };
+        let both: Vec<(usize, usize)> = pairs
+            .iter()
+            .filter_map(|p| Some((side(p, "old")?, side(p, "new")?)))
+            .filter(|&(o, n)| models[o].is_ok() && models[n].is_ok())
+            .collect();
+        let label = |i: usize| {
+            let f = &files[i];
+            let id = f.parent().and_then(Path::file_name).unwrap_or_default();
+            let side = f.file_stem().unwrap_or_default();
+            format!("{} {}", id.to_string_lossy(), side.to_string_lossy())
+        };
+        let mut meta = Metamorphic::new(rewrites(&args.rewrite));
+        meta.check(root, &files, &models, &both, &label)?;
+        bad |= meta.report(&mut text);
+    }
     Ok(Outcome {
         code: u8::from(bad),
         stdout: if args.json {
@@ -316,6 +306,49 @@ fn eval(root: &Path, args: &EvalArgs) -> Result<Outcome, String> {
         },
         stderr: String::new(),
     })
+}
+
+/// Writes both versions of every pair into `work/<id>/{old,new}.<ext>`: the files written,
+/// and per pair what could not be.
+fn materialise(
+    pairs: &[Pair],
+    repos: &Path,
+    work: &Path,
+) -> Result<(Vec<PathBuf>, BTreeMap<String, String>), String> {
+    let mut files = Vec::new();
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    for p in pairs {
+        let Some(dir) = git_dir(repos, &p.repo) else {
+            errors.insert(
+                p.id.clone(),
+                format!("no clone of {} in {}", p.repo, repos.display()),
+            );
+            continue;
+        };
+        let new_path = p.new_path.as_deref().unwrap_or(&p.path);
+        let ext = Path::new(new_path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("rst");
+        for (side, commit, path) in [
+            ("old", &p.old, &p.path),
+            ("new", &p.new, &new_path.to_owned()),
+        ] {
+            let file = work.join(&p.id).join(format!("{side}.{ext}"));
+            match show(&dir, commit, path) {
+                Ok(bytes) => {
+                    std::fs::create_dir_all(file.parent().unwrap_or(work))
+                        .and_then(|()| std::fs::write(&file, bytes))
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
+                    files.push(file);
+                }
+                Err(e) => {
+                    errors.insert(p.id.clone(), e);
+                }
+            }
+        }
+    }
+    Ok((files, errors))
 }
 
 fn score(p: &Pair, old: &DocModel, new: &DocModel, s: &mut Scored) {
@@ -438,34 +471,46 @@ fn eval_report(scored: &[Scored], seconds: f64) -> String {
 /// Reads files grouped by format, two reader processes at a time (the machines this runs on
 /// have two cores or more).
 fn read_all(root: &Path, files: &[PathBuf]) -> Result<Vec<Result<DocModel, String>>, String> {
-    let mut results: Vec<Option<Result<DocModel, String>>> = vec![None; files.len()];
+    Ok(read_all_rewritten(root, files, None)?
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("not read".into())))
+        .collect())
+}
+
+/// [`read_all`], each file first rewritten by `rewrite` (`None` where it does not apply).
+fn read_all_rewritten(
+    root: &Path,
+    files: &[PathBuf],
+    rewrite: Option<&str>,
+) -> Result<Vec<Option<Result<DocModel, String>>>, String> {
+    type Read = Option<Result<DocModel, String>>;
+    let mut results: Vec<Option<Read>> = vec![None; files.len()];
     let mut by_format: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
         match reader::format_of(f, None) {
             Ok(format) => by_format.entry(format).or_default().push(i),
-            Err(e) => results[i] = Some(Err(e)),
+            Err(e) => results[i] = Some(Some(Err(e))),
         }
     }
     for (format, indices) in by_format {
         let chunks: Vec<&[usize]> = indices.chunks(indices.len().div_ceil(2).max(1)).collect();
-        let answers: Vec<Result<Vec<Result<DocModel, String>>, String>> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = chunks
-                    .iter()
-                    .map(|chunk| {
-                        let list: Vec<PathBuf> = chunk.iter().map(|&i| files[i].clone()).collect();
-                        let format = format.clone();
-                        scope.spawn(move || reader::read_many(root, &list, &format))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err("a reader thread panicked".into()))
-                    })
-                    .collect()
-            });
+        let answers: Vec<Result<Vec<Read>, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .iter()
+                .map(|chunk| {
+                    let list: Vec<PathBuf> = chunk.iter().map(|&i| files[i].clone()).collect();
+                    let format = format.clone();
+                    scope.spawn(move || reader::read_many(root, &list, &format, rewrite))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a reader thread panicked".into()))
+                })
+                .collect()
+        });
         for (chunk, answer) in chunks.iter().zip(answers) {
             for (&i, model) in chunk.iter().zip(answer?) {
                 results[i] = Some(model);
@@ -474,11 +519,11 @@ fn read_all(root: &Path, files: &[PathBuf]) -> Result<Vec<Result<DocModel, Strin
     }
     Ok(results
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("not read".into())))
+        .map(|r| r.unwrap_or_else(|| Some(Err("not read".into()))))
         .collect())
 }
 
-/// Whether a page names an HTTP method and a path somewhere (a page a reader must read).
+/// Whether a page names an HTTP method and a path somewhere.
 pub fn names_an_operation(text: &str) -> bool {
     text.lines().any(|line| {
         let line = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
@@ -489,6 +534,36 @@ pub fn names_an_operation(text: &str) -> bool {
             })
         })
     })
+}
+
+/// The section titles of a reStructuredText page (a line underlined with `=`, `-`, `~`, `^`,
+/// `"`, `#`, `*` or `+`), lower-cased.
+fn headings(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| {
+            let (title, under) = (w[0].trim(), w[1].trim_end());
+            let mut chars = under.chars();
+            let first = chars.next();
+            !title.is_empty()
+                && under.len() >= 3
+                && first.is_some_and(|c| "=-~^\"#*+".contains(c))
+                && under.chars().all(|c| Some(c) == first)
+                && !title.chars().all(|c| Some(c) == first)
+        })
+        .map(|w| w[0].trim().to_lowercase())
+        .collect()
+}
+
+/// Whether a page describes one API call, so that a reader must read it: it has a URI
+/// section, or it names an operation and has the Function section API pages open with.
+/// Guides ("Making an API Request", "Authentication"), permission tables listing many
+/// calls, metric lists, change histories and index pages do not.
+pub fn describes_a_call(text: &str) -> bool {
+    let titles = headings(text);
+    let has = |names: &[&str]| titles.iter().any(|t| names.contains(&t.as_str()));
+    has(&["uri", "uri format", "url", "api uri"]) || has(&["function"]) && names_an_operation(text)
 }
 
 /// One version change of a page in a repository's history.
@@ -508,7 +583,7 @@ fn history(dir: &Path) -> Result<Vec<Step>, String> {
             "--format=commit %H",
             "--raw",
             "--no-abbrev",
-            "--no-renames",
+            "--find-renames",
             "--",
             "api-ref/source",
         ])
@@ -527,9 +602,11 @@ fn history(dir: &Path) -> Result<Vec<Step>, String> {
         let Some(rest) = line.strip_prefix(':') else {
             continue;
         };
-        let Some((meta, path)) = rest.split_once('\t') else {
+        let Some((meta, paths)) = rest.split_once('\t') else {
             continue;
         };
+        // A rename or a copy names the old path, then the new one.
+        let path = paths.rsplit('\t').next().unwrap_or(paths);
         if !path.ends_with(".rst") {
             continue;
         }
@@ -538,13 +615,13 @@ fn history(dir: &Path) -> Result<Vec<Step>, String> {
             continue;
         };
         let zero = |s: &str| s.bytes().all(|b| b == b'0');
-        let step = match *status {
-            "A" => Step {
+        let step = match status.chars().next() {
+            Some('A') => Step {
                 path: path.to_owned(),
                 old: None,
                 new: (*new).to_owned(),
             },
-            "M" if !zero(old) && !zero(new) => Step {
+            Some('M' | 'R' | 'C') if !zero(old) && !zero(new) && old != new => Step {
                 path: path.to_owned(),
                 old: Some((*old).to_owned()),
                 new: (*new).to_owned(),
@@ -606,11 +683,10 @@ pub(crate) fn run_sweep(root: &Path, args: &SweepArgs) -> Outcome {
     }
 }
 
-fn sweep(root: &Path, args: &SweepArgs) -> Result<Outcome, String> {
-    let repos = repos_dir(root, args.repos.as_ref())?;
-    let mut dirs: Vec<(String, PathBuf)> = Vec::new();
-    let names: Vec<String> = if args.repo.is_empty() {
-        let mut found: Vec<String> = std::fs::read_dir(&repos)
+/// The repositories a sweep covers: those named, else every `opentelekomcloud-docs+*` clone.
+fn sweep_dirs(repos: &Path, named: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
+    let names: Vec<String> = if named.is_empty() {
+        let mut found: Vec<String> = std::fs::read_dir(repos)
             .map_err(|e| format!("{}: {e}", repos.display()))?
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .filter_map(|n| {
@@ -621,89 +697,325 @@ fn sweep(root: &Path, args: &SweepArgs) -> Result<Outcome, String> {
         found.sort();
         found
     } else {
-        args.repo.clone()
+        named.to_vec()
     };
-    for n in names {
-        let dir =
-            git_dir(&repos, &n).ok_or_else(|| format!("no clone of {n} in {}", repos.display()))?;
-        dirs.push((n, dir));
+    names
+        .into_iter()
+        .map(|n| {
+            let dir = git_dir(repos, &n)
+                .ok_or_else(|| format!("no clone of {n} in {}", repos.display()))?;
+            Ok((n, dir))
+        })
+        .collect()
+}
+
+/// What a sweep found, over all repositories.
+#[derive(Default)]
+struct Swept {
+    versions: usize,
+    diffs: usize,
+    /// Refusals of pages that describe no call, by the reader's message (numbers as `N`).
+    not_calls: BTreeMap<String, usize>,
+    /// Refusals of pages that describe a call, and diffs that panicked.
+    failures: Vec<String>,
+}
+
+/// The rewrites a run applies: those named, else all.
+fn rewrites(named: &[String]) -> Vec<&str> {
+    if named.is_empty() {
+        reader::REWRITES.to_vec()
+    } else {
+        named.iter().map(String::as_str).collect()
     }
+}
+
+fn sweep(root: &Path, args: &SweepArgs) -> Result<Outcome, String> {
+    let repos = repos_dir(root, args.repos.as_ref())?;
+    let dirs = sweep_dirs(&repos, &args.repo)?;
     let started = Instant::now();
     let mut out = String::new();
-    let (mut versions, mut diffs, mut refused_ok, mut failures) =
-        (0usize, 0usize, 0usize, Vec::new());
+    let mut swept = Swept::default();
+    let mut meta = Metamorphic::new(if args.metamorphic {
+        rewrites(&args.rewrite)
+    } else {
+        Vec::new()
+    });
     for (name, dir) in &dirs {
-        let steps = history(dir)?;
-        let shas: BTreeSet<String> = steps
-            .iter()
-            .flat_map(|s| s.old.iter().chain(std::iter::once(&s.new)).cloned())
-            .collect();
-        let blobs = root.join(WORK).join("blobs").join(name.replace('/', "+"));
-        write_blobs(dir, &shas, &blobs)?;
-        let order: Vec<String> = shas.iter().cloned().collect();
-        let files: Vec<PathBuf> = order
-            .iter()
-            .map(|s| blobs.join(format!("{s}.rst")))
-            .collect();
-        let models = read_all(root, &files)?;
-        let mut by_sha: BTreeMap<&str, &Result<DocModel, String>> = BTreeMap::new();
-        for (sha, m) in order.iter().zip(&models) {
-            by_sha.insert(sha, m);
-        }
-        let mut repo_failures = 0;
-        for (sha, file, model) in order
-            .iter()
-            .zip(&files)
-            .zip(&models)
-            .map(|((a, b), c)| (a, b, c))
-        {
-            versions += 1;
-            if let Err(e) = model {
-                let text = std::fs::read_to_string(file).unwrap_or_default();
-                if names_an_operation(&text) {
-                    let path = steps
-                        .iter()
-                        .find(|s| s.new == *sha || s.old.as_deref() == Some(sha))
-                        .map_or("?", |s| s.path.as_str());
-                    failures.push(format!("{name} {path} (blob {sha}): {e}"));
-                    repo_failures += 1;
-                } else {
-                    refused_ok += 1;
-                }
-            }
-        }
-        let mut repo_diffs = 0;
-        for s in &steps {
-            let Some(old) = &s.old else { continue };
-            if let (Some(Ok(a)), Some(Ok(b))) =
-                (by_sha.get(old.as_str()), by_sha.get(s.new.as_str()))
-            {
-                let _ = compare::diff(a, b);
-                repo_diffs += 1;
-            }
-        }
-        diffs += repo_diffs;
-        out.push_str(&format!(
-            "{name}: {} versions, {repo_diffs} consecutive pairs diffed, {repo_failures} refused pages naming an operation\n",
-            order.len()
-        ));
+        let line = sweep_repo(root, name, dir, &mut swept, &mut meta)?;
+        out.push_str(&line);
     }
+    let refused_elsewhere: usize = swept.not_calls.values().sum();
     out.push_str(&format!(
-        "\n{} repositories: {versions} page versions read, {diffs} pairs diffed, {refused_ok} \
-         versions refused that name no operation (index and reference pages), {} refused that \
-         name one, in {:.1} s\n",
+        "\n{} repositories: {} page versions read, {} consecutive pairs diffed, {refused_elsewhere} \
+         versions refused that describe no call (index, guide and reference pages), {} failures \
+         (refused pages that describe a call, or diffs that failed), in {:.1} s\n",
         dirs.len(),
-        failures.len(),
+        swept.versions,
+        swept.diffs,
+        swept.failures.len(),
         started.elapsed().as_secs_f64()
     ));
-    for f in &failures {
-        out.push_str(&format!("  refused: {f}\n"));
+    let mut reasons: Vec<(&String, &usize)> = swept.not_calls.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (reason, n) in reasons {
+        out.push_str(&format!("  {n} refused (no call described): {reason}\n"));
     }
+    for f in &swept.failures {
+        out.push_str(&format!("  failure: {f}\n"));
+    }
+    let changed = meta.report(&mut out);
     Ok(Outcome {
-        code: u8::from(!failures.is_empty()),
+        code: u8::from(!swept.failures.is_empty() || changed),
         stdout: out,
         stderr: String::new(),
     })
+}
+
+/// Reads and diffs every page version of one clone; returns its line of the report.
+fn sweep_repo(
+    root: &Path,
+    name: &str,
+    dir: &Path,
+    swept: &mut Swept,
+    meta: &mut Metamorphic,
+) -> Result<String, String> {
+    let steps = history(dir)?;
+    let shas: BTreeSet<String> = steps
+        .iter()
+        .flat_map(|s| s.old.iter().chain(std::iter::once(&s.new)).cloned())
+        .collect();
+    let blobs = root.join(WORK).join("blobs").join(name.replace('/', "+"));
+    write_blobs(dir, &shas, &blobs)?;
+    let order: Vec<String> = shas.iter().cloned().collect();
+    let files: Vec<PathBuf> = order
+        .iter()
+        .map(|s| blobs.join(format!("{s}.rst")))
+        .collect();
+    let models = read_all(root, &files)?;
+    let index: BTreeMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let label = |i: usize| {
+        let sha = &order[i];
+        let path = steps
+            .iter()
+            .find(|s| s.new == *sha || s.old.as_deref() == Some(sha))
+            .map_or("?", |s| s.path.as_str());
+        format!("{name} {path} (blob {sha})")
+    };
+    let mut repo_failures = 0;
+    for (i, model) in models.iter().enumerate() {
+        swept.versions += 1;
+        if let Err(e) = model {
+            let text = std::fs::read_to_string(&files[i]).unwrap_or_default();
+            if describes_a_call(&text) {
+                swept.failures.push(format!("{}: {e}", label(i)));
+                repo_failures += 1;
+            } else {
+                *swept.not_calls.entry(reason(e)).or_default() += 1;
+            }
+        }
+    }
+    let pairs: Vec<(usize, usize)> = steps
+        .iter()
+        .filter_map(|s| Some((index[s.old.as_deref()?], index[s.new.as_str()])))
+        .filter(|&(o, n)| models[o].is_ok() && models[n].is_ok())
+        .collect();
+    for &(o, n) in &pairs {
+        if let (Ok(a), Ok(b)) = (&models[o], &models[n])
+            && let Err(e) = guarded_diff(a, b)
+        {
+            swept
+                .failures
+                .push(format!("{} → {}: {e}", label(o), label(n)));
+            repo_failures += 1;
+        }
+    }
+    swept.diffs += pairs.len();
+    meta.check(root, &files, &models, &pairs, &label)?;
+    Ok(format!(
+        "{name}: {} versions, {} consecutive pairs diffed, {repo_failures} failures\n",
+        order.len(),
+        pairs.len()
+    ))
+}
+
+/// A reader's message without its file and numbers: what kind of refusal it is.
+fn reason(error: &str) -> String {
+    let message = error.split_once(".rst:").map_or(error, |(_, rest)| {
+        rest.split_once(": ").map_or(rest, |(_, m)| m)
+    });
+    let mut out = String::new();
+    for c in message.chars() {
+        if c.is_ascii_digit() {
+            if !out.ends_with('N') {
+                out.push('N');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `docs diff` of two models, a panic turned into an error naming it.
+fn guarded_diff(a: &DocModel, b: &DocModel) -> Result<Vec<compare::Change>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compare::diff(a, b))).map_err(|p| {
+        let what = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        format!("docs diff panicked: {what}")
+    })
+}
+
+/// The changes of a report as the metamorphic check compares them: kind and place.
+fn report_keys(changes: &[compare::Change]) -> BTreeSet<Key> {
+    changes
+        .iter()
+        .map(|c| (kind_name(c.kind), c.at.clone()))
+        .collect()
+}
+
+/// The metamorphic check of real pages: each version read again rewritten in each way that
+/// must not change its model (`docmodel/transform.py`); the rewritten version must diff
+/// against the version as written with no change, and a pair of rewritten versions must
+/// give the report of the pair as written.
+struct Metamorphic<'r> {
+    rewrites: Vec<&'r str>,
+    /// Per rewrite: versions rewritten, of them read differently; pairs with a rewritten side,
+    /// of them with another report; and what differed.
+    counts: BTreeMap<&'r str, [usize; 4]>,
+    findings: Vec<String>,
+}
+
+impl<'r> Metamorphic<'r> {
+    fn new(rewrites: Vec<&'r str>) -> Self {
+        Self {
+            counts: rewrites.iter().map(|r| (*r, [0; 4])).collect(),
+            rewrites,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Checks the versions `files` (read as `models`) and their consecutive `pairs`.
+    fn check(
+        &mut self,
+        root: &Path,
+        files: &[PathBuf],
+        models: &[Result<DocModel, String>],
+        pairs: &[(usize, usize)],
+        label: &dyn Fn(usize) -> String,
+    ) -> Result<(), String> {
+        if self.rewrites.is_empty() {
+            return Ok(());
+        }
+        let readable: Vec<usize> = (0..files.len()).filter(|&i| models[i].is_ok()).collect();
+        let list: Vec<PathBuf> = readable.iter().map(|&i| files[i].clone()).collect();
+        for rewrite in self.rewrites.clone() {
+            let read = read_all_rewritten(root, &list, Some(rewrite))?;
+            let mut rewritten: Vec<Option<&Result<DocModel, String>>> = vec![None; files.len()];
+            for (&i, m) in readable.iter().zip(&read) {
+                rewritten[i] = m.as_ref();
+            }
+            let count = self.counts.entry(rewrite).or_default();
+            for &i in &readable {
+                let (Some(m), Ok(original)) = (rewritten[i], &models[i]) else {
+                    continue;
+                };
+                count[0] += 1;
+                let what = match m {
+                    Err(e) => Some(format!("refused once rewritten: {e}")),
+                    Ok(m) => {
+                        let changes = guarded_diff(original, m)?;
+                        (!changes.is_empty()).then(|| describe(&changes))
+                    }
+                };
+                if let Some(what) = what {
+                    count[1] += 1;
+                    self.findings
+                        .push(format!("{rewrite}: {}: {what}", label(i)));
+                }
+            }
+            for &(o, n) in pairs {
+                if rewritten[o].is_none() && rewritten[n].is_none() {
+                    continue;
+                }
+                let side = |i: usize| match rewritten[i] {
+                    Some(Ok(m)) => Some(m),
+                    Some(Err(_)) => None,
+                    None => models[i].as_ref().ok(),
+                };
+                let (Some(a), Some(b), Ok(x), Ok(y)) = (side(o), side(n), &models[o], &models[n])
+                else {
+                    continue;
+                };
+                count[2] += 1;
+                let (before, after) = (guarded_diff(x, y)?, guarded_diff(a, b)?);
+                let (kb, ka) = (report_keys(&before), report_keys(&after));
+                if kb != ka {
+                    count[3] += 1;
+                    let gained: Vec<String> = ka
+                        .difference(&kb)
+                        .map(|k| format!("+{} {}", k.0, k.1))
+                        .collect();
+                    let lost: Vec<String> = kb
+                        .difference(&ka)
+                        .map(|k| format!("-{} {}", k.0, k.1))
+                        .collect();
+                    self.findings.push(format!(
+                        "{rewrite}: {} → {}: report changed: {}",
+                        label(o),
+                        label(n),
+                        gained
+                            .into_iter()
+                            .chain(lost)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends the figures and findings; whether anything changed.
+    fn report(&self, out: &mut String) -> bool {
+        if self.rewrites.is_empty() {
+            return false;
+        }
+        out.push_str("\nmetamorphic check (each rewrite must change no model and no report):\n");
+        for (rewrite, [versions, read_otherwise, pairs, reports]) in &self.counts {
+            out.push_str(&format!(
+                "  {rewrite}: {versions} versions rewritten, {read_otherwise} read otherwise; \
+                 {pairs} pairs with a rewritten side, {reports} reports changed\n"
+            ));
+        }
+        const SHOWN: usize = 60;
+        for f in self.findings.iter().take(SHOWN) {
+            out.push_str(&format!("  changed: {f}\n"));
+        }
+        if self.findings.len() > SHOWN {
+            out.push_str(&format!("  ... and {} more\n", self.findings.len() - SHOWN));
+        }
+        !self.findings.is_empty()
+    }
+}
+
+/// A report in one line: `kind at: description; ...` (at most three changes).
+fn describe(changes: &[compare::Change]) -> String {
+    let mut parts: Vec<String> = changes
+        .iter()
+        .take(3)
+        .map(|c| format!("{} {}: {}", kind_name(c.kind), c.at, c.description))
+        .collect();
+    if changes.len() > 3 {
+        parts.push(format!("{} more", changes.len() - 3));
+    }
+    parts.join("; ")
 }
 
 #[cfg(test)]

@@ -22,6 +22,17 @@ pub const FORMATS: [&str; 4] = ["rst", "html", "page-text", "model"];
 /// the packages of `xtask/tools/requirements.txt`).
 pub const PYTHON_ENV: &str = "CLOUDJOBS_PYTHON";
 
+/// The readers' rewrites of a reStructuredText page that must not change its model
+/// (`doctools/readers/docmodel/transform.py`), as `docmodel.py transform` names them.
+pub const REWRITES: [&str; 6] = [
+    "repad",
+    "swap-kinds",
+    "list-tables",
+    "rename-anchors",
+    "reorder-bullets",
+    "reflow",
+];
+
 /// The env var naming another reader script (default `doctools/readers/docmodel.py`), for
 /// trying a reader out.
 pub const READER_ENV: &str = "CLOUDJOBS_DOCMODEL";
@@ -258,7 +269,9 @@ fn run_script(
 
 /// Reads many documents of one format in one reader process (the developer commands that
 /// read thousands of page versions): one result per file, in order. The time limit is the
-/// one of [`read`] per document.
+/// one of [`read`] per document. With `rewrite` (one of [`REWRITES`], a rewrite that must
+/// not change the model: `docmodel.py read-many --transform`) each document is first
+/// rewritten; `None` where the rewrite does not apply to it.
 ///
 /// # Errors
 ///
@@ -267,7 +280,8 @@ pub fn read_many(
     root: &Path,
     files: &[PathBuf],
     format: &str,
-) -> Result<Vec<Result<DocModel, String>>, String> {
+    rewrite: Option<&str>,
+) -> Result<Vec<Option<Result<DocModel, String>>>, String> {
     if files.is_empty() {
         return Ok(Vec::new());
     }
@@ -286,12 +300,15 @@ pub fn read_many(
         text.push('\n');
     }
     std::fs::write(&list, text).map_err(|e| format!("{}: {e}", list.display()))?;
-    let args = [
+    let mut args = vec![
         OsStr::new("read-many"),
         list.as_os_str(),
         OsStr::new("--format"),
         OsStr::new(format),
     ];
+    if let Some(r) = rewrite {
+        args.extend([OsStr::new("--transform"), OsStr::new(r)]);
+    }
     let shown = format!("{} documents", files.len());
     let out = run_script(&python, &script, root, &args, &shown, timeout);
     let _ = std::fs::remove_file(&list);
@@ -302,8 +319,9 @@ pub fn read_many(
             .map_err(|e| format!("the reader printed a bad line: {e}"))?;
         let file = entry["file"].as_str().unwrap_or("?").to_owned();
         results.push(match (&entry["model"], entry["error"].as_str()) {
-            (_, Some(error)) => Err(error.to_owned()),
-            (model, None) => DocModel::from_json(&model.to_string(), &file),
+            _ if entry["skipped"] == serde_json::Value::Bool(true) => None,
+            (_, Some(error)) => Some(Err(error.to_owned())),
+            (model, None) => Some(DocModel::from_json(&model.to_string(), &file)),
         });
     }
     if results.len() != files.len() {

@@ -98,6 +98,8 @@ class _Assembler:
         self.endpoints: list[tuple[int, T.Endpoint, int | None]] = []  # (priority, endpoint, line)
         self.title = doc.title
         self.last_request_line: int | None = None  # index of a request-line example just read
+        self.method_alone: tuple[str, int | None] | None = None  # "Method: GET" alone in the URI section
+        self.path_alone: str | None = None  # "PATH: /v1/{project_id}/x" alone in the URI section
         self.rendered = 0  # fields rendered into the model, against limits.max_elements
 
     # -- the pass over the blocks ----------------------------------------------------------
@@ -168,6 +170,8 @@ class _Assembler:
                 state.status = None
             return
         context = state.context
+        if context == T.URI and self._method_or_path_alone(plain, block.cell.line):
+            return
         endpoint = T.method_line(plain)
         if context == T.REQ_EXAMPLE and (
             re.match(r"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(\s+|(?=/)|(?=https?://))\S", plain)
@@ -379,7 +383,29 @@ class _Assembler:
             "warnings": self.warnings,
         }
 
+    def _method_or_path_alone(self, plain: str, line: int | None) -> bool:
+        """``Method: POST`` or ``PATH: /v1/x`` as paragraphs of their own (remembered, to make
+        the call together when nothing else names it)."""
+        method = re.fullmatch(r"(?:(?:request |http )?method\s*[:：]\s*)?([A-Za-z]+)\.?", plain, re.I)
+        if method is not None and method.group(1).upper() in _METHODS:
+            if self.method_alone is None:
+                self.method_alone = (method.group(1).upper(), line)
+            return True
+        path = re.fullmatch(r"(?:(?:request )?(?:path|uri|url)(?: format)?\s*[:：]\s*)(/\S*)", plain, re.I)
+        if path is not None:
+            if self.path_alone is None:
+                self.path_alone = path.group(1)
+            return True
+        return False
+
     def _endpoint(self) -> T.Endpoint:
+        if not self.endpoints and self.method_alone is not None:
+            method, line = self.method_alone
+            joined = T.method_line(f"{method} {self.path_alone}") if self.path_alone else None
+            if joined is not None:
+                self.endpoints.append((3, joined, line))
+            else:
+                self._endpoint_of_example(method, line)
         candidates = sorted(self.endpoints, key=lambda e: e[0])
         if not candidates:
             line = next((b.line for b in self.doc.blocks if isinstance(b, Heading) and T.heading_kind(b.text) == T.URI), None)
@@ -391,6 +417,21 @@ class _Assembler:
                 f"line {candidates[0][2]}: several calls in the URI section; read {best.method} {best.path}"
             )
         return best
+
+    def _endpoint_of_example(self, method: str, line: int | None) -> None:
+        """A URI section naming only the method (``GET``): the path is the one of the request
+        example's line with that method (``GET https://{Endpoint}/``), as a reader takes it."""
+        for example in self.examples:
+            if example.context != T.REQ_EXAMPLE:
+                continue
+            endpoint = T.method_line(example.code.text.strip().split("\n", 1)[0])
+            if endpoint is not None and endpoint.method == method:
+                self.endpoints.append((3, endpoint, line))
+                self.warnings.append(
+                    f"line {line}: the URI section names the method alone; the path {endpoint.path} "
+                    "is the request example's"
+                )
+                return
 
     def _table_use(self, ft: _FieldTable, path_names: list[str], query_names: tuple[str, ...]) -> str:
         """Where an unparented field table's rows go."""

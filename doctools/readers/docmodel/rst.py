@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from docutils import nodes
@@ -160,12 +161,68 @@ def read_rst(text: str, source: str, limits: Limits | None = None) -> Document:
         guard.count(4, message.get("line"))  # the message, its paragraph and text, a problematic node
 
     document.reporter.attach_observer(observe)
+    text, realigned = realign_grid_rows(text)
     _GuardedParser().parse(text, document)
     _check_depth(document, limits)
-    warnings = _check_messages(messages)
+    warnings = realigned + _check_messages(messages)
     walker = _Walker()
     walker.walk(document, depth=0)
     return Document(walker.title, walker.blocks, warnings)
+
+
+_GRID_BORDER = re.compile(r"( *)\+(?:[-=]+\+)+")
+
+
+def realign_grid_rows(text: str) -> tuple[str, list[str]]:
+    """Grid table rows whose cell borders a publishing slip moved (a tab in a cell, a few
+    characters dropped before the right border), put back on the columns of the border line
+    above them, as a person reads them; one warning per row repaired.
+
+    Only a row with a border for every column of that line is repaired, and only when each
+    cell's text fits its column; rows with wide (East Asian) characters are left alone, since
+    their columns are not counted in characters. Line numbers do not change.
+    """
+    lines = text.split("\n")
+    columns: list[int] | None = None
+    warnings: list[str] = []
+    for i, line in enumerate(lines):
+        border = _GRID_BORDER.fullmatch(line.rstrip())
+        if border is not None:
+            columns = [j for j, c in enumerate(line.rstrip()) if c == "+"]
+            continue
+        if columns is None:
+            continue
+        if not line.strip():
+            columns = None  # a blank line ends the table
+            continue
+        fixed = _realigned_row(line, columns)
+        if fixed is not None and fixed != line:
+            lines[i] = fixed
+            warnings.append(f"line {i + 1}: a table row's cell borders were out of line; realigned")
+    return "\n".join(lines), warnings
+
+
+def _realigned_row(line: str, columns: list[int]) -> str | None:
+    expanded = line.expandtabs(8).rstrip()
+    start = columns[0]
+    if expanded[:start].strip() or not expanded[start:].startswith("|"):
+        return None
+    bars = [j for j, c in enumerate(expanded) if c == "|"]
+    if bars == columns or any(unicodedata.east_asian_width(c) in "WF" for c in expanded):
+        return None
+    pieces = expanded[start + 1 :].split("|")
+    if pieces[-1].strip() == "":
+        pieces = pieces[:-1]
+    widths = [b - a - 1 for a, b in zip(columns, columns[1:])]
+    if len(pieces) != len(widths):
+        return None
+    cells = []
+    for piece, width in zip(pieces, widths):
+        piece = piece.rstrip()
+        if len(piece) > width:
+            return None
+        cells.append(piece.ljust(width))
+    return expanded[:start] + "|" + "|".join(cells) + "|"
 
 
 # ---------------------------------------------------------------------------------------

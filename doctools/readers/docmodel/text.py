@@ -219,6 +219,8 @@ def method_line(text: str, *, need_template: bool = False) -> Endpoint | None:
     if not match:
         return None
     target = re.sub(r"\s+", "", match.group(2)).rstrip(".,;")
+    if re.fullmatch(r"https?://[^/?]+", target):
+        target += "/"  # a host alone: the root of the service (``GET https://{Endpoint}``)
     target = re.sub(r"^https?://[^/]*", "", target)
     if not target.startswith("/"):
         return None
