@@ -16,7 +16,10 @@ use serde_json::Value;
 
 use crate::compare::{mandatory_word, place, quoted};
 use crate::model::{DocModel, DocType, Example, Field, IntSize, json_differences, json_eq};
-use crate::spec::{Accepted, JsonType, Operation, Shape, SpecFile, normalize_path, resolve};
+use crate::spec::{
+    Accepted, JsonType, Operation, Shape, SpecFile, child, normalize_path, resolve, resolve_at,
+};
+use cloudjobs_codegen::model::Doc;
 
 /// How a finding counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -105,8 +108,24 @@ pub fn check(
     accepted: &[Accepted],
     model: &DocModel,
 ) -> (Option<String>, Vec<Finding>, Vec<UnusedAccepted>) {
+    let document = match spec.document() {
+        Ok(d) => d,
+        Err(e) => {
+            let finding = Finding {
+                verdict: Verdict::Drift,
+                kind: "path",
+                at: place::PATH.into(),
+                message: format!("the spec does not load: {e}"),
+                doc_at: None,
+                reason: None,
+            };
+            return (None, vec![finding], Vec::new());
+        }
+    };
+    let doc = Doc::new(&document);
     let mut c = Checker {
         raw: &spec.raw,
+        doc: &doc,
         findings: Vec::new(),
     };
     let ops = spec.operations();
@@ -202,8 +221,10 @@ enum Side {
     Response,
 }
 
-struct Checker<'a> {
+struct Checker<'a, 'd> {
     raw: &'a Value,
+    /// The spec as the generator reads it: every schema is read here.
+    doc: &'a Doc<'d>,
     findings: Vec<Finding>,
 }
 
@@ -211,15 +232,28 @@ fn some(at: &str) -> Option<String> {
     (!at.is_empty()).then(|| at.to_owned())
 }
 
-/// A spec parameter.
-struct SpecParam<'a> {
+/// A spec parameter or response header.
+struct SpecParam {
     name: String,
     location: String,
     required: bool,
-    schema: Option<&'a Value>,
+    /// Where its schema is.
+    schema: Option<String>,
 }
 
-impl<'a> Checker<'a> {
+/// Where the schema of a parameter or header object (at `pointer`) is: `schema`, else the
+/// first media type's.
+fn param_schema(pointer: &str, p: &Value) -> Option<String> {
+    if p.get("schema").is_some() {
+        return Some(child(pointer, "schema"));
+    }
+    let content = p.get("content").and_then(Value::as_object)?;
+    let (media, m) = content.iter().next()?;
+    m.get("schema")
+        .map(|_| child(&child(&child(pointer, "content"), media), "schema"))
+}
+
+impl<'a> Checker<'a, '_> {
     fn push(
         &mut self,
         verdict: Verdict,
@@ -252,14 +286,17 @@ impl<'a> Checker<'a> {
         self.responses(op, model);
     }
 
-    fn spec_parameters(&self, op: &Operation<'a>) -> Vec<SpecParam<'a>> {
+    fn spec_parameters(&self, op: &Operation<'a>) -> Vec<SpecParam> {
         let mut out: Vec<SpecParam> = Vec::new();
-        for holder in [op.item, op.op] {
+        for (holder, at) in [(op.item, &op.item_pointer), (op.op, &op.pointer)] {
             let Some(list) = holder.get("parameters").and_then(Value::as_array) else {
                 continue;
             };
-            for p in list {
-                let p = resolve(self.raw, p);
+            for i in 0..list.len() {
+                let at = child(&child(at, "parameters"), &i.to_string());
+                let Some((pointer, p)) = resolve_at(self.raw, &at) else {
+                    continue;
+                };
                 let name = p.get("name").and_then(Value::as_str).unwrap_or("");
                 let location = p.get("in").and_then(Value::as_str).unwrap_or("");
                 let param = SpecParam {
@@ -267,12 +304,7 @@ impl<'a> Checker<'a> {
                     location: location.to_owned(),
                     required: location == "path"
                         || p.get("required").and_then(Value::as_bool) == Some(true),
-                    schema: p.get("schema").or_else(|| {
-                        p.get("content")
-                            .and_then(Value::as_object)
-                            .and_then(|c| c.values().next())
-                            .and_then(|m| m.get("schema"))
-                    }),
+                    schema: param_schema(&pointer, p),
                 };
                 // Operation parameters override path-level ones of the same name and place.
                 out.retain(|q| !(q.name == param.name && q.location == param.location));
@@ -389,8 +421,8 @@ impl<'a> Checker<'a> {
                     doc_at.clone(),
                 );
             }
-            if let Some(schema) = s.schema {
-                let shape = Shape::of(self.raw, schema);
+            if let Some(schema) = &s.schema {
+                let shape = Shape::at(self.doc, schema);
                 self.type_and_values(&p.type_text, &p.values, &shape, &at, &doc_at);
             }
         }
@@ -412,12 +444,12 @@ impl<'a> Checker<'a> {
         &mut self,
         type_text: &str,
         values: &[String],
-        shape: &Shape<'a>,
+        shape: &Shape,
         at: &str,
         doc_at: &Option<String>,
     ) {
         let doc_type = DocType::parse(type_text);
-        match compare_type(self.raw, &doc_type, shape) {
+        match compare_type(self.doc, &doc_type, shape) {
             TypeVerdict::Same => {}
             TypeVerdict::NotStated => {}
             TypeVerdict::NotUnderstood => self.note(
@@ -482,13 +514,14 @@ impl<'a> Checker<'a> {
     }
 
     fn request(&mut self, op: &Operation<'a>, model: &DocModel) {
-        let body = op.op.get("requestBody").map(|b| resolve(self.raw, b));
-        let media = body.and_then(json_media);
-        let schema = media.and_then(|m| m.get("schema"));
+        let body = resolve_at(self.raw, &child(&op.pointer, "requestBody"));
+        let media = body.and_then(|(at, b)| json_media(&at, b));
+        let schema = media.as_ref().and_then(media_schema);
+        let media = media.map(|(_, m)| m);
         if !model.request_body.is_empty() {
             match schema {
                 Some(schema) => {
-                    let shape = Shape::of(self.raw, schema);
+                    let shape = Shape::at(self.doc, &schema);
                     let at = |p: &str| place::request(p);
                     self.fields(&model.request_body, &shape, "", &at, Side::Request);
                 }
@@ -539,21 +572,18 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             };
-            let spec_response = op
-                .op
-                .pointer(&format!(
-                    "/responses/{}",
-                    key.replace('~', "~0").replace('/', "~1")
-                ))
-                .map(|r| resolve(self.raw, r));
-            let media = spec_response.and_then(json_media);
+            let spec_response =
+                resolve_at(self.raw, &child(&child(&op.pointer, "responses"), &key));
+            let media = (spec_response.as_ref()).and_then(|(at, r)| json_media(at, r));
+            let schema = media.as_ref().and_then(media_schema);
+            let media = media.map(|(_, m)| m);
             let Some(doc) = model.response(status) else {
                 continue;
             };
             if !doc.fields.is_empty() {
-                match media.and_then(|m| m.get("schema")) {
+                match schema {
                     Some(schema) => {
-                        let shape = Shape::of(self.raw, schema);
+                        let shape = Shape::at(self.doc, &schema);
                         let at = |p: &str| place::response(status, p);
                         self.fields(&doc.fields, &shape, "", &at, Side::Response);
                     }
@@ -574,7 +604,7 @@ impl<'a> Checker<'a> {
             }
             if !doc.headers.is_empty() {
                 let spec_headers = spec_response
-                    .map(|r| self.response_headers(r))
+                    .map(|(at, r)| self.response_headers(&at, r))
                     .unwrap_or_default();
                 self.headers(status, &doc.headers, &spec_headers);
             }
@@ -605,24 +635,19 @@ impl<'a> Checker<'a> {
     }
 
     /// The `headers` of a spec response: name, required, schema (`$ref`s followed).
-    fn response_headers(&self, response: &'a Value) -> Vec<SpecParam<'a>> {
+    fn response_headers(&self, at: &str, response: &Value) -> Vec<SpecParam> {
         let Some(map) = response.get("headers").and_then(Value::as_object) else {
             return Vec::new();
         };
-        map.iter()
-            .map(|(name, h)| {
-                let h = resolve(self.raw, h);
-                SpecParam {
+        map.keys()
+            .filter_map(|name| {
+                let (pointer, h) = resolve_at(self.raw, &child(&child(at, "headers"), name))?;
+                Some(SpecParam {
                     name: name.clone(),
                     location: "header".into(),
                     required: h.get("required").and_then(Value::as_bool) == Some(true),
-                    schema: h.get("schema").or_else(|| {
-                        h.get("content")
-                            .and_then(Value::as_object)
-                            .and_then(|c| c.values().next())
-                            .and_then(|m| m.get("schema"))
-                    }),
-                }
+                    schema: param_schema(&pointer, h),
+                })
             })
             .collect()
     }
@@ -630,7 +655,7 @@ impl<'a> Checker<'a> {
     /// A documented response's headers against the spec response's `headers` (names
     /// compared case-insensitively). A header the spec lacks is drift: the client cannot
     /// read it; one the spec leaves optional, or has beyond the document, is a note.
-    fn headers(&mut self, status: &str, doc: &[Field], spec: &[SpecParam<'a>]) {
+    fn headers(&mut self, status: &str, doc: &[Field], spec: &[SpecParam]) {
         let mut matched = vec![false; spec.len()];
         for h in doc {
             let at = place::response_header(status, &h.name);
@@ -668,8 +693,8 @@ impl<'a> Checker<'a> {
                     self.drift("mandatory", at.clone(), message, doc_at.clone());
                 }
             }
-            if let Some(schema) = s.schema {
-                let shape = Shape::of(self.raw, schema);
+            if let Some(schema) = &s.schema {
+                let shape = Shape::at(self.doc, schema);
                 self.type_and_values(&h.type_text, &h.values, &shape, &at, &doc_at);
             }
         }
@@ -740,7 +765,7 @@ impl<'a> Checker<'a> {
     fn fields(
         &mut self,
         doc: &[Field],
-        shape: &Shape<'a>,
+        shape: &Shape,
         parent: &str,
         at: &dyn Fn(&str) -> String,
         side: Side,
@@ -766,7 +791,7 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let required = prop.required;
-            let prop_shape = Shape::of(self.raw, prop.schema);
+            let prop_shape = Shape::of(self.doc, &prop.node);
             if let Some(m) = f.mandatory
                 && m != required
             {
@@ -785,7 +810,7 @@ impl<'a> Checker<'a> {
             }
             self.type_and_values(&f.type_text, &f.values, &prop_shape, &place, &doc_at);
             if !f.children.is_empty() {
-                let inner = element_shape(self.raw, &prop_shape);
+                let inner = element_shape(self.doc, &prop_shape);
                 self.fields(&f.children, &inner, &path, at, side);
             }
         }
@@ -798,7 +823,7 @@ impl<'a> Checker<'a> {
             } else {
                 format!("{parent}.{}", p.name)
             };
-            let shape = Shape::of(self.raw, p.schema);
+            let shape = Shape::of(self.doc, &p.node);
             self.note(
                 "extra",
                 at(&path),
@@ -815,11 +840,11 @@ impl<'a> Checker<'a> {
 
 /// The shape whose properties a nested field table describes: the object itself, or the
 /// elements of an array (merged over `items` alternatives).
-fn element_shape<'a>(raw: &'a Value, shape: &Shape<'a>) -> Shape<'a> {
+fn element_shape(doc: &Doc<'_>, shape: &Shape) -> Shape {
     if shape.types.contains(&JsonType::Array) && !shape.items.is_empty() {
-        let mut merged = Shape::of(raw, shape.items[0]);
+        let mut merged = Shape::of(doc, &shape.items[0]);
         for item in &shape.items[1..] {
-            let other = Shape::of(raw, item);
+            let other = Shape::of(doc, item);
             for p in other.properties {
                 if merged.property(&p.name).is_none() {
                     merged.properties.push(p);
@@ -833,19 +858,24 @@ fn element_shape<'a>(raw: &'a Value, shape: &Shape<'a>) -> Shape<'a> {
     }
 }
 
-/// The `application/json` media type of a request body or response (else the first, or one
-/// ending in `+json`).
-fn json_media(holder: &Value) -> Option<&Value> {
+/// The `application/json` media type of a request body or response at `at` (else one
+/// ending in `+json`, else the first): where it is, and the media type object.
+fn json_media<'v>(at: &str, holder: &'v Value) -> Option<(String, &'v Value)> {
     let content = holder.get("content")?.as_object()?;
-    content
-        .get("application/json")
+    let (key, media) = content
+        .get_key_value("application/json")
         .or_else(|| {
             content
                 .iter()
                 .find(|(k, _)| k.ends_with("+json") || k.starts_with("application/json"))
-                .map(|(_, v)| v)
         })
-        .or_else(|| content.values().next())
+        .or_else(|| content.iter().next())?;
+    Some((child(&child(at, "content"), key), media))
+}
+
+/// Where a media type's schema is, when it has one.
+fn media_schema((at, media): &(String, &Value)) -> Option<String> {
+    media.get("schema").map(|_| child(at, "schema"))
 }
 
 /// Every example of a media type: `example` and each `examples.*.value`.
@@ -922,7 +952,7 @@ enum TypeVerdict {
 }
 
 /// Whether a schema accepts the documented type, and more.
-fn compare_type(raw: &Value, doc: &DocType, shape: &Shape) -> TypeVerdict {
+fn compare_type(spec: &Doc<'_>, doc: &DocType, shape: &Shape) -> TypeVerdict {
     if let DocType::Unknown(t) = doc {
         return if t.is_empty() {
             TypeVerdict::NotStated
@@ -969,8 +999,8 @@ fn compare_type(raw: &Value, doc: &DocType, shape: &Shape) -> TypeVerdict {
             } else {
                 let mut wider = None;
                 if let (Some(inner), Some(item)) = (inner, shape.items.first()) {
-                    let item_shape = Shape::of(raw, item);
-                    match compare_type(raw, inner, &item_shape) {
+                    let item_shape = Shape::of(spec, item);
+                    match compare_type(spec, inner, &item_shape) {
                         TypeVerdict::Mismatch(spec) => {
                             return TypeVerdict::Mismatch(format!("array of {spec}"));
                         }
@@ -1023,6 +1053,7 @@ mod tests {
     #[test]
     fn response_headers_are_compared() {
         let spec = spec(serde_json::json!({
+            "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
             "paths": {"/v1/tasks/{id}": {"get": {
                 "parameters": [{"name": "id", "in": "path", "required": true,
                                 "schema": {"type": "string"}}],

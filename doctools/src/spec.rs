@@ -1,9 +1,10 @@
 //! The spec side: a spec's `info.x-cloudjobs-sources`, its operations, and what a schema
-//! accepts (`$ref`, `allOf`, `oneOf`/`anyOf` and `items` followed).
+//! accepts, read through the generator's model (`cloudjobs_codegen::model`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use cloudjobs_codegen::model::{Doc, Kind, Node, meaning};
 use serde_json::Value;
 
 use crate::safe::one_segment;
@@ -52,8 +53,11 @@ impl SpecFile {
         let Some(paths) = self.raw.get("paths").and_then(Value::as_object) else {
             return out;
         };
-        for (path, item) in paths {
-            let item = resolve(&self.raw, item);
+        for path in paths.keys() {
+            let at = child("#/paths", path);
+            let Some((item_pointer, item)) = resolve_at(&self.raw, &at) else {
+                continue;
+            };
             let Some(map) = item.as_object() else {
                 continue;
             };
@@ -70,10 +74,18 @@ impl SpecFile {
                         .map(str::to_owned),
                     op,
                     item,
+                    pointer: child(&item_pointer, method),
+                    item_pointer: item_pointer.clone(),
                 });
             }
         }
         out
+    }
+
+    /// The spec as the generator reads it (typed, for [`Shape`]).
+    pub fn document(&self) -> Result<cloudjobs_codegen::load::Document, String> {
+        cloudjobs_codegen::load::load_value(self.raw.clone(), &self.label)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -94,6 +106,10 @@ pub struct Operation<'a> {
     pub op: &'a Value,
     /// The path item (for path-level parameters).
     pub item: &'a Value,
+    /// Where the operation object lives (`#/paths/~1v1~1jobs/get`).
+    pub pointer: String,
+    /// Where the path item lives (after a `$ref`).
+    pub item_pointer: String,
 }
 
 impl Operation<'_> {
@@ -183,161 +199,118 @@ impl JsonType {
 
 /// A property of an object schema.
 #[derive(Debug, Clone)]
-pub struct Property<'a> {
+pub struct Property {
     /// The property's name.
     pub name: String,
     /// Its schema.
-    pub schema: &'a Value,
+    pub node: Node,
     /// Listed in `required`.
     pub required: bool,
 }
 
-/// What a schema accepts, with `$ref`, `allOf`, `oneOf`/`anyOf` followed.
+/// What a schema accepts, as the generator's model reads it ([`meaning`]: `$ref`s,
+/// `allOf` and wrappers as lowering sees them), with the alternatives of a `oneOf`/`anyOf`
+/// united: a document describes one shape, and every alternative may be what is sent.
 #[derive(Debug, Clone, Default)]
-pub struct Shape<'a> {
+pub struct Shape {
     /// The types accepted; empty means any.
     pub types: BTreeSet<JsonType>,
     /// Object properties (of every alternative).
-    pub properties: Vec<Property<'a>>,
-    /// Known values (`enum` and `x-extensible-enum`); `None` when no list is given.
+    pub properties: Vec<Property>,
+    /// Known values (`enum`, else `x-extensible-enum`); `None` when no list is given.
     pub values: Option<BTreeSet<String>>,
     /// The element schemas of arrays.
-    pub items: Vec<&'a Value>,
+    pub items: Vec<Node>,
 }
 
-impl<'a> Shape<'a> {
-    /// The shape of a schema.
-    pub fn of(raw: &'a Value, schema: &'a Value) -> Shape<'a> {
-        Self::walk(raw, schema, 0)
+impl Shape {
+    /// The shape of the schema at `node`.
+    pub fn of(doc: &Doc<'_>, node: &Node) -> Shape {
+        Self::walk(doc, node, 0)
     }
 
-    /// The union of `oneOf`/`anyOf` alternatives: every property (required where every
-    /// alternative requires it), and whether one alternative accepts anything.
-    fn union(raw: &'a Value, alternatives: &'a [Value], depth: usize) -> (Shape<'a>, bool) {
+    /// The shape of the schema at `pointer` (a `$ref` there followed).
+    pub fn at(doc: &Doc<'_>, pointer: &str) -> Shape {
+        Self::of(doc, &doc.node(pointer))
+    }
+
+    fn walk(doc: &Doc<'_>, node: &Node, depth: usize) -> Shape {
+        let mut shape = Shape::default();
+        if depth > 32 || !node.exists() {
+            return shape;
+        }
+        let m = meaning(doc, node);
+        let scalar = match m.kind() {
+            Kind::String => Some(JsonType::String),
+            Kind::Integer => Some(JsonType::Integer(m.format().map(str::to_owned))),
+            Kind::Number => Some(JsonType::Number),
+            Kind::Boolean => Some(JsonType::Boolean),
+            Kind::Object => Some(JsonType::Object),
+            Kind::Array => Some(JsonType::Array),
+            Kind::OneOf | Kind::AnyOf => {
+                shape = Self::union(doc, m.members(), depth);
+                None
+            }
+            Kind::Any | Kind::Not | Kind::Mixed => None,
+        };
+        shape.types.extend(scalar);
+        for (name, node) in m.properties() {
+            shape.properties.push(Property {
+                name: name.to_owned(),
+                node: node.clone(),
+                required: m.is_required(name),
+            });
+        }
+        if !m.values().is_empty() {
+            let set = shape.values.get_or_insert_with(BTreeSet::new);
+            set.extend(m.values().iter().map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }));
+        }
+        shape.items.extend(m.items().cloned());
+        if m.nullable() && !shape.types.is_empty() {
+            shape.types.insert(JsonType::Null);
+        }
+        shape
+    }
+
+    /// The union of alternatives: every type (none when one alternative accepts anything),
+    /// every property (required where every alternative requires it), every value.
+    fn union(doc: &Doc<'_>, alternatives: &[Node], depth: usize) -> Shape {
         let shapes: Vec<Shape> = alternatives
             .iter()
-            .map(|a| Self::walk(raw, a, depth + 1))
+            .map(|a| Self::walk(doc, a, depth + 1))
             .collect();
         let any = shapes.iter().any(|a| a.types.is_empty());
         let count = shapes.len();
         let mut union = Shape::default();
         let mut required_in: Vec<(String, usize)> = Vec::new();
         for a in shapes {
-            for p in &a.properties {
-                if p.required {
-                    match required_in.iter_mut().find(|(n, _)| *n == p.name) {
-                        Some((_, c)) => *c += 1,
-                        None => required_in.push((p.name.clone(), 1)),
-                    }
+            for p in a.properties.iter().filter(|p| p.required) {
+                match required_in.iter_mut().find(|(n, _)| *n == p.name) {
+                    Some((_, c)) => *c += 1,
+                    None => required_in.push((p.name.clone(), 1)),
                 }
             }
-            union.merge(a, &[]);
+            union.merge(a);
         }
         for p in &mut union.properties {
             p.required = required_in.iter().any(|(n, c)| *n == p.name && *c == count);
         }
-        (union, any)
+        if any {
+            union.types.clear();
+        }
+        union
     }
 
-    fn walk(raw: &'a Value, schema: &'a Value, depth: usize) -> Shape<'a> {
-        let mut shape = Shape::default();
-        if depth > 32 {
-            return shape;
-        }
-        let s = resolve(raw, schema);
-        match s.get("type").and_then(Value::as_str) {
-            Some("string") => {
-                shape.types.insert(JsonType::String);
-            }
-            Some("integer") => {
-                let format = s.get("format").and_then(Value::as_str).map(str::to_owned);
-                shape.types.insert(JsonType::Integer(format));
-            }
-            Some("number") => {
-                shape.types.insert(JsonType::Number);
-            }
-            Some("boolean") => {
-                shape.types.insert(JsonType::Boolean);
-            }
-            Some("object") => {
-                shape.types.insert(JsonType::Object);
-            }
-            Some("array") => {
-                shape.types.insert(JsonType::Array);
-            }
-            _ => {}
-        }
-        if s.get("properties").is_some() && shape.types.is_empty() {
-            shape.types.insert(JsonType::Object);
-        }
-        if s.get("items").is_some() && shape.types.is_empty() {
-            shape.types.insert(JsonType::Array);
-        }
-        if let Some(items) = s.get("items") {
-            shape.items.push(items);
-        }
-        let required: Vec<&str> = s
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        if let Some(props) = s.get("properties").and_then(Value::as_object) {
-            for (name, schema) in props {
-                shape.properties.push(Property {
-                    name: name.clone(),
-                    schema,
-                    required: required.contains(&name.as_str()),
-                });
-            }
-        }
-        for key in ["enum", "x-extensible-enum"] {
-            if let Some(values) = s.get(key).and_then(Value::as_array) {
-                let set = shape.values.get_or_insert_with(BTreeSet::new);
-                for v in values {
-                    match v {
-                        Value::String(s) => set.insert(s.clone()),
-                        Value::Null => false,
-                        other => set.insert(other.to_string()),
-                    };
-                }
-            }
-        }
-        if let Some(all) = s.get("allOf").and_then(Value::as_array) {
-            for member in all {
-                let m = Self::walk(raw, member, depth + 1);
-                shape.merge(m, &required);
-            }
-        }
-        for key in ["oneOf", "anyOf"] {
-            if let Some(alternatives) = s.get(key).and_then(Value::as_array) {
-                let (mut union, any) = Self::union(raw, alternatives, depth);
-                if any {
-                    union.types.clear();
-                }
-                if shape.types.is_empty() && !any {
-                    shape.types = union.types.clone();
-                } else if !shape.types.is_empty() {
-                    shape.types.extend(union.types.iter().cloned());
-                }
-                union.types.clear();
-                shape.merge(union, &required);
-            }
-        }
-        if s.get("nullable").and_then(Value::as_bool) == Some(true) && !shape.types.is_empty() {
-            shape.types.insert(JsonType::Null);
-        }
-        shape
-    }
-
-    /// Adds another shape's types, properties, values and items; `required` (of the
-    /// enclosing schema) also marks merged properties required.
-    fn merge(&mut self, other: Shape<'a>, required: &[&str]) {
+    /// Adds another shape's types, properties, values and items.
+    fn merge(&mut self, other: Shape) {
         self.types.extend(other.types);
         for p in other.properties {
-            let req = p.required || required.contains(&p.name.as_str());
             match self.properties.iter_mut().find(|q| q.name == p.name) {
-                Some(q) => q.required |= req,
-                None => self.properties.push(Property { required: req, ..p }),
+                Some(q) => q.required |= p.required,
+                None => self.properties.push(p),
             }
         }
         if let Some(values) = other.values {
@@ -359,9 +332,20 @@ impl<'a> Shape<'a> {
     }
 
     /// The property of that name.
-    pub fn property(&self, name: &str) -> Option<&Property<'a>> {
+    pub fn property(&self, name: &str) -> Option<&Property> {
         self.properties.iter().find(|p| p.name == name)
     }
+}
+
+/// The node at `pointer` and where it really lives (a `$ref` there followed); `None` when
+/// nothing is there.
+pub fn resolve_at<'a>(raw: &'a Value, pointer: &str) -> Option<(String, &'a Value)> {
+    cloudjobs_codegen::load::follow_at(raw, pointer)
+}
+
+/// `pointer` with one more reference token (escaped).
+pub fn child(pointer: &str, token: &str) -> String {
+    cloudjobs_codegen::error::child(pointer, &[token])
 }
 
 /// Resolves a spec argument: a path (relative to the current directory, else to the
@@ -425,6 +409,7 @@ mod tests {
     #[test]
     fn shapes_follow_refs_and_alternatives() {
         let raw: Value = serde_json::json!({
+            "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
             "components": {"schemas": {
                 "Status": {"type": "string", "x-extensible-enum": ["A", "B"]},
                 "Obj": {"type": "object", "required": ["a"], "properties": {
@@ -435,23 +420,24 @@ mod tests {
                 }}
             }}
         });
-        let obj = serde_json::json!({"$ref": "#/components/schemas/Obj"});
-        let shape = Shape::of(&raw, &obj);
+        let loaded = cloudjobs_codegen::load::load_value(raw, "t.yaml").unwrap();
+        let doc = Doc::new(&loaded);
+        let shape = Shape::at(&doc, "#/components/schemas/Obj");
         assert_eq!(shape.describe_types(), "object");
         let a = shape.property("a").unwrap();
         assert!(a.required);
-        let a = Shape::of(&raw, a.schema);
+        let a = Shape::of(&doc, &a.node);
         assert_eq!(a.describe_types(), "string");
         assert_eq!(
             a.values.unwrap().into_iter().collect::<Vec<_>>(),
             ["A", "B"]
         );
-        let t = Shape::of(&raw, shape.property("t").unwrap().schema);
+        let t = Shape::of(&doc, &shape.property("t").unwrap().node);
         assert_eq!(t.describe_types(), "string or integer (int64)");
-        let n = Shape::of(&raw, shape.property("n").unwrap().schema);
+        let n = Shape::of(&doc, &shape.property("n").unwrap().node);
         assert_eq!(n.describe_types(), "string or null");
-        let l = Shape::of(&raw, shape.property("l").unwrap().schema);
+        let l = Shape::of(&doc, &shape.property("l").unwrap().node);
         assert_eq!(l.items.len(), 1);
-        assert!(Shape::of(&raw, l.items[0]).property("t").is_some());
+        assert!(Shape::of(&doc, &l.items[0]).property("t").is_some());
     }
 }
