@@ -1,7 +1,7 @@
 //! `docs check`: what a document specifies that the spec lacks or contradicts.
 //!
 //! Each finding has a place (`response 200 data.status`, as `accepted[].at` names it), a
-//! kind (`missing`, `extra`, `type`, `mandatory`, `enum`, `status`, `example`, `path`) and a
+//! kind (`missing`, `extra`, `type`, `mandatory`, `enum`, `state`, `status`, `example`, `path`) and a
 //! verdict:
 //! - **drift**: the document says something the spec lacks or contradicts;
 //! - **note**: the spec has more than the document (a field, parameter or status the
@@ -19,7 +19,9 @@ use crate::model::{DocModel, DocType, Example, Field, IntSize, json_differences,
 use crate::spec::{
     Accepted, JsonType, Operation, Shape, SpecFile, child, normalize_path, resolve, resolve_at,
 };
+use cloudjobs_codegen::load::Document;
 use cloudjobs_codegen::model::Doc;
+use std::path::Path;
 
 /// How a finding counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -38,7 +40,8 @@ pub enum Verdict {
 pub struct Finding {
     /// Drift, accepted or note.
     pub verdict: Verdict,
-    /// `missing`, `extra`, `type`, `mandatory`, `enum`, `status`, `example` or `path`.
+    /// `missing`, `extra`, `type`, `mandatory`, `enum`, `state`, `status`, `example` or
+    /// `path`.
     pub kind: &'static str,
     /// The place (`response 200 entities.image_id`).
     pub at: String,
@@ -178,6 +181,7 @@ pub fn check(
     };
     if let Some(op) = op {
         c.operation(op, model);
+        c.job_states(&document, op, model);
     }
     let (findings, unused) = apply_accepted(c.findings, accepted);
     (op.map(Operation::line), findings, unused)
@@ -284,6 +288,60 @@ impl<'a> Checker<'a, '_> {
         self.parameters(op, model);
         self.request(op, model);
         self.responses(op, model);
+    }
+
+    /// Documented values of the job's status field (and of its sub-tasks') that no state
+    /// list of `x-cloudjobs-job` names: a job in such a state is waited on as unknown until
+    /// its deadline (the rule `regen` warns about, applied to what the page lists).
+    fn job_states(&mut self, document: &Document, op: &Operation<'a>, model: &DocModel) {
+        let module = cloudjobs_codegen::module_name(Path::new(&document.file));
+        let Ok(api) = cloudjobs_codegen::lower::lower(document, &module, &document.file) else {
+            return;
+        };
+        let lowered = api
+            .operations
+            .iter()
+            .find(|o| o.http_method.eq_ignore_ascii_case(&op.method) && o.path == op.path);
+        let Some(job) = lowered.and_then(|o| o.job.as_ref()) else {
+            return;
+        };
+        let tokens = |pointer: &str| -> Vec<String> {
+            (pointer.split('/').skip(1))
+                .filter(|t| t.parse::<usize>().is_err())
+                .map(|t| t.replace("~1", "/").replace("~0", "~"))
+                .collect()
+        };
+        let mut places = vec![(tokens(&job.status.pointer), &job.states, "a job")];
+        if let Some(s) = &job.subtasks {
+            let mut path = tokens(&s.items.pointer);
+            path.extend(tokens(&s.status.pointer));
+            places.push((path, &s.states, "a sub-task"));
+        }
+        let success = model.responses.iter().find(|r| r.status.starts_with('2'));
+        let Some(response) = success else {
+            return;
+        };
+        for (path, states, whose) in places {
+            let Some(field) = field_at(&response.fields, &path) else {
+                continue;
+            };
+            let unlisted: Vec<&str> = (field.values.iter())
+                .filter(|v| !states.names(v))
+                .map(String::as_str)
+                .collect();
+            if unlisted.is_empty() {
+                continue;
+            }
+            self.drift(
+                "state",
+                place::response(&response.status, &path.join(".")),
+                format!(
+                    "documented status value(s) {} in no state list of x-cloudjobs-job (pending, running, succeeded, failed): {whose} in such a state is waited on as unknown until its deadline",
+                    quoted(&unlisted)
+                ),
+                some(&field.at),
+            );
+        }
     }
 
     fn spec_parameters(&self, op: &Operation<'a>) -> Vec<SpecParam> {
@@ -838,6 +896,17 @@ impl<'a> Checker<'a, '_> {
     }
 }
 
+/// The documented field at a path of names (`["job", "status"]`).
+fn field_at<'f>(fields: &'f [Field], path: &[String]) -> Option<&'f Field> {
+    let (first, rest) = path.split_first()?;
+    let field = fields.iter().find(|f| f.name == *first)?;
+    if rest.is_empty() {
+        Some(field)
+    } else {
+        field_at(&field.children, rest)
+    }
+}
+
 /// The shape whose properties a nested field table describes: the object itself, or the
 /// elements of an array (merged over `items` alternatives).
 fn element_shape(doc: &Doc<'_>, shape: &Shape) -> Shape {
@@ -1105,6 +1174,58 @@ mod tests {
                     "response 200 header X-Extra".to_owned()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn documented_status_values_in_no_state_list_are_drift() {
+        let spec = spec(serde_json::json!({
+            "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/v1/jobs/{job_id}": {"get": {
+                "operationId": "ShowJob",
+                "parameters": [{"name": "job_id", "in": "path", "required": true,
+                                "schema": {"type": "string"}}],
+                "x-cloudjobs-job": {"status": "/job/status", "running": ["RUNNING"],
+                                    "succeeded": ["SUCCESS"], "failed": ["FAIL"]},
+                "responses": {"200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["job"], "properties": {"job": {
+                            "type": "object", "required": ["status"], "properties": {"status": {
+                                "type": "string",
+                                "x-extensible-enum": ["RUNNING", "SUCCESS", "FAIL", "PAUSED"]
+                            }}
+                        }}
+                    }}}
+                }}
+            }}}
+        }));
+        let model = r#"{"model": 1, "method": "GET", "path": "/v1/jobs/{job_id}",
+            "parameters": [{"name": "job_id", "in": "path", "mandatory": true, "type": "String"}],
+            "responses": [{"status": "200", "fields": [
+                {"name": "job", "type": "Object", "mandatory": true, "children": [
+                    {"name": "status", "type": "String", "mandatory": true, "at": "line 9",
+                     "enum": ["RUNNING", "SUCCESS", "FAIL", "PAUSED", "CANCELLED"]}
+                ]}
+            ]}]}"#;
+        assert_eq!(
+            findings(&spec, model),
+            [
+                (Verdict::Drift, "enum", "response 200 job.status".to_owned()),
+                (
+                    Verdict::Drift,
+                    "state",
+                    "response 200 job.status".to_owned()
+                ),
+            ]
+        );
+        let model = DocModel::from_json(model, "test").unwrap();
+        let (_, all, _) = check(&spec, None, &[], &model);
+        let state = all.iter().find(|f| f.kind == "state").unwrap();
+        assert!(
+            state.message.contains("\"PAUSED\", \"CANCELLED\""),
+            "{}",
+            state.message
         );
     }
 }

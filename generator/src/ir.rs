@@ -474,6 +474,62 @@ pub struct JobSpec {
     pub confirm: Confirm,
 }
 
+impl JobSpec {
+    /// The documented values of the job's status field (and of its sub-tasks') that no state
+    /// list names: a job in such a state is waited on as `unknown` until its deadline.
+    /// `kind_of` finds a named type's kind (the API's types, or lowering's while it runs).
+    pub fn unlisted_states<'t>(
+        &self,
+        kind_of: impl Fn(TypeId) -> Option<&'t TypeKind>,
+    ) -> Vec<Unlisted> {
+        let mut places = vec![(false, &self.status, &self.states)];
+        if let Some(s) = &self.subtasks {
+            places.push((true, &s.status, &s.states));
+        }
+        let mut out = Vec::new();
+        for (subtasks, access, states) in places {
+            let Ty::Named(id) = &access.leaf else {
+                continue;
+            };
+            let Some(TypeKind::Enum(e)) = kind_of(*id) else {
+                continue;
+            };
+            let values: Vec<String> = (e.variants.iter())
+                .filter(|v| !states.names(&v.wire))
+                .map(|v| v.wire.clone())
+                .collect();
+            if !values.is_empty() {
+                out.push(Unlisted {
+                    subtasks,
+                    pointer: access.pointer.clone(),
+                    values,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Status values no state list names (see [`JobSpec::unlisted_states`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unlisted {
+    /// The values are a sub-task's (`subtasks.status`), not the job's.
+    pub subtasks: bool,
+    /// The status pointer as written.
+    pub pointer: String,
+    /// The values, in the enum's order.
+    pub values: Vec<String>,
+}
+
+impl StateLists {
+    /// Whether a list names the status value.
+    pub fn names(&self, value: &str) -> bool {
+        [&self.pending, &self.running, &self.succeeded, &self.failed]
+            .iter()
+            .any(|l| l.iter().any(|s| s == value))
+    }
+}
+
 /// When a terminal read ends a wait (`confirm` in `x-cloudjobs-job`), for APIs known to
 /// report an ending too early.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

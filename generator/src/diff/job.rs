@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{At, Change, ChangeKind, Impact, Pair, Scope, change};
-use crate::ir::{Confirm, JobSpec, StateLists, SubtaskSpec};
+use crate::ir::{Api, Confirm, JobSpec, StateLists, SubtaskSpec, Unlisted};
 
 /// The pointers of a job or of one sub-task, by the extension's key.
 struct Reads<'a> {
@@ -104,6 +104,45 @@ pub(super) fn diff_job(jobs: Pair<Option<&JobSpec>>, changes: &mut Vec<Change>) 
                     Impact::compatible("waits end on another rule; nothing stops compiling"),
                 ));
             }
+        }
+    }
+}
+
+/// Status values the new version documents that no state list names, where the old version
+/// named them or did not have them: a job in such a state waits as `unknown` until its
+/// deadline (the rule of [`JobSpec::unlisted_states`], which `regen` warns about too).
+pub(super) fn diff_unlisted(
+    apis: Pair<&Api>,
+    jobs: Pair<Option<&JobSpec>>,
+    changes: &mut Vec<Change>,
+) {
+    let unlisted = |api: &Api, job: Option<&JobSpec>| -> Vec<Unlisted> {
+        job.map(|j| j.unlisted_states(|id| api.types.get(id).map(|t| &t.kind)))
+            .unwrap_or_default()
+    };
+    let old = unlisted(apis.old, jobs.old);
+    for u in unlisted(apis.new, jobs.new) {
+        let before = old.iter().find(|o| o.subtasks == u.subtasks);
+        let (path, whose) = match u.subtasks {
+            true => ("subtasks.status", "a sub-task"),
+            false => ("status", "a job"),
+        };
+        for value in &u.values {
+            if before.is_some_and(|b| b.values.contains(value)) {
+                continue;
+            }
+            changes.push(change(
+                At::new(Scope::Job, "", path),
+                ChangeKind::JobChanged,
+                Pair::new(None, Some(value.clone())),
+                format!(
+                    "status value `{value}` of `{}` is in no state list (pending, running, succeeded, failed)",
+                    u.pointer
+                ),
+                Impact::wire(format!(
+                    "{whose} in that state is waited on as unknown until the deadline: add it to a state list"
+                )),
+            ));
         }
     }
 }

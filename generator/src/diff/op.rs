@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use openapiv3::{MediaType, ReferenceOr, RequestBody, Response};
 
 use super::headers::diff_headers;
-use super::job::diff_job;
+use super::job::{diff_job, diff_unlisted};
 use super::pairs::{Cx, Op};
 use super::rust::normalize_path;
 use super::schema::{Dir, Place};
@@ -89,6 +89,8 @@ impl<'c, 'a, 'v> OpPair<'c, 'a, 'v> {
         }
         let jobs = self.ir.map(|o| o.and_then(|o| o.job.as_ref()));
         diff_job(jobs, &mut self.changes);
+        let apis = Pair::new(&self.cx.specs.old.api, &self.cx.specs.new.api);
+        diff_unlisted(apis, jobs, &mut self.changes);
         merge_statuses(self.changes)
     }
 

@@ -298,43 +298,23 @@ impl Lowerer<'_> {
     /// deadline.
     pub(super) fn warn_unlisted_states(&mut self, job: &JobSpec, pointer: &str) {
         let at = child(pointer, &[JOB_EXTENSION]);
-        let mut places = vec![(&job.status, &job.states, child(&at, &["status"]))];
-        if let Some(s) = &job.subtasks {
-            places.push((&s.status, &s.states, child(&at, &["subtasks", "status"])));
-        }
-        for (access, states, here) in places {
-            let Ty::Named(id) = &access.leaf else {
-                continue;
+        let unlisted = job.unlisted_states(|id| self.type_def(id).map(|d| &d.kind));
+        for u in unlisted {
+            let here = match u.subtasks {
+                true => child(&at, &["subtasks", "status"]),
+                false => child(&at, &["status"]),
             };
-            let Some(TypeKind::Enum(e)) = self.type_def(*id).map(|d| d.kind.clone()) else {
-                continue;
-            };
-            let listed = |v: &str| {
-                [
-                    &states.pending,
-                    &states.running,
-                    &states.succeeded,
-                    &states.failed,
-                ]
-                .iter()
-                .any(|l| l.iter().any(|s| s == v))
-            };
-            let missing: Vec<String> = e
-                .variants
-                .iter()
-                .filter(|v| !listed(&v.wire))
-                .map(|v| format!("`{}`", escape_controls(&v.wire)))
+            let values: Vec<String> = (u.values.iter())
+                .map(|v| format!("`{}`", escape_controls(v)))
                 .collect();
-            if !missing.is_empty() {
-                self.warn(
-                    &here,
-                    format!(
-                        "status value(s) {} of `{}` are in no state list (pending, running, succeeded, failed): a job in such a state is waited on as unknown until its deadline",
-                        missing.join(", "),
-                        access.pointer
-                    ),
-                );
-            }
+            self.warn(
+                &here,
+                format!(
+                    "status value(s) {} of `{}` are in no state list (pending, running, succeeded, failed): a job in such a state is waited on as unknown until its deadline",
+                    values.join(", "),
+                    u.pointer
+                ),
+            );
         }
     }
 
