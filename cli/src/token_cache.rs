@@ -204,8 +204,8 @@ fn salt(dir: &Path, owner: Owner) -> Result<Vec<u8>, String> {
     let mut bytes = vec![0u8; SALT_LEN];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
         .map_err(|_| "no random numbers".to_owned())?;
-    write_new_private(dir, &path, &bytes).map_err(|e| e.to_string())?;
-    // Another run may have written its salt first: use whatever is there now.
+    publish_private(dir, &path, &bytes).map_err(|e| e.to_string())?;
+    // Another run may have published its salt first: then that one is used by all.
     match read_private(&path, owner) {
         Ok(Some(stored)) if stored.len() == SALT_LEN => Ok(stored),
         _ => Err(format!("{} cannot be read back", path.display())),
@@ -237,13 +237,7 @@ fn write(dir: &Path, file: &Path, token: &Token) -> std::io::Result<()> {
 
 /// Writes `bytes` to a new, randomly named `0600` file in `dir` and renames it to `path`.
 fn write_new_private(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut name = [0u8; 12];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut name)
-        .map_err(|_| std::io::Error::other("no random numbers"))?;
-    let temporary = dir.join(format!(
-        ".tmp-{}",
-        name.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ));
+    let temporary = dir.join(format!(".tmp-{}", random_name()?));
     let written = create_private(&temporary)
         .and_then(|mut out| out.write_all(bytes).and_then(|()| out.sync_all()))
         .and_then(|()| fs::rename(&temporary, path));
@@ -251,6 +245,29 @@ fn write_new_private(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<(
         let _ = fs::remove_file(&temporary);
     }
     written
+}
+
+/// Writes `bytes` to `path` unless it exists: a private temporary file, then linked to
+/// `path`, which fails when another run got there first (`rename` would replace its file,
+/// and two first runs at once would then use two salts). Either way one file is left.
+fn publish_private(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temporary = dir.join(format!(".tmp-{}", random_name()?));
+    let written = create_private(&temporary)
+        .and_then(|mut out| out.write_all(bytes).and_then(|()| out.sync_all()))
+        .and_then(|()| match fs::hard_link(&temporary, path) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            other => other,
+        });
+    let _ = fs::remove_file(&temporary);
+    written
+}
+
+/// 24 random hexadecimal digits, for temporary file names.
+fn random_name() -> std::io::Result<String> {
+    let mut name = [0u8; 12];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut name)
+        .map_err(|_| std::io::Error::other("no random numbers"))?;
+    Ok(name.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(unix)]

@@ -578,11 +578,9 @@ fn credentials_and_settings_from_the_environment() {
 /// Arguments, environment, and a part of the one-line message.
 type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
 
-#[test]
-fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
-    let sim = JobSim::start();
-    let url = sim.url();
-    let cases: Vec<Case<'_>> = vec![
+/// Usage errors about settings: services, ids, credentials, region, project, endpoints.
+fn settings_cases(url: &str) -> Vec<Case<'_>> {
+    vec![
         (
             vec!["get", "nosuch", "job", "--endpoint", url],
             TOKEN_ENV.to_vec(),
@@ -632,6 +630,12 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
             ],
             "set OS_USER_DOMAIN_NAME",
         ),
+    ]
+}
+
+/// Usage errors about names and flags: typos, flags of other services, bad values.
+fn flag_cases(url: &str) -> Vec<Case<'_>> {
+    vec![
         (
             vec!["get", "imss", "job", "--endpoint", url],
             TOKEN_ENV.to_vec(),
@@ -685,8 +689,14 @@ fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
             vec![],
             "unknown service `kafak`: did you mean `kafka`?",
         ),
-    ];
-    for (a, env, expected) in cases {
+    ]
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line_that_says_what_to_do() {
+    let sim = JobSim::start();
+    let url = sim.url();
+    for (a, env, expected) in settings_cases(url).into_iter().chain(flag_cases(url)) {
         let out = run(&a, &env);
         assert_eq!(out.code, 2, "{a:?}: {out:?}");
         assert_eq!(out.stdout, "", "{a:?}");
@@ -983,32 +993,105 @@ fn secrets_are_never_printed() {
     }
 }
 
-/// `-vv` shows the runtime's spans and events on standard error (requests, responses, token
-/// fetches, AK/SK signing, state changes), for every kind of credentials, and never a secret;
-/// `-v` only the INFO ones; `RUST_LOG` alone turns them on too; without either standard error
-/// has none of them.
-#[test]
-fn verbose_traces_the_runtime_without_secrets() {
+/// What every traced request shows, on one line.
+const REQUEST_TRACE: [&str; 8] = [
+    "DEBUG",
+    "request{",
+    r#"service="otc_ims_jobs""#,
+    r#"operation="ShowJob""#,
+    r#"path="/v1/{project_id}/jobs/{job_id}""#,
+    "response",
+    "status=200",
+    r#"request_id="jobsim-"#,
+];
+
+/// Secrets the traced runs are given.
+const TRACE_SECRETS: [&str; 5] = [
+    jobsim::TOKEN,
+    "jobsim-password",
+    "sk-SECRET-1",
+    "st-SECRET-2",
+    "url-SECRET-3",
+];
+
+/// A job server with one finished IMS job, `traced`, and the `get` of it.
+fn traced_job() -> (JobSim, Vec<String>) {
     let sim = JobSim::start();
     sim.script(
         "ims",
         "traced",
         Script::new([Step::progress(Phase::Succeeded, 100)]),
     );
-    let ims = sim.service("ims");
-    let secrets = [
-        jobsim::TOKEN,
-        "jobsim-password",
-        "sk-SECRET-1",
-        "st-SECRET-2",
-        "url-SECRET-3",
+    let get = args(&sim, "get", sim.service("ims"), "traced");
+    (sim, get)
+}
+
+/// `get -vv` with `env` shows the request line and every one of `parts` on standard error,
+/// no TRACE and no secret; without `-v` standard error is empty.
+fn assert_traced(get: &[String], env: &[(&str, &str)], parts: &[&str]) {
+    let out = run(&with(get.to_vec(), &["-vv"]), env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("job:       traced ("), "{out:?}");
+    let has_request = (out.stderr.lines()).any(|l| REQUEST_TRACE.iter().all(|p| l.contains(p)));
+    assert!(has_request, "{}", out.stderr);
+    for part in parts {
+        assert!(out.stderr.contains(part), "{part}: {}", out.stderr);
+    }
+    assert!(!out.stderr.contains("TRACE"), "{}", out.stderr);
+    for s in TRACE_SECRETS {
+        assert!(!out.all().contains(s), "{s} printed: {}", out.stderr);
+    }
+    // Without -v: nothing but the job.
+    let quiet = run(get, env);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""), "{quiet:?}");
+    assert!(quiet.stdout.starts_with("job:       traced ("), "{quiet:?}");
+}
+
+/// `-vv` shows the runtime's spans and events on standard error (requests, responses, the
+/// settings chosen), and never the token.
+#[test]
+fn verbose_traces_a_token_run_without_the_token() {
+    let (_sim, get) = traced_job();
+    let parts = [
+        "settings chosen",
+        r#"credentials="token""#,
+        r#"auth="token""#,
     ];
-    // The IAM URL with a user name and password in it: shown without them.
+    assert_traced(&get, &TOKEN_ENV, &parts);
+}
+
+/// An AK/SK run traces the signing (the access key, whether a security token is sent), never
+/// the secret key or the security token.
+#[test]
+fn verbose_traces_aksk_signing_without_secrets() {
+    let (_sim, get) = traced_job();
+    let env = [
+        ("HUAWEICLOUD_SDK_AK", jobsim::ACCESS_KEY),
+        ("HUAWEICLOUD_SDK_SK", "sk-SECRET-1"),
+        ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "st-SECRET-2"),
+        TOKEN_ENV[1],
+    ];
+    let access_key = format!("access_key={}", jobsim::ACCESS_KEY);
+    let parts = [
+        r#"credentials="AK/SK""#,
+        r#"auth="aksk""#,
+        "signing the request",
+        &access_key,
+        "security_token=true",
+    ];
+    assert_traced(&get, &env, &parts);
+}
+
+/// A password run traces the token fetch (the IAM URL without the user and password it
+/// carries, the project IAM names), never the password or the token.
+#[test]
+fn verbose_traces_a_token_fetch_without_the_password() {
+    let (sim, get) = traced_job();
     let auth_url = format!(
         "{}/v3",
         sim.url().replacen("http://", "http://u:url-SECRET-3@", 1)
     );
-    let password_env = [
+    let env = [
         ("OS_USERNAME", "user"),
         ("OS_PASSWORD", "jobsim-password"),
         ("OS_USER_DOMAIN_NAME", "domain"),
@@ -1016,83 +1099,25 @@ fn verbose_traces_the_runtime_without_secrets() {
         // No project id: IAM says it (the token's project).
         ("OS_PROJECT_NAME", "eu-de"),
     ];
-    let aksk_env = [
-        ("HUAWEICLOUD_SDK_AK", jobsim::ACCESS_KEY),
-        ("HUAWEICLOUD_SDK_SK", "sk-SECRET-1"),
-        ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "st-SECRET-2"),
-        TOKEN_ENV[1],
-    ];
-    let get = args(&sim, "get", ims, "traced");
-    let request = [
-        "DEBUG",
-        "request{",
-        r#"service="otc_ims_jobs""#,
-        r#"operation="ShowJob""#,
-        r#"path="/v1/{project_id}/jobs/{job_id}""#,
-        "response",
-        "status=200",
-        r#"request_id="jobsim-"#,
-    ];
-    let access_key = format!("access_key={}", jobsim::ACCESS_KEY);
     let project_id = format!(r#"project_id="{}""#, jobsim::PROJECT_ID);
-    // Each kind of credentials, and what its run shows besides the request.
-    type Env<'a> = &'a [(&'a str, &'a str)];
-    let cases: [(Env<'_>, &[&str]); 3] = [
-        (
-            &TOKEN_ENV,
-            &[
-                "settings chosen",
-                r#"credentials="token""#,
-                r#"auth="token""#,
-            ],
-        ),
-        (
-            &aksk_env,
-            &[
-                r#"credentials="AK/SK""#,
-                r#"auth="aksk""#,
-                "signing the request",
-                &access_key,
-                "security_token=true",
-            ],
-        ),
-        (
-            &password_env,
-            &[
-                r#"credentials="IAM password""#,
-                "requesting an IAM token",
-                "endpoint=http://***@127.0.0.1",
-                "token fetched",
-                &project_id,
-            ],
-        ),
+    let parts = [
+        r#"credentials="IAM password""#,
+        "requesting an IAM token",
+        "endpoint=http://***@127.0.0.1",
+        "token fetched",
+        &project_id,
     ];
-    for (env, parts) in cases {
-        let out = run(&with(get.clone(), &["-vv"]), env);
-        assert_eq!(out.code, 0, "{out:?}");
-        assert!(out.stdout.starts_with("job:       traced ("), "{out:?}");
-        let has_line = |parts: &[&str]| {
-            out.stderr
-                .lines()
-                .any(|l| parts.iter().all(|p| l.contains(p)))
-        };
-        assert!(has_line(&request), "{}", out.stderr);
-        for part in parts {
-            assert!(out.stderr.contains(part), "{part}: {}", out.stderr);
-        }
-        assert!(!out.stderr.contains("TRACE"), "{}", out.stderr);
-        for s in secrets {
-            assert!(!out.all().contains(s), "{s} printed: {}", out.stderr);
-        }
-        // Without -v: nothing but the job.
-        let quiet = run(&get, env);
-        assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""), "{quiet:?}");
-        assert!(quiet.stdout.starts_with("job:       traced ("), "{quiet:?}");
-    }
-    // -v: state changes and how the wait ended, no request; the line-per-state reporter.
+    assert_traced(&get, &env, &parts);
+}
+
+/// `-v` shows only the INFO events (state changes and how the wait ended, no request);
+/// `RUST_LOG` alone turns the traces on too.
+#[test]
+fn one_v_shows_states_and_rust_log_alone_turns_traces_on() {
+    let (sim, get) = traced_job();
     sim.script("ims", "waited", Script::succeeds());
     let out = run(
-        &with(args(&sim, "wait", ims, "waited"), &["-v"]),
+        &with(args(&sim, "wait", sim.service("ims"), "waited"), &["-v"]),
         &TOKEN_ENV,
     );
     assert_eq!(out.code, 0, "{out:?}");
@@ -1106,17 +1131,11 @@ fn verbose_traces_the_runtime_without_secrets() {
     }
     assert!(!out.stderr.contains("DEBUG"), "{}", out.stderr);
     assert!(!out.stderr.contains(jobsim::TOKEN), "{}", out.stderr);
-    // RUST_LOG alone.
     let env = [TOKEN_ENV[0], TOKEN_ENV[1], ("RUST_LOG", "cloudjobs=debug")];
     let out = run(&get, &env);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(
-        out.stderr
-            .lines()
-            .any(|l| request.iter().all(|p| l.contains(p))),
-        "{}",
-        out.stderr
-    );
+    let has_request = (out.stderr.lines()).any(|l| REQUEST_TRACE.iter().all(|p| l.contains(p)));
+    assert!(has_request, "{}", out.stderr);
 }
 
 /// Server text reaches the terminal escaped: before the fix a failure reason with escape
@@ -1211,34 +1230,76 @@ fn iam_requests(sim: &JobSim) -> usize {
         .count()
 }
 
-/// IAM password tokens are cached on disk: later runs and concurrent runs ask IAM once per
-/// credential; a corrupt entry is a miss; other credentials never get the token.
-#[test]
-fn token_cache_on_disk_serves_later_and_concurrent_runs() {
-    let sim = JobSim::start();
-    sim.script("ims", "job", Script::never_ends());
-    let cache = tempfile::tempdir().unwrap();
-    let cache_dir = cache.path().join("cloudjobs");
-    let auth_url = format!("{}/v3", sim.url());
-    let env = |user: &'static str| {
+/// A simulated IAM and job server, and a token cache folder of the test's own.
+struct CacheRig {
+    sim: JobSim,
+    _cache: tempfile::TempDir,
+    cache_dir: PathBuf,
+    auth_url: String,
+    get: Vec<String>,
+}
+
+impl CacheRig {
+    fn new() -> Self {
+        let sim = JobSim::start();
+        sim.script("ims", "job", Script::never_ends());
+        let cache = tempfile::tempdir().unwrap();
+        let cache_dir = cache.path().join("cloudjobs");
+        let auth_url = format!("{}/v3", sim.url());
+        let get = args(&sim, "get", sim.service("ims"), "job");
+        Self {
+            sim,
+            _cache: cache,
+            cache_dir,
+            auth_url,
+            get,
+        }
+    }
+
+    /// Password settings for `user`, caching in `cache_dir`.
+    fn env<'a>(&'a self, user: &'a str, cache_dir: &'a str) -> Vec<(&'a str, &'a str)> {
         vec![
             ("OS_USERNAME", user),
             ("OS_PASSWORD", "jobsim-password"),
             ("OS_USER_DOMAIN_NAME", "domain"),
-            ("OS_AUTH_URL", auth_url.as_str()),
+            ("OS_AUTH_URL", self.auth_url.as_str()),
             ("OS_PROJECT_ID", jobsim::PROJECT_ID),
-            ("CLOUDJOBS_CACHE_DIR", cache_dir.to_str().unwrap()),
+            ("CLOUDJOBS_CACHE_DIR", cache_dir),
             ("CLOUDJOBS_METADATA_URL", "off"),
         ]
-    };
-    let get = args(&sim, "get", sim.service("ims"), "job");
-    for _ in 0..3 {
-        let out = run(&get, &env("user"));
-        assert_eq!(out.code, 0, "{out:?}");
     }
-    assert_eq!(iam_requests(&sim), 1, "three runs, one token");
+
+    /// `get` as `user` with the rig's cache; the exit code.
+    fn get_as(&self, user: &str) -> i32 {
+        run(&self.get, &self.env(user, self.cache_dir.to_str().unwrap())).code
+    }
+
+    fn iam_requests(&self) -> usize {
+        iam_requests(&self.sim)
+    }
+
+    /// The cache's token entries.
+    fn entries(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(&self.cache_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect()
+    }
+}
+
+/// IAM password tokens are cached on disk: later runs ask IAM once per credential, and `-v`
+/// says where each run's token came from.
+#[test]
+fn token_cache_on_disk_serves_later_runs_and_says_so() {
+    let rig = CacheRig::new();
+    let dir = rig.cache_dir.to_str().unwrap();
+    for _ in 0..3 {
+        assert_eq!(rig.get_as("user"), 0);
+    }
+    assert_eq!(rig.iam_requests(), 1, "three runs, one token");
     // -vv says where the token came from: the disk, not a fetch (#24 item 11).
-    let out = run(&with(get.clone(), &["-vv"]), &env("user"));
+    let out = run(&with(rig.get.clone(), &["-vv"]), &rig.env("user", dir));
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stderr.contains("token read from the disk cache"),
@@ -1248,24 +1309,12 @@ fn token_cache_on_disk_serves_later_and_concurrent_runs() {
     for lie in ["fetching a token", "token fetched", "fetching one from IAM"] {
         assert!(!out.stderr.contains(lie), "{lie}: {}", out.stderr);
     }
-    assert_eq!(iam_requests(&sim), 1);
+    assert_eq!(rig.iam_requests(), 1);
     // A user with no cached token (in a cache of its own): -v says it is fetched from IAM.
     let other = tempfile::tempdir().unwrap();
-    let other_dir = other.path().join("cloudjobs").to_str().unwrap().to_owned();
-    let newcomer: Vec<(&str, &str)> = env("newcomer")
-        .into_iter()
-        .map(|(k, v)| {
-            (
-                k,
-                if k == "CLOUDJOBS_CACHE_DIR" {
-                    &other_dir
-                } else {
-                    v
-                },
-            )
-        })
-        .collect();
-    let out = run(&with(get.clone(), &["-v"]), &newcomer);
+    let other_dir = other.path().join("cloudjobs");
+    let newcomer = rig.env("newcomer", other_dir.to_str().unwrap());
+    let out = run(&with(rig.get.clone(), &["-v"]), &newcomer);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stderr
@@ -1273,101 +1322,96 @@ fn token_cache_on_disk_serves_later_and_concurrent_runs() {
         "{}",
         out.stderr
     );
-    let before = iam_requests(&sim);
-    let entries: Vec<_> = std::fs::read_dir(&cache_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
+}
+
+/// The cache's files are private (0600 in a 0700 folder, a 32-byte salt) and their names
+/// say nothing of the credentials.
+#[test]
+fn token_cache_files_are_private_and_anonymous() {
+    let rig = CacheRig::new();
+    assert_eq!(rig.get_as("user"), 0);
+    let entries = rig.entries();
     assert_eq!(entries.len(), 1, "{entries:?}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let salt = cache_dir.join("salt");
-        assert_eq!(
-            std::fs::metadata(&salt).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let salt = rig.cache_dir.join("salt");
+        assert_eq!(mode(&salt), 0o600);
         assert_eq!(std::fs::read(&salt).unwrap().len(), 32);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&entries[0]), 0o600);
-        assert_eq!(mode(&cache_dir), 0o700);
+        assert_eq!(mode(&rig.cache_dir), 0o700);
     }
-    // The file name says nothing of the credentials.
     let name = entries[0].file_name().unwrap().to_str().unwrap().to_owned();
     assert!(!name.contains("user") && !name.contains("domain"), "{name}");
+}
 
-    // A cached token the server refuses (revoked): the 401 fetches a new one from IAM, not
-    // the same one from disk again.
-    let mut entry: Value = serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
+/// A cached token the server refuses, or a corrupt entry, is replaced from IAM; other
+/// credentials never get the cached token.
+#[test]
+fn a_refused_or_corrupt_cached_token_is_replaced() {
+    let rig = CacheRig::new();
+    assert_eq!(rig.get_as("user"), 0);
+    let before = rig.iam_requests();
+    let entry_path = rig.entries().remove(0);
+    // Revoked: the 401 fetches a new one from IAM, not the same one from disk again.
+    let mut entry: Value = serde_json::from_slice(&std::fs::read(&entry_path).unwrap()).unwrap();
     entry["token"] = json!("revoked-token");
-    std::fs::write(&entries[0], entry.to_string()).unwrap();
-    let out = run(&get, &env("user"));
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(iam_requests(&sim), before + 1);
-    assert!(
-        !std::fs::read_to_string(&entries[0])
-            .unwrap()
-            .contains("revoked-token")
-    );
-
+    std::fs::write(&entry_path, entry.to_string()).unwrap();
+    assert_eq!(rig.get_as("user"), 0);
+    assert_eq!(rig.iam_requests(), before + 1);
+    let text = std::fs::read_to_string(&entry_path).unwrap();
+    assert!(!text.contains("revoked-token"), "{text}");
     // A corrupt entry is a miss, and is replaced.
-    std::fs::write(&entries[0], b"{not json").unwrap();
-    assert_eq!(run(&get, &env("user")).code, 0);
-    assert_eq!(iam_requests(&sim), before + 2);
-    let text = std::fs::read_to_string(&entries[0]).unwrap();
+    std::fs::write(&entry_path, b"{not json").unwrap();
+    assert_eq!(rig.get_as("user"), 0);
+    assert_eq!(rig.iam_requests(), before + 2);
+    let text = std::fs::read_to_string(&entry_path).unwrap();
     assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
-
     // Other credentials never get that token.
-    assert_eq!(run(&get, &env("another-user")).code, 0);
-    assert_eq!(iam_requests(&sim), before + 3);
+    assert_eq!(rig.get_as("another-user"), 0);
+    assert_eq!(rig.iam_requests(), before + 3);
+}
 
-    // Two runs at once, with nothing cached: one asks IAM, the other waits and reads.
-    for e in std::fs::read_dir(&cache_dir).unwrap() {
-        let path = e.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            std::fs::remove_file(path).unwrap();
-        }
-    }
-    let before = iam_requests(&sim);
+/// Two runs at once, with nothing cached: one asks IAM, the other waits and reads.
+#[test]
+fn concurrent_runs_ask_iam_once() {
+    let rig = CacheRig::new();
     std::thread::scope(|s| {
-        let a = s.spawn(|| run(&get, &env("user")));
-        let b = s.spawn(|| run(&get, &env("user")));
-        assert_eq!(a.join().unwrap().code, 0);
-        assert_eq!(b.join().unwrap().code, 0);
+        let a = s.spawn(|| rig.get_as("user"));
+        let b = s.spawn(|| rig.get_as("user"));
+        assert_eq!(a.join().unwrap(), 0);
+        assert_eq!(b.join().unwrap(), 0);
     });
-    assert_eq!(
-        iam_requests(&sim) - before,
-        1,
-        "two concurrent runs, one token"
-    );
+    assert_eq!(rig.iam_requests(), 1, "two concurrent runs, one token");
+}
 
-    // A cache directory others may write to is not used (they could plant or swap
-    // entries); the run still works, asking IAM.
+/// A cache folder others may write to is not used (they could plant or swap entries), and
+/// `--no-token-cache` asks every time; the runs still work, asking IAM.
+#[test]
+fn an_open_cache_folder_or_no_token_cache_asks_iam_every_time() {
+    let rig = CacheRig::new();
+    assert_eq!(rig.get_as("user"), 0);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&cache_dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let before_open = iam_requests(&sim);
-        let out = run(&get, &env("user"));
-        assert_eq!(out.code, 0, "{out:?}");
+        let open = std::fs::Permissions::from_mode(0o777);
+        std::fs::set_permissions(&rig.cache_dir, open).unwrap();
+        let before = rig.iam_requests();
+        assert_eq!(rig.get_as("user"), 0);
         assert_eq!(
-            iam_requests(&sim) - before_open,
+            rig.iam_requests() - before,
             1,
-            "the open directory is not read"
+            "the open folder is not read"
         );
-        std::fs::set_permissions(&cache_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let private = std::fs::Permissions::from_mode(0o700);
+        std::fs::set_permissions(&rig.cache_dir, private).unwrap();
     }
-
-    // --no-token-cache asks every time.
-    let before = iam_requests(&sim);
-    let no_cache = with(get.clone(), &["--no-token-cache"]);
-    assert_eq!(run(&no_cache, &env("user")).code, 0);
-    assert_eq!(iam_requests(&sim) - before, 1);
+    let before = rig.iam_requests();
+    let no_cache = with(rig.get.clone(), &["--no-token-cache"]);
+    let env = rig.env("user", rig.cache_dir.to_str().unwrap());
+    assert_eq!(run(&no_cache, &env).code, 0);
+    assert_eq!(rig.iam_requests() - before, 1);
 }
 
 /// `--os-cloud` (or `OS_CLOUD`) reads clouds.yaml from the home directory, with secure.yaml

@@ -592,8 +592,13 @@ async fn a_plain_http_iam_url_off_this_machine_is_refused_before_anything_is_sen
         all.extend_from_slice(&vars);
         resolve(chain(home.path(), &all)).await.unwrap();
     }
+}
 
-    // The same from clouds.yaml, named by file and key.
+/// The same from clouds.yaml, named by file and key; an `auth_url` that is no http(s) URL
+/// at all is an error, whatever the credential.
+#[tokio::test]
+async fn a_plain_http_or_malformed_auth_url_in_clouds_yaml_is_refused_naming_its_key() {
+    let home = tempfile::tempdir().unwrap();
     let dir = home.path().join(".config/openstack");
     let file = dir.join("clouds.yaml");
     write(
@@ -608,7 +613,6 @@ async fn a_plain_http_iam_url_off_this_machine_is_refused_before_anything_is_sen
     assert_eq!(e.key.as_deref(), Some("clouds.otc.auth.auth_url"), "{e}");
     assert!(e.to_string().contains("plain http"), "{e}");
     no_secret(&e.to_string());
-    // An auth_url that is no http(s) URL at all is an error, whatever the credential.
     for url in [
         "iam.example.invalid/v3",
         "ftp://iam.example.invalid",
