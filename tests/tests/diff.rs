@@ -359,9 +359,10 @@ impl Drop for Repo {
     }
 }
 
-#[test]
-fn git_history_is_compared_between_revisions() {
-    let repo = Repo::new("history", "main");
+/// A repository whose `main` has two specs and whose branch `feature` changes one, removes
+/// one and adds one: the repository and the two commits.
+fn history_repo(name: &str) -> (Repo, String, String) {
+    let repo = Repo::new(name, "main");
     repo.write_fixture("specs/jobs.yaml", "parameters", "old");
     repo.write_fixture("specs/gone.yaml", "defaults", "old");
     repo.write("specs/README.md", "not a spec\n");
@@ -372,6 +373,13 @@ fn git_history_is_compared_between_revisions() {
     repo.write_fixture("specs/extra.yaml", "enum_openness", "old");
     let second = repo.commit("second");
 
+    (repo, first, second)
+}
+
+/// Defaults: the merge base with `main` (the first commit), and the work tree.
+#[test]
+fn git_history_is_compared_between_revisions() {
+    let (repo, first, _) = history_repo("history");
     // Defaults: the merge base with `main` (the first commit), and the work tree.
     let report = xtask_diff::report(&repo.dir, None, None).unwrap();
     assert!(report.base.starts_with(&first[..10]), "{}", report.base);
@@ -411,7 +419,12 @@ fn git_history_is_compared_between_revisions() {
         "{}",
         out.stdout
     );
+}
 
+/// Explicit revisions, in both directions, as JSON and Markdown.
+#[test]
+fn explicit_revisions_are_compared_both_ways() {
+    let (repo, first, second) = history_repo("explicit");
     // Explicit revisions, JSON.
     let out = repo.run(&["main", "feature", "--format", "json"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
@@ -441,7 +454,12 @@ fn git_history_is_compared_between_revisions() {
         "{}",
         out.stdout
     );
+}
 
+/// HEAD against the work tree: nothing changed, then a compatible edit.
+#[test]
+fn head_is_compared_with_the_work_tree() {
+    let (repo, _, _) = history_repo("head");
     // HEAD against the work tree: nothing changed, then a compatible edit.
     let out = repo.run(&["HEAD"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
