@@ -612,53 +612,6 @@ fn any_two_specs_compare_without_failing() {
     }
 }
 
-/// Text output without its first line (which names the revisions) and the lists of specs
-/// that did not change.
-fn comparable(text: &str) -> String {
-    let lines: Vec<&str> = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.starts_with("Unchanged: ") && !l.starts_with("Documentation only: "))
-        .collect();
-    let mut out = lines.join("\n");
-    while out.contains("\n\n\n") {
-        out = out.replace("\n\n\n", "\n\n");
-    }
-    out.trim().to_owned()
-}
-
-#[test]
-fn readme_example_is_real_output() {
-    let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
-    let section = readme
-        .find("## Reviewing a spec change")
-        .expect("README.md has a \"Reviewing a spec change\" section");
-    let start = section
-        + readme[section..]
-            .find("```text\n")
-            .expect("with an example")
-        + "```text\n".len();
-    let end = start + readme[start..].find("```").unwrap();
-    let shown = &readme[start..end];
-    // The same change, from the fixture pair the example was made with.
-    let load = |side: &str| {
-        let label = format!("tests/fixtures/diff/readme_example/{side}.yaml");
-        let text = std::fs::read_to_string(project_root().join(&label)).unwrap();
-        Spec::from_text("specs/otc-ims-jobs.yaml", &label, "otc_ims_jobs", &text).unwrap()
-    };
-    let d = diff_spec(
-        "specs/otc-ims-jobs.yaml",
-        Some(&load("old")),
-        Some(&load("new")),
-    );
-    let text = report(vec![d]).render(Format::Text);
-    assert_eq!(
-        comparable(shown),
-        comparable(&text),
-        "README.md shows other output than `cargo xtask diff` gives for that change"
-    );
-    assert!(shown.starts_with("Specs at "), "{shown}");
-}
 
 #[test]
 fn server_variables_opened_or_closed() {

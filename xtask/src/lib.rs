@@ -3,4 +3,5 @@
 
 pub mod cli;
 pub mod git_diff;
+pub mod readme;
 pub mod regen;

@@ -147,10 +147,15 @@ fn outputs(files: &[OutputFile]) -> Vec<(String, String)> {
 fn regen(root: &Path) -> Result<(), String> {
     let started = Instant::now();
     let files = generate(root)?;
+    let readme = xtask::readme::updated(root)?;
     let dir = apis_dir(root);
     let written = xtask::regen::write_tree(&dir, &outputs(&files), &mut |_| Ok(()))?;
     for removed in &written.removed {
         println!("removed generated/src/apis/{removed} (its spec is gone)");
+    }
+    if let Some(text) = readme {
+        std::fs::write(root.join("README.md"), text).map_err(|e| format!("README.md: {e}"))?;
+        println!("README.md: the `cargo xtask diff` example made again from the specs");
     }
     report(&files);
     println!(
@@ -181,7 +186,18 @@ fn check(root: &Path) -> Result<(), String> {
     for name in &planned.removed {
         println!("generated/src/apis/{name} is generated but no spec produces it any more");
     }
-    let stale = planned.changed.len() + planned.removed.len();
+    let mut stale = planned.changed.len() + planned.removed.len();
+    if let Some(text) = xtask::readme::updated(root)? {
+        let current = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
+        let diff = similar::TextDiff::from_lines(&current, &text);
+        print!(
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header("a/README.md", "b/README.md")
+        );
+        stale += 1;
+    }
     if stale > 0 {
         return Err(format!(
             "{stale} generated file(s) are stale: run `cargo xtask regen` and commit the result"

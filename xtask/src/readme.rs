@@ -1,0 +1,144 @@
+//! The README's example of `cargo xtask diff` is the output of a real run, made by `regen`
+//! and checked by `check` (as `generated/src/apis/` is).
+//!
+//! The run: every spec of `specs/` as it is, against the same specs with one change made to
+//! `specs/otc-ims-jobs.yaml` ([`EDITS`]: `job_id` required, a `progress` field, the status
+//! `CANCELLED`, `entities.sub_jobs_list` dropped), rendered as text with the base `main` and
+//! the work tree. The block sits between [`BEGIN`] and [`END`] in README.md; when a spec is
+//! added or the diff's wording changes, `regen` rewrites it.
+
+use std::path::Path;
+
+use cloudjobs_codegen::diff::{Format, Report, Spec, SpecDiff, diff_spec};
+use serde_json::{Value, json};
+
+/// The line before the block.
+pub const BEGIN: &str = "<!-- cargo xtask regen writes the block below: `cargo xtask diff` on the change EDITS of xtask/src/readme.rs makes to specs/otc-ims-jobs.yaml -->";
+/// The line after the block.
+pub const END: &str = "<!-- end of the block cargo xtask regen writes -->";
+
+/// The spec the example changes.
+const CHANGED: &str = "specs/otc-ims-jobs.yaml";
+
+/// The change, as (JSON pointer, edit) on the spec's tree.
+const EDITS: [(&str, Edit); 4] = [
+    (
+        "/components/schemas/ShowJobResponse/required",
+        Edit::Append("job_id"),
+    ),
+    (
+        "/components/schemas/ShowJobResponse/properties/progress",
+        Edit::Progress,
+    ),
+    (
+        "/components/schemas/JobStatus/x-extensible-enum",
+        Edit::Append("CANCELLED"),
+    ),
+    (
+        "/components/schemas/JobEntities/properties/sub_jobs_list",
+        Edit::Remove,
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum Edit {
+    /// Appends a string to the array there (made when absent).
+    Append(&'static str),
+    /// Adds an optional integer percentage there.
+    Progress,
+    /// Removes the node there.
+    Remove,
+}
+
+/// The README's example block: the text `cargo xtask diff main` prints for the change.
+pub fn diff_example(root: &Path) -> Result<String, String> {
+    let files =
+        cloudjobs_codegen::project::spec_files(&root.join("specs")).map_err(|e| e.to_string())?;
+    let mut specs: Vec<SpecDiff> = Vec::new();
+    for path in files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let file = format!("specs/{name}");
+        let module = cloudjobs_codegen::module_name(&path);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
+        let old = Spec::from_text(&file, &file, &module, &text).map_err(|e| e.to_string())?;
+        let new = match file == CHANGED {
+            true => changed(&old, &file, &module)?,
+            false => old.clone(),
+        };
+        specs.push(diff_spec(&file, Some(&old), Some(&new)));
+    }
+    let report = Report {
+        base: "main".into(),
+        head: "the work tree".into(),
+        specs,
+    };
+    Ok(report.render(Format::Text))
+}
+
+/// The spec with [`EDITS`] made.
+fn changed(old: &Spec, file: &str, module: &str) -> Result<Spec, String> {
+    let mut raw = old.doc.raw.clone();
+    for (pointer, edit) in EDITS {
+        let stale = || {
+            format!(
+                "the README example's edit at {file}#{pointer} no longer applies: change EDITS in xtask/src/readme.rs"
+            )
+        };
+        let (parent, key) = pointer.rsplit_once('/').ok_or_else(stale)?;
+        let holder = raw
+            .pointer_mut(parent)
+            .and_then(Value::as_object_mut)
+            .ok_or_else(stale)?;
+        match edit {
+            Edit::Append(value) => {
+                let list = holder.entry(key).or_insert_with(|| json!([]));
+                list.as_array_mut().ok_or_else(stale)?.push(json!(value));
+            }
+            Edit::Progress => {
+                let progress = json!({
+                    "type": "integer", "format": "int32", "minimum": 0, "maximum": 100,
+                    "description": "The job's progress, in percent."
+                });
+                holder.insert(key.to_owned(), progress);
+            }
+            Edit::Remove => {
+                holder.remove(key).ok_or_else(stale)?;
+            }
+        }
+    }
+    let label = format!("{file} (the README example's change)");
+    let doc = cloudjobs_codegen::load::load_value(raw, &label).map_err(|e| e.to_string())?;
+    let api = cloudjobs_codegen::lower::lower(&doc, module, file).map_err(|e| e.to_string())?;
+    Ok(Spec::new(doc, api))
+}
+
+/// README.md with the block made anew; `None` when it is already current.
+pub fn updated(root: &Path) -> Result<Option<String>, String> {
+    let readme =
+        std::fs::read_to_string(root.join("README.md")).map_err(|e| format!("README.md: {e}"))?;
+    let missing = || format!("README.md has no block between `{BEGIN}` and `{END}`");
+    let start = readme.find(BEGIN).ok_or_else(missing)? + BEGIN.len();
+    let end = start + readme[start..].find(END).ok_or_else(missing)?;
+    let block = format!("\n```text\n{}```\n", diff_example(root)?);
+    if readme[start..end] == block {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "{}{block}{}",
+        &readme[..start],
+        &readme[end..]
+    )))
+}
+
+/// Rewrites the block; whether it changed.
+pub fn update(root: &Path) -> Result<bool, String> {
+    match updated(root)? {
+        Some(text) => std::fs::write(root.join("README.md"), text)
+            .map(|()| true)
+            .map_err(|e| format!("README.md: {e}")),
+        None => Ok(false),
+    }
+}
