@@ -56,3 +56,63 @@ fn readme_diff_example_is_current() {
         "README.md's `cargo xtask diff` example is stale: run `cargo xtask regen`"
     );
 }
+
+/// The "Changing a spec" walk-through is a recorded run of `docs pull` and `docs check` on the
+/// IMS page (it needs the page's history, so it is not made again here). What in it comes
+/// from the spec must still be the spec's: the sha256 the page has now is the one the spec
+/// records, and the deviations the runs list as accepted are the spec's `accepted` entries,
+/// with their reasons, word for word.
+#[test]
+fn readme_docs_walk_through_agrees_with_the_spec() {
+    let root = cloudjobs_tests::paths::project_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("## Changing a spec")
+        .expect("a \"Changing a spec\" section");
+    let end = start + readme[start..].find("\n## ").unwrap();
+    let section = &readme[start..end];
+    let doc = cloudjobs_codegen::load::load_file(
+        &root.join("specs/otc-ims-jobs.yaml"),
+        "specs/otc-ims-jobs.yaml",
+    )
+    .unwrap();
+    let sources = cloudjobs_codegen::extensions::sources::load(&doc.raw).unwrap();
+    let primary = &sources[0];
+    assert!(
+        section.contains(&format!("changed    sha256 {}", &primary.sha256[..12])),
+        "README.md's docs pull run shows another sha256 than the spec records ({})",
+        &primary.sha256[..12]
+    );
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut expected: Vec<String> = (primary.accepted.iter())
+        .map(|a| {
+            let kind = a
+                .kind
+                .as_deref()
+                .map(|k| format!(" [{k}]"))
+                .unwrap_or_default();
+            words(&format!("accepted {}{kind}: {}", a.at, a.reason))
+        })
+        .collect();
+    expected.sort();
+    let blocks: Vec<Vec<String>> = section
+        .split("```text\n")
+        .skip(1)
+        .map(|b| {
+            let block = &b[..b.find("```").unwrap()];
+            (block.lines())
+                .map(words)
+                .filter(|l| l.starts_with("accepted "))
+                .collect()
+        })
+        .collect();
+    assert_eq!(blocks.len(), 2, "the pull run and the check run");
+    // Findings come in document order, entries in the spec's.
+    for mut shown in blocks {
+        shown.sort();
+        assert_eq!(
+            shown, expected,
+            "README.md's docs runs list other accepted deviations than specs/otc-ims-jobs.yaml"
+        );
+    }
+}
