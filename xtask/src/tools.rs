@@ -260,6 +260,23 @@ pub fn test_all(root: &Path) -> Result<(), String> {
         .env("RUSTDOCFLAGS", "-D warnings")
         .current_dir(root))?;
 
+    step("the published crates package and build from their packages (cargo package)");
+    run(cargo()
+        .args([
+            "package",
+            "--quiet",
+            "--allow-dirty",
+            "-p",
+            "cloudjobs-runtime",
+            "-p",
+            "cloudjobs",
+            "-p",
+            "cloudjobs-cli",
+            "-p",
+            "cloudjobs-codegen",
+        ])
+        .current_dir(root))?;
+
     println!("\nall checks passed");
     Ok(())
 }
