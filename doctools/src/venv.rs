@@ -62,8 +62,9 @@ pub fn python(root: &Path) -> Result<PathBuf, String> {
     Ok(python)
 }
 
-/// Runs a command, its output on standard error; an error names the command.
-fn run(cmd: &mut Command) -> Result<(), String> {
+/// Runs a command, its output going where the command sends it; an error names the command
+/// (xtask runs its tools with this too).
+pub fn run(cmd: &mut Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
     let status = cmd
         .status()

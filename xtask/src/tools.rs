@@ -3,18 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs a command, streaming its output; an error names the command.
-pub fn run(cmd: &mut Command) -> Result<(), String> {
-    let shown = format!("{cmd:?}");
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot run {shown}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
-    }
-}
+pub use cloudjobs_doctools::venv::run;
 
 /// A `cargo` command that does not inherit the variables `cargo run` set for xtask itself:
 /// with them, nested builds see a changed environment and rebuild build scripts (ring, the
