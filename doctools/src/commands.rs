@@ -3,56 +3,20 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::arguments::{CheckArgs, DiffArgs};
-use crate::compare::{self, Change};
+use crate::compare;
 use crate::drift::{self, CheckResult};
 use crate::fetch::Fetcher;
 use crate::model::DocModel;
 use crate::outcome::Outcome;
 use crate::reader;
 use crate::render;
+use crate::report::{CheckReport, DiffReport, DocInfo};
 use crate::safe;
 use crate::spec::{Source, SpecFile, find_spec, spec_label};
 
 /// The env var that moves the download folder (default `target/docs`).
 pub const DOCS_DIR_ENV: &str = "CLOUDJOBS_DOCS_DIR";
-
-/// A document's identity in a report.
-#[derive(Debug, Clone, Serialize)]
-pub struct DocInfo {
-    /// The file read.
-    pub file: String,
-    /// Its format.
-    pub format: String,
-    /// Its title.
-    pub title: String,
-    /// `GET /v1/...`.
-    pub operation: String,
-}
-
-impl DocInfo {
-    pub(crate) fn new(file: String, model: &DocModel) -> DocInfo {
-        DocInfo {
-            file,
-            format: model.format.clone(),
-            title: model.title.clone(),
-            operation: model.operation_line(),
-        }
-    }
-}
-
-/// `docs diff`.
-#[derive(Debug, Clone, Serialize)]
-pub struct DiffReport {
-    /// The old version.
-    pub old: DocInfo,
-    /// The new version.
-    pub new: DocInfo,
-    /// Every semantic change.
-    pub changes: Vec<Change>,
-}
 
 pub(crate) fn run_diff(root: &Path, args: &DiffArgs) -> Outcome {
     let read = |path: &Path| -> Result<(String, DocModel), String> {
@@ -132,13 +96,6 @@ pub(crate) fn specs_to_check(
             Ok((path, label))
         })
         .collect()
-}
-
-/// `docs check`.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckReport {
-    /// One result per spec checked.
-    pub results: Vec<CheckResult>,
 }
 
 pub(crate) fn run_check(root: &Path, o: &CheckArgs) -> Outcome {

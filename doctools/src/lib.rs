@@ -28,6 +28,7 @@ mod outcome;
 mod pull;
 mod reader;
 mod render;
+mod report;
 mod safe;
 mod spec;
 pub mod venv;

@@ -6,10 +6,9 @@ use std::fmt::Write as _;
 use cloudjobs_codegen::diff::Format;
 use serde::Serialize;
 
-use crate::commands::{CheckReport, DiffReport};
 use crate::compare::Change;
 use crate::drift::{CheckResult, Finding, Verdict};
-use crate::pull::{PullReport, PulledSource, SourceStatus};
+use crate::report::{CheckReport, DiffReport, PullReport, PulledSource, SourceStatus};
 
 const NOT_COMPARED: &str =
     "descriptions, wording, table layout, anchors, link text and file locations are not compared";

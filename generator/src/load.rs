@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Warning, child};
-use crate::extensions::EXTENSIBLE_ENUM;
+use crate::extensions::names::EXTENSIBLE_ENUM;
 
 /// A loaded spec.
 #[derive(Debug, Clone)]
