@@ -247,6 +247,12 @@ pub fn meaning(doc: &Doc<'_>, node: &Node) -> Meaning {
 }
 
 impl Meaning {
+    /// Where the schema that gives the meaning lives: the node's, or the member's of a
+    /// wrapper seen through (`allOf: [$ref]`).
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
     /// What it is: a JSON type, a union, or any value.
     pub fn kind(&self) -> Kind {
         self.kind

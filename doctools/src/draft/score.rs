@@ -14,7 +14,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::json_eq;
-use crate::spec::{Accepted, Property, Shape, normalize_path, resolve};
+use cloudjobs_codegen::model::{Doc, Node, meaning};
+
+use crate::spec::{Accepted, Shape, child, normalize_path, resolve, resolve_at};
 
 /// What an item is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -165,83 +167,59 @@ pub fn operation<'a>(raw: &'a Value, id: Option<&str>) -> Option<Op<'a>> {
 }
 
 /// The types a schema accepts, for comparison: `string or null`, `array of integer (int32)`.
-fn types(raw: &Value, schema: &Value) -> String {
-    let shape = Shape::of(raw, schema);
+fn types(doc: &Doc<'_>, node: &Node) -> String {
+    let shape = Shape::of(doc, node);
     let mut t = shape.describe_types();
     if let Some(first) = shape.items.first() {
-        t.push_str(&format!(" of {}", Shape::of(raw, first).describe_types()));
+        t.push_str(&format!(" of {}", Shape::of(doc, first).describe_types()));
     }
     t
 }
 
 /// The values a schema lists (on the elements, for an array), sorted.
-fn values(raw: &Value, schema: &Value) -> Option<String> {
-    let shape = Shape::of(raw, schema);
+fn values(doc: &Doc<'_>, node: &Node) -> Option<String> {
+    let shape = Shape::of(doc, node);
     let values = match shape.values {
         Some(v) => v,
         None => shape
             .items
             .iter()
-            .filter_map(|i| Shape::of(raw, i).values)
+            .filter_map(|i| Shape::of(doc, i).values)
             .next()?,
     };
     (!values.is_empty()).then(|| values.into_iter().collect::<Vec<_>>().join(", "))
 }
 
 /// The properties of an object schema, and of the elements of an array schema.
-fn properties<'a>(raw: &'a Value, schema: &'a Value, depth: usize) -> Vec<Property<'a>> {
-    let shape = Shape::of(raw, schema);
+fn properties(doc: &Doc<'_>, node: &Node, depth: usize) -> Vec<crate::spec::Property> {
+    let shape = Shape::of(doc, node);
     let mut out = shape.properties.clone();
     if depth < 4 {
         for item in &shape.items {
-            out.extend(properties(raw, item, depth + 1));
+            out.extend(properties(doc, item, depth + 1));
         }
     }
     out
 }
 
-/// The schemas a schema stands for: itself and its `$ref`, `allOf`/`oneOf`/`anyOf` members
-/// and array elements, resolved (to stop at a schema already on the way: recursive types).
-fn targets<'a>(raw: &'a Value, schema: &'a Value, depth: usize, out: &mut Vec<&'a Value>) {
-    let s = resolve(raw, schema);
-    out.push(s);
-    if depth > 4 {
-        return;
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        for m in s.get(key).and_then(Value::as_array).into_iter().flatten() {
-            targets(raw, m, depth + 1, out);
-        }
-    }
-    if let Some(items) = s.get("items") {
-        targets(raw, items, depth + 1, out);
-    }
-}
-
 /// Every field below a schema: `prefix` is `response 200 ` or `request `; `on_the_way`
-/// holds the schemas above (a recursive type is walked once).
-fn fields<'a>(
-    raw: &'a Value,
-    schema: &'a Value,
+/// holds the schemas above, by where they live (a recursive type is walked once).
+fn fields(
+    doc: &Doc<'_>,
+    node: &Node,
     prefix: &str,
     path: &str,
-    on_the_way: &mut Vec<&'a Value>,
+    on_the_way: &mut Vec<String>,
     f: &mut Facts,
 ) {
-    if on_the_way.len() > 16 {
-        return;
-    }
     let mut mine = Vec::new();
-    targets(raw, schema, 0, &mut mine);
-    if mine
-        .iter()
-        .any(|m| on_the_way.iter().any(|o| std::ptr::eq(*m, *o)))
-    {
+    targets(doc, node, 0, &mut mine);
+    if on_the_way.len() > 64 || mine.iter().any(|m| on_the_way.contains(m)) {
         return;
     }
     let before = on_the_way.len();
     on_the_way.extend(mine);
-    for p in properties(raw, schema, 0) {
+    for p in properties(doc, node, 0) {
         let dotted = if path.is_empty() {
             p.name.clone()
         } else {
@@ -252,14 +230,28 @@ fn fields<'a>(
         f.text(
             Category::Fields,
             at.clone(),
-            format!("{}, {required}", types(raw, p.schema)),
+            format!("{}, {required}", types(doc, &p.node)),
         );
-        if let Some(v) = values(raw, p.schema) {
+        if let Some(v) = values(doc, &p.node) {
             f.text(Category::Enums, at, v);
         }
-        fields(raw, p.schema, prefix, &dotted, on_the_way, f);
+        fields(doc, &p.node, prefix, &dotted, on_the_way, f);
     }
     on_the_way.truncate(before);
+}
+
+/// Where the schemas a schema stands for live: itself, a wrapper's member, the alternatives
+/// of a union and the elements of an array (to stop at a schema already on the way).
+fn targets(doc: &Doc<'_>, node: &Node, depth: usize, out: &mut Vec<String>) {
+    let m = meaning(doc, node);
+    out.push(node.pointer().to_owned());
+    out.push(m.pointer().to_owned());
+    if depth > 4 {
+        return;
+    }
+    for member in m.members().iter().chain(m.items()) {
+        targets(doc, member, depth + 1, out);
+    }
 }
 
 /// The examples of a content map: each media type's `example` and `examples.*.value`.
@@ -284,29 +276,48 @@ fn examples(raw: &Value, content: Option<&Value>) -> Vec<Value> {
     out
 }
 
-/// The schemas of a content map (every media type).
-fn schemas<'a>(raw: &'a Value, content: Option<&'a Value>) -> Vec<&'a Value> {
-    content
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .filter_map(|(_, m)| resolve(raw, m).get("schema"))
+/// The schemas of the content map of the object at `at` (every media type), where they live.
+fn schemas(raw: &Value, at: &str) -> Vec<String> {
+    let content = child(at, "content");
+    let Some((content, map)) = resolve_at(raw, &content) else {
+        return Vec::new();
+    };
+    (map.as_object().into_iter().flatten())
+        .filter_map(|(media, _)| resolve_at(raw, &child(&content, media)))
+        .filter(|(_, m)| m.get("schema").is_some())
+        .map(|(media, _)| child(&media, "schema"))
         .collect()
 }
 
-fn parameters(raw: &Value, o: &Op, f: &mut Facts) {
+/// Where the operation's path item and the operation live.
+fn pointers(raw: &Value, o: &Op) -> (String, String) {
+    let at = child("#/paths", o.path);
+    let item = resolve_at(raw, &at).map_or(at, |(p, _)| p);
+    let op = child(&item, o.method);
+    (item, op)
+}
+
+fn parameters(raw: &Value, doc: &Doc<'_>, o: &Op, f: &mut Facts) {
     let path = normalize_path(o.path);
     f.text(
         Category::Parameters,
         "path",
         format!("{} {path}", o.method.to_ascii_uppercase()),
     );
-    let listed = [o.item, o.op]
+    let (item_at, op_at) = pointers(raw, o);
+    let listed = [(o.item, item_at), (o.op, op_at)]
         .into_iter()
-        .filter_map(|v| v.get("parameters").and_then(Value::as_array))
-        .flatten();
-    for p in listed {
-        let p = resolve(raw, p);
+        .flat_map(|(v, at)| {
+            let count = v
+                .get("parameters")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            (0..count).map(move |i| child(&child(&at, "parameters"), &i.to_string()))
+        });
+    for at in listed {
+        let Some((pointer, p)) = resolve_at(raw, &at) else {
+            continue;
+        };
         let (Some(name), Some(location)) = (
             p.get("name").and_then(Value::as_str),
             p.get("in").and_then(Value::as_str),
@@ -320,24 +331,25 @@ fn parameters(raw: &Value, o: &Op, f: &mut Facts) {
         };
         let at = format!("parameter {location} {name}");
         let required = p.get("required").and_then(Value::as_bool) == Some(true);
-        let schema = p.get("schema").unwrap_or(&Value::Null);
+        let schema = doc.node(&child(&pointer, "schema"));
         let required = if required { "required" } else { "optional" };
         f.text(
             Category::Parameters,
             at.clone(),
-            format!("{}, {required}", types(raw, schema)),
+            format!("{}, {required}", types(doc, &schema)),
         );
-        if let Some(v) = values(raw, schema) {
+        if let Some(v) = values(doc, &schema) {
             f.text(Category::Enums, at, v);
         }
     }
 }
 
-fn bodies(raw: &Value, o: &Op, f: &mut Facts) {
-    if let Some(body) = o.op.get("requestBody").map(|b| resolve(raw, b)) {
+fn bodies(raw: &Value, doc: &Doc<'_>, o: &Op, f: &mut Facts) {
+    let (_, op_at) = pointers(raw, o);
+    if let Some((body_at, body)) = resolve_at(raw, &child(&op_at, "requestBody")) {
         let content = body.get("content");
-        for s in schemas(raw, content) {
-            fields(raw, s, "request ", "", &mut Vec::new(), f);
+        for s in schemas(raw, &body_at) {
+            fields(doc, &doc.node(&s), "request ", "", &mut Vec::new(), f);
         }
         let e = examples(raw, content);
         if !e.is_empty() {
@@ -348,35 +360,40 @@ fn bodies(raw: &Value, o: &Op, f: &mut Facts) {
         }
     }
     let responses = o.op.get("responses").and_then(Value::as_object);
-    for (status, r) in responses.into_iter().flatten() {
-        let r = resolve(raw, r);
+    for status in responses.into_iter().flat_map(|r| r.keys()) {
+        let at = child(&child(&op_at, "responses"), status);
+        let Some((at, r)) = resolve_at(raw, &at) else {
+            continue;
+        };
         f.text(Category::Statuses, format!("status {status}"), "listed");
         let content = r.get("content");
-        for s in schemas(raw, content) {
+        for s in schemas(raw, &at) {
             fields(
-                raw,
-                s,
+                doc,
+                &doc.node(&s),
                 &format!("response {status} "),
                 "",
                 &mut Vec::new(),
                 f,
             );
         }
-        for (name, h) in r
+        for name in r
             .get("headers")
             .and_then(Value::as_object)
             .into_iter()
-            .flatten()
+            .flat_map(|h| h.keys())
         {
-            let h = resolve(raw, h);
-            let schema = h.get("schema").unwrap_or(&Value::Null);
+            let Some((h_at, h)) = resolve_at(raw, &child(&child(&at, "headers"), name)) else {
+                continue;
+            };
+            let schema = doc.node(&child(&h_at, "schema"));
             let required = h.get("required").and_then(Value::as_bool) == Some(true);
             let at = format!("response {status} header {}", name.to_ascii_lowercase());
             let required = if required { "required" } else { "optional" };
             f.text(
                 Category::Fields,
                 at,
-                format!("{}, {required}", types(raw, schema)),
+                format!("{}, {required}", types(doc, &schema)),
             );
         }
         let e = examples(raw, content);
@@ -470,11 +487,16 @@ fn job(o: &Op, f: &mut Facts) {
     }
 }
 
-/// What a spec says about one of its operations.
+/// What a spec says about one of its operations; its schemas read as the generator reads
+/// them. A spec the generator cannot load says nothing.
 pub fn facts(raw: &Value, o: &Op) -> Facts {
     let mut f = Facts::default();
-    parameters(raw, o, &mut f);
-    bodies(raw, o, &mut f);
+    let Ok(document) = cloudjobs_codegen::load::load_value(raw.clone(), "spec") else {
+        return f;
+    };
+    let doc = Doc::new(&document);
+    parameters(raw, &doc, o, &mut f);
+    bodies(raw, &doc, o, &mut f);
     job(o, &mut f);
     f
 }

@@ -14,6 +14,7 @@ fn spec(parameters: Value, responses: Value, schemas: Value, job: Option<Value>)
     }
     json!({
         "openapi": "3.0.3",
+        "info": {"title": "Jobs", "version": "1"},
         "paths": {"/v1/{project_id}/jobs/{job_id}": {"get": op}},
         "components": {"schemas": schemas}
     })
