@@ -9,7 +9,7 @@
 use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -154,27 +154,13 @@ fn run_reader(
     DocModel::from_json(&stdout, &shown)
 }
 
-/// Runs `python script ARGS` in `cwd` for at most `timeout` and returns what it printed on
-/// standard output; `shown` names the input in errors.
-fn run_script(
-    python: &Path,
-    script: &Path,
-    cwd: &Path,
-    args: &[&OsStr],
-    shown: &str,
-    timeout: Duration,
-) -> Result<String, String> {
-    let mut child = Command::new(python)
-        .arg(script)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
-    let deadline = Instant::now() + timeout;
-    let (sender, pipes) = mpsc::channel::<(bool, Vec<u8>)>();
+/// What a pipe thread sends: whether it read standard output, and what it read.
+type PipeOutput = (bool, Vec<u8>);
+
+/// Starts a thread per output pipe of `child` that reads it to the end and sends a
+/// [`PipeOutput`]: the receiver and how many pipes will answer.
+fn read_pipes(child: &mut Child) -> std::io::Result<(mpsc::Receiver<PipeOutput>, usize)> {
+    let (sender, pipes) = mpsc::channel::<PipeOutput>();
     let mut pending = 0;
     for (is_stdout, pipe) in [
         (
@@ -195,23 +181,48 @@ fn run_script(
         let Some(mut pipe) = pipe else { continue };
         let sender = sender.clone();
         pending += 1;
-        let reading = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("docs-reader-pipe".into())
             .spawn(move || {
                 let mut bytes = Vec::new();
                 // A read error ends the output where it is; the exit status still tells.
                 let _ = pipe.read_to_end(&mut bytes);
                 let _ = sender.send((is_stdout, bytes));
-            });
-        if let Err(e) = reading {
+            })?;
+    }
+    Ok((pipes, pending))
+}
+
+/// Runs `python script ARGS` in `cwd` for at most `timeout` and returns what it printed on
+/// standard output; `shown` names the input in errors.
+fn run_script(
+    python: &Path,
+    script: &Path,
+    cwd: &Path,
+    args: &[&OsStr],
+    shown: &str,
+    timeout: Duration,
+) -> Result<String, String> {
+    let mut child = Command::new(python)
+        .arg(script)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    let deadline = Instant::now() + timeout;
+    let (pipes, mut pending) = match read_pipes(&mut child) {
+        Ok(p) => p,
+        Err(e) => {
             let _ = child.kill();
             let _ = child.wait();
             return Err(format!(
                 "{shown}: cannot read the document reader's output: {e}"
             ));
         }
-    }
-    drop(sender);
+    };
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let mut status: Option<ExitStatus> = None;
     let mut pause = Duration::from_millis(1);

@@ -725,8 +725,12 @@ fn pull_downloads_tells_what_changed_diffs_and_checks() {
     );
     assert_eq!(server.log.lock().unwrap().len(), asked);
 
-    // A source that is gone: exit 2, the URL named.
     drop(server);
+    a_source_that_is_gone_exits_2_naming_the_url(&spec, &downloads);
+}
+
+/// `pull` of `spec` when the document server has nothing: exit 2, the URL named.
+fn a_source_that_is_gone_exits_2_naming_the_url(spec: &Path, downloads: &Path) {
     let gone = Server::start(Vec::new());
     let base = format!("{}/raw", gone.url());
     let map = format!("https://docs.example.com={}/pages", gone.url());
