@@ -22,6 +22,9 @@ pub mod cfw_jobs;
 pub mod dcs_jobs;
 
 #[rustfmt::skip]
+pub mod ddm_jobs;
+
+#[rustfmt::skip]
 pub mod dds_jobs;
 
 #[rustfmt::skip]
@@ -59,6 +62,9 @@ pub mod sfs_turbo_jobs;
 
 #[rustfmt::skip]
 pub mod taurusdb_jobs;
+
+#[rustfmt::skip]
+pub mod vbs_jobs;
 
 #[rustfmt::skip]
 pub mod workspace_image_jobs;

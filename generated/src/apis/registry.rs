@@ -11,12 +11,13 @@
 //! ```
 use crate::runtime::any_service::{JobService, find_in};
 /// Every job service, sorted by name.
-pub static SERVICES: &[&JobService; 18] = &[
+pub static SERVICES: &[&JobService; 20] = &[
     &super::bms_jobs::JOB_SERVICES[0],
     &super::cae_jobs::JOB_SERVICES[0],
     &super::cce_jobs::JOB_SERVICES[0],
     &super::cfw_jobs::JOB_SERVICES[0],
     &super::dcs_jobs::JOB_SERVICES[0],
+    &super::ddm_jobs::JOB_SERVICES[0],
     &super::dds_jobs::JOB_SERVICES[0],
     &super::dws_jobs::JOB_SERVICES[0],
     &super::ecs_jobs::JOB_SERVICES[0],
@@ -29,6 +30,7 @@ pub static SERVICES: &[&JobService; 18] = &[
     &super::sdrs_jobs::JOB_SERVICES[0],
     &super::sfs_turbo_jobs::JOB_SERVICES[0],
     &super::taurusdb_jobs::JOB_SERVICES[0],
+    &super::vbs_jobs::JOB_SERVICES[0],
     &super::workspace_image_jobs::JOB_SERVICES[0],
 ];
 /// The service called `name`: its name, an alias or its module name, in any case,
