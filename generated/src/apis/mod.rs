@@ -28,6 +28,12 @@ pub mod ddm_jobs;
 pub mod dds_jobs;
 
 #[rustfmt::skip]
+pub mod dli_jobs;
+
+#[rustfmt::skip]
+pub mod dli_spark_jobs;
+
+#[rustfmt::skip]
 pub mod dws_jobs;
 
 #[rustfmt::skip]

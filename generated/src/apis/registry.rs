@@ -11,7 +11,7 @@
 //! ```
 use crate::runtime::any_service::{JobService, find_in};
 /// Every job service, sorted by name.
-pub static SERVICES: &[&JobService; 20] = &[
+pub static SERVICES: &[&JobService; 22] = &[
     &super::bms_jobs::JOB_SERVICES[0],
     &super::cae_jobs::JOB_SERVICES[0],
     &super::cce_jobs::JOB_SERVICES[0],
@@ -19,6 +19,8 @@ pub static SERVICES: &[&JobService; 20] = &[
     &super::dcs_jobs::JOB_SERVICES[0],
     &super::ddm_jobs::JOB_SERVICES[0],
     &super::dds_jobs::JOB_SERVICES[0],
+    &super::dli_jobs::JOB_SERVICES[0],
+    &super::dli_spark_jobs::JOB_SERVICES[0],
     &super::dws_jobs::JOB_SERVICES[0],
     &super::ecs_jobs::JOB_SERVICES[0],
     &super::evs_jobs::JOB_SERVICES[0],
