@@ -28,6 +28,9 @@ pub mod ddm_jobs;
 pub mod dds_jobs;
 
 #[rustfmt::skip]
+pub mod dli_flink_jobs;
+
+#[rustfmt::skip]
 pub mod dli_jobs;
 
 #[rustfmt::skip]
@@ -53,6 +56,9 @@ pub mod iam_tokens;
 
 #[rustfmt::skip]
 pub mod kafka_jobs;
+
+#[rustfmt::skip]
+pub mod mrs_jobs;
 
 #[rustfmt::skip]
 pub mod otc_ims_jobs;

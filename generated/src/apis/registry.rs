@@ -11,7 +11,7 @@
 //! ```
 use crate::runtime::any_service::{JobService, find_in};
 /// Every job service, sorted by name.
-pub static SERVICES: &[&JobService; 22] = &[
+pub static SERVICES: &[&JobService; 24] = &[
     &super::bms_jobs::JOB_SERVICES[0],
     &super::cae_jobs::JOB_SERVICES[0],
     &super::cce_jobs::JOB_SERVICES[0],
@@ -20,6 +20,7 @@ pub static SERVICES: &[&JobService; 22] = &[
     &super::ddm_jobs::JOB_SERVICES[0],
     &super::dds_jobs::JOB_SERVICES[0],
     &super::dli_jobs::JOB_SERVICES[0],
+    &super::dli_flink_jobs::JOB_SERVICES[0],
     &super::dli_spark_jobs::JOB_SERVICES[0],
     &super::dws_jobs::JOB_SERVICES[0],
     &super::ecs_jobs::JOB_SERVICES[0],
@@ -28,6 +29,7 @@ pub static SERVICES: &[&JobService; 22] = &[
     &super::geminidb_jobs::JOB_SERVICES[0],
     &super::otc_ims_jobs::JOB_SERVICES[0],
     &super::kafka_jobs::JOB_SERVICES[0],
+    &super::mrs_jobs::JOB_SERVICES[0],
     &super::rds_jobs::JOB_SERVICES[0],
     &super::sdrs_jobs::JOB_SERVICES[0],
     &super::sfs_turbo_jobs::JOB_SERVICES[0],
