@@ -7,6 +7,9 @@
 // `cargo fmt` from reformatting them, so `cargo xtask check` compares like with like.
 
 #[rustfmt::skip]
+pub mod as_jobs;
+
+#[rustfmt::skip]
 pub mod bms_jobs;
 
 #[rustfmt::skip]
@@ -14,6 +17,9 @@ pub mod cae_jobs;
 
 #[rustfmt::skip]
 pub mod cce_jobs;
+
+#[rustfmt::skip]
+pub mod cce_v2_jobs;
 
 #[rustfmt::skip]
 pub mod cfw_jobs;

@@ -11,10 +11,12 @@
 //! ```
 use crate::runtime::any_service::{JobService, find_in};
 /// Every job service, sorted by name.
-pub static SERVICES: &[&JobService; 24] = &[
+pub static SERVICES: &[&JobService; 26] = &[
+    &super::as_jobs::JOB_SERVICES[0],
     &super::bms_jobs::JOB_SERVICES[0],
     &super::cae_jobs::JOB_SERVICES[0],
     &super::cce_jobs::JOB_SERVICES[0],
+    &super::cce_v2_jobs::JOB_SERVICES[0],
     &super::cfw_jobs::JOB_SERVICES[0],
     &super::dcs_jobs::JOB_SERVICES[0],
     &super::ddm_jobs::JOB_SERVICES[0],
