@@ -25,7 +25,16 @@ pub mod cce_v2_jobs;
 pub mod cfw_jobs;
 
 #[rustfmt::skip]
+pub mod dcs_bigkey_jobs;
+
+#[rustfmt::skip]
+pub mod dcs_hotkey_jobs;
+
+#[rustfmt::skip]
 pub mod dcs_jobs;
+
+#[rustfmt::skip]
+pub mod dcs_migration_jobs;
 
 #[rustfmt::skip]
 pub mod ddm_jobs;

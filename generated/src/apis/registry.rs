@@ -11,7 +11,7 @@
 //! ```
 use crate::runtime::any_service::{JobService, find_in};
 /// Every job service, sorted by name.
-pub static SERVICES: &[&JobService; 26] = &[
+pub static SERVICES: &[&JobService; 29] = &[
     &super::as_jobs::JOB_SERVICES[0],
     &super::bms_jobs::JOB_SERVICES[0],
     &super::cae_jobs::JOB_SERVICES[0],
@@ -19,6 +19,9 @@ pub static SERVICES: &[&JobService; 26] = &[
     &super::cce_v2_jobs::JOB_SERVICES[0],
     &super::cfw_jobs::JOB_SERVICES[0],
     &super::dcs_jobs::JOB_SERVICES[0],
+    &super::dcs_bigkey_jobs::JOB_SERVICES[0],
+    &super::dcs_hotkey_jobs::JOB_SERVICES[0],
+    &super::dcs_migration_jobs::JOB_SERVICES[0],
     &super::ddm_jobs::JOB_SERVICES[0],
     &super::dds_jobs::JOB_SERVICES[0],
     &super::dli_jobs::JOB_SERVICES[0],
