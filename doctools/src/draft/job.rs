@@ -227,6 +227,9 @@ fn status_score(l: &Located) -> i64 {
         + if documented.is_empty() { 0 } else { 10 }
 }
 
+/// The four state lists: each state with its values and why each is there.
+type Lists = [(State, Vec<String>, Vec<String>); 4];
+
 /// The proposal: the `x-cloudjobs-job` node and comments above it, or only comments saying
 /// why there is none. `reviews` collects the summary lines.
 pub fn propose(
@@ -242,159 +245,48 @@ pub fn propose(
     let instances: Vec<&Value> = examples.iter().collect();
     let mut all = Vec::new();
     walk(&response.fields, &instances, "", "", 0, &mut all, 0);
-    let place = format!("response {success} ");
-    let mut review = |at: &str, why: String| -> String {
-        reviews.push((format!("{place}{at}"), why.clone()));
-        format!("review: {why}")
+    let mut p = Proposal {
+        all: &all,
+        widened,
+        place: format!("response {success} "),
+        reviews,
     };
-    let candidates: Vec<(&Located, i64)> = all
-        .iter()
-        .map(|l| (l, status_score(l)))
-        .filter(|(l, s)| *s > 0 && !widened.contains(&format!("{place}{}", l.place)))
-        .collect();
-    let Some((status, _)) = candidates
-        .iter()
-        .max_by_key(|(l, s)| (*s, -(l.pointer.len() as i64)))
-    else {
-        let named = all
-            .iter()
-            .find(|l| l.field.name.eq_ignore_ascii_case("status") && l.arrays == 0);
-        let why = match named {
-            Some(l) => format!(
-                "no field lists values that look like job states, so no x-cloudjobs-job; `{}` may be the status: add one by hand if this is a job query",
-                l.pointer
-            ),
-            None => "no field lists values that look like job states: not a job query, so no x-cloudjobs-job".into(),
-        };
-        let c = review("", why);
-        return (vec![c], None);
+    let Some(status) = p.status() else {
+        return (vec![p.no_status()], None);
     };
-    let status = *status;
-    // The job object: where the status is, or above it for a status object
-    // (`/status/phase`); a `*` of a list the job is in becomes `0`.
-    let segments: Vec<&str> = status.pointer.split('/').skip(1).collect();
-    let parent_ptr = segments[..segments.len() - 1].join("/");
-    let parent_ptr = if parent_ptr.is_empty() {
-        String::new()
-    } else {
-        format!("/{parent_ptr}")
-    };
-    let job_list = status.arrays > 0;
-    let fix = |p: &str| -> String {
-        if job_list {
-            p.replacen("/*", "/0", 1)
-        } else {
-            p.to_owned()
-        }
-    };
-    let status_object = segments.len() >= 2
-        && matches!(
-            status.field.name.to_ascii_lowercase().as_str(),
-            "phase" | "state"
-        )
-        || (segments.len() >= 2 && segments[segments.len() - 2].eq_ignore_ascii_case("status"));
-    let job_ptr = if status_object {
-        let up: Vec<&str> = parent_ptr.split('/').skip(1).collect();
-        if up.len() <= 1 {
-            String::new()
-        } else {
-            format!("/{}", up[..up.len() - 1].join("/"))
-        }
-    } else {
-        parent_ptr.clone()
-    };
-    // Fields of the job object (below job_ptr, with no further array on the way), by
-    // pointer relative to it.
-    let depth_of = |l: &Located| -> usize {
-        l.pointer
-            .strip_prefix(&job_ptr)
-            .map_or(99, |r| r.matches('/').count())
-    };
-    let inside = |l: &&Located| -> bool {
-        l.pointer.starts_with(&format!("{job_ptr}/"))
-            && l.arrays == status.arrays
-            && !widened.contains(&format!("{place}{}", l.place))
-    };
-    let job_fields: Vec<&Located> = all.iter().filter(inside).collect();
-    let find = |names: &[&str], want: fn(&Field) -> bool| -> Option<&Located> {
-        for n in names {
-            let mut hits: Vec<&&Located> = job_fields
-                .iter()
-                .filter(|l| l.field.name.eq_ignore_ascii_case(n) && want(l.field))
-                .collect();
-            hits.sort_by_key(|l| depth_of(l));
-            if let Some(h) = hits.first()
-                && depth_of(h) <= 2
-            {
-                return Some(h);
-            }
-        }
-        None
-    };
-    let text = |f: &Field| is_string(f);
-    let progress_type = |f: &Field| {
-        matches!(
-            DocType::parse(&f.type_text),
-            DocType::String | DocType::Integer(_) | DocType::Number
-        )
-    };
-    let mut comments = Vec::new();
+    let job = Job::new(&p, status);
     let mut m = MapBuilder::new();
     let (documented, sent) = state_values(status);
-    let mut status_comments = vec![review(
-        &status.place,
-        format!(
-            "`{}` is the field whose {} look like job states",
-            status.place,
-            if documented.is_empty() {
-                "example values"
-            } else {
-                "documented values"
-            }
-        ),
-    )];
-    if job_list {
-        status_comments.push(review(
-            &status.place,
-            "the job comes in a list: the first element is read (`/0/`)".into(),
-        ));
+    p.put_status(&job, &documented, &mut m);
+    p.put_job_id_param(model, &mut m);
+    let (lists, unplaced) = state_lists(&documented, &sent);
+    if let Some(c) = p.missing_states(status, &lists, &documented, &sent) {
+        return (vec![c], None);
     }
-    m.put_with(status_comments, "status", Node::Str(fix(&status.pointer)));
-    // job_id_param: the parameter carrying the job id.
-    let path_params: Vec<&str> = model
-        .parameters
-        .iter()
-        .filter(|p| p.location == "path" && p.name != "project_id")
-        .map(|p| p.name.as_str())
-        .collect();
-    let id_param = if model.parameters.iter().any(|p| p.name == "job_id") {
-        None
-    } else if let Some(last) = path_params.last() {
-        Some(*last)
-    } else {
-        model
-            .parameters
-            .iter()
-            .filter(|p| p.location == "query")
-            .map(|p| p.name.as_str())
-            .find(|n| matches!(*n, "id" | "job_id" | "task_id" | "jobId" | "taskId"))
-    };
-    if let Some(p) = id_param {
-        let c = review(
-            "",
-            format!("`{p}` is taken as the parameter that carries the job id"),
-        );
-        m.put_with(vec![c], "job_id_param", Node::Str(p.to_owned()));
+    p.put_lists(status, &lists, &sent, &mut m);
+    let comments = p.unplaced(status, &unplaced);
+    p.put_pointers(&job, &mut m);
+    let sub = job.subtask_array(&all);
+    let mut resources = p.resources(&job, sub);
+    let sub_node = sub.and_then(|s| p.subtasks(&job, s, &lists, &mut resources));
+    p.put_resources(resources, &mut m);
+    if let Some(n) = sub_node {
+        m.put("subtasks", n);
     }
-    // The four lists.
-    let mut lists: [(State, Vec<String>, Vec<String>); 4] = [
+    (comments, Some(m.build()))
+}
+
+/// The four state lists of a status's values (documented, then sent), and the values none
+/// takes.
+fn state_lists(documented: &[String], sent: &[String]) -> (Lists, Vec<String>) {
+    let mut lists: Lists = [
         (State::Pending, Vec::new(), Vec::new()),
         (State::Running, Vec::new(), Vec::new()),
         (State::Succeeded, Vec::new(), Vec::new()),
         (State::Failed, Vec::new(), Vec::new()),
     ];
     let mut unplaced = Vec::new();
-    for v in documented.iter().chain(&sent) {
+    for v in documented.iter().chain(sent) {
         match classify(v) {
             Some((s, why)) => {
                 let slot = lists.iter_mut().find(|(k, _, _)| *k == s).expect("a list");
@@ -408,354 +300,336 @@ pub fn propose(
     // `creating`/`available`/`error` is no job's); only a status it lists none of gets the
     // usual ones.
     if documented.is_empty() {
-        assume_usual(&mut lists, &sent);
+        assume_usual(&mut lists, sent);
     }
-    if lists[1..].iter().any(|(_, v, _)| v.is_empty()) {
+    (lists, unplaced)
+}
+
+/// Values as a comment lists them: `a`, `b`.
+fn quoted<'v>(values: impl IntoIterator<Item = &'v String>) -> String {
+    values
+        .into_iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether a field's type can carry a progress (a string or a number).
+fn progress_type(f: &Field) -> bool {
+    matches!(
+        DocType::parse(&f.type_text),
+        DocType::String | DocType::Integer(_) | DocType::Number
+    )
+}
+
+/// Whether a field is named like the id of what a job works on (`parent`: the place of the
+/// object it is in), not like the job's own ids.
+fn resource_like(f: &Field, parent: &str) -> bool {
+    let n = f.name.to_ascii_lowercase();
+    let own = [
+        "job_id",
+        "task_id",
+        "project_id",
+        "domain_id",
+        "tenant_id",
+        "user_id",
+        "request_id",
+        "jobid",
+        "taskid",
+        "uid",
+        "sub_job_id",
+    ];
+    if own.contains(&n.as_str()) || !is_string(f) && !is_array(f) {
+        return false;
+    }
+    let idish =
+        n.ends_with("_id") || n.ends_with("id") && f.name.ends_with("ID") || f.name.ends_with("Id");
+    let ids = is_array(f) && (n.ends_with("_ids") || n.ends_with("ids"));
+    let object_id = n == "id"
+        && [
+            "instance", "resource", "server", "volume", "cluster", "image", "node",
+        ]
+        .iter()
+        .any(|o| parent.to_ascii_lowercase().ends_with(o));
+    idish || ids || object_id
+}
+
+impl Located<'_> {
+    /// The doc place of the object the field is in (empty at the top).
+    fn parent(&self) -> &str {
+        self.place.rsplit_once('.').map_or("", |(p, _)| p)
+    }
+}
+
+/// A proposal being made: the response's fields, those widened (which no pointer reads), and
+/// the review lines written so far.
+struct Proposal<'a, 'm> {
+    all: &'a [Located<'m>],
+    widened: &'a BTreeSet<String>,
+    /// The response's place (`response 200 `).
+    place: String,
+    reviews: &'a mut Vec<(String, String)>,
+}
+
+impl<'a, 'm> Proposal<'a, 'm> {
+    /// Records why the draft guessed at the place `at`, and returns it as a comment.
+    fn review(&mut self, at: &str, why: String) -> String {
+        self.reviews
+            .push((format!("{}{at}", self.place), why.clone()));
+        format!("review: {why}")
+    }
+
+    /// Whether a field's schema accepts more than the page's type, so no pointer reads it.
+    fn is_widened(&self, l: &Located) -> bool {
+        self.widened.contains(&format!("{}{}", self.place, l.place))
+    }
+
+    /// The field that looks most like the job status, if any does.
+    fn status(&self) -> Option<&'a Located<'m>> {
+        self.all
+            .iter()
+            .map(|l| (l, status_score(l)))
+            .filter(|(l, s)| *s > 0 && !self.is_widened(l))
+            .max_by_key(|(l, s)| (*s, -(l.pointer.len() as i64)))
+            .map(|(l, _)| l)
+    }
+
+    /// The review saying why there is no proposal when no field looks like a job status.
+    fn no_status(&mut self) -> String {
+        let named = self
+            .all
+            .iter()
+            .find(|l| l.field.name.eq_ignore_ascii_case("status") && l.arrays == 0);
+        let why = match named {
+            Some(l) => format!(
+                "no field lists values that look like job states, so no x-cloudjobs-job; `{}` may be the status: add one by hand if this is a job query",
+                l.pointer
+            ),
+            None => "no field lists values that look like job states: not a job query, so no x-cloudjobs-job".into(),
+        };
+        self.review("", why)
+    }
+
+    /// Puts the `status` pointer, saying why that field and that a job in a list is read
+    /// at its first element.
+    fn put_status(&mut self, job: &Job, documented: &[String], m: &mut MapBuilder) {
+        let status = job.status;
+        let mut status_comments = vec![self.review(
+            &status.place,
+            format!(
+                "`{}` is the field whose {} look like job states",
+                status.place,
+                if documented.is_empty() {
+                    "example values"
+                } else {
+                    "documented values"
+                }
+            ),
+        )];
+        if job.in_list() {
+            status_comments.push(self.review(
+                &status.place,
+                "the job comes in a list: the first element is read (`/0/`)".into(),
+            ));
+        }
+        m.put_with(
+            status_comments,
+            "status",
+            Node::Str(job.fix(&status.pointer)),
+        );
+    }
+
+    /// Puts `job_id_param`: the parameter carrying the job id (none when it is `job_id`).
+    fn put_job_id_param(&mut self, model: &DocModel, m: &mut MapBuilder) {
+        let path_params: Vec<&str> = model
+            .parameters
+            .iter()
+            .filter(|p| p.location == "path" && p.name != "project_id")
+            .map(|p| p.name.as_str())
+            .collect();
+        let id_param = if model.parameters.iter().any(|p| p.name == "job_id") {
+            None
+        } else if let Some(last) = path_params.last() {
+            Some(*last)
+        } else {
+            model
+                .parameters
+                .iter()
+                .filter(|p| p.location == "query")
+                .map(|p| p.name.as_str())
+                .find(|n| matches!(*n, "id" | "job_id" | "task_id" | "jobId" | "taskId"))
+        };
+        if let Some(p) = id_param {
+            let c = self.review(
+                "",
+                format!("`{p}` is taken as the parameter that carries the job id"),
+            );
+            m.put_with(vec![c], "job_id_param", Node::Str(p.to_owned()));
+        }
+    }
+
+    /// The review saying why there is no proposal when a state other than pending has no
+    /// value.
+    fn missing_states(
+        &mut self,
+        status: &Located,
+        lists: &Lists,
+        documented: &[String],
+        sent: &[String],
+    ) -> Option<String> {
         let missing: Vec<&str> = lists[1..]
             .iter()
             .filter(|(_, v, _)| v.is_empty())
             .map(|(s, _, _)| s.key())
             .collect();
-        let c = review(
+        if missing.is_empty() {
+            return None;
+        }
+        Some(self.review(
             &status.place,
             format!(
                 "`{}` looks like the job status ({}), but no value is {}: no x-cloudjobs-job proposed; write one by hand",
                 status.pointer,
-                documented
-                    .iter()
-                    .chain(&sent)
-                    .map(|v| format!("`{v}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                quoted(documented.iter().chain(sent)),
                 missing.join(" or ")
             ),
-        );
-        return (vec![c], None);
+        ))
     }
-    for (state, values, whys) in &lists {
-        let mut c = Vec::new();
-        if !values.is_empty() {
-            c.push(review(&status.place, whys.join("; ")));
+
+    /// Puts the four state lists, each saying why its values are there and which of them
+    /// only the examples send.
+    fn put_lists(&mut self, status: &Located, lists: &Lists, sent: &[String], m: &mut MapBuilder) {
+        for (state, values, whys) in lists {
+            let mut c = Vec::new();
+            if !values.is_empty() {
+                c.push(self.review(&status.place, whys.join("; ")));
+            }
+            let from_examples: Vec<&String> = values.iter().filter(|v| sent.contains(v)).collect();
+            if !from_examples.is_empty() {
+                c.push(self.review(
+                    &status.place,
+                    format!(
+                        "{} only in the page's examples, not in its table",
+                        quoted(from_examples)
+                    ),
+                ));
+            }
+            m.put_with(c, state.key(), Node::Flow(values.clone()));
         }
-        let from_examples: Vec<&String> = values.iter().filter(|v| sent.contains(v)).collect();
-        if !from_examples.is_empty() {
-            c.push(review(
-                &status.place,
-                format!(
-                    "{} only in the page's examples, not in its table",
-                    from_examples
-                        .iter()
-                        .map(|v| format!("`{v}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-        m.put_with(c, state.key(), Node::Flow(values.clone()));
     }
-    if !unplaced.is_empty() {
-        comments.push(review(
+
+    /// The comment on the status values in no list, if there are any.
+    fn unplaced(&mut self, status: &Located, unplaced: &[String]) -> Vec<String> {
+        if unplaced.is_empty() {
+            return Vec::new();
+        }
+        vec![self.review(
             &status.place,
             format!(
                 "{} in no list (read as unknown: never terminal); place them",
-                unplaced
-                    .iter()
-                    .map(|v| format!("`{v}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                quoted(unplaced)
             ),
-        ));
+        )]
     }
-    let mut pointer = |key: &str, names: &[&str], want: fn(&Field) -> bool, m: &mut MapBuilder| {
-        if let Some(l) = find(names, want) {
-            let c = review(&l.place, format!("`{}` by its name", l.place));
-            m.put_with(vec![c], key, Node::Str(fix(&l.pointer)));
-        }
-    };
-    pointer(
-        "id",
-        &["job_id", "task_id", "jobId", "taskId", "id", "uid"],
-        text,
-        &mut m,
-    );
-    pointer(
-        "progress",
-        &["progress", "process", "percent", "percentage"],
-        progress_type,
-        &mut m,
-    );
-    pointer(
-        "error_code",
-        &[
+
+    /// Puts the pointers found by name: the job's id, progress, error code and reason.
+    fn put_pointers(&mut self, job: &Job, m: &mut MapBuilder) {
+        self.put_named(
+            job,
+            "id",
+            &["job_id", "task_id", "jobId", "taskId", "id", "uid"],
+            is_string,
+            m,
+        );
+        self.put_named(
+            job,
+            "progress",
+            &["progress", "process", "percent", "percentage"],
+            progress_type,
+            m,
+        );
+        self.put_named(
+            job,
             "error_code",
-            "errorCode",
-            "fail_code",
-            "failed_code",
-            "err_code",
-        ],
-        text,
-        &mut m,
-    );
-    pointer(
-        "error_reason",
-        &[
-            "fail_reason",
-            "failed_reason",
-            "fail_msg",
-            "error_msg",
-            "error_message",
-            "errorMessage",
-            "failed_detail",
-            "reason",
-        ],
-        text,
-        &mut m,
-    );
-    // Sub-tasks: an array in the job whose elements have a status.
-    let mut subs: Vec<&Located> = all
-        .iter()
-        .filter(|l| {
-            l.pointer.starts_with(&format!("{job_ptr}/"))
-                && l.arrays == status.arrays
-                && is_array(l.field)
-                && l.field.children.iter().any(|c| {
-                    matches!(
-                        c.name.to_ascii_lowercase().as_str(),
-                        "status" | "state" | "phase"
-                    )
-                })
-        })
-        .collect();
-    // Arrays named as sub-jobs first (`sub_jobs_result` before `results`).
-    subs.sort_by_key(|l| !l.field.name.to_ascii_lowercase().contains("sub"));
-    let sub = subs.first().copied();
-    let mut resources: Vec<(String, String)> = Vec::new();
-    let resource_like = |f: &Field, parent: &str| -> bool {
-        let n = f.name.to_ascii_lowercase();
-        let own = [
-            "job_id",
-            "task_id",
-            "project_id",
-            "domain_id",
-            "tenant_id",
-            "user_id",
-            "request_id",
-            "jobid",
-            "taskid",
-            "uid",
-            "sub_job_id",
-        ];
-        if own.contains(&n.as_str()) || !text(f) && !is_array(f) {
-            return false;
-        }
-        let idish = n.ends_with("_id")
-            || n.ends_with("id") && f.name.ends_with("ID")
-            || f.name.ends_with("Id");
-        let ids = is_array(f) && (n.ends_with("_ids") || n.ends_with("ids"));
-        let object_id = n == "id"
-            && [
-                "instance", "resource", "server", "volume", "cluster", "image", "node",
-            ]
-            .iter()
-            .any(|o| parent.to_ascii_lowercase().ends_with(o));
-        idish || ids || object_id
-    };
-    for l in &job_fields {
-        let rel_depth = depth_of(l);
-        if !(2..=3).contains(&rel_depth) {
-            continue;
-        }
-        if sub.is_some_and(|s| l.pointer.starts_with(&s.pointer)) {
-            continue;
-        }
-        let parent = l.place.rsplit_once('.').map_or("", |(p, _)| p);
-        if resource_like(l.field, parent) {
-            let p = if is_array(l.field) {
-                format!("{}/*", fix(&l.pointer))
-            } else {
-                fix(&l.pointer)
-            };
-            resources.push((p, l.place.clone()));
+            &[
+                "error_code",
+                "errorCode",
+                "fail_code",
+                "failed_code",
+                "err_code",
+            ],
+            is_string,
+            m,
+        );
+        self.put_named(
+            job,
+            "error_reason",
+            &[
+                "fail_reason",
+                "failed_reason",
+                "fail_msg",
+                "error_msg",
+                "error_message",
+                "errorMessage",
+                "failed_detail",
+                "reason",
+            ],
+            is_string,
+            m,
+        );
+    }
+
+    /// Puts `key`: the pointer of the job's field of one of `names`, if there is one.
+    fn put_named(
+        &mut self,
+        job: &Job,
+        key: &str,
+        names: &[&str],
+        want: fn(&Field) -> bool,
+        m: &mut MapBuilder,
+    ) {
+        if let Some(l) = job.find(names, want) {
+            let c = self.review(&l.place, format!("`{}` by its name", l.place));
+            m.put_with(vec![c], key, Node::Str(job.fix(&l.pointer)));
         }
     }
-    // Ids in the elements of a list of the job that is not its sub-tasks (`results`).
-    for l in all.iter().filter(|l| {
-        l.arrays == status.arrays + 1
-            && l.pointer.starts_with(&format!("{job_ptr}/"))
-            && l.pointer.rsplit('/').nth(1) == Some("*")
-            && depth_of(l) <= 4
-            && !widened.contains(&format!("{place}{}", l.place))
-            && sub.is_none_or(|s| !l.pointer.starts_with(&format!("{}/", s.pointer)))
-    }) {
-        let parent = l.place.rsplit_once('.').map_or("", |(p, _)| p);
-        if resource_like(l.field, parent) && !is_array(l.field) {
-            resources.push((fix(&l.pointer), l.place.clone()));
+
+    /// The ids of what the job works on, as (pointer, place): in the job (not in its
+    /// sub-tasks `sub`) and in its other lists.
+    fn resources(&self, job: &Job, sub: Option<&Located>) -> Vec<(String, String)> {
+        let mut resources = Vec::new();
+        for l in &job.fields {
+            let rel_depth = job.depth_of(l);
+            if !(2..=3).contains(&rel_depth) {
+                continue;
+            }
+            if sub.is_some_and(|s| l.pointer.starts_with(&s.pointer)) {
+                continue;
+            }
+            resources.extend(job.resource(l));
         }
-    }
-    let mut sub_node = None;
-    if let Some(s) = sub {
-        let items = fix(&s.pointer);
-        let within: Vec<&Located> = all
-            .iter()
-            .filter(|l| {
-                l.pointer.starts_with(&format!("{}/*/", s.pointer))
-                    && l.arrays == s.arrays + 1
-                    && !widened.contains(&format!("{place}{}", l.place))
-            })
-            .collect();
-        let rel = |l: &Located| {
-            l.pointer
-                .strip_prefix(&format!("{}/*", s.pointer))
-                .unwrap_or("")
-                .to_owned()
-        };
-        // By name, then nearest: a field of the sub-task or of an object in it
-        // (`/status/phase`, `/metadata/uid`).
-        let depth = |l: &Located| rel(l).matches('/').count();
-        let pick = |names: &[&str], want: fn(&Field) -> bool| -> Option<&Located> {
-            names.iter().find_map(|n| {
-                within
-                    .iter()
-                    .filter(|l| {
-                        l.field.name.eq_ignore_ascii_case(n) && want(l.field) && depth(l) <= 2
-                    })
-                    .min_by_key(|l| depth(l))
-                    .copied()
-            })
-        };
-        if let Some(st) = pick(&["status", "state", "phase"], text) {
-            let mut sm = MapBuilder::new();
-            let c = review(
-                &s.place,
-                format!("`{}` is an array of sub-tasks with a status", s.place),
-            );
-            sm.put_with(vec![c], "items", Node::Str(items.clone()));
-            let total_name = format!("{}_total", s.field.name);
-            if let Some(t) = job_fields.iter().find(|l| {
-                l.field.name == total_name
-                    || (l.field.name.ends_with("_total")
-                        && l.pointer.rsplit_once('/').map(|x| x.0)
-                            == s.pointer.rsplit_once('/').map(|x| x.0))
-            }) {
-                let c = review(&t.place, format!("`{}`: the count of sub-tasks", t.place));
-                sm.put_with(vec![c], "total", Node::Str(fix(&t.pointer)));
+        // Ids in the elements of a list of the job that is not its sub-tasks (`results`).
+        for l in self.all.iter().filter(|l| {
+            l.arrays == job.status.arrays + 1
+                && job.contains(l)
+                && l.pointer.rsplit('/').nth(1) == Some("*")
+                && job.depth_of(l) <= 4
+                && !self.is_widened(l)
+                && sub.is_none_or(|s| !l.pointer.starts_with(&format!("{}/", s.pointer)))
+        }) {
+            if !is_array(l.field) {
+                resources.extend(job.resource(l));
             }
-            for (key, names, want) in [
-                (
-                    "id",
-                    &["job_id", "task_id", "id", "uid", "jobId", "taskId"][..],
-                    text as fn(&Field) -> bool,
-                ),
-                (
-                    "name",
-                    &[
-                        "job_type",
-                        "task_type",
-                        "type",
-                        "name",
-                        "task_name",
-                        "job_name",
-                    ][..],
-                    text,
-                ),
-            ] {
-                if let Some(l) = pick(names, want) {
-                    sm.put(key, Node::Str(rel(l)));
-                }
-            }
-            sm.put("status", Node::Str(rel(st)));
-            for (key, names) in [
-                (
-                    "error_code",
-                    &["error_code", "errorCode", "fail_code", "failed_code"][..],
-                ),
-                (
-                    "error_reason",
-                    &[
-                        "fail_reason",
-                        "failed_reason",
-                        "fail_msg",
-                        "error_msg",
-                        "error_message",
-                        "failed_detail",
-                        "reason",
-                    ][..],
-                ),
-            ] {
-                if let Some(l) = pick(names, text) {
-                    sm.put(key, Node::Str(rel(l)));
-                }
-            }
-            // Sub-task states: the job's lists unless its values differ.
-            let sub_values: Vec<String> = st
-                .field
-                .values
-                .iter()
-                .cloned()
-                .chain(
-                    st.values
-                        .iter()
-                        .filter_map(|v| v.as_str())
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned),
-                )
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let known: BTreeSet<&String> = lists.iter().flat_map(|(_, v, _)| v).collect();
-            if sub_values.iter().any(|v| !known.contains(v)) {
-                let mut sub_lists: Vec<(State, Vec<String>)> = vec![
-                    (State::Pending, vec![]),
-                    (State::Running, vec![]),
-                    (State::Succeeded, vec![]),
-                    (State::Failed, vec![]),
-                ];
-                for v in &sub_values {
-                    if let Some((s, _)) = classify(v) {
-                        sub_lists
-                            .iter_mut()
-                            .find(|(k, _)| *k == s)
-                            .expect("list")
-                            .1
-                            .push(v.clone());
-                    }
-                }
-                let c = review(
-                    &st.place,
-                    "the sub-task values differ from the job's: own lists, classified the same way"
-                        .into(),
-                );
-                let mut first = true;
-                for (state, values) in sub_lists {
-                    if values.is_empty() && state != State::Pending {
-                        continue;
-                    }
-                    let cs = if first { vec![c.clone()] } else { vec![] };
-                    first = false;
-                    sm.put_with(cs, state.key(), Node::Flow(values));
-                }
-            }
-            // Resources of the sub-tasks.
-            for l in &within {
-                let d = rel(l).matches('/').count();
-                if d > 2 {
-                    continue;
-                }
-                let parent = l.place.rsplit_once('.').map_or("", |(p, _)| p);
-                if resource_like(l.field, parent) {
-                    let p = if is_array(l.field) {
-                        format!("{}/*", fix(&l.pointer))
-                    } else {
-                        fix(&l.pointer)
-                    };
-                    resources.push((p, l.place.clone()));
-                }
-            }
-            sub_node = Some(sm.build());
         }
+        resources
     }
-    if !resources.is_empty() {
-        let c = review(
+
+    /// Puts `resources`, saying which fields they are.
+    fn put_resources(&mut self, resources: Vec<(String, String)>, m: &mut MapBuilder) {
+        if resources.is_empty() {
+            return;
+        }
+        let c = self.review(
             "",
             format!(
                 "resources: the ids of {} (fields named like ids of what the job works on)",
@@ -777,10 +651,346 @@ pub fn propose(
             ),
         );
     }
-    if let Some(n) = sub_node {
-        m.put("subtasks", n);
+
+    /// The `subtasks` node of the array `s`, if its elements have a status; the ids of what
+    /// they work on go to `resources`.
+    fn subtasks(
+        &mut self,
+        job: &Job,
+        s: &'a Located<'m>,
+        lists: &Lists,
+        resources: &mut Vec<(String, String)>,
+    ) -> Option<Node> {
+        let items = job.fix(&s.pointer);
+        let sub = Subtasks::new(self, s);
+        let st = sub.pick(&["status", "state", "phase"], is_string)?;
+        let mut sm = MapBuilder::new();
+        let c = self.review(
+            &s.place,
+            format!("`{}` is an array of sub-tasks with a status", s.place),
+        );
+        sm.put_with(vec![c], "items", Node::Str(items));
+        self.put_sub_total(job, s, &mut sm);
+        sub.put_fields(st, &mut sm);
+        self.put_sub_states(st, lists, &mut sm);
+        resources.extend(sub.resources(job));
+        Some(sm.build())
     }
-    (comments, Some(m.build()))
+
+    /// Puts the sub-tasks' `total`: the job's field counting them.
+    fn put_sub_total(&mut self, job: &Job, s: &Located, sm: &mut MapBuilder) {
+        let total_name = format!("{}_total", s.field.name);
+        if let Some(t) = job.fields.iter().find(|l| {
+            l.field.name == total_name
+                || (l.field.name.ends_with("_total")
+                    && l.pointer.rsplit_once('/').map(|x| x.0)
+                        == s.pointer.rsplit_once('/').map(|x| x.0))
+        }) {
+            let c = self.review(&t.place, format!("`{}`: the count of sub-tasks", t.place));
+            sm.put_with(vec![c], "total", Node::Str(job.fix(&t.pointer)));
+        }
+    }
+
+    /// Puts the sub-tasks' own state lists when the values of their status `st` differ from
+    /// the job's.
+    fn put_sub_states(&mut self, st: &Located, lists: &Lists, sm: &mut MapBuilder) {
+        // Sub-task states: the job's lists unless its values differ.
+        let sub_values: Vec<String> = st
+            .field
+            .values
+            .iter()
+            .cloned()
+            .chain(
+                st.values
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+            )
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let known: BTreeSet<&String> = lists.iter().flat_map(|(_, v, _)| v).collect();
+        if !sub_values.iter().any(|v| !known.contains(v)) {
+            return;
+        }
+        let mut sub_lists: Vec<(State, Vec<String>)> = vec![
+            (State::Pending, vec![]),
+            (State::Running, vec![]),
+            (State::Succeeded, vec![]),
+            (State::Failed, vec![]),
+        ];
+        for v in &sub_values {
+            if let Some((s, _)) = classify(v) {
+                sub_lists
+                    .iter_mut()
+                    .find(|(k, _)| *k == s)
+                    .expect("list")
+                    .1
+                    .push(v.clone());
+            }
+        }
+        let c = self.review(
+            &st.place,
+            "the sub-task values differ from the job's: own lists, classified the same way".into(),
+        );
+        let mut first = true;
+        for (state, values) in sub_lists {
+            if values.is_empty() && state != State::Pending {
+                continue;
+            }
+            let cs = if first { vec![c.clone()] } else { vec![] };
+            first = false;
+            sm.put_with(cs, state.key(), Node::Flow(values));
+        }
+    }
+}
+
+/// The job object around the status field: where it is and its fields.
+struct Job<'a, 'm> {
+    status: &'a Located<'m>,
+    /// The job object's pointer (empty: the body).
+    pointer: String,
+    /// Fields of the job object (below its pointer, with no further array on the way, none
+    /// widened).
+    fields: Vec<&'a Located<'m>>,
+}
+
+impl<'a, 'm> Job<'a, 'm> {
+    /// The job object of the status field `status`, with its fields.
+    fn new(p: &Proposal<'a, 'm>, status: &'a Located<'m>) -> Self {
+        let pointer = job_pointer(status);
+        let fields = p
+            .all
+            .iter()
+            .filter(|l| {
+                l.pointer.starts_with(&format!("{pointer}/"))
+                    && l.arrays == status.arrays
+                    && !p.is_widened(l)
+            })
+            .collect();
+        Job {
+            status,
+            pointer,
+            fields,
+        }
+    }
+
+    /// Whether the job comes in a list.
+    fn in_list(&self) -> bool {
+        self.status.arrays > 0
+    }
+
+    /// A pointer as the job reads it: a `*` of a list the job is in becomes `0`.
+    fn fix(&self, p: &str) -> String {
+        if self.in_list() {
+            p.replacen("/*", "/0", 1)
+        } else {
+            p.to_owned()
+        }
+    }
+
+    /// Whether a field is below the job object.
+    fn contains(&self, l: &Located) -> bool {
+        l.pointer.starts_with(&format!("{}/", self.pointer))
+    }
+
+    /// How many levels below the job object a field is (99: not below it).
+    fn depth_of(&self, l: &Located) -> usize {
+        l.pointer
+            .strip_prefix(&self.pointer)
+            .map_or(99, |r| r.matches('/').count())
+    }
+
+    /// The job's field of the first of `names` (of a type `want` takes) at most two levels
+    /// down, the nearest first.
+    fn find(&self, names: &[&str], want: fn(&Field) -> bool) -> Option<&'a Located<'m>> {
+        for n in names {
+            let mut hits: Vec<&&Located> = self
+                .fields
+                .iter()
+                .filter(|l| l.field.name.eq_ignore_ascii_case(n) && want(l.field))
+                .collect();
+            hits.sort_by_key(|l| self.depth_of(l));
+            if let Some(h) = hits.first()
+                && self.depth_of(h) <= 2
+            {
+                return Some(h);
+            }
+        }
+        None
+    }
+
+    /// The array of sub-tasks: an array in the job whose elements have a status.
+    fn subtask_array(&self, all: &'a [Located<'m>]) -> Option<&'a Located<'m>> {
+        let mut subs: Vec<&Located> = all
+            .iter()
+            .filter(|l| {
+                self.contains(l)
+                    && l.arrays == self.status.arrays
+                    && is_array(l.field)
+                    && l.field.children.iter().any(|c| {
+                        matches!(
+                            c.name.to_ascii_lowercase().as_str(),
+                            "status" | "state" | "phase"
+                        )
+                    })
+            })
+            .collect();
+        // Arrays named as sub-jobs first (`sub_jobs_result` before `results`).
+        subs.sort_by_key(|l| !l.field.name.to_ascii_lowercase().contains("sub"));
+        subs.first().copied()
+    }
+
+    /// The (pointer, place) of a field named like the id of what the job works on (`/*`
+    /// after the pointer of an array of them).
+    fn resource(&self, l: &Located) -> Option<(String, String)> {
+        if !resource_like(l.field, l.parent()) {
+            return None;
+        }
+        let p = if is_array(l.field) {
+            format!("{}/*", self.fix(&l.pointer))
+        } else {
+            self.fix(&l.pointer)
+        };
+        Some((p, l.place.clone()))
+    }
+}
+
+/// The pointer of the job object: where the status is, or above it for a status object
+/// (`/status/phase`).
+fn job_pointer(status: &Located) -> String {
+    let segments: Vec<&str> = status.pointer.split('/').skip(1).collect();
+    let parent_ptr = segments[..segments.len() - 1].join("/");
+    let parent_ptr = if parent_ptr.is_empty() {
+        String::new()
+    } else {
+        format!("/{parent_ptr}")
+    };
+    let status_object = segments.len() >= 2
+        && matches!(
+            status.field.name.to_ascii_lowercase().as_str(),
+            "phase" | "state"
+        )
+        || (segments.len() >= 2 && segments[segments.len() - 2].eq_ignore_ascii_case("status"));
+    if status_object {
+        let up: Vec<&str> = parent_ptr.split('/').skip(1).collect();
+        if up.len() <= 1 {
+            String::new()
+        } else {
+            format!("/{}", up[..up.len() - 1].join("/"))
+        }
+    } else {
+        parent_ptr
+    }
+}
+
+/// The fields of the elements of a sub-task array, with pointers relative to an element.
+struct Subtasks<'a, 'm> {
+    array: &'a Located<'m>,
+    within: Vec<&'a Located<'m>>,
+}
+
+impl<'a, 'm> Subtasks<'a, 'm> {
+    /// The fields of the elements of `array` (none widened).
+    fn new(p: &Proposal<'a, 'm>, array: &'a Located<'m>) -> Self {
+        let within = p
+            .all
+            .iter()
+            .filter(|l| {
+                l.pointer.starts_with(&format!("{}/*/", array.pointer))
+                    && l.arrays == array.arrays + 1
+                    && !p.is_widened(l)
+            })
+            .collect();
+        Subtasks { array, within }
+    }
+
+    /// A field's pointer relative to its sub-task.
+    fn rel(&self, l: &Located) -> String {
+        l.pointer
+            .strip_prefix(&format!("{}/*", self.array.pointer))
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    /// How many levels below its sub-task a field is.
+    fn depth(&self, l: &Located) -> usize {
+        self.rel(l).matches('/').count()
+    }
+
+    /// The sub-task's field of the first of `names` (of a type `want` takes) that there is.
+    fn pick(&self, names: &[&str], want: fn(&Field) -> bool) -> Option<&'a Located<'m>> {
+        // By name, then nearest: a field of the sub-task or of an object in it
+        // (`/status/phase`, `/metadata/uid`).
+        names.iter().find_map(|n| {
+            self.within
+                .iter()
+                .filter(|l| {
+                    l.field.name.eq_ignore_ascii_case(n) && want(l.field) && self.depth(l) <= 2
+                })
+                .min_by_key(|l| self.depth(l))
+                .copied()
+        })
+    }
+
+    /// Puts the sub-task's pointers: its id and name, its status `st`, its error code and
+    /// reason.
+    fn put_fields(&self, st: &Located, sm: &mut MapBuilder) {
+        for (key, names) in [
+            (
+                "id",
+                &["job_id", "task_id", "id", "uid", "jobId", "taskId"][..],
+            ),
+            (
+                "name",
+                &[
+                    "job_type",
+                    "task_type",
+                    "type",
+                    "name",
+                    "task_name",
+                    "job_name",
+                ][..],
+            ),
+        ] {
+            if let Some(l) = self.pick(names, is_string) {
+                sm.put(key, Node::Str(self.rel(l)));
+            }
+        }
+        sm.put("status", Node::Str(self.rel(st)));
+        for (key, names) in [
+            (
+                "error_code",
+                &["error_code", "errorCode", "fail_code", "failed_code"][..],
+            ),
+            (
+                "error_reason",
+                &[
+                    "fail_reason",
+                    "failed_reason",
+                    "fail_msg",
+                    "error_msg",
+                    "error_message",
+                    "failed_detail",
+                    "reason",
+                ][..],
+            ),
+        ] {
+            if let Some(l) = self.pick(names, is_string) {
+                sm.put(key, Node::Str(self.rel(l)));
+            }
+        }
+    }
+
+    /// The ids of what the sub-tasks work on, as (pointer, place).
+    fn resources(&self, job: &Job) -> Vec<(String, String)> {
+        self.within
+            .iter()
+            .filter(|l| self.depth(l) <= 2)
+            .filter_map(|l| job.resource(l))
+            .collect()
+    }
 }
 
 #[cfg(test)]
