@@ -26,11 +26,12 @@ use serde_json::Value;
 use crate::arguments::DraftArgs;
 use crate::drift::{self, Verdict};
 use crate::fetch::{Fetcher, sha256_hex};
-use crate::model::DocModel;
+use crate::model::{DocModel, Parameter, Response};
 use crate::outcome::Outcome;
 use crate::reader;
 use crate::spec::{GITHUB_RAW, SpecFile};
-use build::{Schemas, Side, example_bodies, pascal, singular};
+use build::{Schemas, Side, example_bodies, pascal, reference, singular};
+use services::Service;
 use yaml::{MapBuilder, Node};
 
 /// Where the page came from, as the sources entry records it.
@@ -161,6 +162,8 @@ pub(crate) fn run_draft(root: &Path, a: &DraftArgs) -> Outcome {
     }
 }
 
+/// `docs draft` without `--eval`: reads the page (a file or a URL), drafts it, and writes
+/// or prints the draft with its summary.
 fn draft_command(root: &Path, a: &DraftArgs) -> Result<Outcome, String> {
     if a.eval {
         return eval::run(root, a);
@@ -183,96 +186,125 @@ fn draft_command(root: &Path, a: &DraftArgs) -> Result<Outcome, String> {
         ));
     }
     let remote = source.starts_with("https://") || source.starts_with("http://");
-    let (file, bytes, mut origin, shown) = if remote {
-        let bytes = Fetcher::from_env()?.get(source)?;
-        let name = source
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_owned();
-        let safe: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let safe = if safe.trim_matches('.').is_empty() {
-            "document".to_owned()
-        } else {
-            safe
-        };
-        let dir = root
-            .join("target/docs-draft")
-            .join(&sha256_hex(&bytes)[..16]);
-        let file = dir.join(&safe);
-        crate::commands::save(&file, &bytes)?;
-        (file, bytes, origin_of_url(source), name)
+    let mut page = if remote {
+        download(root, source)?
     } else {
-        let path = PathBuf::from(source);
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("{}: cannot read it: {e}", path.display()))?;
-        let shown = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("the page")
-            .to_owned();
-        let origin = match &a.url {
-            Some(u) => {
-                let mut o = origin_of_url(u);
-                if let Some(r) = &a.revision {
-                    o.revision = Some(r.clone());
-                    o.note = None;
-                    o.reviews.retain(|r| !r.contains("set revision"));
-                }
-                o
-            }
-            None => Origin {
-                url: format!("https://docs.invalid/{}", url_segment(&shown)),
-                note: Some(format!(
-                    "drafted from a local file named {shown}; replace url with the page's published address"
-                )),
-                reviews: vec![
-                    "review: drafted from a local file: put the page's published address in url (give --url)".into(),
-                ],
-                ..Origin::default()
-            },
-        };
-        (path, bytes, origin, shown)
+        read_local(source, a)?
     };
     if remote && let Some(r) = &a.revision {
-        origin.revision = Some(r.clone());
-        origin.note = None;
-        origin.reviews.retain(|r| !r.contains("set revision"));
+        set_revision(&mut page.origin, r);
     }
-    let format = reader::format_of(&file, a.format.as_deref())?;
+    let format = reader::format_of(&page.file, a.format.as_deref())?;
     if format == "model" {
         return Err(
             "a draft is made from a page (rst, html or page-text), not a model JSON file".into(),
         );
     }
-    let model = reader::read(root, &file, &format)?;
+    let model = reader::read(root, &page.file, &format)?;
     let input = Input {
         model,
         format,
-        sha256: sha256_hex(&bytes),
-        origin,
+        sha256: sha256_hex(&page.bytes),
+        origin: page.origin,
         service: a.service.clone(),
         date,
-        shown,
+        shown: page.shown,
     };
+    write_draft(&input, a)
+}
+
+/// A page to draft: the file the reader reads, its bytes, where it came from and how it is
+/// named.
+struct Page {
+    file: PathBuf,
+    bytes: Vec<u8>,
+    origin: Origin,
+    shown: String,
+}
+
+/// Downloads a page and saves it under `target/docs-draft/` for the reader.
+fn download(root: &Path, source: &str) -> Result<Page, String> {
+    let bytes = Fetcher::from_env()?.get(source)?;
+    let name = source
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    let safe = safe_chars(&name);
+    let safe = if safe.trim_matches('.').is_empty() {
+        "document".to_owned()
+    } else {
+        safe
+    };
+    let dir = root
+        .join("target/docs-draft")
+        .join(&sha256_hex(&bytes)[..16]);
+    let file = dir.join(&safe);
+    crate::commands::save(&file, &bytes)?;
+    Ok(Page {
+        file,
+        bytes,
+        origin: origin_of_url(source),
+        shown: name,
+    })
+}
+
+/// Reads a local page; its origin is `--url` (at `--revision`), else a placeholder to
+/// replace.
+fn read_local(source: &str, a: &DraftArgs) -> Result<Page, String> {
+    let path = PathBuf::from(source);
+    let bytes =
+        std::fs::read(&path).map_err(|e| format!("{}: cannot read it: {e}", path.display()))?;
+    let shown = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("the page")
+        .to_owned();
+    let origin = match &a.url {
+        Some(u) => {
+            let mut o = origin_of_url(u);
+            if let Some(r) = &a.revision {
+                set_revision(&mut o, r);
+            }
+            o
+        }
+        None => Origin {
+            url: format!("https://docs.invalid/{}", url_segment(&shown)),
+            note: Some(format!(
+                "drafted from a local file named {shown}; replace url with the page's published address"
+            )),
+            reviews: vec![
+                "review: drafted from a local file: put the page's published address in url (give --url)".into(),
+            ],
+            ..Origin::default()
+        },
+    };
+    Ok(Page {
+        file: path,
+        bytes,
+        origin,
+        shown,
+    })
+}
+
+/// Records the commit the caller names, which settles the unknown revision.
+fn set_revision(o: &mut Origin, revision: &str) {
+    o.revision = Some(revision.to_owned());
+    o.note = None;
+    o.reviews.retain(|r| !r.contains("set revision"));
+}
+
+/// Drafts the page and writes the draft to `--output` (or stdout), the summary to stderr.
+fn write_draft(input: &Input, a: &DraftArgs) -> Result<Outcome, String> {
     let label = a
         .output
         .as_ref()
         .map_or_else(|| "draft.yaml".to_owned(), |p| p.display().to_string());
-    let d = draft(&input, &label)?;
-    let mut stderr = summary(&d, &label, &input);
+    let d = draft(input, &label)?;
+    let mut stderr = summary(&d, &label, input);
     let stdout = match &a.output {
         Some(out) => {
             crate::commands::save(out, d.text.as_bytes())?;
@@ -288,9 +320,9 @@ fn draft_command(root: &Path, a: &DraftArgs) -> Result<Outcome, String> {
     })
 }
 
-fn url_segment(name: &str) -> String {
-    let s: String = name
-        .chars()
+/// A name with every character but an ASCII letter, a digit, `.`, `-` and `_` made `_`.
+fn safe_chars(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
                 c
@@ -298,7 +330,12 @@ fn url_segment(name: &str) -> String {
                 '_'
             }
         })
-        .collect();
+        .collect()
+}
+
+/// A name as one segment of the placeholder URL of a local page.
+fn url_segment(name: &str) -> String {
+    let s = safe_chars(name);
     if s.is_empty() { "page".into() } else { s }
 }
 
@@ -399,7 +436,56 @@ pub fn draft(input: &Input, label: &str) -> Result<Draft, String> {
     }
 }
 
+/// The draft, with or without the proposed `x-cloudjobs-job`, checked by [`verify`].
 fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, String> {
+    let (method_key, path, op_id) = operation_place(input)?;
+    let mut d = Drafter {
+        input,
+        op_id,
+        schemas: Schemas::default(),
+        warnings: Vec::new(),
+        top_reviews: Vec::new(),
+    };
+    let service = services::find(input.service.as_deref(), input.origin.repository.as_deref())?;
+    let service_name = service_name(service.as_ref(), input);
+    let info = d.info(service.as_ref(), &service_name);
+    // `x-cloudjobs-sources` goes in last, with the departures the responses accept.
+    let source = d.source();
+    let servers = d.servers(service.as_ref(), &service_name);
+    let params = d.parameters(&path);
+    let mut op = d.operation(params);
+    d.put_request_body(&mut op);
+    let model = &input.model;
+    let statuses = statuses(model);
+    let success = statuses
+        .iter()
+        .find(|s| s.starts_with('2'))
+        .cloned()
+        .unwrap_or_else(|| "200".into());
+    // Sub-jobs with the job's structure get the body's schema (recursive.rs).
+    let (filled, job_model, recursive) =
+        recursive::fill(model, &success, &example_bodies(model, &success));
+    d.schemas.root_place = format!("response {success} ");
+    d.schemas.recursive = recursive;
+    let mut responses = d.responses(&filled, &statuses, &success);
+    let (job_reviews, is_job) = d.put_job(
+        &mut op,
+        &mut responses,
+        &filled,
+        &job_model,
+        &success,
+        propose_job,
+    );
+    op.put("responses", responses.build());
+    let text = d.document(info, source, servers, &method_key, &path, op);
+    let draft = d.finish(text, job_reviews);
+    verify(&draft, input, label, is_job)?;
+    Ok(draft)
+}
+
+/// The page's method (lower case), its path (no host, query or trailing `/`), and the
+/// operationId they suggest.
+fn operation_place(input: &Input) -> Result<(String, String, String), String> {
     let model = &input.model;
     let (Some(method), Some(doc_path)) = (model.method.as_deref(), model.path.as_deref()) else {
         return Err(format!(
@@ -423,13 +509,13 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
         }
     };
     let op_id = operation_id(method, &path);
-    let mut schemas = Schemas::default();
-    let mut warnings = Vec::new();
-    let mut top_reviews: Vec<(String, String)> = Vec::new();
+    Ok((method_key, path, op_id))
+}
 
-    // info
-    let service = services::find(input.service.as_deref(), input.origin.repository.as_deref())?;
-    let service_name = match (&service, &input.service) {
+/// The `x-cloudjobs-service` name: the table's, else the one asked for, else the
+/// repository's.
+fn service_name(service: Option<&Service>, input: &Input) -> String {
+    let name = match (service, &input.service) {
         (Some(s), _) => s.name.clone(),
         (None, Some(n)) => n.clone(),
         (None, None) => input
@@ -440,144 +526,215 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
             .unwrap_or("draft")
             .to_owned(),
     };
-    let service_name = clean_name(&service_name);
-    let mut info = MapBuilder::new();
-    let title_prefix = service
-        .as_ref()
-        .map_or_else(|| service_name.to_uppercase(), |s| s.title.clone());
-    info.str(
-        "title",
-        &format!("{title_prefix} - {}", one_line(&model.title)),
-    );
-    info.put("version", Node::Str(input.date.clone()));
-    let mut description = format!(
-        "Drafted by `cargo xtask docs draft` from the page \"{}\" ({}, {}) on {}; every\n`# review:` comment marks a guess to confirm or correct before the spec is used.\n",
-        one_line(&model.title),
-        input.shown,
-        input.format,
-        input.date
-    );
-    if let (Some(repo), Some(p)) = (&input.origin.repository, &input.origin.path) {
-        description.push_str(&format!(
-            "\nSource document: {repo} `{p}` (see `x-cloudjobs-sources` for the revision).\n"
-        ));
-    }
-    info.put("description", Node::Text(description));
-    let mut svc = MapBuilder::new();
-    let svc_comment = match &service {
-        Some(_) => vec![],
-        None => vec![format!(
-            "review: `{service_name}` is not in doctools/services.toml: name guessed"
-        )],
-    };
-    for c in &svc_comment {
-        top_reviews.push((
-            "info x-cloudjobs-service".into(),
-            c["review: ".len()..].to_owned(),
-        ));
-    }
-    svc.str("name", &service_name);
-    info.put_with(svc_comment, "x-cloudjobs-service", svc.build());
-    let mut source = MapBuilder::new();
-    source.str("url", &input.origin.url);
-    source.str("format", &input.format);
-    if let Some(r) = &input.origin.repository {
-        source.str("repository", r);
-    }
-    if let Some(b) = &input.origin.branch {
-        source.str("branch", b);
-    }
-    if let Some(p) = &input.origin.path {
-        source.str("path", p);
-    }
-    source.put_with(
-        input.origin.reviews.clone(),
-        "revision",
-        Node::Str(
-            input
-                .origin
-                .revision
-                .clone()
-                .unwrap_or_else(|| "unknown".into()),
-        ),
-    );
-    for r in &input.origin.reviews {
-        top_reviews.push((
-            "info x-cloudjobs-sources".into(),
-            r.trim_start_matches("review: ").to_owned(),
-        ));
-    }
-    source.str("sha256", &input.sha256);
-    source.put("checked", Node::Str(input.date.clone()));
-    source.str("operation", &op_id);
-    if let Some(n) = &input.origin.note {
-        source.put("note", Node::Text(n.clone()));
-    }
-    // `x-cloudjobs-sources` goes in last, with the departures the responses accept.
+    clean_name(&name)
+}
 
-    // servers
-    let servers = match &service {
-        Some(s) => s.servers(),
-        None => {
-            warnings.push(format!(
-                "service `{service_name}` is not in doctools/services.toml: a placeholder server (give --service NAME, or add it to the table)"
-            ));
-            let mut m = MapBuilder::new();
-            m.str("url", "https://{endpoint}");
-            m.put(
-                "description",
-                Node::Text("Placeholder: the service's endpoint is not known.".into()),
-            );
-            let mut var = MapBuilder::new();
-            var.str("default", "endpoint.example.invalid");
-            var.str("description", "The service's host name.");
-            let mut vars = MapBuilder::new();
-            vars.put("endpoint", var.build());
-            m.put("variables", vars.build());
-            vec![(
-                vec!["review: unknown service: replace the placeholder server".to_owned()],
-                m.build(),
-            )]
+/// Every status of the page in order, also one the reader assumed for a table with no
+/// status of its own.
+fn statuses(model: &DocModel) -> Vec<String> {
+    let mut statuses = model.statuses();
+    for r in &model.responses {
+        if !r.status.is_empty() && !statuses.contains(&r.status) {
+            statuses.push(r.status.clone());
         }
-    };
-    for (c, _) in &servers {
-        for r in c {
-            top_reviews.push((
-                "servers".into(),
+    }
+    statuses.sort_by_key(|s| crate::model::status_order(s));
+    statuses
+}
+
+/// A draft being written: the page, the operation's name, and what its parts noted so far.
+struct Drafter<'i> {
+    input: &'i Input,
+    op_id: String,
+    /// The component schemas, and the reviews of the parameters and bodies.
+    schemas: Schemas,
+    warnings: Vec<String>,
+    /// Reviews of the document's own parts (info, servers, operation, security): listed
+    /// first.
+    top_reviews: Vec<(String, String)>,
+}
+
+impl Drafter<'_> {
+    /// The `info` map but for `x-cloudjobs-sources`: title, version, description and
+    /// `x-cloudjobs-service`.
+    fn info(&mut self, service: Option<&Service>, service_name: &str) -> MapBuilder {
+        let input = self.input;
+        let model = &input.model;
+        let mut info = MapBuilder::new();
+        let title_prefix = service.map_or_else(|| service_name.to_uppercase(), |s| s.title.clone());
+        info.str(
+            "title",
+            &format!("{title_prefix} - {}", one_line(&model.title)),
+        );
+        info.put("version", Node::Str(input.date.clone()));
+        let mut description = format!(
+            "Drafted by `cargo xtask docs draft` from the page \"{}\" ({}, {}) on {}; every\n`# review:` comment marks a guess to confirm or correct before the spec is used.\n",
+            one_line(&model.title),
+            input.shown,
+            input.format,
+            input.date
+        );
+        if let (Some(repo), Some(p)) = (&input.origin.repository, &input.origin.path) {
+            description.push_str(&format!(
+                "\nSource document: {repo} `{p}` (see `x-cloudjobs-sources` for the revision).\n"
+            ));
+        }
+        info.put("description", Node::Text(description));
+        let mut svc = MapBuilder::new();
+        let svc_comment = match service {
+            Some(_) => vec![],
+            None => vec![format!(
+                "review: `{service_name}` is not in doctools/services.toml: name guessed"
+            )],
+        };
+        for c in &svc_comment {
+            self.top_reviews.push((
+                "info x-cloudjobs-service".into(),
+                c["review: ".len()..].to_owned(),
+            ));
+        }
+        svc.str("name", service_name);
+        info.put_with(svc_comment, "x-cloudjobs-service", svc.build());
+        info
+    }
+
+    /// The page's entry of `x-cloudjobs-sources` but for its `accepted` departures.
+    fn source(&mut self) -> MapBuilder {
+        let input = self.input;
+        let mut source = MapBuilder::new();
+        source.str("url", &input.origin.url);
+        source.str("format", &input.format);
+        if let Some(r) = &input.origin.repository {
+            source.str("repository", r);
+        }
+        if let Some(b) = &input.origin.branch {
+            source.str("branch", b);
+        }
+        if let Some(p) = &input.origin.path {
+            source.str("path", p);
+        }
+        source.put_with(
+            input.origin.reviews.clone(),
+            "revision",
+            Node::Str(
+                input
+                    .origin
+                    .revision
+                    .clone()
+                    .unwrap_or_else(|| "unknown".into()),
+            ),
+        );
+        for r in &input.origin.reviews {
+            self.top_reviews.push((
+                "info x-cloudjobs-sources".into(),
                 r.trim_start_matches("review: ").to_owned(),
             ));
         }
+        source.str("sha256", &input.sha256);
+        source.put("checked", Node::Str(input.date.clone()));
+        source.str("operation", &self.op_id);
+        if let Some(n) = &input.origin.note {
+            source.put("note", Node::Text(n.clone()));
+        }
+        source
     }
 
-    // parameters
-    let mut params = Vec::new();
-    let mut seen = BTreeSet::new();
-    for p in &model.parameters {
-        let location = match p.location.as_str() {
-            "path" | "query" | "header" | "cookie" => p.location.clone(),
-            other => {
-                top_reviews.push((
-                    format!("parameter {other} {}", p.name),
-                    "unknown location: skipped".into(),
+    /// The service's servers, or a placeholder for a service the table does not know.
+    fn servers(
+        &mut self,
+        service: Option<&Service>,
+        service_name: &str,
+    ) -> Vec<(Vec<String>, Node)> {
+        let servers = match service {
+            Some(s) => s.servers(),
+            None => {
+                self.warnings.push(format!(
+                    "service `{service_name}` is not in doctools/services.toml: a placeholder server (give --service NAME, or add it to the table)"
                 ));
-                continue;
+                let mut m = MapBuilder::new();
+                m.str("url", "https://{endpoint}");
+                m.put(
+                    "description",
+                    Node::Text("Placeholder: the service's endpoint is not known.".into()),
+                );
+                let mut var = MapBuilder::new();
+                var.str("default", "endpoint.example.invalid");
+                var.str("description", "The service's host name.");
+                let mut vars = MapBuilder::new();
+                vars.put("endpoint", var.build());
+                m.put("variables", vars.build());
+                vec![(
+                    vec!["review: unknown service: replace the placeholder server".to_owned()],
+                    m.build(),
+                )]
             }
         };
-        if !seen.insert((location.clone(), p.name.to_ascii_lowercase())) {
-            continue;
+        for (c, _) in &servers {
+            for r in c {
+                self.top_reviews.push((
+                    "servers".into(),
+                    r.trim_start_matches("review: ").to_owned(),
+                ));
+            }
         }
+        servers
+    }
+
+    /// The operation's parameters: the page's (once per location and name), then those of
+    /// the path the page does not describe.
+    fn parameters(&mut self, path: &str) -> Vec<(Vec<String>, Node)> {
+        let mut params = Vec::new();
+        let mut seen = BTreeSet::new();
+        for p in &self.input.model.parameters {
+            let location = match p.location.as_str() {
+                "path" | "query" | "header" | "cookie" => p.location.clone(),
+                other => {
+                    self.top_reviews.push((
+                        format!("parameter {other} {}", p.name),
+                        "unknown location: skipped".into(),
+                    ));
+                    continue;
+                }
+            };
+            if !seen.insert((location.clone(), p.name.to_ascii_lowercase())) {
+                continue;
+            }
+            params.push((vec![], self.parameter(p, &location)));
+        }
+        // Path parameters the model lacks (the reader adds them; kept safe here).
+        for name in cloudjobs_codegen::lower::template_names(path) {
+            if !seen.contains(&("path".to_owned(), name.to_ascii_lowercase())) {
+                let mut m = MapBuilder::new();
+                m.str("name", &name);
+                m.str("in", "path");
+                m.put("required", Node::Plain("true".into()));
+                let mut s = MapBuilder::new();
+                s.str("type", "string");
+                m.put("schema", s.build());
+                let c = self.schemas.review(
+                    &format!("parameter path {name}"),
+                    format!("`{name}` is in the path but no table describes it: a string"),
+                );
+                params.push((vec![c], m.build()));
+            }
+        }
+        params
+    }
+
+    /// One parameter of the page, at its `location`.
+    fn parameter(&mut self, p: &Parameter, location: &str) -> Node {
         let place = format!("parameter {location} {}", p.name);
         let mut m = MapBuilder::new();
         let mut comments = Vec::new();
         m.str("name", &p.name);
-        m.str("in", &location);
+        m.str("in", location);
         let required = location == "path" || p.mandatory == Some(true);
         if p.mandatory.is_none() && location != "path" {
             comments.push(format!(
                 "review: the page does not say whether `{}` is mandatory: optional",
                 p.name
             ));
-            schemas
+            self.schemas
                 .reviews
                 .push((place.clone(), "mandatory not stated: optional".into()));
         }
@@ -585,82 +742,76 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
         if !p.description.trim().is_empty() {
             m.put("description", Node::Text(p.description.trim().to_owned()));
         }
-        let (c, schema) = schemas.parameter_schema(&p.type_text, &p.values, &place);
+        let (c, schema) = self
+            .schemas
+            .parameter_schema(&p.type_text, &p.values, &place);
         m.put_with(c, "schema", schema);
-        params.push((vec![], m.build()));
-    }
-    // Path parameters the model lacks (the reader adds them; kept safe here).
-    for name in cloudjobs_codegen::lower::template_names(&path) {
-        if !seen.contains(&("path".to_owned(), name.to_ascii_lowercase())) {
-            let mut m = MapBuilder::new();
-            m.str("name", &name);
-            m.str("in", "path");
-            m.put("required", Node::Plain("true".into()));
-            let mut s = MapBuilder::new();
-            s.str("type", "string");
-            m.put("schema", s.build());
-            let why = format!("`{name}` is in the path but no table describes it: a string");
-            schemas
-                .reviews
-                .push((format!("parameter path {name}"), why.clone()));
-            params.push((vec![format!("review: {why}")], m.build()));
-        }
+        m.build()
     }
 
-    // operation
-    let mut op = MapBuilder::new();
-    op.put_with(
-        vec![format!(
-            "review: operationId {op_id} made from the method and path; the official SDK's name may differ"
-        )],
-        "operationId",
-        Node::Str(op_id.clone()),
-    );
-    top_reviews.push((
-        "operationId".into(),
-        format!("operationId {op_id} made from the method and path"),
-    ));
-    op.str("summary", &one_line(&model.title));
-    let request_lines: Vec<String> = model
-        .request_examples
-        .iter()
-        .filter(|e| e.json.is_none())
-        .map(|e| one_line(&e.text))
-        .filter(|t| !t.is_empty())
-        .collect();
-    let mut op_description = one_line(&model.title);
-    if !request_lines.is_empty() {
-        op_description.push_str("\n\nExample request (from the document):");
-        for l in &request_lines {
-            op_description.push_str(&format!("\n`{}`", l.replace('`', "'")));
+    /// The operation so far: operationId, summary, description (with the page's example
+    /// requests that are not JSON) and parameters.
+    fn operation(&mut self, params: Vec<(Vec<String>, Node)>) -> MapBuilder {
+        let model = &self.input.model;
+        let op_id = &self.op_id;
+        let mut op = MapBuilder::new();
+        op.put_with(
+            vec![format!(
+                "review: operationId {op_id} made from the method and path; the official SDK's name may differ"
+            )],
+            "operationId",
+            Node::Str(op_id.clone()),
+        );
+        self.top_reviews.push((
+            "operationId".into(),
+            format!("operationId {op_id} made from the method and path"),
+        ));
+        op.str("summary", &one_line(&model.title));
+        let request_lines: Vec<String> = model
+            .request_examples
+            .iter()
+            .filter(|e| e.json.is_none())
+            .map(|e| one_line(&e.text))
+            .filter(|t| !t.is_empty())
+            .collect();
+        let mut op_description = one_line(&model.title);
+        if !request_lines.is_empty() {
+            op_description.push_str("\n\nExample request (from the document):");
+            for l in &request_lines {
+                op_description.push_str(&format!("\n`{}`", l.replace('`', "'")));
+            }
         }
-    }
-    op.put("description", Node::Text(op_description));
-    if !params.is_empty() {
-        op.put("parameters", Node::Seq(params));
+        op.put("description", Node::Text(op_description));
+        if !params.is_empty() {
+            op.put("parameters", Node::Seq(params));
+        }
+        op
     }
 
-    // request body
-    let request_examples: Vec<Value> = model
-        .request_examples
-        .iter()
-        .filter_map(|e| e.json.clone())
-        .collect();
-    if !model.request_body.is_empty() || !request_examples.is_empty() {
+    /// Puts the request body, when the page has a request table or a JSON request example.
+    fn put_request_body(&mut self, op: &mut MapBuilder) {
+        let model = &self.input.model;
+        let request_examples: Vec<Value> = model
+            .request_examples
+            .iter()
+            .filter_map(|e| e.json.clone())
+            .collect();
+        if model.request_body.is_empty() && request_examples.is_empty() {
+            return;
+        }
         let instances: Vec<&Value> = request_examples.iter().collect();
         let mut media = MapBuilder::new();
-        let mut comments = Vec::new();
         if model.request_body.is_empty() {
-            let why =
-                "the page shows a request body but no table: schema from nothing (an open object)";
-            schemas.reviews.push(("request".into(), why.into()));
-            comments.push(format!("review: {why}"));
+            let c = self.schemas.review(
+                "request",
+                "the page shows a request body but no table: schema from nothing (an open object)",
+            );
             let mut s = MapBuilder::new();
             s.str("type", "object");
-            media.put_with(comments.clone(), "schema", s.build());
+            media.put_with(vec![c], "schema", s.build());
         } else {
-            let name = schemas.object(
-                &format!("{op_id}RequestBody"),
+            let name = self.schemas.object(
+                &format!("{}RequestBody", self.op_id),
                 "",
                 &model.request_body,
                 &instances,
@@ -668,9 +819,7 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
                 "The request body (the page's request parameters).",
                 Side::Request,
             );
-            let mut r = MapBuilder::new();
-            r.str("$ref", &format!("#/components/schemas/{name}"));
-            media.put("schema", r.build());
+            media.put("schema", reference(&name));
         }
         put_examples(&mut media, &request_examples, "request");
         let mut content = MapBuilder::new();
@@ -683,65 +832,49 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
         op.put("requestBody", body.build());
     }
 
-    // responses
-    // Every status, also one the reader assumed for a table with no status of its own.
-    let mut statuses = model.statuses();
-    for r in &model.responses {
-        if !r.status.is_empty() && !statuses.contains(&r.status) {
-            statuses.push(r.status.clone());
+    /// The `responses`: one per status of the (filled) model, or 200 assumed when the page
+    /// lists none.
+    fn responses(&mut self, model: &DocModel, statuses: &[String], success: &str) -> MapBuilder {
+        let mut responses = MapBuilder::new();
+        for status in statuses {
+            let r = self.response(model, status, success);
+            responses.put(status, r);
         }
+        if statuses.is_empty() {
+            let c = self
+                .schemas
+                .review("responses", "the page lists no status code: 200 assumed");
+            let mut r = MapBuilder::new();
+            r.str("description", "OK");
+            responses.put_with(vec![c], "200", r.build());
+        }
+        responses
     }
-    statuses.sort_by_key(|s| crate::model::status_order(s));
-    let success = statuses
-        .iter()
-        .find(|s| s.starts_with('2'))
-        .cloned()
-        .unwrap_or_else(|| "200".into());
-    // Sub-jobs with the job's structure get the body's schema (recursive.rs).
-    let (filled, job_model, recursive) =
-        recursive::fill(model, &success, &example_bodies(model, &success));
-    schemas.root_place = format!("response {success} ");
-    schemas.recursive = recursive;
-    let model = &filled;
-    let mut responses = MapBuilder::new();
-    let mut error_schema: Option<String> = None;
-    for status in &statuses {
+
+    /// The response of one status: its description, headers, and body with examples.
+    fn response(&mut self, model: &DocModel, status: &str, success: &str) -> Node {
         let mut r = MapBuilder::new();
         let described = model
             .status_codes
             .iter()
-            .find(|s| s.status == *status)
+            .find(|s| s.status == status)
             .map(|s| s.description.trim().to_owned())
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| reason(status).to_owned());
         r.put("description", Node::Text(described));
         if model.response(status).is_some_and(|d| d.assumed) {
-            let why = format!(
-                "the page names no status for its response table and examples: {status} assumed"
+            let c = self.schemas.review(
+                &format!("response {status}"),
+                format!(
+                    "the page names no status for its response table and examples: {status} assumed"
+                ),
             );
-            schemas
-                .reviews
-                .push((format!("response {status}"), why.clone()));
-            r.0[0].comments.push(format!("review: {why}"));
+            r.0[0].comments.push(c);
         }
         let bodies = example_bodies(model, status);
         if let Some(doc) = model.response(status) {
             if !doc.headers.is_empty() {
-                let mut hs = MapBuilder::new();
-                for h in &doc.headers {
-                    let place = format!("response {status} header {}", h.name);
-                    let mut hm = MapBuilder::new();
-                    if h.mandatory == Some(true) {
-                        hm.put("required", Node::Plain("true".into()));
-                    }
-                    if !h.description.trim().is_empty() {
-                        hm.put("description", Node::Text(h.description.trim().to_owned()));
-                    }
-                    let (c, schema) = schemas.parameter_schema(&h.type_text, &h.values, &place);
-                    hm.put_with(c, "schema", schema);
-                    hs.put(&h.name, hm.build());
-                }
-                r.put("headers", hs.build());
+                r.put("headers", self.headers(doc, status));
             }
             let unparsed: Vec<&str> = doc
                 .examples
@@ -750,207 +883,266 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
                 .map(|e| e.at.as_str())
                 .collect();
             if !doc.fields.is_empty() || !bodies.is_empty() {
-                let mut media = MapBuilder::new();
-                let (instances, foreign) = table_instances(&bodies, &doc.fields);
-                if doc.fields.is_empty() {
-                    let why = format!(
-                        "status {status}: the page shows an example but no table: an open object"
-                    );
-                    schemas
-                        .reviews
-                        .push((format!("response {status}"), why.clone()));
-                    let mut s = MapBuilder::new();
-                    if bodies.iter().all(Value::is_object) {
-                        s.str("type", "object");
-                    }
-                    media.put_with(vec![format!("review: {why}")], "schema", s.build());
-                } else {
-                    let error = !status.starts_with('2');
-                    let hint = if error {
-                        "ErrorResponse".to_owned()
-                    } else if *status == success {
-                        format!("{op_id}Response")
-                    } else {
-                        format!("{op_id}Response{status}")
-                    };
-                    let name = schemas.object(
-                        &hint,
-                        "",
-                        &doc.fields,
-                        &instances,
-                        &format!("response {status} "),
-                        &format!(
-                            "Response body of status {status} (the page's response parameters)."
-                        ),
-                        Side::Response,
-                    );
-                    if error && error_schema.is_none() {
-                        error_schema = Some(name.clone());
-                    }
-                    let mut rr = MapBuilder::new();
-                    rr.str("$ref", &format!("#/components/schemas/{name}"));
-                    let comments = if foreign.is_empty() {
-                        vec![]
-                    } else {
-                        let why = format!(
-                            "the page's example(s) {} share no field with the table (an error body?): kept as examples, not used for the schema",
-                            foreign.join(", ")
-                        );
-                        schemas
-                            .reviews
-                            .push((format!("example response {status}"), why.clone()));
-                        vec![format!("review: {why}")]
-                    };
-                    media.put_with(comments, "schema", rr.build());
-                }
-                put_examples(&mut media, &bodies, &format!("response {status}"));
-                let mut content = MapBuilder::new();
-                let comments = if unparsed.is_empty() {
-                    vec![]
-                } else {
-                    let why = format!(
-                        "the page's example(s) at {} are not JSON: not kept",
-                        unparsed.join(", ")
-                    );
-                    schemas
-                        .reviews
-                        .push((format!("example response {status}"), why.clone()));
-                    vec![format!("review: {why}")]
-                };
-                content.put_with(comments, "application/json", media.build());
-                r.put("content", content.build());
+                let content = self.content(doc, &bodies, status, success, &unparsed);
+                r.put("content", content);
             } else if !unparsed.is_empty() {
-                let why = format!(
-                    "the page's example(s) at {} are not JSON: not kept",
-                    unparsed.join(", ")
-                );
-                schemas
-                    .reviews
-                    .push((format!("example response {status}"), why.clone()));
-                r.0[0].comments.push(format!("review: {why}"));
+                let c = self.unparsed(status, &unparsed);
+                r.0[0].comments.push(c);
             }
         }
-        responses.put(status, r.build());
-    }
-    if statuses.is_empty() {
-        let why = "the page lists no status code: 200 assumed";
-        schemas.reviews.push(("responses".into(), why.into()));
-        let mut r = MapBuilder::new();
-        r.str("description", "OK");
-        responses.put_with(vec![format!("review: {why}")], "200", r.build());
+        r.build()
     }
 
-    // x-cloudjobs-job
-    let success_bodies = example_bodies(model, &success);
-    let mut job_reviews = Vec::new();
-    let (job_comments, job) = job::propose(
-        &job_model,
-        &success,
-        &success_bodies,
-        &schemas.widened,
-        &mut job_reviews,
-    );
-    let (job_comments, job) = if propose_job {
-        (job_comments, job)
-    } else {
-        let why = "the proposed x-cloudjobs-job did not pass the generator's checks (see the summary): none; write one by hand";
-        job_reviews.push(("x-cloudjobs-job".into(), why.into()));
-        (vec![format!("review: {why}")], None)
-    };
-    let is_job = job.is_some();
-    match job {
-        Some(j) => {
-            op.put_with(job_comments, "x-cloudjobs-job", j);
-        }
-        None => {
-            // The reason goes above `responses`.
-            responses
-                .0
-                .first_mut()
-                .map(|e| e.comments.splice(0..0, job_comments.clone()));
-            if responses.0.is_empty() {
-                top_reviews.append(&mut job_reviews);
+    /// The `headers` of a response, from its header table.
+    fn headers(&mut self, doc: &Response, status: &str) -> Node {
+        let mut hs = MapBuilder::new();
+        for h in &doc.headers {
+            let place = format!("response {status} header {}", h.name);
+            let mut hm = MapBuilder::new();
+            if h.mandatory == Some(true) {
+                hm.put("required", Node::Plain("true".into()));
             }
+            if !h.description.trim().is_empty() {
+                hm.put("description", Node::Text(h.description.trim().to_owned()));
+            }
+            let (c, schema) = self
+                .schemas
+                .parameter_schema(&h.type_text, &h.values, &place);
+            hm.put_with(c, "schema", schema);
+            hs.put(&h.name, hm.build());
         }
+        hs.build()
     }
-    op.put("responses", responses.build());
 
-    // the document
-    let mut root = MapBuilder::new();
-    root.put("openapi", Node::Plain("3.0.3".into()));
-    if !schemas.accepted.is_empty() {
-        let entries = schemas
-            .accepted
-            .iter()
-            .map(|(at, reason)| {
-                let mut a = MapBuilder::new();
-                a.str("at", at).str("kind", "type").str("reason", reason);
-                (vec![], a.build())
-            })
-            .collect();
-        source.put("accepted", Node::Seq(entries));
+    /// The `content` of a response with a table or example bodies: its schema and examples.
+    fn content(
+        &mut self,
+        doc: &Response,
+        bodies: &[Value],
+        status: &str,
+        success: &str,
+        unparsed: &[&str],
+    ) -> Node {
+        let mut media = MapBuilder::new();
+        let (instances, foreign) = table_instances(bodies, &doc.fields);
+        if doc.fields.is_empty() {
+            let c = self.schemas.review(
+                &format!("response {status}"),
+                format!("status {status}: the page shows an example but no table: an open object"),
+            );
+            let mut s = MapBuilder::new();
+            if bodies.iter().all(Value::is_object) {
+                s.str("type", "object");
+            }
+            media.put_with(vec![c], "schema", s.build());
+        } else {
+            let (comments, schema) = self.body_schema(doc, &instances, &foreign, status, success);
+            media.put_with(comments, "schema", schema);
+        }
+        put_examples(&mut media, bodies, &format!("response {status}"));
+        let mut content = MapBuilder::new();
+        let comments = if unparsed.is_empty() {
+            vec![]
+        } else {
+            vec![self.unparsed(status, unparsed)]
+        };
+        content.put_with(comments, "application/json", media.build());
+        content.build()
     }
-    info.put(
-        "x-cloudjobs-sources",
-        Node::Seq(vec![(vec![], source.build())]),
-    );
-    root.put("info", info.build());
-    root.put("servers", Node::Seq(servers));
-    root.put_with(
-        vec!["review: Open Telekom Cloud / Huawei Cloud token authentication (IAM X-Auth-Token) assumed".into()],
-        "security",
-        Node::Seq(vec![(vec![], {
-            let mut t = MapBuilder::new();
-            t.put("token", Node::Plain("[]".into()));
-            t.build()
-        })]),
-    );
-    top_reviews.push((
-        "security".into(),
-        "X-Auth-Token token authentication assumed".into(),
-    ));
-    let mut method_map = MapBuilder::new();
-    method_map.put(&method_key, op.build());
-    let mut paths = MapBuilder::new();
-    paths.put(&path, method_map.build());
-    root.put("paths", paths.build());
-    let mut components = MapBuilder::new();
-    let mut token = MapBuilder::new();
-    token
-        .str("type", "apiKey")
-        .str("in", "header")
-        .str("name", "X-Auth-Token")
-        .str(
-            "description",
-            "IAM user token (value of `X-Subject-Token` from `POST /v3/auth/tokens`).",
+
+    /// The reference to the component made for a response table, and why the examples
+    /// sharing no field with it (`foreign`) were not used for it.
+    fn body_schema(
+        &mut self,
+        doc: &Response,
+        instances: &[&Value],
+        foreign: &[String],
+        status: &str,
+        success: &str,
+    ) -> (Vec<String>, Node) {
+        let hint = if !status.starts_with('2') {
+            "ErrorResponse".to_owned()
+        } else if status == success {
+            format!("{}Response", self.op_id)
+        } else {
+            format!("{}Response{status}", self.op_id)
+        };
+        let name = self.schemas.object(
+            &hint,
+            "",
+            &doc.fields,
+            instances,
+            &format!("response {status} "),
+            &format!("Response body of status {status} (the page's response parameters)."),
+            Side::Response,
         );
-    let mut schemes = MapBuilder::new();
-    schemes.put("token", token.build());
-    components.put("securitySchemes", schemes.build());
-    if !schemas.components.is_empty() {
-        let mut s = MapBuilder::new();
-        for (name, node) in std::mem::take(&mut schemas.components) {
-            s.put(&name, node);
-        }
-        components.put("schemas", s.build());
+        let comments = if foreign.is_empty() {
+            vec![]
+        } else {
+            vec![self.schemas.review(
+                &format!("example response {status}"),
+                format!(
+                    "the page's example(s) {} share no field with the table (an error body?): kept as examples, not used for the schema",
+                    foreign.join(", ")
+                ),
+            )]
+        };
+        (comments, reference(&name))
     }
-    root.put("components", components.build());
-    let header = format!(
-        "# Drafted by `cargo xtask docs draft` from {} ({}).\n# Review every `# review:` comment, correct what it names, then delete it.\n",
-        input.shown, input.format
-    );
-    let text = format!("{header}{}", yaml::document(&root.build()));
-    let mut reviews = top_reviews;
-    reviews.extend(schemas.reviews);
-    reviews.extend(job_reviews);
-    let draft = Draft {
-        text,
-        operation: op_id,
-        reviews,
-        warnings,
-    };
-    verify(&draft, input, label, is_job)?;
-    Ok(draft)
+
+    /// The review of a response's examples that are not JSON (at `unparsed`).
+    fn unparsed(&mut self, status: &str, unparsed: &[&str]) -> String {
+        self.schemas.review(
+            &format!("example response {status}"),
+            format!(
+                "the page's example(s) at {} are not JSON: not kept",
+                unparsed.join(", ")
+            ),
+        )
+    }
+
+    /// Puts the proposed `x-cloudjobs-job` (or why there is none, above `responses`);
+    /// returns the proposal's reviews and whether there is a job.
+    fn put_job(
+        &mut self,
+        op: &mut MapBuilder,
+        responses: &mut MapBuilder,
+        model: &DocModel,
+        job_model: &DocModel,
+        success: &str,
+        propose_job: bool,
+    ) -> (Vec<(String, String)>, bool) {
+        let success_bodies = example_bodies(model, success);
+        let mut job_reviews = Vec::new();
+        let (job_comments, job) = job::propose(
+            job_model,
+            success,
+            &success_bodies,
+            &self.schemas.widened,
+            &mut job_reviews,
+        );
+        let (job_comments, job) = if propose_job {
+            (job_comments, job)
+        } else {
+            let why = "the proposed x-cloudjobs-job did not pass the generator's checks (see the summary): none; write one by hand";
+            job_reviews.push(("x-cloudjobs-job".into(), why.into()));
+            (vec![format!("review: {why}")], None)
+        };
+        let is_job = job.is_some();
+        match job {
+            Some(j) => {
+                op.put_with(job_comments, "x-cloudjobs-job", j);
+            }
+            None => {
+                // The reason goes above `responses`.
+                responses
+                    .0
+                    .first_mut()
+                    .map(|e| e.comments.splice(0..0, job_comments.clone()));
+                if responses.0.is_empty() {
+                    self.top_reviews.append(&mut job_reviews);
+                }
+            }
+        }
+        (job_reviews, is_job)
+    }
+
+    /// The document as YAML text under the draft's header: info with its sources (and the
+    /// departures the schemas accept), servers, security, the operation, components.
+    fn document(
+        &mut self,
+        mut info: MapBuilder,
+        mut source: MapBuilder,
+        servers: Vec<(Vec<String>, Node)>,
+        method_key: &str,
+        path: &str,
+        op: MapBuilder,
+    ) -> String {
+        let mut root = MapBuilder::new();
+        root.put("openapi", Node::Plain("3.0.3".into()));
+        if !self.schemas.accepted.is_empty() {
+            let entries = self
+                .schemas
+                .accepted
+                .iter()
+                .map(|(at, reason)| {
+                    let mut a = MapBuilder::new();
+                    a.str("at", at).str("kind", "type").str("reason", reason);
+                    (vec![], a.build())
+                })
+                .collect();
+            source.put("accepted", Node::Seq(entries));
+        }
+        info.put(
+            "x-cloudjobs-sources",
+            Node::Seq(vec![(vec![], source.build())]),
+        );
+        root.put("info", info.build());
+        root.put("servers", Node::Seq(servers));
+        root.put_with(
+            vec!["review: Open Telekom Cloud / Huawei Cloud token authentication (IAM X-Auth-Token) assumed".into()],
+            "security",
+            Node::Seq(vec![(vec![], {
+                let mut t = MapBuilder::new();
+                t.put("token", Node::Plain("[]".into()));
+                t.build()
+            })]),
+        );
+        self.top_reviews.push((
+            "security".into(),
+            "X-Auth-Token token authentication assumed".into(),
+        ));
+        let mut method_map = MapBuilder::new();
+        method_map.put(method_key, op.build());
+        let mut paths = MapBuilder::new();
+        paths.put(path, method_map.build());
+        root.put("paths", paths.build());
+        root.put("components", self.components());
+        let header = format!(
+            "# Drafted by `cargo xtask docs draft` from {} ({}).\n# Review every `# review:` comment, correct what it names, then delete it.\n",
+            self.input.shown, self.input.format
+        );
+        format!("{header}{}", yaml::document(&root.build()))
+    }
+
+    /// The `components`: the token security scheme and the schemas made.
+    fn components(&mut self) -> Node {
+        let mut components = MapBuilder::new();
+        let mut token = MapBuilder::new();
+        token
+            .str("type", "apiKey")
+            .str("in", "header")
+            .str("name", "X-Auth-Token")
+            .str(
+                "description",
+                "IAM user token (value of `X-Subject-Token` from `POST /v3/auth/tokens`).",
+            );
+        let mut schemes = MapBuilder::new();
+        schemes.put("token", token.build());
+        components.put("securitySchemes", schemes.build());
+        if !self.schemas.components.is_empty() {
+            let mut s = MapBuilder::new();
+            for (name, node) in std::mem::take(&mut self.schemas.components) {
+                s.put(&name, node);
+            }
+            components.put("schemas", s.build());
+        }
+        components.build()
+    }
+
+    /// The draft of `text`, its reviews in order: the document's own, the schemas', the
+    /// job's.
+    fn finish(self, text: String, job_reviews: Vec<(String, String)>) -> Draft {
+        let mut reviews = self.top_reviews;
+        reviews.extend(self.schemas.reviews);
+        reviews.extend(job_reviews);
+        Draft {
+            text,
+            operation: self.op_id,
+            reviews,
+            warnings: self.warnings,
+        }
+    }
 }
 
 /// The examples a table's schema is made from: those sharing a field with the table (all,

@@ -73,6 +73,13 @@ pub fn singular(name: &str) -> String {
     name.strip_suffix('s').unwrap_or(name).to_owned()
 }
 
+/// A `$ref` to the component schema `name`.
+pub fn reference(name: &str) -> Node {
+    let mut r = MapBuilder::new();
+    r.str("$ref", &format!("#/components/schemas/{name}"));
+    r.build()
+}
+
 /// What a JSON value is, for messages.
 fn kind(v: &Value) -> &'static str {
     match v {
@@ -193,7 +200,7 @@ fn inferred(values: &[&Value]) -> (MapBuilder, Option<&'static str>) {
 }
 
 impl Schemas {
-    fn review(&mut self, place: &str, why: impl Into<String>) -> String {
+    pub fn review(&mut self, place: &str, why: impl Into<String>) -> String {
         let why = why.into();
         self.reviews.push((place.to_owned(), why.clone()));
         format!("review: {why}")
@@ -381,11 +388,7 @@ impl Schemas {
                         side,
                     ),
                 };
-                let reference = {
-                    let mut r = MapBuilder::new();
-                    r.str("$ref", &format!("#/components/schemas/{name}"));
-                    r.build()
-                };
+                let reference = reference(&name);
                 let arrays = non_null.iter().filter(|v| v.is_array()).count();
                 let objects_sent = non_null.iter().filter(|v| v.is_object()).count();
                 if recursive && !array && arrays > 0 {
