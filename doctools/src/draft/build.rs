@@ -185,7 +185,72 @@ fn inferred(values: &[&Value]) -> (MapBuilder, Option<&'static str>) {
         Some(k) if kinds.len() == 1 => k,
         _ => return (m, None),
     };
-    match what {
+    kind_schema(&mut m, what);
+    if values.iter().any(|v| v.is_null()) {
+        m.put("nullable", Node::Plain("true".into()));
+    }
+    (m, Some(what))
+}
+
+/// A field whose schema is being made: the page's field and type, the values its examples
+/// send, and its place.
+struct Typing<'a, 'v> {
+    f: &'a Field,
+    t: DocType,
+    values: &'a [&'v Value],
+    non_null: Vec<&'v Value>,
+    sends_null: bool,
+    place: &'a str,
+    /// The field's description, trimmed.
+    description: &'a str,
+}
+
+impl<'a, 'v> Typing<'a, 'v> {
+    /// The field `f` at `place`, whose examples send `values`.
+    fn new(f: &'a Field, values: &'a [&'v Value], place: &'a str) -> Self {
+        Typing {
+            f,
+            t: DocType::parse(&f.type_text),
+            values,
+            non_null: values.iter().copied().filter(|v| !v.is_null()).collect(),
+            sends_null: values.iter().any(|v| v.is_null()),
+            place,
+            description: f.description.trim(),
+        }
+    }
+}
+
+/// Puts a description, unless it is empty.
+fn describe(m: &mut MapBuilder, description: &str) {
+    if !description.is_empty() {
+        m.put("description", Node::Text(description.to_owned()));
+    }
+}
+
+/// The kinds of value (`kind`'s words) the examples send that the documented type `t`
+/// does not say.
+fn unexpected_kinds(t: &DocType, non_null: &[&Value]) -> Vec<&'static str> {
+    // What the examples send that the documented type does not say.
+    let expected: &[&str] = match t {
+        DocType::String => &["a string"],
+        DocType::Integer(_) => &["an integer"],
+        DocType::Number => &["an integer", "a number"],
+        DocType::Boolean => &["a boolean"],
+        _ => &[],
+    };
+    let mut others: Vec<&str> = non_null
+        .iter()
+        .map(|v| kind(v))
+        .filter(|k| !expected.is_empty() && !expected.contains(k))
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    others
+}
+
+/// The schema of a kind of JSON value (`kind`'s words).
+fn kind_schema(m: &mut MapBuilder, kind: &str) {
+    match kind {
         "a string" => m.str("type", "string"),
         "an integer" => m.str("type", "integer").str("format", "int64"),
         "a number" => m.str("type", "number"),
@@ -193,13 +258,10 @@ fn inferred(values: &[&Value]) -> (MapBuilder, Option<&'static str>) {
         "an array" => m.str("type", "array").put("items", Node::Map(Vec::new())),
         _ => m.str("type", "object"),
     };
-    if values.iter().any(|v| v.is_null()) {
-        m.put("nullable", Node::Plain("true".into()));
-    }
-    (m, Some(what))
 }
 
 impl Schemas {
+    /// Records why the draft guessed at `place`, and returns it as a comment.
     pub fn review(&mut self, place: &str, why: impl Into<String>) -> String {
         let why = why.into();
         self.reviews.push((place.to_owned(), why.clone()));
@@ -349,318 +411,352 @@ impl Schemas {
         place: &str,
         side: Side,
     ) -> (Vec<String>, Node) {
-        let t = DocType::parse(&f.type_text);
+        let x = Typing::new(f, values, place);
         let mut comments = Vec::new();
-        let non_null: Vec<&Value> = values.iter().copied().filter(|v| !v.is_null()).collect();
-        let sends_null = values.iter().any(|v| v.is_null());
-        let description = f.description.trim();
         let mut m = MapBuilder::new();
-        match &t {
+        match &x.t {
             DocType::Object | DocType::Array(_) | DocType::Unknown(_) if !f.children.is_empty() => {
-                let array = matches!(t, DocType::Array(_))
-                    || (matches!(t, DocType::Unknown(_))
-                        && non_null.iter().all(|v| v.is_array())
-                        && !non_null.is_empty());
-                let hint = if array {
-                    singular(&f.name)
-                } else {
-                    f.name.clone()
-                };
-                let objects = objects_in(values);
-                let body = self.root.clone().filter(|_| self.recursive.contains(place));
-                let recursive = body.is_some();
-                let name = match body {
-                    Some(root) => {
-                        let c = self.review(
-                            place,
-                            format!("its elements have the structure of the whole body: `{root}`"),
-                        );
-                        comments.push(c);
-                        root
-                    }
-                    None => self.object(
-                        &hint,
-                        parent,
-                        &f.children,
-                        &objects,
-                        place,
-                        if array { "" } else { description },
-                        side,
-                    ),
-                };
-                let reference = reference(&name);
-                let arrays = non_null.iter().filter(|v| v.is_array()).count();
-                let objects_sent = non_null.iter().filter(|v| v.is_object()).count();
-                if recursive && !array && arrays > 0 {
-                    // A table pointing back to itself, sent as a list: a list.
-                    let reason = format!(
-                        "documented as `{}` pointing back to the response table; the examples send an array of them",
-                        f.type_text
-                    );
-                    comments.push(self.review(
-                        place,
-                        format!("{reason}: an array (accepted in x-cloudjobs-sources)"),
-                    ));
-                    self.accepted.push((place.to_owned(), reason));
-                    m.str("type", "array");
-                    if !description.is_empty() {
-                        m.put("description", Node::Text(description.to_owned()));
-                    }
-                    m.put("items", reference);
-                    return (comments, m.build());
-                }
-                if array {
-                    m.str("type", "array");
-                    if !description.is_empty() {
-                        m.put("description", Node::Text(description.to_owned()));
-                    }
-                    if objects_sent > 0 {
-                        let c = self.review(
-                            place,
-                            format!(
-                                "documented as `{}`, an example sends one object: both accepted",
-                                f.type_text
-                            ),
-                        );
-                        comments.push(c);
-                        self.widened.insert(place.to_owned());
-                        let mut one = MapBuilder::new();
-                        let mut arr = MapBuilder::new();
-                        arr.str("type", "array").put("items", reference.clone());
-                        one.put(
-                            "oneOf",
-                            Node::Seq(vec![(vec![], arr.build()), (vec![], reference)]),
-                        );
-                        if !description.is_empty() {
-                            one.put("description", Node::Text(description.to_owned()));
-                        }
-                        return (comments, one.build());
-                    }
-                    m.put("items", reference);
-                } else if arrays > 0 {
-                    let c = self.review(
-                        place,
-                        format!(
-                            "documented as `{}`, an example sends an array of them: both accepted",
-                            f.type_text
-                        ),
-                    );
-                    comments.push(c);
-                    self.widened.insert(place.to_owned());
-                    let mut arr = MapBuilder::new();
-                    arr.str("type", "array").put("items", reference.clone());
-                    m.put(
-                        "oneOf",
-                        Node::Seq(vec![(vec![], reference), (vec![], arr.build())]),
-                    );
-                } else {
-                    if sends_null {
-                        let c = self.review(place, "an example sends null: nullable");
-                        comments.push(c);
-                        m.put("allOf", Node::Seq(vec![(vec![], reference)]));
-                        m.put("nullable", Node::Plain("true".into()));
-                        return (comments, m.build());
-                    }
-                    return (comments, reference);
-                }
-                if sends_null {
-                    let c = self.review(place, "an example sends null: nullable");
-                    comments.push(c);
-                    m.put("nullable", Node::Plain("true".into()));
-                }
-                return (comments, m.build());
+                return self.table_field(&x, parent, side);
             }
-            DocType::Object | DocType::Map => {
-                m.str("type", "object");
-                let lower = f.type_text.to_ascii_lowercase();
-                if lower.starts_with("map") || t == DocType::Map {
-                    if lower.contains("string,string") || lower.contains("string, string") {
-                        let mut s = MapBuilder::new();
-                        s.str("type", "string");
-                        m.put("additionalProperties", s.build());
-                    } else {
-                        m.put("additionalProperties", Node::Plain("true".into()));
-                    }
-                } else {
-                    let c = self.review(
-                        place,
-                        format!(
-                            "`{}` but no table describes its fields: an open object",
-                            f.type_text
-                        ),
-                    );
-                    comments.push(c);
-                    m.put("additionalProperties", Node::Plain("true".into()));
-                }
-            }
+            DocType::Object | DocType::Map => self.open_object(&x, &mut m, &mut comments),
             DocType::Array(inner) => {
-                m.str("type", "array");
-                let mut items = MapBuilder::new();
-                match inner.as_deref() {
-                    Some(DocType::Object) | None => {
-                        let c = self.review(
-                            place,
-                            format!(
-                                "`{}` but no table describes the elements: any element",
-                                f.type_text
-                            ),
-                        );
-                        comments.push(c);
-                    }
-                    Some(DocType::Unknown(text)) => {
-                        let c = self.review(
-                            place,
-                            format!("element type `{text}` not understood: any element"),
-                        );
-                        comments.push(c);
-                    }
-                    Some(inner) => {
-                        scalar_schema(&mut items, inner, &f.type_text);
-                        if !f.values.is_empty() && *inner == DocType::String {
-                            items.put("x-extensible-enum", Node::Flow(f.values.clone()));
-                            let c = self.review(
-                                place,
-                                "the listed values are on the elements (docs check compares them with the array itself)",
-                            );
-                            comments.push(c);
-                        }
-                    }
-                }
-                m.put("items", items.build());
+                self.untabled_array(&x, inner.as_deref(), &mut m, &mut comments);
             }
-            DocType::Unknown(text) => {
-                let (schema, what) = inferred(&non_null);
-                let why = match (text.is_empty(), what) {
-                    (true, Some(w)) => format!("the page gives no type; {w} in its example"),
-                    (true, None) => "the page gives no type: any type".to_owned(),
-                    (false, Some(w)) => {
-                        format!("type `{text}` not understood; {w} in the page's example")
-                    }
-                    (false, None) => format!("type `{text}` not understood: any type"),
-                };
-                let c = self.review(place, why);
-                comments.push(c);
-                m = schema;
-            }
+            DocType::Unknown(text) => m = self.untyped(&x, text, &mut comments),
             scalar => scalar_schema(&mut m, scalar, &f.type_text),
         }
-        self.quirks(f, &t, &non_null, sends_null, place, &mut m, &mut comments);
-        if !description.is_empty() && !m.has("description") {
-            m.put("description", Node::Text(description.to_owned()));
+        self.quirks(&x, &mut m, &mut comments);
+        if !x.description.is_empty() && !m.has("description") {
+            m.put("description", Node::Text(x.description.to_owned()));
         }
         (comments, m.build())
     }
 
-    /// Values, timestamps, and what the examples send beyond the documented type.
-    #[allow(clippy::too_many_arguments)]
-    fn quirks(
-        &mut self,
-        f: &Field,
-        t: &DocType,
-        non_null: &[&Value],
-        sends_null: bool,
-        place: &str,
-        m: &mut MapBuilder,
-        comments: &mut Vec<String>,
-    ) {
-        let time = is_time(f) && matches!(t, DocType::String | DocType::Integer(_));
-        // What the examples send that the documented type does not say.
-        let expected: &[&str] = match t {
-            DocType::String => &["a string"],
-            DocType::Integer(_) => &["an integer"],
-            DocType::Number => &["an integer", "a number"],
-            DocType::Boolean => &["a boolean"],
-            _ => &[],
-        };
-        let mut others: Vec<&str> = non_null
-            .iter()
-            .map(|v| kind(v))
-            .filter(|k| !expected.is_empty() && !expected.contains(k))
-            .collect();
-        others.sort_unstable();
-        others.dedup();
-        if !others.is_empty() {
-            let extra: Vec<Node> = others
-                .iter()
-                .map(|k| {
-                    let mut a = MapBuilder::new();
-                    match *k {
-                        "an integer" => {
-                            a.str("type", "integer").str("format", "int64");
-                        }
-                        "a number" => {
-                            a.str("type", "number");
-                        }
-                        "a string" => {
-                            a.str("type", "string");
-                        }
-                        "a boolean" => {
-                            a.str("type", "boolean");
-                        }
-                        "an array" => {
-                            a.str("type", "array").put("items", Node::Map(Vec::new()));
-                        }
-                        _ => {
-                            a.str("type", "object");
-                        }
-                    }
-                    a.build()
-                })
-                .collect();
-            let base = std::mem::take(m);
+    /// The schema of a field a table of its own describes: a reference to its component,
+    /// as an array, a list or nullable as the page and its examples say.
+    fn table_field(&mut self, x: &Typing, parent: &str, side: Side) -> (Vec<String>, Node) {
+        let array = matches!(x.t, DocType::Array(_))
+            || (matches!(x.t, DocType::Unknown(_))
+                && x.non_null.iter().all(|v| v.is_array())
+                && !x.non_null.is_empty());
+        let mut comments = Vec::new();
+        let (name, recursive) = self.table_component(x, parent, side, array, &mut comments);
+        let reference = reference(&name);
+        let arrays = x.non_null.iter().filter(|v| v.is_array()).count();
+        let objects_sent = x.non_null.iter().filter(|v| v.is_object()).count();
+        if recursive && !array && arrays > 0 {
+            return self.recursive_list(x, reference, comments);
+        }
+        let mut m = MapBuilder::new();
+        if array {
+            if objects_sent > 0 {
+                return self.array_or_one(x, reference, comments);
+            }
+            m.str("type", "array");
+            describe(&mut m, x.description);
+            m.put("items", reference);
+        } else if arrays > 0 {
             let c = self.review(
-                place,
+                x.place,
                 format!(
-                    "documented as `{}`, an example sends {}: both accepted{}",
-                    f.type_text.trim(),
-                    others.join(" and "),
-                    if time {
-                        " (epoch milliseconds?), read as a lenient timestamp"
-                    } else {
-                        ""
-                    }
+                    "documented as `{}`, an example sends an array of them: both accepted",
+                    x.f.type_text
                 ),
             );
             comments.push(c);
-            self.widened.insert(place.to_owned());
-            if time {
-                m.put("x-cloudjobs-timestamp", Node::Plain("true".into()));
+            self.widened.insert(x.place.to_owned());
+            let mut arr = MapBuilder::new();
+            arr.str("type", "array").put("items", reference.clone());
+            m.put(
+                "oneOf",
+                Node::Seq(vec![(vec![], reference), (vec![], arr.build())]),
+            );
+        } else {
+            if x.sends_null {
+                let c = self.review(x.place, "an example sends null: nullable");
+                comments.push(c);
+                m.put("allOf", Node::Seq(vec![(vec![], reference)]));
+                m.put("nullable", Node::Plain("true".into()));
+                return (comments, m.build());
             }
-            let mut alternatives = vec![(vec![], base.build())];
-            alternatives.extend(extra.into_iter().map(|n| (vec![], n)));
-            m.put("oneOf", Node::Seq(alternatives));
-        } else if time && *t == DocType::String {
-            m.put("x-cloudjobs-timestamp", Node::Plain("true".into()));
-            let odd: Vec<&str> = non_null
-                .iter()
-                .filter_map(|v| v.as_str())
-                .filter(|s| !s.is_empty() && !iso_like(s))
-                .collect();
-            if let Some(first) = odd.first() {
+            return (comments, reference);
+        }
+        if x.sends_null {
+            let c = self.review(x.place, "an example sends null: nullable");
+            comments.push(c);
+            m.put("nullable", Node::Plain("true".into()));
+        }
+        (comments, m.build())
+    }
+
+    /// The component of a field's table (the body's own for a field standing for the body)
+    /// and whether it is the body's.
+    fn table_component(
+        &mut self,
+        x: &Typing,
+        parent: &str,
+        side: Side,
+        array: bool,
+        comments: &mut Vec<String>,
+    ) -> (String, bool) {
+        let hint = if array {
+            singular(&x.f.name)
+        } else {
+            x.f.name.clone()
+        };
+        let objects = objects_in(x.values);
+        let body = self
+            .root
+            .clone()
+            .filter(|_| self.recursive.contains(x.place));
+        let recursive = body.is_some();
+        let name = match body {
+            Some(root) => {
                 let c = self.review(
-                    place,
+                    x.place,
+                    format!("its elements have the structure of the whole body: `{root}`"),
+                );
+                comments.push(c);
+                root
+            }
+            None => self.object(
+                &hint,
+                parent,
+                &x.f.children,
+                &objects,
+                x.place,
+                if array { "" } else { x.description },
+                side,
+            ),
+        };
+        (name, recursive)
+    }
+
+    /// An array of the body's schema, for a table pointing back to itself that the examples
+    /// send as a list (a departure the sources entry accepts).
+    fn recursive_list(
+        &mut self,
+        x: &Typing,
+        reference: Node,
+        mut comments: Vec<String>,
+    ) -> (Vec<String>, Node) {
+        // A table pointing back to itself, sent as a list: a list.
+        let reason = format!(
+            "documented as `{}` pointing back to the response table; the examples send an array of them",
+            x.f.type_text
+        );
+        comments.push(self.review(
+            x.place,
+            format!("{reason}: an array (accepted in x-cloudjobs-sources)"),
+        ));
+        self.accepted.push((x.place.to_owned(), reason));
+        let mut m = MapBuilder::new();
+        m.str("type", "array");
+        describe(&mut m, x.description);
+        m.put("items", reference);
+        (comments, m.build())
+    }
+
+    /// An array of a table's objects or one of them, for an array an example sends as one
+    /// object.
+    fn array_or_one(
+        &mut self,
+        x: &Typing,
+        reference: Node,
+        mut comments: Vec<String>,
+    ) -> (Vec<String>, Node) {
+        let c = self.review(
+            x.place,
+            format!(
+                "documented as `{}`, an example sends one object: both accepted",
+                x.f.type_text
+            ),
+        );
+        comments.push(c);
+        self.widened.insert(x.place.to_owned());
+        let mut one = MapBuilder::new();
+        let mut arr = MapBuilder::new();
+        arr.str("type", "array").put("items", reference.clone());
+        one.put(
+            "oneOf",
+            Node::Seq(vec![(vec![], arr.build()), (vec![], reference)]),
+        );
+        describe(&mut one, x.description);
+        (comments, one.build())
+    }
+
+    /// An object no table describes: a map's values, or an open object.
+    fn open_object(&mut self, x: &Typing, m: &mut MapBuilder, comments: &mut Vec<String>) {
+        m.str("type", "object");
+        let lower = x.f.type_text.to_ascii_lowercase();
+        if lower.starts_with("map") || x.t == DocType::Map {
+            if lower.contains("string,string") || lower.contains("string, string") {
+                let mut s = MapBuilder::new();
+                s.str("type", "string");
+                m.put("additionalProperties", s.build());
+            } else {
+                m.put("additionalProperties", Node::Plain("true".into()));
+            }
+        } else {
+            let c = self.review(
+                x.place,
+                format!(
+                    "`{}` but no table describes its fields: an open object",
+                    x.f.type_text
+                ),
+            );
+            comments.push(c);
+            m.put("additionalProperties", Node::Plain("true".into()));
+        }
+    }
+
+    /// An array no table describes: of the scalar `inner` names, else of any element.
+    fn untabled_array(
+        &mut self,
+        x: &Typing,
+        inner: Option<&DocType>,
+        m: &mut MapBuilder,
+        comments: &mut Vec<String>,
+    ) {
+        m.str("type", "array");
+        let mut items = MapBuilder::new();
+        match inner {
+            Some(DocType::Object) | None => {
+                let c = self.review(
+                    x.place,
                     format!(
-                        "an example sends `{first}`, not ISO 8601: a lenient timestamp (no format: date-time)"
+                        "`{}` but no table describes the elements: any element",
+                        x.f.type_text
                     ),
                 );
                 comments.push(c);
-            } else if non_null.iter().any(|v| v.as_str() == Some("")) {
-                let c = self.review(place, "an example sends \"\": a lenient timestamp");
+            }
+            Some(DocType::Unknown(text)) => {
+                let c = self.review(
+                    x.place,
+                    format!("element type `{text}` not understood: any element"),
+                );
                 comments.push(c);
             }
+            Some(inner) => {
+                scalar_schema(&mut items, inner, &x.f.type_text);
+                if !x.f.values.is_empty() && *inner == DocType::String {
+                    items.put("x-extensible-enum", Node::Flow(x.f.values.clone()));
+                    let c = self.review(
+                        x.place,
+                        "the listed values are on the elements (docs check compares them with the array itself)",
+                    );
+                    comments.push(c);
+                }
+            }
         }
-        if sends_null {
+        m.put("items", items.build());
+    }
+
+    /// The schema of a field of no type or of a type `text` not understood: what its
+    /// examples send.
+    fn untyped(&mut self, x: &Typing, text: &str, comments: &mut Vec<String>) -> MapBuilder {
+        let (schema, what) = inferred(&x.non_null);
+        let why = match (text.is_empty(), what) {
+            (true, Some(w)) => format!("the page gives no type; {w} in its example"),
+            (true, None) => "the page gives no type: any type".to_owned(),
+            (false, Some(w)) => {
+                format!("type `{text}` not understood; {w} in the page's example")
+            }
+            (false, None) => format!("type `{text}` not understood: any type"),
+        };
+        let c = self.review(x.place, why);
+        comments.push(c);
+        schema
+    }
+
+    /// Values, timestamps, and what the examples send beyond the documented type.
+    fn quirks(&mut self, x: &Typing, m: &mut MapBuilder, comments: &mut Vec<String>) {
+        let time = is_time(x.f) && matches!(x.t, DocType::String | DocType::Integer(_));
+        let others = unexpected_kinds(&x.t, &x.non_null);
+        if !others.is_empty() {
+            self.widen(x, &others, time, m, comments);
+        } else if time && x.t == DocType::String {
+            self.timestamp(x, m, comments);
+        }
+        if x.sends_null {
             let c = self.review(
-                place,
+                x.place,
                 format!(
                     "documented as `{}`, an example sends null: nullable",
-                    f.type_text.trim()
+                    x.f.type_text.trim()
                 ),
             );
             comments.push(c);
             m.put("nullable", Node::Plain("true".into()));
         }
-        self.values(f, t, non_null, place, m, comments);
+        self.values(x.f, &x.t, &x.non_null, x.place, m, comments);
+    }
+
+    /// Makes the schema one of the documented type and the kinds of value `others` the
+    /// examples send (a lenient timestamp when the field is a `time`).
+    fn widen(
+        &mut self,
+        x: &Typing,
+        others: &[&str],
+        time: bool,
+        m: &mut MapBuilder,
+        comments: &mut Vec<String>,
+    ) {
+        let extra: Vec<Node> = others
+            .iter()
+            .map(|k| {
+                let mut a = MapBuilder::new();
+                kind_schema(&mut a, k);
+                a.build()
+            })
+            .collect();
+        let base = std::mem::take(m);
+        let c = self.review(
+            x.place,
+            format!(
+                "documented as `{}`, an example sends {}: both accepted{}",
+                x.f.type_text.trim(),
+                others.join(" and "),
+                if time {
+                    " (epoch milliseconds?), read as a lenient timestamp"
+                } else {
+                    ""
+                }
+            ),
+        );
+        comments.push(c);
+        self.widened.insert(x.place.to_owned());
+        if time {
+            m.put("x-cloudjobs-timestamp", Node::Plain("true".into()));
+        }
+        let mut alternatives = vec![(vec![], base.build())];
+        alternatives.extend(extra.into_iter().map(|n| (vec![], n)));
+        m.put("oneOf", Node::Seq(alternatives));
+    }
+
+    /// Marks a string field as a lenient timestamp, saying so when an example sends a value
+    /// that is not ISO 8601.
+    fn timestamp(&mut self, x: &Typing, m: &mut MapBuilder, comments: &mut Vec<String>) {
+        m.put("x-cloudjobs-timestamp", Node::Plain("true".into()));
+        let odd: Vec<&str> = x
+            .non_null
+            .iter()
+            .filter_map(|v| v.as_str())
+            .filter(|s| !s.is_empty() && !iso_like(s))
+            .collect();
+        if let Some(first) = odd.first() {
+            let c = self.review(
+                x.place,
+                format!(
+                    "an example sends `{first}`, not ISO 8601: a lenient timestamp (no format: date-time)"
+                ),
+            );
+            comments.push(c);
+        } else if x.non_null.iter().any(|v| v.as_str() == Some("")) {
+            let c = self.review(x.place, "an example sends \"\": a lenient timestamp");
+            comments.push(c);
+        }
     }
 
     /// The documented values: `x-extensible-enum` on strings (plus the values the examples
