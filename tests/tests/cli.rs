@@ -652,12 +652,12 @@ fn flag_cases(url: &str) -> Vec<Case<'_>> {
                 "i-1",
             ],
             TOKEN_ENV.to_vec(),
-            "--instance-id is not a flag of ims (it is kafka's): ims takes no service flags (`cloudjobs services ims`)",
+            "--instance-id is not a flag of ims (it is a flag of dcs-bigkey, dcs-hotkey, kafka): ims takes no service flags (`cloudjobs services ims`)",
         ),
         (
             vec!["wait", "cae", "job", "--endpoint", url, "--limit", "3"],
             TOKEN_ENV.to_vec(),
-            "--limit is not a flag of cae (it is geminidb's): cae's own flags are --environment-id, --enterprise-project-id",
+            "--limit is not a flag of cae (it is a flag of as, geminidb): cae's own flags are --environment-id, --enterprise-project-id",
         ),
         // Item 9 of #24: was exit 4, "call ConfigBuilder::region".
         (

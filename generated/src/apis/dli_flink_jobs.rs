@@ -206,9 +206,6 @@ impl rt::job::Job for types::ShowFlinkJobResponse {
     fn status(&self) -> Option<&str> {
         self.job_detail.as_ref().and_then(|v| v.status.as_ref()).map(|v| v.as_str())
     }
-    fn job_id(&self) -> Option<String> {
-        self.job_detail.as_ref().and_then(|v| v.job_id.as_ref()).map(ToString::to_string)
-    }
 }
 /// The job services of this API, one per job operation: the entries of the crate's job registry.
 pub static JOB_SERVICES: [rt::any_service::JobService; 1] = [

@@ -55,6 +55,9 @@ pub mod dli_spark_jobs;
 pub mod dws_jobs;
 
 #[rustfmt::skip]
+pub mod dws_snapshot_jobs;
+
+#[rustfmt::skip]
 pub mod ecs_jobs;
 
 #[rustfmt::skip]

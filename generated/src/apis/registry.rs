@@ -11,7 +11,7 @@
 //! ```
 use crate::runtime::any_service::{JobService, find_in};
 /// Every job service, sorted by name.
-pub static SERVICES: &[&JobService; 29] = &[
+pub static SERVICES: &[&JobService; 30] = &[
     &super::as_jobs::JOB_SERVICES[0],
     &super::bms_jobs::JOB_SERVICES[0],
     &super::cae_jobs::JOB_SERVICES[0],
@@ -28,6 +28,7 @@ pub static SERVICES: &[&JobService; 29] = &[
     &super::dli_flink_jobs::JOB_SERVICES[0],
     &super::dli_spark_jobs::JOB_SERVICES[0],
     &super::dws_jobs::JOB_SERVICES[0],
+    &super::dws_snapshot_jobs::JOB_SERVICES[0],
     &super::ecs_jobs::JOB_SERVICES[0],
     &super::evs_jobs::JOB_SERVICES[0],
     &super::gaussdb_jobs::JOB_SERVICES[0],
