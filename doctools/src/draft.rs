@@ -162,8 +162,7 @@ pub(crate) fn run_draft(root: &Path, a: &DraftArgs) -> Outcome {
     }
 }
 
-/// `docs draft` without `--eval`: reads the page (a file or a URL), drafts it, and writes
-/// or prints the draft with its summary.
+/// `docs draft` but `--eval`: reads the page, drafts it, writes or prints draft and summary.
 fn draft_command(root: &Path, a: &DraftArgs) -> Result<Outcome, String> {
     if a.eval {
         return eval::run(root, a);
@@ -252,8 +251,7 @@ fn download(root: &Path, source: &str) -> Result<Page, String> {
     })
 }
 
-/// Reads a local page; its origin is `--url` (at `--revision`), else a placeholder to
-/// replace.
+/// Reads a local page; its origin is `--url` (at `--revision`), else a placeholder.
 fn read_local(source: &str, a: &DraftArgs) -> Result<Page, String> {
     let path = PathBuf::from(source);
     let bytes =
@@ -483,8 +481,7 @@ fn draft_with(input: &Input, label: &str, propose_job: bool) -> Result<Draft, St
     Ok(draft)
 }
 
-/// The page's method (lower case), its path (no host, query or trailing `/`), and the
-/// operationId they suggest.
+/// The page's method (lower case), its path (host and query cut) and operationId.
 fn operation_place(input: &Input) -> Result<(String, String, String), String> {
     let model = &input.model;
     let (Some(method), Some(doc_path)) = (model.method.as_deref(), model.path.as_deref()) else {
@@ -512,8 +509,7 @@ fn operation_place(input: &Input) -> Result<(String, String, String), String> {
     Ok((method_key, path, op_id))
 }
 
-/// The `x-cloudjobs-service` name: the table's, else the one asked for, else the
-/// repository's.
+/// The `x-cloudjobs-service` name: the table's, the one asked for, or the repository's.
 fn service_name(service: Option<&Service>, input: &Input) -> String {
     let name = match (service, &input.service) {
         (Some(s), _) => s.name.clone(),
@@ -529,8 +525,7 @@ fn service_name(service: Option<&Service>, input: &Input) -> String {
     clean_name(&name)
 }
 
-/// Every status of the page in order, also one the reader assumed for a table with no
-/// status of its own.
+/// Every status of the page in order, also one the reader assumed for a table.
 fn statuses(model: &DocModel) -> Vec<String> {
     let mut statuses = model.statuses();
     for r in &model.responses {
@@ -555,8 +550,7 @@ struct Drafter<'i> {
 }
 
 impl Drafter<'_> {
-    /// The `info` map but for `x-cloudjobs-sources`: title, version, description and
-    /// `x-cloudjobs-service`.
+    /// The `info` map but for `x-cloudjobs-sources`, which goes in last.
     fn info(&mut self, service: Option<&Service>, service_name: &str) -> MapBuilder {
         let input = self.input;
         let model = &input.model;
@@ -680,8 +674,7 @@ impl Drafter<'_> {
         servers
     }
 
-    /// The operation's parameters: the page's (once per location and name), then those of
-    /// the path the page does not describe.
+    /// The page's parameters (once per location and name), then the path's it lacks.
     fn parameters(&mut self, path: &str) -> Vec<(Vec<String>, Node)> {
         let mut params = Vec::new();
         let mut seen = BTreeSet::new();
@@ -749,8 +742,7 @@ impl Drafter<'_> {
         m.build()
     }
 
-    /// The operation so far: operationId, summary, description (with the page's example
-    /// requests that are not JSON) and parameters.
+    /// The operation so far: operationId, summary, description and parameters.
     fn operation(&mut self, params: Vec<(Vec<String>, Node)>) -> MapBuilder {
         let model = &self.input.model;
         let op_id = &self.op_id;
@@ -832,8 +824,7 @@ impl Drafter<'_> {
         op.put("requestBody", body.build());
     }
 
-    /// The `responses`: one per status of the (filled) model, or 200 assumed when the page
-    /// lists none.
+    /// The `responses`: one per status, or 200 assumed when the page lists none.
     fn responses(&mut self, model: &DocModel, statuses: &[String], success: &str) -> MapBuilder {
         let mut responses = MapBuilder::new();
         for status in statuses {
@@ -950,8 +941,7 @@ impl Drafter<'_> {
         content.build()
     }
 
-    /// The reference to the component made for a response table, and why the examples
-    /// sharing no field with it (`foreign`) were not used for it.
+    /// The `$ref` to a response table's new component, and a review of the examples left out.
     fn body_schema(
         &mut self,
         doc: &Response,
@@ -1001,8 +991,7 @@ impl Drafter<'_> {
         )
     }
 
-    /// Puts the proposed `x-cloudjobs-job` (or why there is none, above `responses`);
-    /// returns the proposal's reviews and whether there is a job.
+    /// Puts the proposed `x-cloudjobs-job` (or why none); returns its reviews and if it is a job.
     fn put_job(
         &mut self,
         op: &mut MapBuilder,
@@ -1047,8 +1036,7 @@ impl Drafter<'_> {
         (job_reviews, is_job)
     }
 
-    /// The document as YAML text under the draft's header: info with its sources (and the
-    /// departures the schemas accept), servers, security, the operation, components.
+    /// The whole document as YAML text under the draft's header.
     fn document(
         &mut self,
         mut info: MapBuilder,
@@ -1130,8 +1118,7 @@ impl Drafter<'_> {
         components.build()
     }
 
-    /// The draft of `text`, its reviews in order: the document's own, the schemas', the
-    /// job's.
+    /// The draft of `text`, with every review: the document's, the schemas', the job's.
     fn finish(self, text: String, job_reviews: Vec<(String, String)>) -> Draft {
         let mut reviews = self.top_reviews;
         reviews.extend(self.schemas.reviews);

@@ -227,8 +227,7 @@ fn describe(m: &mut MapBuilder, description: &str) {
     }
 }
 
-/// The kinds of value (`kind`'s words) the examples send that the documented type `t`
-/// does not say.
+/// The kinds of value the examples send that the documented type `t` does not say.
 fn unexpected_kinds(t: &DocType, non_null: &[&Value]) -> Vec<&'static str> {
     // What the examples send that the documented type does not say.
     let expected: &[&str] = match t {
@@ -432,8 +431,7 @@ impl Schemas {
         (comments, m.build())
     }
 
-    /// The schema of a field a table of its own describes: a reference to its component,
-    /// as an array, a list or nullable as the page and its examples say.
+    /// The schema of a field with a table of its own: a `$ref`, or an array or list of it.
     fn table_field(&mut self, x: &Typing, parent: &str, side: Side) -> (Vec<String>, Node) {
         let array = matches!(x.t, DocType::Array(_))
             || (matches!(x.t, DocType::Unknown(_))
@@ -489,8 +487,7 @@ impl Schemas {
         (comments, m.build())
     }
 
-    /// The component of a field's table (the body's own for a field standing for the body)
-    /// and whether it is the body's.
+    /// The component of a field's table (the body's for a recursive field), and if recursive.
     fn table_component(
         &mut self,
         x: &Typing,
@@ -532,8 +529,7 @@ impl Schemas {
         (name, recursive)
     }
 
-    /// An array of the body's schema, for a table pointing back to itself that the examples
-    /// send as a list (a departure the sources entry accepts).
+    /// An array of the body's schema, for a recursive field the examples send as a list.
     fn recursive_list(
         &mut self,
         x: &Typing,
@@ -557,8 +553,7 @@ impl Schemas {
         (comments, m.build())
     }
 
-    /// An array of a table's objects or one of them, for an array an example sends as one
-    /// object.
+    /// An array of a table's objects or one of them, for an array an example sends as one.
     fn array_or_one(
         &mut self,
         x: &Typing,
@@ -653,8 +648,7 @@ impl Schemas {
         m.put("items", items.build());
     }
 
-    /// The schema of a field of no type or of a type `text` not understood: what its
-    /// examples send.
+    /// The schema of a field of no type, or of a type not understood: what its examples send.
     fn untyped(&mut self, x: &Typing, text: &str, comments: &mut Vec<String>) -> MapBuilder {
         let (schema, what) = inferred(&x.non_null);
         let why = match (text.is_empty(), what) {
@@ -693,8 +687,7 @@ impl Schemas {
         self.values(x.f, &x.t, &x.non_null, x.place, m, comments);
     }
 
-    /// Makes the schema one of the documented type and the kinds of value `others` the
-    /// examples send (a lenient timestamp when the field is a `time`).
+    /// Makes the schema one of the documented type and the kinds the examples send beyond it.
     fn widen(
         &mut self,
         x: &Typing,
@@ -735,8 +728,7 @@ impl Schemas {
         m.put("oneOf", Node::Seq(alternatives));
     }
 
-    /// Marks a string field as a lenient timestamp, saying so when an example sends a value
-    /// that is not ISO 8601.
+    /// Marks a string field a lenient timestamp, saying so when an example is not ISO 8601.
     fn timestamp(&mut self, x: &Typing, m: &mut MapBuilder, comments: &mut Vec<String>) {
         m.put("x-cloudjobs-timestamp", Node::Plain("true".into()));
         let odd: Vec<&str> = x

@@ -276,8 +276,7 @@ pub fn propose(
     (comments, Some(m.build()))
 }
 
-/// The four state lists of a status's values (documented, then sent), and the values none
-/// takes.
+/// The four state lists of a status's values (documented, then sent), and those left over.
 fn state_lists(documented: &[String], sent: &[String]) -> (Lists, Vec<String>) {
     let mut lists: Lists = [
         (State::Pending, Vec::new(), Vec::new()),
@@ -322,8 +321,7 @@ fn progress_type(f: &Field) -> bool {
     )
 }
 
-/// Whether a field is named like the id of what a job works on (`parent`: the place of the
-/// object it is in), not like the job's own ids.
+/// Whether a field is named like the id of what a job works on, not like the job's own.
 fn resource_like(f: &Field, parent: &str) -> bool {
     let n = f.name.to_ascii_lowercase();
     let own = [
@@ -410,8 +408,7 @@ impl<'a, 'm> Proposal<'a, 'm> {
         self.review("", why)
     }
 
-    /// Puts the `status` pointer, saying why that field and that a job in a list is read
-    /// at its first element.
+    /// Puts the `status` pointer, saying why that field and how a job in a list is read.
     fn put_status(&mut self, job: &Job, documented: &[String], m: &mut MapBuilder) {
         let status = job.status;
         let mut status_comments = vec![self.review(
@@ -468,8 +465,7 @@ impl<'a, 'm> Proposal<'a, 'm> {
         }
     }
 
-    /// The review saying why there is no proposal when a state other than pending has no
-    /// value.
+    /// The review saying why there is no proposal when a state but pending has no value.
     fn missing_states(
         &mut self,
         status: &Located,
@@ -496,8 +492,7 @@ impl<'a, 'm> Proposal<'a, 'm> {
         ))
     }
 
-    /// Puts the four state lists, each saying why its values are there and which of them
-    /// only the examples send.
+    /// Puts the four state lists, saying why each value is there and which only examples send.
     fn put_lists(&mut self, status: &Located, lists: &Lists, sent: &[String], m: &mut MapBuilder) {
         for (state, values, whys) in lists {
             let mut c = Vec::new();
@@ -594,8 +589,7 @@ impl<'a, 'm> Proposal<'a, 'm> {
         }
     }
 
-    /// The ids of what the job works on, as (pointer, place): in the job (not in its
-    /// sub-tasks `sub`) and in its other lists.
+    /// The ids of what the job works on, as (pointer, place), in the job but its sub-tasks.
     fn resources(&self, job: &Job, sub: Option<&Located>) -> Vec<(String, String)> {
         let mut resources = Vec::new();
         for l in &job.fields {
@@ -652,8 +646,7 @@ impl<'a, 'm> Proposal<'a, 'm> {
         );
     }
 
-    /// The `subtasks` node of the array `s`, if its elements have a status; the ids of what
-    /// they work on go to `resources`.
+    /// The `subtasks` node of the array `s` if its elements have a status; ids to `resources`.
     fn subtasks(
         &mut self,
         job: &Job,
@@ -691,8 +684,7 @@ impl<'a, 'm> Proposal<'a, 'm> {
         }
     }
 
-    /// Puts the sub-tasks' own state lists when the values of their status `st` differ from
-    /// the job's.
+    /// Puts the sub-tasks' own state lists when their status values differ from the job's.
     fn put_sub_states(&mut self, st: &Located, lists: &Lists, sm: &mut MapBuilder) {
         // Sub-task states: the job's lists unless its values differ.
         let sub_values: Vec<String> = st
@@ -802,8 +794,7 @@ impl<'a, 'm> Job<'a, 'm> {
             .map_or(99, |r| r.matches('/').count())
     }
 
-    /// The job's field of the first of `names` (of a type `want` takes) at most two levels
-    /// down, the nearest first.
+    /// The job's field of the first of `names` of a wanted type, two levels down at most.
     fn find(&self, names: &[&str], want: fn(&Field) -> bool) -> Option<&'a Located<'m>> {
         for n in names {
             let mut hits: Vec<&&Located> = self
@@ -842,8 +833,7 @@ impl<'a, 'm> Job<'a, 'm> {
         subs.first().copied()
     }
 
-    /// The (pointer, place) of a field named like the id of what the job works on (`/*`
-    /// after the pointer of an array of them).
+    /// The (pointer, place) of a field named like the id of what the job works on.
     fn resource(&self, l: &Located) -> Option<(String, String)> {
         if !resource_like(l.field, l.parent()) {
             return None;
@@ -857,8 +847,7 @@ impl<'a, 'm> Job<'a, 'm> {
     }
 }
 
-/// The pointer of the job object: where the status is, or above it for a status object
-/// (`/status/phase`).
+/// The job object's pointer: the status's parent, or above a status object (`/status/phase`).
 fn job_pointer(status: &Located) -> String {
     let segments: Vec<&str> = status.pointer.split('/').skip(1).collect();
     let parent_ptr = segments[..segments.len() - 1].join("/");
@@ -934,8 +923,7 @@ impl<'a, 'm> Subtasks<'a, 'm> {
         })
     }
 
-    /// Puts the sub-task's pointers: its id and name, its status `st`, its error code and
-    /// reason.
+    /// Puts the sub-task's pointers: id, name, status `st`, error code and reason.
     fn put_fields(&self, st: &Located, sm: &mut MapBuilder) {
         for (key, names) in [
             (
