@@ -49,6 +49,8 @@ wins; the credential comes whole from the first source that has one):
 Secrets are best passed as variables or files, never as flags; they are never printed.
 An IAM password goes only to an https IAM URL, or to http on 127.0.0.1, ::1 or localhost;
 --insecure-http-iam (or CLOUDJOBS_ALLOW_HTTP_IAM=1) sends it to other http URLs, unencrypted.
+Likewise a token or an AK/SK signature goes only to an https --endpoint (or http to this
+machine); --insecure-http (or CLOUDJOBS_ALLOW_HTTP=1) allows other http endpoints.
 IAM password tokens are cached in the user's cache directory (CLOUDJOBS_CACHE_DIR, else
 $XDG_CACHE_HOME/cloudjobs or ~/.cache/cloudjobs), per IAM URL, user, account and
 project; --no-token-cache turns that off.
@@ -252,6 +254,12 @@ pub struct Connection {
     /// https, or http to 127.0.0.1, ::1 or localhost.
     #[arg(long, global = true, help_heading = "Credentials")]
     pub insecure_http_iam: bool,
+    /// Send the credentials (token, or AK/SK signature and security token) to a plain http
+    /// --endpoint on another host too: UNENCRYPTED, anyone on the network path can read them
+    /// [env: CLOUDJOBS_ALLOW_HTTP=1]. Without it only https, or http to 127.0.0.1, ::1 or
+    /// localhost.
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub insecure_http: bool,
     /// The services' extra parameters, by flag (`environment-id`): flags derived from the
     /// registry at start-up (see [`with_service_flags`]).
     #[arg(skip)]

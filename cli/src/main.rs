@@ -341,7 +341,9 @@ fn registry_names(only: Option<Service>) -> Vec<&'static str> {
 
 /// The configuration without authentication.
 fn base_config(settings: &Settings, service: Service) -> cloudjobs::runtime::ConfigBuilder {
-    let mut builder = Config::builder().timeout(settings.request_timeout);
+    let mut builder = Config::builder()
+        .timeout(settings.request_timeout)
+        .allow_plaintext_http(settings.allow_plaintext_http);
     if let Some(http) = settings.resolved.http_client() {
         builder = builder.http_client(http.clone());
     }

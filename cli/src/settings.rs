@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cloudjobs::runtime::any_service::ParamKind;
 use cloudjobs::runtime::credentials::{Chain, Credential, Lookup, Profile, Resolved, vars};
-use cloudjobs::runtime::iam::check_iam_url;
+use cloudjobs::runtime::iam::{check_credential_url, check_iam_url};
 use cloudjobs::runtime::secret::redact_url;
 use cloudjobs::runtime::{Auth, ProjectScope, Secret};
 
@@ -68,6 +68,8 @@ impl Env for MapEnv {
 pub mod cli_vars {
     /// The job API's endpoint.
     pub const ENDPOINT: &[&str] = &["CLOUDJOBS_ENDPOINT"];
+    /// Credentials may go to a plain http endpoint on another host (`--insecure-http`).
+    pub const ALLOW_HTTP: &[&str] = &["CLOUDJOBS_ALLOW_HTTP"];
     // A service's extra parameters are read from the variable the registry names
     // (`CLOUDJOBS_<SERVICE>_<PARAM>`, such as `CLOUDJOBS_CAE_ENVIRONMENT_ID`).
 }
@@ -94,6 +96,8 @@ pub struct Settings {
     pub params: Vec<(&'static str, String)>,
     /// Timeout of one HTTP attempt.
     pub request_timeout: Duration,
+    /// Credentials may go to a plain http endpoint on another host.
+    pub allow_plaintext_http: bool,
 }
 
 impl Settings {
@@ -178,8 +182,18 @@ pub async fn resolve(
     env: &dyn Env,
 ) -> Result<Settings, Usage> {
     let endpoint = pick(&conn.endpoint, env, cli_vars::ENDPOINT);
+    let allow_plaintext_http = conn.insecure_http
+        || first(env, cli_vars::ALLOW_HTTP).is_some_and(|v| {
+            matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
+        });
     if let Some(url) = &endpoint {
         check_url("--endpoint / CLOUDJOBS_ENDPOINT", url)?;
+        if !allow_plaintext_http && let Err(why) = check_credential_url(url) {
+            return Err(Usage(format!(
+                "--endpoint / CLOUDJOBS_ENDPOINT: {why}, or pass --insecure-http (or set \
+                 CLOUDJOBS_ALLOW_HTTP=1) to send them anyway"
+            )));
+        }
     }
     if let Some(url) = pick(&conn.auth_url, env, vars::AUTH_URL) {
         check_url("--auth-url / OS_AUTH_URL", &url)?;
@@ -224,6 +238,7 @@ pub async fn resolve(
         endpoint,
         params,
         request_timeout: conn.request_timeout,
+        allow_plaintext_http,
     };
     // The IAM URL comes from the settings or from the region; with neither, say which flags
     // set them (rather than the library's builder calls, at the token request).
@@ -466,5 +481,38 @@ mod tests {
         assert!(resolve(&c, service("ims"), &allowed).await.is_ok());
         let local = env(&[("OS_AUTH_URL", "http://127.0.0.1:9/v3")]);
         assert!(resolve(&c, service("ims"), &local).await.is_ok());
+    }
+
+    /// Before the fix `--endpoint http://...` on another host got the token in clear.
+    #[tokio::test]
+    async fn credentials_go_to_a_plain_http_endpoint_only_on_this_machine_or_when_allowed() {
+        let mut c = Connection {
+            project_id: Some("p".into()),
+            token: Some("tok-SECRET".into()),
+            endpoint: Some("http://jobs.example.invalid".into()),
+            ..Connection::default()
+        };
+        let e = resolve(&c, service("ims"), &env(&[]))
+            .await
+            .err()
+            .unwrap()
+            .0;
+        assert!(
+            e.starts_with("--endpoint / CLOUDJOBS_ENDPOINT: `http://jobs"),
+            "{e}"
+        );
+        assert!(
+            e.contains("--insecure-http") && !e.contains("SECRET"),
+            "{e}"
+        );
+        let allowed = env(&[("CLOUDJOBS_ALLOW_HTTP", "1")]);
+        let s = resolve(&c, service("ims"), &allowed).await.unwrap();
+        assert!(s.allow_plaintext_http);
+        c.insecure_http = true;
+        assert!(resolve(&c, service("ims"), &env(&[])).await.is_ok());
+        c.insecure_http = false;
+        c.endpoint = Some("http://127.0.0.1:9".into());
+        let s = resolve(&c, service("ims"), &env(&[])).await.unwrap();
+        assert!(!s.allow_plaintext_http);
     }
 }

@@ -82,6 +82,12 @@ impl Auth {
         headers: &mut HeaderMap,
         body: &[u8],
     ) -> Result<Option<Secret>, Error> {
+        if !matches!(self, Auth::None) && !connection.settings().allow_plaintext_http {
+            crate::iam::check_credential_target(url).map_err(|why| Error::InvalidRequest {
+                operation,
+                message: format!("{why}{}", crate::iam::ALLOW_PLAINTEXT_HTTP),
+            })?;
+        }
         match self {
             Auth::None => Ok(None),
             Auth::Token(token) => {

@@ -112,6 +112,7 @@ pub struct ConfigBuilder {
     clock: Clock,
     http: Option<reqwest::Client>,
     rate_limit: RateLimit,
+    allow_plaintext_http: bool,
 }
 
 /// The default `User-Agent`.
@@ -132,6 +133,7 @@ impl Default for ConfigBuilder {
             clock: Clock::system(),
             http: None,
             rate_limit: RateLimit::default(),
+            allow_plaintext_http: false,
         }
     }
 }
@@ -213,6 +215,17 @@ impl ConfigBuilder {
         self
     }
 
+    /// Sends credentials (a token, an AK/SK signature and security token) over plain `http`
+    /// to hosts other than this machine too: UNENCRYPTED, anyone on the network path can read
+    /// them. Without it an authenticated request goes only over `https`, or over `http` to
+    /// `127.0.0.0/8`, `::1` or `localhost`; [`ConfigBuilder::build`] refuses an explicit
+    /// endpoint that breaks the rule, and a request to such a URL is refused before it is
+    /// sent ([`Error::InvalidRequest`](super::Error::InvalidRequest)).
+    pub fn allow_plaintext_http(mut self, allow: bool) -> Self {
+        self.allow_plaintext_http = allow;
+        self
+    }
+
     /// Uses a `reqwest::Client` you configured (proxy, TLS roots, ...) instead of building one.
     ///
     /// Its redirect policy applies as it is. The client built otherwise follows redirects only
@@ -224,9 +237,21 @@ impl ConfigBuilder {
     }
 
     /// Builds the configuration; fails on an explicit endpoint that is not an `http` or
-    /// `https` URL, a region or server variable that would change a URL's host, a user agent
-    /// that is not a valid header value, or an HTTP client that cannot be built.
+    /// `https` URL (or is plain `http` to another machine while requests are authenticated,
+    /// see [`ConfigBuilder::allow_plaintext_http`]), a region or server variable that would
+    /// change a URL's host, a user agent that is not a valid header value, or an HTTP client
+    /// that cannot be built.
     pub fn build(self) -> Result<Config, ConfigError> {
+        if !matches!(self.auth, Auth::None) && !self.allow_plaintext_http {
+            for (service, url) in &self.endpoints {
+                if let Err(why) = crate::iam::check_credential_url(url) {
+                    return Err(ConfigError::new(format!(
+                        "the endpoint of {service}: {why}{}",
+                        crate::iam::ALLOW_PLAINTEXT_HTTP
+                    )));
+                }
+            }
+        }
         let user_agent =
             HeaderValue::from_str(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
                 .map_err(|_| ConfigError::new("the user agent is not a valid header value"))?;
@@ -247,6 +272,7 @@ impl ConfigBuilder {
             max_body_bytes: self.max_body_bytes,
             clock: self.clock,
             http,
+            allow_plaintext_http: self.allow_plaintext_http,
         })?;
         Ok(Config::with_rate_limit(
             connection,

@@ -42,6 +42,9 @@ pub(crate) struct Settings {
     pub(crate) max_body_bytes: usize,
     pub(crate) clock: Clock,
     pub(crate) http: reqwest::Client,
+    /// Credentials may go over plain `http` to hosts other than this machine
+    /// ([`ConfigBuilder::allow_plaintext_http`](crate::ConfigBuilder::allow_plaintext_http)).
+    pub(crate) allow_plaintext_http: bool,
 }
 
 impl fmt::Debug for Connection {
@@ -62,6 +65,7 @@ impl fmt::Debug for Connection {
             .field("retry", &s.retry)
             .field("user_agent", &s.user_agent)
             .field("max_body_bytes", &s.max_body_bytes)
+            .field("allow_plaintext_http", &s.allow_plaintext_http)
             .finish_non_exhaustive()
     }
 }

@@ -297,6 +297,43 @@ pub fn check_iam_url(url: &str, allow_plaintext_http: bool) -> Result<(), String
     ))
 }
 
+/// Why credentials must not be sent to `url`, if they must not: it is plain `http` to a host
+/// that is not this machine (the rule of [`ConfigBuilder::allow_plaintext_http`](crate::ConfigBuilder::allow_plaintext_http),
+/// which the request itself applies; the command line checks it early, naming the flag).
+/// A URL that does not parse is left to the request, which refuses it. The message shows
+/// the URL without its userinfo.
+///
+/// ```
+/// use cloudjobs::runtime::iam::check_credential_url;
+///
+/// assert!(check_credential_url("https://ecs.eu-de.otc.t-systems.com").is_ok());
+/// assert!(check_credential_url("http://127.0.0.1:8787").is_ok());
+/// assert!(check_credential_url("http://jobs.example.com").is_err());
+/// ```
+pub fn check_credential_url(url: &str) -> Result<(), String> {
+    match reqwest::Url::parse(url.trim()) {
+        Ok(u) => check_credential_target(&u),
+        Err(_) => Ok(()),
+    }
+}
+
+/// How a library user allows what [`check_credential_url`] refuses.
+pub(crate) const ALLOW_PLAINTEXT_HTTP: &str =
+    ", or allow it with ConfigBuilder::allow_plaintext_http (command line: --insecure-http)";
+
+/// [`check_credential_url`] on a parsed URL.
+pub(crate) fn check_credential_target(url: &reqwest::Url) -> Result<(), String> {
+    if url.scheme() != "http" || is_loopback(url) {
+        return Ok(());
+    }
+    Err(format!(
+        "`{}` is plain http: the credentials (a token, or a signature and security token) \
+         would cross the network unencrypted. Use https (plain http is accepted only to \
+         127.0.0.1, ::1 or localhost)",
+        redact_url(url.as_str())
+    ))
+}
+
 /// Whether the URL's host is this machine: `127.0.0.0/8`, `::1` (also as `::ffff:127.x.y.z`),
 /// `localhost`.
 fn is_loopback(url: &reqwest::Url) -> bool {

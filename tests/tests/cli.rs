@@ -689,6 +689,18 @@ fn flag_cases(url: &str) -> Vec<Case<'_>> {
             vec![],
             "unknown service `kafak`: did you mean `kafka`?",
         ),
+        // The token would cross the network in clear (allowed with --insecure-http).
+        (
+            vec![
+                "get",
+                "ims",
+                "job",
+                "--endpoint",
+                "http://jobs.example.invalid",
+            ],
+            TOKEN_ENV.to_vec(),
+            "--endpoint / CLOUDJOBS_ENDPOINT: `http://jobs.example.invalid/` is plain http",
+        ),
     ]
 }
 

@@ -211,3 +211,64 @@ async fn plain_http_iam_endpoints_are_refused_before_sending() {
         .unwrap();
     assert_eq!(token.value().expose(), "tok");
 }
+
+/// Before the fix a token (or an AK/SK signature and security token) went to a plain `http`
+/// job endpoint on any host, in clear. Now an explicit endpoint that breaks the rule is
+/// refused when the configuration is built, and any other URL (a server of the service) when
+/// the request would be sent; requests without credentials, and the explicit opt-in, go.
+/// The HTTP client sends through a local proxy (the mock server): nothing leaves the
+/// machine.
+#[tokio::test]
+async fn credentials_are_not_sent_to_a_plain_http_endpoint_off_this_machine() {
+    use cloudjobs::runtime::{Auth, Error};
+    static PLAIN: Service = Service {
+        name: "plain_jobs",
+        title: "Plain jobs",
+        servers: &[Server {
+            url: "http://jobs.example.invalid/",
+            variables: &[],
+        }],
+    };
+    let proxy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(&proxy)
+        .await;
+    Config::builder().build().unwrap();
+    let client = reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(proxy.uri()).unwrap())
+        .build()
+        .unwrap();
+    let token = || Auth::token("tok-SECRET");
+    let e = Config::builder()
+        .auth(token())
+        .endpoint("test_jobs", "http://u:url-SECRET@jobs.example.invalid")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("test_jobs") && e.contains("plain http"), "{e}");
+    assert!(!e.contains("SECRET"), "{e}");
+    let client = &client;
+    let send = |builder: ConfigBuilder| async move {
+        let config = builder.http_client(client.clone()).build().unwrap();
+        let client = ServiceClient::new(&config, &PLAIN).unwrap();
+        let request = Request::new(&SHOW_JOB, "/v1/p/jobs/j".to_owned());
+        client.execute::<serde_json::Value>(request).await
+    };
+    let refused = send(Config::builder().auth(token())).await.unwrap_err();
+    assert!(matches!(refused, Error::InvalidRequest { .. }), "{refused}");
+    assert!(refused.to_string().contains("--insecure-http"), "{refused}");
+    assert!(
+        proxy.received_requests().await.unwrap().is_empty(),
+        "nothing sent"
+    );
+    // Without credentials, and with the opt-in, the request goes.
+    send(Config::builder()).await.unwrap();
+    send(Config::builder().auth(token()).allow_plaintext_http(true))
+        .await
+        .unwrap();
+    let received = proxy.received_requests().await.unwrap();
+    assert_eq!(received.len(), 2);
+    assert!(!received[0].headers.contains_key("x-auth-token"));
+    assert_eq!(received[1].headers["x-auth-token"], "tok-SECRET");
+}
