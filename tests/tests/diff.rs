@@ -612,7 +612,6 @@ fn any_two_specs_compare_without_failing() {
     }
 }
 
-
 #[test]
 fn server_variables_opened_or_closed() {
     let spec = |region: &str| {
