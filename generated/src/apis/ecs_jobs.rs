@@ -19,6 +19,9 @@
 //! Taken from outside the document (each place says so):
 //! - the server URL pattern and region values (Open Telekom Cloud "Regions
 //!   and Endpoints", opentelekomcloud-docs/regions-and-endpoints);
+//! - the Huawei Cloud server and its regions (huaweicloud-sdk-go-v3
+//!   `services/ecs/v2/region/region.go`; the SDK's `ShowJob` calls the same
+//!   path);
 //! - the `X-Auth-Token` header (the page lists no request parameters; token
 //!   authentication is Open Telekom Cloud's general scheme, as for every other
 //!   spec here);
@@ -45,6 +48,50 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de", "eu-nl"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://ecs.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-3",
+                    allowed: &[
+                        "ae-ad-1",
+                        "af-north-1",
+                        "af-south-1",
+                        "ap-southeast-1",
+                        "ap-southeast-2",
+                        "ap-southeast-3",
+                        "ap-southeast-4",
+                        "ap-southeast-5",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-east-4",
+                        "cn-east-5",
+                        "cn-north-1",
+                        "cn-north-11",
+                        "cn-north-12",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
+                        "cn-south-1",
+                        "cn-south-2",
+                        "cn-south-4",
+                        "cn-southwest-2",
+                        "cn-southwest-3",
+                        "eu-west-0",
+                        "eu-west-101",
+                        "la-north-2",
+                        "la-south-2",
+                        "me-east-1",
+                        "my-kualalumpur-1",
+                        "na-mexico-1",
+                        "ru-moscow-1",
+                        "sa-brazil-1",
+                        "tr-west-1",
+                    ],
                 },
             ],
         },
