@@ -21,6 +21,8 @@
 //! Taken from outside the document (each place says so):
 //! - the server URL pattern and region values (Open Telekom Cloud "Regions
 //!   and Endpoints", opentelekomcloud-docs/regions-and-endpoints);
+//! - the Huawei Cloud server and its regions (huaweicloud-sdk-go-v3
+//!   `services/cce/v3/region/region.go`);
 //! - the operation name `ShowJob` and model names `JobMetadata`, `JobSpec`,
 //!   `JobStatus` (official SDK: huaweicloud/huaweicloud-sdk-go-v3
 //!   `services/cce/v3/model/model_show_job_response.go`);
@@ -44,6 +46,40 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de", "eu-nl"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://cce.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-3",
+                    allowed: &[
+                        "ae-ad-1",
+                        "af-south-1",
+                        "ap-southeast-1",
+                        "ap-southeast-2",
+                        "ap-southeast-3",
+                        "ap-southeast-4",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-north-1",
+                        "cn-north-11",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
+                        "cn-south-1",
+                        "cn-south-2",
+                        "cn-south-4",
+                        "cn-southwest-2",
+                        "la-north-2",
+                        "la-south-2",
+                        "na-mexico-1",
+                        "ru-northwest-2",
+                        "sa-brazil-1",
+                        "tr-west-1",
+                    ],
                 },
             ],
         },

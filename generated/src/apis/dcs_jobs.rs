@@ -28,7 +28,9 @@
 //!   which the DCS API Reference refers to; the page lists no header);
 //! - the server URL and regions (Open Telekom Cloud "Regions and Endpoints",
 //!   opentelekomcloud-docs/regions-and-endpoints `doc/source/index.rst`:
-//!   Distributed Cache Service, `dcs.eu-de` and `dcs.eu-nl`).
+//!   Distributed Cache Service, `dcs.eu-de` and `dcs.eu-nl`);
+//! - the Huawei Cloud server and its regions (huaweicloud-sdk-go-v3
+//!   `services/dcs/v2/region/region.go`).
 //!
 //! The error statuses and their body are on the page itself.
 //!
@@ -47,6 +49,41 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de", "eu-nl"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://dcs.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-3",
+                    allowed: &[
+                        "ae-ad-1",
+                        "af-south-1",
+                        "ap-southeast-1",
+                        "ap-southeast-2",
+                        "ap-southeast-3",
+                        "ap-southeast-4",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-north-1",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
+                        "cn-south-1",
+                        "cn-south-2",
+                        "cn-southwest-2",
+                        "eu-west-0",
+                        "eu-west-101",
+                        "la-north-2",
+                        "la-south-2",
+                        "me-east-1",
+                        "na-mexico-1",
+                        "ru-northwest-2",
+                        "sa-brazil-1",
+                        "tr-west-1",
+                    ],
                 },
             ],
         },
