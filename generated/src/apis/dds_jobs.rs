@@ -23,6 +23,8 @@
 //! - the server URL pattern and region values (Open Telekom Cloud "Regions
 //!   and Endpoints", opentelekomcloud-docs/regions-and-endpoints
 //!   `doc/source/index.rst`);
+//! - the Huawei Cloud server and its regions (huaweicloud-sdk-go-v3
+//!   `services/dds/v3/region/region.go`);
 //! - the operation name `ShowJobDetail` and the model names
 //!   `ShowJobDetailResponse` / `JobDetail` / `JobInstanceInfo` (official SDK
 //!   huaweicloud/huaweicloud-sdk-go-v3 `services/dds/v3/model/`);
@@ -44,6 +46,32 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de", "eu-nl"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://dds.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-3",
+                    allowed: &[
+                        "af-south-1",
+                        "ap-southeast-1",
+                        "ap-southeast-2",
+                        "ap-southeast-3",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-north-1",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-south-1",
+                        "cn-south-2",
+                        "cn-southwest-2",
+                        "la-north-2",
+                        "na-mexico-1",
+                        "ru-northwest-2",
+                    ],
                 },
             ],
         },
