@@ -294,6 +294,13 @@ fn param_value(spec: &Value, param: &Value) -> String {
     match value {
         Some(Value::String(s)) => s,
         Some(v) => v.to_string(),
+        // A media type header without a value given: the one the API speaks (Prism cannot
+        // even parse `Content-Type-1`).
+        None if param["in"] == "header"
+            && (param["name"].as_str()).is_some_and(|n| n.eq_ignore_ascii_case("content-type")) =>
+        {
+            "application/json".to_owned()
+        }
         None => match schema["type"].as_str() {
             Some("integer" | "number") => "1".to_owned(),
             Some("boolean") => "true".to_owned(),
@@ -632,14 +639,15 @@ fn raw_request(
     request
 }
 
-/// Sends a raw request; returns the status and Prism's `sl-violations` header.
+/// Sends a raw request; returns the status and Prism's `sl-violations` header, or status 0
+/// and the error when no answer came (Prism's log then says why).
 async fn send_raw(client: &ServiceClient, request: Request) -> (u16, String) {
     match client.execute::<()>(request).await {
         Ok(raw) => (
             raw.code(),
             raw.header("sl-violations").unwrap_or_default().to_owned(),
         ),
-        Err(e) => panic!("raw request failed: {e}"),
+        Err(e) => (0, format!("no answer: {e}")),
     }
 }
 
@@ -842,8 +850,9 @@ impl<'a> OpCheck<'a> {
         if let Some(credential) = self.op.credentials.first().cloned() {
             let request = self.raw("", None, body.as_ref());
             let answer = send_raw(&self.raw_client(Auth::None), request).await;
-            // Prism answers a documented 401 without listing violations: a refusal too.
-            let needle = match answer.0 == 401 && answer.1.is_empty() {
+            // A 401 is the refusal itself: Prism answers a documented 401 without listing
+            // violations, and an undocumented one with "Invalid security scheme used".
+            let needle = match answer.0 == 401 {
                 true => String::new(),
                 false => credential.to_lowercase(),
             };

@@ -1012,7 +1012,7 @@ async fn a_connect_timeout_before_any_answer_fails_fast_naming_the_host() {
         .build()
         .unwrap();
     let config = Config::builder()
-        .endpoint("otc_ims_jobs", "http://drops-packets.invalid:8080")
+        .endpoint("otc_ims_jobs", "https://drops-packets.invalid:8080")
         .auth(Auth::token(jobsim::TOKEN))
         .http_client(http)
         .build()

@@ -15,7 +15,9 @@ const USAGE: &str = "usage: jobsim [--port N] [--specs DIR]
 
 Serves every job service of DIR (default: the project's specs/) on 127.0.0.1:N (default 8787;
 0 picks a free port) until it is stopped (Ctrl-C). Job ids holding `fail` fail, ids holding
-`forever` never end, any other succeeds after four polls.";
+`forever` never end, any other succeeds after four polls. Services that share a path (IMS
+and VBS: /v1/{project_id}/jobs/{job_id}) are told apart by their name before the path: the
+endpoint http://127.0.0.1:N/vbs is VBS's.";
 
 fn history(job_id: &str) -> Script {
     if job_id.contains("fail") {
@@ -89,7 +91,13 @@ fn main() -> ExitCode {
         } else {
             format!(" {}", extra.join(" "))
         };
-        println!("  cloudjobs wait {} job-1{extra}", service.name);
+        // A service whose path another one shares is told apart by its name before the path.
+        let all = sim.services();
+        let own = match all.iter().any(|other| service.overlaps(other)) {
+            true => format!(" --endpoint {url}/{}", service.name),
+            false => String::new(),
+        };
+        println!("  cloudjobs wait {} job-1{extra}{own}", service.name);
     }
     println!();
     println!(

@@ -7,8 +7,9 @@
 //! a query parameter), its required parameters, its state lists, and its documented examples.
 //! A request is routed by its path: template segments in braces match any text, the literal
 //! ones must be equal. When several services have the same template (IMS, ECS and EVS all
-//! have `/v1/{project_id}/jobs/{job_id}`), the job id decides: the service with a script for
-//! it answers.
+//! have `/v1/{project_id}/jobs/{job_id}`), a path that starts with a service's name
+//! (`/vbs/v1/...`, an endpoint `http://127.0.0.1:N/vbs`) is that service's, else the job id
+//! decides: the service with a script for it answers (else the first).
 //!
 //! A script is registered for a service and a job id: one [`Step`] per request (the last one
 //! repeats), each either a job state (a [`Phase`], mapped to the service's own status values,
@@ -550,8 +551,19 @@ fn route<'a>(
     services: &'a [SimService],
     state: &State,
 ) -> Option<(&'a SimService, Option<String>)> {
+    // `/<service>/rest`: only that service, on the rest of the path.
+    let prefixed = (request.path.strip_prefix('/'))
+        .and_then(|p| p.split_once('/'))
+        .filter(|(first, _)| services.iter().any(|s| s.name == *first));
+    let (only, path) = match prefixed {
+        Some((first, rest)) => (Some(first), format!("/{rest}")),
+        None => (None, request.path.clone()),
+    };
     let candidates = services.iter().filter_map(|service| {
-        let params = service.match_path(&request.path)?;
+        if only.is_some_and(|o| o != service.name) {
+            return None;
+        }
+        let params = service.match_path(&path)?;
         let job = match service.job_id_place {
             ParamPlace::Query => request.query_param(&service.job_id_param),
             _ => params

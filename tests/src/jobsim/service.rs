@@ -433,6 +433,13 @@ impl SimService {
         self.states.status(phase)
     }
 
+    /// Whether a request for this service fits `other`'s template too (IMS and VBS both
+    /// serve `/v1/{project_id}/jobs/{job_id}`): on one endpoint only a script, or the
+    /// service's name as a path prefix, tells them apart.
+    pub fn overlaps(&self, other: &SimService) -> bool {
+        self.name != other.name && other.match_path(&self.job_path("p", "j")).is_some()
+    }
+
     /// The path (without query) of a request for `job` of `project`, other path parameters
     /// with their samples.
     pub fn job_path(&self, project: &str, job: &str) -> String {
