@@ -18,6 +18,8 @@
 //! Taken from outside the document (each place says so):
 //! - the server URL pattern and region values (Open Telekom Cloud
 //!   "Regions and Endpoints", opentelekomcloud-docs/regions-and-endpoints);
+//! - the Huawei Cloud server and its regions (huaweicloud-sdk-go-v3
+//!   `services/ims/v2/region/region.go`);
 //! - the operation name `ShowJob` (official SDK operation for this call:
 //!   huaweicloud/huaweicloud-sdk-go-v3 `services/ims/v2/model/model_show_job_response.go`);
 //! - the error body format (Open Telekom Cloud IMS API Reference, "Error Codes");
@@ -41,6 +43,36 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de", "eu-nl"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://ims.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-3",
+                    allowed: &[
+                        "af-south-1",
+                        "ap-southeast-1",
+                        "ap-southeast-2",
+                        "ap-southeast-3",
+                        "ap-southeast-4",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-north-1",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
+                        "cn-south-1",
+                        "cn-south-2",
+                        "cn-south-4",
+                        "cn-southwest-2",
+                        "la-north-2",
+                        "la-south-2",
+                        "na-mexico-1",
+                        "sa-brazil-1",
+                    ],
                 },
             ],
         },
