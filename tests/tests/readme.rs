@@ -1,6 +1,6 @@
 //! The README's Rust examples are the examples under `generated/examples/` (which `cargo test`
 //! builds), word for word: the first is `scenario.rs`, and every one is one of them. Its
-//! `cargo xtask diff` example is the output of a real run over today's specs.
+//! table of the APIs and its `cargo xtask diff` example are made from today's specs.
 
 /// The body of an example file, as the README shows it (without its `//!` header).
 fn example_body(text: &str) -> String {
@@ -45,15 +45,16 @@ fn readme_examples_are_built_examples() {
     }
 }
 
-/// The block `cargo xtask regen` writes (`xtask::readme`) is what the diff prints today: a
-/// new spec, or other wording of a change, fails here until `regen` has run.
+/// The blocks `cargo xtask regen` writes (`xtask::readme`: the table of the APIs, and what
+/// the diff prints today) are current: a new spec, or other wording of a change, fails here
+/// until `regen` has run.
 #[test]
-fn readme_diff_example_is_current() {
+fn readme_blocks_are_current() {
     let root = cloudjobs_tests::paths::project_root();
     let stale = xtask::readme::updated(&root).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         stale.is_none(),
-        "README.md's `cargo xtask diff` example is stale: run `cargo xtask regen`"
+        "README.md's table of the APIs or `cargo xtask diff` example is stale: run `cargo xtask regen`"
     );
 }
 

@@ -1,5 +1,9 @@
-//! The README's example of `cargo xtask diff` is the output of a real run, made by `regen`
-//! and checked by `check` (as `generated/src/apis/` is).
+//! The README's blocks that say what the specs are: the table of the APIs, and the example
+//! of `cargo xtask diff`, the output of a real run. `regen` makes them and `check` checks
+//! them (as `generated/src/apis/` is).
+//!
+//! The table: one row per job service (name, module, the spec's title, the job call, the
+//! primary source), then the specs without a job operation (their first call).
 //!
 //! The run: every spec of `specs/` as it is, against the same specs with one change made to
 //! `specs/otc-ims-jobs.yaml` ([`EDITS`]: `job_id` required, a `progress` field, the status
@@ -12,9 +16,12 @@ use std::path::Path;
 use cloudjobs_codegen::diff::{Format, Report, Spec, SpecDiff, diff_spec};
 use serde_json::{Value, json};
 
-/// The line before the block.
+/// The line before the diff example.
 pub const BEGIN: &str = "<!-- cargo xtask regen writes the block below: `cargo xtask diff` on the change EDITS of xtask/src/readme.rs makes to specs/otc-ims-jobs.yaml -->";
-/// The line after the block.
+/// The line before the table of the APIs.
+pub const BEGIN_TABLE: &str =
+    "<!-- cargo xtask regen writes the block below: the table of the APIs, from specs/ -->";
+/// The line after each block.
 pub const END: &str = "<!-- end of the block cargo xtask regen writes -->";
 
 /// The spec the example changes.
@@ -115,22 +122,92 @@ fn changed(old: &Spec, file: &str, module: &str) -> Result<Spec, String> {
     Ok(Spec::new(doc, api))
 }
 
-/// README.md with the block made anew; `None` when it is already current.
+/// README.md with the blocks made anew; `None` when they are already current.
 pub fn updated(root: &Path) -> Result<Option<String>, String> {
     let readme =
         std::fs::read_to_string(root.join("README.md")).map_err(|e| format!("README.md: {e}"))?;
-    let missing = || format!("README.md has no block between `{BEGIN}` and `{END}`");
-    let start = readme.find(BEGIN).ok_or_else(missing)? + BEGIN.len();
-    let end = start + readme[start..].find(END).ok_or_else(missing)?;
-    let block = format!("\n```text\n{}```\n", diff_example(root)?);
-    if readme[start..end] == block {
-        return Ok(None);
+    let text = replace_block(&readme, BEGIN_TABLE, &format!("\n{}", api_table(root)?))?;
+    let text = replace_block(
+        &text,
+        BEGIN,
+        &format!("\n```text\n{}```\n", diff_example(root)?),
+    )?;
+    Ok((text != readme).then_some(text))
+}
+
+/// `text` with what stands between `begin` and the next [`END`] replaced by `block`.
+fn replace_block(text: &str, begin: &str, block: &str) -> Result<String, String> {
+    let missing = || format!("README.md has no block between `{begin}` and `{END}`");
+    let start = text.find(begin).ok_or_else(missing)? + begin.len();
+    let end = start + text[start..].find(END).ok_or_else(missing)?;
+    Ok(format!("{}{block}{}", &text[..start], &text[end..]))
+}
+
+/// The table of the APIs, as Markdown.
+pub fn api_table(root: &Path) -> Result<String, String> {
+    let files =
+        cloudjobs_codegen::project::spec_files(&root.join("specs")).map_err(|e| e.to_string())?;
+    let mut jobs = Vec::new();
+    let mut others = Vec::new();
+    for path in files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let file = format!("specs/{name}");
+        let doc = cloudjobs_codegen::load::load_file(&path, &file).map_err(|e| e.to_string())?;
+        let module = cloudjobs_codegen::module_name(&path);
+        let api =
+            cloudjobs_codegen::lower::lower(&doc, &module, &file).map_err(|e| e.to_string())?;
+        let sources = cloudjobs_codegen::extensions::sources::load(&doc.raw)
+            .map_err(|(at, e)| format!("{file}: {at}: {e}"))?;
+        let source = match sources.first() {
+            Some(s) => match &s.repository {
+                Some(repo) => {
+                    let short = repo.rsplit('/').next().unwrap_or(repo);
+                    format!("[`{short}`]({})", s.url)
+                }
+                None => format!("[page]({})", s.url),
+            },
+            None => format!("[`{file}`]({file})"),
+        };
+        let services = api.job_services();
+        for s in &services {
+            // A job id that travels in the query is shown there (`?id={id}`).
+            let id = &s.job.job_id_param;
+            let query = match s.op.path.contains(&format!("{{{id}}}")) {
+                true => String::new(),
+                false => format!("?{id}={{{id}}}"),
+            };
+            let call = format!("`{} {}{query}`", s.op.http_method, s.op.path);
+            let row = format!(
+                "| `{}` | `{module}` | {} | {call} | {source} |",
+                s.name, api.title
+            );
+            jobs.push((s.name.clone(), row));
+        }
+        if services.is_empty()
+            && let Some(op) = api.operations.first()
+        {
+            let call = format!("`{} {}`", op.http_method, op.path);
+            others.push(format!(
+                "| — | `{module}` | {} | {call} | {source} |",
+                api.title
+            ));
+        }
     }
-    Ok(Some(format!(
-        "{}{block}{}",
-        &readme[..start],
-        &readme[end..]
-    )))
+    jobs.sort();
+    let jobs: Vec<String> = jobs.into_iter().map(|(_, row)| row).collect();
+    let mut out = format!(
+        "{} job APIs, and the calls in front of them:\n\n\
+         | service | module | API | job call | source |\n|---|---|---|---|---|\n",
+        jobs.len()
+    );
+    for row in jobs.iter().chain(&others) {
+        out.push_str(row);
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// Rewrites the block; whether it changed.
