@@ -7,9 +7,10 @@
 //! by default), whatever keeps it busy.
 
 use std::ffi::OsStr;
-use std::io::Read;
+use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -300,7 +301,6 @@ pub fn read_many(
     let timeout = timeout_from(std::env::var_os(TIMEOUT_ENV).as_deref())?;
     let timeout = timeout.saturating_mul(u32::try_from(files.len()).unwrap_or(u32::MAX));
     let python = python(root)?;
-    let list = tempfile_in(root)?;
     let mut text = String::new();
     for f in files {
         let line = f
@@ -310,7 +310,7 @@ pub fn read_many(
         text.push_str(line);
         text.push('\n');
     }
-    std::fs::write(&list, text).map_err(|e| format!("{}: {e}", list.display()))?;
+    let list = write_list(root, &text)?;
     let mut args = vec![
         OsStr::new("read-many"),
         list.as_os_str(),
@@ -325,17 +325,25 @@ pub fn read_many(
     let _ = std::fs::remove_file(&list);
     let out = out?;
     let mut results = Vec::with_capacity(files.len());
-    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+    for (line, asked) in out.lines().filter(|l| !l.trim().is_empty()).zip(files) {
         let entry: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| format!("the reader printed a bad line: {e}"))?;
         let file = entry["file"].as_str().unwrap_or("?").to_owned();
+        if Path::new(&file) != asked {
+            return Err(format!(
+                "the reader answered for {file} where {} was asked",
+                asked.display()
+            ));
+        }
         results.push(match (&entry["model"], entry["error"].as_str()) {
             _ if entry["skipped"] == serde_json::Value::Bool(true) => None,
             (_, Some(error)) => Some(Err(error.to_owned())),
             (model, None) => Some(DocModel::from_json(&model.to_string(), &file)),
         });
     }
-    if results.len() != files.len() {
+    if results.len() != files.len()
+        || out.lines().filter(|l| !l.trim().is_empty()).count() != files.len()
+    {
         return Err(format!(
             "the reader answered for {} of {} documents",
             results.len(),
@@ -345,14 +353,32 @@ pub fn read_many(
     Ok(results)
 }
 
-/// A fresh file name under `target/` for a reader's list.
-fn tempfile_in(root: &Path) -> Result<PathBuf, String> {
+/// Writes a reader's list into a new file under `target/docs-eval/`, one no other list
+/// shares: the process id and a counter of this process name it (two threads reading at the
+/// same moment once got the same name from the clock alone, and one reader read the other's
+/// list), and it is created only if it does not exist.
+fn write_list(root: &Path, text: &str) -> Result<PathBuf, String> {
+    static LISTS: AtomicU64 = AtomicU64::new(0);
     let dir = root.join("target/docs-eval");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    Ok(dir.join(format!("list-{}-{nanos}.txt", std::process::id())))
+    loop {
+        let n = LISTS.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!("list-{}-{n}.txt", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(text.as_bytes())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                return Ok(path);
+            }
+            // Left by an earlier process of the same id.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
 }
 
 /// The reader script: [`READER_ENV`], else `doctools/readers/docmodel.py`.
