@@ -137,7 +137,7 @@ pub fn load_manifest(dir: &Path) -> Result<Vec<Pair>, String> {
 
 /// The git folder of a clone of `owner/name` under `repos`: `owner+name/repo` (what the
 /// project's fetch tool writes), `owner+name`, `name` or `name.git`.
-fn git_dir(repos: &Path, repo: &str) -> Option<PathBuf> {
+pub(crate) fn git_dir(repos: &Path, repo: &str) -> Option<PathBuf> {
     let (owner, name) = repo.split_once('/')?;
     let joined = format!("{owner}+{name}");
     [
@@ -161,7 +161,7 @@ fn git(dir: &Path) -> Command {
 }
 
 /// `git show COMMIT:PATH`.
-fn show(dir: &Path, commit: &str, path: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn show(dir: &Path, commit: &str, path: &str) -> Result<Vec<u8>, String> {
     let out = git(dir)
         .arg("show")
         .arg(format!("{commit}:{path}"))
@@ -178,7 +178,7 @@ fn show(dir: &Path, commit: &str, path: &str) -> Result<Vec<u8>, String> {
 }
 
 /// The clones folder: given, else `../.mirror` beside the checkout.
-fn repos_dir(root: &Path, given: Option<&PathBuf>) -> Result<PathBuf, String> {
+pub(crate) fn repos_dir(root: &Path, given: Option<&PathBuf>) -> Result<PathBuf, String> {
     if let Some(d) = given {
         return Ok(d.clone());
     }

@@ -6,7 +6,6 @@
 //! Each page and its draft are kept in `target/docs-draft-eval/<spec>/` to look at.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde::Serialize;
 
@@ -14,6 +13,7 @@ use super::score::{self, CATEGORIES, Category, Item, Mark, Op};
 use super::{Input, Origin, draft, today};
 use crate::arguments::DraftArgs;
 use crate::drift::{self, Verdict};
+use crate::eval::{git_dir, repos_dir, show};
 use crate::fetch::sha256_hex;
 use crate::model::{DocModel, DocType, Field};
 use crate::outcome::Outcome;
@@ -61,63 +61,6 @@ impl Row {
     fn all_right(&self, c: Category) -> bool {
         let (r, w, e) = score::count(&self.items, Some(c));
         r + e > 0 && w == 0
-    }
-}
-
-/// The clones folder: given, else `../.mirror` beside the checkout.
-fn repos_dir(root: &Path, given: Option<&PathBuf>) -> Result<PathBuf, String> {
-    if let Some(d) = given {
-        return Ok(d.clone());
-    }
-    let default = root.join("../.mirror");
-    if default.is_dir() {
-        return Ok(default);
-    }
-    Err(format!(
-        "no clones folder: {} does not exist; pass `--repos DIR` (a folder of clones of the \
-         opentelekomcloud-docs repositories)",
-        default.display()
-    ))
-}
-
-/// The git folder of a clone of `owner/name`: `owner+name/repo`, `owner+name`, `name` or
-/// `name.git` (the layouts `docs eval` reads too).
-fn git_dir(repos: &Path, repo: &str) -> Option<PathBuf> {
-    let (owner, name) = repo.split_once('/')?;
-    let joined = format!("{owner}+{name}");
-    [
-        repos.join(&joined).join("repo"),
-        repos.join(&joined),
-        repos.join(name),
-        repos.join(format!("{name}.git")),
-    ]
-    .into_iter()
-    .find_map(|d| {
-        if d.join(".git").is_dir() {
-            Some(d.join(".git"))
-        } else {
-            d.join("HEAD").is_file().then_some(d)
-        }
-    })
-}
-
-/// `git show COMMIT:PATH`.
-fn show(dir: &Path, commit: &str, path: &str) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
-        .arg("--git-dir")
-        .arg(dir)
-        .arg("show")
-        .arg(format!("{commit}:{path}"))
-        .output()
-        .map_err(|e| format!("git: {e}"))?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(format!(
-            "git show {commit}:{path} in {}: {}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
     }
 }
 
@@ -493,7 +436,7 @@ mod tests {
             assert_eq!(git_dir(root, repo), Some(root.join(layout)), "{layout}");
         }
         std::fs::create_dir_all(root.join("five/.git")).unwrap();
-        assert_eq!(git_dir(root, "o/five"), Some(root.join("five/.git")));
+        assert_eq!(git_dir(root, "o/five"), Some(root.join("five")));
         assert_eq!(git_dir(root, "o/none"), None);
         assert_eq!(git_dir(root, "no-slash"), None);
     }
