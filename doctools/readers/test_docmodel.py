@@ -1217,6 +1217,24 @@ class MetamorphicTest(unittest.TestCase):
             with self.subTest(rewrite=name):
                 self.assertGreater(count, 0, f"{name} applied to no fixture")
 
+    def test_the_rewrites_keep_what_would_change_meaning(self) -> None:
+        from docmodel.transform import reflow_paragraphs
+
+        def grid(cell: list[str]) -> str:
+            width = max(len(x) for x in cell) + 2
+            rows = [f"   | {'name':<6} | {x:<{width - 2}} |" if i == 0 else f"   | {'':<6} | {x:<{width - 2}} |" for i, x in enumerate(cell)]
+            border = f"   +{'-' * 8}+{'-' * width}+"
+            head = f"   | {'Name':<6} | {'Description':<{width - 2}} |"
+            return "\n".join([border, head, border.replace("-", "="), *rows, border]) + "\n"
+
+        # The last bullet goes on in a nested list after a blank line: reversing the run would
+        # move the nested item under another value.
+        nested = grid(["Kind:", "", "-  **a**: one", "", "-  **b**: two", "", "   -  **c**: three"])
+        self.assertIsNone(reorder_value_bullets(nested))
+        # An escaped space keeps its spacing: the paragraph is not reflowed.
+        escaped = grid([":ref:`Thing <x>`\\  object, described in the table further down the page"])
+        self.assertIsNone(reflow_paragraphs(escaped))
+
     def test_the_rewrites_rewrite(self) -> None:
         page = (DOCS / "enum_ways_new.rst").read_text(encoding="utf-8")
         self.assertIn("+------", swap_table_kinds(page) or "")

@@ -259,7 +259,10 @@ def reorder_value_bullets(text: str) -> str | None:
                 if out[j]:
                     items.append(out[j])
                 j += 1
-            if j < len(out) and out[j].startswith(" "):
+            k = j
+            while k < len(out) and not out[k]:
+                k += 1
+            if k < len(out) and out[k].startswith(" "):
                 i = j  # the last item goes on (nested list or text): leave the run
                 continue
             gap = any(not x for x in out[i:j])
@@ -279,7 +282,10 @@ def _wrap(words: list[str], width: int) -> list[str]:
     current: list[str] = []
     ticks = 0
     for word in words:
-        if current and ticks % 2 == 0 and len(" ".join(current + [word])) > width:
+        # No break inside inline markup (an odd number of backticks so far), nor after an
+        # escaping backslash (``\ `` joins what it separates; a line break there would not).
+        breakable = ticks % 2 == 0 and not (current and current[-1].endswith("\\"))
+        if current and breakable and len(" ".join(current + [word])) > width:
             lines.append(" ".join(current))
             current = []
         current.append(word)
@@ -295,7 +301,10 @@ def reflow_paragraphs(text: str) -> str | None:
         out: list[str] = []
         para: list[str] = []
         def flush() -> None:
-            if para:
+            if para and any("\\ " in line for line in para):
+                out.extend(para)  # an escaped space: its spacing is meaning, left as written
+                para.clear()
+            elif para:
                 out.extend(_wrap(" ".join(para).split(), 24))
                 para.clear()
         for line in cell:
