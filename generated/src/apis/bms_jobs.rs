@@ -19,6 +19,8 @@
 //! - the server URL and region (Open Telekom Cloud "Regions and Endpoints",
 //!   opentelekomcloud-docs/regions-and-endpoints: BMS APIs are served by
 //!   `ecs.eu-de.otc.t-systems.com`; eu-de only);
+//! - the Huawei Cloud server and its regions (huaweicloud-sdk-go-v3
+//!   `services/bms/v1`: `ShowJobInfos` and `region/region.go`);
 //! - the `X-Auth-Token` header (the page lists no request parameters; token
 //!   authentication is Open Telekom Cloud's general scheme, as for every other
 //!   spec here);
@@ -44,6 +46,35 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://bms.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-3",
+                    allowed: &[
+                        "af-south-1",
+                        "ap-southeast-1",
+                        "ap-southeast-2",
+                        "ap-southeast-3",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-north-1",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
+                        "cn-south-1",
+                        "cn-south-2",
+                        "cn-southwest-2",
+                        "la-north-2",
+                        "la-south-2",
+                        "na-mexico-1",
+                        "ru-northwest-2",
+                        "sa-brazil-1",
+                    ],
                 },
             ],
         },

@@ -28,6 +28,8 @@
 //! - the server URL and region (Open Telekom Cloud "Regions and Endpoints",
 //!   opentelekomcloud-docs/regions-and-endpoints `doc/source/index.rst`:
 //!   Storage Disaster Recovery Service, `sdrs.eu-de` only);
+//! - the Huawei Cloud server and its regions (huaweicloud-sdk-go-v3
+//!   `services/sdrs/v1`: `ShowJobStatus` and `region/region.go`);
 //! - the error codes (SDRS "Error Codes" appendix); the error statuses and
 //!   the error body are on the page.
 //!
@@ -46,6 +48,23 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://sdrs.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-3",
+                    allowed: &[
+                        "af-south-1",
+                        "ap-southeast-3",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-north-4",
+                        "cn-south-1",
+                    ],
                 },
             ],
         },
