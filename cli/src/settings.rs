@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use cloudjobs::runtime::any_service::ParamKind;
-use cloudjobs::runtime::credentials::{Chain, Credential, Lookup, Profile, Resolved, vars};
+use cloudjobs::runtime::credentials::{Chain, Credential, Lookup, Profile, Resolved, is_yes, vars};
 use cloudjobs::runtime::iam::{check_credential_url, check_iam_url};
 use cloudjobs::runtime::secret::redact_url;
 use cloudjobs::runtime::{Auth, ProjectScope, Secret};
@@ -182,10 +182,8 @@ pub async fn resolve(
     env: &dyn Env,
 ) -> Result<Settings, Usage> {
     let endpoint = pick(&conn.endpoint, env, cli_vars::ENDPOINT);
-    let allow_plaintext_http = conn.insecure_http
-        || first(env, cli_vars::ALLOW_HTTP).is_some_and(|v| {
-            matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
-        });
+    let allow_plaintext_http =
+        conn.insecure_http || first(env, cli_vars::ALLOW_HTTP).is_some_and(|v| is_yes(&v));
     if let Some(url) = &endpoint {
         check_url("--endpoint / CLOUDJOBS_ENDPOINT", url)?;
         if !allow_plaintext_http && let Err(why) = check_credential_url(url) {

@@ -57,7 +57,7 @@ pub mod vars {
 }
 
 /// Whether a yes/no variable says yes (`1`, `true`, `yes`, any case).
-pub(super) fn is_yes(value: &str) -> bool {
+pub fn is_yes(value: &str) -> bool {
     matches!(
         value.trim().to_ascii_lowercase().as_str(),
         "1" | "true" | "yes"

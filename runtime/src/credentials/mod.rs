@@ -45,7 +45,7 @@ mod yaml;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use env::vars;
+pub use env::{is_yes, vars};
 pub use metadata::InstanceMetadata;
 
 use super::auth::{AkSk, Auth};
