@@ -17,7 +17,8 @@ use serde_json::Value;
 use crate::compare::{mandatory_word, place, quoted};
 use crate::model::{DocModel, DocType, Example, Field, IntSize, json_differences, json_eq};
 use crate::spec::{
-    Accepted, JsonType, Operation, Shape, SpecFile, child, normalize_path, resolve, resolve_at,
+    Accepted, JsonType, Operation, Shape, SpecFile, child, normalize_path, pointer_fields, resolve,
+    resolve_at,
 };
 use cloudjobs_codegen::load::Document;
 use cloudjobs_codegen::model::Doc;
@@ -305,16 +306,10 @@ impl<'a> Checker<'a, '_> {
         let Some(job) = lowered.and_then(|o| o.job.as_ref()) else {
             return;
         };
-        let tokens = |pointer: &str| -> Vec<String> {
-            (pointer.split('/').skip(1))
-                .filter(|t| t.parse::<usize>().is_err())
-                .map(|t| t.replace("~1", "/").replace("~0", "~"))
-                .collect()
-        };
-        let mut places = vec![(tokens(&job.status.pointer), &job.states, "a job")];
+        let mut places = vec![(pointer_fields(&job.status.pointer), &job.states, "a job")];
         if let Some(s) = &job.subtasks {
-            let mut path = tokens(&s.items.pointer);
-            path.extend(tokens(&s.status.pointer));
+            let mut path = pointer_fields(&s.items.pointer);
+            path.extend(pointer_fields(&s.status.pointer));
             places.push((path, &s.states, "a sub-task"));
         }
         let success = model.responses.iter().find(|r| r.status.starts_with('2'));

@@ -343,6 +343,16 @@ pub fn resolve_at<'a>(raw: &'a Value, pointer: &str) -> Option<(String, &'a Valu
     cloudjobs_codegen::load::follow_at(raw, pointer)
 }
 
+/// The field names a body pointer of `x-cloudjobs-job` steps through (`/tasks/0/id`,
+/// `/tasks/*/id` → `tasks`, `id`): array steps left out, tokens unescaped, as the
+/// document's nested tables name the fields.
+pub fn pointer_fields(pointer: &str) -> Vec<String> {
+    (pointer.split('/').skip(1))
+        .filter(|t| *t != "*" && t.parse::<usize>().is_err())
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
 /// `pointer` with one more reference token (escaped).
 pub fn child(pointer: &str, token: &str) -> String {
     cloudjobs_codegen::error::child(pointer, &[token])

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::model::json_eq;
 use cloudjobs_codegen::model::{Doc, Node, meaning};
 
-use crate::spec::{Accepted, Shape, child, normalize_path, resolve, resolve_at};
+use crate::spec::{Accepted, Shape, child, normalize_path, pointer_fields, resolve, resolve_at};
 
 /// What an item is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -560,13 +560,7 @@ fn place_covers(a: &Accepted, at: &str, c: Category, how: Wrong) -> bool {
 
 /// The body field a pointer names (`/tasks/0/id` → `response 200 tasks.id`).
 fn pointer_place(pointer: &str) -> String {
-    let path: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .filter(|s| *s != "*" && s.parse::<usize>().is_err())
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    format!("response 200 {}", path.join("."))
+    format!("response 200 {}", pointer_fields(pointer).join("."))
 }
 
 /// A job pointer that is wrong only because the hand-written spec's pointers name fields
