@@ -57,11 +57,12 @@ enum Edit {
     Remove,
 }
 
-/// The README's example block: the text `cargo xtask diff main` prints for the change.
-pub fn diff_example(root: &Path) -> Result<String, String> {
+/// Every spec of `specs/`, loaded and lowered once for both blocks: its file as the
+/// README names it (`specs/ims-jobs.yaml`), its module, and the spec.
+fn load_specs(root: &Path) -> Result<Vec<(String, String, Spec)>, String> {
     let files =
         cloudjobs_codegen::project::spec_files(&root.join("specs")).map_err(|e| e.to_string())?;
-    let mut specs: Vec<SpecDiff> = Vec::new();
+    let mut specs = Vec::new();
     for path in files {
         let name = path
             .file_name()
@@ -70,17 +71,26 @@ pub fn diff_example(root: &Path) -> Result<String, String> {
         let file = format!("specs/{name}");
         let module = cloudjobs_codegen::module_name(&path);
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
-        let old = Spec::from_text(&file, &file, &module, &text).map_err(|e| e.to_string())?;
+        let spec = Spec::from_text(&file, &file, &module, &text).map_err(|e| e.to_string())?;
+        specs.push((file, module, spec));
+    }
+    Ok(specs)
+}
+
+/// The README's example block: the text `cargo xtask diff main` prints for the change.
+fn diff_example(specs: &[(String, String, Spec)]) -> Result<String, String> {
+    let mut diffs: Vec<SpecDiff> = Vec::new();
+    for (file, module, old) in specs {
         let new = match file == CHANGED {
-            true => changed(&old, &file, &module)?,
+            true => changed(old, file, module)?,
             false => old.clone(),
         };
-        specs.push(diff_spec(&file, Some(&old), Some(&new)));
+        diffs.push(diff_spec(file, Some(old), Some(&new)));
     }
     let report = Report {
         base: "main".into(),
         head: "the work tree".into(),
-        specs,
+        specs: diffs,
     };
     Ok(report.render(Format::Text))
 }
@@ -126,11 +136,12 @@ fn changed(old: &Spec, file: &str, module: &str) -> Result<Spec, String> {
 pub fn updated(root: &Path) -> Result<Option<String>, String> {
     let readme =
         std::fs::read_to_string(root.join("README.md")).map_err(|e| format!("README.md: {e}"))?;
-    let text = replace_block(&readme, BEGIN_TABLE, &format!("\n{}", api_table(root)?))?;
+    let specs = load_specs(root)?;
+    let text = replace_block(&readme, BEGIN_TABLE, &format!("\n{}", api_table(&specs)?))?;
     let text = replace_block(
         &text,
         BEGIN,
-        &format!("\n```text\n{}```\n", diff_example(root)?),
+        &format!("\n```text\n{}```\n", diff_example(&specs)?),
     )?;
     Ok((text != readme).then_some(text))
 }
@@ -144,22 +155,12 @@ fn replace_block(text: &str, begin: &str, block: &str) -> Result<String, String>
 }
 
 /// The table of the APIs, as Markdown.
-pub fn api_table(root: &Path) -> Result<String, String> {
-    let files =
-        cloudjobs_codegen::project::spec_files(&root.join("specs")).map_err(|e| e.to_string())?;
+fn api_table(specs: &[(String, String, Spec)]) -> Result<String, String> {
     let mut jobs = Vec::new();
     let mut others = Vec::new();
-    for path in files {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let file = format!("specs/{name}");
-        let doc = cloudjobs_codegen::load::load_file(&path, &file).map_err(|e| e.to_string())?;
-        let module = cloudjobs_codegen::module_name(&path);
-        let api =
-            cloudjobs_codegen::lower::lower(&doc, &module, &file).map_err(|e| e.to_string())?;
-        let sources = cloudjobs_codegen::extensions::sources::load(&doc.raw)
+    for (file, module, spec) in specs {
+        let api = &spec.api;
+        let sources = cloudjobs_codegen::extensions::sources::load(&spec.doc.raw)
             .map_err(|(at, e)| format!("{file}: {at}: {e}"))?;
         let source = match sources.first() {
             Some(s) => match &s.repository {
