@@ -182,8 +182,10 @@ pub async fn resolve(
     env: &dyn Env,
 ) -> Result<Settings, Usage> {
     let endpoint = pick(&conn.endpoint, env, cli_vars::ENDPOINT);
-    let allow_plaintext_http =
-        conn.insecure_http || first(env, cli_vars::ALLOW_HTTP).is_some_and(|v| is_yes(&v));
+    let allow_plaintext_http = conn.insecure_http
+        || first(env, cli_vars::ALLOW_HTTP).is_some_and(|v| {
+            matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
+        });
     if let Some(url) = &endpoint {
         check_url("--endpoint / CLOUDJOBS_ENDPOINT", url)?;
         if !allow_plaintext_http && let Err(why) = check_credential_url(url) {
