@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use cloudjobs::runtime::any_service::ParamKind;
-use cloudjobs::runtime::credentials::{Chain, Credential, Lookup, Profile, Resolved, is_yes, vars};
+use cloudjobs::runtime::credentials::{Chain, Credential, Lookup, Profile, Resolved, vars};
 use cloudjobs::runtime::iam::{check_credential_url, check_iam_url};
 use cloudjobs::runtime::secret::redact_url;
 use cloudjobs::runtime::{Auth, ProjectScope, Secret};
