@@ -48,6 +48,11 @@ pub struct Service {
     /// Its regions (default: the table's).
     #[serde(default)]
     pub huawei_regions: Option<Vec<String>>,
+    /// The Huawei Go SDK region file the regions were confirmed against
+    /// (`services/<service>/<version>/region/region.go[@commit]`); none: the table's
+    /// common list, for review.
+    #[serde(default)]
+    pub huawei_source: Option<String>,
 }
 
 fn table() -> Result<Table, String> {
@@ -109,7 +114,7 @@ impl Service {
             );
             m.put(
                 "variables",
-                region(&self.otc_regions, "Open Telekom Cloud region ID."),
+                region(&self.otc_regions, "eu-de", "Open Telekom Cloud region ID."),
             );
             out.push((vec![], m.build()));
         }
@@ -128,26 +133,37 @@ impl Service {
                 "url",
                 &format!("https://{host}.{{region}}.myhuaweicloud.com"),
             );
+            let (origin, notes) = match &self.huawei_source {
+                Some(source) => (
+                    format!(
+                        "\nRegions from the Huawei Go SDK region file huaweicloud/huaweicloud-sdk-go-v3\n`{source}` (doctools/services.toml)."
+                    ),
+                    vec!["review: confirm that the page's call is offered on Huawei Cloud (the same operation in the Huawei Go SDK)".into()],
+                ),
+                None => (
+                    String::new(),
+                    vec!["review: Huawei Cloud regions from the table's common list: confirm them with the service's SDK region file".into()],
+                ),
+            };
             m.put(
                 "description",
                 Node::Text(format!(
-                    "Huawei Cloud {} endpoint (`{host}.<region>.myhuaweicloud.com`).",
+                    "Huawei Cloud {} endpoint (`{host}.<region>.myhuaweicloud.com`).{origin}",
                     self.title
                 )),
             );
-            m.put("variables", region(regions, "Huawei Cloud region ID."));
-            out.push((
-                vec!["review: Huawei Cloud regions from the table's common list: confirm them with the service's SDK region file".into()],
-                m.build(),
-            ));
+            m.put("variables", region(regions, "ap-southeast-1", "Huawei Cloud region ID."));
+            out.push((notes, m.build()));
         }
         out
     }
 }
 
-fn region(regions: &[String], description: &str) -> Node {
+/// The `region` variable: `regions`, the default `preferred` when listed, else the first.
+fn region(regions: &[String], preferred: &str, description: &str) -> Node {
     let mut r = MapBuilder::new();
-    r.str("default", &regions[0]);
+    let default = regions.iter().find(|r| *r == preferred).unwrap_or(&regions[0]);
+    r.str("default", default);
     r.put("enum", Node::Flow(regions.to_vec()));
     r.str("description", description);
     let mut v = MapBuilder::new();
@@ -173,5 +189,88 @@ mod tests {
         assert_eq!(evs.name, "evs");
         assert!(find(Some("kafka"), None).unwrap().is_some());
         assert!(find(Some("nope"), None).unwrap().is_none());
+    }
+
+    /// The table's Huawei Cloud servers are the specs' own: a draft of a known service gets
+    /// the host and the regions a reviewed spec confirmed, and the two cannot drift apart.
+    #[test]
+    fn huawei_servers_agree_with_the_specs() {
+        use cloudjobs_codegen::project;
+        let root = project::root::project_root().unwrap();
+        let mut checked = 0;
+        for file in project::spec_files(&root.join("specs")).unwrap() {
+            let label = file.display().to_string();
+            let text = std::fs::read_to_string(&file).unwrap();
+            let raw = cloudjobs_codegen::load::load_str(&text, &label)
+                .unwrap()
+                .raw;
+            let info = &raw["info"];
+            let repository = info["x-cloudjobs-sources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find_map(|s| s["repository"].as_str());
+            let name = info["x-cloudjobs-service"]["name"].as_str();
+            let service = match repository.map(|r| find(None, Some(r)).unwrap()) {
+                Some(Some(s)) => s,
+                _ => match find(name, None).unwrap() {
+                    Some(s) => s,
+                    None => continue,
+                },
+            };
+            // The spec's first Huawei Cloud server with listed regions.
+            let server = raw["servers"].as_array().into_iter().flatten().find(|s| {
+                let url = s["url"].as_str().unwrap_or_default();
+                url.contains(".{region}.myhuaweicloud.com")
+                    && s["variables"]["region"]["enum"].is_array()
+            });
+            let Some(server) = server else {
+                assert!(
+                    service.huawei_source.is_none(),
+                    "{label}: no Huawei Cloud server, but the table confirms one for {}",
+                    service.name
+                );
+                continue;
+            };
+            let url = server["url"].as_str().unwrap();
+            let host = url
+                .trim_start_matches("https://")
+                .split_once(".{region}")
+                .unwrap()
+                .0;
+            let mut regions: Vec<&str> = server["variables"]["region"]["enum"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap())
+                .collect();
+            regions.sort_unstable();
+            let mut table: Vec<&str> = service
+                .huawei_regions
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            table.sort_unstable();
+            assert_eq!(service.huawei.as_deref(), Some(host), "{label}: host");
+            assert_eq!(table, regions, "{label}: regions of {}", service.name);
+            let source = service.huawei_source.as_deref().unwrap_or_else(|| {
+                panic!(
+                    "{label}: the table names no region file for {}",
+                    service.name
+                )
+            });
+            let file_part = source.split('@').next().unwrap();
+            let description = server["description"].as_str().unwrap_or_default();
+            assert!(
+                description
+                    .split_whitespace()
+                    .collect::<String>()
+                    .contains(file_part),
+                "{label}: the server's description names another region file than {source}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 25, "{checked} specs checked");
     }
 }

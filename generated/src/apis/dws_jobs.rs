@@ -14,6 +14,8 @@
 //! (added to `main` on 2026-03-06; no older version exists).
 //!
 //! Taken from outside the document (each place says so):
+//! - the Huawei Cloud server and its regions (the official Huawei Cloud Go
+//!   SDK's operation and region file, named in `servers`);
 //! - the task status values: the page says only "Current task status"
 //!   (Range N/A) and its example sends `FAIL`; the list `INIT`, `WAITING`,
 //!   `RUNNING`, `DELAY_SCHEDULED`, `FAIL`, `SUCCESS`, `STOP` is from the
@@ -45,6 +47,37 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://dws.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-1",
+                    allowed: &[
+                        "ae-ad-1",
+                        "af-north-1",
+                        "af-south-1",
+                        "ap-southeast-1",
+                        "ap-southeast-2",
+                        "ap-southeast-3",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-east-5",
+                        "cn-north-1",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
+                        "cn-south-1",
+                        "cn-southwest-2",
+                        "la-north-2",
+                        "la-south-2",
+                        "na-mexico-1",
+                        "ru-moscow-1",
+                        "sa-brazil-1",
+                    ],
                 },
             ],
         },

@@ -19,8 +19,8 @@
 //! Taken from outside the document (each place says so):
 //! - the Open Telekom Cloud host and region (doctools/services.toml, as for
 //!   the `dws` spec);
-//! - the Huawei Cloud server: DWS's host with the common region list of
-//!   doctools/services.toml (not confirmed against a DWS region file);
+//! - the Huawei Cloud server and its regions (the official Huawei Cloud Go
+//!   SDK's model and region file, named in `servers`);
 //! - token authentication (`X-Auth-Token`, Open Telekom Cloud's general
 //!   scheme; the page lists no headers);
 //! - the error body (`error_code`/`error_msg`, DWS "Calling APIs" \>
@@ -57,17 +57,25 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "ap-southeast-1",
                     allowed: &[
+                        "ae-ad-1",
+                        "af-north-1",
+                        "af-south-1",
                         "ap-southeast-1",
                         "ap-southeast-2",
                         "ap-southeast-3",
-                        "ap-southeast-4",
-                        "cn-north-4",
                         "cn-east-2",
                         "cn-east-3",
+                        "cn-east-5",
+                        "cn-north-1",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
                         "cn-south-1",
                         "cn-southwest-2",
                         "la-north-2",
                         "la-south-2",
+                        "na-mexico-1",
+                        "ru-moscow-1",
                         "sa-brazil-1",
                     ],
                 },

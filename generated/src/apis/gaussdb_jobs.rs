@@ -14,6 +14,8 @@
 //! (last changed 2025-03-19, the only revision on main).
 //!
 //! Taken from outside the document (each place says so):
+//! - the Huawei Cloud server and its regions (the official Huawei Cloud Go
+//!   SDK's operation and region file, named in `servers`);
 //! - the `X-Auth-Token` header (GaussDB (openGauss) API Reference
 //!   "Authentication", `api-ref/source/calling_apis/authentication.rst`; the
 //!   task document lists no headers);
@@ -43,6 +45,31 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &[],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://gaussdb-opengauss.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-1",
+                    allowed: &[
+                        "af-south-1",
+                        "ap-southeast-1",
+                        "ap-southeast-2",
+                        "ap-southeast-3",
+                        "cn-east-3",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
+                        "cn-south-1",
+                        "cn-southwest-2",
+                        "la-north-2",
+                        "la-south-2",
+                        "ru-northwest-2",
+                        "sa-brazil-1",
+                    ],
                 },
             ],
         },

@@ -15,6 +15,8 @@
 //! descriptions, dropping the Beijing `+0800` example).
 //!
 //! Taken from outside the document (each place says so):
+//! - the Huawei Cloud server and its regions (the official Huawei Cloud Go
+//!   SDK's operation and region file, named in `servers`);
 //! - the server URL (Open Telekom Cloud "Regions and Endpoints",
 //!   opentelekomcloud-docs/regions-and-endpoints `doc/source/index.rst`:
 //!   host `gaussdb-nosql.<region>.otc.t-systems.com`, eu-de only; the
@@ -41,6 +43,23 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://gaussdb-nosql.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-1",
+                    allowed: &[
+                        "ap-southeast-1",
+                        "ap-southeast-3",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-north-4",
+                        "cn-south-1",
+                    ],
                 },
             ],
         },

@@ -17,6 +17,8 @@
 //! parameter table and linked "Obtaining a Project ID").
 //!
 //! Taken from outside the document (each place says so):
+//! - the Huawei Cloud server and its regions (the official Huawei Cloud Go
+//!   SDK's operation and region file, named in `servers`);
 //! - the task status values: the page lists none (its example sends
 //!   `SUCCESS`, the sibling page "Listing Background Tasks" also shows
 //!   `EXECUTING`); the full list `CREATED`, `EXECUTING`, `SUCCESS`,
@@ -51,6 +53,42 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de", "eu-nl"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://dms.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-1",
+                    allowed: &[
+                        "ae-ad-1",
+                        "af-south-1",
+                        "ap-southeast-1",
+                        "ap-southeast-2",
+                        "ap-southeast-3",
+                        "ap-southeast-4",
+                        "cn-east-2",
+                        "cn-east-3",
+                        "cn-east-5",
+                        "cn-north-1",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
+                        "cn-south-1",
+                        "cn-south-2",
+                        "cn-southwest-2",
+                        "eu-west-0",
+                        "la-north-2",
+                        "la-south-2",
+                        "me-east-1",
+                        "my-kualalumpur-1",
+                        "na-mexico-1",
+                        "ru-northwest-2",
+                        "sa-brazil-1",
+                        "tr-west-1",
+                    ],
                 },
             ],
         },

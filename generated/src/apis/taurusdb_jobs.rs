@@ -16,6 +16,8 @@
 //! `/mysql/v3/{project_id}/jobs` (`apis_unavailable_soon/`) is not covered.
 //!
 //! Taken from outside the document (each place says so):
+//! - the Huawei Cloud server and its regions (the official Huawei Cloud Go
+//!   SDK's operation and region file, named in `servers`);
 //! - the server URL pattern and region values (Open Telekom Cloud "Regions
 //!   and Endpoints", opentelekomcloud-docs/regions-and-endpoints
 //!   `doc/source/index.rst`, which lists TaurusDB in eu-de only);
@@ -45,6 +47,47 @@ pub static SERVICE: rt::Service = rt::Service {
                     name: "region",
                     default: "eu-de",
                     allowed: &["eu-de"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://gaussdb.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-3",
+                    allowed: &[
+                        "ap-southeast-3",
+                        "ap-southeast-4",
+                        "cn-east-3",
+                        "cn-north-2",
+                        "cn-north-4",
+                        "cn-north-9",
+                        "cn-south-1",
+                        "cn-southwest-2",
+                        "ru-northwest-2",
+                        "sa-brazil-1",
+                    ],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://gaussdbformysql.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "ap-southeast-1",
+                    allowed: &["ap-southeast-1", "ap-southeast-2", "tr-west-1"],
+                },
+            ],
+        },
+        rt::Server {
+            url: "https://gaussdb-mysql.{region}.myhuaweicloud.com",
+            variables: &[
+                rt::ServerVariable {
+                    name: "region",
+                    default: "af-south-1",
+                    allowed: &["af-south-1"],
                 },
             ],
         },
