@@ -708,6 +708,14 @@ class TextTest(unittest.TestCase):
             ],
             "Version. Possible values are as follows:\n- MRS 1.6.3\n- MRS 3.1.0-LTS.1": ["MRS 1.6.3", "MRS 3.1.0-LTS.1"],
             "State.\n- **ok**: fine.\n  - Note: returned after a retry.\n- **bad**: broken.": ["bad", "ok"],
+            "Job status. **Running**: the job runs. **Completed**: it is done. **Failed**: it failed.": [
+                "Completed",
+                "Failed",
+                "Running",
+            ],
+            "Type. **full**：all of it；**incr**：the changes": ["full", "incr"],
+            "Action. It can only be set to **SUCCESS**.": ["SUCCESS"],
+            "API version. The value can only be v2.": ["v2"],
         }
         for description, values in cases.items():
             with self.subTest(description):
@@ -731,6 +739,11 @@ class TextTest(unittest.TestCase):
             "The value is **Single** for one node and **Ha** for two.",
             "Steps:\n- Log in to the console\n- Open the page",
             "Possible values are as follows:\n- Minimum: 8\n- Default value: 10",
+            "Size. **Minimum**: 1. **Maximum**: 10.",
+            "Returned only when the job ran. **ok**: fine. **bad**: broken.",
+            "Mode. **Note**: read the guide.",
+            "Count. It can only be a positive integer.",
+            "Name. See **Naming**: the rules, and **Limits**: the sizes.",
         ):
             with self.subTest(description):
                 self.assertEqual(T.enum_values(description), [])

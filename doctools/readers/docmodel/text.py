@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .blocks import collapse, strip_bold
 
@@ -470,11 +470,19 @@ def _weak_inline_values(sentence: str) -> list[str]:
     return values if len(values) >= 2 else []
 
 
+#: ``It can only be set to **SUCCESS**.`` / ``The value can only be v2.``: one value.
+_ONLY_BE = re.compile(
+    r"(?:^|(?<=[\s.;:,(]))(?:it|the value|this (?:parameter|field)|the parameter)\s+can only be\s+"
+    r"(?:set to\s+)?(?P<value>\S+?)[.,;]?$",
+    re.I,
+)
+
+
 def _inline_values(line: str) -> list[str]:
     """Values of ``The value can be **a**, **b**, or **c**.`` / ``Fixed value: v1.``."""
     for sentence in _sentences(line):
         plain = strip_bold(sentence)
-        fixed = _FIXED_AT.search(plain.strip())
+        fixed = _FIXED_AT.search(plain.strip()) or _ONLY_BE.search(plain.strip())
         if fixed:
             value = _token(fixed.group("value"))
             if value:
@@ -620,21 +628,47 @@ def _list_tree_values(lines: list[str], indent: int, intro: str) -> list[str]:
 
 
 #: A lead that ends in a colon: what follows lists the values.
+_VALUES_LEAD = (
+    r"the value (?:can be|must be|is one of)|values? (?:can be|include|are)|valid values?(?: are| include)?|"
+    r"possible values?(?: are| include)?"
+)
 _INTRO_COLON = re.compile(
-    r"(?:the value (?:can be|must be|is one of)|values? (?:can be|include|are)|valid values?(?: are| include)?|"
-    r"possible values?(?: are| include)?|the options are(?: as follows)?|enumeration values?|enumerated values?|"
+    rf"(?:{_VALUES_LEAD}|the options are(?: as follows)?|enumeration values?|enumerated values?|"
     r"can be one of(?: the following)?|取值|枚举值|可选值)(?: as follows)?\s*[:：]\s*$",
     re.I,
 )
 #: ``The value can be: **Running**, indicating ... **Failed**, indicating ...``.
 _BOLD_LEAD = re.compile(
-    r"(?:the value (?:can be|must be|is one of)|values? (?:can be|include|are)|valid values?(?: are| include)?|"
-    r"possible values?(?: are| include)?|the options are|enumeration values?)\s*[:：]\s*(?P<rest>\*\*.*)$",
-    re.I,
+    rf"(?:{_VALUES_LEAD}|the options are|enumeration values?)\s*[:：]\s*(?P<rest>\*\*.*)$", re.I
 )
 _BOLD_SENTENCE = re.compile(
     r"\*\*(?P<tok>[^*]+)\*\*\s*(?:[,，:：]|[-–—]\s|\(|indicat|means\b|表示|$).*", re.I
 )
+
+
+#: A sentence that starts with a bold value and a colon: ``**Running**: the job runs.``
+_BOLD_DEFINITION = re.compile(r"(?:^|(?<=[.。;；]))\s*\*\*(?P<tok>[^*]+)\*\*\s*[:：]")
+
+
+def _bold_definitions(line: str) -> list[str]:
+    """Values defined one after another in a paragraph, with no lead:
+    ``Job status. **Running**: it runs. **Completed**: it is done. **Failed**: it failed.``
+
+    Two or more definitions, each a bold value and a colon at the start of a sentence (a
+    bold word inside a sentence starts none); every defined word must be a value (not
+    **Note** or **Default**), and what comes before them must not tie them to something
+    else ("returned only when ...").
+    """
+    starts = list(_BOLD_DEFINITION.finditer(line))
+    if len(starts) < 2 or _NEGATIVE_INTRO.search(strip_bold(line[: starts[0].start()])):
+        return []
+    values = []
+    for match in starts:
+        value = _token(match.group("tok"))
+        if value is None:
+            return []
+        values.append(value)
+    return values
 
 
 def _bold_sentence_values(line: str) -> list[str]:
@@ -642,7 +676,7 @@ def _bold_sentence_values(line: str) -> list[str]:
     ``The value can be: **Running**, indicating it runs. **Failed** indicating not.``"""
     match = _BOLD_LEAD.search(line)
     if not match:
-        return []
+        return _bold_definitions(line)
     sentences = [s for s in re.split(r"(?<=[.。;；])\s+", match.group("rest").strip()) if s.strip()]
     values = []
     for sentence in sentences:
@@ -812,50 +846,38 @@ def _top_level_spans(body: str) -> list[tuple[int, int]] | None:
 def _repair_json(text: str) -> tuple[str, list[str]]:
     """Text with known publishing slips removed outside strings, and which ones."""
     repairs: list[str] = []
-    # Pass 1: comments and ellipses go.
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            j = _string_end(text, i)
-            out.append(text[i:j])
-            i = j
-        elif text.startswith("//", i):
+
+    def drop_comments_and_ellipses(text: str, i: int, out: list[str]) -> int:
+        ch, n = text[i], len(text)
+        if text.startswith("//", i):
             while i < n and text[i] != "\n":
                 i += 1
             _note(repairs, "// comments")
-        elif text.startswith("/*", i):
+            return i
+        if text.startswith("/*", i):
             end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
             _note(repairs, "/* comments */")
-        elif text.startswith("...", i) or ch == "\u2026":
+            return n if end < 0 else end + 2
+        if text.startswith("...", i) or ch == "\u2026":
             i += 1 if ch == "\u2026" else 3
             while i < n and text[i] == ".":
                 i += 1
             out.append("null" if "".join(out).rstrip().endswith(":") else "")
             _note(repairs, "... ellipses")
-        else:
-            out.append(ch)
-            i += 1
-    text = "".join(out)
-    # Pass 2: commas with nothing after them (trailing, doubled, leading) go.
-    out = []
-    i, n = 0, len(text)
-    while i < n:
+            return i
+        out.append(ch)
+        return i + 1
+
+    def mend_commas(text: str, i: int, out: list[str]) -> int:
+        """Commas with nothing after them (trailing, doubled, leading) go; missing ones
+        between lines come."""
         ch = text[i]
-        if ch == '"':
-            j = _string_end(text, i)
-            out.append(text[i:j])
-            i = j
-            continue
         if ch == ",":
             after = text[i + 1 :].lstrip()
             before = "".join(out).rstrip()
             if not after or after[0] in "}]," or not before or before[-1] in "[{,":
                 _note(repairs, "trailing commas")
-                i += 1
-                continue
+                return i + 1
         if ch == "\n":
             before = "".join(out).rstrip()
             after = text[i + 1 :].lstrip()
@@ -863,8 +885,25 @@ def _repair_json(text: str) -> tuple[str, list[str]]:
                 out.append(",")
                 _note(repairs, "missing commas between lines")
         out.append(ch)
-        i += 1
-    return "".join(out), repairs
+        return i + 1
+
+    text = _outside_strings(text, drop_comments_and_ellipses)
+    return _outside_strings(text, mend_commas), repairs
+
+
+def _outside_strings(text: str, step: Callable[[str, int, list[str]], int]) -> str:
+    """``text`` rewritten by ``step`` outside JSON strings, which are copied as they are:
+    ``step(text, i, out)`` appends what the text at ``i`` becomes and returns where to go on."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] == '"':
+            j = _string_end(text, i)
+            out.append(text[i:j])
+            i = j
+        else:
+            i = step(text, i, out)
+    return "".join(out)
 
 
 def _string_end(text: str, start: int) -> int:
