@@ -33,13 +33,19 @@ class _AnyOptions(dict):  # type: ignore[type-arg]
         return True
 
 
-class _CodeBlock(Directive):
-    """Sphinx ``code-block``: a literal block with its language, content verbatim."""
+class _Lenient(Directive):
+    """A Sphinx directive read whatever its arguments and options."""
 
     has_content = True
-    optional_arguments = 1
+    optional_arguments = 10
     final_argument_whitespace = True
     option_spec = _AnyOptions()
+
+
+class _CodeBlock(_Lenient):
+    """Sphinx ``code-block``: a literal block with its language, content verbatim."""
+
+    optional_arguments = 1
 
     def run(self) -> list[nodes.Node]:
         text = "\n".join(self.content)
@@ -49,25 +55,15 @@ class _CodeBlock(Directive):
         return [node]
 
 
-class _Ignored(Directive):
+class _Ignored(_Lenient):
     """A Sphinx directive that says nothing about the API (``toctree``, ``index``)."""
-
-    has_content = True
-    optional_arguments = 10
-    final_argument_whitespace = True
-    option_spec = _AnyOptions()
 
     def run(self) -> list[nodes.Node]:
         return []
 
 
-class _Container(Directive):
+class _Container(_Lenient):
     """A Sphinx directive whose content is ordinary text (``only``, ``seealso``)."""
-
-    has_content = True
-    optional_arguments = 10
-    final_argument_whitespace = True
-    option_spec = _AnyOptions()
 
     def run(self) -> list[nodes.Node]:
         node = nodes.container()
@@ -75,15 +71,29 @@ class _Container(Directive):
         return [node]
 
 
-def _ref_role(
-    name: str,
-    rawtext: str,
-    text: str,
-    lineno: int,
-    inliner: Any,
-    options: Mapping[str, Any] = {},
-    content: Sequence[str] = (),
-) -> tuple[Sequence[nodes.reference], Sequence[nodes.reference]]:
+#: What a role makes of its raw text and its text: the nodes it stands for.
+_RoleBody = Callable[[str, str], nodes.Node]
+
+
+def _role(body: _RoleBody) -> Callable[..., tuple[Sequence[nodes.Node], Sequence[nodes.Node]]]:
+    """A docutils role function (name, raw text, text, line, inliner, options, content) that
+    only reads the raw text and the text."""
+
+    def role(
+        name: str,
+        rawtext: str,
+        text: str,
+        lineno: int,
+        inliner: Any,
+        options: Mapping[str, Any] = {},
+        content: Sequence[str] = (),
+    ) -> tuple[Sequence[nodes.Node], Sequence[nodes.Node]]:
+        return [body(rawtext, text)], []
+
+    return role
+
+
+def _reference(rawtext: str, text: str) -> nodes.Node:
     """``:ref:`Table 2 <anchor>``` / ``:ref:`anchor```: the text, and the target kept."""
     label, target = text, text
     if text.endswith(">") and "<" in text:
@@ -91,23 +101,19 @@ def _ref_role(
         label = label.strip() or target
     node = nodes.reference(rawtext, label.strip())
     node["cloudjobs_ref"] = nodes.fully_normalize_name(target.strip())
-    return [node], []
+    return node
 
 
-def _text_role(
-    name: str,
-    rawtext: str,
-    text: str,
-    lineno: int,
-    inliner: Any,
-    options: Mapping[str, Any] = {},
-    content: Sequence[str] = (),
-) -> tuple[Sequence[Any], Sequence[Any]]:
+def _shown_text(rawtext: str, text: str) -> nodes.Node:
     """A Sphinx role shown as its text (``:doc:``, ``:guilabel:`` ...)."""
     label = text
     if text.endswith(">") and "<" in text:
         label = text[:-1].rpartition("<")[0].strip() or text
-    return [nodes.inline(rawtext, label)], []
+    return nodes.inline(rawtext, label)
+
+
+_ref_role = _role(_reference)
+_text_role = _role(_shown_text)
 
 
 _TEXT_ROLES = (
