@@ -182,8 +182,10 @@ fn api_table(specs: &[(String, String, Spec)]) -> Result<String, String> {
             };
             let call = format!("`{} {}{query}`", s.op.http_method, s.op.path);
             let row = format!(
-                "| `{}` | `{module}` | {} | {call} | {source} |",
-                s.name, api.title
+                "| `{}` | `{module}` | {} | {call} | {} | {source} |",
+                s.name,
+                api.title,
+                clouds(&api.servers)
             );
             jobs.push((s.name.clone(), row));
         }
@@ -192,16 +194,19 @@ fn api_table(specs: &[(String, String, Spec)]) -> Result<String, String> {
         {
             let call = format!("`{} {}`", op.http_method, op.path);
             others.push(format!(
-                "| — | `{module}` | {} | {call} | {source} |",
-                api.title
+                "| — | `{module}` | {} | {call} | {} | {source} |",
+                api.title,
+                clouds(&api.servers)
             ));
         }
     }
     jobs.sort();
     let jobs: Vec<String> = jobs.into_iter().map(|(_, row)| row).collect();
     let mut out = format!(
-        "{} job APIs, and the calls in front of them:\n\n\
-         | service | module | API | job call | source |\n|---|---|---|---|---|\n",
+        "{} job APIs, and the calls in front of them. \"regions\": how many regions of each \
+         cloud the spec's servers name (OTC: Open Telekom Cloud; Huawei: Huawei Cloud), each \
+         reached by `--region` alone:\n\n\
+         | service | module | API | job call | regions | source |\n|---|---|---|---|---|---|\n",
         jobs.len()
     );
     for row in jobs.iter().chain(&others) {
@@ -209,6 +214,45 @@ fn api_table(specs: &[(String, String, Spec)]) -> Result<String, String> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// The regions the spec's servers name, per cloud: `OTC 2 · Huawei 25`.
+fn clouds(servers: &[cloudjobs_codegen::ir::Server]) -> String {
+    let mut otc = std::collections::BTreeSet::new();
+    let mut huawei = std::collections::BTreeSet::new();
+    for server in servers {
+        let cloud = if server.url.contains(".otc.t-systems.com") {
+            &mut otc
+        } else if server.url.contains(".myhuaweicloud.com") {
+            &mut huawei
+        } else {
+            continue;
+        };
+        match server.variables.iter().find(|(name, ..)| name == "region") {
+            // An open region variable: any region of the cloud.
+            Some((_, _, allowed)) if allowed.is_empty() => {
+                cloud.insert("*".to_owned());
+            }
+            Some((_, _, allowed)) => cloud.extend(allowed.iter().cloned()),
+            // A fixed URL (`iam-pub.eu-ch2.sc.otc.t-systems.com`): the one region it names.
+            None => {
+                cloud.insert(server.url.clone());
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    for (name, regions) in [("OTC", otc), ("Huawei", huawei)] {
+        if regions.contains("*") {
+            parts.push(format!("{name} any"));
+        } else if !regions.is_empty() {
+            parts.push(format!("{name} {}", regions.len()));
+        }
+    }
+    if parts.is_empty() {
+        "—".to_owned()
+    } else {
+        parts.join(" · ")
+    }
 }
 
 /// Rewrites the block; whether it changed.
