@@ -17,6 +17,12 @@ use super::time::{Clock, parse_http_date};
 /// [`crate::wait::WaitPolicy::sleep_with`]) and [`TokenSource`](crate::TokenSource) use.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A sleep hook ([`crate::RetryPolicy::sleep_with`], [`crate::wait::WaitPolicy::sleep_with`]):
+/// any `Fn(Duration) -> BoxFuture<'static, ()>` that can be shared between threads.
+pub trait SleepHook: Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static {}
+
+impl<F> SleepHook for F where F: Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static {}
+
 type SleepFn = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>;
 type RandomFn = Arc<dyn Fn() -> f64 + Send + Sync>;
 
@@ -25,9 +31,7 @@ type RandomFn = Arc<dyn Fn() -> f64 + Send + Sync>;
 pub(crate) struct Sleeper(Option<SleepFn>);
 
 impl Sleeper {
-    pub(crate) fn with(
-        sleep: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static,
-    ) -> Self {
+    pub(crate) fn with(sleep: impl SleepHook) -> Self {
         Self(Some(Arc::new(sleep)))
     }
 

@@ -57,7 +57,7 @@ pub use hints::DurationHints;
 pub use iam::{IAM, PasswordAuth, ProjectScope};
 pub use job::{Confirm, Job, JobState, Progress, StateKind, SubTask};
 pub use ratelimit::RateLimit;
-pub use retry::{BoxFuture, RetryPolicy};
+pub use retry::{BoxFuture, RetryPolicy, SleepHook};
 pub use secret::Secret;
 pub use time::{Clock, Timestamp};
 pub use transport::{

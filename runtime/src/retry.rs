@@ -23,9 +23,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-pub use super::backoff::BoxFuture;
 pub(crate) use super::backoff::retry_after;
 use super::backoff::{Backoff, Sleeper, full, random_unit};
+pub use super::backoff::{BoxFuture, SleepHook};
 use super::error::is_transient_status;
 use super::time::Clock;
 
@@ -132,10 +132,7 @@ impl RetryPolicy {
     ///
     /// The time a call has spent is then counted as the time its attempts took plus the delays
     /// asked of `sleep`, whether or not `sleep` really waited.
-    pub fn sleep_with(
-        mut self,
-        sleep: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static,
-    ) -> Self {
+    pub fn sleep_with(mut self, sleep: impl SleepHook) -> Self {
         self.sleep = Sleeper::with(sleep);
         self
     }

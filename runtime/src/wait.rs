@@ -153,7 +153,7 @@ use super::backoff::{Backoff, Random, Sleeper, Timer, proportional, retry_after,
 use super::error::{Error, OneLine, Undocumented};
 use super::hints::DurationHints;
 use super::job::{Confirm, Job, JobState, Progress, StateKind};
-use super::retry::{BoxFuture, as_wait_poll};
+use super::retry::{BoxFuture, SleepHook, as_wait_poll};
 use super::schedule::{
     Estimate, Estimator, Phase, RateBudget, SchedulePolicy, Situation, is_overdue, next_gap,
 };
@@ -377,10 +377,7 @@ impl WaitPolicy {
 
     /// Sleeps with `sleep` instead of `tokio::time::sleep`: for tests (advance a simulated
     /// clock and return at once) or for applications with their own timer.
-    pub fn sleep_with(
-        mut self,
-        sleep: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static,
-    ) -> Self {
+    pub fn sleep_with(mut self, sleep: impl SleepHook) -> Self {
         self.sleep = Sleeper::with(sleep);
         self
     }
