@@ -330,17 +330,7 @@ fn diff_parameters(old: &[Parameter], new: &[Parameter], out: &mut Vec<Change>) 
             });
         }
         if o.mandatory != n.mandatory {
-            out.push(Change {
-                kind: ChangeKind::Mandatory,
-                at: at.clone(),
-                description: format!(
-                    "{} → {}",
-                    mandatory_word(o.mandatory),
-                    mandatory_word(n.mandatory)
-                ),
-                old_at: ats.0.clone(),
-                new_at: ats.1.clone(),
-            });
+            out.push(mandatory_change(o.mandatory, n.mandatory, &at, &ats));
         }
         if let Some(c) = type_change(&o.type_text, &n.type_text, &at, &ats) {
             out.push(c);
@@ -369,6 +359,22 @@ fn diff_parameters(old: &[Parameter], new: &[Parameter], out: &mut Vec<Change>) 
 
 /// Types differ in meaning (`String` → `Integer`); `JobEntities object` → `Entities
 /// object` (link text) or `string` → `String` (case) do not.
+/// A parameter or field that became mandatory or optional (or whose page stopped saying).
+fn mandatory_change(
+    old: Option<bool>,
+    new: Option<bool>,
+    at: &str,
+    ats: &(Option<String>, Option<String>),
+) -> Change {
+    Change {
+        kind: ChangeKind::Mandatory,
+        at: at.to_owned(),
+        description: format!("{} → {}", mandatory_word(old), mandatory_word(new)),
+        old_at: ats.0.clone(),
+        new_at: ats.1.clone(),
+    }
+}
+
 fn type_change(
     old: &str,
     new: &str,
@@ -548,17 +554,7 @@ fn diff_field_pair(
     if let (Some(a), Some(b)) = (o.mandatory, n.mandatory)
         && a != b
     {
-        out.push(Change {
-            kind: ChangeKind::Mandatory,
-            at: place.clone(),
-            description: format!(
-                "{} → {}",
-                mandatory_word(o.mandatory),
-                mandatory_word(n.mandatory)
-            ),
-            old_at: ats.0.clone(),
-            new_at: ats.1.clone(),
-        });
+        out.push(mandatory_change(o.mandatory, n.mandatory, &place, &ats));
     }
     enum_changes(&o.values, &n.values, &place, &ats, out);
     diff_fields(&o.children, &n.children, path, at, out);

@@ -231,14 +231,22 @@ impl<'a> RustView<'a> {
 
 /// Renders a type; named types through `renames` (old name → new name) when listed.
 fn render(api: &Api, ty: &Ty, renames: &HashMap<String, String>) -> String {
-    let named = |id: TypeId| {
+    ty.rust(&type_namer(api, renames), "BTreeMap")
+}
+
+/// The name of a type of `api` in rendered types: through `renames` (old name → new name)
+/// when listed, so that a renamed type alone changes no signature.
+fn type_namer<'n>(
+    api: &'n Api,
+    renames: &'n HashMap<String, String>,
+) -> impl Fn(TypeId) -> String + 'n {
+    move |id| {
         let name = api.types.get(id).map_or("?", |t| t.name.as_str());
         renames
             .get(name)
             .cloned()
             .unwrap_or_else(|| name.to_owned())
-    };
-    ty.rust(&named, "BTreeMap")
+    }
 }
 
 /// Compares the generated Rust API of two versions of a spec.
@@ -884,14 +892,9 @@ impl<'a> ApiDiff<'a> {
     /// builder's setters, by the emitter's own rule ([`Operation::inputs`]).
     fn inputs(&self, op: &Operation, old: bool, required: bool) -> Vec<(String, String, String)> {
         let api = if old { self.old } else { self.new };
-        let renames = if old { &self.renames } else { &HashMap::new() };
-        let named = |id: TypeId| {
-            let name = api.types.get(id).map_or("?", |t| t.name.as_str());
-            renames
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| name.to_owned())
-        };
+        let none = HashMap::new();
+        let renames = if old { &self.renames } else { &none };
+        let named = type_namer(api, renames);
         (op.inputs().iter().filter(|i| i.required == required))
             .map(|i| {
                 let what = i.param.map_or("the request body".into(), param_word);
@@ -1076,42 +1079,37 @@ impl<'a> ApiDiff<'a> {
             );
         }
         let (a, b) = (self.args(o, true), self.args(n, false));
+        if a == b {
+            return;
+        }
         let types = |v: &[(String, String)]| v.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>();
-        if a != b && types(&a) == types(&b) {
-            // Arguments are positional: new names change no call.
+        // Arguments are positional: new names alone change no call.
+        let (breaking, reason, detail) = if types(&a) == types(&b) {
             let renamed: Vec<String> = a
                 .iter()
                 .zip(&b)
                 .filter(|((x, _), (y, _))| x != y)
                 .map(|((x, _), (y, _))| format!("argument `{x}` renamed to `{y}`"))
                 .collect();
-            self.push(
-                RustAction::Changed,
-                RustItem::Method,
-                method.to_owned(),
-                Pair::new(
-                    Some(signature_line(&o.method_name, &a)),
-                    Some(signature_line(&n.method_name, &b)),
-                ),
-                false,
-                "Arguments are positional: calls stay the same.".into(),
-            );
-            self.detail(renamed.join(", "));
-        } else if a != b {
+            let reason = "Arguments are positional: calls stay the same.".to_owned();
+            (false, reason, renamed.join(", "))
+        } else {
             let summary = args_summary(&a, &b);
-            self.push(
-                RustAction::Changed,
-                RustItem::Method,
-                method.to_owned(),
-                Pair::new(
-                    Some(signature_line(&o.method_name, &a)),
-                    Some(signature_line(&n.method_name, &b)),
-                ),
-                true,
-                format!("Calls of `{method}` stop compiling: {summary}."),
-            );
-            self.detail(summary);
-        }
+            let reason = format!("Calls of `{method}` stop compiling: {summary}.");
+            (true, reason, summary)
+        };
+        self.push(
+            RustAction::Changed,
+            RustItem::Method,
+            method.to_owned(),
+            Pair::new(
+                Some(signature_line(&o.method_name, &a)),
+                Some(signature_line(&n.method_name, &b)),
+            ),
+            breaking,
+            reason,
+        );
+        self.detail(detail);
     }
 
     /// What `send()` returns.

@@ -652,24 +652,35 @@ impl<'a, 'v> Cmp<'a, 'v> {
         }
     }
 
+    /// The places of what a pair of places holds: their items (`what` = "item") or map
+    /// values ("value"), typed by `inner` in each side's Rust view.
+    fn inner_places(
+        &self,
+        p: &Pair<Place>,
+        what: &str,
+        inner: fn(&RustView<'a>, &Ty) -> Option<Ty>,
+    ) -> Pair<Place> {
+        let place = |view: &RustView<'a>, p: &Place| {
+            let ty = p.ty.as_ref().and_then(|t| inner(view, t));
+            Place {
+                optional: ty.as_ref().map(|t| matches!(t, Ty::Option(_))),
+                ty,
+                item: p.item.as_ref().map(|i| format!("each {what} of {i}")),
+            }
+        };
+        Pair::new(
+            place(self.view(true), &p.old),
+            place(self.view(false), &p.new),
+        )
+    }
+
     fn items(&mut self, path: &str, e: &Pair<Meaning>, p: &Pair<Place>) {
         let node = |e: &Meaning| {
             e.items
                 .clone()
                 .unwrap_or_else(|| Node::missing(&child(&e.pointer, &["items"])))
         };
-        let place = |view: &RustView<'_>, p: &Place| {
-            let ty = p.ty.as_ref().and_then(|t| view.items(t));
-            Place {
-                optional: ty.as_ref().map(|t| matches!(t, Ty::Option(_))),
-                ty,
-                item: p.item.as_ref().map(|i| format!("each item of {i}")),
-            }
-        };
-        let places = Pair::new(
-            place(self.view(true), &p.old),
-            place(self.view(false), &p.new),
-        );
+        let places = self.inner_places(p, "item", RustView::items);
         let nodes = Pair::new(node(&e.old), node(&e.new));
         self.compare(&join(path, "[]"), nodes.as_ref(), places);
     }
@@ -678,7 +689,10 @@ impl<'a, 'v> Cmp<'a, 'v> {
         for (name, onode) in &e.old.props {
             let field_path = join(path, name);
             match e.new.props.iter().find(|(m, _)| m == name) {
-                None => self.field_removed(&field_path, name, onode, e, p),
+                None => {
+                    let closed = matches!(e.new.additional, Additional::Allowed(false));
+                    self.field_removed(&field_path, name, onode, &p.old, closed);
+                }
                 Some((_, nnode)) => {
                     self.field_kept(&field_path, name, Pair::new(onode, nnode), e, p);
                 }
@@ -686,25 +700,17 @@ impl<'a, 'v> Cmp<'a, 'v> {
         }
         for (name, nnode) in &e.new.props {
             if !e.old.props.iter().any(|(m, _)| m == name) {
-                self.field_added(&join(path, name), name, nnode, e, p);
+                let required = e.new.required.contains(name);
+                self.field_added(&join(path, name), name, nnode, &p.new, required);
             }
         }
         self.additional(path, e, p);
     }
 
-    fn field_removed(
-        &mut self,
-        path: &str,
-        name: &str,
-        node: &Node,
-        e: &Pair<Meaning>,
-        p: &Pair<Place>,
-    ) {
-        let old_field = p
-            .old
-            .ty
-            .as_ref()
-            .and_then(|t| self.view(true).field(t, name));
+    /// A field only the old schema has. `closed`: the new schema refuses properties it does
+    /// not name (`additionalProperties: false`).
+    fn field_removed(&mut self, path: &str, name: &str, node: &Node, old: &Place, closed: bool) {
+        let old_field = old.ty.as_ref().and_then(|t| self.view(true).field(t, name));
         let mut impact = Impact::default();
         if let Some((s, f)) = old_field {
             impact = impact.with_rust(Some(format!(
@@ -713,7 +719,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
             )));
         }
         if self.dir.request() {
-            if matches!(e.new.additional, Additional::Allowed(false)) {
+            if closed {
                 impact = impact.with_wire(Some(
                     "requests sending it are refused (`additionalProperties: false`)".into(),
                 ));
@@ -801,17 +807,9 @@ impl<'a, 'v> Cmp<'a, 'v> {
         );
     }
 
-    fn field_added(
-        &mut self,
-        path: &str,
-        name: &str,
-        node: &Node,
-        e: &Pair<Meaning>,
-        p: &Pair<Place>,
-    ) {
-        let required = e.new.required.contains(name);
-        let new_field = p
-            .new
+    /// A field only the new schema has; `required` there or not.
+    fn field_added(&mut self, path: &str, name: &str, node: &Node, new: &Place, required: bool) {
+        let new_field = new
             .ty
             .as_ref()
             .and_then(|t| self.view(false).field(t, name));
@@ -911,18 +909,7 @@ impl<'a, 'v> Cmp<'a, 'v> {
         if let (Additional::Schema(a), Additional::Schema(b)) =
             (&e.old.additional, &e.new.additional)
         {
-            let place = |view: &RustView<'_>, p: &Place| {
-                let ty = p.ty.as_ref().and_then(|t| view.values(t));
-                Place {
-                    optional: ty.as_ref().map(|t| matches!(t, Ty::Option(_))),
-                    ty,
-                    item: p.item.as_ref().map(|i| format!("each value of {i}")),
-                }
-            };
-            let places = Pair::new(
-                place(self.view(true), &p.old),
-                place(self.view(false), &p.new),
-            );
+            let places = self.inner_places(p, "value", RustView::values);
             self.compare(&join(path, "*"), Pair::new(a, b), places);
         }
     }
