@@ -267,56 +267,57 @@ pub struct Connection {
     /// Timeout of one HTTP request.
     #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, help_heading = "Connection")]
     pub request_timeout: Duration,
+    /// The credentials.
+    #[command(flatten, next_help_heading = "Credentials")]
+    pub credentials: Credentials,
+}
+
+/// The credential flags (help heading "Credentials"); each falls back to environment
+/// variables. The secret ones take any value, even one that starts with `-`, and `Debug`
+/// shows only whether they are set.
+#[derive(Default, Args)]
+pub struct Credentials {
     /// A token; prefer OS_AUTH_TOKEN (command lines are visible to other users).
-    #[arg(
-        long,
-        global = true,
-        value_name = "TOKEN",
-        help_heading = "Credentials",
-        allow_hyphen_values = true
-    )]
+    #[arg(long, global = true, value_name = "TOKEN", allow_hyphen_values = true)]
     pub token: Option<String>,
     /// Access key id [env: HUAWEICLOUD_SDK_AK, OS_ACCESS_KEY].
-    #[arg(long, global = true, value_name = "AK", help_heading = "Credentials")]
+    #[arg(long, global = true, value_name = "AK")]
     pub access_key: Option<String>,
     /// Secret key; prefer HUAWEICLOUD_SDK_SK.
-    #[arg(
-        long,
-        global = true,
-        value_name = "SK",
-        help_heading = "Credentials",
-        allow_hyphen_values = true
-    )]
+    #[arg(long, global = true, value_name = "SK", allow_hyphen_values = true)]
     pub secret_key: Option<String>,
     /// Security token of temporary AK/SK; prefer HUAWEICLOUD_SDK_SECURITY_TOKEN.
-    #[arg(
-        long,
-        global = true,
-        value_name = "TOKEN",
-        help_heading = "Credentials",
-        allow_hyphen_values = true
-    )]
+    #[arg(long, global = true, value_name = "TOKEN", allow_hyphen_values = true)]
     pub security_token: Option<String>,
     /// IAM user name [env: OS_USERNAME].
-    #[arg(long, global = true, value_name = "USER", help_heading = "Credentials")]
+    #[arg(long, global = true, value_name = "USER")]
     pub username: Option<String>,
     /// IAM password; prefer OS_PASSWORD.
     #[arg(
         long,
         global = true,
         value_name = "PASSWORD",
-        help_heading = "Credentials",
         allow_hyphen_values = true
     )]
     pub password: Option<String>,
     /// The user's account (domain) name [env: OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME].
-    #[arg(
-        long,
-        global = true,
-        value_name = "DOMAIN",
-        help_heading = "Credentials"
-    )]
+    #[arg(long, global = true, value_name = "DOMAIN")]
     pub domain_name: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
+        f.debug_struct("Credentials")
+            .field("token", &secret(&self.token))
+            .field("access_key", &self.access_key)
+            .field("secret_key", &secret(&self.secret_key))
+            .field("security_token", &secret(&self.security_token))
+            .field("username", &self.username)
+            .field("password", &secret(&self.password))
+            .field("domain_name", &self.domain_name)
+            .finish()
+    }
 }
 
 /// The long flags of the command line itself, which service parameters must not take.
@@ -489,4 +490,36 @@ fn service_help(args: &[OsString]) -> Option<clap::Error> {
     let name = sub.try_get_one::<String>("service").ok().flatten()?;
     let service = registry::find(name)?;
     command(Some(service)).try_get_matches_from(args).err()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Before the fix the connection's `Debug` printed the secrets given as flags.
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let credentials = Credentials {
+            token: Some("TOKEN-1".into()),
+            secret_key: Some("SK-2".into()),
+            security_token: Some("ST-3".into()),
+            password: Some("PW-4".into()),
+            username: Some("user".into()),
+            ..Credentials::default()
+        };
+        let shown = format!(
+            "{:?}",
+            Connection {
+                credentials,
+                ..Connection::default()
+            }
+        );
+        for secret in ["TOKEN-1", "SK-2", "ST-3", "PW-4"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.contains("user") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+    }
 }

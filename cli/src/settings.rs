@@ -137,14 +137,14 @@ fn explicit(conn: &Connection, env: &dyn Env) -> Profile {
         region: text(&conn.region),
         project_id: text(&conn.project_id),
         project_name: text(&conn.project_name),
-        domain_name: text(&conn.domain_name),
+        domain_name: text(&conn.credentials.domain_name),
         auth_url: text(&conn.auth_url),
-        token: secret(&conn.token),
-        access_key: text(&conn.access_key),
-        secret_key: secret(&conn.secret_key),
-        security_token: secret(&conn.security_token),
-        user_name: text(&conn.username),
-        password: secret(&conn.password),
+        token: secret(&conn.credentials.token),
+        access_key: text(&conn.credentials.access_key),
+        secret_key: secret(&conn.credentials.secret_key),
+        security_token: secret(&conn.credentials.security_token),
+        user_name: text(&conn.credentials.username),
+        password: secret(&conn.credentials.password),
         ca_file: text(&conn.os_cacert),
         insecure: conn.insecure.then_some(true),
         ..Profile::default()
@@ -333,6 +333,7 @@ fn check_url(what: &str, url: &str) -> Result<(), Usage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::args::Credentials;
 
     fn env(pairs: &[(&str, &str)]) -> MapEnv {
         let mut map: BTreeMap<String, String> = pairs
@@ -358,9 +359,13 @@ mod tests {
             project_id: Some("p".into()),
             ..Connection::default()
         };
-        c.token.clone_from(&conn.token);
-        c.username.clone_from(&conn.username);
-        c.access_key.clone_from(&conn.access_key);
+        c.credentials.token.clone_from(&conn.credentials.token);
+        c.credentials
+            .username
+            .clone_from(&conn.credentials.username);
+        c.credentials
+            .access_key
+            .clone_from(&conn.credentials.access_key);
         resolve(&c, service("ims"), env)
             .await
             .map(|s| s.resolved.credential.kind())
@@ -380,7 +385,7 @@ mod tests {
         assert_eq!(kind(&conn(), &all).await, Ok("token"));
         // A method named by a flag wins, its other parts from the environment.
         let mut flags = conn();
-        flags.username = Some("flag-user".into());
+        flags.credentials.username = Some("flag-user".into());
         assert_eq!(kind(&flags, &all).await, Ok("IAM password"));
         let aksk = env(&[("OS_ACCESS_KEY", "ak"), ("OS_SECRET_KEY", "sk")]);
         assert_eq!(kind(&conn(), &aksk).await, Ok("AK/SK"));
@@ -449,9 +454,12 @@ mod tests {
         let mut c = Connection {
             region: Some("eu-de".into()),
             project_id: Some("p".into()),
-            username: Some("u".into()),
-            password: Some("pw-SECRET".into()),
-            domain_name: Some("d".into()),
+            credentials: Credentials {
+                username: Some("u".into()),
+                password: Some("pw-SECRET".into()),
+                domain_name: Some("d".into()),
+                ..Credentials::default()
+            },
             auth_url: Some("http://u:url-SECRET@iam.example.invalid/v3".into()),
             ..Connection::default()
         };
@@ -488,7 +496,10 @@ mod tests {
     async fn credentials_go_to_a_plain_http_endpoint_only_on_this_machine_or_when_allowed() {
         let mut c = Connection {
             project_id: Some("p".into()),
-            token: Some("tok-SECRET".into()),
+            credentials: Credentials {
+                token: Some("tok-SECRET".into()),
+                ..Credentials::default()
+            },
             endpoint: Some("http://jobs.example.invalid".into()),
             ..Connection::default()
         };
