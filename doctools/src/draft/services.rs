@@ -152,7 +152,10 @@ impl Service {
                     self.title
                 )),
             );
-            m.put("variables", region(regions, "ap-southeast-1", "Huawei Cloud region ID."));
+            m.put(
+                "variables",
+                region(regions, "ap-southeast-1", "Huawei Cloud region ID."),
+            );
             out.push((notes, m.build()));
         }
         out
@@ -162,7 +165,10 @@ impl Service {
 /// The `region` variable: `regions`, the default `preferred` when listed, else the first.
 fn region(regions: &[String], preferred: &str, description: &str) -> Node {
     let mut r = MapBuilder::new();
-    let default = regions.iter().find(|r| *r == preferred).unwrap_or(&regions[0]);
+    let default = regions
+        .iter()
+        .find(|r| *r == preferred)
+        .unwrap_or(&regions[0]);
     r.str("default", default);
     r.put("enum", Node::Flow(regions.to_vec()));
     r.str("description", description);
