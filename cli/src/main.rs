@@ -24,7 +24,7 @@ use clap::error::ErrorKind;
 use cloudjobs::runtime::any_service::{JobQuery, RegistryError};
 use cloudjobs::runtime::wait::{Eta, WaitError, WaitFailure, WaitPolicy, wait_for};
 use cloudjobs::runtime::{
-    Auth, Config, Error, Job, ProjectScope, Response, RetryPolicy, StatusCode,
+    Auth, Catalog, Config, Error, Job, ProjectScope, Response, RetryPolicy, StatusCode,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -262,12 +262,57 @@ async fn run(cli: Cli, env: &dyn Env) -> Exit {
         JobQuery::new(project_id.as_str(), ctx.job_id.as_str()),
         |q, (name, value)| q.param(*name, value.as_str()),
     );
+    let (config, catalog_note) = with_catalog_for_region(config, service, &settings).await;
     match service.client(&config, query) {
         Ok(client) => act(&ctx, || client.get()).await,
         Err(RegistryError::Config(e)) => usage(Usage(format!(
-            "{e}; pass --region with a region the API serves, or --endpoint"
+            "{e}{}; pass --region with a region the API serves, or --endpoint",
+            catalog_note.unwrap_or_default()
         ))),
         Err(e) => usage(Usage(e.to_string())),
+    }
+}
+
+/// For a region none of the spec's servers is for (the Swiss cloud's `eu-ch2`, a region
+/// newer than the spec), the configuration with IAM's service catalog of the credentials, so
+/// that the job API is reached where IAM says it is (never at a guessed host); otherwise the
+/// configuration as it is. The second value says why the catalog did not help, for the
+/// usage error that follows then.
+async fn with_catalog_for_region(
+    config: Config,
+    service: Service,
+    settings: &Settings,
+) -> (Config, Option<String>) {
+    let unserved = settings.endpoint.is_none()
+        && settings.region().is_some()
+        && config.connection().endpoint_for(service.service).is_err();
+    if !unserved {
+        return (config, None);
+    }
+    let iam_url = settings.resolved.settings.auth_url.as_deref();
+    match Catalog::fetch(&config, iam_url).await {
+        Ok(catalog) => {
+            let note = catalog
+                .base_url_for(service.service, settings.region().unwrap_or_default())
+                .is_none()
+                .then(|| {
+                    " (nor does IAM's service catalog of these credentials name it)".to_owned()
+                });
+            let connection = config.connection().with_catalog(catalog);
+            let config = Config::with_rate_limit(
+                connection,
+                config.auth().clone(),
+                config.rate_limit().clone(),
+            );
+            (config, note)
+        }
+        Err(e) => {
+            let why = one_line(&e.to_string());
+            (
+                config,
+                Some(format!(" (IAM's service catalog could not be read: {why})")),
+            )
+        }
     }
 }
 

@@ -83,9 +83,11 @@ impl Auth {
         body: &[u8],
     ) -> Result<Option<Secret>, Error> {
         if !matches!(self, Auth::None) && !connection.settings().allow_plaintext_http {
-            crate::iam::check_credential_target(url).map_err(|why| Error::InvalidRequest {
-                operation,
-                message: format!("{why}{}", crate::iam::ALLOW_PLAINTEXT_HTTP),
+            crate::plaintext::check_credential_target(url).map_err(|why| {
+                Error::InvalidRequest {
+                    operation,
+                    message: format!("{why}{}", crate::plaintext::ALLOW_PLAINTEXT_HTTP),
+                }
             })?;
         }
         match self {

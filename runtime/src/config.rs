@@ -244,10 +244,10 @@ impl ConfigBuilder {
     pub fn build(self) -> Result<Config, ConfigError> {
         if !matches!(self.auth, Auth::None) && !self.allow_plaintext_http {
             for (service, url) in &self.endpoints {
-                if let Err(why) = crate::iam::check_credential_url(url) {
+                if let Err(why) = crate::plaintext::check_credential_url(url) {
                     return Err(ConfigError::new(format!(
                         "the endpoint of {service}: {why}{}",
-                        crate::iam::ALLOW_PLAINTEXT_HTTP
+                        crate::plaintext::ALLOW_PLAINTEXT_HTTP
                     )));
                 }
             }
@@ -273,6 +273,7 @@ impl ConfigBuilder {
             clock: self.clock,
             http,
             allow_plaintext_http: self.allow_plaintext_http,
+            catalog: None,
         })?;
         Ok(Config::with_rate_limit(
             connection,

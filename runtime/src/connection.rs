@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
+use super::catalog::Catalog;
 use super::error::ConfigError;
 use super::retry::RetryPolicy;
 use super::secret::redact_url;
@@ -45,6 +46,9 @@ pub(crate) struct Settings {
     /// Credentials may go over plain `http` to hosts other than this machine
     /// ([`ConfigBuilder::allow_plaintext_http`](crate::ConfigBuilder::allow_plaintext_http)).
     pub(crate) allow_plaintext_http: bool,
+    /// Where IAM says the services are, for regions no spec server names
+    /// ([`Connection::with_catalog`]).
+    pub(crate) catalog: Option<Arc<Catalog>>,
 }
 
 impl fmt::Debug for Connection {
@@ -66,6 +70,10 @@ impl fmt::Debug for Connection {
             .field("user_agent", &s.user_agent)
             .field("max_body_bytes", &s.max_body_bytes)
             .field("allow_plaintext_http", &s.allow_plaintext_http)
+            .field(
+                "catalog_endpoints",
+                &s.catalog.as_ref().map(|c| c.endpoints().len()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -127,22 +135,33 @@ impl Connection {
     /// `https`.
     pub fn with_endpoint(&self, service: &str, url: &str) -> Result<Connection, ConfigError> {
         check_endpoint(service, url)?;
-        let mut settings = (*self.inner).clone();
-        settings
-            .endpoints
-            .insert(service.to_owned(), url.to_owned());
-        Ok(Connection {
-            inner: Arc::new(settings),
-        })
+        Ok(self.with_settings(|s| {
+            s.endpoints.insert(service.to_owned(), url.to_owned());
+        }))
     }
 
     /// The same connection with at most `timeout` per attempt (connecting included) and no
     /// retries: for a probe that must give up quickly (the instance metadata service).
     pub(crate) fn for_probe(&self, timeout: Duration) -> Connection {
+        self.with_settings(|s| {
+            s.timeout = s.timeout.min(timeout);
+            s.connect_timeout = s.connect_timeout.min(timeout);
+            s.retry = RetryPolicy::none();
+        })
+    }
+
+    /// The same connection, reaching a service whose spec names no server for the region
+    /// through `catalog` (see [`Catalog::base_url_for`]); explicit endpoints and the spec's
+    /// own servers for the region still come first.
+    pub fn with_catalog(&self, catalog: Catalog) -> Connection {
+        self.with_settings(|s| s.catalog = Some(Arc::new(catalog)))
+    }
+
+    /// A copy of this connection with its settings changed by `change` (the HTTP client, and
+    /// with it the connection pool, stays shared).
+    pub(crate) fn with_settings(&self, change: impl FnOnce(&mut Settings)) -> Connection {
         let mut settings = (*self.inner).clone();
-        settings.timeout = settings.timeout.min(timeout);
-        settings.connect_timeout = settings.connect_timeout.min(timeout);
-        settings.retry = RetryPolicy::none();
+        change(&mut settings);
         Connection {
             inner: Arc::new(settings),
         }
@@ -151,33 +170,22 @@ impl Connection {
     /// The server of `service` to build the endpoint from (see [`Config::endpoint_for`]).
     fn server_for(&self, service: &Service) -> Option<&'static Server> {
         let servers: &'static [Server] = service.servers;
-        if let Some(region) = self.inner.region.as_deref() {
-            let region_var = |s: &Server| {
-                s.variables
-                    .iter()
-                    .find(|v| v.name == "region")
-                    .map(|v| v.allowed)
-            };
-            let listed = servers
-                .iter()
-                .find(|s| region_var(s).is_some_and(|allowed| allowed.contains(&region)));
-            // A fixed URL whose host names the region (`iam-pub.eu-ch2.sc.otc...` for
-            // `eu-ch2`): that region's own server, before any server open to every region.
-            let named = || {
-                servers.iter().find(|s| {
-                    region_var(s).is_none() && host_labels(s.url).any(|label| label == region)
-                })
-            };
-            let open = || {
-                servers
-                    .iter()
-                    .find(|s| region_var(s).is_some_and(<[&str]>::is_empty))
-            };
-            if let Some(server) = listed.or_else(named).or_else(open) {
-                return Some(server);
-            }
+        self.inner
+            .region
+            .as_deref()
+            .and_then(|region| region_server(servers, region))
+            .or_else(|| servers.first())
+    }
+
+    /// Where IAM's catalog puts `service`, when the configuration has a catalog and a region
+    /// that none of the service's servers is for.
+    fn catalog_endpoint(&self, service: &Service) -> Option<String> {
+        let region = self.inner.region.as_deref()?;
+        let catalog = self.inner.catalog.as_ref()?;
+        if region_server(service.servers, region).is_some() {
+            return None;
         }
-        servers.first()
+        catalog.base_url_for(service, region)
     }
 
     /// The endpoint for `service`: the explicit one when [`ConfigBuilder::endpoint`](super::ConfigBuilder::endpoint) set it,
@@ -186,11 +194,17 @@ impl Connection {
     /// When a region is set and the spec lists several servers (one per cloud, say), the
     /// first server whose `region` variable lists that region is used; failing that, the first
     /// server without a `region` variable whose host names the region (a label of its host
-    /// such as `eu-ch2`); failing that, the first whose `region` variable accepts any value;
-    /// failing that, the first server.
+    /// such as `eu-ch2`); failing that, the first whose `region` variable accepts any value.
+    /// When none is for the region and the connection has IAM's service catalog
+    /// ([`Connection::with_catalog`]), the catalog's endpoint of the service; failing that,
+    /// the first server (which then refuses the region, naming the ones it serves).
     pub fn endpoint_for(&self, service: &Service) -> Result<String, ConfigError> {
         if let Some(url) = self.inner.endpoints.get(service.name) {
             return Ok(url.trim_end_matches('/').to_owned());
+        }
+        if let Some(url) = self.catalog_endpoint(service) {
+            check_endpoint(service.name, &url)?;
+            return Ok(url);
         }
         let server = self.server_for(service).ok_or_else(|| {
             ConfigError::new(format!(
@@ -236,6 +250,39 @@ impl Connection {
         }
         Ok(url.trim_end_matches('/').to_owned())
     }
+}
+
+/// The server of `servers` for `region`: the one that names it ([`named_region_server`]);
+/// failing that, the first whose `region` variable accepts any value.
+fn region_server<'s>(servers: &'s [Server], region: &str) -> Option<&'s Server> {
+    named_region_server(servers, region).or_else(|| {
+        servers.iter().find(|s| {
+            s.variables
+                .iter()
+                .any(|v| v.name == "region" && v.allowed.is_empty())
+        })
+    })
+}
+
+/// The server of `servers` that names `region`: one whose `region` variable lists it, else a
+/// fixed URL whose host names it. Not a server open to any region: its host for an unknown
+/// region is a guess.
+pub(crate) fn named_region_server<'s>(servers: &'s [Server], region: &str) -> Option<&'s Server> {
+    let region_var = |s: &Server| {
+        s.variables
+            .iter()
+            .find(|v| v.name == "region")
+            .map(|v| v.allowed)
+    };
+    let listed = servers
+        .iter()
+        .find(|s| region_var(s).is_some_and(|allowed| allowed.contains(&region)));
+    let named = || {
+        servers
+            .iter()
+            .find(|s| region_var(s).is_none() && host_labels(s.url).any(|label| label == region))
+    };
+    listed.or_else(named)
 }
 
 /// The dot-separated labels of a server URL's host (`https://iam.eu-de.example/v3` → `iam`,

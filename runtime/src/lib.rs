@@ -27,16 +27,19 @@
 pub mod any_service;
 pub mod auth;
 mod backoff;
+pub mod catalog;
 pub mod client;
 pub mod config;
 pub mod connection;
 pub mod credentials;
+mod discover;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hints;
 pub mod iam;
 pub mod job;
+mod plaintext;
 pub mod ratelimit;
 pub mod retry;
 pub mod schedule;
@@ -49,6 +52,7 @@ pub mod wait;
 pub use auth::{
     AkSk, Auth, CachedToken, KeySource, TemporaryKeys, Token, TokenCacheOptions, TokenSource,
 };
+pub use catalog::{Catalog, CatalogEndpoint};
 pub use client::ServiceClient;
 pub use config::{Config, ConfigBuilder};
 pub use connection::Connection;

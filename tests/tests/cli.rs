@@ -2164,3 +2164,42 @@ fn completions_complete_services_and_regions() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("did you mean `ims`"), "{}", out.stderr);
 }
+
+/// A region no server of the spec names: the command asks IAM's service catalog (at the
+/// given IAM URL, with the user's token) before it refuses, and says what came of it; with
+/// no IAM URL and a region IAM's servers do not name either, no request is sent at all (the
+/// token would go to a host made up from the region).
+#[test]
+fn an_unnamed_region_asks_the_iam_catalog_before_refusing() {
+    let sim = JobSim::start();
+    let auth_url = format!("{}/v3", sim.url());
+    let mut env = TOKEN_ENV.to_vec();
+    env.push(("OS_AUTH_URL", auth_url.as_str()));
+    let out = run(&["get", "ims", "job", "--region", "eu-ch9"], &env);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("not one of the values the spec allows")
+            && out
+                .stderr
+                .contains("IAM's service catalog could not be read")
+            && out.stderr.contains("--endpoint"),
+        "{out:?}"
+    );
+    let asked: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v3/auth/catalog")
+        .collect();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].header("x-auth-token"), Some(jobsim::TOKEN));
+
+    let before = sim.requests().len();
+    let out = run(&["get", "ims", "job", "--region", "eu-ch9"], &TOKEN_ENV);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("no IAM endpoint is known for region `eu-ch9`"),
+        "{out:?}"
+    );
+    assert_eq!(sim.requests().len(), before);
+}

@@ -272,3 +272,74 @@ async fn credentials_are_not_sent_to_a_plain_http_endpoint_off_this_machine() {
     assert!(!received[0].headers.contains_key("x-auth-token"));
     assert_eq!(received[1].headers["x-auth-token"], "tok-SECRET");
 }
+
+/// A region the spec's servers do not name (here `eu-ch2`, the Swiss cloud's) is reached
+/// where IAM's service catalog puts the service: the catalog is asked with the request's own
+/// token, and the job request goes to the catalog's host (resolved to a local server here),
+/// never to a host made up from the region.
+#[tokio::test]
+async fn a_region_the_spec_does_not_name_is_reached_through_the_iam_catalog() {
+    use cloudjobs::runtime::{Auth, Catalog};
+    use wiremock::matchers::{header, path};
+
+    let iam = MockServer::start().await;
+    let jobs = MockServer::start().await;
+    let port = jobs.address().port();
+    Mock::given(method("GET"))
+        .and(path("/v3/auth/catalog"))
+        .and(header("x-auth-token", "tok-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "catalog": [
+                {"type": "compute", "name": "nova", "endpoints": [
+                    {"url": format!("http://ecs.eu-ch2.test:{port}/v2/p1"), "region_id": "eu-ch2", "interface": "public"}
+                ]},
+                {"type": "jobs", "name": "jobs", "endpoints": [
+                    {"url": format!("http://jobs.eu-ch2.test:{port}/v1"), "region_id": "eu-ch2", "interface": "public"}
+                ]}
+            ]
+        })))
+        .expect(1)
+        .mount(&iam)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/p1/jobs/j1"))
+        .and(header("x-auth-token", "tok-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .expect(1)
+        .mount(&jobs)
+        .await;
+    cloudjobs::runtime::connection::install_crypto_provider();
+    let http = reqwest::Client::builder()
+        .resolve("jobs.eu-ch2.test", *jobs.address())
+        .build()
+        .unwrap();
+    let config = Config::builder()
+        .region("eu-ch2")
+        .auth(Auth::token("tok-1"))
+        .http_client(http)
+        // The catalog's hosts are plain http here (a local server), so allowed.
+        .allow_plaintext_http(true)
+        .build()
+        .unwrap();
+    // Without the catalog the spec refuses the region, naming the ones it serves.
+    let refused = ServiceClient::new(&config, &JOBS).unwrap_err();
+    assert!(refused.to_string().contains("eu-de, eu-nl"), "{refused}");
+    let catalog = Catalog::fetch(&config, Some(&format!("{}/v3", iam.uri())))
+        .await
+        .unwrap();
+    let config = Config::new(
+        config.connection().with_catalog(catalog.clone()),
+        config.auth().clone(),
+    );
+    let client = ServiceClient::new(&config, &JOBS).unwrap();
+    assert_eq!(client.base_url(), format!("http://jobs.eu-ch2.test:{port}"));
+    client
+        .execute::<()>(Request::new(&SHOW_JOB, "/v1/p1/jobs/j1".into()))
+        .await
+        .unwrap();
+    // A region the catalog does not name either stays refused.
+    let other = Config::builder().region("xx-none-1").build().unwrap();
+    let other = Config::new(other.connection().with_catalog(catalog), Auth::None);
+    let refused = ServiceClient::new(&other, &JOBS).unwrap_err();
+    assert!(refused.to_string().contains("xx-none-1"), "{refused}");
+}
