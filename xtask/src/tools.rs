@@ -250,6 +250,7 @@ pub fn test_all(root: &Path) -> Result<(), String> {
         .current_dir(root))?;
 
     step("the published crates package and build from their packages (cargo package)");
+    forget_packaged_crates();
     run(cargo()
         .args([
             "package",
@@ -268,4 +269,35 @@ pub fn test_all(root: &Path) -> Result<(), String> {
 
     println!("\nall checks passed");
     Ok(())
+}
+
+/// Removes the copies of the project's own crates that an earlier `cargo package` unpacked
+/// from its local registry (`$CARGO_HOME/registry/src/-<hash>/cloudjobs-*`). Cargo does not
+/// unpack a crate of the same name and version again, so without this a package was verified
+/// against the previous run's runtime, and failed as soon as a crate used something new of it.
+/// Registries from the network (`index.crates.io-*`) are left alone.
+fn forget_packaged_crates() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry").join("src")) else {
+        return;
+    };
+    let Ok(registries) = std::fs::read_dir(&src) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        // Cargo names a local registry's folder `-<hash>`: it has no host.
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        let Ok(crates) = std::fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for krate in crates.flatten() {
+            if krate.file_name().to_string_lossy().starts_with("cloudjobs") {
+                let _ = std::fs::remove_dir_all(krate.path());
+            }
+        }
+    }
 }
