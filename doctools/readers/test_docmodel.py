@@ -715,6 +715,11 @@ class TextTest(unittest.TestCase):
             ],
             "Type. **full**：all of it；**incr**：the changes": ["full", "incr"],
             "Action. It can only be set to **SUCCESS**.": ["SUCCESS"],
+            "Task status. The value can be:\n**Running**: it runs. **Completed**: done. **Failed**: not done.": [
+                "Completed",
+                "Failed",
+                "Running",
+            ],
             "API version. The value can only be v2.": ["v2"],
         }
         for description, values in cases.items():

@@ -584,6 +584,12 @@ def enum_values(markup: str, type_text: str = "") -> list[str]:
                 # "The value can be:" then one paragraph per value: **alpha**: the first.
                 items = []
                 while i < len(lines) and not lines[i].lstrip().startswith("- "):
+                    # One paragraph of several definitions: **a**: ... **b**: ...
+                    defined = _bold_definitions(lines[i].strip())
+                    if defined:
+                        items.extend(defined)
+                        i += 1
+                        continue
                     item = _bullet_value(lines[i].strip())
                     if item is None or not item.bold:
                         break
