@@ -291,21 +291,11 @@ async fn with_catalog_for_region(
     }
     let iam_url = settings.resolved.settings.auth_url.as_deref();
     match Catalog::fetch(&config, iam_url).await {
-        Ok(catalog) => {
-            let note = catalog
-                .base_url_for(service.service, settings.region().unwrap_or_default())
-                .is_none()
-                .then(|| {
-                    " (nor does IAM's service catalog of these credentials name it)".to_owned()
-                });
-            let connection = config.connection().with_catalog(catalog);
-            let config = Config::with_rate_limit(
-                connection,
-                config.auth().clone(),
-                config.rate_limit().clone(),
-            );
-            (config, note)
-        }
+        // A catalog that names the service makes the client; the note is for one that does not.
+        Ok(catalog) => (
+            config.with_catalog(catalog),
+            Some(" (nor does IAM's service catalog of these credentials name it)".to_owned()),
+        ),
         Err(e) => {
             let why = one_line(&e.to_string());
             (

@@ -91,11 +91,6 @@ impl Catalog {
         Ok(Self { endpoints })
     }
 
-    /// A catalog of these endpoints (for tests, or a catalog read elsewhere).
-    pub fn new(endpoints: Vec<CatalogEndpoint>) -> Self {
-        Self { endpoints }
-    }
-
     /// Its public endpoints.
     pub fn endpoints(&self) -> &[CatalogEndpoint] {
         &self.endpoints
@@ -106,10 +101,13 @@ impl Catalog {
     /// and that is in `region` (or in no stated region, with a host that names `region`),
     /// an endpoint of a stated region first. `None` when the catalog has none.
     pub fn base_url_for(&self, service: &Service, region: &str) -> Option<String> {
+        // The first label of each server's host (`ims` of `https://ims.{region}...`), when
+        // it is a plain name.
         let prefixes: Vec<&str> = service
             .servers
             .iter()
-            .filter_map(|s| host_prefix(s.url))
+            .filter_map(|s| s.host_labels().next())
+            .filter(|label| !label.is_empty() && !label.contains('{'))
             .collect();
         let candidates = self.endpoints.iter().filter_map(|e| {
             let url = Url::parse(&e.url).ok()?;
@@ -125,27 +123,19 @@ impl Catalog {
             url.host_str()
                 .is_some_and(|h| h.split('.').any(|label| label == region))
         };
-        let (exact, unstated): (Vec<_>, Vec<_>) = candidates
+        // The first of a stated region, else the first of none.
+        let (_, url) = candidates
             .filter(|(e, url)| match e.region.as_deref() {
                 Some(r) => r == region,
                 None => names_region(url),
             })
-            .partition(|(e, _)| e.region.is_some());
-        let (_, url) = exact.into_iter().chain(unstated).next()?;
+            .min_by_key(|(e, _)| e.region.is_none())?;
         let host = url.host_str()?;
         Some(match url.port() {
             Some(port) => format!("{}://{host}:{port}", url.scheme()),
             None => format!("{}://{host}", url.scheme()),
         })
     }
-}
-
-/// The first label of a server URL's host (`ims` of `https://ims.{region}.otc.t-systems.com`),
-/// when it is a plain name (no variable).
-fn host_prefix(url: &str) -> Option<&str> {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let label = rest.split(['.', '/', ':']).next()?;
-    (!label.is_empty() && !label.contains('{')).then_some(label)
 }
 
 #[cfg(test)]

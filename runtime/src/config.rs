@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use super::auth::Auth;
+use super::catalog::Catalog;
 use super::connection::{Connection, Settings, build_http_client};
 pub use super::error::ConfigError;
 use super::ratelimit::RateLimit;
@@ -63,6 +64,18 @@ impl Config {
                 rate_limit,
             }),
         }
+    }
+
+    /// This configuration's authentication (and its cached token) and rate limit, with
+    /// `connection` instead of its own.
+    pub fn with_connection(&self, connection: Connection) -> Self {
+        Self::with_rate_limit(connection, self.auth().clone(), self.rate_limit().clone())
+    }
+
+    /// This configuration, reaching a region no spec server names through `catalog` (see
+    /// [`Connection::with_catalog`]).
+    pub fn with_catalog(&self, catalog: Catalog) -> Self {
+        self.with_connection(self.connection().with_catalog(catalog))
     }
 
     /// The token buckets every request of this configuration (every client, every wait)

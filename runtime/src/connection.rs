@@ -167,27 +167,6 @@ impl Connection {
         }
     }
 
-    /// The server of `service` to build the endpoint from (see [`Config::endpoint_for`]).
-    fn server_for(&self, service: &Service) -> Option<&'static Server> {
-        let servers: &'static [Server] = service.servers;
-        self.inner
-            .region
-            .as_deref()
-            .and_then(|region| region_server(servers, region))
-            .or_else(|| servers.first())
-    }
-
-    /// Where IAM's catalog puts `service`, when the configuration has a catalog and a region
-    /// that none of the service's servers is for.
-    fn catalog_endpoint(&self, service: &Service) -> Option<String> {
-        let region = self.inner.region.as_deref()?;
-        let catalog = self.inner.catalog.as_ref()?;
-        if region_server(service.servers, region).is_some() {
-            return None;
-        }
-        catalog.base_url_for(service, region)
-    }
-
     /// The endpoint for `service`: the explicit one when [`ConfigBuilder::endpoint`](super::ConfigBuilder::endpoint) set it,
     /// otherwise a server URL of the spec with `{region}` and the other variables filled in.
     ///
@@ -202,11 +181,16 @@ impl Connection {
         if let Some(url) = self.inner.endpoints.get(service.name) {
             return Ok(url.trim_end_matches('/').to_owned());
         }
-        if let Some(url) = self.catalog_endpoint(service) {
+        let region = self.inner.region.as_deref();
+        let for_region = region.and_then(|r| region_server(service.servers, r));
+        // No server for the region: where IAM's catalog puts the service, if it says.
+        if let (None, Some(region), Some(catalog)) = (for_region, region, &self.inner.catalog)
+            && let Some(url) = catalog.base_url_for(service, region)
+        {
             check_endpoint(service.name, &url)?;
             return Ok(url);
         }
-        let server = self.server_for(service).ok_or_else(|| {
+        let server = for_region.or_else(|| service.servers.first()).ok_or_else(|| {
             ConfigError::new(format!(
                 "{}: the spec names no server; set one with ConfigBuilder::endpoint(\"{}\", url)",
                 service.title, service.name
@@ -280,17 +264,9 @@ pub(crate) fn named_region_server<'s>(servers: &'s [Server], region: &str) -> Op
     let named = || {
         servers
             .iter()
-            .find(|s| region_var(s).is_none() && host_labels(s.url).any(|label| label == region))
+            .find(|s| region_var(s).is_none() && s.host_labels().any(|label| label == region))
     };
     listed.or_else(named)
-}
-
-/// The dot-separated labels of a server URL's host (`https://iam.eu-de.example/v3` → `iam`,
-/// `eu-de`, `example`).
-fn host_labels(url: &str) -> impl Iterator<Item = &str> {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let host = rest.split(['/', ':', '?', '#']).next().unwrap_or_default();
-    host.split('.')
 }
 
 /// An explicit endpoint must be an `http` or `https` URL with a host.

@@ -48,13 +48,8 @@ impl Catalog {
                 config.connection().clone()
             }
         };
-        let iam = Config::with_rate_limit(
-            connection,
-            config.auth().clone(),
-            config.rate_limit().clone(),
-        );
-        let client =
-            ServiceClient::new(&iam, &IAM).map_err(|e| invalid(format!("IAM endpoint: {e}")))?;
+        let client = ServiceClient::new(&config.with_connection(connection), &IAM)
+            .map_err(|e| invalid(format!("IAM endpoint: {e}")))?;
         let request = Request::new(&LIST_CATALOG, LIST_CATALOG.path.to_owned());
         let response = client.execute(request).await?;
         if !response.status().is_success() {
@@ -76,12 +71,7 @@ impl Config {
     /// with no IAM endpoint of its own), so that a region no spec server names is reached
     /// where IAM says the service is. The authentication (and its cached token) is shared.
     pub async fn with_service_catalog(&self) -> Result<Config, Error> {
-        let catalog = Catalog::fetch(self, None).await?;
-        Ok(Config::with_rate_limit(
-            self.connection().with_catalog(catalog),
-            self.auth().clone(),
-            self.rate_limit().clone(),
-        ))
+        Ok(self.with_catalog(Catalog::fetch(self, None).await?))
     }
 }
 

@@ -35,6 +35,17 @@ pub struct Server {
     pub variables: &'static [ServerVariable],
 }
 
+impl Server {
+    /// The dot-separated labels of the URL's host (`https://iam.{region}.example/v3` → `iam`,
+    /// `{region}`, `example`).
+    pub(crate) fn host_labels(&self) -> impl Iterator<Item = &'static str> {
+        let url = self.url;
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let host = rest.split(['/', ':', '?', '#']).next().unwrap_or_default();
+        host.split('.')
+    }
+}
+
 /// A variable of a [`Server`] URL template.
 #[derive(Debug)]
 pub struct ServerVariable {

@@ -327,10 +327,7 @@ async fn a_region_the_spec_does_not_name_is_reached_through_the_iam_catalog() {
     let catalog = Catalog::fetch(&config, Some(&format!("{}/v3", iam.uri())))
         .await
         .unwrap();
-    let config = Config::new(
-        config.connection().with_catalog(catalog.clone()),
-        config.auth().clone(),
-    );
+    let config = config.with_catalog(catalog.clone());
     let client = ServiceClient::new(&config, &JOBS).unwrap();
     assert_eq!(client.base_url(), format!("http://jobs.eu-ch2.test:{port}"));
     client
