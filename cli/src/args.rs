@@ -207,10 +207,8 @@ pub struct WaitArgs {
     pub max_errors: u32,
 }
 
-/// Connection settings; each falls back to environment variables (see the end of --help).
-///
-/// The secret flags take any value, even one that starts with `-`
-/// (`allow_hyphen_values`), so that a secret is never echoed as an "unexpected argument".
+/// Connection settings, the credentials among them ([`Credentials`]); each falls back to
+/// environment variables (see the end of --help).
 #[derive(Debug, Default, Args)]
 pub struct Connection {
     /// Project id [env: OS_PROJECT_ID, HUAWEICLOUD_SDK_PROJECT_ID].
@@ -273,8 +271,9 @@ pub struct Connection {
 }
 
 /// The credential flags (help heading "Credentials"); each falls back to environment
-/// variables. The secret ones take any value, even one that starts with `-`, and `Debug`
-/// shows only whether they are set.
+/// variables. The secret ones take any value, even one that starts with `-`
+/// (`allow_hyphen_values`), so that a secret is never echoed as an "unexpected argument";
+/// `Debug` shows only whether they are set.
 #[derive(Default, Args)]
 pub struct Credentials {
     /// A token; prefer OS_AUTH_TOKEN (command lines are visible to other users).

@@ -577,7 +577,7 @@ def enum_values(markup: str, type_text: str = "") -> list[str]:
     while i < len(lines):
         line = lines[i]
         if not line.lstrip().startswith("- "):
-            values.update(_bold_sentence_values(line) or _inline_values(line))
+            values.update(_bold_sentence_values(line) or _bold_definitions(line) or _inline_values(line))
             intro = line
             i += 1
             if _INTRO_COLON.search(strip_bold(line)):
@@ -633,11 +633,13 @@ def _list_tree_values(lines: list[str], indent: int, intro: str) -> list[str]:
     return values + (_list_values(items, intro) if items else [])
 
 
-#: A lead that ends in a colon: what follows lists the values.
+#: The words that lead into a list of values ("The value can be", "Valid values are"), shared
+#: by the two leads below.
 _VALUES_LEAD = (
     r"the value (?:can be|must be|is one of)|values? (?:can be|include|are)|valid values?(?: are| include)?|"
     r"possible values?(?: are| include)?"
 )
+#: A lead that ends in a colon: what follows lists the values.
 _INTRO_COLON = re.compile(
     rf"(?:{_VALUES_LEAD}|the options are(?: as follows)?|enumeration values?|enumerated values?|"
     r"can be one of(?: the following)?|取值|枚举值|可选值)(?: as follows)?\s*[:：]\s*$",
@@ -682,7 +684,7 @@ def _bold_sentence_values(line: str) -> list[str]:
     ``The value can be: **Running**, indicating it runs. **Failed** indicating not.``"""
     match = _BOLD_LEAD.search(line)
     if not match:
-        return _bold_definitions(line)
+        return []
     sentences = [s for s in re.split(r"(?<=[.。;；])\s+", match.group("rest").strip()) if s.strip()]
     values = []
     for sentence in sentences:
