@@ -251,25 +251,28 @@ pub fn test_all(root: &Path) -> Result<(), String> {
 
     step("the published crates package and build from their packages (cargo package)");
     forget_packaged_crates();
+    // Cargo takes a registry crate of an unchanged version to be unchanged, so what it built
+    // of our crates from the previous run's local registry would be reused as they were.
     run(cargo()
-        .args([
-            "package",
-            "--quiet",
-            "--allow-dirty",
-            "-p",
-            "cloudjobs-runtime",
-            "-p",
-            "cloudjobs",
-            "-p",
-            "cloudjobs-cli",
-            "-p",
-            "cloudjobs-codegen",
-        ])
+        .args(["clean", "--quiet"])
+        .args(PUBLISHED.iter().flat_map(|p| ["-p", p]))
+        .current_dir(root))?;
+    run(cargo()
+        .args(["package", "--quiet", "--allow-dirty"])
+        .args(PUBLISHED.iter().flat_map(|p| ["-p", p]))
         .current_dir(root))?;
 
     println!("\nall checks passed");
     Ok(())
 }
+
+/// The crates published to crates.io, packaged by `cargo xtask test`.
+const PUBLISHED: [&str; 4] = [
+    "cloudjobs-runtime",
+    "cloudjobs",
+    "cloudjobs-cli",
+    "cloudjobs-codegen",
+];
 
 /// Removes the copies of the project's own crates that an earlier `cargo package` unpacked
 /// from its local registry (`$CARGO_HOME/registry/src/-<hash>/cloudjobs-*`). Cargo does not
